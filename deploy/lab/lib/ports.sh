@@ -1,0 +1,41 @@
+# shellcheck shell=bash disable=SC2034 # sets globals the other lab files read
+# Port layout: the lab uses BASE_PORT .. BASE_PORT+5 on 127.0.0.1.
+
+readonly LAB_PORT_COUNT=6
+
+# Sets the port globals from the base port.
+lab_ports_assign() {
+  local base=$1
+  HTTPBIN_PORT=$base
+  INGRESS_HTTP_PORT=$((base + 1))
+  INGRESS_HTTPS_PORT=$((base + 2))
+  EGRESS_PORT=$((base + 3))
+  EXTERNAL_DIRECT_PORT=$((base + 4))
+  ENVOY_ADMIN_PORT=$((base + 5))
+}
+
+# Checks the base port is a number that leaves room for the whole range.
+lab_ports_validate_base() {
+  local base=$1
+  case $base in
+    '' | *[!0-9]*) lab_die "--base-port must be a number, got '$base'" ;;
+  esac
+  if [ "$base" -lt 1024 ] || [ "$base" -gt $((65535 - LAB_PORT_COUNT + 1)) ]; then
+    lab_die "--base-port must be between 1024 and $((65535 - LAB_PORT_COUNT + 1)), got $base"
+  fi
+}
+
+# Fails with the list of ports already in use (by anyone, on any address),
+# so a collision is reported before anything starts rather than as a bind
+# error half-way through.
+lab_ports_check_free() {
+  local base=$1 port busy=()
+  for ((port = base; port < base + LAB_PORT_COUNT; port++)); do
+    if [ -n "$(ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
+      busy+=("$port")
+    fi
+  done
+  if [ "${#busy[@]}" -gt 0 ]; then
+    lab_die "port(s) ${busy[*]} already in use (the lab needs $base-$((base + LAB_PORT_COUNT - 1))); pick another --base-port"
+  fi
+}

@@ -1,0 +1,128 @@
+# shellcheck shell=bash
+# Starting and stopping the lab's daemons. Every daemon writes its own pid
+# file under DIR/run; stopping goes by that pid and only after checking the
+# process is still this lab's (its command line names the lab folder), so a
+# stale pid file can never make `down` signal somebody else's process.
+
+# The lock on DIR is held on this descriptor (set when taken); daemons must not inherit it or
+# they would hold the lock for their whole life.
+LAB_LOCK_FD=9
+
+# Prints the pid recorded in PIDFILE, or fails if there is none.
+lab_proc_read_pid() {
+  local pidfile=$1 pid
+  [ -s "$pidfile" ] || return 1
+  read -r pid <"$pidfile" || true
+  case $pid in
+    '' | *[!0-9]*) return 1 ;;
+  esac
+  printf '%s\n' "$pid"
+}
+
+# Succeeds if PID is alive and was started by this lab. A zombie has an
+# empty command line, so it counts as gone.
+lab_proc_is_ours() {
+  local pid=$1 cmdline
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"$LAB_DIR/"* ]]
+}
+
+# Succeeds if the process recorded in PIDFILE is running and ours.
+lab_proc_running() {
+  local pid
+  pid=$(lab_proc_read_pid "$1") || return 1
+  lab_proc_is_ours "$pid"
+}
+
+lab_proc_gone() {
+  ! lab_proc_is_ours "$1"
+}
+
+# Sends SIGNAL to PID only if it is still ours (no-op otherwise).
+lab_proc_signal() {
+  local signal=$1 pid=$2
+  if lab_proc_is_ours "$pid"; then
+    kill "-$signal" "$pid" 2>/dev/null || true
+  fi
+}
+
+# Stops the daemon recorded in PIDFILE: GRACEFUL signal first, then TERM,
+# then KILL for the master and the children it had. Succeeds when it is gone
+# or was not running.
+lab_proc_stop() {
+  local name=$1 pidfile=$2 graceful=$3 pid children child
+  if ! pid=$(lab_proc_read_pid "$pidfile"); then
+    return 0
+  fi
+  if ! lab_proc_is_ours "$pid"; then
+    lab_log "$name: pid $pid is gone or not this lab's; nothing to stop"
+    rm -f -- "$pidfile"
+    return 0
+  fi
+  # Workers only: they lose their parent if the master has to be killed.
+  children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+  lab_proc_signal "$graceful" "$pid"
+  if ! lab_wait_until 5 lab_proc_gone "$pid"; then
+    lab_log "$name: still running 5 s after SIG$graceful; sending TERM"
+    lab_proc_signal TERM "$pid"
+    if ! lab_wait_until 2 lab_proc_gone "$pid"; then
+      lab_log "$name: still running; sending KILL"
+      lab_proc_signal KILL "$pid"
+      for child in $children; do
+        kill -KILL "$child" 2>/dev/null || true
+      done
+      lab_wait_until 2 lab_proc_gone "$pid" || {
+        lab_log "$name: pid $pid did not exit"
+        return 1
+      }
+    fi
+  fi
+  rm -f -- "$pidfile"
+  lab_log "$name: stopped (pid $pid)"
+}
+
+# Starts an nginx master NAME with CONF_DIR/NAME.conf, in network namespace
+# NETNS if given, and waits for its pid file. Start-up errors (bad config,
+# port taken) are shown with the error log.
+lab_start_nginx() {
+  local name=$1 netns=${2:-}
+  local conf=$CONF_DIR/$name.conf pidfile=$RUN_DIR/$name.pid
+  local errlog=$LOG_DIR/$name-error.log out=$RUN_DIR/$name.start.out
+  local cmd=(/usr/sbin/nginx -p "$RUN_DIR/$name/" -c "$conf" -e "$errlog")
+  if [ -n "$netns" ]; then
+    cmd=(ip netns exec "$netns" "${cmd[@]}")
+  fi
+  lab_state_add proc "$name" "$pidfile" QUIT
+  # Output to a file, not a pipe: a daemon keeping a pipe open would hang us.
+  if ! "${cmd[@]}" >"$out" 2>&1 {LAB_LOCK_FD}>&-; then
+    lab_log "$name: nginx failed to start: $(tr '\n' ' ' <"$out")"
+    lab_show_log_tail "$errlog"
+    return 1
+  fi
+  if ! lab_wait_until 2 test -s "$pidfile"; then
+    lab_log "$name: nginx wrote no pid file"
+    lab_show_log_tail "$errlog"
+    return 1
+  fi
+}
+
+# Starts httpbin under Debian's gunicorn. /usr/bin/gunicorn runs
+# /usr/bin/python3, which has python3-httpbin; a python3 found on PATH may
+# not. Python variables from the caller's environment are dropped for the
+# same reason. It also listens on a unix socket so that servers inside the
+# lab's network namespaces can reach it without a route to the host.
+lab_start_httpbin() {
+  local pidfile=$RUN_DIR/httpbin.pid errlog=$LOG_DIR/httpbin-error.log
+  lab_state_add proc httpbin "$pidfile" TERM
+  if ! env -u PYTHONPATH -u PYTHONHOME -u PYTHONSTARTUP -u PYTHONUSERBASE \
+    /usr/bin/gunicorn --daemon --pid "$pidfile" \
+    --name "meshproof-lab-httpbin:$LAB_DIR/" \
+    --bind "127.0.0.1:$HTTPBIN_PORT" --bind "unix:$RUN_DIR/httpbin.sock" \
+    --workers 2 --threads 4 --graceful-timeout 3 --chdir "$RUN_DIR" \
+    --access-logfile "$LOG_DIR/httpbin-access.log" --error-logfile "$errlog" \
+    httpbin:app >"$RUN_DIR/httpbin.start.out" 2>&1 {LAB_LOCK_FD}>&-; then
+    lab_log "httpbin: gunicorn failed to start: $(tr '\n' ' ' <"$RUN_DIR/httpbin.start.out")"
+    lab_show_log_tail "$errlog"
+    return 1
+  fi
+}

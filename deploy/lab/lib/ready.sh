@@ -1,0 +1,72 @@
+# shellcheck shell=bash
+# Readiness checks: each component is ready when a real request through it
+# succeeds (HTTP or TLS), never on a bare TCP connect. A bare connect to the
+# egress gateway would itself write an access-log line with no SNI.
+
+readonly LAB_READY_TIMEOUT_S=5
+
+# Prints the HTTP status curl got (000 when there was no HTTP answer).
+# With --in-netns NS first, curl runs inside network namespace NS.
+lab_http_code() {
+  local wrap=()
+  if [ "${1:-}" = --in-netns ]; then
+    wrap=(ip netns exec "$2")
+    shift 2
+  fi
+  "${wrap[@]}" curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" || true
+}
+
+# Succeeds when curl ARGS... answers with HTTP status EXPECTED.
+lab_http_code_is() {
+  local expected=$1; shift
+  [ "$(lab_http_code "$@")" = "$expected" ]
+}
+
+# Waits until curl ARGS... answers 200; on timeout reports NAME, the last
+# status and the tail of LOG, and fails.
+lab_ready_http() {
+  local name=$1 log=$2; shift 2
+  if lab_wait_until "$LAB_READY_TIMEOUT_S" lab_http_code_is 200 "$@"; then
+    return 0
+  fi
+  lab_log "$name: not ready after ${LAB_READY_TIMEOUT_S} s (last status $(lab_http_code "$@"), want 200)"
+  lab_show_log_tail "$log"
+  return 1
+}
+
+# Prints the number of lines in FILE (0 if it does not exist yet).
+lab_line_count() {
+  if [ -f "$1" ]; then
+    wc -l <"$1"
+  else
+    echo 0
+  fi
+}
+
+lab_line_count_above() {
+  [ "$(lab_line_count "$1")" -gt "$2" ]
+}
+
+# Succeeds when one call through the egress gateway answers 200 and its
+# access-log line has been written (counting from just before that call).
+lab_egress_call_logged() {
+  local access_log=$1; shift
+  local before
+  before=$(lab_line_count "$access_log")
+  lab_http_code_is 200 "$@" || return 1
+  lab_wait_until 2 lab_line_count_above "$access_log" "$before"
+}
+
+# Waits until a call through the egress gateway answers 200 and is logged.
+# The line is written when the connection closes, which can be just after
+# curl exits: waiting for it here means no readiness line can land in the
+# log after `up` returns and upset a test's count.
+lab_ready_egress() {
+  local name=$1 access_log=$2 error_log=$3; shift 3
+  if lab_wait_until "$LAB_READY_TIMEOUT_S" lab_egress_call_logged "$access_log" "$@"; then
+    return 0
+  fi
+  lab_log "$name: no logged 200 through the gateway after ${LAB_READY_TIMEOUT_S} s (last status $(lab_http_code "$@"))"
+  lab_show_log_tail "$error_log"
+  return 1
+}
