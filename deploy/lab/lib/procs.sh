@@ -81,6 +81,14 @@ lab_proc_stop() {
   lab_log "$name: stopped (pid $pid)"
 }
 
+# Prints the first nginx [emerg] message of FILE (the cause; later ones are
+# retries), or its first line.
+lab_first_error() {
+  local file=$1 line
+  line=$(grep -m1 -o '\[emerg\].*' "$file" || head -n 1 "$file")
+  printf '%s\n' "${line#\[emerg\] }"
+}
+
 # Starts an nginx master NAME with CONF_DIR/NAME.conf, in network namespace
 # NETNS if given, and waits for its pid file. Start-up errors (bad config,
 # port taken) are shown with the error log.
@@ -95,7 +103,7 @@ lab_start_nginx() {
   lab_state_add proc "$name" "$pidfile" QUIT
   # Output to a file, not a pipe: a daemon keeping a pipe open would hang us.
   if ! "${cmd[@]}" >"$out" 2>&1 {LAB_LOCK_FD}>&-; then
-    lab_log "$name: nginx failed to start: $(tr '\n' ' ' <"$out")"
+    lab_log "$name: nginx failed to start: $(lab_first_error "$out")"
     lab_show_log_tail "$errlog"
     return 1
   fi

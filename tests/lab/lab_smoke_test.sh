@@ -1,0 +1,561 @@
+#!/usr/bin/env bash
+# Smoke test of the lab (deploy/lab/lab.sh): brings labs up in a temporary
+# folder, reproduces the report's ingress (section 2) and egress (section 3)
+# tables with curl, checks the failure and teardown paths, and takes
+# everything down again, whatever happens.
+#
+#   tests/lab/lab_smoke_test.sh        exit 0 = every check passed
+#
+# The --netns checks need root and working `ip netns`; they print SKIP
+# otherwise. Needs nginx, libnginx-mod-stream, python3-httpbin, gunicorn,
+# openssl, curl, iproute2 (and nftables for --netns): scripts/setup.sh.
+set -euo pipefail
+# A_* and B_* variables come from the labs' lab.env files (load_env).
+# shellcheck disable=SC2154
+
+REPO=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=$REPO/deploy/lab/lab.sh
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lab-smoke.XXXXXX")
+FAILURES=0
+CHECKS=0
+LAB_DIRS=()
+HELPER_PIDS=()
+
+# ---------------------------------------------------------------- reporting
+
+pass() {
+  CHECKS=$((CHECKS + 1))
+  printf 'ok    %s\n' "$*"
+}
+
+fail() {
+  CHECKS=$((CHECKS + 1))
+  FAILURES=$((FAILURES + 1))
+  printf 'FAIL  %s\n' "$*" >&2
+}
+
+skip() {
+  printf 'SKIP  %s\n' "$*"
+}
+
+# Stops every lab this test started and the helpers it ran, by their pids.
+cleanup() {
+  local dir pid
+  for pid in "${HELPER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for dir in "${LAB_DIRS[@]}"; do
+    "$LAB" down --dir "$dir" >/dev/null 2>&1 || true
+  done
+  rm -rf -- "$WORK"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- helpers
+
+now_ms() {
+  local now=${EPOCHREALTIME/[.,]/}
+  echo $((10#$now / 1000))
+}
+
+# Polls COMMAND for up to SECONDS; succeeds as soon as it does.
+wait_for() {
+  local seconds=$1; shift
+  local deadline=$(($(now_ms) + seconds * 1000))
+  until "$@"; do
+    [ "$(now_ms)" -lt "$deadline" ] || return 1
+    sleep 0.02
+  done
+}
+
+# Prints a free base port: LAB_PORTS consecutive ports nobody listens on or
+# has bound, tried from a random start so parallel runs rarely collide.
+find_free_base() {
+  local tries base port busy
+  for ((tries = 0; tries < 50; tries++)); do
+    base=$((20000 + (RANDOM % 2000) * 10))
+    busy=0
+    for ((port = base; port < base + 6; port++)); do
+      if [ -n "$(ss -Htan "sport = :$port" 2>/dev/null)" ]; then
+        busy=1
+        break
+      fi
+    done
+    if [ "$busy" -eq 0 ]; then
+      echo "$base"
+      return 0
+    fi
+  done
+  echo "no free port range found" >&2
+  return 1
+}
+
+# Reads KEY from a lab.env file (without sourcing it).
+env_get() {
+  local file=$1 key=$2 line
+  while IFS= read -r line; do
+    if [ "${line%%=*}" = "$key" ]; then
+      printf '%s\n' "${line#*=}"
+      return 0
+    fi
+  done <"$file"
+  return 1
+}
+
+# Loads every key of a lab.env file into variables named PREFIX_KEY.
+load_env() {
+  local file=$1 prefix=$2 line
+  while IFS= read -r line; do
+    printf -v "${prefix}_${line%%=*}" '%s' "${line#*=}"
+  done <"$file"
+}
+
+# Runs curl (optionally inside namespace NS given as --in NS) and sets
+# CURL_CODE (http_code) and CURL_EXIT; response headers go to $WORK/headers.
+run_curl() {
+  local wrap=()
+  if [ "${1:-}" = --in ]; then
+    wrap=(ip netns exec "$2")
+    shift 2
+  fi
+  : >"$WORK/headers"
+  CURL_EXIT=0
+  CURL_CODE=$("${wrap[@]}" curl -s -o "$WORK/body" -D "$WORK/headers" \
+    -w '%{http_code}' --max-time 5 "$@") || CURL_EXIT=$?
+}
+
+# Checks a curl call gives http_code WANT_CODE and exit status WANT_EXIT.
+expect_curl() {
+  local name=$1 want_code=$2 want_exit=$3; shift 3
+  run_curl "$@"
+  if [ "$CURL_CODE" = "$want_code" ] && [ "$CURL_EXIT" = "$want_exit" ]; then
+    pass "$name: http_code $CURL_CODE, curl exit $CURL_EXIT"
+  else
+    fail "$name: want http_code $want_code and curl exit $want_exit, got $CURL_CODE and exit $CURL_EXIT (curl $*)"
+  fi
+}
+
+# Checks the last response carried header NAME with VALUE.
+expect_header() {
+  local name=$1 header=$2 value=$3
+  if grep -qi "^$header: $value"$'\r'"\?$" "$WORK/headers"; then
+    pass "$name: $header: $value"
+  else
+    fail "$name: want header '$header: $value', got: $(tr -d '\r' <"$WORK/headers" | grep -i "^$header:" || echo none)"
+  fi
+}
+
+line_count() {
+  if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi
+}
+
+# Prints the lines of FILE after line MARK that contain the fixed string PATTERN.
+new_lines_matching() {
+  local file=$1 mark=$2 pattern=$3
+  tail -n "+$((mark + 1))" "$file" | grep -F -- "$pattern" || true
+}
+
+has_new_line() {
+  [ -n "$(new_lines_matching "$@")" ]
+}
+
+# Waits (2 s at most) for a new line in the egress log with PATTERN.
+wait_new_line() {
+  wait_for 2 has_new_line "$@"
+}
+
+# A barrier for the gateway's access log: a call with an unknown SNI is
+# black-holed and logged. Lines are written in the order connections close,
+# so once this line is there, any line of an earlier call is there too, and
+# "no new line" can be asserted without sleeping. Optional --in NS.
+egress_barrier() {
+  local log=$1; shift
+  local mark
+  mark=$(line_count "$log")
+  run_curl "$@"
+  wait_new_line "$log" "$mark" BlackHoleCluster
+}
+
+# Pids of the daemons recorded in a lab's pid files, and their children.
+lab_pids() {
+  local dir=$1 pidfile pid
+  for pidfile in "$dir"/run/*.pid; do
+    [ -s "$pidfile" ] || continue
+    read -r pid <"$pidfile"
+    echo "$pid"
+    ps -o pid= --ppid "$pid" 2>/dev/null || true
+  done
+}
+
+# Pids of live (not zombie) processes whose command line names DIR.
+live_pids_naming() {
+  local dir=$1 proc pid state
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    [ "$pid" = "$$" ] && continue
+    if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF -- "$dir/"; then
+      state=$(awk '{print $3}' "$proc/stat" 2>/dev/null || echo X)
+      [ "$state" = Z ] || [ "$state" = X ] || echo "$pid"
+    fi
+  done
+}
+
+# Succeeds if none of the given pids is a live process. The machine's init
+# may not reap orphans, so a zombie counts as gone: it holds no port or file.
+all_gone() {
+  local pid state
+  for pid in "$@"; do
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo X)
+    if [ "$state" != Z ] && [ "$state" != X ]; then
+      return 1
+    fi
+  done
+}
+
+# Brings a lab up in DIR with ARGS, timing it. Fails the test if it fails.
+lab_up() {
+  local dir=$1; shift
+  local started
+  LAB_DIRS+=("$dir")
+  started=$(now_ms)
+  if "$LAB" up --dir "$dir" "$@" 2>"$WORK/up.err"; then
+    pass "lab up $* in $(($(now_ms) - started)) ms"
+  else
+    cat "$WORK/up.err" >&2
+    fail "lab up --dir $dir $*"
+    exit 1
+  fi
+}
+
+# Takes a lab down and checks nothing of it is left: processes from its pid
+# files (masters and workers), namespaces from its lab.env, lab.env itself.
+lab_down_and_check() {
+  local dir=$1 pids netns=() ns
+  mapfile -t pids < <(lab_pids "$dir")
+  if [ -f "$dir/lab.env" ]; then
+    for ns in MESH_NETNS GATEWAY_NETNS EXTERNAL_NETNS; do
+      netns+=("$(env_get "$dir/lab.env" "$ns" || true)")
+    done
+  fi
+  if "$LAB" down --dir "$dir" >"$WORK/down.out" 2>&1; then
+    pass "lab down --dir $dir"
+  else
+    cat "$WORK/down.out" >&2
+    fail "lab down --dir $dir"
+  fi
+  if all_gone "${pids[@]}"; then
+    pass "down: all ${#pids[@]} recorded processes are gone"
+  else
+    fail "down: processes still alive: $(for p in "${pids[@]}"; do all_gone "$p" || printf '%s ' "$p"; done)"
+  fi
+  for ns in "${netns[@]}"; do
+    [ -n "$ns" ] || continue
+    if [ -e "/run/netns/$ns" ] || [ -e "/etc/netns/$ns" ]; then
+      fail "down: namespace $ns (or /etc/netns/$ns) still there"
+    else
+      pass "down: namespace $ns removed"
+    fi
+  done
+  if [ -e "$dir/lab.env" ]; then
+    fail "down: $dir/lab.env still there"
+  fi
+  if "$LAB" down --dir "$dir" >/dev/null 2>&1; then
+    pass "down again is a no-op"
+  else
+    fail "second down --dir $dir failed"
+  fi
+}
+
+netns_usable() {
+  [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null && ip netns list >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------- checks
+
+check_lab_env_keys() {
+  local file=$1 key missing=()
+  for key in LAB_DIR HTTPBIN_URL INGRESS_HOST INGRESS_HTTP_PORT INGRESS_HTTPS_PORT \
+    INGRESS_HTTP_URL INGRESS_HTTPS_URL ROUTE_HOST UNKNOWN_HOST LAB_CA_FILE WRONG_CA_FILE \
+    CLIENT_CERT_FILE CLIENT_KEY_FILE EGRESS_HOST EGRESS_PORT EGRESS_ACCESS_LOG \
+    EXTERNAL_HOST EXTERNAL_DIRECT_PORT UNKNOWN_SNI_HOST ENVOY_ADMIN_URL \
+    INGRESS_ACCESS_LOG ROUTE_ORDER; do
+    env_get "$file" "$key" >/dev/null || missing+=("$key")
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    pass "lab.env has every required key"
+  else
+    fail "lab.env lacks ${missing[*]}"
+  fi
+  if grep -vqE '^[A-Z][A-Z0-9_]*=[^[:space:]"'\''$`;&|<>()]*$' "$file"; then
+    fail "lab.env has a line that is not a plain NAME=value: $(grep -vE '^[A-Z][A-Z0-9_]*=[^[:space:]"'\''$`;&|<>()]*$' "$file" | head -1)"
+  else
+    pass "lab.env is plain NAME=value lines"
+  fi
+}
+
+# Section 2 of the report: the ingress gateway.
+check_ingress() {
+  local ca=$A_LAB_CA_FILE mark
+  expect_curl "T ingress HTTP catch-all /get" 200 0 -H "Host: $A_ROUTE_HOST" "$A_INGRESS_HTTP_URL/get"
+  expect_header "T ingress HTTP catch-all /get" x-meshproof-route catchall
+  expect_curl "T ingress path match /status/418" 418 0 -H "Host: $A_ROUTE_HOST" "$A_INGRESS_HTTP_URL/status/418"
+  expect_header "T ingress path match /status/418" x-meshproof-route status
+  mark=$(line_count "$A_INGRESS_ACCESS_LOG")
+  expect_curl "T ingress unknown host" 404 0 -H "Host: $A_UNKNOWN_HOST" "$A_INGRESS_HTTP_URL/get"
+  if wait_for 2 has_new_line "$A_INGRESS_ACCESS_LOG" "$mark" " 404 NR route_not_found "; then
+    pass "T ingress unknown host: access log says 404 NR route_not_found"
+  else
+    fail "T ingress unknown host: no '404 NR route_not_found' line in $A_INGRESS_ACCESS_LOG"
+  fi
+  expect_curl "T ingress TLS termination (verified, no -k)" 200 0 --cacert "$ca" \
+    --resolve "$A_ROUTE_HOST:$A_INGRESS_HTTPS_PORT:$A_INGRESS_HOST" "https://$A_ROUTE_HOST:$A_INGRESS_HTTPS_PORT/get"
+  expect_curl "T ingress TLS with the wrong CA" 000 60 --cacert "$A_WRONG_CA_FILE" \
+    --resolve "$A_ROUTE_HOST:$A_INGRESS_HTTPS_PORT:$A_INGRESS_HOST" "https://$A_ROUTE_HOST:$A_INGRESS_HTTPS_PORT/get"
+  expect_curl "T ingress unknown SNI refused in handshake" 000 35 --cacert "$ca" \
+    --resolve "$A_UNKNOWN_HOST:$A_INGRESS_HTTPS_PORT:$A_INGRESS_HOST" "https://$A_UNKNOWN_HOST:$A_INGRESS_HTTPS_PORT/get"
+}
+
+# Section 3 of the report: the egress gateway, on loopback.
+check_egress_loopback() {
+  local log=$A_EGRESS_ACCESS_LOG ca=$A_LAB_CA_FILE mark lines count
+  local via=(--cacert "$ca" --resolve "$A_EXTERNAL_HOST:$A_EGRESS_PORT:$A_EGRESS_HOST" "https://$A_EXTERNAL_HOST:$A_EGRESS_PORT/get")
+  local unknown=(--cacert "$ca" --resolve "$A_UNKNOWN_SNI_HOST:$A_EGRESS_PORT:$A_EGRESS_HOST" "https://$A_UNKNOWN_SNI_HOST:$A_EGRESS_PORT/get")
+
+  mark=$(line_count "$log")
+  expect_curl "T egress call through the gateway" 200 0 "${via[@]}"
+  if wait_new_line "$log" "$mark" "outbound|443||$A_EXTERNAL_HOST"; then
+    egress_barrier "$log" "${unknown[@]}" || true
+    lines=$(new_lines_matching "$log" "$mark" "outbound|443||$A_EXTERNAL_HOST")
+    count=$(grep -c . <<<"$lines")
+    if [ "$count" -eq 1 ]; then
+      pass "T egress via gateway: exactly one new log line with outbound|443||$A_EXTERNAL_HOST"
+    else
+      fail "T egress via gateway: want 1 new log line, got $count: $lines"
+    fi
+    if grep -qF "\"127.0.0.1:$A_EXTERNAL_DIRECT_PORT\"" <<<"$lines" && grep -qF '"- - -" 0' <<<"$lines"; then
+      pass "T egress log line is TCP format with the external upstream"
+    else
+      fail "T egress log line shape: $lines"
+    fi
+  else
+    fail "T egress via gateway: no new line with outbound|443||$A_EXTERNAL_HOST in $log within 2 s"
+  fi
+
+  mark=$(line_count "$log")
+  expect_curl "T egress unknown SNI fails at the TLS layer" 000 35 "${unknown[@]}"
+  if wait_new_line "$log" "$mark" BlackHoleCluster; then
+    pass "T egress unknown SNI: logged as BlackHoleCluster"
+  else
+    fail "T egress unknown SNI: no BlackHoleCluster line in $log"
+  fi
+
+  mark=$(line_count "$log")
+  expect_curl "T egress bypass (external server directly)" 200 0 --cacert "$ca" \
+    --resolve "$A_EXTERNAL_HOST:$A_EXTERNAL_DIRECT_PORT:$A_EXTERNAL_DIRECT_HOST" \
+    "https://$A_EXTERNAL_HOST:$A_EXTERNAL_DIRECT_PORT/get"
+  if egress_barrier "$log" "${unknown[@]}"; then
+    if has_new_line "$log" "$mark" "outbound|443||$A_EXTERNAL_HOST"; then
+      fail "T egress bypass: the gateway logged a call it never saw"
+    else
+      pass "T egress bypass: 200 but no new gateway log line"
+    fi
+  else
+    fail "T egress bypass: barrier call was not logged"
+  fi
+}
+
+# Layer 1 of the report's egress evidence: the recorded Envoy admin output.
+check_envoy_admin() {
+  local url=$A_ENVOY_ADMIN_URL
+  if curl -s --max-time 5 "$url/clusters" | grep -qF "outbound|443||external.test::"; then
+    pass "admin /clusters has outbound|443||external.test"
+  else
+    fail "admin $url/clusters lacks outbound|443||external.test"
+  fi
+  if curl -s --max-time 5 "$url/clusters" | grep -qF "outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local::"; then
+    pass "admin /clusters has the egress gateway subset cluster"
+  else
+    fail "admin $url/clusters lacks the egress gateway subset cluster"
+  fi
+  if curl -s --max-time 5 "$url/listeners" | grep -qxF "0.0.0.0_8443::0.0.0.0:8443"; then
+    pass "admin /listeners has 0.0.0.0_8443::0.0.0.0:8443"
+  else
+    fail "admin $url/listeners lacks 0.0.0.0_8443"
+  fi
+  if curl -s --max-time 5 "$url/config_dump" | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null; then
+    pass "admin /config_dump is JSON"
+  else
+    fail "admin $url/config_dump is not JSON"
+  fi
+}
+
+# A second `up` on a running lab must refuse and leave the lab untouched;
+# an `up` on busy ports must say which ports.
+check_refusals() {
+  local dir=$1 base=$2
+  if "$LAB" up --dir "$dir" --base-port "$base" >/dev/null 2>"$WORK/refuse.err"; then
+    fail "second up on a running lab succeeded"
+  elif grep -q "already running" "$WORK/refuse.err"; then
+    pass "second up on a running lab refuses: $(head -1 "$WORK/refuse.err")"
+  else
+    fail "second up on a running lab failed without saying why: $(cat "$WORK/refuse.err")"
+  fi
+  if "$LAB" status --dir "$dir" >/dev/null; then
+    pass "status: every component running"
+  else
+    fail "status after refused up: not all running"
+  fi
+  LAB_DIRS+=("$WORK/collide")
+  if "$LAB" up --dir "$WORK/collide" --base-port "$base" >/dev/null 2>"$WORK/collide.err"; then
+    fail "up on ports in use succeeded"
+  elif grep -q "already in use" "$WORK/collide.err"; then
+    pass "up on busy ports fails clearly: $(head -1 "$WORK/collide.err")"
+  else
+    fail "up on busy ports: unclear message: $(cat "$WORK/collide.err")"
+  fi
+}
+
+# T10 of the report: with the catch-all listed first, /status/418 gives 200.
+check_catchall_first() {
+  expect_curl "T10 catch-all first: /status/418" 200 0 -H "Host: $B_ROUTE_HOST" "$B_INGRESS_HTTP_URL/status/418"
+  expect_header "T10 catch-all first: /status/418" x-meshproof-route catchall
+}
+
+# The report's egress path from inside the mesh: a plain URL, captured.
+check_netns() {
+  local log=$B_EGRESS_ACCESS_LOG ca=$B_LAB_CA_FILE ns=$B_MESH_NETNS mark lines count
+  local unknown=(--in "$ns" --cacert "$ca" "https://$B_UNKNOWN_SNI_HOST/get")
+  mark=$(line_count "$log")
+  expect_curl "netns: plain https://$B_EXTERNAL_HOST/get from the mesh" 200 0 --in "$ns" --cacert "$ca" "$B_MESH_EXTERNAL_URL/get"
+  if wait_new_line "$log" "$mark" "outbound|443||$B_EXTERNAL_HOST"; then
+    egress_barrier "$log" "${unknown[@]}" || true
+    lines=$(new_lines_matching "$log" "$mark" "outbound|443||$B_EXTERNAL_HOST")
+    count=$(grep -c . <<<"$lines")
+    if [ "$count" -eq 1 ] && grep -qF " $B_MESH_EGRESS_HOST:$B_MESH_EGRESS_PORT $B_MESH_ADDR:" <<<"$lines"; then
+      pass "netns: one new gateway line, mesh $B_MESH_ADDR -> gateway $B_MESH_EGRESS_HOST:$B_MESH_EGRESS_PORT"
+    else
+      fail "netns: want one line from $B_MESH_ADDR to $B_MESH_EGRESS_HOST:$B_MESH_EGRESS_PORT, got $count: $lines"
+    fi
+  else
+    fail "netns: no new gateway line for the mesh call"
+  fi
+  expect_curl "netns: unknown SNI from the mesh" 000 35 "${unknown[@]}"
+  mark=$(line_count "$log")
+  run_curl --in "$ns" --cacert "$ca" --connect-timeout 1 "$B_EXTERNAL_BYPASS_URL/get"
+  if [ "$CURL_EXIT" -ne 0 ] && [ "$CURL_CODE" = 000 ]; then
+    pass "netns: bypass $B_EXTERNAL_BYPASS_URL fails (curl exit $CURL_EXIT)"
+  else
+    fail "netns: bypass $B_EXTERNAL_BYPASS_URL got through (http_code $CURL_CODE, exit $CURL_EXIT)"
+  fi
+  if egress_barrier "$log" "${unknown[@]}" && ! has_new_line "$log" "$mark" "outbound|443||$B_EXTERNAL_HOST"; then
+    pass "netns: bypass left no gateway line"
+  else
+    fail "netns: bypass attempt shows in the gateway log (or barrier failed)"
+  fi
+  expect_curl "netns: admin fixture reachable from the mesh" 200 0 --in "$ns" "$B_MESH_ENVOY_ADMIN_URL/clusters"
+}
+
+# An `up` that fails half-way stops what it started; `down` afterwards is
+# clean. The egress port is bound (not listening) by a helper: the up-front
+# port check (listeners only) passes, and nginx's bind fails later.
+check_failed_up() {
+  local dir=$WORK/failed base pid
+  base=$(find_free_base)
+  /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("bound", flush=True)
+time.sleep(60)
+' "$((base + 3))" >"$WORK/binder.out" &
+  pid=$!
+  HELPER_PIDS+=("$pid")
+  wait_for 5 grep -q bound "$WORK/binder.out" || fail "helper could not bind port $((base + 3))"
+  LAB_DIRS+=("$dir")
+  if "$LAB" up --dir "$dir" --base-port "$base" >/dev/null 2>"$WORK/failed.err"; then
+    fail "up with the egress port taken succeeded"
+  elif grep -q "egress" "$WORK/failed.err" && grep -q "Address already in use" "$WORK/failed.err"; then
+    pass "failed up names the component and shows its error log"
+  else
+    fail "failed up message unclear: $(cat "$WORK/failed.err")"
+  fi
+  if [ -z "$(live_pids_naming "$dir")" ]; then
+    pass "failed up left no process behind"
+  else
+    fail "failed up left processes: $(live_pids_naming "$dir" | tr '\n' ' ')"
+  fi
+  if "$LAB" down --dir "$dir" >/dev/null 2>&1; then
+    pass "down after a failed up succeeds"
+  else
+    fail "down after a failed up failed"
+  fi
+  kill "$pid" 2>/dev/null || true
+}
+
+# An `up` killed outright (no cleanup of its own) must still be undone by
+# `down`, from the state it recorded before each start.
+check_killed_up() {
+  local dir=$WORK/killed base pid
+  base=$(find_free_base)
+  LAB_DIRS+=("$dir")
+  "$LAB" up --dir "$dir" --base-port "$base" >/dev/null 2>&1 &
+  pid=$!
+  if wait_for 5 test -s "$dir/run/ingress.pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if [ -n "$(live_pids_naming "$dir")" ]; then
+      pass "killed up left processes (as expected) for down to clean"
+    fi
+    "$LAB" down --dir "$dir" >/dev/null 2>&1 || fail "down after a killed up failed"
+    # Daemons write their pid file just after forking: a late one is gone too.
+    if wait_for 2 test -z "$(live_pids_naming "$dir")"; then
+      pass "down after a killed up left no process"
+    else
+      fail "down after a killed up left: $(live_pids_naming "$dir" | tr '\n' ' ')"
+    fi
+  else
+    wait "$pid" 2>/dev/null || true
+    fail "killed-up check: lab did not get as far as the ingress"
+  fi
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+  local base_a base_b netns_args=()
+  base_a=$(find_free_base)
+  lab_up "$WORK/a" --base-port "$base_a"
+  load_env "$WORK/a/lab.env" A
+  check_lab_env_keys "$WORK/a/lab.env"
+  check_ingress
+  check_egress_loopback
+  check_envoy_admin
+  check_refusals "$WORK/a" "$base_a"
+
+  if netns_usable; then
+    netns_args=(--netns)
+  else
+    skip "--netns checks (need root, nft and ip netns)"
+  fi
+  base_b=$(find_free_base)
+  lab_up "$WORK/b" --base-port "$base_b" --route-order catchall-first "${netns_args[@]}"
+  load_env "$WORK/b/lab.env" B
+  check_catchall_first
+  if [ "${#netns_args[@]}" -gt 0 ]; then
+    check_netns
+  fi
+
+  lab_down_and_check "$WORK/a"
+  lab_down_and_check "$WORK/b"
+  check_failed_up
+  check_killed_up
+
+  if [ "$FAILURES" -eq 0 ]; then
+    echo "PASS: $CHECKS checks"
+  else
+    echo "FAILED: $FAILURES of $CHECKS checks" >&2
+    exit 1
+  fi
+}
+
+main "$@"
