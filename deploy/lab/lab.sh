@@ -145,7 +145,10 @@ lab_clean_generated() {
 }
 
 # Called on any failure during `up`: undo everything started so far.
+# SIGPIPE is ignored first: if our stderr was a pipe that closed (`| head`),
+# writing a message must not kill the cleanup.
 lab_up_failed() {
+  trap '' PIPE INT TERM HUP
   lab_log "up failed; stopping what was started"
   lab_teardown || lab_log "some components did not stop; run: lab.sh down --dir $LAB_DIR"
 }
@@ -208,11 +211,14 @@ lab_cmd_up() {
     lab_netns_check_available
   fi
   lab_clean_generated
+  # Any exit before the end, by error or by signal, runs lab_up_failed.
   trap lab_up_failed EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM HUP PIPE
   lab_start_all
   lab_wait_ready
   lab_env_write
-  trap - EXIT
+  trap - EXIT INT TERM HUP PIPE
   elapsed_ms=$((($(lab_now_us) - started_us) / 1000))
   lab_log "up ($LAB_MODE, routes $ROUTE_ORDER) in ${elapsed_ms} ms; endpoints in $LAB_ENV_FILE"
 }

@@ -5,7 +5,7 @@
 
 # Prints a progress line on stderr, so stdout stays clean for callers.
 lab_log() {
-  printf 'lab: %s\n' "$*" >&2
+  printf 'lab: %s\n' "$*" >&2 || true
 }
 
 # Prints an error and exits non-zero. Used for usage and precondition errors.
@@ -71,7 +71,7 @@ lab_show_log_tail() {
   local file=$1
   if [ -s "$file" ]; then
     printf 'lab: --- last lines of %s ---\n' "$file" >&2
-    tail -n 15 -- "$file" | sed 's/^/lab:   /' >&2
+    tail -n 15 -- "$file" | sed 's/^/lab:   /' >&2 || true
   else
     printf 'lab: (%s is empty or missing)\n' "$file" >&2
   fi

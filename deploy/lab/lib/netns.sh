@@ -60,8 +60,10 @@ lab_in_ns() {
 # no router solicitations or DAD noise on the veths).
 lab_netns_add() {
   local ns=$1
-  ip netns add "$ns"
+  # Recorded first, so that even an `up` killed right here leaves a trace
+  # for `down`.
   lab_state_add netns "$ns"
+  ip netns add "$ns"
   ip -n "$ns" link set lo up
   lab_in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
 }

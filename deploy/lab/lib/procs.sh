@@ -51,6 +51,12 @@ lab_proc_signal() {
 # or was not running.
 lab_proc_stop() {
   local name=$1 pidfile=$2 graceful=$3 pid children child
+  # A daemon writes its pid file just after it forks away from us. If `up`
+  # was interrupted right then, the file is still to come: give it a moment,
+  # unless the start command itself failed (then there is no daemon).
+  if [ ! -e "$pidfile.failed" ]; then
+    lab_wait_until 1 test -s "$pidfile" || true
+  fi
   if ! pid=$(lab_proc_read_pid "$pidfile"); then
     return 0
   fi
@@ -77,7 +83,7 @@ lab_proc_stop() {
       }
     fi
   fi
-  rm -f -- "$pidfile"
+  rm -f -- "$pidfile" "$pidfile.failed"
   lab_log "$name: stopped (pid $pid)"
 }
 
@@ -103,6 +109,7 @@ lab_start_nginx() {
   lab_state_add proc "$name" "$pidfile" QUIT
   # Output to a file, not a pipe: a daemon keeping a pipe open would hang us.
   if ! "${cmd[@]}" >"$out" 2>&1 {LAB_LOCK_FD}>&-; then
+    : >"$pidfile.failed"
     lab_log "$name: nginx failed to start: $(lab_first_error "$out")"
     lab_show_log_tail "$errlog"
     return 1
@@ -129,6 +136,7 @@ lab_start_httpbin() {
     --workers 2 --threads 4 --graceful-timeout 3 --chdir "$RUN_DIR" \
     --access-logfile "$LOG_DIR/httpbin-access.log" --error-logfile "$errlog" \
     httpbin:app >"$RUN_DIR/httpbin.start.out" 2>&1 {LAB_LOCK_FD}>&-; then
+    : >"$pidfile.failed"
     lab_log "httpbin: gunicorn failed to start: $(tr '\n' ' ' <"$RUN_DIR/httpbin.start.out")"
     lab_show_log_tail "$errlog"
     return 1
