@@ -51,8 +51,9 @@ usage: lab.sh up     --dir DIR [--base-port N] [--netns]
        lab.sh down   --dir DIR
        lab.sh status --dir DIR
 
-up      starts the lab in DIR (ports N..N+5 on 127.0.0.1, default N=18000)
-        and writes DIR/lab.env; refuses if a lab already runs in DIR.
+up      starts the lab in DIR (ports N..N+5 on 127.0.0.1, default N=18000;
+        --base-port 0 picks a free range) and writes DIR/lab.env (read the
+        ports there); refuses if a lab already runs in DIR.
         --netns also builds a mesh / gateway / external namespace path (root).
 down    stops exactly what `up` started in DIR (by pid file) and deletes its
         namespaces; safe to repeat.
@@ -83,7 +84,10 @@ lab_parse_args() {
     status-first | catchall-first) ;;
     *) lab_die "--route-order must be status-first or catchall-first, got '$ROUTE_ORDER'" ;;
   esac
-  lab_set_paths "$(lab_resolve_dir "$LAB_DIR_ARG")"
+  # Not inside the call's arguments: a failure there would not stop us.
+  local dir
+  dir=$(lab_resolve_dir "$LAB_DIR_ARG")
+  lab_set_paths "$dir"
 }
 
 # Takes an exclusive lock on DIR so two lab.sh runs never interleave on it.
@@ -198,13 +202,16 @@ lab_cmd_up() {
   started_us=$(lab_now_us)
   lab_parse_args "$@"
   lab_ports_validate_base "$BASE_PORT"
-  lab_ports_assign "$BASE_PORT"
   lab_take_lock
   if lab_anything_alive; then
     lab_die "a lab is already running in $LAB_DIR; run: lab.sh down --dir $LAB_DIR"
   fi
   # Leftovers of a lab that died without `down` (nothing alive): forget them.
   lab_teardown >/dev/null 2>&1 || true
+  if [ "$BASE_PORT" -eq 0 ]; then
+    BASE_PORT=$(lab_ports_pick_free)
+  fi
+  lab_ports_assign "$BASE_PORT"
   lab_ports_check_free "$BASE_PORT"
   if [ "$LAB_MODE" = netns ]; then
     lab_netns_assign
