@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # meshproof lab: a local reproduction of the seed report's ingress/egress
 # gateway topology with real software from Debian packages (httpbin under
 # gunicorn, nginx as ingress gateway, nginx stream as egress gateway, an

@@ -183,7 +183,7 @@ lab_pids() {
     [ -s "$pidfile" ] || continue
     read -r pid <"$pidfile"
     echo "$pid"
-    ps -o pid= --ppid "$pid" 2>/dev/null || true
+    cat "/proc/$pid"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true
   done
 }
 

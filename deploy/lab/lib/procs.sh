@@ -38,6 +38,12 @@ lab_proc_gone() {
   ! lab_proc_is_ours "$1"
 }
 
+# Prints the pids of PID's children (nginx or gunicorn workers), from /proc
+# so that procps is not needed.
+lab_proc_children() {
+  cat "/proc/$1"/task/*/children 2>/dev/null || true
+}
+
 # Sends SIGNAL to PID only if it is still ours (no-op otherwise).
 lab_proc_signal() {
   local signal=$1 pid=$2
@@ -66,7 +72,7 @@ lab_proc_stop() {
     return 0
   fi
   # Workers only: they lose their parent if the master has to be killed.
-  children=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+  children=$(lab_proc_children "$pid")
   lab_proc_signal "$graceful" "$pid"
   if ! lab_wait_until 5 lab_proc_gone "$pid"; then
     lab_log "$name: still running 5 s after SIG$graceful; sending TERM"
