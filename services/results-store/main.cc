@@ -1,8 +1,17 @@
-// meshproof-store: the results store. Wires flags, the database and the gRPC service.
+// meshproof-store: the results store. Wires flags, the configuration, the database and
+// the gRPC service; everything else lives in the classes it wires.
+#include <memory>
+#include <optional>
 #include <string>
 
+#include "services/common/clock.h"
+#include "services/common/log.h"
 #include "services/common/server_runner.h"
 #include "services/common/service_flags.h"
+#include "services/results-store/results_store.h"
+#include "services/results-store/retention_loop.h"
+#include "services/results-store/store_config.h"
+#include "services/results-store/store_service.h"
 
 namespace {
 
@@ -16,9 +25,45 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "store")) return *code;
 
-  meshproof::ServerOptions options;
-  options.listen_address = common.listen;
-  return meshproof::RunServer(options, {});
+  meshproof::store::StoreConfig config;
+  if (!common.config.empty()) {
+    absl::StatusOr<meshproof::store::StoreConfig> loaded =
+        meshproof::store::LoadStoreConfig(common.config);
+    if (!loaded.ok()) {
+      meshproof::LogError(loaded.status().message());
+      return meshproof::kExitUsage;
+    }
+    config = *loaded;
+  }
+  // A flag given on the command line wins over the file.
+  if (app.count("--db") == 0 && config.db) db_path = *config.db;
+  std::string listen = common.listen;
+  if (app.count("--listen") == 0 && config.listen) listen = *config.listen;
+
+  meshproof::store::ResultsStoreOptions options;
+  options.max_batch = config.max_batch;
+  options.database.synchronous = config.synchronous;
+  absl::StatusOr<std::unique_ptr<meshproof::store::ResultsStore>> store =
+      meshproof::store::ResultsStore::Open(db_path, options, meshproof::RealClock::Get());
+  if (!store.ok()) {
+    meshproof::LogError("cannot open the database ", db_path, ": ", store.status().message());
+    return meshproof::kExitFailure;
+  }
+  meshproof::LogInfo("database ", db_path, " ready");
+
+  std::optional<meshproof::store::RetentionLoop> retention;
+  if (config.retention_days > 0) {
+    retention.emplace(store->get(), meshproof::RealClock::Get(), config.retention_days);
+    retention->Start();
+  }
+  meshproof::store::StoreService service(store->get());
+  meshproof::ServerOptions server;
+  server.listen_address = listen;
+  server.on_shutdown = [&] {
+    service.StartShutdown();
+    if (retention) retention->Stop();
+  };
+  return meshproof::RunServer(server, {&service});
 }
 
 }  // namespace

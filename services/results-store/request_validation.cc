@@ -1,0 +1,173 @@
+#include "services/results-store/request_validation.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
+#include "services/results-store/store_limits.h"
+
+namespace meshproof::store {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+absl::Status CheckLength(absl::string_view value, size_t max, absl::string_view field) {
+  if (value.size() > max) {
+    return Invalid(field, absl::StrCat("must be at most ", max, " bytes, got ", value.size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRequired(absl::string_view value, size_t max, absl::string_view field) {
+  if (value.empty()) return Invalid(field, "must not be empty");
+  return CheckLength(value, max, field);
+}
+
+absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& tags,
+                       absl::string_view field) {
+  if (static_cast<int>(tags.size()) > kMaxLabels) {
+    return Invalid(field, absl::StrCat("at most ", kMaxLabels, " entries, got ", tags.size()));
+  }
+  for (const auto& [key, value] : tags) {
+    const std::string entry = absl::StrCat(field, "[\"", key.substr(0, 40), "\"]");
+    if (key.empty()) return Invalid(field, "keys must not be empty");
+    MP_RETURN_IF_ERROR(CheckLength(key, kMaxLabelKeyLength, entry));
+    MP_RETURN_IF_ERROR(CheckLength(value, kMaxLabelValueLength, entry));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckClaims(const google::protobuf::RepeatedPtrField<scenario::v1::Claim>& claims,
+                         absl::string_view field) {
+  if (claims.size() > kMaxClaims) {
+    return Invalid(field, absl::StrCat("at most ", kMaxClaims, " claims, got ", claims.size()));
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < claims.size(); ++i) {
+    const std::string at = absl::StrCat(field, "[", i, "]");
+    MP_RETURN_IF_ERROR(CheckRequired(claims[i].id(), kMaxNameLength, absl::StrCat(at, ".id")));
+    if (!seen.insert(claims[i].id()).second) {
+      return Invalid(absl::StrCat(at, ".id"), absl::StrCat("duplicate claim \"", claims[i].id(), "\""));
+    }
+    MP_RETURN_IF_ERROR(CheckLength(claims[i].text(), kMaxTextLength, absl::StrCat(at, ".text")));
+    MP_RETURN_IF_ERROR(
+        CheckLength(claims[i].reference(), kMaxTextLength, absl::StrCat(at, ".reference")));
+    MP_RETURN_IF_ERROR(CheckLength(claims[i].note(), kMaxTextLength, absl::StrCat(at, ".note")));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateRunId(absl::string_view run_id, absl::string_view field) {
+  MP_RETURN_IF_ERROR(CheckRequired(run_id, kMaxRunIdLength, field));
+  for (char c : run_id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return Invalid(field, "may contain only letters, digits, '.', '_' and '-'");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateBeginRun(const v1::BeginRunRequest& request) {
+  if (!request.has_run()) return Invalid("run", "is required");
+  const v1::RunRecord& run = request.run();
+  MP_RETURN_IF_ERROR(ValidateRunId(run.run_id(), "run.run_id"));
+  MP_RETURN_IF_ERROR(CheckRequired(run.scenario(), kMaxNameLength, "run.scenario"));
+  MP_RETURN_IF_ERROR(
+      CheckRequired(run.scenario_version(), kMaxNameLength, "run.scenario_version"));
+  MP_RETURN_IF_ERROR(CheckLength(run.cluster(), kMaxNameLength, "run.cluster"));
+  MP_RETURN_IF_ERROR(CheckLength(run.namespace_(), kMaxNameLength, "run.namespace"));
+  MP_RETURN_IF_ERROR(CheckLength(run.team(), kMaxNameLength, "run.team"));
+  MP_RETURN_IF_ERROR(CheckLength(run.agent_id(), kMaxNameLength, "run.agent_id"));
+  MP_RETURN_IF_ERROR(CheckLength(run.schedule_id(), kMaxNameLength, "run.schedule_id"));
+  MP_RETURN_IF_ERROR(CheckLength(run.reason(), kMaxTextLength, "run.reason"));
+  if (!result::v1::Trigger_IsValid(run.trigger())) {
+    return Invalid("run.trigger", absl::StrCat("unknown value ", run.trigger()));
+  }
+  const result::v1::Environment& env = run.environment();
+  MP_RETURN_IF_ERROR(CheckLength(env.cluster(), kMaxNameLength, "run.environment.cluster"));
+  MP_RETURN_IF_ERROR(CheckLength(env.namespace_(), kMaxNameLength, "run.environment.namespace"));
+  MP_RETURN_IF_ERROR(
+      CheckLength(env.istio_version(), kMaxNameLength, "run.environment.istio_version"));
+  MP_RETURN_IF_ERROR(CheckLength(env.kubernetes_version(), kMaxNameLength,
+                                 "run.environment.kubernetes_version"));
+  MP_RETURN_IF_ERROR(
+      CheckLength(env.agent_version(), kMaxNameLength, "run.environment.agent_version"));
+  MP_RETURN_IF_ERROR(CheckTags(env.tags(), "run.environment.tags"));
+  MP_RETURN_IF_ERROR(CheckTags(run.labels(), "run.labels"));
+  MP_RETURN_IF_ERROR(CheckClaims(run.claims(), "run.claims"));
+  if (run.verdict() != result::v1::RUN_VERDICT_UNSPECIFIED) {
+    return Invalid("run.verdict", "must be unset when a run begins (FinishRun sets it)");
+  }
+  if (run.has_counts()) return Invalid("run.counts", "must be unset when a run begins");
+  if (run.has_finished_at()) return Invalid("run.finished_at", "must be unset when a run begins");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAppendResults(const v1::AppendResultsRequest& request, int max_batch) {
+  MP_RETURN_IF_ERROR(ValidateRunId(request.run_id(), "run_id"));
+  if (request.results().empty()) return Invalid("results", "must not be empty");
+  if (request.results_size() > max_batch) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "results: at most ", max_batch, " results per batch, got ", request.results_size()));
+  }
+  absl::flat_hash_map<std::pair<std::string, int>, int> seen;
+  for (int i = 0; i < request.results_size(); ++i) {
+    const result::v1::TestResult& r = request.results(i);
+    const std::string at = absl::StrCat("results[", i, "]");
+    MP_RETURN_IF_ERROR(CheckLength(r.scenario(), kMaxNameLength, absl::StrCat(at, ".scenario")));
+    MP_RETURN_IF_ERROR(CheckRequired(r.test(), kMaxNameLength, absl::StrCat(at, ".test")));
+    if (r.phase() == result::v1::PHASE_UNSPECIFIED || !result::v1::Phase_IsValid(r.phase())) {
+      return Invalid(absl::StrCat(at, ".phase"), "must be PREFLIGHT, SETUP, TEST or TEARDOWN");
+    }
+    if (r.verdict() == result::v1::TEST_VERDICT_UNSPECIFIED ||
+        !result::v1::TestVerdict_IsValid(r.verdict())) {
+      return Invalid(absl::StrCat(at, ".verdict"), "must be set");
+    }
+    MP_RETURN_IF_ERROR(CheckLength(r.reason(), kMaxTextLength, absl::StrCat(at, ".reason")));
+    for (int c = 0; c < r.claims_size(); ++c) {
+      MP_RETURN_IF_ERROR(
+          CheckRequired(r.claims(c), kMaxNameLength, absl::StrCat(at, ".claims[", c, "]")));
+    }
+    auto [it, inserted] = seen.emplace(std::make_pair(r.test(), static_cast<int>(r.phase())), i);
+    if (!inserted) {
+      return Invalid(absl::StrCat(at, ".test"),
+                     absl::StrCat("\"", r.test(), "\" appears twice in the batch (also results[",
+                                  it->second, "]) with the same phase"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFinishRun(const v1::FinishRunRequest& request) {
+  MP_RETURN_IF_ERROR(ValidateRunId(request.run_id(), "run_id"));
+  if (request.verdict() == result::v1::RUN_VERDICT_UNSPECIFIED ||
+      !result::v1::RunVerdict_IsValid(request.verdict())) {
+    return Invalid("verdict", "must be set");
+  }
+  MP_RETURN_IF_ERROR(CheckLength(request.reason(), kMaxTextLength, "reason"));
+  for (int i = 0; i < request.claims_size(); ++i) {
+    const std::string at = absl::StrCat("claims[", i, "]");
+    MP_RETURN_IF_ERROR(
+        CheckRequired(request.claims(i).id(), kMaxNameLength, absl::StrCat(at, ".id")));
+    MP_RETURN_IF_ERROR(
+        CheckLength(request.claims(i).text(), kMaxTextLength, absl::StrCat(at, ".text")));
+    MP_RETURN_IF_ERROR(CheckLength(request.claims(i).reference(), kMaxTextLength,
+                                   absl::StrCat(at, ".reference")));
+    MP_RETURN_IF_ERROR(
+        CheckLength(request.claims(i).note(), kMaxTextLength, absl::StrCat(at, ".note")));
+  }
+  if (request.claims_size() > kMaxClaims) {
+    return Invalid("claims", absl::StrCat("at most ", kMaxClaims, " claims"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace meshproof::store

@@ -1,0 +1,88 @@
+#include "services/results-store/store_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace meshproof::store {
+namespace {
+
+std::string Where(absl::string_view file, const YAML::Mark& mark) {
+  return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
+}
+
+}  // namespace
+
+absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::string_view file_name) {
+  StoreConfig config;
+  YAML::Node root;
+  // yaml-cpp reports errors with exceptions; they stop here.
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(file_name, e.mark), ": not valid YAML: ", e.msg));
+  }
+  if (root.IsNull()) return config;
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(file_name, root.Mark()), ": expected a mapping of keys"));
+  }
+  for (const auto& entry : root) {
+    const std::string key = entry.first.as<std::string>("");
+    const YAML::Node& value = entry.second;
+    const std::string at = Where(file_name, entry.first.Mark());
+    auto bad = [&](absl::string_view expected) {
+      return absl::InvalidArgumentError(absl::StrCat(Where(file_name, value.Mark()), ": ", key,
+                                                     ": expected ", expected));
+    };
+    try {
+      if (key == "listen") {
+        if (!value.IsScalar()) return bad("HOST:PORT");
+        config.listen = value.as<std::string>();
+      } else if (key == "db") {
+        if (!value.IsScalar() || value.as<std::string>().empty()) return bad("a file path");
+        config.db = value.as<std::string>();
+      } else if (key == "retention_days") {
+        if (!value.IsScalar()) return bad("a whole number of days, 0..36500");
+        config.retention_days = value.as<int>();
+        if (config.retention_days < 0 || config.retention_days > 36500) {
+          return bad("a whole number of days, 0..36500");
+        }
+      } else if (key == "max_batch") {
+        if (!value.IsScalar()) return bad("1..500");
+        config.max_batch = value.as<int>();
+        if (config.max_batch < 1 || config.max_batch > 500) return bad("1..500");
+      } else if (key == "synchronous") {
+        if (!value.IsScalar()) return bad("normal or full");
+        config.synchronous = absl::AsciiStrToUpper(value.as<std::string>());
+        if (config.synchronous != "NORMAL" && config.synchronous != "FULL") {
+          return bad("normal or full");
+        }
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, ": unknown key \"", key,
+            "\" (known: listen, db, retention_days, max_batch, synchronous)"));
+      }
+    } catch (const YAML::Exception&) {
+      return bad(key == "retention_days" ? "a whole number of days, 0..36500"
+                 : key == "max_batch"    ? "1..500"
+                                         : "a string");
+    }
+  }
+  return config;
+}
+
+absl::StatusOr<StoreConfig> LoadStoreConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("--config: cannot read ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseStoreConfig(buffer.str(), path);
+}
+
+}  // namespace meshproof::store

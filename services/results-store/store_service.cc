@@ -1,0 +1,87 @@
+#include "services/results-store/store_service.h"
+
+#include "services/common/grpc_status.h"
+
+namespace meshproof::store {
+namespace {
+
+// Runs `call` unless the service is shutting down, and maps its status.
+template <typename Response, typename Call>
+grpc::Status Serve(const std::atomic<bool>& shutting_down, Response* response, Call call) {
+  if (shutting_down) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the results store is shutting down");
+  }
+  absl::StatusOr<Response> result = call();
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *response = std::move(*result);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status StoreService::BeginRun(grpc::ServerContext*, const v1::BeginRunRequest* request,
+                                    v1::BeginRunResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->BeginRun(*request); });
+}
+
+grpc::Status StoreService::AppendResults(grpc::ServerContext*, const v1::AppendResultsRequest* request,
+                                         v1::AppendResultsResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->AppendResults(*request); });
+}
+
+grpc::Status StoreService::FinishRun(grpc::ServerContext*, const v1::FinishRunRequest* request,
+                                     v1::FinishRunResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->FinishRun(*request); });
+}
+
+grpc::Status StoreService::GetRun(grpc::ServerContext*, const v1::GetRunRequest* request,
+                                  v1::RunDetail* response) {
+  return Serve(shutting_down_, response, [&] { return store_->GetRun(*request); });
+}
+
+grpc::Status StoreService::ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
+                                    v1::ListRunsResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->ListRuns(*request); });
+}
+
+grpc::Status StoreService::CompareRuns(grpc::ServerContext*, const v1::CompareRunsRequest* request,
+                                       v1::CompareRunsResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->CompareRuns(*request); });
+}
+
+grpc::Status StoreService::GetTestHistory(grpc::ServerContext*, const v1::GetTestHistoryRequest* request,
+                                          v1::GetTestHistoryResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->GetTestHistory(*request); });
+}
+
+grpc::Status StoreService::ListFlakyTests(grpc::ServerContext*, const v1::ListFlakyTestsRequest* request,
+                                          v1::ListFlakyTestsResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->ListFlakyTests(*request); });
+}
+
+grpc::Status StoreService::GetLatestPerCluster(grpc::ServerContext*, const v1::GetLatestPerClusterRequest* request,
+                                               v1::GetLatestPerClusterResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->GetLatestPerCluster(*request); });
+}
+
+grpc::Status StoreService::GetClaimsLedger(grpc::ServerContext*, const v1::GetClaimsLedgerRequest* request,
+                                           v1::GetClaimsLedgerResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->GetClaimsLedger(*request); });
+}
+
+grpc::Status StoreService::GetLatencyTrend(grpc::ServerContext*, const v1::GetLatencyTrendRequest* request,
+                                           v1::GetLatencyTrendResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->GetLatencyTrend(*request); });
+}
+
+grpc::Status StoreService::ApplyRetention(grpc::ServerContext*, const v1::ApplyRetentionRequest* request,
+                                          v1::ApplyRetentionResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->ApplyRetention(*request); });
+}
+
+grpc::Status StoreService::Backup(grpc::ServerContext*, const v1::BackupRequest* request,
+                                  v1::BackupResponse* response) {
+  return Serve(shutting_down_, response, [&] { return store_->Backup(*request); });
+}
+
+}  // namespace meshproof::store
