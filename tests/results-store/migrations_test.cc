@@ -1,0 +1,123 @@
+// Schema migrations: from empty, re-run, close and reopen, a newer database refused, a
+// failing script rolled back.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "services/results-store/migrations.h"
+#include "tests/results-store/store_fixtures.h"
+#include "tests/testing/service_process.h"
+#include "tests/testing/status_matchers.h"
+
+namespace meshproof::store::testing {
+namespace {
+
+using ::meshproof::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// Returns the first column of the first row, or -1 (with a test failure) on error.
+int64_t QueryInt(Database* db, const std::string& sql) {
+  absl::StatusOr<Statement> stmt = db->Prepare(sql);
+  if (!stmt.ok()) {
+    ADD_FAILURE() << stmt.status();
+    return -1;
+  }
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok() || !*row) {
+    ADD_FAILURE() << "no row for " << sql;
+    return -1;
+  }
+  return stmt->Int(0);
+}
+
+TEST(MigrationsTest, FromEmptyReachesNewestAndRecordsEachScript) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  MP_ASSERT_OK_AND_ASSIGN(int version, ApplyMigrations(db.get(), ResultsMigrations()));
+  EXPECT_EQ(version, static_cast<int>(ResultsMigrations().size()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM schema_migrations"), static_cast<int64_t>(ResultsMigrations().size()));
+  EXPECT_EQ(QueryInt(db.get(), "PRAGMA user_version"), int64_t{version});
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM results"), int64_t{0});
+}
+
+TEST(MigrationsTest, RerunIsANoOp) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
+  MP_ASSERT_OK_AND_ASSIGN(int version, ApplyMigrations(db.get(), ResultsMigrations()));
+  EXPECT_EQ(version, static_cast<int>(ResultsMigrations().size()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM schema_migrations"), static_cast<int64_t>(ResultsMigrations().size()));
+}
+
+TEST(MigrationsTest, CloseAndReopenKeepsData) {
+  StoreHarness h;
+  MP_ASSERT_OK(h.Open());
+  MP_ASSERT_OK(h.store->BeginRun(MakeBegin("r1", "s", "c", Night(1))));
+  MP_ASSERT_OK(h.store->AppendResults(
+      MakeAppend("r1", {MakeResult("t1", result::v1::TEST_VERDICT_PASS)})));
+  MP_ASSERT_OK(h.Open());  // closes the first store, opens again
+  v1::GetRunRequest get;
+  get.set_run_id("r1");
+  MP_ASSERT_OK_AND_ASSIGN(auto run, h.store->GetRun(get));
+  EXPECT_EQ(run.results_size(), 1);
+  // Idempotency survives the reopen too.
+  MP_ASSERT_OK_AND_ASSIGN(auto again, h.store->AppendResults(
+      MakeAppend("r1", {MakeResult("t1", result::v1::TEST_VERDICT_PASS)})));
+  EXPECT_EQ(again.duplicates(), 1u);
+}
+
+TEST(MigrationsTest, NewerDatabaseIsRefused) {
+  StoreHarness h;
+  MP_ASSERT_OK(h.Open());
+  h.store.reset();
+  {
+    MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(h.path(), {}));
+    MP_ASSERT_OK(db->Exec("PRAGMA user_version=999"));
+  }
+  EXPECT_THAT(h.Open(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                 HasSubstr("schema version 999")));
+}
+
+TEST(MigrationsTest, BinaryExitsOneOnNewerDatabase) {
+  ::meshproof::testing::TempDir dir;
+  {
+    MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("new.db"), {}));
+    MP_ASSERT_OK(db->Exec("PRAGMA user_version=999"));
+  }
+  auto result = ::meshproof::testing::RunCommand(
+      {::meshproof::testing::BinaryPath("meshproof-store"), "--listen", "127.0.0.1:0", "--db",
+       dir.File("new.db")});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("schema version 999"));
+}
+
+TEST(MigrationsTest, FailingScriptIsRolledBackWhole) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  std::vector<Migration> migrations = {
+      {1, "0001_a.sql", "CREATE TABLE a (x INTEGER);"},
+      {2, "0002_b.sql", "CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);"},
+  };
+  EXPECT_FALSE(ApplyMigrations(db.get(), migrations).ok());
+  EXPECT_EQ(QueryInt(db.get(), "PRAGMA user_version"), int64_t{1});
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_schema WHERE name = 'b'"), int64_t{0});
+  migrations[1].sql = "CREATE TABLE b (x INTEGER);";
+  MP_ASSERT_OK_AND_ASSIGN(int version, ApplyMigrations(db.get(), migrations));
+  EXPECT_EQ(version, 2);
+}
+
+TEST(MigrationsTest, GapInNumbersIsRejected) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  std::vector<Migration> migrations = {{1, "0001_a.sql", "SELECT 1;"}, {3, "0003_c.sql", "SELECT 1;"}};
+  EXPECT_THAT(ApplyMigrations(db.get(), migrations), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(MigrationsTest, EmbeddedScriptsDoNotNeedTheSourceTree) {
+  // The first script is compiled in; its text is the file's.
+  ASSERT_FALSE(ResultsMigrations().empty());
+  EXPECT_EQ(std::string(ResultsMigrations()[0].name), "0001_initial.sql");
+  EXPECT_THAT(ResultsMigrations()[0].sql, HasSubstr("CREATE TABLE results"));
+}
+
+}  // namespace
+}  // namespace meshproof::store::testing
