@@ -90,6 +90,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   if (!options.read_only) MP_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
   MP_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA synchronous=", options.synchronous)));
+  MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA cache_size=-", options.cache_kib)));
+  MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA mmap_size=", options.mmap_bytes)));
   return db;
 }
 

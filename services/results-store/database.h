@@ -26,6 +26,11 @@ struct DatabaseOptions {
   absl::Duration busy_timeout = absl::Seconds(5);
   // Open without the right to write (reader connections).
   bool read_only = false;
+  // Page cache per connection, in KiB.
+  int cache_kib = 16384;
+  // Bytes of the file read through mmap instead of read(): a history query touches a few
+  // pages in each of hundreds of runs, and a page fault beats a syscall per page.
+  int64_t mmap_bytes = int64_t{4} << 30;
 };
 
 class Database;

@@ -118,27 +118,36 @@ absl::Status ValidateAppendResults(const v1::AppendResultsRequest& request, int 
     return absl::ResourceExhaustedError(absl::StrCat(
         "results: at most ", max_batch, " results per batch, got ", request.results_size()));
   }
-  absl::flat_hash_map<std::pair<std::string, int>, int> seen;
+  absl::flat_hash_map<std::pair<absl::string_view, int>, int> seen;
+  seen.reserve(request.results_size());
   for (int i = 0; i < request.results_size(); ++i) {
     const result::v1::TestResult& r = request.results(i);
-    const std::string at = absl::StrCat("results[", i, "]");
-    MP_RETURN_IF_ERROR(CheckLength(r.scenario(), kMaxNameLength, absl::StrCat(at, ".scenario")));
-    MP_RETURN_IF_ERROR(CheckRequired(r.test(), kMaxNameLength, absl::StrCat(at, ".test")));
+    // Field names are built only on failure: this loop runs for every stored result.
+    auto at = [i](absl::string_view field) { return absl::StrCat("results[", i, "].", field); };
+    if (r.scenario().size() > kMaxNameLength) {
+      return CheckLength(r.scenario(), kMaxNameLength, at("scenario"));
+    }
+    if (r.test().empty() || r.test().size() > kMaxNameLength) {
+      return CheckRequired(r.test(), kMaxNameLength, at("test"));
+    }
     if (r.phase() == result::v1::PHASE_UNSPECIFIED || !result::v1::Phase_IsValid(r.phase())) {
-      return Invalid(absl::StrCat(at, ".phase"), "must be PREFLIGHT, SETUP, TEST or TEARDOWN");
+      return Invalid(at("phase"), "must be PREFLIGHT, SETUP, TEST or TEARDOWN");
     }
     if (r.verdict() == result::v1::TEST_VERDICT_UNSPECIFIED ||
         !result::v1::TestVerdict_IsValid(r.verdict())) {
-      return Invalid(absl::StrCat(at, ".verdict"), "must be set");
+      return Invalid(at("verdict"), "must be set");
     }
-    MP_RETURN_IF_ERROR(CheckLength(r.reason(), kMaxTextLength, absl::StrCat(at, ".reason")));
+    if (r.reason().size() > kMaxTextLength) {
+      return CheckLength(r.reason(), kMaxTextLength, at("reason"));
+    }
     for (int c = 0; c < r.claims_size(); ++c) {
       MP_RETURN_IF_ERROR(
-          CheckRequired(r.claims(c), kMaxNameLength, absl::StrCat(at, ".claims[", c, "]")));
+          CheckRequired(r.claims(c), kMaxNameLength, at(absl::StrCat("claims[", c, "]"))));
     }
-    auto [it, inserted] = seen.emplace(std::make_pair(r.test(), static_cast<int>(r.phase())), i);
+    auto [it, inserted] =
+        seen.emplace(std::make_pair(absl::string_view(r.test()), static_cast<int>(r.phase())), i);
     if (!inserted) {
-      return Invalid(absl::StrCat(at, ".test"),
+      return Invalid(at("test"),
                      absl::StrCat("\"", r.test(), "\" appears twice in the batch (also results[",
                                   it->second, "]) with the same phase"));
     }

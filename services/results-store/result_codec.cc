@@ -54,12 +54,66 @@ absl::StatusOr<std::string> Unpack(absl::string_view blob) {
 
 }  // namespace
 
+namespace {
+
+// True when everything of `result` fits in the row's columns: the common passing HTTP
+// result, encoded without copying the message.
+bool FitsInColumns(const result::v1::TestResult& r) {
+  if (r.mismatches_size() || r.evidence_size() || r.attempt_history_size() || r.claims_size() ||
+      !r.proves().empty() || !r.expected_summary().empty() || !r.actual_summary().empty() ||
+      !r.reproduction().empty() || r.has_started_at() || r.has_finished_at()) {
+    return false;
+  }
+  if (!r.has_outcome()) return true;
+  const result::v1::ProbeOutcome& o = r.outcome();
+  if (o.detail_case() != result::v1::ProbeOutcome::kHttp &&
+      o.detail_case() != result::v1::ProbeOutcome::DETAIL_NOT_SET) {
+    return false;
+  }
+  if (o.has_started_at()) return false;
+  if (o.has_http()) {
+    const result::v1::HttpObservation& h = o.http();
+    if (!h.http_version().empty() || h.headers_size() || !h.body_excerpt().empty() ||
+        h.body_bytes() || !h.remote_address().empty() || h.has_tls() || !h.effective_url().empty()) {
+      return false;
+    }
+  }
+  if (o.has_timings()) {
+    const result::v1::Timings& t = o.timings();
+    if (t.has_dns() || t.has_connect() || t.has_tls() || t.has_first_byte()) return false;
+  }
+  if (o.has_failure() && (o.failure().curl_exit_code() || !o.failure().message().empty())) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ResultRow EncodeResult(const result::v1::TestResult& result) {
   ResultRow row;
   row.verdict = result.verdict();
   row.attempts = result.attempts();
   row.reason = result.reason();
   if (result.passed_on_retry()) row.flags |= kFlagPassedOnRetry;
+  if (FitsInColumns(result)) {
+    if (!result.has_outcome()) return row;
+    const result::v1::ProbeOutcome& o = result.outcome();
+    row.flags |= kFlagHasOutcome;
+    if (o.has_http()) {
+      row.flags |= kFlagHttp;
+      row.status_code = o.http().status_code();
+    }
+    if (o.has_timings()) {
+      row.flags |= kFlagTimings;
+      row.latency_us = o.timings().total().seconds() * 1000000 + o.timings().total().nanos() / 1000;
+    }
+    if (o.has_failure()) {
+      row.flags |= kFlagFailure;
+      row.failure_class = o.failure().class_();
+    }
+    return row;
+  }
 
   result::v1::TestResult rest = result;
   rest.clear_scenario();

@@ -371,10 +371,11 @@ absl::StatusOr<v1::FinishRunResponse> ResultsStore::FinishRunLocked(
     // test in this cluster unless a later-started run already finished there.
     MP_ASSIGN_OR_RETURN(
         Statement latest,
-        writer_->Prepare("INSERT INTO latest_results (test_id, cluster_id, run_pk, started_at)"
-                         " SELECT r.test_id, ?2, ?1, ?3 FROM results r"
+        writer_->Prepare("INSERT INTO latest_results (scenario_id, cluster_id, test_id, run_pk,"
+                         " started_at)"
+                         " SELECT ?6, ?2, r.test_id, ?1, ?3 FROM results r"
                          " WHERE r.run_pk = ?1 AND r.phase = ?4 AND r.attempt = ?5"
-                         " ON CONFLICT (test_id, cluster_id) DO UPDATE SET"
+                         " ON CONFLICT (scenario_id, cluster_id, test_id) DO UPDATE SET"
                          " run_pk = excluded.run_pk, started_at = excluded.started_at"
                          " WHERE excluded.started_at > latest_results.started_at OR"
                          " (excluded.started_at = latest_results.started_at AND"
@@ -384,6 +385,7 @@ absl::StatusOr<v1::FinishRunResponse> ResultsStore::FinishRunLocked(
                            .Bind(3, run->started_at_us)
                            .Bind(4, result::v1::PHASE_TEST)
                            .Bind(5, run->latest_attempt)
+                           .Bind(6, run->scenario_id)
                            .Run());
   }
   MP_RETURN_IF_ERROR(tx.Commit());

@@ -505,11 +505,11 @@ absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsStore::GetLatestPerCluste
       Statement stmt,
       db->Prepare("SELECT t.name, c.name, u.run_id, u.started_at, r.verdict, r.status_code,"
                   " r.failure_class, r.flags, r.latency_us"
-                  " FROM tests t JOIN latest_results l ON l.test_id = t.id"
+                  " FROM latest_results l JOIN tests t ON t.id = l.test_id"
                   " JOIN runs u ON u.id = l.run_pk JOIN clusters c ON c.id = l.cluster_id"
                   " JOIN results r ON r.run_pk = l.run_pk AND r.test_id = l.test_id"
                   " AND r.phase = ?2 AND r.attempt = u.latest_attempt"
-                  " WHERE t.scenario_id = ?1"));
+                  " WHERE l.scenario_id = ?1"));
   stmt.Bind(1, *scenario_id).Bind(2, kPhaseTest);
   std::map<std::string, std::map<std::string, v1::ClusterCell>> rows;  // test → cluster → cell
   std::set<std::string> clusters;

@@ -105,6 +105,29 @@ TEST(MigrationsTest, FailingScriptIsRolledBackWhole) {
   EXPECT_EQ(version, 2);
 }
 
+TEST(MigrationsTest, SecondScriptCarriesLatestRowsOver) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  ASSERT_GE(ResultsMigrations().size(), 2u);
+  MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0]}));
+  MP_ASSERT_OK(db->Exec(
+      "INSERT INTO scenarios (id, name) VALUES (7, 's');"
+      "INSERT INTO clusters (id, name) VALUES (3, 'c');"
+      "INSERT INTO tests (id, scenario_id, name) VALUES (11, 7, 't');"
+      "INSERT INTO runs (id, run_id, scenario_id, cluster_id, scenario_version, namespace, team,"
+      " agent_id, trigger, schedule_id, started_at, env_cluster, env_namespace, istio_version,"
+      " k8s_version, agent_version) VALUES (5, 'r', 7, 3, 'v', '', '', '', 0, '', 100, '', '',"
+      " '', '', '');"
+      "INSERT INTO latest_results (test_id, cluster_id, run_pk, started_at) VALUES (11, 3, 5, 100);"));
+  MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
+                               " cluster_id = 3 AND test_id = 11"),
+            5);
+  // The cascade still reaches the rekeyed table.
+  MP_ASSERT_OK(db->Exec("DELETE FROM runs WHERE id = 5"));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM latest_results"), 0);
+}
+
 TEST(MigrationsTest, GapInNumbersIsRejected) {
   ::meshproof::testing::TempDir dir;
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
