@@ -1,0 +1,453 @@
+#include "services/scenario/scenario_parser.h"
+
+#include <sstream>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/scenario/content_hash.h"
+#include "services/scenario/limits.h"
+#include "services/scenario/parser_internal.h"
+#include "services/scenario/scenario_validator.h"
+#include "services/scenario/yaml_reader.h"
+
+namespace meshproof::scenario {
+namespace {
+
+namespace v1 = ::meshproof::scenario::v1;
+using internal::ProbeKeys;
+
+// Walks the YAML event stream before building nodes, so hostile documents (aliases that
+// expand exponentially, deep nesting, huge event counts, several documents) are refused
+// before yaml-cpp materialises them.
+class ShapeChecker : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents_ > 1) Fail(mark, "expected one YAML document, found a second one");
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Event(mark, anchor); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+    Fail(mark, "YAML aliases (*name) are not supported; write the value out");
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    Event(mark, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Event(mark, anchor);
+    Open(mark);
+  }
+  void OnSequenceEnd() override { --depth_; }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Event(mark, anchor);
+    Open(mark);
+  }
+  void OnMapEnd() override { --depth_; }
+
+  bool failed() const { return failed_; }
+  const YAML::Mark& mark() const { return mark_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  void Event(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor) Fail(mark, "YAML anchors (&name) are not supported");
+    if (++events_ > kMaxYamlEvents) Fail(mark, "the document is too large");
+  }
+  void Open(const YAML::Mark& mark) {
+    if (++depth_ > kMaxDepth) Fail(mark, absl::StrCat("nesting deeper than ", kMaxDepth, " levels"));
+  }
+  void Fail(const YAML::Mark& mark, std::string message) {
+    if (failed_) return;
+    failed_ = true;
+    mark_ = mark;
+    message_ = std::move(message);
+  }
+
+  int documents_ = 0;
+  int depth_ = 0;
+  size_t events_ = 0;
+  bool failed_ = false;
+  YAML::Mark mark_;
+  std::string message_;
+};
+
+const std::vector<std::string>& TopLevelKeys() {
+  static const auto* kKeys = new std::vector<std::string>{
+      "apiVersion", "kind",     "name",  "description", "team",     "labels",
+      "target",     "vars",     "defaults", "preflight", "setup",   "tests",
+      "deferred",   "teardown", "claims"};
+  return *kKeys;
+}
+
+std::vector<std::string> TestKeys(bool deferred) {
+  std::vector<std::string> keys = {"name", "description", "expect", "evidence", "proves",
+                                   "claims", "retry", "labels"};
+  keys.insert(keys.end(), ProbeKeys().begin(), ProbeKeys().end());
+  if (deferred) {
+    keys.push_back("reason");
+    keys.push_back("requires_approval");
+  }
+  return keys;
+}
+
+void ReadTest(const YamlField& field, bool deferred, v1::Test* test) {
+  if (!field.CheckMap(TestKeys(deferred))) return;
+  std::string text;
+  if (field.Child("name").NonEmptyString(&text)) test->set_name(text);
+  if (YamlField f = field.Child("description"); f.present() && f.String(&text)) {
+    test->set_description(text);
+  }
+  std::vector<std::string> probe_kinds;
+  for (const std::string& kind : ProbeKeys()) {
+    if (field.Child(kind).present()) probe_kinds.push_back(kind);
+  }
+  if (probe_kinds.size() > 1) {
+    field.Error(absl::StrCat("expected exactly one probe, found both ", probe_kinds[0], " and ",
+                             probe_kinds[1]));
+  } else if (probe_kinds.size() == 1) {
+    internal::ReadProbe(probe_kinds[0], field.Child(probe_kinds[0]), test->mutable_probe());
+  }
+  if (YamlField f = field.Child("expect"); f.present()) {
+    internal::ReadExpectation(f, test->mutable_expect());
+  }
+  if (YamlField f = field.Child("evidence"); f.present()) internal::ReadEvidenceList(f, test);
+  if (YamlField f = field.Child("proves"); f.present() && f.String(&text)) test->set_proves(text);
+  std::vector<std::string> claims;
+  if (YamlField f = field.Child("claims"); f.present() && f.StringList(&claims)) {
+    for (auto& claim : claims) test->add_claims(claim);
+  }
+  if (YamlField f = field.Child("retry"); f.present()) internal::ReadRetry(f, test->mutable_retry());
+  std::map<std::string, std::string> labels;
+  if (YamlField f = field.Child("labels"); f.present() && f.StringMap(&labels)) {
+    test->mutable_labels()->insert(labels.begin(), labels.end());
+  }
+  if (deferred) {
+    v1::Deferral* deferral = test->mutable_deferral();
+    if (field.Child("reason").NonEmptyString(&text)) deferral->set_reason(text);
+    bool flag = false;
+    if (YamlField f = field.Child("requires_approval"); f.present() && f.Bool(&flag)) {
+      deferral->set_requires_approval(flag);
+    }
+  }
+}
+
+void ReadTestList(const YamlField& field, bool deferred,
+                  google::protobuf::RepeatedPtrField<v1::Test>* tests) {
+  std::vector<YamlField> items;
+  if (!field.Items(&items)) return;
+  for (const YamlField& item : items) ReadTest(item, deferred, tests->Add());
+}
+
+void ReadDefaults(const YamlField& field, v1::Defaults* defaults) {
+  if (!field.CheckMap({"connect_timeout", "timeout", "retry", "parallelism",
+                       "reuse_connections", "evidence_window"})) {
+    return;
+  }
+  if (YamlField f = field.Child("connect_timeout"); f.present()) {
+    f.Duration(kMaxTimeout, defaults->mutable_connect_timeout());
+  }
+  if (YamlField f = field.Child("timeout"); f.present()) f.Duration(kMaxTimeout, defaults->mutable_timeout());
+  if (YamlField f = field.Child("retry"); f.present()) internal::ReadRetry(f, defaults->mutable_retry());
+  uint32_t number = 0;
+  if (YamlField f = field.Child("parallelism"); f.present() && f.Uint(1, 64, &number)) {
+    defaults->set_parallelism(number);
+  }
+  bool flag = false;
+  if (YamlField f = field.Child("reuse_connections"); f.present() && f.Bool(&flag)) {
+    defaults->set_reuse_connections(flag);
+  }
+  if (YamlField f = field.Child("evidence_window"); f.present()) {
+    f.Duration(kMaxEvidenceWindow, defaults->mutable_evidence_window());
+  }
+}
+
+void ReadTarget(const YamlField& field, v1::Target* target) {
+  if (!field.CheckMap({"cluster", "namespace", "agent"})) return;
+  std::string text;
+  if (YamlField f = field.Child("cluster"); f.present() && f.String(&text)) target->set_cluster(text);
+  if (YamlField f = field.Child("namespace"); f.present() && f.String(&text)) {
+    target->set_namespace_(text);
+  }
+  std::map<std::string, std::string> selector;
+  if (YamlField f = field.Child("agent"); f.present() && f.StringMap(&selector)) {
+    target->mutable_agent_selector()->insert(selector.begin(), selector.end());
+  }
+}
+
+void ReadClaims(const YamlField& field, v1::Scenario* scenario) {
+  std::vector<YamlField> items;
+  if (!field.Items(&items)) return;
+  for (const YamlField& item : items) {
+    if (!item.CheckMap({"id", "text", "reference", "note"})) continue;
+    v1::Claim* claim = scenario->add_claims();
+    std::string text;
+    if (item.Child("id").NonEmptyString(&text)) claim->set_id(text);
+    if (item.Child("text").NonEmptyString(&text)) claim->set_text(text);
+    if (YamlField f = item.Child("reference"); f.present() && f.String(&text)) claim->set_reference(text);
+    if (YamlField f = item.Child("note"); f.present() && f.String(&text)) claim->set_note(text);
+  }
+}
+
+// Reads `vars:` without substitution: the declared defaults. A null value declares a
+// variable the caller must supply.
+std::map<std::string, std::string> ReadDeclaredVars(const YamlField& field,
+                                                    std::vector<std::string>* required) {
+  std::map<std::string, std::string> vars;
+  std::vector<std::pair<std::string, YamlField>> entries;
+  if (!field.Entries(&entries)) return vars;
+  for (const auto& [name, value] : entries) {
+    if (!IsValidVarName(name)) {
+      value.Error(absl::StrCat("\"", name, "\" is not a valid variable name (letters, digits, _)"));
+      continue;
+    }
+    if (!value.present()) {
+      required->push_back(name);
+      continue;
+    }
+    if (!value.node().IsScalar()) {
+      value.Error(absl::StrCat("expected a string, got ", value.Kind()));
+      continue;
+    }
+    vars[name] = value.node().Scalar();
+  }
+  return vars;
+}
+
+// One pass over the document, with or without substitution.
+v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
+                          bool substitute, DiagnosticCollector* sink) {
+  v1::Scenario scenario;
+  const VarSubstituter no_vars({}, /*enabled=*/false);
+  const YamlField top(root, "", sink, &no_vars);
+  if (!top.CheckMap(TopLevelKeys())) return scenario;
+
+  std::vector<std::string> required;
+  std::map<std::string, std::string> values;
+  if (YamlField f = top.Child("vars"); f.present()) values = ReadDeclaredVars(f, &required);
+  for (const auto& [name, value] : options.vars) values[name] = value;
+  const VarSubstituter vars(values, substitute);
+  const YamlField doc(root, "", sink, &vars);
+  if (substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
+
+  std::string text;
+  if (YamlField f = doc.Child("apiVersion"); !f.present()) {
+    f.Error("is required: apiVersion: meshproof/v1");
+  } else if (f.String(&text) && text != "meshproof/v1") {
+    f.Error(absl::StrCat("expected meshproof/v1, got \"", text.substr(0, 40), "\""));
+  }
+  if (YamlField f = doc.Child("kind"); !f.present()) {
+    f.Error("is required: kind: Scenario");
+  } else if (f.String(&text) && text != "Scenario") {
+    f.Error(absl::StrCat("expected Scenario, got \"", text.substr(0, 40), "\""));
+  }
+  if (doc.Child("name").NonEmptyString(&text)) scenario.set_name(text);
+  if (YamlField f = doc.Child("description"); f.present() && f.String(&text)) {
+    scenario.set_description(text);
+  }
+  if (YamlField f = doc.Child("team"); f.present() && f.String(&text)) scenario.set_team(text);
+  std::map<std::string, std::string> labels;
+  if (YamlField f = doc.Child("labels"); f.present() && f.StringMap(&labels)) {
+    scenario.mutable_labels()->insert(labels.begin(), labels.end());
+  }
+  if (YamlField f = doc.Child("target"); f.present()) ReadTarget(f, scenario.mutable_target());
+  if (YamlField f = doc.Child("defaults"); f.present()) ReadDefaults(f, scenario.mutable_defaults());
+  if (YamlField f = doc.Child("preflight"); f.present()) {
+    ReadTestList(f, false, scenario.mutable_preflight());
+  }
+  if (YamlField f = doc.Child("setup"); f.present()) ReadTestList(f, false, scenario.mutable_setup());
+  if (YamlField f = doc.Child("tests"); f.present()) ReadTestList(f, false, scenario.mutable_tests());
+  if (YamlField f = doc.Child("deferred"); f.present()) ReadTestList(f, true, scenario.mutable_tests());
+  if (YamlField f = doc.Child("teardown"); f.present()) {
+    ReadTestList(f, false, scenario.mutable_teardown());
+  }
+  if (YamlField f = doc.Child("claims"); f.present()) ReadClaims(f, &scenario);
+
+  CheckScenarioRules(scenario, /*allow_unsubstituted=*/!substitute,
+                     [&](const std::string& field, const std::string& message) {
+                       sink->AddForField(field, message);
+                     });
+  return scenario;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOptions& options,
+                                           std::vector<Diagnostic>* diagnostics) {
+  std::vector<Diagnostic> found;
+  auto finish = [&]() -> absl::Status {
+    SortDiagnostics(&found);
+    if (diagnostics != nullptr) *diagnostics = found;
+    return DiagnosticsToStatus(found);
+  };
+  auto fail_at = [&](const YAML::Mark& mark, std::string message) {
+    Diagnostic d;
+    d.file = options.file_name;
+    if (mark.line >= 0) {
+      d.line = mark.line + 1;
+      d.column = mark.column + 1;
+    }
+    d.message = std::move(message);
+    found.push_back(std::move(d));
+    return finish();
+  };
+
+  if (yaml.size() > kMaxFileBytes) {
+    return fail_at(YAML::Mark::null_mark(),
+                   absl::StrCat("the file is ", yaml.size(), " bytes; at most ", kMaxFileBytes,
+                                " are accepted"));
+  }
+  YAML::Node root;
+  try {
+    std::stringstream stream{std::string(yaml)};
+    YAML::Parser parser(stream);
+    ShapeChecker shape;
+    while (!shape.failed() && parser.HandleNextDocument(shape)) {
+    }
+    if (shape.failed()) return fail_at(shape.mark(), shape.message());
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return fail_at(e.mark, absl::StrCat("YAML syntax error: ", e.msg));
+  } catch (const std::exception& e) {
+    return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", e.what()));
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    return fail_at(YAML::Mark::null_mark(), "the file is empty; a scenario starts with "
+                                            "apiVersion: meshproof/v1");
+  }
+
+  // The unsubstituted pass defines the version and checks the structure; the
+  // substituted pass (when asked) checks final values and reports undefined variables.
+  DiagnosticCollector raw_sink(options.file_name);
+  v1::Scenario raw;
+  try {
+    raw = ReadScenario(root, options, /*substitute=*/false, &raw_sink);
+  } catch (const std::exception& e) {
+    return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", e.what()));
+  }
+  found = raw_sink.Take();
+  if (!found.empty()) return finish();
+  const std::string version = ContentHash(raw);
+  v1::Scenario result = std::move(raw);
+  if (options.substitute_vars) {
+    DiagnosticCollector sink(options.file_name);
+    try {
+      result = ReadScenario(root, options, /*substitute=*/true, &sink);
+    } catch (const std::exception& e) {
+      return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", e.what()));
+    }
+    found = sink.Take();
+    if (!found.empty()) return finish();
+  } else {
+    // Keep the declared defaults so a later SubstituteVars knows them.
+    const VarSubstituter none({}, false);
+    DiagnosticCollector ignored(options.file_name);
+    std::vector<std::string> required;
+    YamlField top(root, "", &ignored, &none);
+    if (YamlField f = top.Child("vars"); f.present()) {
+      auto declared = ReadDeclaredVars(f, &required);
+      result.mutable_vars()->insert(declared.begin(), declared.end());
+    }
+  }
+  result.mutable_source()->set_file_name(options.file_name);
+  result.mutable_source()->set_content_hash(version);
+  if (diagnostics != nullptr) diagnostics->clear();
+  return result;
+}
+
+namespace {
+
+// Substitutes every string field of `message`, recursively. Reports the first problem
+// per field through `report` with a proto field path.
+void SubstituteMessage(google::protobuf::Message* message, const VarSubstituter& vars,
+                       const std::string& path,
+                       const std::function<void(const std::string&, const std::string&)>& report) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message->GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(*message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const std::string field_path = path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
+    if (field->is_map()) {
+      // Map values are strings everywhere in the scenario model.
+      const int size = reflection->FieldSize(*message, field);
+      for (int i = 0; i < size; ++i) {
+        google::protobuf::Message* entry = reflection->MutableRepeatedMessage(message, field, i);
+        const FieldDescriptor* value_field = entry->GetDescriptor()->FindFieldByName("value");
+        if (value_field->type() != FieldDescriptor::TYPE_STRING) continue;
+        const std::string key = entry->GetReflection()->GetString(
+            *entry, entry->GetDescriptor()->FindFieldByName("key"));
+        std::string out, error;
+        if (!vars.Substitute(entry->GetReflection()->GetString(*entry, value_field), &out, &error)) {
+          report(absl::StrCat(field_path, ".", key), error);
+        } else {
+          entry->GetReflection()->SetString(entry, value_field, out);
+        }
+      }
+      continue;
+    }
+    if (field->is_repeated()) {
+      const int size = reflection->FieldSize(*message, field);
+      for (int i = 0; i < size; ++i) {
+        const std::string item_path = absl::StrCat(field_path, "[", i, "]");
+        if (field->type() == FieldDescriptor::TYPE_STRING) {
+          std::string out, error;
+          if (!vars.Substitute(reflection->GetRepeatedString(*message, field, i), &out, &error)) {
+            report(item_path, error);
+          } else {
+            reflection->SetRepeatedString(message, field, i, out);
+          }
+        } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+          SubstituteMessage(reflection->MutableRepeatedMessage(message, field, i), vars,
+                            item_path, report);
+        }
+      }
+      continue;
+    }
+    if (field->type() == FieldDescriptor::TYPE_STRING) {
+      std::string out, error;
+      if (!vars.Substitute(reflection->GetString(*message, field), &out, &error)) {
+        report(field_path, error);
+      } else {
+        reflection->SetString(message, field, out);
+      }
+    } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
+      SubstituteMessage(reflection->MutableMessage(message, field), vars, field_path, report);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
+                                            const std::map<std::string, std::string>& vars) {
+  std::map<std::string, std::string> values(scenario.vars().begin(), scenario.vars().end());
+  for (const auto& [name, value] : vars) values[name] = value;
+  v1::Scenario result = scenario;
+  result.clear_vars();
+  result.clear_source();
+  std::vector<std::string> problems;
+  SubstituteMessage(&result, VarSubstituter(values, /*enabled=*/true), "",
+                    [&](const std::string& field, const std::string& message) {
+                      if (problems.size() < kMaxDiagnostics) {
+                        problems.push_back(absl::StrCat(field, ": ", message));
+                      }
+                    });
+  if (!problems.empty()) {
+    std::string joined;
+    for (const auto& p : problems) absl::StrAppend(&joined, joined.empty() ? "" : "\n", p);
+    return absl::InvalidArgumentError(joined);
+  }
+  absl::Status valid = ValidateScenario(result);
+  if (!valid.ok()) return valid;
+  *result.mutable_source() = scenario.source();
+  result.mutable_vars()->insert(values.begin(), values.end());
+  return result;
+}
+
+}  // namespace meshproof::scenario
