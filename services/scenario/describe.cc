@@ -8,9 +8,10 @@
 
 namespace meshproof::scenario {
 
-namespace v1 = ::meshproof::scenario::v1;
+using ::meshproof::scenario::v1::Test;
 
-std::string FailureClassName(v1::FailureClass failure_class) {
+
+std::string FailureClassName(meshproof::scenario::v1::FailureClass failure_class) {
   switch (failure_class) {
     case v1::FAILURE_CLASS_DNS: return "dns";
     case v1::FAILURE_CLASS_CONNECT_REFUSED: return "connect_refused";
@@ -26,7 +27,7 @@ std::string FailureClassName(v1::FailureClass failure_class) {
   }
 }
 
-std::string DescribeExpectation(const v1::Test& test) {
+std::string DescribeExpectation(const meshproof::scenario::v1::Test& test) {
   const v1::Expectation& expect = test.expect();
   std::vector<std::string> parts;
   if (expect.has_failure()) {
