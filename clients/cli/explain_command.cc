@@ -84,9 +84,13 @@ void AddExplainCommand(CLI::App& app, int* exit_code) {
       "Example:\n  meshproof explain examples/scenarios/10-ingress.yaml --vars-file lab.env\n"
       "Exit codes: 0 ok, 2 the file is not a valid scenario.");
   explain->add_option("file", flags->file, "scenario YAML file")->required();
-  explain->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)");
+  explain->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   explain->add_option("--vars-file", flags->vars.vars_files,
-                      "read variables from a file of NAME=VALUE lines or a YAML map");
+                      "read variables from a file of NAME=VALUE lines or a YAML map")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   explain->callback([flags, exit_code] { *exit_code = RunExplain(*flags); });
 }
 

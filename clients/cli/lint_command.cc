@@ -54,9 +54,13 @@ void AddLintCommand(CLI::App& app, int* exit_code) {
       "  meshproof lint 20-egress.yaml --vars-file lab.env\n"
       "Exit codes: 0 all valid, 2 problems found.");
   lint->add_option("files", flags->files, "scenario YAML files")->required();
-  lint->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)");
+  lint->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   lint->add_option("--vars-file", flags->vars.vars_files,
-                   "read variables from a file of NAME=VALUE lines or a YAML map");
+                   "read variables from a file of NAME=VALUE lines or a YAML map")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   lint->callback([flags, exit_code] { *exit_code = RunLint(*flags); });
 }
 

@@ -1,0 +1,106 @@
+// The meshproof binary as a user runs it: lint and explain on the examples and on bad
+// input, checking exit codes and what is printed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/service_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace meshproof {
+namespace {
+
+using ::meshproof::testing::BinaryPath;
+using ::meshproof::testing::RunCommand;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string Source(const std::string& relative) {
+  return std::string(MESHPROOF_SOURCE_DIR) + "/" + relative;
+}
+
+TEST(LintTest, ExamplesAreValid) {
+  auto result = RunCommand({BinaryPath("meshproof"), "lint", Source("examples/scenarios/10-ingress.yaml"),
+                            Source("examples/scenarios/20-egress.yaml")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("10-ingress, 4 tests"));
+}
+
+TEST(LintTest, ExamplesAreValidWithTheirVars) {
+  auto result = RunCommand({BinaryPath("meshproof"), "lint", "--vars-file",
+                            Source("examples/vars/homelab.env"),
+                            Source("examples/scenarios/10-ingress.yaml"),
+                            Source("examples/scenarios/20-egress.yaml")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+TEST(LintTest, BadFileExitsTwoWithTheLocation) {
+  testing::TempDir dir;
+  const std::string file = dir.WriteFile(
+      "bad.yaml",
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: t\ntests:\n  - name: a\n"
+      "    http: {url: \"http://x/get\", timout: 2s}\n");
+  auto result = RunCommand({BinaryPath("meshproof"), "lint", file});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("bad.yaml:6:33: tests[0].http.timout: unknown key \"timout\"; "
+                                    "did you mean \"timeout\"?"));
+}
+
+TEST(LintTest, MissingFileExitsTwoNamingIt) {
+  auto result = RunCommand({BinaryPath("meshproof"), "lint", "/nonexistent/x.yaml"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("/nonexistent/x.yaml"));
+}
+
+TEST(LintTest, BadVarFlagExitsTwo) {
+  auto result = RunCommand({BinaryPath("meshproof"), "lint", "--var", "novalue",
+                            Source("examples/scenarios/10-ingress.yaml")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--var: expected NAME=VALUE"));
+}
+
+TEST(ExplainTest, PrintsTheSeedReportsIngressCurlLines) {
+  auto result = RunCommand({BinaryPath("meshproof"), "explain",
+                            Source("examples/scenarios/10-ingress.yaml"), "--vars-file",
+                            Source("examples/vars/homelab.env")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  // The four rows of the report's ingress table, as curl lines a person can paste.
+  EXPECT_THAT(result.out, HasSubstr("-H 'Host: httpbin.example.com' --connect-timeout 3 "
+                                    "--max-time 10 http://203.0.113.212:31080/get"));
+  EXPECT_THAT(result.out, HasSubstr("-H 'Host: httpbin.example.com' --connect-timeout 3 "
+                                    "--max-time 10 http://203.0.113.212:31080/status/418"));
+  EXPECT_THAT(result.out, HasSubstr("--resolve httpbin.example.com:31443:203.0.113.212 "));
+  EXPECT_THAT(result.out, HasSubstr("https://httpbin.example.com:31443/get"));
+  EXPECT_THAT(result.out, HasSubstr("-H 'Host: nope.example.com' --connect-timeout 3 "
+                                    "--max-time 10 http://203.0.113.212:31080/get"));
+  EXPECT_THAT(result.out, HasSubstr("expect:  status 418"));
+  EXPECT_THAT(result.out, HasSubstr("expect:  status 404"));
+}
+
+TEST(ExplainTest, VarFlagOverridesVarsFile) {
+  auto result = RunCommand({BinaryPath("meshproof"), "explain",
+                            Source("examples/scenarios/10-ingress.yaml"), "--vars-file",
+                            Source("examples/vars/homelab.env"), "--var", "INGRESS_HOST=10.0.0.9"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("http://10.0.0.9:31080/get"));
+  EXPECT_THAT(result.out, Not(HasSubstr("203.0.113.212")));
+}
+
+TEST(ExplainTest, ShowsEvidenceCheckLines) {
+  auto result = RunCommand({BinaryPath("meshproof"), "explain",
+                            Source("examples/scenarios/20-egress.yaml")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("evidence $ tail -n 20 /var/log/istio/egressgateway.log | grep -E"));
+  EXPECT_THAT(result.out, HasSubstr("fails at tls_handshake (curl 35)"));
+  EXPECT_THAT(result.out, HasSubstr("deferred: Needs outboundTrafficPolicy REGISTRY_ONLY"));
+}
+
+TEST(CliTest, UsageErrorsExitTwoAndHelpExitsZero) {
+  EXPECT_EQ(RunCommand({BinaryPath("meshproof"), "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(RunCommand({BinaryPath("meshproof")}).exit_code, 2);
+  auto help = RunCommand({BinaryPath("meshproof"), "lint", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("Example:"));
+}
+
+}  // namespace
+}  // namespace meshproof
