@@ -6,6 +6,7 @@
 #include "clients/cli/exit_codes.h"
 #include "clients/cli/explain_command.h"
 #include "clients/cli/lint_command.h"
+#include "clients/cli/probe_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"meshproof: scheduled, repeatable, comparable service-mesh verification",
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = meshproof::cli::kExitOk;
   meshproof::cli::AddLintCommand(app, &exit_code);
   meshproof::cli::AddExplainCommand(app, &exit_code);
+  meshproof::cli::AddProbeCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,31 +1,117 @@
-// meshproof-agent: the probe agent. Wires flags, the prober and the gRPC service.
+// meshproof-agent: the probe agent. Wires flags, configuration, the prober, the executor
+// and the gRPC service.
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "services/common/labels.h"
+#include "services/common/log.h"
 #include "services/common/server_runner.h"
 #include "services/common/service_flags.h"
+#include "services/probe-agent/agent_config.h"
+#include "services/probe-agent/agent_service.h"
+#include "services/probe-agent/prober.h"
+#include "services/probe-agent/scenario_executor.h"
 
 namespace {
+
+std::string ReadWholeFile(const std::string& path, bool* ok) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  *ok = f != nullptr;
+  std::string text;
+  if (!f) return text;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
+  std::fclose(f);
+  return text;
+}
 
 int Main(int argc, char** argv) {
   CLI::App app{"meshproof probe agent: runs probes inside the mesh and gathers evidence",
                "meshproof-agent"};
   meshproof::CommonServiceFlags common;
   meshproof::AddCommonServiceFlags(app, &common);
-  std::string scheduler, cluster, labels_text;
+  std::string scheduler, cluster, ns, labels_text, agent_id;
+  int max_concurrency = 0;
   app.add_option("--scheduler", scheduler, "scheduler HOST:PORT to dial for assignments");
   app.add_option("--cluster", cluster, "cluster name this agent reports");
+  app.add_option("--namespace", ns, "namespace this agent runs in");
   app.add_option("--labels", labels_text, "agent labels as k=v,k2=v2");
+  app.add_option("--agent-id", agent_id, "stable agent id (default: host name)");
+  app.add_option("--max-concurrency", max_concurrency, "most probes in flight at once (default 64)");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "agent")) return *code;
+
+  meshproof::agent::AgentConfig config;
+  if (!common.config.empty()) {
+    bool ok = false;
+    const std::string text = ReadWholeFile(common.config, &ok);
+    if (!ok) {
+      meshproof::LogError("--config: cannot read ", common.config);
+      return meshproof::kExitUsage;
+    }
+    auto parsed = meshproof::agent::ParseAgentConfig(text, common.config);
+    if (!parsed.ok()) {
+      meshproof::LogError("bad configuration:\n", parsed.status().message());
+      return meshproof::kExitUsage;
+    }
+    config = *parsed;
+  }
+  // Flags win over the file.
+  if (!cluster.empty()) config.cluster = cluster;
+  if (!ns.empty()) config.namespace_ = ns;
+  if (!agent_id.empty()) config.agent_id = agent_id;
+  if (!scheduler.empty()) config.scheduler = scheduler;
+  if (max_concurrency > 0) config.max_concurrency = max_concurrency;
   auto labels = meshproof::ParseLabels(labels_text, "--labels");
   if (!labels.ok()) {
     meshproof::LogError(labels.status().message());
     return meshproof::kExitUsage;
   }
+  for (const auto& [k, v] : *labels) config.labels[k] = v;
+  if (config.agent_id.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    config.agent_id = host;
+  }
+  if (!config.scheduler.empty()) {
+    meshproof::LogWarning("--scheduler ", config.scheduler,
+                          ": dialing the scheduler is not implemented in this agent yet; serving "
+                          "direct Execute calls only");
+  }
+
+  curl_global_init(CURL_GLOBAL_ALL);
+  meshproof::agent::ProberOptions prober_options;
+  prober_options.max_concurrency = config.max_concurrency;
+  prober_options.exec_allowlist = config.exec_allowlist;
+  meshproof::agent::RealProber prober(prober_options);
+  meshproof::agent::ScenarioExecutor executor(
+      &prober, meshproof::RealClock::Get(), [](absl::Duration d) { absl::SleepFor(d); },
+      [&prober](const meshproof::scenario::v1::LogSource& spec) {
+        return meshproof::agent::MakeLogSource(spec, &prober);
+      });
+
+  meshproof::agent::v1::AgentInfo info;
+  info.set_agent_id(config.agent_id);
+  info.set_cluster(config.cluster);
+  info.set_namespace_(config.namespace_);
+  info.mutable_labels()->insert(config.labels.begin(), config.labels.end());
+  info.set_version(MESHPROOF_VERSION);
+  for (const char* capability : {"http", "tcp", "dns", "envoy_admin", "exec", "log.file", "log.http"}) {
+    info.add_capabilities(capability);
+  }
+  info.set_max_concurrency(static_cast<uint32_t>(config.max_concurrency));
+  for (const auto& program : config.exec_allowlist) info.add_exec_allowlist(program);
+  meshproof::agent::AgentService service(&executor, info, /*max_scenarios=*/16);
 
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
-  return meshproof::RunServer(options, {});
+  options.on_shutdown = [&service] { service.Shutdown(); };
+  return meshproof::RunServer(options, {&service});
 }
 
 }  // namespace

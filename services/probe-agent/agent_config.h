@@ -1,0 +1,31 @@
+// The agent's configuration file (--config): one YAML map; unknown keys are errors.
+#ifndef MESHPROOF_SERVICES_PROBE_AGENT_AGENT_CONFIG_H_
+#define MESHPROOF_SERVICES_PROBE_AGENT_AGENT_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace meshproof::agent {
+
+struct AgentConfig {
+  std::string agent_id;  // default: the host name
+  std::string cluster;
+  std::string namespace_;
+  std::map<std::string, std::string> labels;
+  int max_concurrency = 64;
+  // Programs exec probes may run; empty refuses every exec probe.
+  std::vector<std::string> exec_allowlist;
+  std::string scheduler;
+};
+
+// Parses the YAML text of a config file. INVALID_ARGUMENT with every problem as
+// "FILE:LINE:COLUMN: key: message".
+absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::string& file_name);
+
+}  // namespace meshproof::agent
+
+#endif  // MESHPROOF_SERVICES_PROBE_AGENT_AGENT_CONFIG_H_

@@ -1,0 +1,69 @@
+#include "services/probe-agent/agent_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/grpc_status.h"
+#include "services/common/log.h"
+#include "services/scenario/scenario_validator.h"
+
+namespace meshproof::agent {
+
+namespace av1 = ::meshproof::agent::v1;
+namespace rv1 = ::meshproof::result::v1;
+
+AgentService::AgentService(ScenarioExecutor* executor, av1::AgentInfo info, int max_scenarios)
+    : executor_(executor), info_(std::move(info)), max_scenarios_(max_scenarios) {}
+
+grpc::Status AgentService::GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*, av1::AgentInfo* response) {
+  *response = info_;
+  return grpc::Status::OK;
+}
+
+grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::ExecuteRequest* request,
+                                   grpc::ServerWriter<av1::ExecuteEvent>* writer) {
+  if (shutting_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the agent is shutting down");
+  if (!request->has_scenario()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "scenario: is required");
+  }
+  if (absl::Status valid = scenario::ValidateScenario(request->scenario()); !valid.ok()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("scenario ", request->scenario().name(), ": ", valid.message())));
+  }
+  if (running_.fetch_add(1) >= max_scenarios_) {
+    running_.fetch_sub(1);
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        absl::StrCat("the agent already runs ", max_scenarios_, " scenarios; retry later"));
+  }
+  LogInfo("executing scenario ", request->scenario().name(),
+          request->run_id().empty() ? "" : absl::StrCat(" for run ", request->run_id()));
+  ExecuteOptions options;
+  options.only_tests.assign(request->only_tests().begin(), request->only_tests().end());
+  options.approved = request->approved();
+  uint64_t sequence = 0;
+  bool writer_ok = true;
+  const rv1::ScenarioOutcome outcome = executor_->Execute(
+      request->scenario(), options,
+      [&](const rv1::TestResult& result) {
+        av1::ExecuteEvent event;
+        event.set_sequence(++sequence);
+        *event.mutable_result() = result;
+        writer_ok = writer_ok && writer->Write(event);
+      },
+      [&] { return context->IsCancelled() || shutting_down_ || !writer_ok; });
+  running_.fetch_sub(1);
+  LogInfo("scenario ", request->scenario().name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
+          outcome.reason().empty() ? "" : absl::StrCat(" (", outcome.reason(), ")"));
+  if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away");
+  av1::ExecuteEvent last;
+  last.set_sequence(++sequence);
+  *last.mutable_outcome() = outcome;
+  *last.mutable_outcome()->mutable_environment() = [&] {
+    rv1::Environment env;
+    env.set_cluster(info_.cluster());
+    env.set_namespace_(info_.namespace_());
+    env.set_agent_version(info_.version());
+    return env;
+  }();
+  writer->Write(last);
+  return grpc::Status::OK;
+}
+
+}  // namespace meshproof::agent

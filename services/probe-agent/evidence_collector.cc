@@ -1,0 +1,145 @@
+#include "services/probe-agent/evidence_collector.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "services/common/time_util.h"
+#include "services/probe-agent/envoy_admin.h"
+
+namespace meshproof::agent {
+namespace {
+
+namespace sv1 = ::meshproof::scenario::v1;
+namespace rv1 = ::meshproof::result::v1;
+
+constexpr size_t kMaxKeptLines = 100;
+constexpr size_t kMaxLineBytes = 1024;
+constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
+
+}  // namespace
+
+EvidenceCollector::EvidenceCollector(Prober* prober, const Clock* clock, Sleeper sleeper,
+                                     LogSourceFactory sources)
+    : prober_(prober), clock_(clock), sleeper_(std::move(sleeper)), sources_(std::move(sources)) {}
+
+void EvidenceCollector::Begin(const sv1::Test& test, const sv1::Defaults& defaults) {
+  pending_.clear();
+  for (const sv1::EvidenceSpec& spec : test.evidence()) {
+    Pending pending{&spec, nullptr};
+    if (spec.has_log()) {
+      pending.window = DurationOr(spec.log().window(), DurationOr(defaults.evidence_window(), absl::Seconds(2)));
+      auto source = sources_(spec.log().source());
+      if (source.ok()) {
+        pending.source = std::move(*source);
+        pending.start = pending.source->Position();
+      } else {
+        pending.start = source.status();
+      }
+    }
+    pending_.push_back(std::move(pending));
+  }
+}
+
+rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadline) {
+  const sv1::LogEvidence& spec = pending.spec->log();
+  rv1::Evidence evidence;
+  evidence.set_kind(rv1::Evidence::KIND_LOG);
+  if (pending.source) evidence.set_source(pending.source->Describe());
+  if (!pending.start.ok()) {
+    evidence.set_message(std::string(pending.start.status().message()));
+    return evidence;
+  }
+  RE2 pattern(spec.pattern(), RE2::Quiet);
+  const uint32_t min_lines = spec.min_lines() == 0 ? 1 : spec.min_lines();
+  std::vector<std::string> matched;
+  absl::Status last_error;
+  while (true) {
+    auto lines = pending.source->LinesSince(*pending.start);
+    matched.clear();
+    if (lines.ok()) {
+      last_error = absl::OkStatus();
+      for (const std::string& line : *lines) {
+        if (RE2::PartialMatch(line, pattern)) matched.push_back(line);
+      }
+    } else {
+      last_error = lines.status();
+    }
+    // Stop as soon as enough lines are there: the access-log line of a connection is
+    // written when it closes, which is right after the probe in practice.
+    if (matched.size() >= min_lines || clock_->Now() >= deadline) break;
+    sleeper_(kPollInterval);
+  }
+  evidence.set_matched(static_cast<uint32_t>(matched.size()));
+  for (size_t i = 0; i < matched.size() && i < kMaxKeptLines; ++i) {
+    evidence.add_lines(matched[i].substr(0, kMaxLineBytes));
+  }
+  const bool enough = matched.size() >= min_lines;
+  const bool not_too_many = spec.max_lines() == 0 || matched.size() <= spec.max_lines();
+  evidence.set_satisfied(enough && not_too_many);
+  if (!last_error.ok() && matched.empty()) {
+    evidence.set_message(std::string(last_error.message()));
+  } else if (!enough) {
+    evidence.set_message(absl::StrCat(
+        matched.empty() ? "no" : absl::StrCat("only ", matched.size()), " new line",
+        matched.size() == 1 ? "" : "s", " matching /", spec.pattern(), "/ in ", evidence.source(),
+        " within ", absl::FormatDuration(pending.window), " (wanted at least ", min_lines, ")"));
+  } else if (!not_too_many) {
+    evidence.set_message(absl::StrCat(matched.size(), " new lines matching /", spec.pattern(),
+                                      "/ (wanted at most ", spec.max_lines(), ")"));
+  }
+  return evidence;
+}
+
+rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
+  const sv1::ConfigEvidence& config = spec.config();
+  rv1::Evidence evidence;
+  evidence.set_kind(rv1::Evidence::KIND_CONFIG);
+  const std::string url =
+      absl::StrCat(absl::StripSuffix(config.admin_url(), "/"), AdminPath(config.resource()));
+  evidence.set_source(url);
+  auto body = prober_->Fetch(url, absl::Seconds(5), 8 << 20);
+  if (!body.ok()) {
+    evidence.set_message(std::string(body.status().message()));
+    return evidence;
+  }
+  const std::vector<std::string> names = AdminNames(config.resource(), *body);
+  std::vector<std::string> missing, unexpected;
+  for (const std::string& want : config.present()) {
+    if (std::find(names.begin(), names.end(), want) == names.end()) {
+      missing.push_back(want);
+    } else {
+      evidence.add_lines(want);
+    }
+  }
+  for (const std::string& unwanted : config.absent()) {
+    if (std::find(names.begin(), names.end(), unwanted) != names.end()) unexpected.push_back(unwanted);
+  }
+  evidence.set_matched(static_cast<uint32_t>(evidence.lines_size()));
+  evidence.set_satisfied(missing.empty() && unexpected.empty());
+  if (!missing.empty()) {
+    evidence.set_message(absl::StrCat("not in ", url, ": ", absl::StrJoin(missing, ", ")));
+  } else if (!unexpected.empty()) {
+    evidence.set_message(absl::StrCat("present in ", url, " but should not be: ", absl::StrJoin(unexpected, ", ")));
+  }
+  return evidence;
+}
+
+std::vector<rv1::Evidence> EvidenceCollector::Finish() {
+  const absl::Time now = clock_->Now();
+  std::vector<rv1::Evidence> out;
+  for (Pending& pending : pending_) {
+    rv1::Evidence evidence = pending.spec->has_log() ? CollectLog(pending, now + pending.window)
+                                                     : CollectConfig(*pending.spec);
+    evidence.set_name(pending.spec->name());
+    evidence.set_required(!pending.spec->optional());
+    out.push_back(std::move(evidence));
+  }
+  pending_.clear();
+  return out;
+}
+
+}  // namespace meshproof::agent

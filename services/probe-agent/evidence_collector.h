@@ -1,0 +1,56 @@
+// Gathers a test's evidence around its probe: positions of log sources are noted before
+// the call; after it, each source is polled for up to its window for new matching lines.
+// Config evidence reads the Envoy admin interface after the call.
+#ifndef MESHPROOF_SERVICES_PROBE_AGENT_EVIDENCE_COLLECTOR_H_
+#define MESHPROOF_SERVICES_PROBE_AGENT_EVIDENCE_COLLECTOR_H_
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "meshproof/result/v1/result.pb.h"
+#include "meshproof/scenario/v1/scenario.pb.h"
+#include "services/common/clock.h"
+#include "services/probe-agent/log_source.h"
+#include "services/probe-agent/prober.h"
+
+namespace meshproof::agent {
+
+// Waits between polls; tests pass one that advances a fake clock.
+using Sleeper = std::function<void(absl::Duration)>;
+
+// Makes the LogSource a spec names (a seam for tests).
+using LogSourceFactory = std::function<absl::StatusOr<std::unique_ptr<LogSource>>(
+    const meshproof::scenario::v1::LogSource&)>;
+
+class EvidenceCollector {
+ public:
+  EvidenceCollector(Prober* prober, const Clock* clock, Sleeper sleeper, LogSourceFactory sources);
+
+  // Notes the positions of the test's log sources. Call right before the probe.
+  void Begin(const meshproof::scenario::v1::Test& test, const meshproof::scenario::v1::Defaults& defaults);
+  // Collects the evidence. Call right after the probe.
+  std::vector<meshproof::result::v1::Evidence> Finish();
+
+ private:
+  struct Pending {
+    const meshproof::scenario::v1::EvidenceSpec* spec;
+    std::unique_ptr<LogSource> source;
+    absl::StatusOr<uint64_t> start = uint64_t{0};
+    absl::Duration window;
+  };
+  meshproof::result::v1::Evidence CollectLog(Pending& pending, absl::Time deadline);
+  meshproof::result::v1::Evidence CollectConfig(const meshproof::scenario::v1::EvidenceSpec& spec);
+
+  Prober* prober_;
+  const Clock* clock_;
+  Sleeper sleeper_;
+  LogSourceFactory sources_;
+  std::vector<Pending> pending_;
+  absl::Time probe_end_;
+};
+
+}  // namespace meshproof::agent
+
+#endif  // MESHPROOF_SERVICES_PROBE_AGENT_EVIDENCE_COLLECTOR_H_

@@ -1,0 +1,28 @@
+// HTTP(S) probes with libcurl: every option of the scenario language, and a full record
+// of what happened (status, headers, body excerpt, timings, TLS, peer certificate).
+#ifndef MESHPROOF_SERVICES_PROBE_AGENT_HTTP_PROBE_H_
+#define MESHPROOF_SERVICES_PROBE_AGENT_HTTP_PROBE_H_
+
+#include "meshproof/result/v1/result.pb.h"
+#include "meshproof/scenario/v1/scenario.pb.h"
+#include "services/probe-agent/curl_multi_runner.h"
+
+namespace meshproof::agent {
+
+struct HttpProbeOptions {
+  // Reuse connections (Defaults.reuse_connections); otherwise a fresh connection and
+  // TLS handshake per probe, as a separate curl would.
+  bool reuse_connections = false;
+  // Overrides HttpProbe.body_capture_bytes (used for Envoy admin reads).
+  size_t body_limit = 0;
+};
+
+// Runs one HTTP probe on `runner`. Never fails: problems become ProbeOutcome.failure.
+meshproof::result::v1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner,
+                                                 const meshproof::scenario::v1::HttpProbe& probe,
+                                                 const meshproof::scenario::v1::Defaults& defaults,
+                                                 const HttpProbeOptions& options);
+
+}  // namespace meshproof::agent
+
+#endif  // MESHPROOF_SERVICES_PROBE_AGENT_HTTP_PROBE_H_

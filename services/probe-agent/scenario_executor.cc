@@ -1,0 +1,240 @@
+#include "services/probe-agent/scenario_executor.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/time_util.h"
+#include "services/probe-agent/evaluator.h"
+#include "services/scenario/curl_command.h"
+#include "services/scenario/describe.h"
+
+namespace meshproof::agent {
+namespace {
+
+namespace sv1 = ::meshproof::scenario::v1;
+namespace rv1 = ::meshproof::result::v1;
+
+rv1::TestResult Skeleton(const sv1::Scenario& scenario, const sv1::Test& test, rv1::Phase phase) {
+  rv1::TestResult result;
+  result.set_scenario(scenario.name());
+  result.set_test(test.name());
+  result.set_phase(phase);
+  result.set_proves(test.proves());
+  for (const std::string& claim : test.claims()) result.add_claims(claim);
+  result.set_expected_summary(scenario::DescribeExpectation(test));
+  std::string reproduction = scenario::ReproductionCommand(test, scenario.defaults());
+  for (const std::string& line : scenario::EvidenceCommands(test)) absl::StrAppend(&reproduction, "\n", line);
+  result.set_reproduction(reproduction);
+  return result;
+}
+
+rv1::TestResult NotRun(const sv1::Scenario& scenario, const sv1::Test& test, rv1::Phase phase,
+                       rv1::TestVerdict verdict, const std::string& reason) {
+  rv1::TestResult result = Skeleton(scenario, test, phase);
+  result.set_verdict(verdict);
+  result.set_reason(reason);
+  return result;
+}
+
+}  // namespace
+
+ScenarioExecutor::ScenarioExecutor(Prober* prober, const Clock* clock, Sleeper sleeper,
+                                   LogSourceFactory sources)
+    : prober_(prober), clock_(clock), sleeper_(std::move(sleeper)), sources_(std::move(sources)) {}
+
+rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const sv1::Test& test,
+                                          rv1::Phase phase) {
+  rv1::TestResult result = Skeleton(scenario, test, phase);
+  *result.mutable_started_at() = ToProtoTimestamp(clock_->Now());
+  const sv1::RetryPolicy& retry = test.has_retry() ? test.retry() : scenario.defaults().retry();
+  const uint32_t attempts = std::max<uint32_t>(1, retry.attempts());
+  const uint32_t converge = std::max<uint32_t>(1, retry.converge());
+  const absl::Duration backoff = DurationOr(retry.backoff(), absl::Seconds(1));
+  EvidenceCollector collector(prober_, clock_, sleeper_, sources_);
+
+  uint32_t consecutive_passes = 0;
+  bool saw_non_pass = false;
+  for (uint32_t attempt = 1; attempt <= attempts; ++attempt) {
+    collector.Begin(test, scenario.defaults());
+    absl::StatusOr<rv1::ProbeOutcome> outcome = prober_->Run(test.probe(), scenario.defaults());
+    std::vector<rv1::Evidence> evidence = collector.Finish();
+    Evaluation evaluation;
+    if (!outcome.ok()) {
+      evaluation.verdict = rv1::TEST_VERDICT_ERROR;
+      evaluation.reason = std::string(outcome.status().message());
+      evaluation.actual_summary = "not executed";
+      outcome = rv1::ProbeOutcome();
+    } else {
+      evaluation = Evaluate(test, *outcome, evidence, clock_->Now());
+    }
+    rv1::AttemptSummary* summary = result.add_attempt_history();
+    summary->set_attempt(attempt);
+    summary->set_verdict(evaluation.verdict);
+    summary->set_reason(evaluation.reason);
+    *summary->mutable_latency() = outcome->timings().total();
+
+    *result.mutable_outcome() = *outcome;
+    result.clear_evidence();
+    for (auto& e : evidence) *result.add_evidence() = std::move(e);
+    result.clear_mismatches();
+    for (auto& m : evaluation.mismatches) *result.add_mismatches() = std::move(m);
+    result.set_verdict(evaluation.verdict);
+    result.set_reason(evaluation.reason);
+    result.set_actual_summary(evaluation.actual_summary);
+    result.set_attempts(attempt);
+
+    const bool passed = evaluation.verdict == rv1::TEST_VERDICT_PASS;
+    if (passed) {
+      if (++consecutive_passes >= converge) break;
+      if (converge > 1) result.set_reason(absl::StrCat("passed ", consecutive_passes, " of ", converge, " in a row"));
+    } else {
+      saw_non_pass = true;
+      consecutive_passes = 0;
+      const bool retryable = evaluation.verdict == rv1::TEST_VERDICT_ERROR ||
+                             (evaluation.verdict == rv1::TEST_VERDICT_FAIL && (retry.on_failure() || converge > 1));
+      if (!retryable) break;
+    }
+    if (attempt < attempts && !passed) sleeper_(backoff);
+  }
+  if (result.verdict() == rv1::TEST_VERDICT_PASS && consecutive_passes < converge) {
+    result.set_verdict(rv1::TEST_VERDICT_FAIL);
+    result.set_reason(absl::StrCat("did not converge: ", consecutive_passes, " consecutive passes of ",
+                                   converge, " needed in ", attempts, " attempts"));
+  }
+  result.set_passed_on_retry(result.verdict() == rv1::TEST_VERDICT_PASS && saw_non_pass);
+  *result.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
+  return result;
+}
+
+rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, const ExecuteOptions& options,
+                                               const std::function<void(const rv1::TestResult&)>& emit,
+                                               const std::function<bool()>& cancelled) {
+  rv1::ScenarioOutcome outcome;
+  outcome.set_scenario(scenario.name());
+  *outcome.mutable_started_at() = ToProtoTimestamp(clock_->Now());
+  std::vector<rv1::TestResult> test_results;
+  std::string blocked_reason;
+  rv1::RunVerdict blocked_verdict = rv1::RUN_VERDICT_UNSPECIFIED;
+
+  for (const sv1::Test& check : scenario.preflight()) {
+    if (!blocked_reason.empty()) {
+      emit(NotRun(scenario, check, rv1::PHASE_PREFLIGHT, rv1::TEST_VERDICT_BLOCKED, blocked_reason));
+      continue;
+    }
+    rv1::TestResult result = RunTest(scenario, check, rv1::PHASE_PREFLIGHT);
+    if (result.verdict() != rv1::TEST_VERDICT_PASS) {
+      blocked_reason = absl::StrCat("preflight ", check.name(), " failed: ", result.reason());
+      blocked_verdict = rv1::RUN_VERDICT_INCONCLUSIVE;
+    }
+    emit(result);
+  }
+  for (const sv1::Test& step : scenario.setup()) {
+    if (!blocked_reason.empty()) {
+      emit(NotRun(scenario, step, rv1::PHASE_SETUP, rv1::TEST_VERDICT_BLOCKED, blocked_reason));
+      continue;
+    }
+    rv1::TestResult result = RunTest(scenario, step, rv1::PHASE_SETUP);
+    if (result.verdict() != rv1::TEST_VERDICT_PASS) {
+      blocked_reason = absl::StrCat("setup step ", step.name(), " failed: ", result.reason());
+      blocked_verdict = rv1::RUN_VERDICT_ERROR;
+    }
+    emit(result);
+  }
+
+  bool was_cancelled = false;
+  for (const sv1::Test& test : scenario.tests()) {
+    rv1::TestResult result;
+    const bool selected = options.only_tests.empty() ||
+                          std::find(options.only_tests.begin(), options.only_tests.end(), test.name()) !=
+                              options.only_tests.end();
+    if (!blocked_reason.empty()) {
+      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_BLOCKED, blocked_reason);
+    } else if (was_cancelled || (was_cancelled = cancelled())) {
+      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_NOT_RUN, "the run was cancelled");
+    } else if (!selected) {
+      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "not selected");
+    } else if (test.has_deferral() && !(test.deferral().requires_approval() && options.approved)) {
+      const std::string why = test.deferral().requires_approval()
+                                  ? absl::StrCat("not approved: ", test.deferral().reason())
+                                  : absl::StrCat("deferred: ", test.deferral().reason());
+      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, why);
+    } else if (test.probe().kind_case() == sv1::Probe::KIND_NOT_SET) {
+      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "no probe to run");
+    } else {
+      result = RunTest(scenario, test, rv1::PHASE_TEST);
+    }
+    emit(result);
+    test_results.push_back(std::move(result));
+  }
+  for (const sv1::Test& step : scenario.teardown()) emit(RunTest(scenario, step, rv1::PHASE_TEARDOWN));
+
+  rv1::RunCounts* counts = outcome.mutable_counts();
+  bool any_fail = false, any_error = false;
+  for (const rv1::TestResult& r : test_results) {
+    counts->set_total(counts->total() + 1);
+    switch (r.verdict()) {
+      case rv1::TEST_VERDICT_PASS:
+        counts->set_passed(counts->passed() + 1);
+        if (r.passed_on_retry()) counts->set_passed_on_retry(counts->passed_on_retry() + 1);
+        break;
+      case rv1::TEST_VERDICT_FAIL: counts->set_failed(counts->failed() + 1); any_fail = true; break;
+      case rv1::TEST_VERDICT_ERROR: counts->set_errors(counts->errors() + 1); any_error = true; break;
+      case rv1::TEST_VERDICT_SKIPPED: counts->set_skipped(counts->skipped() + 1); break;
+      case rv1::TEST_VERDICT_BLOCKED: counts->set_blocked(counts->blocked() + 1); break;
+      case rv1::TEST_VERDICT_NOT_RUN: counts->set_not_run(counts->not_run() + 1); break;
+      default: break;
+    }
+  }
+  if (blocked_verdict != rv1::RUN_VERDICT_UNSPECIFIED) {
+    outcome.set_verdict(blocked_verdict);
+    outcome.set_reason(blocked_reason);
+  } else if (was_cancelled) {
+    outcome.set_verdict(rv1::RUN_VERDICT_CANCELLED);
+    outcome.set_reason("the run was cancelled");
+  } else if (any_fail) {
+    outcome.set_verdict(rv1::RUN_VERDICT_FAILED);
+    for (const rv1::TestResult& r : test_results) {
+      if (r.verdict() == rv1::TEST_VERDICT_FAIL) {
+        outcome.set_reason(absl::StrCat(counts->failed(), " failed; first: ", r.test(), ": ", r.reason()));
+        break;
+      }
+    }
+  } else if (any_error) {
+    outcome.set_verdict(rv1::RUN_VERDICT_ERROR);
+    outcome.set_reason(absl::StrCat(counts->errors(), " tests could not be executed"));
+  } else {
+    outcome.set_verdict(rv1::RUN_VERDICT_PASSED);
+  }
+  for (rv1::ClaimResult& claim : ClaimsLedger(scenario, test_results)) *outcome.add_claims() = std::move(claim);
+  *outcome.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
+  return outcome;
+}
+
+std::vector<rv1::ClaimResult> ClaimsLedger(const sv1::Scenario& scenario,
+                                           const std::vector<rv1::TestResult>& results) {
+  std::vector<rv1::ClaimResult> ledger;
+  for (const sv1::Claim& claim : scenario.claims()) {
+    rv1::ClaimResult entry;
+    entry.set_id(claim.id());
+    entry.set_text(claim.text());
+    entry.set_reference(claim.reference());
+    entry.set_note(claim.note());
+    bool passed = false, failed = false;
+    for (const rv1::TestResult& r : results) {
+      if (std::find(r.claims().begin(), r.claims().end(), claim.id()) == r.claims().end()) continue;
+      if (r.verdict() != rv1::TEST_VERDICT_PASS && r.verdict() != rv1::TEST_VERDICT_FAIL) continue;
+      rv1::LinkedTest* linked = entry.add_tests();
+      linked->set_test(r.test());
+      linked->set_verdict(r.verdict());
+      passed |= r.verdict() == rv1::TEST_VERDICT_PASS;
+      failed |= r.verdict() == rv1::TEST_VERDICT_FAIL;
+    }
+    entry.set_verdict(failed ? rv1::CLAIM_VERDICT_REFUTED
+                             : passed ? rv1::CLAIM_VERDICT_CONFIRMED : rv1::CLAIM_VERDICT_UNTESTED);
+    ledger.push_back(std::move(entry));
+  }
+  return ledger;
+}
+
+}  // namespace meshproof::agent

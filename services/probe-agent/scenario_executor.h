@@ -1,0 +1,57 @@
+// Runs a scenario the way the report's author did by hand: preflight first (a failure
+// makes the run INCONCLUSIVE), setup steps in order (a failure stops the scenario),
+// tests with retries and convergence, deferred tests only when approved, teardown
+// always, then the claims ledger and the verdict.
+#ifndef MESHPROOF_SERVICES_PROBE_AGENT_SCENARIO_EXECUTOR_H_
+#define MESHPROOF_SERVICES_PROBE_AGENT_SCENARIO_EXECUTOR_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "meshproof/result/v1/result.pb.h"
+#include "meshproof/scenario/v1/scenario.pb.h"
+#include "services/common/clock.h"
+#include "services/probe-agent/evidence_collector.h"
+#include "services/probe-agent/prober.h"
+
+namespace meshproof::agent {
+
+struct ExecuteOptions {
+  // Only these tests run; others are SKIPPED "not selected". Empty: all.
+  std::vector<std::string> only_tests;
+  // Deferred tests that require approval run.
+  bool approved = false;
+};
+
+class ScenarioExecutor {
+ public:
+  ScenarioExecutor(Prober* prober, const Clock* clock, Sleeper sleeper, LogSourceFactory sources);
+
+  // Executes `scenario`, passing each result to `emit` as soon as it is decided, and
+  // returns the outcome. `cancelled` is checked between tests; once it returns true the
+  // remaining tests are NOT_RUN and the verdict is CANCELLED.
+  meshproof::result::v1::ScenarioOutcome Execute(
+      const meshproof::scenario::v1::Scenario& scenario, const ExecuteOptions& options,
+      const std::function<void(const meshproof::result::v1::TestResult&)>& emit,
+      const std::function<bool()>& cancelled);
+
+ private:
+  meshproof::result::v1::TestResult RunTest(const meshproof::scenario::v1::Scenario& scenario,
+                                            const meshproof::scenario::v1::Test& test,
+                                            meshproof::result::v1::Phase phase);
+
+  Prober* prober_;
+  const Clock* clock_;
+  Sleeper sleeper_;
+  LogSourceFactory sources_;
+};
+
+// Returns the claims ledger for `results` (tests phase only).
+std::vector<meshproof::result::v1::ClaimResult> ClaimsLedger(
+    const meshproof::scenario::v1::Scenario& scenario,
+    const std::vector<meshproof::result::v1::TestResult>& results);
+
+}  // namespace meshproof::agent
+
+#endif  // MESHPROOF_SERVICES_PROBE_AGENT_SCENARIO_EXECUTOR_H_
