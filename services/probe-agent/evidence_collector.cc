@@ -85,7 +85,7 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadlin
   } else if (!enough) {
     evidence.set_message(absl::StrCat(
         matched.empty() ? "no" : absl::StrCat("only ", matched.size()), " new line",
-        matched.size() == 1 ? "" : "s", " matching /", spec.pattern(), "/ in ", evidence.source(),
+        matched.size() > 1 ? "s" : "", " matching /", spec.pattern(), "/ in ", evidence.source(),
         " within ", absl::FormatDuration(pending.window), " (wanted at least ", min_lines, ")"));
   } else if (!not_too_many) {
     evidence.set_message(absl::StrCat(matched.size(), " new lines matching /", spec.pattern(),

@@ -1,0 +1,228 @@
+// The agent against the lab, as a user runs it: a real meshproof-agent process, real
+// gRPC, real nginx gateways and httpbin. The seed report's tables must come out exactly.
+#include <grpcpp/grpcpp.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "meshproof/agent/v1/agent.grpc.pb.h"
+#include "services/scenario/scenario_parser.h"
+#include "tests/testing/lab.h"
+#include "tests/testing/service_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace meshproof {
+namespace {
+
+namespace av1 = ::meshproof::agent::v1;
+namespace rv1 = ::meshproof::result::v1;
+using ::meshproof::testing::BinaryPath;
+using ::meshproof::testing::Lab;
+using ::meshproof::testing::ServiceProcess;
+using ::testing::HasSubstr;
+
+struct AgentRun {
+  std::map<std::string, rv1::TestResult> results;
+  rv1::ScenarioOutcome outcome;
+};
+
+scenario::v1::Scenario Parse(const std::string& yaml, const std::map<std::string, std::string>& vars) {
+  scenario::ParseOptions options;
+  options.vars = vars;
+  auto parsed = scenario::ParseScenario(yaml, options);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return parsed.ok() ? *parsed : scenario::v1::Scenario();
+}
+
+scenario::v1::Scenario ParseFile(const std::string& relative, const std::map<std::string, std::string>& vars) {
+  return Parse(testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/" + relative), vars);
+}
+
+AgentRun Execute(const std::string& address, const scenario::v1::Scenario& scenario, bool approved = false) {
+  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  av1::ExecuteRequest request;
+  *request.mutable_scenario() = scenario;
+  request.set_approved(approved);
+  auto reader = stub->Execute(&context, request);
+  AgentRun run;
+  av1::ExecuteEvent event;
+  uint64_t last_sequence = 0;
+  while (reader->Read(&event)) {
+    EXPECT_EQ(event.sequence(), last_sequence + 1);
+    last_sequence = event.sequence();
+    if (event.has_result()) run.results[event.result().test()] = event.result();
+    if (event.has_outcome()) run.outcome = event.outcome();
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return run;
+}
+
+class AgentLabTest : public ::testing::Test {
+ protected:
+  void StartLab(const Lab::Options& options) {
+    auto lab = Lab::Start(dir_.File("lab"), options);
+    ASSERT_TRUE(lab.ok()) << lab.status();
+    lab_ = std::move(*lab);
+  }
+  void StartAgent() {
+    auto agent = ServiceProcess::Start(BinaryPath("meshproof-agent"),
+                                       {"--listen", "127.0.0.1:0", "--cluster", "lab"}, dir_.File("agent.log"));
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    agent_.emplace(std::move(*agent));
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Lab> lab_;
+  std::optional<ServiceProcess> agent_;
+};
+
+TEST_F(AgentLabTest, ReproducesTheSeedIngressTable) {
+  StartLab(Lab::Options());
+  StartAgent();
+  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
+  EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_PASSED) << run.outcome.reason();
+  EXPECT_EQ(run.results["http-catch-all"].outcome().http().status_code(), 200u);
+  EXPECT_EQ(run.results["path-match-status-418"].outcome().http().status_code(), 418u);
+  EXPECT_EQ(run.results["tls-termination"].outcome().http().status_code(), 200u);
+  EXPECT_THAT(run.results["tls-termination"].outcome().http().tls().version(), HasSubstr("TLSv1."));
+  EXPECT_THAT(run.results["tls-termination"].outcome().http().tls().peer_sans(), ::testing::Contains("httpbin.example.com"));
+  EXPECT_EQ(run.results["unknown-host-404"].outcome().http().status_code(), 404u);
+  for (const auto& [name, result] : run.results) {
+    EXPECT_EQ(result.verdict(), rv1::TEST_VERDICT_PASS) << name << ": " << result.reason();
+    EXPECT_THAT(result.reproduction(), ::testing::StartsWith(name == "ingress-listens" ? "nc -z" : "curl"));
+  }
+}
+
+TEST_F(AgentLabTest, CatchAllFirstReturns200ForStatus418AsInT10) {
+  Lab::Options options;
+  options.route_order = "catchall-first";
+  StartLab(options);
+  StartAgent();
+  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
+  const rv1::TestResult& t10 = run.results["path-match-status-418"];
+  EXPECT_EQ(t10.outcome().http().status_code(), 200u);
+  EXPECT_EQ(t10.verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(t10.reason(), "expect.status: expected 418, got 200");
+  EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_FAILED);
+}
+
+TEST_F(AgentLabTest, EgressNeedsTheGatewaysLogLineAndSniMismatchFailsAtTls) {
+  StartLab(Lab::Options());
+  StartAgent();
+  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
+  EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_PASSED) << run.outcome.reason();
+  const rv1::TestResult& through = run.results["egress-through-gateway"];
+  EXPECT_EQ(through.verdict(), rv1::TEST_VERDICT_PASS) << through.reason();
+  EXPECT_EQ(through.outcome().http().status_code(), 200u);
+  bool saw_line = false;
+  for (const rv1::Evidence& e : through.evidence()) {
+    EXPECT_TRUE(e.satisfied()) << e.name() << ": " << e.message();
+    if (e.name() == "gateway-access-log") {
+      ASSERT_EQ(e.lines_size(), 1);
+      EXPECT_THAT(e.lines(0), HasSubstr("outbound|443||external.test"));
+      saw_line = true;
+    }
+  }
+  EXPECT_TRUE(saw_line);
+  const rv1::TestResult& sni = run.results["sni-mismatch-fails-at-tls"];
+  EXPECT_EQ(sni.verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(sni.outcome().failure().class_(), scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE);
+  EXPECT_EQ(sni.outcome().failure().curl_exit_code(), 35u);
+  EXPECT_EQ(sni.outcome().http().status_code(), 0u);
+  EXPECT_EQ(run.results["registry-only-blocks-unregistered"].verdict(), rv1::TEST_VERDICT_SKIPPED);
+}
+
+TEST_F(AgentLabTest, ApprovedRunExecutesTheGatedTest) {
+  StartLab(Lab::Options());
+  StartAgent();
+  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()), /*approved=*/true);
+  const rv1::TestResult& gated = run.results["registry-only-blocks-unregistered"];
+  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason();
+  EXPECT_EQ(gated.attempts(), 1u);
+}
+
+TEST_F(AgentLabTest, BypassingTheGatewayReturns200ButFailsForLackOfEvidence) {
+  StartLab(Lab::Options());
+  StartAgent();
+  const std::string yaml = absl::StrCat(R"(apiVersion: meshproof/v1
+kind: Scenario
+name: bypass
+tests:
+  - name: direct-call
+    http:
+      url: "https://${EXTERNAL_HOST}/get"
+      connect_to: ["${EXTERNAL_HOST}:443:127.0.0.1:${EXTERNAL_DIRECT_PORT}"]
+      tls: {ca_file: "${LAB_CA_FILE}"}
+    expect: {status: 200}
+    evidence:
+      - name: gateway-access-log
+        log: {file: "${EGRESS_ACCESS_LOG}", pattern: 'outbound\|443\|\|external\.test', window: 1s}
+)");
+  AgentRun run = Execute(agent_->address(), Parse(yaml, lab_->env()));
+  const rv1::TestResult& direct = run.results["direct-call"];
+  EXPECT_EQ(direct.outcome().http().status_code(), 200u);
+  EXPECT_EQ(direct.verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(direct.reason(), HasSubstr("required evidence[gateway-access-log] missing although the call gave status 200"));
+  EXPECT_THAT(direct.reason(), HasSubstr("no new line matching"));
+}
+
+TEST_F(AgentLabTest, RejectsAnInvalidScenarioNamingTheField) {
+  StartAgent();
+  scenario::v1::Scenario bad;
+  bad.set_name("bad");
+  bad.add_tests()->set_name("t");  // no probe
+  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  av1::ExecuteRequest request;
+  *request.mutable_scenario() = bad;
+  auto reader = stub->Execute(&context, request);
+  av1::ExecuteEvent event;
+  EXPECT_FALSE(reader->Read(&event));
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("tests[0]: expected exactly one probe"));
+}
+
+TEST_F(AgentLabTest, NetnsModeForcesEgressThroughTheGateway) {
+  if (!testing::CanUseNetns()) GTEST_SKIP() << "network namespaces need root";
+  Lab::Options options;
+  options.netns = true;
+  StartLab(options);
+  const std::string ns = lab_->Get("MESH_NETNS");
+  ASSERT_FALSE(ns.empty());
+  // The agent runs inside the mesh namespace, as a pod would; its only way out is the
+  // egress gateway, and port 443 is redirected there as a sidecar would.
+  auto agent = ServiceProcess::Start("/usr/bin/ip", {"netns", "exec", ns, BinaryPath("meshproof-agent"),
+                                                     "--listen", "127.0.0.1:0", "--cluster", "lab"},
+                                     dir_.File("agent-netns.log"));
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  const std::string yaml = R"(apiVersion: meshproof/v1
+kind: Scenario
+name: egress-netns
+tests:
+  - name: plain-call-goes-through-gateway
+    http: {url: "${MESH_EXTERNAL_URL}/get", tls: {ca_file: "${LAB_CA_FILE}"}}
+    expect: {status: 200}
+    evidence:
+      - name: gateway-access-log
+        log: {file: "${EGRESS_ACCESS_LOG}", pattern: 'outbound\|443\|\|external\.test', min_lines: 1, max_lines: 1}
+  - name: bypass-fails
+    http: {url: "${EXTERNAL_BYPASS_URL}/get", tls: {ca_file: "${LAB_CA_FILE}"}, connect_timeout: 1s, timeout: 2s}
+    expect: {failure: connect_timeout}
+)";
+  const std::string scenario_file = dir_.WriteFile("netns.yaml", yaml);
+  // The CLI runs inside the namespace too: the agent listens on the namespace's loopback.
+  auto result = testing::RunCommand({"/usr/bin/ip", "netns", "exec", ns, BinaryPath("meshproof"), "probe",
+                                     scenario_file, "--agent", agent->address(), "--vars-file",
+                                     lab_->env_file(), "--output", "json"});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("outbound|443||external.test"));
+  EXPECT_THAT(result.out, HasSubstr("\"verdict\":\"RUN_VERDICT_PASSED\""));
+}
+
+}  // namespace
+}  // namespace meshproof

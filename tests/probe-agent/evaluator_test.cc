@@ -1,0 +1,119 @@
+#include "services/probe-agent/evaluator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "services/scenario/scenario_parser.h"
+
+namespace meshproof::agent {
+namespace {
+
+namespace sv1 = ::meshproof::scenario::v1;
+namespace rv1 = ::meshproof::result::v1;
+using ::testing::HasSubstr;
+
+sv1::Test ParseTest(const std::string& test_yaml) {
+  const std::string text = "apiVersion: meshproof/v1\nkind: Scenario\nname: t\ntests:\n" + test_yaml;
+  auto parsed = scenario::ParseScenario(text, scenario::ParseOptions());
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return parsed.ok() ? parsed->tests(0) : sv1::Test();
+}
+
+rv1::ProbeOutcome Http(uint32_t status, const std::string& body = "") {
+  rv1::ProbeOutcome outcome;
+  outcome.mutable_http()->set_status_code(status);
+  outcome.mutable_http()->set_body_excerpt(body);
+  return outcome;
+}
+
+rv1::ProbeOutcome Failed(scenario::v1::FailureClass failure_class, uint32_t curl) {
+  rv1::ProbeOutcome outcome;
+  outcome.mutable_http();
+  outcome.mutable_failure()->set_class_(failure_class);
+  outcome.mutable_failure()->set_curl_exit_code(curl);
+  outcome.mutable_failure()->set_message("boom");
+  return outcome;
+}
+
+const absl::Time kNow = absl::FromUnixSeconds(1780790400);
+
+TEST(EvaluateTest, StatusMatchPassesAndMismatchSaysExpectedAndGot) {
+  sv1::Test test = ParseTest("  - name: a\n    http: {url: \"http://x/status/418\"}\n    expect: {status: 418}\n");
+  EXPECT_EQ(Evaluate(test, Http(418), {}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+  Evaluation e = Evaluate(test, Http(200), {}, kNow);
+  EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(e.reason, "expect.status: expected 418, got 200");
+  EXPECT_EQ(e.actual_summary, "status 200");
+}
+
+TEST(EvaluateTest, EmptyExpectationMeansAny2xx) {
+  sv1::Test test = ParseTest("  - name: a\n    http: {url: \"http://x/\"}\n");
+  EXPECT_EQ(Evaluate(test, Http(204), {}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(Evaluate(test, Http(301), {}, kNow).verdict, rv1::TEST_VERDICT_FAIL);
+}
+
+TEST(EvaluateTest, ExpectedTlsFailure) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    http: {url: \"https://x/\"}\n    expect: {failure: {class: tls_handshake, curl_exit: 35}}\n");
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_TLS_HANDSHAKE, 35), {}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+  Evaluation got_status = Evaluate(test, Http(404), {}, kNow);
+  EXPECT_EQ(got_status.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(got_status.reason, "expect.failure: expected fails at tls_handshake (curl 35), got status 404");
+  Evaluation wrong_class = Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow);
+  EXPECT_THAT(wrong_class.reason, HasSubstr("got fails at connect_refused (curl 7)"));
+}
+
+TEST(EvaluateTest, A200WithoutRequiredEvidenceFails) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
+      "      - {name: gateway-log, log: {file: /l, pattern: outbound}}\n");
+  rv1::Evidence missing;
+  missing.set_name("gateway-log");
+  missing.set_required(true);
+  missing.set_satisfied(false);
+  missing.set_message("no new line matching /outbound/");
+  Evaluation e = Evaluate(test, Http(200), {missing}, kNow);
+  EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(e.reason, "required evidence[gateway-log] missing although the call gave status 200: no new line matching /outbound/");
+  missing.set_required(false);
+  EXPECT_EQ(Evaluate(test, Http(200), {missing}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+}
+
+TEST(EvaluateTest, UnexpectedConnectFailureIsAFailAndLocalProblemsAreErrors) {
+  sv1::Test test = ParseTest("  - name: a\n    http: {url: \"https://x/\"}\n    expect: {status: 200}\n");
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow).verdict, rv1::TEST_VERDICT_FAIL);
+  // curl 77: the CA file could not be read on the agent: nothing was learnt about the mesh.
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_OTHER, 77), {}, kNow).verdict, rv1::TEST_VERDICT_ERROR);
+}
+
+TEST(EvaluateTest, HeadersBodyAndJson) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    http: {url: \"http://x/\"}\n    expect:\n"
+      "      headers: {x-meshproof-route: {equals: status}}\n"
+      "      body: {contains: httpbin, json: {\"headers.Host\": {equals: httpbin.example.com}, \"n.1\": {equals: \"2\"}}}\n");
+  rv1::ProbeOutcome ok = Http(200, R"({"headers": {"Host": "httpbin.example.com"}, "n": [1, 2], "from": "httpbin"})");
+  auto* header = ok.mutable_http()->add_headers();
+  header->set_name("x-meshproof-route");
+  header->set_value("status");
+  Evaluation pass = Evaluate(test, ok, {}, kNow);
+  EXPECT_EQ(pass.verdict, rv1::TEST_VERDICT_PASS) << pass.reason;
+  ok.mutable_http()->mutable_headers(0)->set_value("catchall");
+  Evaluation fail = Evaluate(test, ok, {}, kNow);
+  EXPECT_EQ(fail.reason, "expect.headers.x-meshproof-route: expected status, got catchall");
+}
+
+TEST(EvaluateTest, ConfigNamesForEnvoyAdmin) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    envoy_admin: {admin_url: \"http://x:15000\", resource: clusters}\n"
+      "    expect: {config_present: [\"outbound|443||external.test\"]}\n");
+  rv1::ProbeOutcome outcome;
+  outcome.mutable_config()->add_names("outbound|443||httpbin.org");
+  Evaluation e = Evaluate(test, outcome, {}, kNow);
+  EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(e.mismatches.at(0).expected(), "outbound|443||external.test");
+  outcome.mutable_config()->add_names("outbound|443||external.test");
+  EXPECT_EQ(Evaluate(test, outcome, {}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+}
+
+}  // namespace
+}  // namespace meshproof::agent

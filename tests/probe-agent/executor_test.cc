@@ -1,0 +1,188 @@
+// The executor's logic with a fake prober, fake log sources and a fake clock: preflight
+// blocks, setup stops, deferral and approval, retries and convergence, evidence windows,
+// and the claims ledger.
+#include "services/probe-agent/scenario_executor.h"
+
+#include <deque>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "services/scenario/scenario_parser.h"
+#include "tests/testing/fake_clock.h"
+
+namespace meshproof::agent {
+namespace {
+
+namespace sv1 = ::meshproof::scenario::v1;
+namespace rv1 = ::meshproof::result::v1;
+using ::testing::HasSubstr;
+
+// Answers each probe by URL with a queue of statuses (the last one repeats).
+class FakeProber : public Prober {
+ public:
+  std::map<std::string, std::deque<uint32_t>> statuses;
+  std::map<std::string, int> calls;
+  absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe& probe, const sv1::Defaults&) override {
+    const std::string& url = probe.http().url();
+    ++calls[url];
+    auto& queue = statuses[url];
+    rv1::ProbeOutcome outcome;
+    outcome.mutable_http()->set_status_code(queue.empty() ? 200 : queue.front());
+    if (queue.size() > 1) queue.pop_front();
+    if (on_probe) on_probe();
+    return outcome;
+  }
+  absl::StatusOr<std::string> Fetch(const std::string&, absl::Duration, size_t) override {
+    return absl::UnavailableError("no admin");
+  }
+  std::function<void()> on_probe;
+};
+
+// A log whose lines the test appends.
+class FakeLog : public LogSource {
+ public:
+  std::vector<std::string> lines;
+  absl::StatusOr<uint64_t> Position() override { return lines.size(); }
+  absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t p) override {
+    return std::vector<std::string>(lines.begin() + static_cast<long>(std::min<uint64_t>(p, lines.size())), lines.end());
+  }
+  std::string Describe() const override { return "fake log"; }
+};
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  ExecutorTest()
+      : executor_(&prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
+                  [this](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
+                    struct Shared : LogSource {
+                      FakeLog* log;
+                      explicit Shared(FakeLog* l) : log(l) {}
+                      absl::StatusOr<uint64_t> Position() override { return log->Position(); }
+                      absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t p) override { return log->LinesSince(p); }
+                      std::string Describe() const override { return log->Describe(); }
+                    };
+                    return std::make_unique<Shared>(&log_);
+                  }) {}
+
+  std::pair<std::vector<rv1::TestResult>, rv1::ScenarioOutcome> Run(const std::string& body, ExecuteOptions options = {}) {
+    auto parsed = scenario::ParseScenario("apiVersion: meshproof/v1\nkind: Scenario\nname: s\n" + body, scenario::ParseOptions());
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    std::vector<rv1::TestResult> results;
+    rv1::ScenarioOutcome outcome = executor_.Execute(
+        *parsed, options, [&](const rv1::TestResult& r) { results.push_back(r); }, [] { return false; });
+    return {results, outcome};
+  }
+
+  FakeProber prober_;
+  testing::FakeClock clock_;
+  FakeLog log_;
+  ScenarioExecutor executor_;
+};
+
+TEST_F(ExecutorTest, FailedPreflightBlocksTestsAndIsInconclusive) {
+  prober_.statuses["http://mesh/ready"] = {503};
+  auto [results, outcome] = Run(
+      "preflight:\n  - {name: ready, http: {url: \"http://mesh/ready\"}}\n"
+      "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_INCONCLUSIVE);
+  EXPECT_THAT(outcome.reason(), HasSubstr("preflight ready failed"));
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[1].verdict(), rv1::TEST_VERDICT_BLOCKED);
+  EXPECT_EQ(prober_.calls["http://x/a"], 0);
+  EXPECT_EQ(outcome.counts().blocked(), 1u);
+}
+
+TEST_F(ExecutorTest, FailedSetupStopsTheScenarioWithItsReason) {
+  prober_.statuses["http://x/setup1"] = {500};
+  auto [results, outcome] = Run(
+      "setup:\n  - {name: one, http: {url: \"http://x/setup1\"}}\n  - {name: two, http: {url: \"http://x/setup2\"}}\n"
+      "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_ERROR);
+  EXPECT_THAT(outcome.reason(), HasSubstr("setup step one failed"));
+  EXPECT_EQ(prober_.calls["http://x/setup2"], 0);
+  EXPECT_EQ(results.back().verdict(), rv1::TEST_VERDICT_BLOCKED);
+}
+
+TEST_F(ExecutorTest, DeferredTestsRunOnlyWhenApproved) {
+  const std::string body =
+      "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n"
+      "deferred:\n  - {name: gated, reason: mesh-global, requires_approval: true, http: {url: \"http://x/gated\"}}\n";
+  auto [skipped, outcome1] = Run(body);
+  EXPECT_EQ(skipped.back().verdict(), rv1::TEST_VERDICT_SKIPPED);
+  EXPECT_EQ(skipped.back().reason(), "not approved: mesh-global");
+  EXPECT_EQ(prober_.calls["http://x/gated"], 0);
+  ExecuteOptions approved;
+  approved.approved = true;
+  auto [ran, outcome2] = Run(body, approved);
+  EXPECT_EQ(ran.back().verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(prober_.calls["http://x/gated"], 1);
+}
+
+TEST_F(ExecutorTest, RetryOnFailureKeepsPassedOnRetryVisible) {
+  prober_.statuses["http://x/flaky"] = {503, 200};
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/flaky\"}, retry: {attempts: 3, on_failure: true, backoff: 1s}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_TRUE(results[0].passed_on_retry());
+  EXPECT_EQ(results[0].attempts(), 2u);
+  ASSERT_EQ(results[0].attempt_history_size(), 2);
+  EXPECT_EQ(results[0].attempt_history(0).verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(outcome.counts().passed_on_retry(), 1u);
+}
+
+TEST_F(ExecutorTest, ConvergeNeedsConsecutivePasses) {
+  prober_.statuses["http://x/c"] = {200, 503, 200, 200};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 5, converge: 2}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(results[0].attempts(), 4u);
+  prober_.statuses["http://x/d"] = {200, 503};
+  auto [results2, outcome2] = Run("tests:\n  - {name: a, http: {url: \"http://x/d\"}, retry: {attempts: 3, converge: 2}}\n");
+  EXPECT_EQ(results2[0].verdict(), rv1::TEST_VERDICT_FAIL);
+}
+
+TEST_F(ExecutorTest, LogEvidenceCountsOnlyNewLinesWithinTheWindow) {
+  log_.lines = {"old outbound|443||external.test"};
+  // The gateway writes its line while the probe runs.
+  prober_.on_probe = [this] { log_.lines.push_back("new outbound|443||external.test"); };
+  auto [results, outcome] = Run(
+      "tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
+      "      - {name: gw, log: {file: /l, pattern: 'outbound\\|443', min_lines: 1, max_lines: 1, window: 2s}}\n");
+  ASSERT_EQ(results[0].evidence_size(), 1);
+  EXPECT_TRUE(results[0].evidence(0).satisfied());
+  EXPECT_EQ(results[0].evidence(0).lines(0), "new outbound|443||external.test");
+
+  prober_.on_probe = nullptr;
+  const absl::Time before = clock_.Now();
+  auto [missing, outcome2] = Run(
+      "tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
+      "      - {name: gw, log: {file: /l, pattern: 'outbound', window: 2s}}\n");
+  EXPECT_EQ(missing[0].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(missing[0].reason(), HasSubstr("no new line matching /outbound/ in fake log within 2s"));
+  EXPECT_GE(clock_.Now() - before, absl::Seconds(2));  // it waited the whole window
+}
+
+TEST_F(ExecutorTest, ClaimsLedgerFollowsLinkedTests) {
+  prober_.statuses["http://x/bad"] = {500};
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/a\"}, claims: [C1]}\n"
+      "  - {name: b, http: {url: \"http://x/bad\"}, claims: [C2]}\n"
+      "claims:\n  - {id: C1, text: one}\n  - {id: C2, text: two}\n  - {id: C3, text: three}\n");
+  ASSERT_EQ(outcome.claims_size(), 3);
+  EXPECT_EQ(outcome.claims(0).verdict(), rv1::CLAIM_VERDICT_CONFIRMED);
+  EXPECT_EQ(outcome.claims(1).verdict(), rv1::CLAIM_VERDICT_REFUTED);
+  EXPECT_EQ(outcome.claims(2).verdict(), rv1::CLAIM_VERDICT_UNTESTED);
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_FAILED);
+}
+
+TEST_F(ExecutorTest, OnlyTestsSkipsTheRest) {
+  ExecuteOptions options;
+  options.only_tests = {"b"};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n  - {name: b, http: {url: \"http://x/b\"}}\n", options);
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_SKIPPED);
+  EXPECT_EQ(results[0].reason(), "not selected");
+  EXPECT_EQ(results[1].verdict(), rv1::TEST_VERDICT_PASS);
+}
+
+}  // namespace
+}  // namespace meshproof::agent
