@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on one machine: set up what is missing, build, start the lab (real nginx
 # gateways and httpbin), check the seed report's scenarios (10-ingress, 20-egress) and
-# explain them against the lab: per test, what it expects and proves and the curl line
-# that repeats it — then run those lines and show what the lab answered.
+# explain them against the lab (per test: what it expects and proves, the curl line that
+# repeats it), then run them on a real probe agent and print each result with its evidence.
 #
 #   scripts/demo.sh          run, then stop the lab
 #   scripts/demo.sh --keep   leave the lab running (its endpoints stay in lab.env)
@@ -46,21 +46,28 @@ for scenario in 10-ingress 20-egress; do
     tee "$data_dir/$scenario.explain.txt"
 done
 
-# 4. Run each test's reproduction line against the lab: the seed report's table.
+# 4. Run both scenarios on a real agent: the seed report's tables, with evidence.
+agent_out=$data_dir/agent.out
+"$root/${MESHPROOF_BUILD_DIR:-build}/bin/meshproof-agent" --listen 127.0.0.1:0 --cluster lab \
+  --labels env=lab >"$agent_out" 2>"$data_dir/agent.log" &
+agent_pid=$!
+stop_agent() { kill -TERM "$agent_pid" 2>/dev/null || true; wait "$agent_pid" 2>/dev/null || true; }
+if [ "$keep" = 1 ]; then
+  echo "agent pid $agent_pid (left running)"
+else
+  trap 'stop_agent; deploy/lab/lab.sh down --dir "$lab_dir" >/dev/null' EXIT
+fi
+for _ in $(seq 1 200); do grep -q '^listening on ' "$agent_out" 2>/dev/null && break; sleep 0.05; done
+agent=$(sed -n 's/^listening on //p' "$agent_out")
 echo
-echo "=================== what the lab answered ==================="
-printf '%-30s %-40s %s\n' "test" "expected" "actual (http_code / curl exit)"
-for scenario in 10-ingress 20-egress; do
-  awk '/^\[(test|preflight|deferred)\] /{name=$2} /^  expect: /{sub(/^  expect: +/,""); want=$0}
-       /^  \$ curl /{sub(/^  \$ /,""); print name "\t" want "\t" $0}' "$data_dir/$scenario.explain.txt" |
-    while IFS=$'\t' read -r name expected command; do
-      set +e
-      code=$(bash -c "$command" 2>/dev/null | head -1 | cut -c1-60)
-      status=$?
-      set -e
-      printf '%-30s %-40.40s %s (exit %s)\n' "$name" "$expected" "${code:-000}" "$status"
-    done
-done
+echo "=================== the seed scenarios on the agent at $agent ==================="
+set +e
+"$cli" probe examples/scenarios/10-ingress.yaml examples/scenarios/20-egress.yaml \
+  --agent "$agent" --vars-file "$lab_dir/lab.env"
+verdict=$?
+set -e
 echo
 echo "lab endpoints: $lab_dir/lab.env"
 echo "gateway logs:  $lab_dir/logs/"
+echo "agent log:     $data_dir/agent.log"
+exit "$verdict"
