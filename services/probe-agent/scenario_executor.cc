@@ -1,6 +1,9 @@
 #include "services/probe-agent/scenario_executor.h"
 
 #include <algorithm>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -142,31 +145,82 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
     emit(result);
   }
 
+  // Decide first which tests run; those that do not are settled without a probe.
   bool was_cancelled = false;
-  for (const sv1::Test& test : scenario.tests()) {
-    rv1::TestResult result;
+  const int count = scenario.tests_size();
+  std::vector<rv1::TestResult> decided(count);
+  std::vector<int> to_run;
+  for (int i = 0; i < count; ++i) {
+    const sv1::Test& test = scenario.tests(i);
     const bool selected = options.only_tests.empty() ||
                           std::find(options.only_tests.begin(), options.only_tests.end(), test.name()) !=
                               options.only_tests.end();
     if (!blocked_reason.empty()) {
-      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_BLOCKED, blocked_reason);
-    } else if (was_cancelled || (was_cancelled = cancelled())) {
-      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_NOT_RUN, "the run was cancelled");
+      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_BLOCKED, blocked_reason);
     } else if (!selected) {
-      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "not selected");
+      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "not selected");
     } else if (test.has_deferral() && !(test.deferral().requires_approval() && options.approved)) {
       const std::string why = test.deferral().requires_approval()
                                   ? absl::StrCat("not approved: ", test.deferral().reason())
                                   : absl::StrCat("deferred: ", test.deferral().reason());
-      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, why);
+      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, why);
     } else if (test.probe().kind_case() == sv1::Probe::KIND_NOT_SET) {
-      result = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "no probe to run");
+      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "no probe to run");
     } else {
-      result = RunTest(scenario, test, rv1::PHASE_TEST);
+      to_run.push_back(i);
     }
-    emit(result);
-    test_results.push_back(std::move(result));
   }
+  // Tests run one by one by default, so log evidence of one test can never be
+  // attributed to another; `parallelism` lets independent tests overlap.
+  absl::Mutex mu;
+  size_t next = 0;
+  auto worker = [&] {
+    while (true) {
+      int index;
+      {
+        absl::MutexLock lock(&mu);
+        if (next >= to_run.size()) return;
+        index = to_run[next++];
+        if (!was_cancelled && cancelled()) was_cancelled = true;
+        if (was_cancelled) {
+          decided[index] = NotRun(scenario, scenario.tests(index), rv1::PHASE_TEST, rv1::TEST_VERDICT_NOT_RUN,
+                                  "the run was cancelled");
+          emit(decided[index]);
+          continue;
+        }
+      }
+      rv1::TestResult result = RunTest(scenario, scenario.tests(index), rv1::PHASE_TEST);
+      absl::MutexLock lock(&mu);
+      decided[index] = std::move(result);
+      emit(decided[index]);
+    }
+  };
+  const int parallelism = static_cast<int>(std::clamp<uint32_t>(scenario.defaults().parallelism(), 1, 64));
+  std::vector<bool> runs(count, false);
+  for (int index : to_run) runs[index] = true;
+  if (parallelism == 1) {
+    // Listed order, results emitted as each is decided.
+    for (int i = 0; i < count; ++i) {
+      if (!runs[i]) {
+        emit(decided[i]);
+      } else if (was_cancelled || (was_cancelled = cancelled())) {
+        decided[i] = NotRun(scenario, scenario.tests(i), rv1::PHASE_TEST, rv1::TEST_VERDICT_NOT_RUN,
+                            "the run was cancelled");
+        emit(decided[i]);
+      } else {
+        decided[i] = RunTest(scenario, scenario.tests(i), rv1::PHASE_TEST);
+        emit(decided[i]);
+      }
+    }
+  } else {
+    for (int i = 0; i < count; ++i) {
+      if (!runs[i]) emit(decided[i]);
+    }
+    std::vector<std::thread> threads;
+    for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t) threads.emplace_back(worker);
+    for (std::thread& thread : threads) thread.join();
+  }
+  for (rv1::TestResult& result : decided) test_results.push_back(std::move(result));
   for (const sv1::Test& step : scenario.teardown()) emit(RunTest(scenario, step, rv1::PHASE_TEARDOWN));
 
   rv1::RunCounts* counts = outcome.mutable_counts();

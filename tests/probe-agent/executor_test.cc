@@ -184,5 +184,23 @@ TEST_F(ExecutorTest, OnlyTestsSkipsTheRest) {
   EXPECT_EQ(results[1].verdict(), rv1::TEST_VERDICT_PASS);
 }
 
+TEST_F(ExecutorTest, ParallelismRunsTestsAtOnce) {
+  absl::Mutex mu;
+  int in_flight = 0, most = 0;
+  prober_.on_probe = [&] {
+    absl::MutexLock lock(&mu);
+    most = std::max(most, ++in_flight);
+    // Wait (bounded) until all four probes overlap; sequential execution never gets there.
+    mu.AwaitWithTimeout(absl::Condition(+[](int* n) { return *n >= 4; }, &in_flight), absl::Seconds(5));
+  };
+  auto [results, outcome] = Run(
+      "defaults: {parallelism: 4}\ntests:\n"
+      "  - {name: a, http: {url: \"http://x/a\"}}\n  - {name: b, http: {url: \"http://x/b\"}}\n"
+      "  - {name: c, http: {url: \"http://x/c\"}}\n  - {name: d, http: {url: \"http://x/d\"}}\n");
+  EXPECT_EQ(most, 4);
+  EXPECT_EQ(results.size(), 4u);
+  EXPECT_EQ(outcome.counts().passed(), 4u);
+}
+
 }  // namespace
 }  // namespace meshproof::agent
