@@ -25,11 +25,15 @@ class FakeProber : public Prober {
   std::map<std::string, int> calls;
   absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe& probe, const sv1::Defaults&) override {
     const std::string& url = probe.http().url();
-    ++calls[url];
-    auto& queue = statuses[url];
     rv1::ProbeOutcome outcome;
-    outcome.mutable_http()->set_status_code(queue.empty() ? 200 : queue.front());
-    if (queue.size() > 1) queue.pop_front();
+    {
+      // Tests with parallelism call in from several threads.
+      absl::MutexLock lock(&mu_);
+      ++calls[url];
+      auto& queue = statuses[url];
+      outcome.mutable_http()->set_status_code(queue.empty() ? 200 : queue.front());
+      if (queue.size() > 1) queue.pop_front();
+    }
     if (on_probe) on_probe();
     return outcome;
   }
@@ -37,6 +41,9 @@ class FakeProber : public Prober {
     return absl::UnavailableError("no admin");
   }
   std::function<void()> on_probe;
+
+ private:
+  absl::Mutex mu_;
 };
 
 // A log whose lines the test appends.
