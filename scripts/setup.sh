@@ -8,11 +8,13 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libre2-dev
-  libssl-dev libgtest-dev libgmock-dev libcli11-dev
+  libssl-dev zlib1g-dev libgtest-dev libgmock-dev libcli11-dev
   # contract checks from Python (other tooling's client)
   python3-grpc-tools python3-grpcio python3-protobuf
   # lab and probes
   nginx libnginx-mod-stream python3-httpbin gunicorn openssl curl iproute2 nftables
+  # benchmarks (bench/): the peers and the ceiling measured in the same run
+  prometheus-blackbox-exporter wrk
 )
 
 missing=()
