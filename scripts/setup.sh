@@ -15,6 +15,8 @@ packages=(
   nginx libnginx-mod-stream python3-httpbin gunicorn openssl curl iproute2 nftables
   # benchmarks (bench/): the peers and the ceiling measured in the same run
   prometheus-blackbox-exporter wrk
+  # CLI tests: JUnit reports validated against tests/cli/junit.xsd
+  libxml2-utils
 )
 
 missing=()
