@@ -94,6 +94,30 @@ TEST(ExplainTest, ShowsEvidenceCheckLines) {
   EXPECT_THAT(result.out, HasSubstr("deferred: Needs outboundTrafficPolicy REGISTRY_ONLY"));
 }
 
+TEST(ProbeTest, UnreachableAgentExitsThree) {
+  // Port 1 on loopback: nothing listens there.
+  auto result = RunCommand({BinaryPath("meshproof"), "probe", Source("examples/scenarios/10-ingress.yaml"),
+                            "--vars-file", Source("examples/vars/homelab.env"), "--agent", "127.0.0.1:1",
+                            "--timeout", "5"});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("cannot reach the agent at 127.0.0.1:1"));
+}
+
+TEST(ProbeTest, BadScenarioExitsTwoBeforeContactingTheAgent) {
+  testing::TempDir dir;
+  const std::string file = dir.WriteFile("bad.yaml", "apiVersion: meshproof/v1\nkind: Scenario\nname: t\n");
+  auto result = RunCommand({BinaryPath("meshproof"), "probe", file, "--agent", "127.0.0.1:1"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("tests: a scenario needs at least one test"));
+}
+
+TEST(ProbeTest, MissingAgentAddressExitsTwo) {
+  auto result = RunCommand({"/usr/bin/env", "-u", "MESHPROOF_AGENT", BinaryPath("meshproof"), "probe",
+                            Source("examples/scenarios/10-ingress.yaml")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--agent"));
+}
+
 TEST(CliTest, UsageErrorsExitTwoAndHelpExitsZero) {
   EXPECT_EQ(RunCommand({BinaryPath("meshproof"), "frobnicate"}).exit_code, 2);
   EXPECT_EQ(RunCommand({BinaryPath("meshproof")}).exit_code, 2);

@@ -169,6 +169,19 @@ tests:
   EXPECT_THAT(direct.reason(), HasSubstr("no new line matching"));
 }
 
+TEST_F(AgentLabTest, ProbeCommandExitsOneWhenATestFails) {
+  Lab::Options options;
+  options.route_order = "catchall-first";
+  StartLab(options);
+  StartAgent();
+  auto result = testing::RunCommand({BinaryPath("meshproof"), "probe",
+                                     std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/10-ingress.yaml",
+                                     "--agent", agent_->address(), "--vars-file", lab_->env_file()});
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("FAIL     path-match-status-418"));
+  EXPECT_THAT(result.out, HasSubstr("expect.status: expected 418, got 200"));
+}
+
 TEST_F(AgentLabTest, RejectsAnInvalidScenarioNamingTheField) {
   StartAgent();
   scenario::v1::Scenario bad;
