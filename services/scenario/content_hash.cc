@@ -12,7 +12,6 @@ namespace meshproof::scenario {
 std::string ContentHash(const meshproof::scenario::v1::Scenario& scenario) {
   meshproof::scenario::v1::Scenario copy = scenario;
   copy.clear_source();
-  copy.clear_vars();
   std::string bytes;
   {
     // Deterministic serialization orders map entries, so equal content hashes equally.

@@ -9,7 +9,9 @@
 namespace meshproof::scenario {
 
 // Returns the lower-case hex SHA-256 of the deterministic serialization of `scenario`
-// with `source` and `vars` cleared (the values a run used are not part of the version).
+// with `source` cleared: the scenario version. Hash the unsubstituted form (whose `vars`
+// are the declared defaults), as ParseScenario does, so the version does not depend on
+// the values a run supplies; declared defaults are content and do count.
 std::string ContentHash(const meshproof::scenario::v1::Scenario& scenario);
 
 }  // namespace meshproof::scenario

@@ -1,5 +1,6 @@
 #include "services/scenario/scenario_parser.h"
 
+#include <set>
 #include <sstream>
 
 #include <google/protobuf/descriptor.h>
@@ -230,8 +231,12 @@ v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
   std::vector<std::string> required;
   std::map<std::string, std::string> values;
   if (YamlField f = top.Child("vars"); f.present()) values = ReadDeclaredVars(f, &required);
+  // Unsubstituted, `vars` holds the declared defaults: they are part of the content (and
+  // so of the version), and SubstituteVars starts from them.
+  if (!substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
   for (const auto& [name, value] : options.vars) values[name] = value;
-  const VarSubstituter vars(values, substitute);
+  const VarSubstituter vars(values, substitute,
+                            std::set<std::string>(required.begin(), required.end()));
   const YamlField doc(root, "", sink, &vars);
   if (substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
 
@@ -268,10 +273,18 @@ v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
   }
   if (YamlField f = doc.Child("claims"); f.present()) ReadClaims(f, &scenario);
 
-  CheckScenarioRules(scenario, /*allow_unsubstituted=*/!substitute,
-                     [&](const std::string& field, const std::string& message) {
-                       sink->AddForField(field, message);
-                     });
+  CheckScenarioRules(scenario, /*allow_unsubstituted=*/!substitute, [&](const Violation& v) {
+    std::string message = v.message;
+    if (!v.first_field.empty()) {
+      const YAML::Mark first = sink->LocationOf(v.first_field);
+      if (first.line >= 0) {
+        absl::StrAppend(&message, " (first defined at ", first.line + 1, ":", first.column + 1, ")");
+      } else {
+        absl::StrAppend(&message, " (first defined at ", v.first_field, ")");
+      }
+    }
+    sink->AddForField(v.field, std::move(message));
+  });
   return scenario;
 }
 
@@ -343,16 +356,6 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
     }
     found = sink.Take();
     if (!found.empty()) return finish();
-  } else {
-    // Keep the declared defaults so a later SubstituteVars knows them.
-    const VarSubstituter none({}, false);
-    DiagnosticCollector ignored(options.file_name);
-    std::vector<std::string> required;
-    YamlField top(root, "", &ignored, &none);
-    if (YamlField f = top.Child("vars"); f.present()) {
-      auto declared = ReadDeclaredVars(f, &required);
-      result.mutable_vars()->insert(declared.begin(), declared.end());
-    }
   }
   result.mutable_source()->set_file_name(options.file_name);
   result.mutable_source()->set_content_hash(version);

@@ -129,7 +129,10 @@ class Checker {
   }
 
  private:
-  void Report(const std::string& field, const std::string& message) { sink_(field, message); }
+  void Report(const std::string& field, const std::string& message,
+              const std::string& first_field = "") {
+    sink_(Violation{field, message, first_field});
+  }
 
   bool Skip(const std::string& text) const { return allow_unsubstituted_ && HasReference(text); }
 
@@ -143,15 +146,15 @@ class Checker {
 
   void CheckClaims() {
     static const LazyRE2 kClaimId = {"[A-Za-z][A-Za-z0-9_.-]{0,31}"};
-    std::set<std::string> seen;
+    std::map<std::string, std::string> seen;  // id -> field of its first definition
     for (int i = 0; i < scenario_.claims_size(); ++i) {
       const v1::Claim& claim = scenario_.claims(i);
       const std::string path = absl::StrCat("claims[", i, "]");
       if (!RE2::FullMatch(claim.id(), *kClaimId)) {
         Report(path + ".id", absl::StrCat("expected an id like C1 (a letter, then letters, "
                                           "digits, . _ -), got \"", claim.id().substr(0, 40), "\""));
-      } else if (!seen.insert(claim.id()).second) {
-        Report(path + ".id", absl::StrCat("duplicate claim id \"", claim.id(), "\""));
+      } else if (auto [it, inserted] = seen.emplace(claim.id(), path + ".id"); !inserted) {
+        Report(path + ".id", absl::StrCat("duplicate claim id \"", claim.id(), "\""), it->second);
       }
       if (claim.text().empty()) Report(path + ".text", "is required and must not be empty");
       claim_ids_.insert(claim.id());
@@ -176,10 +179,10 @@ class Checker {
                                           "with a letter or digit, at most ", kMaxNameLength,
                                           " characters), got \"", test.name().substr(0, 80), "\""));
     } else {
-      auto [it, inserted] = names_.emplace(test.name(), path);
+      auto [it, inserted] = names_.emplace(test.name(), path + ".name");
       if (!inserted) {
-        Report(path + ".name", absl::StrCat("duplicate test name \"", test.name(),
-                                            "\" (first used at ", it->second, ")"));
+        Report(path + ".name", absl::StrCat("duplicate test name \"", test.name(), "\""),
+               it->second);
       }
     }
     const bool deferred = test.has_deferral();
@@ -197,12 +200,15 @@ class Checker {
     }
     CheckProbe(path, test.probe());
     CheckExpectation(path + ".expect", test.probe(), test.expect());
-    std::set<std::string> evidence_names;
+    std::map<std::string, std::string> evidence_names;  // name -> first field
     for (int i = 0; i < test.evidence_size(); ++i) {
       const std::string evidence_path = absl::StrCat(path, ".evidence[", i, "]");
-      if (!evidence_names.insert(test.evidence(i).name()).second) {
+      if (auto [it, inserted] =
+              evidence_names.emplace(test.evidence(i).name(), evidence_path + ".name");
+          !inserted && !test.evidence(i).name().empty()) {
         Report(evidence_path + ".name",
-               absl::StrCat("duplicate evidence name \"", test.evidence(i).name(), "\""));
+               absl::StrCat("duplicate evidence name \"", test.evidence(i).name(), "\""),
+               it->second);
       }
       CheckEvidence(evidence_path, test.evidence(i));
     }
@@ -385,12 +391,12 @@ void CheckScenarioRules(const v1::Scenario& scenario, bool allow_unsubstituted,
 
 absl::Status ValidateScenario(const v1::Scenario& scenario, bool allow_unsubstituted) {
   std::vector<std::string> problems;
-  CheckScenarioRules(scenario, allow_unsubstituted,
-                     [&](const std::string& field, const std::string& message) {
-                       if (problems.size() < kMaxDiagnostics) {
-                         problems.push_back(absl::StrCat(field, ": ", message));
-                       }
-                     });
+  CheckScenarioRules(scenario, allow_unsubstituted, [&](const Violation& v) {
+    if (problems.size() >= kMaxDiagnostics) return;
+    std::string line = absl::StrCat(v.field, ": ", v.message);
+    if (!v.first_field.empty()) absl::StrAppend(&line, " (first defined at ", v.first_field, ")");
+    problems.push_back(std::move(line));
+  });
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
 }

@@ -11,9 +11,18 @@
 
 namespace meshproof::scenario {
 
-// Receives one broken rule: the field path as the YAML spells it ("tests[2].http.url",
-// "deferred[0].reason") and a message.
-using ViolationSink = std::function<void(const std::string& field, const std::string& message)>;
+// One broken rule.
+struct Violation {
+  // The field path as the YAML spells it ("tests[2].http.url", "deferred[0].reason").
+  std::string field;
+  std::string message;
+  // For a duplicate: the field holding the first definition ("tests[0].name"), so the
+  // YAML parser can say where that is; empty otherwise. The message does not repeat it.
+  std::string first_field;
+};
+
+// Receives each broken rule.
+using ViolationSink = std::function<void(const Violation&)>;
 
 // Checks every rule and reports each violation to `sink`. With `allow_unsubstituted`,
 // strings still holding a ${...} reference skip the checks that need final values.
@@ -22,8 +31,8 @@ void CheckScenarioRules(const meshproof::scenario::v1::Scenario& scenario,
 
 // Validates an already-built scenario (as received over gRPC); `allow_unsubstituted` as
 // for CheckScenarioRules (true for a stored scenario whose vars are set per run). Returns
-// INVALID_ARGUMENT
-// listing every violation as "field: message" lines.
+// INVALID_ARGUMENT listing every violation (at most 50) as "field: message" lines, a
+// duplicate ending "(first defined at tests[0].name)"; OK when every rule holds.
 absl::Status ValidateScenario(const meshproof::scenario::v1::Scenario& scenario,
                               bool allow_unsubstituted = false);
 

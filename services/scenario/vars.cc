@@ -55,6 +55,12 @@ bool VarSubstituter::Substitute(absl::string_view text, std::string* out,
       absl::StrAppend(out, text.substr(i, close - i + 1));
     } else {
       auto it = values_.find(std::string(name));
+      if (it == values_.end() && without_value_.contains(std::string(name))) {
+        *error = absl::StrCat("variable ${", name, "} is declared without a default (~) and ",
+                              "no value was given; pass --var ", name,
+                              "=VALUE or give a vars file that sets it");
+        return false;
+      }
       if (it == values_.end()) {
         *error = absl::StrCat("undefined variable ${", name,
                               "}; declare it under vars:, pass --var ", name,

@@ -3,6 +3,7 @@
 #define MESHPROOF_SERVICES_SCENARIO_VARS_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -18,8 +19,11 @@ bool IsValidVarName(absl::string_view name);
 class VarSubstituter {
  public:
   // With `enabled` false, references are checked for syntax only and kept as written.
-  VarSubstituter(std::map<std::string, std::string> values, bool enabled)
-      : values_(std::move(values)), enabled_(enabled) {}
+  // `without_value` names variables declared with `~` (no default), so a reference to
+  // one that was not supplied gets a precise message.
+  VarSubstituter(std::map<std::string, std::string> values, bool enabled,
+                 std::set<std::string> without_value = {})
+      : values_(std::move(values)), enabled_(enabled), without_value_(std::move(without_value)) {}
 
   // Writes the substituted text to *out. Returns false with *error set for a malformed
   // reference or (when enabled) an undefined variable.
@@ -31,6 +35,7 @@ class VarSubstituter {
  private:
   std::map<std::string, std::string> values_;
   bool enabled_;
+  std::set<std::string> without_value_;
 };
 
 // Parses a vars file: `K=V` lines (blank lines and `#` comments allowed; the lab's

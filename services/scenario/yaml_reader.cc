@@ -1,6 +1,7 @@
 #include "services/scenario/yaml_reader.h"
 
-#include <set>
+#include <algorithm>
+
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -27,19 +28,20 @@ void DiagnosticCollector::AddAt(const YAML::Mark& mark, const std::string& field
 }
 
 void DiagnosticCollector::AddForField(const std::string& field, std::string message) {
+  AddAt(LocationOf(field), field, std::move(message));
+}
+
+YAML::Mark DiagnosticCollector::LocationOf(const std::string& field) const {
   // Walk up "a.b[2].c" until a recorded path is found.
   std::string path = field;
   while (!path.empty()) {
     auto it = locations_.find(path);
-    if (it != locations_.end()) {
-      AddAt(it->second, field, std::move(message));
-      return;
-    }
+    if (it != locations_.end()) return it->second;
     const size_t cut = path.find_last_of(".[");
     if (cut == std::string::npos) break;
     path = path.substr(0, cut);
   }
-  AddAt(YAML::Mark::null_mark(), field, std::move(message));
+  return YAML::Mark::null_mark();
 }
 
 void DiagnosticCollector::RecordLocation(const std::string& field, const YAML::Mark& mark) {
@@ -96,8 +98,8 @@ bool YamlField::CheckMap(const std::vector<std::string>& allowed) const {
     auto [it, inserted] = seen.emplace(name, key.Mark());
     if (!inserted) {
       sink_->AddAt(key.Mark(), child_path,
-                   absl::StrCat("duplicate key \"", name, "\" (first at line ",
-                                it->second.line + 1, ")"));
+                   absl::StrCat("duplicate key \"", name, "\" (first defined at ",
+                                it->second.line + 1, ":", it->second.column + 1, ")"));
       continue;
     }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
@@ -154,7 +156,7 @@ bool YamlField::Entries(std::vector<std::pair<std::string, YamlField>>* entries)
     Error(absl::StrCat("has more than ", kMaxListItems, " keys"));
     return false;
   }
-  std::set<std::string> seen;
+  std::map<std::string, YAML::Mark> seen;
   bool ok = true;
   for (const auto& entry : node_) {
     if (!entry.first.IsScalar() || entry.first.Scalar().empty()) {
@@ -164,8 +166,10 @@ bool YamlField::Entries(std::vector<std::pair<std::string, YamlField>>* entries)
     }
     const std::string& key = entry.first.Scalar();
     const std::string child_path = absl::StrCat(path_, ".", key);
-    if (!seen.insert(key).second) {
-      sink_->AddAt(entry.first.Mark(), child_path, absl::StrCat("duplicate key \"", key, "\""));
+    if (auto [it, inserted] = seen.emplace(key, entry.first.Mark()); !inserted) {
+      sink_->AddAt(entry.first.Mark(), child_path,
+                   absl::StrCat("duplicate key \"", key, "\" (first defined at ",
+                                it->second.line + 1, ":", it->second.column + 1, ")"));
       ok = false;
       continue;
     }

@@ -31,6 +31,8 @@ class DiagnosticCollector {
   // parent) was read.
   void AddForField(const std::string& field, std::string message);
   void RecordLocation(const std::string& field, const YAML::Mark& mark);
+  // Returns where `field` (or its nearest recorded parent) was read, or a null mark.
+  YAML::Mark LocationOf(const std::string& field) const;
 
   bool full() const;
   std::vector<Diagnostic> Take();
