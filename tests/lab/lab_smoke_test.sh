@@ -376,17 +376,23 @@ check_egress_loopback() {
 # Layer 1 of the report's egress evidence: the recorded Envoy admin output.
 check_envoy_admin() {
   local url=$A_ENVOY_ADMIN_URL
-  if curl -s --max-time 5 "$url/clusters" | grep -qF "outbound|443||external.test::"; then
+  # Read the whole body first: with pipefail, `curl | grep -q` fails whenever grep exits
+  # before curl has written everything (curl then dies of SIGPIPE, exit 23).
+  local clusters
+  clusters=$(curl -s --max-time 5 "$url/clusters")
+  if grep -qF "outbound|443||external.test::" <<<"$clusters"; then
     pass "admin /clusters has outbound|443||external.test"
   else
     fail "admin $url/clusters lacks outbound|443||external.test"
   fi
-  if curl -s --max-time 5 "$url/clusters" | grep -qF "outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local::"; then
+  if grep -qF "outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local::" <<<"$clusters"; then
     pass "admin /clusters has the egress gateway subset cluster"
   else
     fail "admin $url/clusters lacks the egress gateway subset cluster"
   fi
-  if curl -s --max-time 5 "$url/listeners" | grep -qxF "0.0.0.0_8443::0.0.0.0:8443"; then
+  local listeners
+  listeners=$(curl -s --max-time 5 "$url/listeners")
+  if grep -qxF "0.0.0.0_8443::0.0.0.0:8443" <<<"$listeners"; then
     pass "admin /listeners has 0.0.0.0_8443::0.0.0.0:8443"
   else
     fail "admin $url/listeners lacks 0.0.0.0_8443"
