@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Fuzzes the scenario parser for a bounded time (default 60 s) with libFuzzer, ASan and
-# UBSan (the whole project is instrumented for coverage, not only the target), seeded with the malformed corpus and the examples. Exits non-zero on a crash;
-# the crashing input is left in build-fuzz/ for a regression test.
+# Fuzzes the scenario parser for a bounded time with libFuzzer, ASan and UBSan.
+#
+#   scripts/fuzz.sh [SECONDS]     (default 60)
+#
+# Configures a separate clang build (build-fuzz/) with the whole project instrumented for
+# coverage, builds only the fuzzer, seeds it with the malformed corpus and the example
+# scenarios, and runs it. Exits non-zero on a crash, leak, timeout or sanitizer report;
+# the crashing input is left in build-fuzz/ (crash-*, leak-*, timeout-*) to be added to
+# tests/scenario/malformed/ as a regression case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -18,8 +24,15 @@ cmake --build "$build_dir" -j "$(nproc)" --target scenario_parser_fuzzer
 corpus=$build_dir/fuzz-corpus
 mkdir -p "$corpus"
 cp tests/scenario/malformed/*.yaml examples/scenarios/*.yaml "$corpus/"
-echo "fuzzing the scenario parser for ${seconds}s"
-"$build_dir/bin/scenario_parser_fuzzer" "$corpus" -max_total_time="$seconds" -max_len=65536 \
-  -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$build_dir/" -print_final_stats=1 2>&1 |
-  grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
-exit "${PIPESTATUS[0]}"
+log=$build_dir/fuzz.log
+echo "fuzzing the scenario parser for ${seconds}s (log: $log)"
+status=0
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  "$build_dir/bin/scenario_parser_fuzzer" "$corpus" -max_total_time="$seconds" \
+  -max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$build_dir/" \
+  -print_final_stats=1 >"$log" 2>&1 || status=$?
+grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' "$log" || true
+if [ "$status" -ne 0 ]; then
+  echo "fuzzer failed (exit $status); see $log" >&2
+fi
+exit "$status"

@@ -20,6 +20,11 @@ std::string ContentHash(const meshproof::scenario::v1::Scenario& scenario) {
     coded.SetSerializationDeterministic(true);
     copy.SerializeToCodedStream(&coded);
   }
+  // The kept text (see Source.text) holds what placeholders stand for, so it is content.
+  if (!scenario.source().text().empty()) {
+    bytes.append("\0source.text\0", 13);
+    bytes.append(scenario.source().text());
+  }
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
   return absl::BytesToHexString(

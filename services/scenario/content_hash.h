@@ -11,7 +11,8 @@ namespace meshproof::scenario {
 // Returns the lower-case hex SHA-256 of the deterministic serialization of `scenario`
 // with `source` cleared: the scenario version. Hash the unsubstituted form (whose `vars`
 // are the declared defaults), as ParseScenario does, so the version does not depend on
-// the values a run supplies; declared defaults are content and do count.
+// the values a run supplies; declared defaults are content and do count. A kept
+// source.text (see scenario.proto) is content too and is hashed with the rest.
 std::string ContentHash(const meshproof::scenario::v1::Scenario& scenario);
 
 }  // namespace meshproof::scenario

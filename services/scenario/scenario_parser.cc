@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
 #include "services/scenario/content_hash.h"
 #include "services/scenario/limits.h"
 #include "services/scenario/parser_internal.h"
@@ -343,8 +344,12 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
   } catch (const std::exception& e) {
     return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", e.what()));
   }
+  const bool keep_text = raw_sink.saw_typed_reference();
   found = raw_sink.Take();
   if (!found.empty()) return finish();
+  // A number, boolean or duration that references a variable holds a placeholder in the
+  // unsubstituted form; keep the text so SubstituteVars can parse it with real values.
+  if (keep_text) raw.mutable_source()->set_text(std::string(yaml));
   const std::string version = ContentHash(raw);
   v1::Scenario result = std::move(raw);
   if (options.substitute_vars) {
@@ -429,6 +434,19 @@ void SubstituteMessage(google::protobuf::Message* message, const VarSubstituter&
 
 absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
                                             const std::map<std::string, std::string>& vars) {
+  if (!scenario.source().text().empty()) {
+    // Typed fields hold placeholders: the text is the truth. Its declared defaults are
+    // the same as scenario.vars, so only the overrides are passed.
+    ParseOptions options;
+    if (!scenario.source().file_name().empty()) options.file_name = scenario.source().file_name();
+    options.vars = vars;
+    MP_ASSIGN_OR_RETURN(v1::Scenario result, ParseScenario(scenario.source().text(), options));
+    // What callers set after parsing is kept: the owning team and the version.
+    if (!scenario.team().empty()) result.set_team(scenario.team());
+    *result.mutable_source() = scenario.source();
+    result.mutable_source()->clear_text();
+    return result;
+  }
   std::map<std::string, std::string> values(scenario.vars().begin(), scenario.vars().end());
   for (const auto& [name, value] : vars) values[name] = value;
   v1::Scenario result = scenario;

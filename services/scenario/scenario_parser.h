@@ -28,16 +28,23 @@ struct ParseOptions {
 
 // Parses and validates YAML text. On any problem returns INVALID_ARGUMENT whose message
 // is every diagnostic ("FILE:LINE:COLUMN: field.path: message") on its own line, sorted
-// by position, and fills *diagnostics when non-null. Never throws.
-// The result's source.content_hash is the hash of the unsubstituted scenario, so the
-// version does not depend on variable values; `vars` holds the values used.
+// by position (at most 50), and fills *diagnostics when non-null (cleared on success).
+// Never throws. Sets source.file_name and source.content_hash: ContentHash of the
+// unsubstituted scenario, so the version does not depend on variable values. `vars`
+// holds the values used (unsubstituted: the declared defaults). Deferred tests follow
+// the regular ones in `tests`, with `deferral` set. Unsubstituted, a number, boolean or
+// duration holding a ${...} reference stores a placeholder and the text is kept in
+// source.text for SubstituteVars.
 absl::StatusOr<meshproof::scenario::v1::Scenario> ParseScenario(
     absl::string_view yaml, const ParseOptions& options,
     std::vector<Diagnostic>* diagnostics = nullptr);
 
-// Substitutes ${NAME} in every string of an unsubstituted scenario, using its declared
-// `vars` overridden by `vars`, then validates the result. INVALID_ARGUMENT naming the
-// field on an undefined variable or a rule the final values break.
+// Substitutes ${NAME} in every string of an unsubstituted scenario (as ParseScenario
+// with substitute_vars false returns it, or as received over gRPC), using its declared
+// `vars` overridden by `vars`, then validates the result; when source.text is set it is
+// re-parsed with `vars` instead (keeping team and source, text cleared). Returns
+// INVALID_ARGUMENT naming the field on an undefined variable or a rule the final values
+// break.
 absl::StatusOr<meshproof::scenario::v1::Scenario> SubstituteVars(
     const meshproof::scenario::v1::Scenario& scenario,
     const std::map<std::string, std::string>& vars);

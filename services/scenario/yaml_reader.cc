@@ -200,6 +200,13 @@ bool YamlField::Scalar(const char* expected, std::string* out) const {
   return true;
 }
 
+bool YamlField::UnresolvedReference(const std::string& text) const {
+  // Checked once the reference has a value: the unsubstituted form keeps the text.
+  if (vars_->enabled() || text.find("${") == std::string::npos) return false;
+  sink_->NoteTypedReference();
+  return true;
+}
+
 bool YamlField::String(std::string* out) const { return Scalar("a string", out); }
 
 bool YamlField::NonEmptyString(std::string* out) const {
@@ -218,8 +225,7 @@ bool YamlField::NonEmptyString(std::string* out) const {
 bool YamlField::Int(int64_t min, int64_t max, int64_t* out) const {
   std::string text;
   if (!Scalar("an integer", &text)) return false;
-  // Unsubstituted references are checked once they have values.
-  if (!vars_->enabled() && text.find("${") != std::string::npos) {
+  if (UnresolvedReference(text)) {
     *out = min;
     return true;
   }
@@ -246,6 +252,10 @@ bool YamlField::Uint(uint32_t min, uint32_t max, uint32_t* out) const {
 bool YamlField::Bool(bool* out) const {
   std::string text;
   if (!Scalar("true or false", &text)) return false;
+  if (UnresolvedReference(text)) {
+    *out = false;
+    return true;
+  }
   if (text == "true") {
     *out = true;
   } else if (text == "false") {
@@ -260,7 +270,7 @@ bool YamlField::Bool(bool* out) const {
 bool YamlField::Duration(absl::Duration max, google::protobuf::Duration* out) const {
   std::string text;
   if (!Scalar("a duration like 500ms or 2s", &text)) return false;
-  if (!vars_->enabled() && text.find("${") != std::string::npos) return true;
+  if (UnresolvedReference(text)) return true;
   absl::Duration d;
   // A bare number is ambiguous (seconds? milliseconds?): require a unit.
   if (!absl::ParseDuration(text, &d) || text == "0" || absl::ascii_isdigit(text.back())) {

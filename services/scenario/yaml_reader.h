@@ -34,6 +34,11 @@ class DiagnosticCollector {
   // Returns where `field` (or its nearest recorded parent) was read, or a null mark.
   YAML::Mark LocationOf(const std::string& field) const;
 
+  // Notes that a number, boolean or duration was left as an unsubstituted ${...}
+  // reference (its field holds a placeholder until the text is parsed with values).
+  void NoteTypedReference() { typed_reference_ = true; }
+  bool saw_typed_reference() const { return typed_reference_; }
+
   bool full() const;
   std::vector<Diagnostic> Take();
 
@@ -41,6 +46,7 @@ class DiagnosticCollector {
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
   std::map<std::string, YAML::Mark> locations_;
+  bool typed_reference_ = false;
 };
 
 // One node and the path that led to it. Cheap to copy.
@@ -69,7 +75,9 @@ class YamlField {
   // returns its entries in file order (keys are not substituted).
   bool Entries(std::vector<std::pair<std::string, YamlField>>* entries) const;
 
-  // Scalar readers: each reports a typed error and returns false on a mismatch.
+  // Scalar readers: each reports a typed error and returns false on a mismatch. With
+  // substitution disabled, a number, boolean or duration holding a ${...} reference is
+  // accepted unchecked (a placeholder is stored) and noted on the collector.
   bool String(std::string* out) const;
   bool NonEmptyString(std::string* out) const;
   bool Int(int64_t min, int64_t max, int64_t* out) const;
@@ -88,6 +96,8 @@ class YamlField {
  private:
   YamlField Sub(YAML::Node node, std::string path) const;
   bool Scalar(const char* expected, std::string* out) const;
+  // True when substitution is off and `text` (a typed scalar) holds a reference.
+  bool UnresolvedReference(const std::string& text) const;
 
   YAML::Node node_;
   std::string path_;
