@@ -122,10 +122,14 @@ class Checker {
     for (int i = 0; i < scenario_.teardown_size(); ++i) {
       CheckTest(absl::StrCat("teardown[", i, "]"), scenario_.teardown(i));
     }
-    CheckRetry("defaults.retry", scenario_.defaults().retry());
-    if (scenario_.defaults().parallelism() > 64) {
-      Report("defaults.parallelism", "must be at most 64");
-    }
+    const v1::Defaults& defaults = scenario_.defaults();
+    CheckRetry("defaults.retry", defaults.retry());
+    CheckAtMost("defaults.parallelism", defaults.parallelism(), 64);
+    CheckDuration("defaults.connect_timeout", defaults.has_connect_timeout(),
+                  defaults.connect_timeout(), kMaxTimeout);
+    CheckDuration("defaults.timeout", defaults.has_timeout(), defaults.timeout(), kMaxTimeout);
+    CheckDuration("defaults.evidence_window", defaults.has_evidence_window(),
+                  defaults.evidence_window(), kMaxEvidenceWindow);
   }
 
  private:
@@ -159,6 +163,26 @@ class Checker {
       if (claim.text().empty()) Report(path + ".text", "is required and must not be empty");
       claim_ids_.insert(claim.id());
     }
+  }
+
+  void Required(const std::string& path, const std::string& value) {
+    if (value.empty()) Report(path, "is required and must not be empty");
+  }
+
+  void CheckDuration(const std::string& path, bool present,
+                     const google::protobuf::Duration& value, absl::Duration max) {
+    if (!present) return;
+    const absl::Duration d = FromProtoDuration(value);
+    if (d <= absl::ZeroDuration()) {
+      Report(path, absl::StrCat("must be positive, got ", absl::FormatDuration(d)));
+    } else if (d > max) {
+      Report(path, absl::StrCat("must be at most ", absl::FormatDuration(max), ", got ",
+                                absl::FormatDuration(d)));
+    }
+  }
+
+  void CheckAtMost(const std::string& path, uint64_t value, uint64_t max) {
+    if (value > max) Report(path, absl::StrCat("must be at most ", max, ", got ", value));
   }
 
   void CheckPattern(const std::string& path, const std::string& pattern) {
@@ -219,7 +243,17 @@ class Checker {
     switch (probe.kind_case()) {
       case v1::Probe::kHttp: {
         const v1::HttpProbe& http = probe.http();
+        Required(path + ".http.url", http.url());
         CheckUrl(path + ".http.url", http.url());
+        CheckDuration(path + ".http.connect_timeout", http.has_connect_timeout(),
+                      http.connect_timeout(), kMaxTimeout);
+        CheckDuration(path + ".http.timeout", http.has_timeout(), http.timeout(), kMaxTimeout);
+        CheckAtMost(path + ".http.max_redirects", http.max_redirects(), kMaxRedirects);
+        CheckAtMost(path + ".http.body_capture_bytes", http.body_capture_bytes(),
+                    kMaxBodyCaptureBytes);
+        if (http.tls().client_cert_file().empty() != http.tls().client_key_file().empty()) {
+          Report(path + ".http.tls", "client_cert and client_key must be given together");
+        }
         static const LazyRE2 kToken = {"[!#$%&'*+.^_`|~0-9A-Za-z-]+"};
         if (!http.method().empty() && !RE2::FullMatch(http.method(), *kToken)) {
           Report(path + ".http.method", absl::StrCat("not a valid HTTP method: \"",
@@ -242,10 +276,33 @@ class Checker {
         }
         break;
       }
+      case v1::Probe::kTcp: {
+        const v1::TcpProbe& tcp = probe.tcp();
+        Required(path + ".tcp.host", tcp.host());
+        if (tcp.port() < 1 || tcp.port() > 65535) {
+          Report(path + ".tcp.port", absl::StrCat("must be between 1 and 65535, got ", tcp.port()));
+        }
+        CheckDuration(path + ".tcp.timeout", tcp.has_timeout(), tcp.timeout(), kMaxTimeout);
+        break;
+      }
+      case v1::Probe::kDns:
+        Required(path + ".dns.name", probe.dns().name());
+        CheckDuration(path + ".dns.timeout", probe.dns().has_timeout(), probe.dns().timeout(),
+                      kMaxTimeout);
+        break;
       case v1::Probe::kEnvoyAdmin:
+        Required(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
         CheckUrl(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
+        if (probe.envoy_admin().resource() == v1::ENVOY_RESOURCE_UNSPECIFIED) {
+          Report(path + ".envoy_admin.resource", "is required: clusters, listeners or config_dump");
+        }
+        CheckDuration(path + ".envoy_admin.timeout", probe.envoy_admin().has_timeout(),
+                      probe.envoy_admin().timeout(), kMaxTimeout);
         break;
       case v1::Probe::kExec:
+        Required(path + ".exec.program", probe.exec().program());
+        CheckDuration(path + ".exec.timeout", probe.exec().has_timeout(), probe.exec().timeout(),
+                      kMaxTimeout);
         if (probe.exec().program().find_first_of(" \t;|&$`") != std::string::npos &&
             !Skip(probe.exec().program())) {
           Report(path + ".exec.program",
@@ -312,13 +369,38 @@ class Checker {
       only(kind == v1::Probe::kExec, !expect.stdout_pattern().empty() || expect.exit_code() != 0,
            "exit_code", "exec");
     }
+    for (int i = 0; i < expect.status_size(); ++i) {
+      const v1::StatusRange& range = expect.status(i);
+      if (range.min() < 100 || range.max() > 599 || range.min() > range.max()) {
+        Report(absl::StrCat(path, ".status[", i, "]"),
+               absl::StrCat("expected a range of HTTP status codes within 100-599, got ",
+                            range.min(), "-", range.max()));
+      }
+    }
+    CheckAtMost(path + ".failure.curl_exit", expect.failure().curl_exit_code(), 99);
     for (const v1::HeaderExpectation& header : expect.headers()) {
-      CheckPattern(absl::StrCat(path, ".headers.", header.name(), ".pattern"), header.pattern());
+      const std::string header_path = absl::StrCat(path, ".headers.", header.name());
+      if (header.name().empty()) Report(path + ".headers", "a header check needs a name");
+      if (header.check_case() == v1::HeaderExpectation::CHECK_NOT_SET) {
+        Report(header_path, "expected exactly one of equals, pattern, present, absent");
+      }
+      CheckPattern(header_path + ".pattern", header.pattern());
     }
     CheckPattern(path + ".body.pattern", expect.body().pattern());
     for (const v1::JsonExpectation& json : expect.body().json()) {
-      CheckPattern(absl::StrCat(path, ".body.json.", json.path(), ".pattern"), json.pattern());
+      const std::string json_path = absl::StrCat(path, ".body.json.", json.path());
+      if (json.path().empty()) Report(path + ".body.json", "a JSON check needs a path");
+      if (json.check_case() == v1::JsonExpectation::CHECK_NOT_SET) {
+        Report(json_path, "expected exactly one of equals, pattern, exists");
+      }
+      CheckPattern(json_path + ".pattern", json.pattern());
     }
+    CheckDuration(path + ".max_latency", expect.has_max_latency(), expect.max_latency(),
+                  kMaxTimeout);
+    if (expect.exit_code() < 0 || expect.exit_code() > 255) {
+      Report(path + ".exit_code", absl::StrCat("must be between 0 and 255, got ", expect.exit_code()));
+    }
+    CheckAtMost(path + ".tls.min_days_to_expiry", expect.tls().min_days_to_expiry(), 36500);
     CheckPattern(path + ".tls.subject", expect.tls().subject_pattern());
     CheckPattern(path + ".stdout", expect.stdout_pattern());
   }
@@ -332,8 +414,20 @@ class Checker {
       if (log.max_lines() > 0 && log.min_lines() > log.max_lines()) {
         Report(path + ".log.max_lines", "must be at least min_lines");
       }
+      CheckAtMost(path + ".log.min_lines", log.min_lines(), 10000);
+      CheckAtMost(path + ".log.max_lines", log.max_lines(), 10000);
+      CheckDuration(path + ".log.window", log.has_window(), log.window(), kMaxEvidenceWindow);
       const v1::LogSource& source = log.source();
-      if (source.has_file() && !Skip(source.file().path()) &&
+      if (source.kind_case() == v1::LogSource::KIND_NOT_SET) {
+        Report(path + ".log", "expected exactly one log source: file, url or kubernetes");
+      }
+      if (source.has_file()) Required(path + ".log.file", source.file().path());
+      if (source.has_http()) Required(path + ".log.url", source.http().url());
+      if (source.has_kubernetes()) {
+        Required(path + ".log.kubernetes.namespace", source.kubernetes().namespace_());
+        Required(path + ".log.kubernetes.selector", source.kubernetes().label_selector());
+      }
+      if (source.has_file() && !source.file().path().empty() && !Skip(source.file().path()) &&
           !absl::StartsWith(source.file().path(), "/")) {
         Report(path + ".log.file", absl::StrCat("expected an absolute path, got \"",
                                                 source.file().path().substr(0, 80), "\""));
@@ -343,7 +437,11 @@ class Checker {
         CheckUrl(path + ".log.kubernetes.api_server", source.kubernetes().api_server());
       }
     } else if (evidence.has_config()) {
+      Required(path + ".config.admin_url", evidence.config().admin_url());
       CheckUrl(path + ".config.admin_url", evidence.config().admin_url());
+      if (evidence.config().resource() == v1::ENVOY_RESOURCE_UNSPECIFIED) {
+        Report(path + ".config.resource", "is required: clusters, listeners or config_dump");
+      }
       if (evidence.config().present_size() + evidence.config().absent_size() == 0) {
         Report(path + ".config", "expected at least one name under present or absent");
       }
@@ -354,7 +452,8 @@ class Checker {
 
   void CheckRetry(const std::string& path, const v1::RetryPolicy& retry) {
     const uint32_t attempts = std::max<uint32_t>(1, retry.attempts());
-    if (retry.attempts() > kMaxAttempts) Report(path + ".attempts", "must be at most 20");
+    CheckAtMost(path + ".attempts", retry.attempts(), kMaxAttempts);
+    CheckDuration(path + ".backoff", retry.has_backoff(), retry.backoff(), absl::Minutes(1));
     if (retry.converge() > attempts) {
       Report(path + ".converge",
              absl::StrCat("needs at least as many attempts as consecutive passes: converge is ",

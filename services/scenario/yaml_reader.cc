@@ -4,6 +4,7 @@
 
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -29,6 +30,23 @@ void DiagnosticCollector::AddAt(const YAML::Mark& mark, const std::string& field
 
 void DiagnosticCollector::AddForField(const std::string& field, std::string message) {
   AddAt(LocationOf(field), field, std::move(message));
+}
+
+namespace {
+
+// True when `path` is `prefix` or lies under it ("a.b" under "a", "a[1]" under "a").
+bool IsUnder(const std::string& path, const std::string& prefix) {
+  if (prefix.empty() || !absl::StartsWith(path, prefix)) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
+}
+
+}  // namespace
+
+bool DiagnosticCollector::HasDiagnosticNear(const std::string& field) const {
+  for (const Diagnostic& d : diagnostics_) {
+    if (IsUnder(field, d.field) || IsUnder(d.field, field)) return true;
+  }
+  return false;
 }
 
 YAML::Mark DiagnosticCollector::LocationOf(const std::string& field) const {

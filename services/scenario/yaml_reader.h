@@ -31,6 +31,9 @@ class DiagnosticCollector {
   // parent) was read.
   void AddForField(const std::string& field, std::string message);
   void RecordLocation(const std::string& field, const YAML::Mark& mark);
+  // Returns whether a diagnostic was already reported for `field`, one of its parents or
+  // one of its children (so a semantic rule does not repeat what the reader said).
+  bool HasDiagnosticNear(const std::string& field) const;
   // Returns where `field` (or its nearest recorded parent) was read, or a null mark.
   YAML::Mark LocationOf(const std::string& field) const;
 
