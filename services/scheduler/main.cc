@@ -1,10 +1,24 @@
-// meshproof-scheduler: scenarios, runs, schedules, approvals; hands work to agents.
+// meshproof-scheduler: scenarios, runs, schedules, approvals; hands work to agents and
+// forwards results to the store. Only wiring lives here.
+#include <memory>
 #include <string>
 
+#include "services/common/clock.h"
+#include "services/common/log.h"
 #include "services/common/server_runner.h"
 #include "services/common/service_flags.h"
+#include "services/scheduler/agent_gateway_service.h"
+#include "services/scheduler/database.h"
+#include "services/scheduler/outbox_forwarder.h"
+#include "services/scheduler/scheduler.h"
+#include "services/scheduler/scheduler_config.h"
+#include "services/scheduler/scheduler_service.h"
+#include "services/scheduler/store_client.h"
+#include "services/scheduler/tick_loop.h"
 
 namespace {
+
+namespace ms = meshproof::scheduler;
 
 int Main(int argc, char** argv) {
   CLI::App app{"meshproof scheduler: scenarios, runs, schedules and approvals",
@@ -14,12 +28,68 @@ int Main(int argc, char** argv) {
   std::string db_path = "meshproof-scheduler.db", store;
   app.add_option("--db", db_path, "SQLite database file (created if missing)")
       ->capture_default_str();
-  app.add_option("--store", store, "results store HOST:PORT");
+  app.add_option("--store", store,
+                 "results store HOST:PORT; without it results wait in the outbox");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "scheduler")) return *code;
 
+  ms::SchedulerConfig config;
+  if (!common.config.empty()) {
+    absl::StatusOr<ms::SchedulerConfig> loaded = ms::LoadSchedulerConfig(common.config);
+    if (!loaded.ok()) {
+      meshproof::LogError("bad configuration: ", loaded.status().message());
+      return meshproof::kExitUsage;
+    }
+    config = *loaded;
+  }
+  const meshproof::Clock* clock = meshproof::RealClock::Get();
+  absl::StatusOr<std::unique_ptr<ms::Scheduler>> scheduler =
+      ms::Scheduler::Open(db_path, config, clock);
+  if (!scheduler.ok()) {
+    meshproof::LogError("cannot open the database: ", scheduler.status().ToString());
+    return meshproof::kExitFailure;
+  }
+
+  std::unique_ptr<ms::StoreClient> store_client;
+  std::unique_ptr<ms::OutboxForwarder> forwarder;
+  if (!store.empty()) {
+    ms::DatabaseOptions db_options;
+    db_options.synchronous = config.synchronous;
+    absl::StatusOr<std::unique_ptr<ms::Database>> forwarder_db =
+        ms::Database::Open(db_path, db_options);
+    if (!forwarder_db.ok()) {
+      meshproof::LogError("cannot open the database: ", forwarder_db.status().ToString());
+      return meshproof::kExitFailure;
+    }
+    store_client = ms::NewGrpcStoreClient(store, config.store_deadline);
+    ms::ForwarderOptions forwarder_options;
+    forwarder_options.backoff_initial = config.store_backoff_initial;
+    forwarder_options.backoff_max = config.store_backoff_max;
+    forwarder = std::make_unique<ms::OutboxForwarder>(std::move(*forwarder_db), store_client.get(),
+                                                      clock, forwarder_options);
+    (*scheduler)->SetOutboxListener([f = forwarder.get()] { f->Wake(); });
+    forwarder->Start();
+    meshproof::LogInfo("forwarding results to the store at ", store);
+  } else {
+    meshproof::LogWarning("no --store: results are kept in the outbox until the scheduler "
+                          "runs with --store");
+  }
+
+  ms::ClockWaiter waiter(clock);
+  ms::TickLoop loop(scheduler->get(), &waiter);
+  loop.Start();
+
+  ms::SchedulerServiceImpl scheduler_service(scheduler->get());
+  ms::AgentGatewayServiceImpl gateway_service(scheduler->get());
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
-  return meshproof::RunServer(options, {});
+  options.on_shutdown = [&] {
+    (*scheduler)->Shutdown();
+    loop.Stop();
+  };
+  const int code = meshproof::RunServer(options, {&scheduler_service, &gateway_service});
+  loop.Stop();
+  if (forwarder) forwarder->Stop();
+  return code;
 }
 
 }  // namespace

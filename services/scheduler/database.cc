@@ -1,0 +1,164 @@
+#include "services/scheduler/database.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+#include "services/common/status_macros.h"
+
+namespace meshproof::scheduler {
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) sqlite3_reset(stmt_);
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::BindText(int index, absl::string_view value) {
+  sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, absl::string_view value) {
+  // A zero-length blob must still be a blob, not NULL: data() may be null for "".
+  sqlite3_bind_blob64(stmt_, index, value.empty() ? "" : value.data(), value.size(),
+                      SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return db_->Error(rc, sqlite3_sql(stmt_));
+}
+
+absl::Status Statement::Run() {
+  while (true) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok() || !*row) {
+      // Reset so the statement can be bound again by the next caller of this handle.
+      sqlite3_reset(stmt_);
+      return row.status();
+    }
+  }
+}
+
+std::string Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, column));
+}
+
+absl::string_view Statement::Blob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  if (data == nullptr) return "";
+  return absl::string_view(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, column));
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                         const DatabaseOptions& options) {
+  if (options.synchronous != "NORMAL" && options.synchronous != "FULL") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("synchronous: expected NORMAL or FULL, got \"", options.synchronous, "\""));
+  }
+  sqlite3* raw = nullptr;
+  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
+                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    return absl::UnavailableError(absl::StrCat("cannot open database: ", message));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  std::unique_ptr<Database> db(new Database(raw));
+  sqlite3_busy_timeout(raw, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
+  // journal_mode is persistent in the file; a reader cannot set it but finds it set.
+  if (!options.read_only) MP_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  MP_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
+  MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA synchronous=", options.synchronous)));
+  MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA cache_size=-", options.cache_kib)));
+  return db;
+}
+
+Database::~Database() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+absl::Status Database::Exec(absl::string_view sql) {
+  const std::string text(sql);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+  sqlite3_free(error);
+  if (rc != SQLITE_OK) return Error(rc, text);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(rc, sql);
+    it = statements_.emplace(std::string(sql), stmt).first;
+  }
+  sqlite3_clear_bindings(it->second);
+  return Statement(this, it->second);
+}
+
+absl::Status Database::Error(int rc, absl::string_view context) const {
+  LogError("sqlite error ", rc, " (", sqlite3_errstr(rc), "): ", sqlite3_errmsg(db_), " in: ",
+           context);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError("the database is busy; retry");
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError("the database disk is full");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::InternalError("the database file is damaged or not a database");
+    case SQLITE_READONLY:
+      return absl::InternalError("the database is read-only");
+    default:
+      return absl::InternalError("database error (details in the scheduler's log)");
+  }
+}
+
+absl::StatusOr<Transaction> Transaction::Begin(Database* db, bool immediate) {
+  MP_RETURN_IF_ERROR(db->Exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN"));
+  return Transaction(db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr && !sqlite3_get_autocommit(db_->raw())) {
+    // Nothing useful to do with a failed rollback: the connection reports it next time.
+    (void)db_->Exec("ROLLBACK");
+  }
+}
+
+absl::Status Transaction::Commit() {
+  Database* db = std::exchange(db_, nullptr);
+  absl::Status status = db->Exec("COMMIT");
+  if (!status.ok() && !sqlite3_get_autocommit(db->raw())) (void)db->Exec("ROLLBACK");
+  return status;
+}
+
+}  // namespace meshproof::scheduler

@@ -1,0 +1,37 @@
+# Writes a .cc defining SchedulerMigrations() from numbered .sql files, so the binary
+# carries its schema and never reads the source tree.
+# Inputs: OUTPUT (the .cc to write), SOURCES (a ;-list of .sql files, any order).
+list(SORT SOURCES)
+set(body "")
+set(expected 1)
+foreach(file IN LISTS SOURCES)
+  get_filename_component(name "${file}" NAME)
+  if(NOT name MATCHES "^([0-9]+)_[a-z0-9_]+\\.sql$")
+    message(FATAL_ERROR "migration ${name}: expected NNNN_name.sql")
+  endif()
+  math(EXPR version "${CMAKE_MATCH_1}")
+  if(NOT version EQUAL expected)
+    message(FATAL_ERROR "migration ${name}: expected number ${expected}")
+  endif()
+  math(EXPR expected "${expected} + 1")
+  file(READ "${file}" sql)
+  if(sql MATCHES "\\)mp_sql\"")
+    message(FATAL_ERROR "migration ${name} contains the raw-string delimiter")
+  endif()
+  string(APPEND body "      {${version}, \"${name}\", R\"mp_sql(${sql})mp_sql\"},\n")
+endforeach()
+set(content "// Generated from migrations/scheduler/*.sql by embed_migrations.cmake. Do not edit.
+#include \"services/scheduler/migrations.h\"
+
+namespace meshproof::scheduler {
+
+const std::vector<Migration>& SchedulerMigrations() {
+  static const auto* migrations = new std::vector<Migration>{
+${body}  };
+  return *migrations;
+}
+
+}  // namespace meshproof::scheduler
+")
+file(WRITE "${OUTPUT}.tmp" "${content}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

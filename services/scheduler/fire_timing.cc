@@ -1,0 +1,64 @@
+#include "services/scheduler/fire_timing.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/time_util.h"
+
+namespace meshproof::scheduler {
+
+absl::StatusOr<FireTiming> FireTiming::Cron(const std::string& expression,
+                                            const std::string& time_zone) {
+  FireTiming timing;
+  timing.is_cron_ = true;
+  absl::StatusOr<CronSpec> spec = ParseCron(expression);
+  if (!spec.ok()) return spec.status();
+  timing.cron_ = *spec;
+  const std::string zone_name = time_zone.empty() ? "UTC" : time_zone;
+  if (!absl::LoadTimeZone(zone_name, &timing.zone_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "time_zone: unknown IANA time zone \"", zone_name, "\" (e.g. Europe/Berlin)"));
+  }
+  // Reject expressions that can never fire (30 February) when the schedule is made.
+  absl::StatusOr<absl::Time> next = NextCronFire(timing.cron_, timing.zone_, absl::UnixEpoch());
+  if (!next.ok()) return absl::InvalidArgumentError(next.status().message());
+  return timing;
+}
+
+absl::StatusOr<FireTiming> FireTiming::Interval(absl::Duration interval, absl::Time anchor) {
+  if (interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("interval: must be at least 1s");
+  }
+  FireTiming timing;
+  timing.interval_ = interval;
+  timing.anchor_ = anchor;
+  return timing;
+}
+
+absl::StatusOr<FireTiming> FireTiming::ForSchedule(const v1::Schedule& s) {
+  if (s.has_interval()) {
+    return Interval(FromProtoDuration(s.interval()), FromProtoTimestamp(s.created_at()));
+  }
+  if (s.cron().empty()) return absl::InvalidArgumentError("cron or interval: one is required");
+  return Cron(s.cron(), s.time_zone());
+}
+
+absl::Time FireTiming::NextAfter(absl::Time t) const {
+  if (is_cron_) {
+    absl::StatusOr<absl::Time> next = NextCronFire(cron_, zone_, t);
+    return next.ok() ? *next : absl::InfiniteFuture();
+  }
+  if (t < anchor_) return anchor_ + interval_;
+  const int64_t k = absl::IDivDuration(t - anchor_, interval_, nullptr);
+  return anchor_ + (k + 1) * interval_;
+}
+
+std::vector<absl::Time> FireTiming::Upcoming(absl::Time from_inclusive, int n) const {
+  std::vector<absl::Time> times;
+  absl::Time t = NextAfter(from_inclusive - absl::Nanoseconds(1));
+  while (static_cast<int>(times.size()) < n && t != absl::InfiniteFuture()) {
+    times.push_back(t);
+    t = NextAfter(t);
+  }
+  return times;
+}
+
+}  // namespace meshproof::scheduler

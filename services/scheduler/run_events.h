@@ -1,0 +1,50 @@
+// The notification hub behind WatchRun: the scheduler publishes each run's events (its
+// state changes and results) after they are committed; watchers wait on a condition
+// for events past their cursor, with a bounded deadline, never by polling.
+#ifndef MESHPROOF_SERVICES_SCHEDULER_RUN_EVENTS_H_
+#define MESHPROOF_SERVICES_SCHEDULER_RUN_EVENTS_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "meshproof/scheduler/v1/scheduler.pb.h"
+
+namespace meshproof::scheduler {
+
+class RunEventHub {
+ public:
+  // Appends an event to the run's log and wakes its watchers.
+  void Publish(const std::string& run_id, const v1::RunEvent& event);
+  // The position after the run's last event: a watcher starting now waits past it.
+  uint64_t Cursor(const std::string& run_id);
+  // Waits until the run has events past *cursor, the hub shuts down, or `deadline`
+  // (real time) passes; returns those events and advances *cursor.
+  std::vector<v1::RunEvent> Wait(const std::string& run_id, uint64_t* cursor,
+                                 absl::Time deadline);
+  // Drops the logs of runs that ended before `cutoff` (their watchers already finished).
+  void ForgetEndedBefore(absl::Time cutoff);
+  // Marks the run's log as ended at `at` (for ForgetEndedBefore).
+  void MarkEnded(const std::string& run_id, absl::Time at);
+  // Wakes every watcher for good.
+  void Shutdown();
+  bool shut_down();
+
+ private:
+  struct Log {
+    uint64_t base = 0;  // cursor of events[0]
+    std::vector<v1::RunEvent> events;
+    absl::Time ended_at = absl::InfiniteFuture();
+  };
+  absl::Mutex mu_;
+  std::map<std::string, Log> logs_ ABSL_GUARDED_BY(mu_);
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace meshproof::scheduler
+
+#endif  // MESHPROOF_SERVICES_SCHEDULER_RUN_EVENTS_H_

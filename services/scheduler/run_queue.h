@@ -1,0 +1,79 @@
+// The durable run queue: one row per run (the API's Run plus what the loops need: the
+// substituted scenario, the lease, the deadline, the acked report sequence) and the
+// results received from agents. Callers hold the database's lock and, for writes, a
+// transaction.
+#ifndef MESHPROOF_SERVICES_SCHEDULER_RUN_QUEUE_H_
+#define MESHPROOF_SERVICES_SCHEDULER_RUN_QUEUE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "meshproof/result/v1/result.pb.h"
+#include "meshproof/scenario/v1/scenario.pb.h"
+#include "meshproof/scheduler/v1/scheduler.pb.h"
+#include "services/scheduler/database.h"
+
+namespace meshproof::scheduler {
+
+struct RunRow {
+  int64_t id = 0;  // creation order; set by Insert
+  v1::Run run;
+  // The scenario with the run's variables substituted: what the agent executes.
+  meshproof::scenario::v1::Scenario scenario;
+  std::string request_id;
+  std::string assignment_id;
+  // InfinitePast when the run holds no lease.
+  absl::Time lease_expiry = absl::InfinitePast();
+  // InfiniteFuture while no deadline applies (awaiting approval).
+  absl::Time deadline = absl::InfiniteFuture();
+  uint64_t acked_seq = 0;
+  bool store_begun = false;
+};
+
+// Returns whether `state` is one a run ends in.
+bool IsTerminal(v1::RunState state);
+
+class RunQueue {
+ public:
+  explicit RunQueue(Database* db) : db_(db) {}
+
+  // Inserts a new run; sets row->id. ALREADY_EXISTS when the request_id is taken.
+  absl::Status Insert(RunRow* row);
+  // Writes every mutable column of an existing run.
+  absl::Status Update(const RunRow& row);
+  absl::StatusOr<std::optional<RunRow>> Find(const std::string& run_id);
+  absl::StatusOr<std::optional<RunRow>> FindByRequestId(const std::string& request_id);
+  // Runs in any of `states`, oldest first.
+  absl::StatusOr<std::vector<RunRow>> InStates(const std::vector<v1::RunState>& states);
+  // Newest first, id < before (0: no bound); empty filters match all.
+  absl::StatusOr<std::vector<RunRow>> List(const std::string& scenario,
+                                           const std::string& schedule_id,
+                                           const std::vector<v1::RunState>& states,
+                                           int64_t before, int limit);
+  // Runs of `schedule_id` not yet ended.
+  absl::StatusOr<std::vector<RunRow>> ActiveForSchedule(const std::string& schedule_id);
+  // Number of RUNNING runs per agent id.
+  absl::StatusOr<std::map<std::string, int>> RunningPerAgent();
+
+  // Records a result of (run_id, attempt). Returns false when one with the same
+  // (test, phase) was already recorded (a resent report): nothing changes then.
+  absl::StatusOr<bool> InsertResult(const std::string& run_id, uint32_t attempt,
+                                    const meshproof::result::v1::TestResult& result,
+                                    absl::Time now);
+  // The results of (run_id, attempt) in the order received.
+  absl::StatusOr<std::vector<meshproof::result::v1::TestResult>> Results(const std::string& run_id,
+                                                                        uint32_t attempt);
+
+ private:
+  absl::StatusOr<std::vector<RunRow>> ReadAll(Statement& stmt);
+  Database* db_;
+};
+
+}  // namespace meshproof::scheduler
+
+#endif  // MESHPROOF_SERVICES_SCHEDULER_RUN_QUEUE_H_

@@ -1,0 +1,137 @@
+#include "services/scheduler/scheduler_service.h"
+
+#include "services/common/grpc_status.h"
+
+namespace meshproof::scheduler {
+namespace {
+
+// Copies a StatusOr's value into *out or returns its status.
+template <typename T>
+grpc::Status Reply(absl::StatusOr<T> result, T* out) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *out = std::move(*result);
+  return grpc::Status::OK;
+}
+
+std::string Caller(const grpc::ServerContext* context) {
+  auto it = context->client_metadata().find(kUserMetadataKey);
+  if (it == context->client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace
+
+grpc::Status SchedulerServiceImpl::SubmitScenario(grpc::ServerContext*,
+                                                  const v1::SubmitScenarioRequest* req,
+                                                  v1::SubmitScenarioResponse* resp) {
+  return Reply(scheduler_->SubmitScenario(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::ListScenarios(grpc::ServerContext*,
+                                                 const v1::ListScenariosRequest* req,
+                                                 v1::ListScenariosResponse* resp) {
+  return Reply(scheduler_->ListScenarios(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::GetScenario(grpc::ServerContext*,
+                                               const v1::GetScenarioRequest* req,
+                                               v1::ScenarioVersion* resp) {
+  return Reply(scheduler_->GetScenario(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::ListScenarioVersions(grpc::ServerContext*,
+                                                        const v1::ListScenarioVersionsRequest* req,
+                                                        v1::ListScenarioVersionsResponse* resp) {
+  return Reply(scheduler_->ListScenarioVersions(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::DeleteScenario(grpc::ServerContext*,
+                                                  const v1::DeleteScenarioRequest* req,
+                                                  v1::DeleteScenarioResponse*) {
+  return ToGrpcStatus(scheduler_->DeleteScenario(*req));
+}
+grpc::Status SchedulerServiceImpl::StartRun(grpc::ServerContext*, const v1::StartRunRequest* req,
+                                            v1::Run* resp) {
+  return Reply(scheduler_->StartRun(*req, meshproof::result::v1::TRIGGER_API), resp);
+}
+grpc::Status SchedulerServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunRequest* req,
+                                          v1::Run* resp) {
+  return Reply(scheduler_->GetRun(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* req,
+                                            v1::ListRunsResponse* resp) {
+  return Reply(scheduler_->ListRuns(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::CancelRun(grpc::ServerContext*, const v1::CancelRunRequest* req,
+                                             v1::Run* resp) {
+  return Reply(scheduler_->CancelRun(*req), resp);
+}
+
+grpc::Status SchedulerServiceImpl::WatchRun(grpc::ServerContext* context,
+                                            const v1::WatchRunRequest* req,
+                                            grpc::ServerWriter<v1::RunEvent>* writer) {
+  absl::StatusOr<Scheduler::Watch> watch = scheduler_->BeginWatch(req->run_id());
+  if (!watch.ok()) return ToGrpcStatus(watch.status());
+  for (const v1::RunEvent& event : watch->initial) {
+    if (!writer->Write(event)) return grpc::Status(grpc::StatusCode::CANCELLED, "watcher left");
+  }
+  if (watch->ended) return grpc::Status::OK;
+  uint64_t cursor = watch->cursor;
+  RunEventHub* hub = scheduler_->events();
+  while (!context->IsCancelled()) {
+    // A bounded wait, so a watcher that went away is noticed within a second.
+    std::vector<v1::RunEvent> events =
+        hub->Wait(req->run_id(), &cursor, absl::Now() + absl::Seconds(1));
+    for (const v1::RunEvent& event : events) {
+      if (!writer->Write(event)) return grpc::Status(grpc::StatusCode::CANCELLED, "watcher left");
+      if (event.has_run() && IsTerminal(event.run().state())) return grpc::Status::OK;
+    }
+    if (hub->shut_down()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler shutting down; watch again");
+    }
+  }
+  return grpc::Status(grpc::StatusCode::CANCELLED, "watcher left");
+}
+
+grpc::Status SchedulerServiceImpl::ApproveRun(grpc::ServerContext* context,
+                                              const v1::ApprovalRequest* req, v1::Run* resp) {
+  return Reply(scheduler_->ApproveRun(*req, Caller(context)), resp);
+}
+grpc::Status SchedulerServiceImpl::RejectRun(grpc::ServerContext* context,
+                                             const v1::ApprovalRequest* req, v1::Run* resp) {
+  return Reply(scheduler_->RejectRun(*req, Caller(context)), resp);
+}
+grpc::Status SchedulerServiceImpl::CreateSchedule(grpc::ServerContext*,
+                                                  const v1::CreateScheduleRequest* req,
+                                                  v1::Schedule* resp) {
+  return Reply(scheduler_->CreateSchedule(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::ListSchedules(grpc::ServerContext*,
+                                                 const v1::ListSchedulesRequest* req,
+                                                 v1::ListSchedulesResponse* resp) {
+  return Reply(scheduler_->ListSchedules(*req), resp);
+}
+grpc::Status SchedulerServiceImpl::GetSchedule(grpc::ServerContext*,
+                                               const v1::GetScheduleRequest* req,
+                                               v1::Schedule* resp) {
+  return Reply(scheduler_->GetSchedule(req->schedule_id()), resp);
+}
+grpc::Status SchedulerServiceImpl::PauseSchedule(grpc::ServerContext*, const v1::ScheduleRef* req,
+                                                 v1::Schedule* resp) {
+  return Reply(scheduler_->PauseSchedule(req->schedule_id()), resp);
+}
+grpc::Status SchedulerServiceImpl::ResumeSchedule(grpc::ServerContext*, const v1::ScheduleRef* req,
+                                                  v1::Schedule* resp) {
+  return Reply(scheduler_->ResumeSchedule(req->schedule_id()), resp);
+}
+grpc::Status SchedulerServiceImpl::TriggerSchedule(grpc::ServerContext*,
+                                                   const v1::ScheduleRef* req, v1::Run* resp) {
+  return Reply(scheduler_->TriggerSchedule(req->schedule_id()), resp);
+}
+grpc::Status SchedulerServiceImpl::DeleteSchedule(grpc::ServerContext*, const v1::ScheduleRef* req,
+                                                  v1::DeleteScheduleResponse*) {
+  return ToGrpcStatus(scheduler_->DeleteSchedule(req->schedule_id()));
+}
+grpc::Status SchedulerServiceImpl::ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+                                              v1::ListAgentsResponse* resp) {
+  *resp = scheduler_->ListAgents();
+  return grpc::Status::OK;
+}
+
+}  // namespace meshproof::scheduler

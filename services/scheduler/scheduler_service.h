@@ -1,0 +1,59 @@
+// The gRPC adapter of SchedulerService: converts requests and maps statuses; the work is
+// done by the Scheduler domain class. WatchRun waits on the scheduler's event hub.
+#ifndef MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
+#define MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
+#include "services/scheduler/scheduler.h"
+
+namespace meshproof::scheduler {
+
+// Metadata key naming the person behind a call (recorded as Approval.by).
+inline constexpr char kUserMetadataKey[] = "x-meshproof-user";
+
+class SchedulerServiceImpl final : public v1::SchedulerService::Service {
+ public:
+  explicit SchedulerServiceImpl(Scheduler* scheduler) : scheduler_(scheduler) {}
+
+  grpc::Status SubmitScenario(grpc::ServerContext*, const v1::SubmitScenarioRequest*,
+                              v1::SubmitScenarioResponse*) override;
+  grpc::Status ListScenarios(grpc::ServerContext*, const v1::ListScenariosRequest*,
+                             v1::ListScenariosResponse*) override;
+  grpc::Status GetScenario(grpc::ServerContext*, const v1::GetScenarioRequest*,
+                           v1::ScenarioVersion*) override;
+  grpc::Status ListScenarioVersions(grpc::ServerContext*, const v1::ListScenarioVersionsRequest*,
+                                    v1::ListScenarioVersionsResponse*) override;
+  grpc::Status DeleteScenario(grpc::ServerContext*, const v1::DeleteScenarioRequest*,
+                              v1::DeleteScenarioResponse*) override;
+  grpc::Status StartRun(grpc::ServerContext*, const v1::StartRunRequest*, v1::Run*) override;
+  grpc::Status GetRun(grpc::ServerContext*, const v1::GetRunRequest*, v1::Run*) override;
+  grpc::Status ListRuns(grpc::ServerContext*, const v1::ListRunsRequest*,
+                        v1::ListRunsResponse*) override;
+  grpc::Status CancelRun(grpc::ServerContext*, const v1::CancelRunRequest*, v1::Run*) override;
+  grpc::Status WatchRun(grpc::ServerContext*, const v1::WatchRunRequest*,
+                        grpc::ServerWriter<v1::RunEvent>*) override;
+  grpc::Status ApproveRun(grpc::ServerContext*, const v1::ApprovalRequest*, v1::Run*) override;
+  grpc::Status RejectRun(grpc::ServerContext*, const v1::ApprovalRequest*, v1::Run*) override;
+  grpc::Status CreateSchedule(grpc::ServerContext*, const v1::CreateScheduleRequest*,
+                              v1::Schedule*) override;
+  grpc::Status ListSchedules(grpc::ServerContext*, const v1::ListSchedulesRequest*,
+                             v1::ListSchedulesResponse*) override;
+  grpc::Status GetSchedule(grpc::ServerContext*, const v1::GetScheduleRequest*,
+                           v1::Schedule*) override;
+  grpc::Status PauseSchedule(grpc::ServerContext*, const v1::ScheduleRef*, v1::Schedule*) override;
+  grpc::Status ResumeSchedule(grpc::ServerContext*, const v1::ScheduleRef*, v1::Schedule*) override;
+  grpc::Status TriggerSchedule(grpc::ServerContext*, const v1::ScheduleRef*, v1::Run*) override;
+  grpc::Status DeleteSchedule(grpc::ServerContext*, const v1::ScheduleRef*,
+                              v1::DeleteScheduleResponse*) override;
+  grpc::Status ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+                          v1::ListAgentsResponse*) override;
+
+ private:
+  Scheduler* scheduler_;
+};
+
+}  // namespace meshproof::scheduler
+
+#endif  // MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
