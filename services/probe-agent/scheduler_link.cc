@@ -1,0 +1,253 @@
+#include "services/probe-agent/scheduler_link.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+#include "services/common/time_util.h"
+
+namespace meshproof::agent {
+
+namespace sv1 = meshproof::scheduler::v1;
+namespace rv1 = meshproof::result::v1;
+
+SchedulerLink::SchedulerLink(SchedulerLinkOptions options, AssignmentRunner runner)
+    : options_(std::move(options)),
+      runner_(std::move(runner)),
+      heartbeat_interval_(options_.heartbeat_interval) {
+  grpc::ChannelArguments args;
+  // One channel to the scheduler, kept alive so a silently dead path is noticed.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  stub_ = sv1::AgentGatewayService::NewStub(
+      grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(), args));
+}
+
+SchedulerLink::~SchedulerLink() { Stop(); }
+
+void SchedulerLink::Start() { connect_thread_ = std::thread([this] { ConnectLoop(); }); }
+
+void SchedulerLink::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (context_ != nullptr) context_->TryCancel();
+  }
+  if (connect_thread_.joinable()) connect_thread_.join();
+  std::map<std::string, std::unique_ptr<Work>> work;
+  {
+    absl::MutexLock lock(&mu_);
+    work.swap(work_);
+  }
+  for (auto& [id, w] : work) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+int SchedulerLink::assignments() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(work_.size());
+}
+
+int SchedulerLink::unacked_reports() {
+  absl::MutexLock lock(&mu_);
+  int n = 0;
+  for (const auto& [id, w] : work_) {
+    for (const auto& m : w->unacked) n += m.has_result() ? 1 : 0;
+  }
+  return n;
+}
+
+void SchedulerLink::ConnectLoop() {
+  absl::Duration backoff = options_.backoff_initial;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+    }
+    const bool welcomed = RunSession();
+    if (welcomed) backoff = options_.backoff_initial;
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    LogInfo("scheduler link: reconnecting to ", options_.address, " in ",
+            absl::FormatDuration(backoff));
+    auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+    mu_.AwaitWithTimeout(absl::Condition(&stopped), backoff);
+    backoff = std::min(backoff * 2, options_.backoff_max);
+  }
+}
+
+void SchedulerLink::SendLocked(const sv1::AgentMessage& message) {
+  if (session_live_) outgoing_.push_back(message);
+}
+
+bool SchedulerLink::RunSession() {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       absl::ToChronoMilliseconds(options_.stream_max_age));
+  std::unique_ptr<grpc::ClientReaderWriter<sv1::AgentMessage, sv1::SchedulerMessage>> stream;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return false;
+    context_ = &context;
+    stream = stub_->Connect(&context);
+    // Hello first, then everything not yet acknowledged, in the order it was produced.
+    outgoing_.clear();
+    session_live_ = true;
+    sv1::AgentMessage hello;
+    *hello.mutable_hello()->mutable_info() = options_.info;
+    for (const auto& [id, w] : work_) hello.mutable_hello()->add_active_assignments(id);
+    outgoing_.push_back(hello);
+    for (const auto& [id, w] : work_) {
+      for (const auto& m : w->unacked) outgoing_.push_back(m);
+    }
+  }
+  std::thread writer([this, s = stream.get()] { WriteLoop(s); });
+  bool welcomed = false;
+  sv1::SchedulerMessage message;
+  while (stream->Read(&message)) Handle(message, &welcomed);
+  {
+    absl::MutexLock lock(&mu_);
+    session_live_ = false;
+    outgoing_.clear();
+    context.TryCancel();  // unblocks a Write stuck on flow control
+  }
+  writer.join();
+  const grpc::Status status = stream->Finish();
+  {
+    absl::MutexLock lock(&mu_);
+    context_ = nullptr;
+  }
+  LogWarning("scheduler link: stream to ", options_.address, " ended: ",
+             status.error_code(), " ", status.error_message());
+  return welcomed;
+}
+
+void SchedulerLink::WriteLoop(
+    grpc::ClientReaderWriter<sv1::AgentMessage, sv1::SchedulerMessage>* stream) {
+  absl::Time next_heartbeat;
+  {
+    absl::MutexLock lock(&mu_);
+    next_heartbeat = absl::Now() + heartbeat_interval_;
+  }
+  while (true) {
+    sv1::AgentMessage message;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !session_live_ || !outgoing_.empty();
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&ready), next_heartbeat);
+      if (!session_live_) return;
+      if (!outgoing_.empty()) {
+        message = std::move(outgoing_.front());
+        outgoing_.pop_front();
+      } else {
+        for (const auto& [id, w] : work_) {
+          if (!w->finished) message.mutable_heartbeat()->add_active_assignments(id);
+        }
+        message.mutable_heartbeat()->set_in_flight(
+            static_cast<uint32_t>(message.heartbeat().active_assignments_size()));
+        next_heartbeat = absl::Now() + heartbeat_interval_;
+      }
+    }
+    if (!stream->Write(message)) return;
+  }
+}
+
+void SchedulerLink::Handle(const sv1::SchedulerMessage& message, bool* welcomed) {
+  std::unique_ptr<Work> forgotten;
+  {
+    absl::MutexLock lock(&mu_);
+    switch (message.message_case()) {
+      case sv1::SchedulerMessage::kWelcome:
+        *welcomed = true;
+        if (message.welcome().has_heartbeat_interval()) {
+          heartbeat_interval_ = FromProtoDuration(message.welcome().heartbeat_interval());
+        }
+        LogInfo("scheduler link: connected to ", options_.address, " (session ",
+                message.welcome().session_id(), ", ", work_.size(), " assignments held)");
+        break;
+      case sv1::SchedulerMessage::kAssignment: {
+        const sv1::Assignment& a = message.assignment();
+        if (work_.count(a.assignment_id()) > 0 || stopping_) break;  // sent again: already ours
+        LogInfo("scheduler link: assignment ", a.assignment_id(), " (run ", a.run_id(),
+                ", attempt ", a.attempt(), ", scenario ", a.scenario().name(), ")");
+        auto work = std::make_unique<Work>();
+        work->assignment = a;
+        Work* w = work.get();
+        work_[a.assignment_id()] = std::move(work);
+        w->thread = std::thread([this, w] { RunAssignment(w); });
+        break;
+      }
+      case sv1::SchedulerMessage::kAck: {
+        auto it = work_.find(message.ack().assignment_id());
+        if (it == work_.end()) break;
+        Work* w = it->second.get();
+        while (!w->unacked.empty() && w->unacked.front().has_result() &&
+               w->unacked.front().result().sequence() <= message.ack().sequence()) {
+          w->unacked.pop_front();
+        }
+        if (message.ack().done()) {
+          forgotten = std::move(it->second);
+          work_.erase(it);
+        }
+        break;
+      }
+      case sv1::SchedulerMessage::kCancel: {
+        auto it = work_.find(message.cancel().assignment_id());
+        if (it == work_.end()) break;
+        LogInfo("scheduler link: assignment ", it->first, " cancelled: ",
+                message.cancel().reason());
+        it->second->cancelled = true;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  // The done was the thread's last act; join outside the lock it may still be leaving.
+  if (forgotten && forgotten->thread.joinable()) forgotten->thread.join();
+}
+
+void SchedulerLink::RunAssignment(Work* work) {
+  const sv1::Assignment& a = work->assignment;
+  const absl::Time deadline =
+      a.has_deadline() ? FromProtoTimestamp(a.deadline()) : absl::InfiniteFuture();
+  auto emit = [this, work](const rv1::TestResult& result) {
+    absl::MutexLock lock(&mu_);
+    sv1::AgentMessage m;
+    sv1::ResultReport* r = m.mutable_result();
+    r->set_assignment_id(work->assignment.assignment_id());
+    r->set_run_id(work->assignment.run_id());
+    r->set_attempt(work->assignment.attempt());
+    r->set_sequence(++work->next_sequence);
+    *r->mutable_result() = result;
+    work->unacked.push_back(m);
+    SendLocked(m);
+  };
+  auto cancelled = [this, work, deadline]() {
+    absl::MutexLock lock(&mu_);
+    return stopping_ || work->cancelled || absl::Now() > deadline;
+  };
+  rv1::ScenarioOutcome outcome = runner_(a, emit, cancelled);
+  absl::MutexLock lock(&mu_);
+  sv1::AgentMessage m;
+  sv1::AssignmentDone* done = m.mutable_done();
+  done->set_assignment_id(a.assignment_id());
+  done->set_run_id(a.run_id());
+  done->set_attempt(a.attempt());
+  done->set_sequence(work->next_sequence);
+  *done->mutable_outcome() = std::move(outcome);
+  work->unacked.push_back(m);
+  work->finished = true;
+  LogInfo("scheduler link: assignment ", a.assignment_id(), " finished: ",
+          rv1::RunVerdict_Name(done->outcome().verdict()));
+  SendLocked(m);
+}
+
+}  // namespace meshproof::agent
