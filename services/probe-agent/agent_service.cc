@@ -1,5 +1,7 @@
 #include "services/probe-agent/agent_service.h"
 
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/grpc_status.h"
 #include "services/common/log.h"
@@ -38,20 +40,29 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
   options.only_tests.assign(request->only_tests().begin(), request->only_tests().end());
   options.approved = request->approved();
   uint64_t sequence = 0;
-  bool writer_ok = true;
+  // Read by the prober's loop thread through `cancelled`, written here.
+  std::atomic<bool> writer_ok{true};
   const rv1::ScenarioOutcome outcome = executor_->Execute(
       request->scenario(), options,
       [&](const rv1::TestResult& result) {
         av1::ExecuteEvent event;
         event.set_sequence(++sequence);
         *event.mutable_result() = result;
-        writer_ok = writer_ok && writer->Write(event);
+        if (writer_ok && !writer->Write(event)) writer_ok = false;
       },
-      [&] { return context->IsCancelled() || shutting_down_ || !writer_ok; });
+      // Draining (SIGTERM) lets a running scenario finish; at the drain deadline gRPC
+      // cancels the call, and that aborts the probes in flight.
+      [&] { return context->IsCancelled() || !writer_ok; });
   running_.fetch_sub(1);
   LogInfo("scenario ", request->scenario().name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
           outcome.reason().empty() ? "" : absl::StrCat(" (", outcome.reason(), ")"));
-  if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "the caller went away");
+  if (context->IsCancelled()) {
+    if (std::chrono::system_clock::now() >= context->deadline()) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          "the call's deadline passed; the results so far were streamed");
+    }
+    return grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
+  }
   av1::ExecuteEvent last;
   last.set_sequence(++sequence);
   *last.mutable_outcome() = outcome;

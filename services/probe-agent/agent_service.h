@@ -20,7 +20,8 @@ class AgentService final : public meshproof::agent::v1::ProbeAgentService::Servi
   grpc::Status GetInfo(grpc::ServerContext* context, const meshproof::agent::v1::GetInfoRequest* request,
                        meshproof::agent::v1::AgentInfo* response) override;
 
-  // Refuses new work and makes running scenarios stop between tests.
+  // Refuses new work (UNAVAILABLE). Running scenarios go on until the server's drain
+  // deadline cancels their calls, which aborts their probes.
   void Shutdown() { shutting_down_ = true; }
 
  private:

@@ -1,6 +1,10 @@
 #include "services/probe-agent/envoy_admin.h"
 
+#include <initializer_list>
 #include <set>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 
 #include <re2/re2.h>
 
@@ -10,6 +14,49 @@
 namespace meshproof::agent {
 
 namespace v1 = ::meshproof::scenario::v1;
+
+namespace {
+
+using google::protobuf::Value;
+
+const Value* Field(const Value& object, const std::string& key) {
+  if (!object.has_struct_value()) return nullptr;
+  auto it = object.struct_value().fields().find(key);
+  return it == object.struct_value().fields().end() ? nullptr : &it->second;
+}
+
+std::string StringAt(const Value& object, std::initializer_list<const char*> path) {
+  const Value* node = &object;
+  for (const char* key : path) {
+    node = Field(*node, key);
+    if (node == nullptr) return "";
+  }
+  return node->has_string_value() ? node->string_value() : "";
+}
+
+// Cluster and listener names of a /config_dump document: only those, not the names of
+// filters, routes or virtual hosts that the same document is full of.
+std::vector<std::string> ConfigDumpNames(const Value& root) {
+  std::vector<std::string> names;
+  const Value* configs = Field(root, "configs");
+  if (configs == nullptr || !configs->has_list_value()) return names;
+  for (const Value& config : configs->list_value().values()) {
+    for (const char* list : {"static_clusters", "dynamic_active_clusters", "dynamic_warming_clusters"}) {
+      const Value* items = Field(config, list);
+      if (items == nullptr || !items->has_list_value()) continue;
+      for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"cluster", "name"}));
+    }
+    if (const Value* items = Field(config, "static_listeners"); items != nullptr && items->has_list_value()) {
+      for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"listener", "name"}));
+    }
+    if (const Value* items = Field(config, "dynamic_listeners"); items != nullptr && items->has_list_value()) {
+      for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"name"}));
+    }
+  }
+  return names;
+}
+
+}  // namespace
 
 const char* AdminPath(v1::EnvoyResource resource) {
   switch (resource) {
@@ -27,6 +74,12 @@ std::vector<std::string> AdminNames(v1::EnvoyResource resource, absl::string_vie
     if (!name.empty() && seen.insert(std::string(name)).second) names.emplace_back(name);
   };
   if (resource == v1::ENVOY_RESOURCE_CONFIG_DUMP) {
+    google::protobuf::Value root;
+    if (google::protobuf::util::JsonStringToMessage(std::string(body), &root).ok()) {
+      for (const std::string& name : ConfigDumpNames(root)) add(name);
+      return names;
+    }
+    // Cut at the capture limit (or not JSON): every "name" value is the best guess left.
     static const LazyRE2 kName = {R"re("name"\s*:\s*"([^"]*)")re"};
     re2::StringPiece input(body.data(), body.size());
     std::string name;

@@ -15,7 +15,8 @@ const char* AdminPath(meshproof::scenario::v1::EnvoyResource resource);
 
 // Returns the distinct names in admin output, in order of first appearance: for
 // /clusters and /listeners the text before the first "::" of each line; for
-// /config_dump every "name" string value.
+// /config_dump the names of the clusters (static, active, warming) and listeners (or, if
+// the body is not complete JSON, every "name" string value).
 std::vector<std::string> AdminNames(meshproof::scenario::v1::EnvoyResource resource,
                                     absl::string_view body);
 

@@ -19,6 +19,11 @@ namespace rv1 = ::meshproof::result::v1;
 constexpr size_t kMaxKeptLines = 100;
 constexpr size_t kMaxLineBytes = 1024;
 constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
+// With max_lines set, how long to keep polling after min_lines were found, so that a
+// second line for the same call (a retried or duplicated connection) is seen before the
+// evidence is called satisfied. A gateway writes a connection's line when it closes,
+// within milliseconds of the probe's end, so a short settle suffices.
+constexpr absl::Duration kSettle = absl::Milliseconds(200);
 
 }  // namespace
 
@@ -44,7 +49,8 @@ void EvidenceCollector::Begin(const sv1::Test& test, const sv1::Defaults& defaul
   }
 }
 
-rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadline) {
+rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadline,
+                                            const CancelledFn& cancelled) {
   const sv1::LogEvidence& spec = pending.spec->log();
   rv1::Evidence evidence;
   evidence.set_kind(rv1::Evidence::KIND_LOG);
@@ -57,6 +63,7 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadlin
   const uint32_t min_lines = spec.min_lines() == 0 ? 1 : spec.min_lines();
   std::vector<std::string> matched;
   absl::Status last_error;
+  absl::Time enough_at = absl::InfiniteFuture();
   while (true) {
     auto lines = pending.source->LinesSince(*pending.start);
     matched.clear();
@@ -69,8 +76,16 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadlin
       last_error = lines.status();
     }
     // Stop as soon as enough lines are there: the access-log line of a connection is
-    // written when it closes, which is right after the probe in practice.
-    if (matched.size() >= min_lines || clock_->Now() >= deadline) break;
+    // written when it closes, which is right after the probe in practice. An upper bound
+    // needs a short settle first, or a second line would go unseen; once it is exceeded
+    // more polling cannot change the answer.
+    const absl::Time now = clock_->Now();
+    if (matched.size() >= min_lines) {
+      if (spec.max_lines() == 0 || matched.size() > spec.max_lines()) break;
+      if (enough_at == absl::InfiniteFuture()) enough_at = now;
+      if (now - enough_at >= kSettle) break;
+    }
+    if (now >= deadline || (cancelled && cancelled())) break;
     sleeper_(kPollInterval);
   }
   evidence.set_matched(static_cast<uint32_t>(matched.size()));
@@ -101,7 +116,7 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   const std::string url =
       absl::StrCat(absl::StripSuffix(config.admin_url(), "/"), AdminPath(config.resource()));
   evidence.set_source(url);
-  auto body = prober_->Fetch(url, absl::Seconds(5), 8 << 20);
+  auto body = FetchUrl(*prober_, url, absl::Seconds(5), 8 << 20);
   if (!body.ok()) {
     evidence.set_message(std::string(body.status().message()));
     return evidence;
@@ -128,11 +143,11 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   return evidence;
 }
 
-std::vector<rv1::Evidence> EvidenceCollector::Finish() {
+std::vector<rv1::Evidence> EvidenceCollector::Finish(const CancelledFn& cancelled) {
   const absl::Time now = clock_->Now();
   std::vector<rv1::Evidence> out;
   for (Pending& pending : pending_) {
-    rv1::Evidence evidence = pending.spec->has_log() ? CollectLog(pending, now + pending.window)
+    rv1::Evidence evidence = pending.spec->has_log() ? CollectLog(pending, now + pending.window, cancelled)
                                                      : CollectConfig(*pending.spec);
     evidence.set_name(pending.spec->name());
     evidence.set_required(!pending.spec->optional());

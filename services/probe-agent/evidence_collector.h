@@ -30,8 +30,10 @@ class EvidenceCollector {
 
   // Notes the positions of the test's log sources. Call right before the probe.
   void Begin(const meshproof::scenario::v1::Test& test, const meshproof::scenario::v1::Defaults& defaults);
-  // Collects the evidence. Call right after the probe.
-  std::vector<meshproof::result::v1::Evidence> Finish();
+  // Collects the evidence. Call right after the probe. Log sources are polled every
+  // 50 ms until min_lines matching lines are there (plus a 200 ms settle when max_lines
+  // is set), the window ends, or `cancelled` returns true.
+  std::vector<meshproof::result::v1::Evidence> Finish(const CancelledFn& cancelled = {});
 
  private:
   struct Pending {
@@ -40,7 +42,7 @@ class EvidenceCollector {
     absl::StatusOr<uint64_t> start = uint64_t{0};
     absl::Duration window;
   };
-  meshproof::result::v1::Evidence CollectLog(Pending& pending, absl::Time deadline);
+  meshproof::result::v1::Evidence CollectLog(Pending& pending, absl::Time deadline, const CancelledFn& cancelled);
   meshproof::result::v1::Evidence CollectConfig(const meshproof::scenario::v1::EvidenceSpec& spec);
 
   Prober* prober_;

@@ -18,6 +18,7 @@ v1::FailureClass ClassifyFailure(CURLcode code, long os_errno, bool connected) {
       return connected ? v1::FAILURE_CLASS_TIMEOUT : v1::FAILURE_CLASS_CONNECT_TIMEOUT;
     case CURLE_SSL_CONNECT_ERROR:
       return v1::FAILURE_CLASS_TLS_HANDSHAKE;
+    case static_cast<CURLcode>(51):  // CURLE_PEER_FAILED_VERIFICATION before curl 7.62
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:

@@ -1,5 +1,6 @@
 #include "services/probe-agent/http_probe.h"
 
+#include <arpa/inet.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -30,7 +31,15 @@ struct Capture {
   rv1::HttpObservation* http = nullptr;
   CURL* easy = nullptr;
   bool tls_read = false;
+  const std::function<bool()>* cancelled = nullptr;
 };
+
+// Runs on the multi loop's thread, at least once a second per transfer: a non-zero
+// return aborts the transfer, so a cancelled call does not wait out its probe timeout.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* capture = static_cast<Capture*>(user);
+  return (*capture->cancelled)() ? 1 : 0;
+}
 
 std::string NameToString(X509_NAME* name) {
   if (name == nullptr) return "";
@@ -69,6 +78,14 @@ void ReadTls(Capture* capture) {
         const ASN1_STRING* s = name->d.dNSName;
         tls->add_peer_sans(std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
                                        static_cast<size_t>(ASN1_STRING_length(s))));
+      } else if (name->type == GEN_IPADD) {
+        const ASN1_OCTET_STRING* ip = name->d.iPAddress;
+        char text[INET6_ADDRSTRLEN] = {0};
+        const int length = ASN1_STRING_length(ip);
+        if ((length == 4 || length == 16) &&
+            inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof(text))) {
+          tls->add_peer_sans(text);
+        }
       }
     }
     GENERAL_NAMES_free(names);
@@ -252,6 +269,13 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     // per connection) depends on each probe opening its own connection.
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+  }
+
+  if (options.cancelled) {
+    capture.cancelled = &options.cancelled;
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &capture);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   }
 
   const CURLcode code = runner.Perform(h);

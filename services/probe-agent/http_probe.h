@@ -3,6 +3,8 @@
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_HTTP_PROBE_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_HTTP_PROBE_H_
 
+#include <functional>
+
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scenario/v1/scenario.pb.h"
 #include "services/probe-agent/curl_multi_runner.h"
@@ -15,6 +17,8 @@ struct HttpProbeOptions {
   bool reuse_connections = false;
   // Overrides HttpProbe.body_capture_bytes (used for Envoy admin reads).
   size_t body_limit = 0;
+  // Aborts the transfer once it returns true (see CancelledFn in prober.h).
+  std::function<bool()> cancelled;
 };
 
 // Runs one HTTP probe on `runner`. Never fails: problems become ProbeOutcome.failure.

@@ -92,7 +92,7 @@ int Main(int argc, char** argv) {
   meshproof::agent::ScenarioExecutor executor(
       &prober, meshproof::RealClock::Get(), [](absl::Duration d) { absl::SleepFor(d); },
       [&prober](const meshproof::scenario::v1::LogSource& spec) {
-        return meshproof::agent::MakeLogSource(spec, &prober);
+        return meshproof::agent::MakeLogSource(spec, &prober, meshproof::RealClock::Get());
       });
 
   meshproof::agent::v1::AgentInfo info;
@@ -101,7 +101,8 @@ int Main(int argc, char** argv) {
   info.set_namespace_(config.namespace_);
   info.mutable_labels()->insert(config.labels.begin(), config.labels.end());
   info.set_version(MESHPROOF_VERSION);
-  for (const char* capability : {"http", "tcp", "dns", "envoy_admin", "exec", "log.file", "log.http"}) {
+  for (const char* capability : {"http", "tcp", "dns", "envoy_admin", "exec", "log.file", "log.http",
+                                  "log.kubernetes"}) {
     info.add_capabilities(capability);
   }
   info.set_max_concurrency(static_cast<uint32_t>(config.max_concurrency));

@@ -13,12 +13,16 @@
 #include <cerrno>
 #include <cstring>
 
+#include <curl/curl.h>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "services/common/time_util.h"
 #include "services/probe-agent/envoy_admin.h"
 #include "services/probe-agent/http_probe.h"
+
+extern char** environ;
 
 namespace meshproof::agent {
 namespace {
@@ -130,45 +134,72 @@ bool Drain(int fd, std::string* out) {
   return true;
 }
 
-rv1::ProbeOutcome RunExec(const sv1::ExecProbe& probe, const sv1::Defaults& defaults) {
+rv1::ProbeOutcome RunExec(const sv1::ExecProbe& probe, const sv1::Defaults& defaults,
+                          const CancelledFn& cancelled) {
   rv1::ProbeOutcome outcome;
   const absl::Time start = absl::Now();
   *outcome.mutable_started_at() = ToProtoTimestamp(start);
   const absl::Duration timeout = DurationOr(probe.timeout(), DurationOr(defaults.timeout(), absl::Seconds(10)));
   int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
     Fail(&outcome, sv1::FAILURE_CLASS_OTHER, "pipe failed");
     return outcome;
   }
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    Fail(&outcome, sv1::FAILURE_CLASS_OTHER, "pipe failed");
+    return outcome;
+  }
+  // Everything the child needs is built before fork: the agent is multi-threaded, and
+  // between fork and exec only async-signal-safe calls are allowed (no malloc, no putenv).
   std::vector<std::string> args = {probe.program()};
   args.insert(args.end(), probe.args().begin(), probe.args().end());
   std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const absl::string_view entry(*e);
+    const absl::string_view name = entry.substr(0, entry.find('='));
+    if (probe.env().find(std::string(name)) == probe.env().end()) env_strings.emplace_back(entry);
+  }
   for (const auto& [k, v] : probe.env()) env_strings.push_back(absl::StrCat(k, "=", v));
+  std::vector<char*> argv, envp;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    for (const std::string& e : env_strings) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
+    // No shell: the program and its arguments are passed as they are.
+    execvpe(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
+  if (pid < 0) {
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    Fail(&outcome, sv1::FAILURE_CLASS_OTHER, absl::StrCat("fork failed: ", std::strerror(errno)));
+    return outcome;
+  }
   rv1::ExecObservation* exec = outcome.mutable_exec();
   std::string out, err;
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   const absl::Time deadline = start + timeout;
-  bool timed_out = false;
+  bool timed_out = false, was_cancelled = false;
   while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    const int wait_ms = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
-    if (wait_ms <= 0) {
+    const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left_ms <= 0) {
       timed_out = true;
       break;
     }
-    if (poll(fds, 2, wait_ms) <= 0) continue;
+    if (cancelled && cancelled()) {
+      was_cancelled = true;
+      break;
+    }
+    // Wake at least every 100 ms to notice a cancelled call.
+    if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left_ms, 100))) <= 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd >= 0 && fds[i].revents != 0 && !Drain(fds[i].fd, i == 0 ? &out : &err)) {
         close(fds[i].fd);
@@ -179,14 +210,24 @@ rv1::ProbeOutcome RunExec(const sv1::ExecProbe& probe, const sv1::Defaults& defa
   for (auto& pfd : fds) {
     if (pfd.fd >= 0) close(pfd.fd);
   }
-  if (timed_out) kill(pid, SIGKILL);
+  if (timed_out || was_cancelled) kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
   *outcome.mutable_timings()->mutable_total() = ToProtoDuration(absl::Now() - start);
   exec->set_stdout_excerpt(out);
   exec->set_stderr_excerpt(err);
   exec->set_exit_code(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  if (timed_out) Fail(&outcome, sv1::FAILURE_CLASS_TIMEOUT, "program timed out and was killed");
+  if (timed_out) {
+    Fail(&outcome, sv1::FAILURE_CLASS_TIMEOUT,
+         absl::StrCat("program timed out after ", absl::FormatDuration(timeout), " and was killed"));
+  } else if (was_cancelled) {
+    outcome.mutable_failure()->set_class_(sv1::FAILURE_CLASS_OTHER);
+    outcome.mutable_failure()->set_curl_exit_code(CURLE_ABORTED_BY_CALLBACK);
+    outcome.mutable_failure()->set_message("cancelled: the program was killed");
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.empty() && err.empty()) {
+    // execvpe failed in the child (not found, not executable).
+    Fail(&outcome, sv1::FAILURE_CLASS_OTHER, absl::StrCat("cannot run ", probe.program()));
+  }
   return outcome;
 }
 
@@ -195,10 +236,20 @@ rv1::ProbeOutcome RunExec(const sv1::ExecProbe& probe, const sv1::Defaults& defa
 RealProber::RealProber(const ProberOptions& options)
     : options_(options), runner_(options.max_concurrency) {}
 
-absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const sv1::Defaults& defaults) {
+absl::StatusOr<std::string> FetchUrl(Prober& prober, const std::string& url, absl::Duration timeout,
+                                     size_t limit) {
+  sv1::HttpProbe request;
+  request.set_url(url);
+  *request.mutable_timeout() = ToProtoDuration(timeout);
+  return prober.Fetch(request, limit);
+}
+
+absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const sv1::Defaults& defaults,
+                                                  const CancelledFn& cancelled) {
   switch (probe.kind_case()) {
     case sv1::Probe::kHttp: {
       HttpProbeOptions options;
+      options.cancelled = cancelled;
       options.reuse_connections = defaults.reuse_connections();
       return RunHttpProbe(runner_, probe.http(), defaults, options);
     }
@@ -208,6 +259,7 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
                                 AdminPath(probe.envoy_admin().resource())));
       *http.mutable_timeout() = probe.envoy_admin().timeout();
       HttpProbeOptions options;
+      options.cancelled = cancelled;
       options.body_limit = kAdminBodyLimit;
       rv1::ProbeOutcome outcome = RunHttpProbe(runner_, http, defaults, options);
       const rv1::HttpObservation observed = outcome.http();
@@ -230,23 +282,24 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       const std::string& program = probe.exec().program();
       if (std::find(options_.exec_allowlist.begin(), options_.exec_allowlist.end(), program) ==
           options_.exec_allowlist.end()) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "program \"", program, "\" is not allowlisted in the agent configuration (exec_allowlist)"));
+        return absl::PermissionDeniedError(
+            absl::StrCat("program ", program, " is not allowlisted in the agent configuration"));
       }
-      return RunExec(probe.exec(), defaults);
+      return RunExec(probe.exec(), defaults, cancelled);
     }
     default:
       return absl::InvalidArgumentError("the test has no probe");
   }
 }
 
-absl::StatusOr<std::string> RealProber::Fetch(const std::string& url, absl::Duration timeout, size_t limit) {
-  sv1::HttpProbe http;
-  http.set_url(url);
-  *http.mutable_timeout() = ToProtoDuration(timeout);
+absl::StatusOr<std::string> RealProber::Fetch(const sv1::HttpProbe& request, size_t limit) {
+  const std::string& url = request.url();
   HttpProbeOptions options;
   options.body_limit = limit;
-  rv1::ProbeOutcome outcome = RunHttpProbe(runner_, http, sv1::Defaults(), options);
+  // Reading evidence is not a verification probe: reusing a connection to the admin
+  // interface or the API server is harmless and cheaper for log polling.
+  options.reuse_connections = true;
+  rv1::ProbeOutcome outcome = RunHttpProbe(runner_, request, sv1::Defaults(), options);
   if (outcome.has_failure()) {
     return absl::UnavailableError(absl::StrCat(url, ": ", outcome.failure().message()));
   }

@@ -3,6 +3,7 @@
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_PROBER_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_PROBER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,19 +16,30 @@
 
 namespace meshproof::agent {
 
+// Tells a running probe that its caller gave up (the gRPC call was cancelled or its
+// deadline passed, or the agent's drain deadline ended). Called from the prober's own
+// threads, so it must be thread-safe. An empty function means "never".
+using CancelledFn = std::function<bool()>;
+
 class Prober {
  public:
   virtual ~Prober() = default;
   // Runs one probe; blocks the calling thread. Problems become outcome.failure, except
-  // an exec probe whose program is not allowlisted: PERMISSION_DENIED.
+  // an exec probe whose program is not allowlisted: PERMISSION_DENIED. Once `cancelled`
+  // returns true a transfer in flight is aborted (curl 42, ABORTED_BY_CALLBACK).
   virtual absl::StatusOr<meshproof::result::v1::ProbeOutcome> Run(
       const meshproof::scenario::v1::Probe& probe,
-      const meshproof::scenario::v1::Defaults& defaults) = 0;
-  // Returns the body of an HTTP GET (Envoy admin output, HTTP log sources), at most
-  // `limit` bytes. UNAVAILABLE when it cannot be read.
-  virtual absl::StatusOr<std::string> Fetch(const std::string& url, absl::Duration timeout,
+      const meshproof::scenario::v1::Defaults& defaults, const CancelledFn& cancelled) = 0;
+  // Returns the body of an HTTP GET described by `request` (url, headers, tls.ca_file,
+  // timeout are honoured): Envoy admin output, HTTP and Kubernetes log sources. At most
+  // `limit` bytes. UNAVAILABLE when it cannot be read or the status is not 200.
+  virtual absl::StatusOr<std::string> Fetch(const meshproof::scenario::v1::HttpProbe& request,
                                             size_t limit) = 0;
 };
+
+// Returns the body of a plain GET of `url` through `prober` (see Prober::Fetch).
+absl::StatusOr<std::string> FetchUrl(Prober& prober, const std::string& url, absl::Duration timeout,
+                                     size_t limit);
 
 struct ProberOptions {
   int max_concurrency = 64;
@@ -42,8 +54,8 @@ class RealProber final : public Prober {
   explicit RealProber(const ProberOptions& options);
   absl::StatusOr<meshproof::result::v1::ProbeOutcome> Run(
       const meshproof::scenario::v1::Probe& probe,
-      const meshproof::scenario::v1::Defaults& defaults) override;
-  absl::StatusOr<std::string> Fetch(const std::string& url, absl::Duration timeout,
+      const meshproof::scenario::v1::Defaults& defaults, const CancelledFn& cancelled) override;
+  absl::StatusOr<std::string> Fetch(const meshproof::scenario::v1::HttpProbe& request,
                                     size_t limit) override;
 
  private:

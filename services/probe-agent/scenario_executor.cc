@@ -47,7 +47,7 @@ ScenarioExecutor::ScenarioExecutor(Prober* prober, const Clock* clock, Sleeper s
     : prober_(prober), clock_(clock), sleeper_(std::move(sleeper)), sources_(std::move(sources)) {}
 
 rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const sv1::Test& test,
-                                          rv1::Phase phase) {
+                                          rv1::Phase phase, const CancelledFn& cancelled) {
   rv1::TestResult result = Skeleton(scenario, test, phase);
   *result.mutable_started_at() = ToProtoTimestamp(clock_->Now());
   const sv1::RetryPolicy& retry = test.has_retry() ? test.retry() : scenario.defaults().retry();
@@ -60,8 +60,18 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
   bool saw_non_pass = false;
   for (uint32_t attempt = 1; attempt <= attempts; ++attempt) {
     collector.Begin(test, scenario.defaults());
-    absl::StatusOr<rv1::ProbeOutcome> outcome = prober_->Run(test.probe(), scenario.defaults());
-    std::vector<rv1::Evidence> evidence = collector.Finish();
+    absl::StatusOr<rv1::ProbeOutcome> outcome = prober_->Run(test.probe(), scenario.defaults(), cancelled);
+    std::vector<rv1::Evidence> evidence = collector.Finish(cancelled);
+    if (cancelled && cancelled()) {
+      // What an aborted probe saw says nothing about the mesh.
+      rv1::TestResult not_run = NotRun(scenario, test, phase, rv1::TEST_VERDICT_NOT_RUN,
+                                       "the run was cancelled while this test ran");
+      *not_run.mutable_started_at() = result.started_at();
+      *not_run.mutable_attempt_history() = result.attempt_history();
+      not_run.set_attempts(attempt - 1);
+      *not_run.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
+      return not_run;
+    }
     Evaluation evaluation;
     if (!outcome.ok()) {
       evaluation.verdict = rv1::TEST_VERDICT_ERROR;
@@ -98,7 +108,10 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
                              (evaluation.verdict == rv1::TEST_VERDICT_FAIL && (retry.on_failure() || converge > 1));
       if (!retryable) break;
     }
-    if (attempt < attempts && !passed) sleeper_(backoff);
+    if (attempt < attempts && !passed) {
+      if (cancelled && cancelled()) break;
+      sleeper_(backoff);
+    }
   }
   if (result.verdict() == rv1::TEST_VERDICT_PASS && consecutive_passes < converge) {
     result.set_verdict(rv1::TEST_VERDICT_FAIL);
@@ -112,21 +125,29 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
 
 rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, const ExecuteOptions& options,
                                                const std::function<void(const rv1::TestResult&)>& emit,
-                                               const std::function<bool()>& cancelled) {
+                                               const std::function<bool()>& cancelled_or_empty) {
+  const CancelledFn cancelled = cancelled_or_empty ? cancelled_or_empty : [] { return false; };
   rv1::ScenarioOutcome outcome;
   outcome.set_scenario(scenario.name());
   *outcome.mutable_started_at() = ToProtoTimestamp(clock_->Now());
   std::vector<rv1::TestResult> test_results;
   std::string blocked_reason;
   rv1::RunVerdict blocked_verdict = rv1::RUN_VERDICT_UNSPECIFIED;
+  // Tests after a failed preflight or setup are BLOCKED; after a cancellation, NOT_RUN.
+  auto not_run_verdict = [&] {
+    return blocked_verdict == rv1::RUN_VERDICT_CANCELLED ? rv1::TEST_VERDICT_NOT_RUN : rv1::TEST_VERDICT_BLOCKED;
+  };
 
   for (const sv1::Test& check : scenario.preflight()) {
     if (!blocked_reason.empty()) {
-      emit(NotRun(scenario, check, rv1::PHASE_PREFLIGHT, rv1::TEST_VERDICT_BLOCKED, blocked_reason));
+      emit(NotRun(scenario, check, rv1::PHASE_PREFLIGHT, not_run_verdict(), blocked_reason));
       continue;
     }
-    rv1::TestResult result = RunTest(scenario, check, rv1::PHASE_PREFLIGHT);
-    if (result.verdict() != rv1::TEST_VERDICT_PASS) {
+    rv1::TestResult result = RunTest(scenario, check, rv1::PHASE_PREFLIGHT, cancelled);
+    if (result.verdict() == rv1::TEST_VERDICT_NOT_RUN) {
+      blocked_reason = "the run was cancelled";
+      blocked_verdict = rv1::RUN_VERDICT_CANCELLED;
+    } else if (result.verdict() != rv1::TEST_VERDICT_PASS) {
       blocked_reason = absl::StrCat("preflight ", check.name(), " failed: ", result.reason());
       blocked_verdict = rv1::RUN_VERDICT_INCONCLUSIVE;
     }
@@ -134,11 +155,14 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
   }
   for (const sv1::Test& step : scenario.setup()) {
     if (!blocked_reason.empty()) {
-      emit(NotRun(scenario, step, rv1::PHASE_SETUP, rv1::TEST_VERDICT_BLOCKED, blocked_reason));
+      emit(NotRun(scenario, step, rv1::PHASE_SETUP, not_run_verdict(), blocked_reason));
       continue;
     }
-    rv1::TestResult result = RunTest(scenario, step, rv1::PHASE_SETUP);
-    if (result.verdict() != rv1::TEST_VERDICT_PASS) {
+    rv1::TestResult result = RunTest(scenario, step, rv1::PHASE_SETUP, cancelled);
+    if (result.verdict() == rv1::TEST_VERDICT_NOT_RUN) {
+      blocked_reason = "the run was cancelled";
+      blocked_verdict = rv1::RUN_VERDICT_CANCELLED;
+    } else if (result.verdict() != rv1::TEST_VERDICT_PASS) {
       blocked_reason = absl::StrCat("setup step ", step.name(), " failed: ", result.reason());
       blocked_verdict = rv1::RUN_VERDICT_ERROR;
     }
@@ -156,7 +180,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
                           std::find(options.only_tests.begin(), options.only_tests.end(), test.name()) !=
                               options.only_tests.end();
     if (!blocked_reason.empty()) {
-      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_BLOCKED, blocked_reason);
+      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, not_run_verdict(), blocked_reason);
     } else if (!selected) {
       decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "not selected");
     } else if (test.has_deferral() && !(test.deferral().requires_approval() && options.approved)) {
@@ -189,7 +213,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
           continue;
         }
       }
-      rv1::TestResult result = RunTest(scenario, scenario.tests(index), rv1::PHASE_TEST);
+      rv1::TestResult result = RunTest(scenario, scenario.tests(index), rv1::PHASE_TEST, cancelled);
       absl::MutexLock lock(&mu);
       decided[index] = std::move(result);
       emit(decided[index]);
@@ -208,7 +232,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
                             "the run was cancelled");
         emit(decided[i]);
       } else {
-        decided[i] = RunTest(scenario, scenario.tests(i), rv1::PHASE_TEST);
+        decided[i] = RunTest(scenario, scenario.tests(i), rv1::PHASE_TEST, cancelled);
         emit(decided[i]);
       }
     }
@@ -220,8 +244,14 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
     for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t) threads.emplace_back(worker);
     for (std::thread& thread : threads) thread.join();
   }
-  for (rv1::TestResult& result : decided) test_results.push_back(std::move(result));
-  for (const sv1::Test& step : scenario.teardown()) emit(RunTest(scenario, step, rv1::PHASE_TEARDOWN));
+  for (rv1::TestResult& result : decided) {
+    // A test cancelled while it ran is NOT_RUN even when it was the last one.
+    if (result.verdict() == rv1::TEST_VERDICT_NOT_RUN) was_cancelled = true;
+    test_results.push_back(std::move(result));
+  }
+  // Teardown runs even after a cancellation, and is not itself cancelled: it restores
+  // state the setup changed. Its own timeouts bound it.
+  for (const sv1::Test& step : scenario.teardown()) emit(RunTest(scenario, step, rv1::PHASE_TEARDOWN, {}));
 
   rv1::RunCounts* counts = outcome.mutable_counts();
   bool any_fail = false, any_error = false;

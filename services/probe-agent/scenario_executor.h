@@ -29,8 +29,12 @@ class ScenarioExecutor {
   ScenarioExecutor(Prober* prober, const Clock* clock, Sleeper sleeper, LogSourceFactory sources);
 
   // Executes `scenario`, passing each result to `emit` as soon as it is decided, and
-  // returns the outcome. `cancelled` is checked between tests; once it returns true the
-  // remaining tests are NOT_RUN and the verdict is CANCELLED.
+  // returns the outcome. Thread-safe: one executor serves many calls at once. `emit` is
+  // called from the calling thread (or, with defaults.parallelism, from worker threads,
+  // one at a time). `cancelled` must be thread-safe: it is checked between tests, by the
+  // prober during transfers and by evidence polling; once it returns true the test in
+  // flight and the remaining tests are NOT_RUN and the verdict is CANCELLED. Teardown
+  // still runs.
   meshproof::result::v1::ScenarioOutcome Execute(
       const meshproof::scenario::v1::Scenario& scenario, const ExecuteOptions& options,
       const std::function<void(const meshproof::result::v1::TestResult&)>& emit,
@@ -39,7 +43,7 @@ class ScenarioExecutor {
  private:
   meshproof::result::v1::TestResult RunTest(const meshproof::scenario::v1::Scenario& scenario,
                                             const meshproof::scenario::v1::Test& test,
-                                            meshproof::result::v1::Phase phase);
+                                            meshproof::result::v1::Phase phase, const CancelledFn& cancelled);
 
   Prober* prober_;
   const Clock* clock_;

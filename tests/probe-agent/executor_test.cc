@@ -3,6 +3,7 @@
 // and the claims ledger.
 #include "services/probe-agent/scenario_executor.h"
 
+#include <atomic>
 #include <deque>
 
 #include <gmock/gmock.h>
@@ -23,7 +24,9 @@ class FakeProber : public Prober {
  public:
   std::map<std::string, std::deque<uint32_t>> statuses;
   std::map<std::string, int> calls;
-  absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe& probe, const sv1::Defaults&) override {
+  absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe& probe, const sv1::Defaults&,
+                                        const CancelledFn&) override {
+    if (!refuse.ok()) return refuse;
     const std::string& url = probe.http().url();
     rv1::ProbeOutcome outcome;
     {
@@ -37,10 +40,11 @@ class FakeProber : public Prober {
     if (on_probe) on_probe();
     return outcome;
   }
-  absl::StatusOr<std::string> Fetch(const std::string&, absl::Duration, size_t) override {
+  absl::StatusOr<std::string> Fetch(const sv1::HttpProbe&, size_t) override {
     return absl::UnavailableError("no admin");
   }
   std::function<void()> on_probe;
+  absl::Status refuse;
 
  private:
   absl::Mutex mu_;
@@ -207,6 +211,50 @@ TEST_F(ExecutorTest, ParallelismRunsTestsAtOnce) {
   EXPECT_EQ(most, 4);
   EXPECT_EQ(results.size(), 4u);
   EXPECT_EQ(outcome.counts().passed(), 4u);
+}
+
+TEST_F(ExecutorTest, CancellationDuringATestMakesItAndTheRestNotRunButTeardownRuns) {
+  std::atomic<bool> cancelled{false};
+  prober_.on_probe = [&] {
+    if (prober_.calls["http://x/b"] > 0) cancelled = true;
+  };
+  auto parsed = scenario::ParseScenario(
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntests:\n"
+      "  - {name: a, http: {url: \"http://x/a\"}}\n  - {name: b, http: {url: \"http://x/b\"}}\n"
+      "  - {name: c, http: {url: \"http://x/c\"}}\n"
+      "teardown:\n  - {name: restore, http: {url: \"http://x/restore\"}}\n",
+      scenario::ParseOptions());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  std::vector<rv1::TestResult> results;
+  rv1::ScenarioOutcome outcome = executor_.Execute(
+      *parsed, {}, [&](const rv1::TestResult& r) { results.push_back(r); }, [&] { return cancelled.load(); });
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(results[1].verdict(), rv1::TEST_VERDICT_NOT_RUN);
+  EXPECT_EQ(results[1].reason(), "the run was cancelled while this test ran");
+  EXPECT_EQ(results[2].verdict(), rv1::TEST_VERDICT_NOT_RUN);
+  EXPECT_EQ(prober_.calls["http://x/c"], 0);
+  EXPECT_EQ(results[3].test(), "restore");
+  EXPECT_EQ(results[3].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_CANCELLED);
+  EXPECT_EQ(outcome.counts().not_run(), 2u);
+}
+
+TEST_F(ExecutorTest, AnEmptyCancellationFunctionMeansNever) {
+  auto parsed = scenario::ParseScenario(
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntests:\n  - {name: a, http: {url: \"http://x/a\"}}\n",
+      scenario::ParseOptions());
+  ASSERT_TRUE(parsed.ok());
+  rv1::ScenarioOutcome outcome = executor_.Execute(*parsed, {}, [](const rv1::TestResult&) {}, nullptr);
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_PASSED);
+}
+
+TEST_F(ExecutorTest, AProbeTheProberRefusesIsAnErrorWithItsReason) {
+  prober_.refuse = absl::PermissionDeniedError("program kubectl is not allowlisted in the agent configuration");
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_ERROR);
+  EXPECT_EQ(results[0].reason(), "program kubectl is not allowlisted in the agent configuration");
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_ERROR);
 }
 
 }  // namespace

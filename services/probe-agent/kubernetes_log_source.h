@@ -1,0 +1,64 @@
+// Gateway logs read through the Kubernetes API, as `kubectl logs -l SELECTOR --since-time`
+// does: list the pods matching a label selector, then read each pod's log since a time.
+// Positions are instants (Unix microseconds of the agent's clock).
+#ifndef MESHPROOF_SERVICES_PROBE_AGENT_KUBERNETES_LOG_SOURCE_H_
+#define MESHPROOF_SERVICES_PROBE_AGENT_KUBERNETES_LOG_SOURCE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "meshproof/scenario/v1/scenario.pb.h"
+#include "services/common/clock.h"
+#include "services/probe-agent/log_source.h"
+#include "services/probe-agent/prober.h"
+
+namespace meshproof::agent {
+
+// Reads pod logs with GET /api/v1/namespaces/NS/pods?labelSelector=SEL and
+// GET /api/v1/namespaces/NS/pods/POD/log?container=C&sinceTime=RFC3339&timestamps=true,
+// authenticated by the bearer token in `token_file` (re-read on every request: projected
+// service-account tokens rotate) and verified with `ca_file`.
+//
+// sinceTime has one-second granularity, so logs are asked with timestamps and lines
+// older than the noted instant are dropped here. The instant comes from the agent's clock
+// while the timestamps come from the node's: the two are assumed to agree to well under
+// the evidence window (NTP), which holds in any cluster where TLS works.
+class KubernetesLogSource final : public LogSource {
+ public:
+  KubernetesLogSource(Prober* prober, const Clock* clock, meshproof::scenario::v1::KubernetesLogSource spec);
+
+  // Lists the pods (so a wrong selector or missing permission shows before the probe)
+  // and returns now. UNAVAILABLE when the API cannot be read, FAILED_PRECONDITION when no
+  // pod matches.
+  absl::StatusOr<uint64_t> Position() override;
+  // Returns the lines of every matching pod stamped at or after `position`, pod by pod.
+  absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t position) override;
+  std::string Describe() const override;
+
+ private:
+  absl::StatusOr<std::string> Get(const std::string& path_and_query, size_t limit);
+  absl::StatusOr<std::vector<std::string>> ListPods();
+
+  Prober* prober_;
+  const Clock* clock_;
+  meshproof::scenario::v1::KubernetesLogSource spec_;
+  std::vector<std::string> pods_;
+};
+
+// Returns the names of the pods in a PodList JSON document. INVALID_ARGUMENT when it is
+// not one.
+absl::StatusOr<std::vector<std::string>> PodNamesFromList(absl::string_view json);
+
+// Splits a log line written with timestamps=true ("2026-06-07T00:00:01.123456789Z text")
+// into its time and text. False when the line does not start with an RFC 3339 time.
+bool SplitTimestampedLine(absl::string_view line, absl::Time* time, std::string* text);
+
+// Percent-encodes a query parameter value.
+std::string QueryEscape(absl::string_view value);
+
+}  // namespace meshproof::agent
+
+#endif  // MESHPROOF_SERVICES_PROBE_AGENT_KUBERNETES_LOG_SOURCE_H_

@@ -1,0 +1,127 @@
+// The client wrapper against a small hand-written fake agent on 127.0.0.1:0: results in
+// order, the outcome, status mapping, and a broken stream.
+#include "services/probe-agent/agent_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "services/common/server_runner.h"
+
+namespace meshproof::agent {
+namespace {
+
+namespace av1 = ::meshproof::agent::v1;
+namespace rv1 = ::meshproof::result::v1;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class FakeAgent final : public av1::ProbeAgentService::Service {
+ public:
+  // Events to send, in order; then `finish`.
+  std::vector<av1::ExecuteEvent> events;
+  grpc::Status finish = grpc::Status::OK;
+  av1::ExecuteRequest last_request;
+  bool saw_deadline = false;
+
+  grpc::Status Execute(grpc::ServerContext* context, const av1::ExecuteRequest* request,
+                       grpc::ServerWriter<av1::ExecuteEvent>* writer) override {
+    last_request = *request;
+    saw_deadline = context->deadline() < std::chrono::system_clock::time_point::max();
+    for (const auto& event : events) writer->Write(event);
+    return finish;
+  }
+  grpc::Status GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*, av1::AgentInfo* info) override {
+    info->set_agent_id("fake");
+    return grpc::Status::OK;
+  }
+};
+
+av1::ExecuteEvent Result(uint64_t sequence, const std::string& test) {
+  av1::ExecuteEvent event;
+  event.set_sequence(sequence);
+  event.mutable_result()->set_test(test);
+  return event;
+}
+
+av1::ExecuteEvent Outcome(uint64_t sequence) {
+  av1::ExecuteEvent event;
+  event.set_sequence(sequence);
+  event.mutable_outcome()->set_verdict(rv1::RUN_VERDICT_PASSED);
+  return event;
+}
+
+class AgentClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&agent_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+  void TearDown() override { server_->Shutdown(); }
+  std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  FakeAgent agent_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+TEST_F(AgentClientTest, DeliversResultsInOrderAndReturnsTheOutcome) {
+  agent_.events = {Result(1, "a"), Result(2, "b"), Outcome(3)};
+  AgentClient client = AgentClient::Insecure(target());
+  scenario::v1::Scenario scenario;
+  scenario.set_name("s");
+  AgentCallOptions options;
+  options.only_tests = {"b"};
+  options.approved = true;
+  options.run_id = "run-1";
+  std::vector<std::string> seen;
+  auto outcome = client.Execute(scenario, options, [&](const rv1::TestResult& r) { seen.push_back(r.test()); });
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_EQ(outcome->verdict(), rv1::RUN_VERDICT_PASSED);
+  EXPECT_THAT(seen, ElementsAre("a", "b"));
+  EXPECT_EQ(agent_.last_request.scenario().name(), "s");
+  EXPECT_THAT(agent_.last_request.only_tests(), ElementsAre("b"));
+  EXPECT_TRUE(agent_.last_request.approved());
+  EXPECT_EQ(agent_.last_request.run_id(), "run-1");
+  EXPECT_TRUE(agent_.saw_deadline);
+}
+
+TEST_F(AgentClientTest, MapsTheAgentsErrorsAndNamesTheAgent) {
+  agent_.finish = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "scenario s: tests[0]: expected exactly one probe");
+  auto outcome = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(outcome.status().message(),
+            "agent " + target() + ": scenario s: tests[0]: expected exactly one probe");
+}
+
+TEST_F(AgentClientTest, ASkippedEventOrAMissingOutcomeIsDataLoss) {
+  agent_.events = {Result(1, "a"), Result(3, "c"), Outcome(4)};
+  auto gap = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
+  EXPECT_EQ(gap.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(gap.status().message()), HasSubstr("event 2 missing"));
+
+  agent_.events = {Result(1, "a")};
+  auto cut = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(cut.status().message()), HasSubstr("without an outcome"));
+}
+
+TEST_F(AgentClientTest, GetInfo) {
+  auto info = AgentClient::Insecure(target()).GetInfo();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->agent_id(), "fake");
+}
+
+TEST(AgentClientUnreachableTest, NoAgentIsUnavailable) {
+  // Port 1 on loopback: nothing listens there, and connecting needs no privilege.
+  AgentCallOptions options;
+  options.timeout = absl::Seconds(5);
+  auto outcome = AgentClient::Insecure("127.0.0.1:1").Execute(scenario::v1::Scenario(), options, nullptr);
+  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(outcome.status().message()), HasSubstr("agent 127.0.0.1:1 is unavailable"));
+}
+
+}  // namespace
+}  // namespace meshproof::agent
