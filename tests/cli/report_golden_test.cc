@@ -1,0 +1,166 @@
+// Golden-file tests of the four report formats over a fixed run (report_fixture.h).
+// The golden files are reviewed by hand; to see a change, run with
+// MESHPROOF_UPDATE_GOLDEN=1 and read `git diff tests/cli/golden` before committing.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <google/protobuf/util/json_util.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "clients/cli/report/html_report.h"
+#include "clients/cli/report/json_report.h"
+#include "clients/cli/report/junit_report.h"
+#include "clients/cli/report/markdown_report.h"
+#include "tests/cli/report_fixture.h"
+#include "tests/testing/service_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace meshproof::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string GoldenPath(const std::string& name) {
+  return std::string(MESHPROOF_SOURCE_DIR) + "/tests/cli/golden/" + name;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void ExpectGolden(const std::string& name, const std::string& actual) {
+  if (std::getenv("MESHPROOF_UPDATE_GOLDEN") != nullptr) {
+    std::ofstream(GoldenPath(name), std::ios::binary) << actual;
+  }
+  const std::string expected = ReadAll(GoldenPath(name));
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << name;
+  EXPECT_EQ(actual, expected) << "report differs from tests/cli/golden/" << name;
+}
+
+TEST(ReportGoldenTest, FixtureParses) {
+  EXPECT_EQ(testing::FixtureRunDetail().results_size(), 7);
+  EXPECT_EQ(testing::FixtureComparison().tests_size(), 4);
+}
+
+TEST(ReportGoldenTest, Markdown) {
+  ExpectGolden("report.md", report::RenderMarkdown(testing::FixtureInput(/*with_comparison=*/false)));
+}
+
+TEST(ReportGoldenTest, MarkdownWithComparison) {
+  ExpectGolden("report-compare.md", report::RenderMarkdown(testing::FixtureInput(/*with_comparison=*/true)));
+}
+
+TEST(ReportGoldenTest, Html) {
+  ExpectGolden("report.html", report::RenderHtml(testing::FixtureInput(/*with_comparison=*/true)));
+}
+
+TEST(ReportGoldenTest, Junit) {
+  ExpectGolden("report.junit.xml", report::RenderJunit(testing::FixtureInput(/*with_comparison=*/false)));
+}
+
+TEST(ReportGoldenTest, Json) {
+  ExpectGolden("report.json", report::RenderJson(testing::FixtureInput(/*with_comparison=*/false)));
+}
+
+TEST(ReportTest, MarkdownPutsRegressionsFirstAndEvidenceUnderTheTable) {
+  const std::string md = report::RenderMarkdown(testing::FixtureInput(true));
+  const size_t changes = md.find("## What changed");
+  const size_t regressed = md.find("**REGRESSED** | bypass-is-not-proof");
+  const size_t fixed = md.find("FIXED | sni-mismatch-fails-at-tls");
+  ASSERT_NE(changes, std::string::npos);
+  ASSERT_NE(regressed, std::string::npos);
+  ASSERT_NE(fixed, std::string::npos);
+  EXPECT_LT(changes, regressed);
+  EXPECT_LT(regressed, fixed);
+  const size_t table = md.find("## Tests");
+  const size_t log_line = md.find("outbound|443||httpbin.org 10.255.126.47:49456");
+  ASSERT_NE(log_line, std::string::npos);
+  EXPECT_LT(table, log_line);
+  EXPECT_LT(log_line, md.find("## Deferred tests"));
+  EXPECT_LT(md.find("## Deferred tests"), md.find("## Claims ledger"));
+}
+
+TEST(ReportTest, JsonIsTheRunDetailMessage) {
+  const store::v1::RunDetail original = testing::FixtureRunDetail();
+  store::v1::RunDetail parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(report::RenderJson(testing::FixtureInput(false)), &parsed).ok());
+  EXPECT_EQ(parsed.SerializeAsString(), original.SerializeAsString());
+}
+
+TEST(ReportTest, HtmlIsSelfContainedAndReadableOnAPhone) {
+  const std::string html = report::RenderHtml(testing::FixtureInput(true));
+  EXPECT_THAT(html, HasSubstr("<meta name=\"viewport\""));
+  EXPECT_THAT(html, HasSubstr("@media print"));
+  EXPECT_THAT(html, HasSubstr("@media (max-width:640px)"));
+  // Nothing fetched from the network, nothing executed.
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("src=")));
+  EXPECT_THAT(html, Not(HasSubstr("<link")));
+  EXPECT_THAT(html, Not(HasSubstr("@import")));
+  EXPECT_THAT(html, Not(HasSubstr("url(")));
+  // The history grid, passed-on-retry drawn apart, a sparkline, the regression marked.
+  EXPECT_THAT(html, HasSubstr("<table class=\"grid\">"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"h retry cur\""));
+  EXPECT_THAT(html, HasSubstr("<svg class=\"spark\""));
+  EXPECT_THAT(html, HasSubstr("<tr class=\"regressed\" id=\"t-bypass-is-not-proof\">"));
+}
+
+TEST(ReportTest, HtmlAndXmlEscapeWhatTheyShow) {
+  report::ReportInput input = testing::FixtureInput(false);
+  input.detail.mutable_results(1)->set_proves("<script>alert(1)</script> & \"quotes\"");
+  EXPECT_THAT(report::RenderHtml(input), Not(HasSubstr("<script>alert")));
+  EXPECT_THAT(report::RenderHtml(input), HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"));
+  EXPECT_THAT(report::RenderJunit(input), Not(HasSubstr("<script>alert")));
+}
+
+// The JUnit report must satisfy tests/cli/junit.xsd (the common JUnit format CI systems
+// read); the schema must also reject a report that breaks it, or the check proves nothing.
+class JunitSchemaTest : public ::testing::Test {
+ protected:
+  int Validate(const std::string& xml) {
+    const std::string file = dir_.WriteFile("report.xml", xml);
+    auto result = meshproof::testing::RunCommand(
+        {"xmllint", "--noout", "--schema", std::string(MESHPROOF_SOURCE_DIR) + "/tests/cli/junit.xsd", file});
+    last_err_ = result.err;
+    return result.exit_code;
+  }
+  meshproof::testing::TempDir dir_;
+  std::string last_err_;
+};
+
+TEST_F(JunitSchemaTest, ReportIsValid) {
+  EXPECT_EQ(Validate(report::RenderJunit(testing::FixtureInput(false))), 0) << last_err_;
+}
+
+TEST_F(JunitSchemaTest, EmptyRunIsValid) {
+  report::ReportInput input;
+  input.detail.mutable_run()->set_run_id("r");
+  input.detail.mutable_run()->set_scenario("s");
+  EXPECT_EQ(Validate(report::RenderJunit(input)), 0) << last_err_;
+}
+
+TEST_F(JunitSchemaTest, SchemaRejectsATestcaseWithoutName) {
+  std::string xml = report::RenderJunit(testing::FixtureInput(false));
+  const size_t at = xml.find("<testcase name=\"");
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, std::string("<testcase name=\"").size(), "<testcase nom=\"");
+  EXPECT_NE(Validate(xml), 0);
+}
+
+TEST_F(JunitSchemaTest, SchemaRejectsANonNumericTime) {
+  std::string xml = report::RenderJunit(testing::FixtureInput(false));
+  const size_t at = xml.find(" time=\"");
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, std::string(" time=\"").size(), " time=\"soon");
+  EXPECT_NE(Validate(xml), 0);
+}
+
+}  // namespace
+}  // namespace meshproof::cli
