@@ -1,0 +1,73 @@
+// Where the CLI finds the scheduler, the results store and its token: a flag wins, then
+// the environment (MESHPROOF_SCHEDULER, MESHPROOF_STORE, MESHPROOF_TOKEN), then the
+// config file (~/.config/meshproof/config.yaml, or --config FILE, or MESHPROOF_CONFIG;
+// keys scheduler, store, token; unknown keys rejected with file:line:column).
+#ifndef MESHPROOF_CLIENTS_CLI_CLI_CONFIG_H_
+#define MESHPROOF_CLIENTS_CLI_CLI_CONFIG_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace meshproof::cli {
+
+// What the user typed on the command line (empty means not given).
+struct ConnectionFlags {
+  std::string scheduler;
+  std::string store;
+  std::string token;
+  std::string config_file;
+  // Seconds each RPC may take (streams like `run watch` are not bounded by it).
+  int timeout_seconds = 10;
+};
+
+// The values of the config file; a key not written stays unset.
+struct FileConfig {
+  std::optional<std::string> scheduler;
+  std::optional<std::string> store;
+  std::optional<std::string> token;
+};
+
+// One resolved setting and where it came from, for error messages ("from MESHPROOF_STORE").
+struct Setting {
+  std::string value;
+  std::string source;  // "--store", "MESHPROOF_STORE", "config.yaml:3", or "" when unset
+};
+
+struct CliConfig {
+  Setting scheduler;
+  Setting store;
+  Setting token;
+  int timeout_seconds = 10;
+};
+
+// Parses the config file's text. INVALID_ARGUMENT as "FILE:LINE:COL: key: message" for a
+// syntax error, a value that is not a string, or an unknown key.
+absl::StatusOr<FileConfig> ParseConfigFile(absl::string_view text, absl::string_view file_name);
+
+// Looks up an environment variable; tests pass their own.
+using GetEnv = std::function<std::optional<std::string>(const std::string&)>;
+
+// Returns the process environment as a GetEnv.
+GetEnv ProcessEnv();
+
+// Returns the config file to read: --config, else MESHPROOF_CONFIG, else
+// $XDG_CONFIG_HOME/meshproof/config.yaml, else $HOME/.config/meshproof/config.yaml.
+std::string ConfigFilePath(const ConnectionFlags& flags, const GetEnv& env);
+
+// Resolves every setting, flag > environment > file. A missing config file is fine
+// unless it was named explicitly (--config or MESHPROOF_CONFIG): then NOT_FOUND.
+// INVALID_ARGUMENT for a malformed file.
+absl::StatusOr<CliConfig> ResolveConfig(const ConnectionFlags& flags, const GetEnv& env);
+
+// Adds --scheduler, --store, --token, --config and --timeout to `command`.
+void AddConnectionFlags(CLI::App* command, ConnectionFlags* flags, bool scheduler, bool store);
+
+}  // namespace meshproof::cli
+
+#endif  // MESHPROOF_CLIENTS_CLI_CLI_CONFIG_H_

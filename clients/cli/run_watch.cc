@@ -1,0 +1,113 @@
+#include "clients/cli/run_watch.h"
+
+#include "absl/strings/str_cat.h"
+#include "clients/cli/command_support.h"
+#include "clients/cli/exit_codes.h"
+#include "clients/cli/report/report_text.h"
+
+namespace meshproof::cli {
+namespace {
+
+namespace rv1 = ::meshproof::result::v1;
+
+struct Progress {
+  int results = 0, passed = 0, failed = 0, other = 0;
+  schedv1::Run run;
+  bool line_open = false;  // a live line is on screen without its newline
+};
+
+std::string ProgressLine(const Progress& p) {
+  return absl::StrCat("run ", p.run.run_id(), " ", RunStateWord(p.run.state()), ": ", p.results,
+                      p.results == 1 ? " result" : " results", " — ", p.passed, " passed, ", p.failed, " failed",
+                      p.other > 0 ? absl::StrCat(", ", p.other, " other") : "");
+}
+
+void ClearLine(Progress* p, std::FILE* out) {
+  if (p->line_open) std::fputs("\r\033[K", out);
+  p->line_open = false;
+}
+
+void ShowResult(const rv1::TestResult& r, const WatchOptions& options, Progress* p, std::FILE* out) {
+  ++p->results;
+  if (r.verdict() == rv1::TEST_VERDICT_PASS) {
+    ++p->passed;
+  } else if (r.verdict() == rv1::TEST_VERDICT_FAIL || r.verdict() == rv1::TEST_VERDICT_ERROR) {
+    ++p->failed;
+  } else {
+    ++p->other;
+  }
+  if (options.quiet) return;
+  const bool noteworthy = r.verdict() != rv1::TEST_VERDICT_PASS;
+  // On a terminal only what needs attention scrolls by; the live line carries the counts.
+  if (!options.live || noteworthy) {
+    ClearLine(p, out);
+    std::fprintf(out, "%-8s %s  expected %s, got %s%s\n", report::TestVerdictWord(r.verdict()).c_str(),
+                 r.test().c_str(), r.expected_summary().empty() ? "-" : r.expected_summary().c_str(),
+                 r.actual_summary().empty() ? "-" : r.actual_summary().c_str(),
+                 r.passed_on_retry() ? " (on retry)" : "");
+    if (noteworthy && !r.reason().empty()) std::fprintf(out, "         %s\n", r.reason().c_str());
+  }
+}
+
+void ShowState(const schedv1::Run& run, const WatchOptions& options, Progress* p, std::FILE* out) {
+  const bool changed = run.state() != p->run.state();
+  p->run = run;
+  if (options.quiet || !changed) return;
+  if (options.live) return;  // the live line shows the state
+  std::fprintf(out, "run %s: %s%s%s\n", run.run_id().c_str(), RunStateWord(run.state()).c_str(),
+               run.agent_id().empty() ? "" : absl::StrCat(" on ", run.agent_id()).c_str(),
+               run.reason().empty() ? "" : absl::StrCat(" — ", run.reason()).c_str());
+  if (run.state() == schedv1::RUN_STATE_AWAITING_APPROVAL) {
+    std::fprintf(out, "  waiting for approval: meshproof run approve %s --reason '...'\n", run.run_id().c_str());
+  }
+}
+
+}  // namespace
+
+int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, const WatchOptions& options,
+                   std::FILE* out, schedv1::Run* final_run) {
+  Progress progress;
+  progress.run.set_run_id(run_id);
+  const absl::Status status = client.WatchRun(run_id, options.timeout, [&](const schedv1::RunEvent& event) {
+    if (event.has_run()) ShowState(event.run(), options, &progress, out);
+    if (event.has_result()) ShowResult(event.result(), options, &progress, out);
+    if (options.live && !options.quiet) {
+      ClearLine(&progress, out);
+      std::fputs(ProgressLine(progress).c_str(), out);
+      progress.line_open = true;
+    }
+    std::fflush(out);
+  });
+  ClearLine(&progress, out);
+  if (!status.ok()) {
+    *final_run = progress.run;
+    return PrintError(status);
+  }
+  schedv1::Run run = progress.run;
+  if (!IsFinalState(run.state())) {
+    // The stream ended early (the scheduler restarted?): ask once for the truth.
+    schedv1::GetRunRequest request;
+    request.set_run_id(run_id);
+    auto latest = client.GetRun(request);
+    if (!latest.ok()) return PrintError(latest.status());
+    run = *latest;
+  }
+  *final_run = run;
+  if (!IsFinalState(run.state())) {
+    return PrintError(absl::UnavailableError(
+        absl::StrCat("the scheduler ended the watch before run ", run_id, " finished (", RunStateWord(run.state()),
+                     "); follow it again with: meshproof run watch ", run_id)));
+  }
+  if (!options.quiet) {
+    std::fprintf(out, "run %s %s: %s%s%s\n", run_id.c_str(), RunStateWord(run.state()).c_str(),
+                 report::DescribeCounts(run.counts()).c_str(), run.reason().empty() ? "" : " — ",
+                 run.reason().c_str());
+    if (run.state() == schedv1::RUN_STATE_INCONCLUSIVE) {
+      std::fprintf(out, "preflight failed: the results say nothing about the mesh\n");
+    }
+    std::fflush(out);
+  }
+  return ExitCodeForRunState(run.state());
+}
+
+}  // namespace meshproof::cli

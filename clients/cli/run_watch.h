@@ -1,0 +1,30 @@
+// Following a run until it ends: `run start --wait` and `run watch`. Shows progress as a
+// live line with counts on a terminal, as plain lines otherwise (CI logs), and returns
+// the run's exit code (0 passed, 1 failed, 4 inconclusive, 3 the scheduler went away).
+#ifndef MESHPROOF_CLIENTS_CLI_RUN_WATCH_H_
+#define MESHPROOF_CLIENTS_CLI_RUN_WATCH_H_
+
+#include <cstdio>
+#include <string>
+
+#include "absl/time/time.h"
+#include "clients/cli/scheduler_client.h"
+
+namespace meshproof::cli {
+
+struct WatchOptions {
+  absl::Duration timeout = absl::Hours(1);
+  // Redraw one status line in place (a terminal) instead of printing plain lines.
+  bool live = false;
+  // Print nothing but the final line (for --output json|yaml, which prints the Run).
+  bool quiet = false;
+};
+
+// Watches `run_id` until it ends and returns the exit code; *final_run receives the last
+// state seen. Progress goes to `out`, errors to stderr.
+int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, const WatchOptions& options,
+                   std::FILE* out, scheduler::v1::Run* final_run);
+
+}  // namespace meshproof::cli
+
+#endif  // MESHPROOF_CLIENTS_CLI_RUN_WATCH_H_

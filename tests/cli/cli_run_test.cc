@@ -1,0 +1,277 @@
+// `meshproof run ...` against a fake scheduler: every exit code of `run start --wait`,
+// the token and deadline on each call, human error messages, and the output formats.
+#include <string>
+
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/json_util.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "tests/cli/fake_services.h"
+#include "tests/testing/service_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace meshproof::cli {
+namespace {
+
+using ::meshproof::testing::BinaryPath;
+using ::meshproof::testing::CommandResult;
+using ::meshproof::testing::RunCommand;
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace schedv1 = ::meshproof::scheduler::v1;
+
+schedv1::Run MakeRun(schedv1::RunState state) {
+  schedv1::Run run;
+  run.set_run_id("run-7");
+  run.set_scenario("10-ingress");
+  run.set_scenario_version("3f2a9c1d0e4b5a6c");
+  run.set_state(state);
+  return run;
+}
+
+schedv1::RunEvent RunEvent(schedv1::RunState state) {
+  schedv1::RunEvent event;
+  *event.mutable_run() = MakeRun(state);
+  return event;
+}
+
+schedv1::RunEvent ResultEvent(const std::string& test, result::v1::TestVerdict verdict, const std::string& actual) {
+  schedv1::RunEvent event;
+  result::v1::TestResult* r = event.mutable_result();
+  r->set_scenario("10-ingress");
+  r->set_test(test);
+  r->set_phase(result::v1::PHASE_TEST);
+  r->set_verdict(verdict);
+  r->set_expected_summary("status 418");
+  r->set_actual_summary(actual);
+  if (verdict != result::v1::TEST_VERDICT_PASS) r->set_reason("expect.status: expected 418, got " + actual);
+  return event;
+}
+
+class RunCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(server_.ok()); }
+
+  // Runs meshproof with a clean environment (no config file, no MESHPROOF_*), so only
+  // the flags given here count.
+  CommandResult Meshproof(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  }
+
+  // Scripts a run that goes QUEUED -> RUNNING -> `final` with one result.
+  void ScriptRun(schedv1::RunState final, result::v1::TestVerdict verdict) {
+    fake_.started = MakeRun(schedv1::RUN_STATE_QUEUED);
+    fake_.watch_events = {RunEvent(schedv1::RUN_STATE_QUEUED), RunEvent(schedv1::RUN_STATE_RUNNING),
+                          ResultEvent("path-match-status-418", verdict,
+                                      verdict == result::v1::TEST_VERDICT_PASS ? "status 418" : "status 200"),
+                          RunEvent(final)};
+    fake_.get_run = MakeRun(final);
+  }
+
+  CommandResult StartAndWait() {
+    return Meshproof({"run", "start", "10-ingress", "--wait", "--scheduler", server_.address(), "--token", "s3cret"});
+  }
+
+  testing::FakeScheduler fake_;
+  testing::FakeServer server_{&fake_};
+  meshproof::testing::TempDir home_;
+};
+
+TEST_F(RunCommandTest, WaitExitsZeroWhenTheRunPassed) {
+  ScriptRun(schedv1::RUN_STATE_PASSED, result::v1::TEST_VERDICT_PASS);
+  CommandResult r = StartAndWait();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("started run run-7"));
+  EXPECT_THAT(r.out, HasSubstr("PASS     path-match-status-418"));
+  EXPECT_THAT(r.out, HasSubstr("run run-7 PASSED"));
+  // Not a terminal: plain lines, no carriage returns or escape codes.
+  EXPECT_THAT(r.out, Not(HasSubstr("\r")));
+}
+
+TEST_F(RunCommandTest, WaitExitsOneWhenATestFailed) {
+  ScriptRun(schedv1::RUN_STATE_FAILED, result::v1::TEST_VERDICT_FAIL);
+  CommandResult r = StartAndWait();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("FAIL     path-match-status-418  expected status 418, got status 200"));
+  EXPECT_THAT(r.out, HasSubstr("expect.status: expected 418, got status 200"));
+}
+
+TEST_F(RunCommandTest, WaitExitsFourWhenInconclusive) {
+  ScriptRun(schedv1::RUN_STATE_INCONCLUSIVE, result::v1::TEST_VERDICT_BLOCKED);
+  CommandResult r = StartAndWait();
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("preflight failed"));
+}
+
+TEST_F(RunCommandTest, WaitExitsOneWhenTheRunErrorsOrIsCancelled) {
+  ScriptRun(schedv1::RUN_STATE_ERROR, result::v1::TEST_VERDICT_ERROR);
+  EXPECT_EQ(StartAndWait().exit_code, 1);
+  ScriptRun(schedv1::RUN_STATE_CANCELLED, result::v1::TEST_VERDICT_NOT_RUN);
+  EXPECT_EQ(StartAndWait().exit_code, 1);
+}
+
+TEST_F(RunCommandTest, UnknownScenarioExitsTwoWithTheSchedulersMessage) {
+  fake_.start_status = grpc::Status(grpc::StatusCode::NOT_FOUND, "scenario: no scenario named 10-ingres");
+  CommandResult r = StartAndWait();
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("scenario: no scenario named 10-ingres"));
+}
+
+TEST_F(RunCommandTest, BadFlagsExitTwoBeforeAnyCall) {
+  EXPECT_EQ(Meshproof({"run", "start", "10-ingress", "--label", "novalue", "--scheduler", server_.address()}).exit_code, 2);
+  EXPECT_EQ(Meshproof({"run", "start", "10-ingress", "--run-timeout", "soon", "--scheduler", server_.address()}).exit_code,
+            2);
+  EXPECT_EQ(Meshproof({"run", "start", "--scheduler", server_.address()}).exit_code, 2);  // no scenario
+  EXPECT_TRUE(fake_.calls().empty());
+}
+
+TEST_F(RunCommandTest, UnreachableSchedulerExitsThreeWithAHint) {
+  // Port 1 on loopback: nothing listens there.
+  CommandResult r = Meshproof({"run", "start", "10-ingress", "--wait", "--scheduler", "127.0.0.1:1"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.err, HasSubstr("cannot reach the scheduler at 127.0.0.1:1: connection refused — is it running? "
+                               "set --scheduler or MESHPROOF_SCHEDULER"));
+}
+
+TEST_F(RunCommandTest, NoSchedulerAddressExitsTwo) {
+  CommandResult r = Meshproof({"run", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("no scheduler address: pass --scheduler HOST:PORT, set MESHPROOF_SCHEDULER"));
+}
+
+TEST_F(RunCommandTest, WatchBrokenMidRunExitsThree) {
+  ScriptRun(schedv1::RUN_STATE_PASSED, result::v1::TEST_VERDICT_PASS);
+  fake_.watch_events.pop_back();  // never reaches a final state...
+  fake_.watch_status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");  // ...the scheduler stops
+  CommandResult r = StartAndWait();
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("cannot reach the scheduler"));
+}
+
+TEST_F(RunCommandTest, WatchEndedEarlyAsksForTheFinalState) {
+  ScriptRun(schedv1::RUN_STATE_FAILED, result::v1::TEST_VERDICT_FAIL);
+  fake_.watch_events.pop_back();  // the stream ends cleanly while RUNNING; GetRun says FAILED
+  CommandResult r = StartAndWait();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("run run-7 FAILED"));
+}
+
+TEST_F(RunCommandTest, EveryCallCarriesTheTokenAndADeadline) {
+  ScriptRun(schedv1::RUN_STATE_PASSED, result::v1::TEST_VERDICT_PASS);
+  ASSERT_EQ(StartAndWait().exit_code, 0);
+  const auto calls = fake_.calls();
+  ASSERT_GE(calls.size(), 2u);
+  for (const auto& call : calls) {
+    EXPECT_EQ(call.authorization, "Bearer s3cret") << call.method;
+    EXPECT_TRUE(call.had_deadline) << call.method;
+  }
+}
+
+TEST_F(RunCommandTest, StartSendsVarsLabelsAndTarget) {
+  fake_.started = MakeRun(schedv1::RUN_STATE_QUEUED);
+  meshproof::testing::TempDir dir;
+  const std::string vars = dir.WriteFile("lab.env", "INGRESS_HOST=127.0.0.1\nINGRESS_HTTP_PORT=18001\n");
+  CommandResult r = Meshproof({"run", "start", "10-ingress", "--vars-file", vars, "--var", "INGRESS_HTTP_PORT=18081",
+                               "--label", "variant=t10", "--cluster", "lab", "--only", "http-catch-all",
+                               "--scheduler", server_.address()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("started run run-7 (10-ingress @ 3f2a9c1d0e4b, QUEUED)"));
+  EXPECT_EQ(fake_.last_start.vars().at("INGRESS_HOST"), "127.0.0.1");
+  EXPECT_EQ(fake_.last_start.vars().at("INGRESS_HTTP_PORT"), "18081");  // --var wins over the file
+  EXPECT_EQ(fake_.last_start.labels().at("variant"), "t10");
+  EXPECT_EQ(fake_.last_start.target().cluster(), "lab");
+  ASSERT_EQ(fake_.last_start.only_tests_size(), 1);
+}
+
+TEST_F(RunCommandTest, ApproveNeedsAReasonAndReportsTheWrongState) {
+  fake_.get_run = MakeRun(schedv1::RUN_STATE_RUNNING);
+  EXPECT_EQ(Meshproof({"run", "approve", "run-7", "--scheduler", server_.address()}).exit_code, 2);
+  CommandResult r = Meshproof({"run", "approve", "run-7", "--reason", "CHG-1", "--scheduler", server_.address()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("run run-7 is not awaiting approval"));
+  fake_.get_run = MakeRun(schedv1::RUN_STATE_AWAITING_APPROVAL);
+  r = Meshproof({"run", "approve", "run-7", "--reason", "CHG-1", "--scheduler", server_.address()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("run run-7: QUEUED"));
+  EXPECT_EQ(fake_.last_approval.reason(), "CHG-1");
+}
+
+TEST_F(RunCommandTest, ListAsTableJsonAndYaml) {
+  *fake_.list_runs.add_runs() = MakeRun(schedv1::RUN_STATE_PASSED);
+  *fake_.list_runs.add_runs() = MakeRun(schedv1::RUN_STATE_FAILED);
+  fake_.list_runs.mutable_runs(1)->set_run_id("run-6");
+  fake_.list_runs.mutable_runs(1)->mutable_counts()->set_total(4);
+  fake_.list_runs.mutable_runs(1)->mutable_counts()->set_failed(1);
+  fake_.list_runs.mutable_runs(1)->mutable_counts()->set_passed(3);
+
+  CommandResult table = Meshproof({"run", "list", "--scheduler", server_.address()});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("RUN    SCENARIO    STATE   COUNTS"));
+  EXPECT_THAT(table.out, HasSubstr("run-6  10-ingress  FAILED  4 tests: 3 passed, 1 failed"));
+
+  CommandResult json = Meshproof({"run", "list", "-o", "json", "--scheduler", server_.address()});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  schedv1::ListRunsResponse parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json.out, &parsed).ok()) << json.out;
+  EXPECT_EQ(parsed.SerializeAsString(), fake_.list_runs.SerializeAsString());
+  EXPECT_THAT(json.out, HasSubstr("\"run_id\": \"run-6\""));  // proto field names
+
+  CommandResult yaml = Meshproof({"run", "list", "-o", "yaml", "--scheduler", server_.address()});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  YAML::Node doc = YAML::Load(yaml.out);
+  ASSERT_TRUE(doc["runs"].IsSequence()) << yaml.out;
+  EXPECT_EQ(doc["runs"][1]["run_id"].as<std::string>(), "run-6");
+  EXPECT_EQ(doc["runs"][1]["state"].as<std::string>(), "RUN_STATE_FAILED");
+  EXPECT_EQ(doc["runs"][1]["counts"]["total"].as<int>(), 4);
+
+  EXPECT_EQ(Meshproof({"run", "list", "-o", "xml", "--scheduler", server_.address()}).exit_code, 2);
+}
+
+TEST_F(RunCommandTest, StartWaitWithJsonPrintsTheFinalRunOnly) {
+  ScriptRun(schedv1::RUN_STATE_FAILED, result::v1::TEST_VERDICT_FAIL);
+  CommandResult r = Meshproof({"run", "start", "10-ingress", "--wait", "-o", "json", "--scheduler", server_.address()});
+  EXPECT_EQ(r.exit_code, 1);
+  schedv1::Run parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &parsed).ok()) << r.out;
+  EXPECT_EQ(parsed.state(), schedv1::RUN_STATE_FAILED);
+}
+
+TEST_F(RunCommandTest, ShowUnknownRunExitsTwo) {
+  fake_.get_run = MakeRun(schedv1::RUN_STATE_PASSED);
+  CommandResult r = Meshproof({"run", "show", "run-404", "--scheduler", server_.address()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("run run-404 not found"));
+}
+
+TEST_F(RunCommandTest, EverySubcommandHasHelpWithAnExample) {
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {"run", "start"}, {"run", "list"}, {"run", "show"}, {"run", "watch"}, {"run", "cancel"},
+           {"run", "approve"}, {"run", "reject"}, {"scenario", "submit"}, {"scenario", "list"},
+           {"scenario", "show"}, {"scenario", "versions"}, {"scenario", "delete"}, {"schedule", "create"},
+           {"schedule", "list"}, {"schedule", "show"}, {"schedule", "pause"}, {"schedule", "resume"},
+           {"schedule", "trigger"}, {"schedule", "delete"}, {"agents"}, {"compare"}, {"history"}, {"flaky"},
+           {"clusters"}, {"report"}, {"lint"}, {"explain"}, {"probe"}, {"completion"}}) {
+    std::vector<std::string> args = cmd;
+    args.push_back("--help");
+    CommandResult r = Meshproof(args);
+    EXPECT_EQ(r.exit_code, 0) << cmd.back();
+    EXPECT_THAT(r.out, HasSubstr("Example")) << cmd.back();
+    EXPECT_THAT(r.out, HasSubstr("meshproof ")) << cmd.back();
+  }
+}
+
+TEST_F(RunCommandTest, BashCompletionKnowsTheCommands) {
+  CommandResult r = Meshproof({"completion", "bash"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("complete -o filenames -F _meshproof meshproof"));
+  EXPECT_THAT(r.out, HasSubstr("\"run start\") words=\""));
+  EXPECT_THAT(r.out, HasSubstr("--wait"));
+  EXPECT_EQ(RunCommand({"bash", "-n", "-c", r.out}).exit_code, 0) << "not valid bash";
+}
+
+}  // namespace
+}  // namespace meshproof::cli
