@@ -1,5 +1,6 @@
 #include "services/scenario/scenario_parser.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -14,6 +15,7 @@
 #include "services/scenario/limits.h"
 #include "services/scenario/parser_internal.h"
 #include "services/scenario/scenario_validator.h"
+#include "services/scenario/utf8.h"
 #include "services/scenario/yaml_reader.h"
 
 namespace meshproof::scenario {
@@ -318,6 +320,16 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
                    absl::StrCat("the file is ", yaml.size(), " bytes; at most ", kMaxFileBytes,
                                 " are accepted"));
   }
+  if (size_t bad = 0; !IsValidUtf8(yaml, &bad)) {
+    // Report the position like yaml-cpp would: 0-based line and column of the byte.
+    YAML::Mark mark;
+    mark.pos = static_cast<int>(bad);
+    mark.line = static_cast<int>(std::count(yaml.begin(), yaml.begin() + bad, '\n'));
+    const size_t line_start = yaml.rfind('\n', bad == 0 ? 0 : bad - 1);
+    mark.column = static_cast<int>(
+        line_start == absl::string_view::npos || bad == 0 ? bad : bad - line_start - 1);
+    return fail_at(mark, "the file is not valid UTF-8");
+  }
   YAML::Node root;
   try {
     std::stringstream stream{std::string(yaml)};
@@ -460,7 +472,12 @@ absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
     return result;
   }
   std::map<std::string, std::string> values(scenario.vars().begin(), scenario.vars().end());
-  for (const auto& [name, value] : vars) values[name] = value;
+  for (const auto& [name, value] : vars) {
+    if (!IsValidUtf8(value)) {
+      return absl::InvalidArgumentError(absl::StrCat("vars.", name, ": is not valid UTF-8"));
+    }
+    values[name] = value;
+  }
   v1::Scenario result = scenario;
   result.clear_vars();
   result.clear_source();

@@ -11,6 +11,7 @@
 #include "services/common/time_util.h"
 #include "services/scenario/limits.h"
 #include "services/scenario/suggest.h"
+#include "services/scenario/utf8.h"
 
 namespace meshproof::scenario {
 
@@ -215,6 +216,11 @@ bool YamlField::Scalar(const char* expected, std::string* out) const {
     Error(absl::StrCat("is longer than ", kMaxStringBytes, " bytes after substitution"));
     return false;
   }
+  // The file was checked whole; a variable's value may still bring bad bytes.
+  if (!IsValidUtf8(*out)) {
+    Error("is not valid UTF-8 after substitution");
+    return false;
+  }
   return true;
 }
 
@@ -288,7 +294,10 @@ bool YamlField::Bool(bool* out) const {
 bool YamlField::Duration(absl::Duration max, google::protobuf::Duration* out) const {
   std::string text;
   if (!Scalar("a duration like 500ms or 2s", &text)) return false;
-  if (UnresolvedReference(text)) return true;
+  if (UnresolvedReference(text)) {
+    *out = ToProtoDuration(absl::Seconds(1));
+    return true;
+  }
   absl::Duration d;
   // A bare number is ambiguous (seconds? milliseconds?): require a unit.
   if (!absl::ParseDuration(text, &d) || text == "0" || absl::ascii_isdigit(text.back())) {

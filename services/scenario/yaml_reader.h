@@ -80,7 +80,8 @@ class YamlField {
 
   // Scalar readers: each reports a typed error and returns false on a mismatch. With
   // substitution disabled, a number, boolean or duration holding a ${...} reference is
-  // accepted unchecked (a placeholder is stored) and noted on the collector.
+  // accepted unchecked, a placeholder is stored (the lowest valid number, false, 1s) and
+  // the reference is noted on the collector.
   bool String(std::string* out) const;
   bool NonEmptyString(std::string* out) const;
   bool Int(int64_t min, int64_t max, int64_t* out) const;

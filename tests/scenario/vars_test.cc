@@ -64,5 +64,36 @@ TEST(ParseVarFlagTest, SplitsOnFirstEquals) {
   EXPECT_THAT(ParseVarFlag("novalue"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(ParseVarsFileTest, YamlErrorsNameTheLine) {
+  EXPECT_THAT(ParseVarsFile("A: 1\nB: [x]\n", "vars.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("vars.yaml:2: B: expected a scalar value")));
+  EXPECT_THAT(ParseVarsFile("A: 1\n  - b: [\n", "vars.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vars.yaml:")));
+}
+
+TEST(ParseVarsFileTest, EmptyFileHasNoVariables) {
+  MP_ASSERT_OK_AND_ASSIGN(auto vars, ParseVarsFile("# nothing\n\n", "lab.env"));
+  EXPECT_TRUE(vars.empty());
+}
+
+TEST(ParseVarFlagTest, RejectsABadName) {
+  EXPECT_THAT(ParseVarFlag("1X=2"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("\"1X\" is not a valid variable name")));
+  MP_ASSERT_OK_AND_ASSIGN(auto var, ParseVarFlag("EMPTY="));
+  EXPECT_EQ(var.second, "");
+}
+
+TEST(VarSubstituterTest, MalformedReferences) {
+  VarSubstituter vars({{"A", "1"}}, true);
+  std::string out, error;
+  EXPECT_FALSE(vars.Substitute("${A", &out, &error));
+  EXPECT_THAT(error, HasSubstr("unterminated variable reference"));
+  EXPECT_FALSE(vars.Substitute("${}", &out, &error));
+  EXPECT_THAT(error, HasSubstr("is not a valid variable reference"));
+  ASSERT_TRUE(vars.Substitute("$A ${A}$", &out, &error));
+  EXPECT_EQ(out, "$A 1$");
+}
+
 }  // namespace
 }  // namespace meshproof::scenario
