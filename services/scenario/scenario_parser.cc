@@ -81,6 +81,21 @@ class ShapeChecker : public YAML::EventHandler {
   std::string message_;
 };
 
+// True when 0-based line `line` of `text` starts with whitespace that holds a tab.
+bool LineIndentedWithTab(absl::string_view text, int line) {
+  if (line < 0) return false;
+  size_t start = 0;
+  for (int i = 0; i < line; ++i) {
+    start = text.find('\n', start);
+    if (start == absl::string_view::npos) return false;
+    ++start;
+  }
+  for (size_t i = start; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i) {
+    if (text[i] == '\t') return true;
+  }
+  return false;
+}
+
 const std::vector<std::string>& TopLevelKeys() {
   static const auto* kKeys = new std::vector<std::string>{
       "apiVersion", "kind",     "name",  "description", "team",     "labels",
@@ -340,7 +355,12 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
     if (shape.failed()) return fail_at(shape.mark(), shape.message());
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return fail_at(e.mark, absl::StrCat("YAML syntax error: ", e.msg));
+    std::string message = absl::StrCat("YAML syntax error: ", e.msg);
+    // yaml-cpp's message for a tab says nothing about tabs; they are the usual cause.
+    if (LineIndentedWithTab(yaml, e.mark.line)) {
+      absl::StrAppend(&message, " (indent with spaces: YAML does not allow tabs there)");
+    }
+    return fail_at(e.mark, std::move(message));
   } catch (const std::exception& e) {
     return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", e.what()));
   }

@@ -198,7 +198,10 @@ class Checker {
   }
 
   void CheckTest(const std::string& path, const v1::Test& test) {
-    if (!IsTestName(test.name())) {
+    if (test.name().size() > kMaxNameLength) {
+      Report(path + ".name", absl::StrCat("is ", test.name().size(), " characters long; at most ",
+                                          kMaxNameLength, " are allowed"));
+    } else if (!IsTestName(test.name())) {
       Report(path + ".name", absl::StrCat("expected a name of letters, digits, . _ - (starting "
                                           "with a letter or digit, at most ", kMaxNameLength,
                                           " characters), got \"", test.name().substr(0, 80), "\""));
