@@ -16,6 +16,7 @@
 #include "services/probe-agent/agent_service.h"
 #include "services/probe-agent/prober.h"
 #include "services/probe-agent/scenario_executor.h"
+#include "services/probe-agent/scheduler_link.h"
 
 namespace {
 
@@ -78,12 +79,6 @@ int Main(int argc, char** argv) {
     gethostname(host, sizeof(host) - 1);
     config.agent_id = host;
   }
-  if (!config.scheduler.empty()) {
-    meshproof::LogWarning("--scheduler ", config.scheduler,
-                          ": dialing the scheduler is not implemented in this agent yet; serving "
-                          "direct Execute calls only");
-  }
-
   curl_global_init(CURL_GLOBAL_ALL);
   meshproof::agent::ProberOptions prober_options;
   prober_options.max_concurrency = config.max_concurrency;
@@ -109,9 +104,29 @@ int Main(int argc, char** argv) {
   for (const auto& program : config.exec_allowlist) info.add_exec_allowlist(program);
   meshproof::agent::AgentService service(&executor, info, /*max_scenarios=*/16);
 
+  // With --scheduler, also take assignments from the scheduler's stream.
+  std::unique_ptr<meshproof::agent::SchedulerLink> link;
+  if (!config.scheduler.empty()) {
+    meshproof::agent::SchedulerLinkOptions link_options;
+    link_options.address = config.scheduler;
+    link_options.info = info;
+    link = std::make_unique<meshproof::agent::SchedulerLink>(
+        link_options, [&executor](const meshproof::scheduler::v1::Assignment& a,
+                                  const auto& emit, const auto& cancelled) {
+          meshproof::agent::ExecuteOptions execute;
+          execute.only_tests.assign(a.only_tests().begin(), a.only_tests().end());
+          execute.approved = a.approved();
+          return executor.Execute(a.scenario(), execute, emit, cancelled);
+        });
+    link->Start();
+  }
+
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
-  options.on_shutdown = [&service] { service.Shutdown(); };
+  options.on_shutdown = [&service, &link] {
+    service.Shutdown();
+    if (link) link->Stop();
+  };
   return meshproof::RunServer(options, {&service});
 }
 
