@@ -60,6 +60,7 @@ void PrintRun(const schedv1::Run& run) {
                                                                 run.approval().reason())
                                                  : "required, not given yet"});
   }
+  if (run.has_timeout()) table.AddRow({"timeout", absl::FormatDuration(FromProtoDuration(run.timeout()))});
   table.AddRow({"created", ShortTime(run.created_at())});
   table.AddRow({"started", ShortTime(run.started_at())});
   table.AddRow({"finished", ShortTime(run.finished_at())});
@@ -163,9 +164,10 @@ int RunList(const RunFlags& flags) {
   auto response = (*client)->ListRuns(request);
   if (!response.ok()) return PrintError(response.status());
   return Emit(*response, flags.output, [&] {
-    Table table({"RUN", "SCENARIO", "STATE", "COUNTS", "TRIGGER", "CREATED"});
+    Table table({"RUN", "SCENARIO", "STATE", "COUNTS", "TRIGGER", "CREATED (UTC)"});
     for (const schedv1::Run& r : response->runs()) {
-      table.AddRow({r.run_id(), r.scenario(), RunStateWord(r.state()), report::DescribeCounts(r.counts()),
+      table.AddRow({r.run_id(), r.scenario(), RunStateWord(r.state()),
+                    r.counts().total() == 0 ? "-" : report::DescribeCounts(r.counts()),
                     report::TriggerWord(r.trigger()), ShortTime(r.created_at())});
     }
     std::fputs(table.Render("no runs").c_str(), stdout);

@@ -53,7 +53,7 @@ void PrintSchedule(const schedv1::Schedule& s) {
   table.AddRow({"concurrency", absl::AsciiStrToLower(policy.substr(std::string("CONCURRENCY_POLICY_").size()))});
   std::vector<std::string> next;
   for (const auto& t : s.next_fire_times()) next.push_back(ShortTime(t));
-  table.AddRow({"next", next.empty() ? "-" : absl::StrJoin(next, ", ")});
+  table.AddRow({"next (UTC)", next.empty() ? "-" : absl::StrJoin(next, ", ")});
   std::vector<std::string> vars;
   for (const auto& [k, v] : std::map<std::string, std::string>(s.vars().begin(), s.vars().end())) {
     vars.push_back(absl::StrCat(k, "=", v));
@@ -61,11 +61,12 @@ void PrintSchedule(const schedv1::Schedule& s) {
   if (!vars.empty()) table.AddRow({"vars", absl::StrJoin(vars, " ")});
   std::fputs(table.Render().c_str(), stdout);
   if (!s.recent().empty()) {
-    Table recent({"FIRED", "OUTCOME", "RUN", "STATE"});
+    Table recent({"FIRED", "OUTCOME", "RUN", "STATE", "NOTE"});
     for (const schedv1::FireRecord& f : s.recent()) {
       std::string outcome = schedv1::FireRecord::Outcome_Name(f.outcome());
       recent.AddRow({ShortTime(f.fire_time()), absl::AsciiStrToLower(outcome.substr(std::string("OUTCOME_").size())),
-                     f.run_id().empty() ? "-" : f.run_id(), f.run_id().empty() ? "-" : RunStateWord(f.run_state())});
+                     f.run_id().empty() ? "-" : f.run_id(), f.run_id().empty() ? "-" : RunStateWord(f.run_state()),
+                     f.message().empty() ? "-" : f.message()});
     }
     std::printf("\n%s", recent.Render().c_str());
   }
@@ -135,7 +136,7 @@ int List(const ScheduleFlags& flags) {
   auto response = (*client)->ListSchedules(request);
   if (!response.ok()) return PrintError(response.status());
   return Print(*response, flags.output, [&] {
-    Table table({"SCHEDULE", "SCENARIO", "TIMING", "NEXT", "LAST RUN"});
+    Table table({"SCHEDULE", "SCENARIO", "TIMING", "NEXT (UTC)", "LAST RUN"});
     for (const schedv1::Schedule& s : response->schedules()) {
       std::string last = "-";
       if (!s.recent().empty() && !s.recent(0).run_id().empty()) {
@@ -168,8 +169,8 @@ int Act(const ScheduleFlags& flags, Op op) {
       auto s = op == Op::kPause ? (*client)->PauseSchedule(ref) : (*client)->ResumeSchedule(ref);
       if (!s.ok()) return PrintError(s.status());
       return Print(*s, flags.output, [&] {
-        std::printf("schedule %s: %s (next %s)\n", s->schedule_id().c_str(), s->paused() ? "paused" : "active",
-                    NextFire(*s).c_str());
+        std::printf("schedule %s: %s\n", s->schedule_id().c_str(),
+                    s->paused() ? "paused" : absl::StrCat("active, next fire ", NextFire(*s), " UTC").c_str());
       });
     }
     case Op::kTrigger: {

@@ -247,6 +247,49 @@ TEST_F(RunCommandTest, ShowUnknownRunExitsTwo) {
   EXPECT_THAT(r.err, HasSubstr("run run-404 not found"));
 }
 
+TEST_F(RunCommandTest, SubmitChecksEveryFileBeforeSendingAny) {
+  meshproof::testing::TempDir dir;
+  const std::string bad = dir.WriteFile("bad.yaml", "apiVersion: meshproof/v1\nkind: Scenario\nname: t\n");
+  const std::string good = std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/10-ingress.yaml";
+  CommandResult r = Meshproof({"scenario", "submit", good, bad, "--scheduler", server_.address()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad.yaml:"));
+  EXPECT_TRUE(fake_.submitted.empty());
+
+  r = Meshproof({"scenario", "submit", good, "--team", "platform", "--scheduler", server_.address()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(fake_.submitted.size(), 1u);
+  EXPECT_EQ(fake_.submitted[0].yaml().file_name(), "10-ingress.yaml");
+  EXPECT_THAT(fake_.submitted[0].yaml().text(), HasSubstr("name: 10-ingress"));
+  EXPECT_THAT(fake_.submitted[0].yaml().text(), HasSubstr("${INGRESS_HOST}"));  // sent unsubstituted
+  EXPECT_EQ(fake_.submitted[0].team(), "platform");
+  EXPECT_THAT(r.out, HasSubstr("stored scenario-1 revision 1 (version abcdef012345)"));
+}
+
+TEST_F(RunCommandTest, ScheduleCreateTakesCronOrInterval) {
+  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--scheduler", server_.address()})
+                .exit_code,
+            2);
+  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--cron", "0 2 * * *", "--every",
+                       "1h", "--scheduler", server_.address()})
+                .exit_code,
+            2);
+  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--every", "1h", "--concurrency",
+                       "sometimes", "--scheduler", server_.address()})
+                .exit_code,
+            2);
+  EXPECT_TRUE(fake_.calls().empty());
+  CommandResult r = Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--cron", "0 2 * * *",
+                               "--time-zone", "Europe/Berlin", "--concurrency", "replace", "--var", "A=1",
+                               "--scheduler", server_.address()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(fake_.last_schedule.cron(), "0 2 * * *");
+  EXPECT_EQ(fake_.last_schedule.time_zone(), "Europe/Berlin");
+  EXPECT_EQ(fake_.last_schedule.concurrency_policy(), schedv1::CONCURRENCY_POLICY_REPLACE);
+  EXPECT_EQ(fake_.last_schedule.vars().at("A"), "1");
+  EXPECT_THAT(r.out, HasSubstr("0 2 * * *"));
+}
+
 TEST_F(RunCommandTest, EverySubcommandHasHelpWithAnExample) {
   for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
            {"run", "start"}, {"run", "list"}, {"run", "show"}, {"run", "watch"}, {"run", "cancel"},

@@ -58,8 +58,30 @@ class FakeScheduler final : public scheduler::v1::SchedulerService::Service, pub
   scheduler::v1::Run get_run;
   scheduler::v1::ListRunsResponse list_runs;
   scheduler::v1::StartRunRequest last_start;
+  std::vector<scheduler::v1::SubmitScenarioRequest> submitted;
+  scheduler::v1::CreateScheduleRequest last_schedule;
   scheduler::v1::ApprovalRequest last_approval;
 
+  grpc::Status SubmitScenario(grpc::ServerContext* context, const scheduler::v1::SubmitScenarioRequest* request,
+                              scheduler::v1::SubmitScenarioResponse* response) override {
+    Record("SubmitScenario", context);
+    submitted.push_back(*request);
+    response->set_created(submitted.size() == 1);
+    response->mutable_version()->set_name("scenario-" + std::to_string(submitted.size()));
+    response->mutable_version()->set_version("abcdef0123456789");
+    response->mutable_version()->set_revision(static_cast<uint32_t>(submitted.size()));
+    return grpc::Status::OK;
+  }
+  grpc::Status CreateSchedule(grpc::ServerContext* context, const scheduler::v1::CreateScheduleRequest* request,
+                              scheduler::v1::Schedule* response) override {
+    Record("CreateSchedule", context);
+    last_schedule = *request;
+    response->set_schedule_id(request->schedule_id());
+    response->set_scenario(request->scenario());
+    if (request->has_interval()) *response->mutable_interval() = request->interval();
+    response->set_cron(request->cron());
+    return grpc::Status::OK;
+  }
   grpc::Status StartRun(grpc::ServerContext* context, const scheduler::v1::StartRunRequest* request,
                         scheduler::v1::Run* response) override {
     Record("StartRun", context);
