@@ -47,7 +47,9 @@ absl::Time FireTiming::NextAfter(absl::Time t) const {
     return next.ok() ? *next : absl::InfiniteFuture();
   }
   if (t < anchor_) return anchor_ + interval_;
-  const int64_t k = absl::IDivDuration(t - anchor_, interval_, nullptr);
+  // IDivDuration writes the remainder unconditionally: it must get a place to write it.
+  absl::Duration remainder;
+  const int64_t k = absl::IDivDuration(t - anchor_, interval_, &remainder);
   return anchor_ + (k + 1) * interval_;
 }
 

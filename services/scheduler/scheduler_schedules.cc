@@ -177,6 +177,7 @@ absl::Status Scheduler::DeleteSchedule(const std::string& schedule_id) {
 
 absl::StatusOr<v1::FireRecord> Scheduler::FireAtLocked(const ScheduleRow& row,
                                                        absl::Time fire_time, bool manual) {
+  // fire_time may move forward below (manual triggers only).
   const v1::Schedule& s = row.schedule;
   const absl::Time now = clock_->Now();
   v1::FireRecord record;
@@ -186,7 +187,16 @@ absl::StatusOr<v1::FireRecord> Scheduler::FireAtLocked(const ScheduleRow& row,
   MP_ASSIGN_OR_RETURN(bool first, schedules_.RecordFire(s.schedule_id(), fire_time,
                                                         v1::FireRecord::OUTCOME_UNSPECIFIED, "",
                                                         "", now));
+  // A manual trigger is recorded at its own instant; if a scheduled fire holds that exact
+  // key, the trigger takes the next free microsecond instead of being refused.
+  for (int i = 0; manual && !first && i < 1000; ++i) {
+    fire_time += absl::Microseconds(1);
+    MP_ASSIGN_OR_RETURN(first, schedules_.RecordFire(s.schedule_id(), fire_time,
+                                                     v1::FireRecord::OUTCOME_UNSPECIFIED, "",
+                                                     "", now));
+  }
   if (!first) return absl::AbortedError("fire time already handled");
+  *record.mutable_fire_time() = ToProtoTimestamp(fire_time);
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> active, runs_.ActiveForSchedule(s.schedule_id()));
   if (!active.empty() && s.concurrency_policy() == v1::CONCURRENCY_POLICY_FORBID) {
     record.set_outcome(v1::FireRecord::OUTCOME_SKIPPED_ACTIVE);

@@ -20,7 +20,7 @@ absl::Time Utc(const std::string& rfc3339) {
   return t;
 }
 
-std::string Show(absl::Time t) { return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()); }
+std::string Show(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
 
 absl::TimeZone Zone(const std::string& name) {
   absl::TimeZone zone;

@@ -61,19 +61,23 @@ class FakeAgent {
       const std::function<bool(const v1::SchedulerMessage&)>& match,
       absl::Duration timeout = absl::Seconds(20)) {
     absl::MutexLock lock(&mu_);
-    std::optional<v1::SchedulerMessage> found;
+    // The condition must not change anything: Abseil may evaluate it more than once.
     auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      while (!received_.empty()) {
-        v1::SchedulerMessage m = std::move(received_.front());
-        received_.pop_front();
-        if (match(m)) {
-          found = std::move(m);
-          return true;
-        }
+      for (const auto& m : received_) {
+        if (match(m)) return true;
       }
       return ended_;
     };
     mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+    std::optional<v1::SchedulerMessage> found;
+    while (!received_.empty()) {
+      v1::SchedulerMessage m = std::move(received_.front());
+      received_.pop_front();
+      if (match(m)) {
+        found = std::move(m);
+        break;
+      }
+    }
     return found;
   }
   std::optional<v1::Assignment> NextAssignment(absl::Duration timeout = absl::Seconds(20)) {

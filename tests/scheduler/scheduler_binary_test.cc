@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <iostream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
@@ -73,6 +75,14 @@ v1::AgentMessage Done(const v1::Assignment& a, uint64_t seq, uint32_t passed) {
 
 class SchedulerBinaryTest : public ::testing::Test {
  protected:
+  void TearDown() override {
+    // The services' own words are the quickest way to see why a test failed.
+    if (HasFailure()) {
+      std::string log = ::meshproof::testing::ReadFileOrEmpty(dir.File("scheduler.log"));
+      if (log.size() > 8000) log = log.substr(log.size() - 8000);
+      std::cerr << "---- scheduler.log (tail) ----\n" << log << "\n";
+    }
+  }
   void StartStore(int port) {
     absl::StatusOr<ServiceProcess> store = ServiceProcess::Start(
         BinaryPath("meshproof-store"),
