@@ -1,10 +1,16 @@
 // The agent against the lab, as a user runs it: a real meshproof-agent process, real
 // gRPC, real nginx gateways and httpbin. The seed report's tables must come out exactly.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "services/scenario/scenario_parser.h"
 #include "tests/testing/lab.h"
@@ -198,6 +204,91 @@ TEST_F(AgentLabTest, RejectsAnInvalidScenarioNamingTheField) {
   grpc::Status status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("tests[0]: expected exactly one probe"));
+}
+
+// A listening socket that never accepts: the kernel completes the TCP handshake, the
+// request sits in its buffer, and a probe waits for an answer that never comes.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 16);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentListener() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+scenario::v1::Scenario HangingScenario(int port) {
+  return Parse(absl::StrCat(R"(apiVersion: meshproof/v1
+kind: Scenario
+name: hanging
+tests:
+  - name: never-answered
+    http: {url: "http://127.0.0.1:)", port, R"(/", timeout: 10m}
+  - name: after
+    http: {url: "http://127.0.0.1:)", port, R"(/", timeout: 10m}
+)"),
+               {});
+}
+
+// Waits (bounded) until `path` contains `text`.
+bool WaitForText(const std::string& path, const std::string& text, absl::Duration limit) {
+  const absl::Time deadline = absl::Now() + limit;
+  while (absl::Now() < deadline) {
+    if (testing::ReadFileOrEmpty(path).find(text) != std::string::npos) return true;
+    absl::SleepFor(absl::Milliseconds(50));  // polling a file, not synchronising threads
+  }
+  return false;
+}
+
+TEST_F(AgentLabTest, TheCallsDeadlineAbortsTheProbeInFlight) {
+  StartAgent();
+  SilentListener silent;
+  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  av1::ExecuteRequest request;
+  *request.mutable_scenario() = HangingScenario(silent.port());
+  auto reader = stub->Execute(&context, request);
+  av1::ExecuteEvent event;
+  while (reader->Read(&event)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The probe's timeout is ten minutes: the scenario ends only because the deadline
+  // cancelled the transfer in flight.
+  EXPECT_TRUE(WaitForText(dir_.File("agent.log"), "scenario hanging ended: RUN_VERDICT_CANCELLED", absl::Seconds(30)))
+      << testing::ReadFileOrEmpty(dir_.File("agent.log"));
+}
+
+TEST_F(AgentLabTest, SigtermDrainsThenCancelsARunningScenario) {
+  StartAgent();
+  SilentListener silent;
+  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+  av1::ExecuteRequest request;
+  *request.mutable_scenario() = HangingScenario(silent.port());
+  auto reader = stub->Execute(&context, request);
+  ASSERT_TRUE(WaitForText(dir_.File("agent.log"), "executing scenario hanging", absl::Seconds(20)));
+  // Drains for up to 10 s, then cancels the call, which aborts the ten-minute probe.
+  auto exit_code = agent_->Terminate(absl::Seconds(40));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+  av1::ExecuteEvent event;
+  while (reader->Read(&event)) {
+  }
+  EXPECT_FALSE(reader->Finish().ok());
 }
 
 TEST_F(AgentLabTest, NetnsModeForcesEgressThroughTheGateway) {
