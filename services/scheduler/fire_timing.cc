@@ -29,7 +29,9 @@ absl::StatusOr<FireTiming> FireTiming::Interval(absl::Duration interval, absl::T
   }
   FireTiming timing;
   timing.interval_ = interval;
-  timing.anchor_ = anchor;
+  // Fire times are stored in whole microseconds; an anchor finer than that would make a
+  // stored fire time read back a little earlier than the one computed.
+  timing.anchor_ = absl::FromUnixMicros(absl::ToUnixMicros(anchor));
   return timing;
 }
 

@@ -104,7 +104,7 @@ absl::StatusOr<v1::Schedule> Scheduler::CreateSchedule(const v1::CreateScheduleR
   s.mutable_vars()->insert(req.vars().begin(), req.vars().end());
   if (req.has_target()) *s.mutable_target() = req.target();
   s.mutable_labels()->insert(req.labels().begin(), req.labels().end());
-  *s.mutable_created_at() = ToProtoTimestamp(now);
+  *s.mutable_created_at() = ToProtoTimestamp(absl::FromUnixMicros(absl::ToUnixMicros(now)));
   MP_ASSIGN_OR_RETURN(FireTiming timing, FireTiming::ForSchedule(s));
   row.next_fire = timing.NextAfter(now);
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
@@ -273,7 +273,10 @@ absl::Status Scheduler::FireScheduleLocked(const ScheduleRow& row, absl::Time no
   }
   if (now - latest <= starting_deadline) {
     absl::StatusOr<v1::FireRecord> fired = FireAtLocked(row, latest, /*manual=*/false);
-    if (!fired.ok() && !absl::IsAborted(fired.status())) {
+    if (absl::IsAborted(fired.status())) {
+      LogWarning("schedule ", s.schedule_id(), ": fire time ", Rfc3339(latest),
+                 " was already handled; not firing it again");
+    } else if (!fired.ok()) {
       DiscardPendingLocked();
       return fired.status();
     }

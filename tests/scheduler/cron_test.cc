@@ -193,6 +193,16 @@ TEST(FireTimingTest, IntervalCountsFromTheAnchor) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("interval")));
 }
 
+TEST(FireTimingTest, SubMicrosecondAnchorGivesStoredFireTimesBack) {
+  // Fire times are stored in microseconds; reading one back must not make it due twice.
+  const absl::Time anchor = Utc("2026-06-07T00:00:00Z") + absl::Nanoseconds(123456789);
+  MP_ASSERT_OK_AND_ASSIGN(FireTiming timing, FireTiming::Interval(absl::Seconds(1), anchor));
+  const absl::Time first = timing.NextAfter(anchor);
+  const absl::Time stored = absl::FromUnixMicros(absl::ToUnixMicros(first));
+  EXPECT_EQ(stored, first);
+  EXPECT_EQ(timing.NextAfter(stored), first + absl::Seconds(1));
+}
+
 TEST(FireTimingTest, UnknownZoneIsRejected) {
   EXPECT_THAT(FireTiming::Cron("0 2 * * *", "Mars/Olympus_Mons"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("time_zone")));
