@@ -1,35 +1,25 @@
-// Schema migrations: numbered, forward-only SQL scripts applied in order, each in one
-// transaction that also records it (PRAGMA user_version plus a schema_migrations row).
-// The results store's scripts live in migrations/results/ and are compiled into the
-// binary (results_migrations.cc is generated from them at build time).
+// The store's schema migrations: the scripts of migrations/results/, compiled into the binary
+// (ResultsMigrations.cc is generated at build time), applied by the shared runner.
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_MIGRATIONS_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_MIGRATIONS_H_
 
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "services/common/sqlite/migrations.h"
 #include "services/results-store/database.h"
 
 namespace meshproof::store {
 
-struct Migration {
-  // 1, 2, 3... without gaps; taken from the file name's number.
-  int version;
-  const char* name;
-  const char* sql;
-};
+using ::meshproof::sqlite::Migration;
+using ::meshproof::sqlite::SchemaVersion;
 
-// Returns the results store's migrations, in version order.
+// Returns the store's migrations, in version order.
 const std::vector<Migration>& ResultsMigrations();
 
-// Brings `db` to the newest version in `migrations`. Returns the version now recorded.
-// FAILED_PRECONDITION when the database records a version newer than the newest known
-// (written by a newer binary); INVALID_ARGUMENT when `migrations` is not numbered 1..N;
-// the database's error when a script fails (that script's changes are rolled back).
-absl::StatusOr<int> ApplyMigrations(Database* db, const std::vector<Migration>& migrations);
-
-// Returns the version recorded in `db` (0 for a new file).
-absl::StatusOr<int> SchemaVersion(Database* db);
+// Brings `db` to the newest version in `migrations` (see sqlite::ApplyMigrations).
+inline absl::StatusOr<int> ApplyMigrations(Database* db, const std::vector<Migration>& migrations) {
+  return ::meshproof::sqlite::ApplyMigrations(db, migrations, "meshproof-store");
+}
 
 }  // namespace meshproof::store
 

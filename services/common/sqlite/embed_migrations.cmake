@@ -1,6 +1,8 @@
-# Writes a .cc defining SchedulerMigrations() from numbered .sql files, so the binary
-# carries its schema and never reads the source tree.
-# Inputs: OUTPUT (the .cc to write), SOURCES (a ;-list of .sql files, any order).
+# Writes a .cc defining a service's migrations function from numbered .sql files, so the
+# binary carries its schema and never reads the source tree.
+# Inputs: OUTPUT (the .cc to write), SOURCES (a ;-list of .sql files, any order),
+# HEADER (the header declaring the function), NAMESPACE, FUNCTION, ORIGIN (for the
+# generated comment, e.g. migrations/results).
 list(SORT SOURCES)
 set(body "")
 set(expected 1)
@@ -20,18 +22,18 @@ foreach(file IN LISTS SOURCES)
   endif()
   string(APPEND body "      {${version}, \"${name}\", R\"mp_sql(${sql})mp_sql\"},\n")
 endforeach()
-set(content "// Generated from migrations/scheduler/*.sql by embed_migrations.cmake. Do not edit.
-#include \"services/scheduler/migrations.h\"
+set(content "// Generated from ${ORIGIN}/*.sql by embed_migrations.cmake. Do not edit.
+#include \"${HEADER}\"
 
-namespace meshproof::scheduler {
+namespace ${NAMESPACE} {
 
-const std::vector<Migration>& SchedulerMigrations() {
+const std::vector<Migration>& ${FUNCTION}() {
   static const auto* migrations = new std::vector<Migration>{
 ${body}  };
   return *migrations;
 }
 
-}  // namespace meshproof::scheduler
+}  // namespace ${NAMESPACE}
 ")
 file(WRITE "${OUTPUT}.tmp" "${content}")
 file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

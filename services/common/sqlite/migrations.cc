@@ -1,10 +1,10 @@
-#include "services/results-store/migrations.h"
+#include "services/common/sqlite/migrations.h"
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 
-namespace meshproof::store {
+namespace meshproof::sqlite {
 
 absl::StatusOr<int> SchemaVersion(Database* db) {
   MP_ASSIGN_OR_RETURN(Statement stmt, db->Prepare("PRAGMA user_version"));
@@ -12,7 +12,8 @@ absl::StatusOr<int> SchemaVersion(Database* db) {
   return row ? static_cast<int>(stmt.Int(0)) : 0;
 }
 
-absl::StatusOr<int> ApplyMigrations(Database* db, const std::vector<Migration>& migrations) {
+absl::StatusOr<int> ApplyMigrations(Database* db, const std::vector<Migration>& migrations,
+                                    absl::string_view binary) {
   for (size_t i = 0; i < migrations.size(); ++i) {
     if (migrations[i].version != static_cast<int>(i) + 1) {
       return absl::InvalidArgumentError(
@@ -25,7 +26,7 @@ absl::StatusOr<int> ApplyMigrations(Database* db, const std::vector<Migration>& 
   if (version > newest) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the database has schema version ", version, " but this binary knows only up to ",
-        newest, "; use a newer meshproof-store"));
+        newest, "; use a newer ", binary));
   }
   while (version < newest) {
     MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db, /*immediate=*/true));
@@ -55,4 +56,4 @@ absl::StatusOr<int> ApplyMigrations(Database* db, const std::vector<Migration>& 
   return version;
 }
 
-}  // namespace meshproof::store
+}  // namespace meshproof::sqlite

@@ -1,4 +1,4 @@
-#include "services/scheduler/database.h"
+#include "services/common/sqlite/database.h"
 
 #include <utility>
 
@@ -6,7 +6,7 @@
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 
-namespace meshproof::scheduler {
+namespace meshproof::sqlite {
 
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
@@ -84,13 +84,16 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     return absl::UnavailableError(absl::StrCat("cannot open database: ", message));
   }
   sqlite3_extended_result_codes(raw, 1);
-  std::unique_ptr<Database> db(new Database(raw));
+  std::unique_ptr<Database> db(new Database(raw, options.owner));
   sqlite3_busy_timeout(raw, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
   // journal_mode is persistent in the file; a reader cannot set it but finds it set.
   if (!options.read_only) MP_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
   MP_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA synchronous=", options.synchronous)));
   MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA cache_size=-", options.cache_kib)));
+  if (options.mmap_bytes > 0) {
+    MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA mmap_size=", options.mmap_bytes)));
+  }
   return db;
 }
 
@@ -136,7 +139,7 @@ absl::Status Database::Error(int rc, absl::string_view context) const {
     case SQLITE_READONLY:
       return absl::InternalError("the database is read-only");
     default:
-      return absl::InternalError("database error (details in the scheduler's log)");
+      return absl::InternalError(absl::StrCat("database error (details in the ", owner_, "'s log)"));
   }
 }
 
@@ -161,4 +164,4 @@ absl::Status Transaction::Commit() {
   return status;
 }
 
-}  // namespace meshproof::scheduler
+}  // namespace meshproof::sqlite
