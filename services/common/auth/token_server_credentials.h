@@ -1,0 +1,39 @@
+// Server credentials that enforce bearer tokens on every call before any handler runs.
+//
+// Why an AuthMetadataProcessor on the C core rather than a server interceptor: with
+// Debian 12's gRPC (1.51) a server interceptor cannot end a call — there is no
+// server-side Hijack, so the handler always runs and a refusal could only be faked
+// (a cancelled call, or a rewritten status after the side effects happened). The core's
+// auth metadata processor runs in the transport filter stack, sees every header
+// including :path (the full method name) and ends the call with any status, for sync,
+// callback and async services alike. The C++ InsecureServerCredentials() asserts when
+// given a processor, so this installs one on grpc_insecure_server_credentials_create()
+// through a small ServerCredentials subclass (same wire protocol: plain HTTP/2; put TLS
+// in front, e.g. the mesh's sidecar, to keep tokens off the wire).
+#ifndef MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_SERVER_CREDENTIALS_H_
+#define MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_SERVER_CREDENTIALS_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "services/common/auth/authorizer.h"
+
+namespace meshproof::auth {
+
+// Auth context properties set on an allowed call that carried a token: the token's
+// name and team. Read them with CallerName / CallerTeam (caller.h).
+inline constexpr char kTokenNameProperty[] = "meshproof.token_name";
+inline constexpr char kTokenTeamProperty[] = "meshproof.token_team";
+
+// Returns plain-HTTP/2 server credentials that check every call with `authorizer`:
+// refused calls end UNAUTHENTICATED or PERMISSION_DENIED (logged with the token's name,
+// never the token), allowed ones carry the caller in their auth context, and the
+// authorization header is removed before the handler sees the call.
+std::shared_ptr<grpc::ServerCredentials> TokenServerCredentials(
+    std::shared_ptr<const Authorizer> authorizer);
+
+}  // namespace meshproof::auth
+
+#endif  // MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_SERVER_CREDENTIALS_H_

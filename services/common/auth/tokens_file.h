@@ -1,0 +1,42 @@
+// The tokens file a service reads with --tokens: who may call it, with which roles.
+//
+//   tokens:
+//     - name: ci-nightly          # who; shown in logs and recorded as the actor
+//       team: platform            # optional
+//       roles: [viewer, runner]   # viewer, runner, approver, agent, writer, admin
+//       sha256: 3f2a...           # SHA-256 of the token in hex; never the token itself
+//
+// Parsing is strict like every meshproof YAML file: unknown keys, unknown roles, bad
+// hex, duplicate names or hashes are errors naming FILE:LINE:COLUMN and the field.
+#ifndef MESHPROOF_SERVICES_COMMON_AUTH_TOKENS_FILE_H_
+#define MESHPROOF_SERVICES_COMMON_AUTH_TOKENS_FILE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/common/auth/roles.h"
+#include "services/common/auth/token_hash.h"
+
+namespace meshproof::auth {
+
+struct TokenEntry {
+  std::string name;
+  std::string team;  // empty when not given
+  RoleSet roles;
+  TokenHash sha256{};
+};
+
+// Parses the YAML `text` of a tokens file; `file_name` is used in messages. Returns
+// INVALID_ARGUMENT "FILE:LINE:COLUMN: tokens[I].field: message" for anything malformed,
+// and for a file with no tokens (a service nobody can call is a mistake, not a policy).
+absl::StatusOr<std::vector<TokenEntry>> ParseTokensFile(absl::string_view text,
+                                                        absl::string_view file_name);
+
+// Reads and parses `path`. NOT_FOUND when it cannot be read; otherwise as ParseTokensFile.
+absl::StatusOr<std::vector<TokenEntry>> LoadTokensFile(const std::string& path);
+
+}  // namespace meshproof::auth
+
+#endif  // MESHPROOF_SERVICES_COMMON_AUTH_TOKENS_FILE_H_
