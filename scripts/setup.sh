@@ -17,6 +17,8 @@ packages=(
   prometheus-blackbox-exporter wrk
   # CLI tests: JUnit reports validated against tests/cli/junit.xsd
   libxml2-utils
+  # CLI tests: the HTML report opened in headless Chromium (tests/cli/report_html_browser_test.cc)
+  chromium
 )
 
 missing=()
