@@ -125,6 +125,7 @@ int RunStart(const RunFlags& flags) {
   WatchOptions options;
   options.timeout = *wait_timeout;
   options.live = table && isatty(STDOUT_FILENO) != 0;
+  options.columns = TerminalColumns(STDOUT_FILENO);
   options.quiet = !table;
   schedv1::Run final_run;
   const int code = WatchUntilDone(**client, run->run_id(), options, stdout, &final_run);
@@ -140,6 +141,7 @@ int RunWatch(const RunFlags& flags) {
   WatchOptions options;
   options.timeout = *wait_timeout;
   options.live = isatty(STDOUT_FILENO) != 0;
+  options.columns = TerminalColumns(STDOUT_FILENO);
   schedv1::Run final_run;
   return WatchUntilDone(**client, flags.run_id, options, stdout, &final_run);
 }

@@ -1,5 +1,7 @@
 #include "clients/cli/run_watch.h"
 
+#include <sys/ioctl.h>
+
 #include "absl/strings/str_cat.h"
 #include "clients/cli/command_support.h"
 #include "clients/cli/exit_codes.h"
@@ -16,10 +18,34 @@ struct Progress {
   bool line_open = false;  // a live line is on screen without its newline
 };
 
-std::string ProgressLine(const Progress& p) {
-  return absl::StrCat("run ", p.run.run_id(), " ", RunStateWord(p.run.state()), ": ", p.results,
-                      p.results == 1 ? " result" : " results", " — ", p.passed, " passed, ", p.failed, " failed",
-                      p.other > 0 ? absl::StrCat(", ", p.other, " other") : "");
+// Columns `s` takes on a terminal: one per UTF-8 character (the line is ASCII but for "—").
+size_t DisplayWidth(absl::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+// The live line, narrower than `columns` (when known) so it never wraps: without the run
+// id first (the "started run" line above names it), then cut at a character boundary.
+std::string ProgressLine(const Progress& p, int columns) {
+  const std::string counts =
+      absl::StrCat(RunStateWord(p.run.state()), ": ", p.results, p.results == 1 ? " result" : " results", " — ",
+                   p.passed, " passed, ", p.failed, " failed", p.other > 0 ? absl::StrCat(", ", p.other, " other") : "");
+  std::string line = absl::StrCat("run ", p.run.run_id(), " ", counts);
+  if (columns <= 0) return line;
+  // The last column stays free: a character there puts some terminals in a pending wrap.
+  const size_t fits = static_cast<size_t>(columns) - 1;
+  if (DisplayWidth(line) <= fits) return line;
+  line = counts;
+  size_t width = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xc0) == 0x80) continue;
+    if (++width > fits) {
+      line.resize(i);
+      break;
+    }
+  }
+  return line;
 }
 
 void ClearLine(Progress* p, std::FILE* out) {
@@ -64,6 +90,12 @@ void ShowState(const schedv1::Run& run, const WatchOptions& options, Progress* p
 
 }  // namespace
 
+int TerminalColumns(int fd) {
+  winsize size{};
+  if (ioctl(fd, TIOCGWINSZ, &size) != 0) return 0;
+  return size.ws_col;
+}
+
 int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, const WatchOptions& options,
                    std::FILE* out, schedv1::Run* final_run) {
   Progress progress;
@@ -73,7 +105,7 @@ int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, con
     if (event.has_result()) ShowResult(event.result(), options, &progress, out);
     if (options.live && !options.quiet) {
       ClearLine(&progress, out);
-      std::fputs(ProgressLine(progress).c_str(), out);
+      std::fputs(ProgressLine(progress, options.columns).c_str(), out);
       progress.line_open = true;
     }
     std::fflush(out);

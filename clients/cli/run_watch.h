@@ -16,9 +16,16 @@ struct WatchOptions {
   absl::Duration timeout = absl::Hours(1);
   // Redraw one status line in place (a terminal) instead of printing plain lines.
   bool live = false;
+  // The terminal's width in columns for the live line (0: unknown). A line wider than
+  // the terminal wraps, and "\r" then only redraws its last row.
+  int columns = 0;
   // Print nothing but the final line (for --output json|yaml, which prints the Run).
   bool quiet = false;
 };
+
+// Returns the width of the terminal on `fd` in columns, or 0 when `fd` is not a
+// terminal or the terminal does not say.
+int TerminalColumns(int fd);
 
 // Watches `run_id` until it ends and returns the exit code; *final_run receives the last
 // state seen. Progress goes to `out`, errors to stderr.

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "tests/cli/fake_services.h"
+#include "tests/cli/pty_command.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -18,6 +19,7 @@ namespace {
 using ::meshproof::testing::BinaryPath;
 using ::meshproof::testing::CommandResult;
 using ::meshproof::testing::RunCommand;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace schedv1 = ::meshproof::scheduler::v1;
@@ -72,6 +74,27 @@ class RunCommandTest : public ::testing::Test {
     fake_.get_run = MakeRun(final);
   }
 
+  // Scripts a run with one passing and one failing test: QUEUED, RUNNING, PASS, FAIL,
+  // FAILED with its counts.
+  void ScriptPassThenFail() {
+    fake_.started = MakeRun(schedv1::RUN_STATE_QUEUED);
+    schedv1::RunEvent failed = RunEvent(schedv1::RUN_STATE_FAILED);
+    failed.mutable_run()->mutable_counts()->set_total(2);
+    failed.mutable_run()->mutable_counts()->set_passed(1);
+    failed.mutable_run()->mutable_counts()->set_failed(1);
+    fake_.watch_events = {RunEvent(schedv1::RUN_STATE_QUEUED), RunEvent(schedv1::RUN_STATE_RUNNING),
+                          ResultEvent("http-catch-all", result::v1::TEST_VERDICT_PASS, "status 418"),
+                          ResultEvent("path-match-status-418", result::v1::TEST_VERDICT_FAIL, "status 200"), failed};
+    fake_.get_run = failed.run();
+  }
+
+  // `run start --wait` with a terminal `columns` wide as stdout (and stdin and stderr).
+  testing::PtyResult StartAndWaitOnTerminal(int columns) {
+    return testing::RunOnPty({"/usr/bin/env", "-i", "HOME=" + home_.path(), "TERM=xterm", BinaryPath("meshproof"),
+                              "run", "start", "10-ingress", "--wait", "--scheduler", server_.address()},
+                             columns);
+  }
+
   CommandResult StartAndWait() {
     return Meshproof({"run", "start", "10-ingress", "--wait", "--scheduler", server_.address(), "--token", "s3cret"});
   }
@@ -90,6 +113,98 @@ TEST_F(RunCommandTest, WaitExitsZeroWhenTheRunPassed) {
   EXPECT_THAT(r.out, HasSubstr("run run-7 PASSED"));
   // Not a terminal: plain lines, no carriage returns or escape codes.
   EXPECT_THAT(r.out, Not(HasSubstr("\r")));
+}
+
+// The text of each live line as it stood when the CLI erased it ("\r ESC[K"), in order.
+std::vector<std::string> LiveLines(const std::string& output) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t erase = output.find("\r\033[K"); erase != std::string::npos;
+       start = erase + 4, erase = output.find("\r\033[K", start)) {
+    std::string piece = output.substr(start, erase - start);
+    const size_t newline = piece.rfind('\n');
+    if (newline != std::string::npos) piece.erase(0, newline + 1);
+    if (!piece.empty()) lines.push_back(piece);
+  }
+  return lines;
+}
+
+// Display width of a UTF-8 string, one column per character.
+int Columns(const std::string& s) {
+  int n = 0;
+  for (unsigned char c : s) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+TEST_F(RunCommandTest, OnATerminalALiveLineCountsAndOnlyWhatNeedsAttentionScrolls) {
+  ScriptPassThenFail();
+  const testing::PtyResult r = StartAndWaitOnTerminal(120);
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  // The live line is redrawn in place (carriage return, erase line) as the counts change.
+  EXPECT_THAT(LiveLines(r.output),
+              ElementsAre("run run-7 QUEUED: 0 results — 0 passed, 0 failed",
+                          "run run-7 RUNNING: 0 results — 0 passed, 0 failed",
+                          "run run-7 RUNNING: 1 result — 1 passed, 0 failed",
+                          "run run-7 RUNNING: 2 results — 1 passed, 1 failed",
+                          "run run-7 FAILED: 2 results — 1 passed, 1 failed"))
+      << r.output;
+  // What stays on screen: the failure with its reason and the verdict; the passing test
+  // and the state changes were only ever on the live line, which is gone at the end.
+  std::string unknown;
+  EXPECT_THAT(testing::ReplayScreen(r.output, 120, &unknown),
+              ElementsAre("started run run-7 (10-ingress)",
+                          "FAIL     path-match-status-418  expected status 418, got status 200",
+                          "         expect.status: expected 418, got status 200",
+                          "run run-7 FAILED: 2 tests: 1 passed, 1 failed"))
+      << r.output;
+  EXPECT_EQ(unknown, "") << "escape sequences other than ESC[K";
+}
+
+TEST_F(RunCommandTest, OnANarrowTerminalTheLiveLineNeverWraps) {
+  // A live line wider than the terminal wraps; "\r" then only returns to the start of
+  // its last row, so every redraw would leave the first part behind on screen.
+  ScriptPassThenFail();
+  const std::string lasting =
+      "started run run-7 (10-ingress)\n"
+      "FAIL     path-match-status-418  expected status 418, got status 200\n"
+      "         expect.status: expected 418, got status 200\n"
+      "run run-7 FAILED: 2 tests: 1 passed, 1 failed\n";
+  for (int columns : {44, 20}) {
+    const testing::PtyResult r = StartAndWaitOnTerminal(columns);
+    ASSERT_EQ(r.exit_code, 1) << r.output;
+    const std::vector<std::string> live = LiveLines(r.output);
+    ASSERT_EQ(live.size(), 5u) << r.output;
+    for (const std::string& line : live) EXPECT_LT(Columns(line), columns) << line;
+    if (columns == 44) {
+      // Too narrow for the run id (the "started run" line names it): state and counts stay.
+      EXPECT_THAT(live, ElementsAre("QUEUED: 0 results — 0 passed, 0 failed", "RUNNING: 0 results — 0 passed, 0 failed",
+                                    "RUNNING: 1 result — 1 passed, 0 failed", "RUNNING: 2 results — 1 passed, 1 failed",
+                                    "FAILED: 2 results — 1 passed, 1 failed"));
+    }
+    // The screen holds the lasting lines exactly as a terminal wraps them, nothing else.
+    std::string unknown;
+    EXPECT_EQ(testing::ReplayScreen(r.output, columns, &unknown), testing::ReplayScreen(lasting, columns, &unknown))
+        << columns << " columns:\n" << r.output;
+  }
+}
+
+TEST_F(RunCommandTest, WithoutATerminalEveryStateAndResultIsAPlainLine) {
+  ScriptPassThenFail();
+  CommandResult r = StartAndWait();
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  // A CI log: one line per state change and per result, passing ones included, in
+  // order, with no carriage returns or escape codes to garble it.
+  EXPECT_EQ(r.out,
+            "started run run-7 (10-ingress)\n"
+            "run run-7: QUEUED\n"
+            "run run-7: RUNNING\n"
+            "PASS     http-catch-all  expected status 418, got status 418\n"
+            "FAIL     path-match-status-418  expected status 418, got status 200\n"
+            "         expect.status: expected 418, got status 200\n"
+            "run run-7: FAILED\n"
+            "run run-7 FAILED: 2 tests: 1 passed, 1 failed\n");
+  EXPECT_THAT(r.out, Not(HasSubstr("\r")));
+  EXPECT_THAT(r.out, Not(HasSubstr("\033")));
 }
 
 TEST_F(RunCommandTest, WaitExitsOneWhenATestFailed) {
