@@ -1,17 +1,21 @@
 // store_bench: a synthetic year of nightly history written through ResultsStore's own
 // write path (BeginRun, AppendResults in batches, FinishRun, as the scheduler sends
-// them), the same result rows inserted with plain prepared statements in one transaction
-// into a second file (the raw SQLite baseline), then the latency of the history queries.
+// them) by 1..N concurrent writers, the same result rows inserted with plain prepared
+// statements in one transaction into another file (the raw SQLite baseline), then the
+// latency of the history queries.
 //
 //   store_bench --clusters 30 --tests 1000 --nights 365 --scenarios 10 --dir /tmp/sb
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +41,8 @@ struct Flags {
   int samples = 200;
   std::string dir = "store-bench-data";
   std::string synchronous = "NORMAL";
+  // Each count is one ingest of the whole history into a fresh store file.
+  std::vector<int> writers = {1, 8};
 };
 
 // Night 0 is 2025-01-01 02:00 UTC; scenarios of a night start a minute apart.
@@ -47,6 +53,12 @@ absl::Time RunStart(int night, int cluster, int scenario) {
 
 std::string RunId(int night, int cluster, int scenario) {
   return absl::StrCat("n", night, "-c", cluster, "-s", scenario);
+}
+
+// The random source of one run's results, so every writer thread and the baseline
+// produce the same rows whatever order the runs are written in.
+uint64_t RunSeed(int night, int cluster, int scenario) {
+  return (uint64_t(night) * 1000 + cluster) * 1000 + scenario + 7;
 }
 
 // The synthetic verdicts: mostly passing; every 50th test flaky (30% failures); every
@@ -94,7 +106,37 @@ result::v1::TestResult ToResult(const Synthetic& s, const std::string& test) {
   return r;
 }
 
+// Writes `s` into a result built by ToResult before (same fields as ToResult sets), so
+// the writers reuse their requests instead of building 100 messages per run.
+void Fill(const Synthetic& s, result::v1::TestResult* r) {
+  r->set_verdict(s.verdict);
+  r->set_attempts(s.passed_on_retry ? 2 : 1);
+  r->set_passed_on_retry(s.passed_on_retry);
+  auto* outcome = r->mutable_outcome();
+  outcome->mutable_http()->set_status_code(s.status);
+  outcome->mutable_timings()->mutable_total()->set_nanos(s.latency_us * 1000);
+  if (s.failure_class != 0) {
+    outcome->mutable_failure()->set_class_(static_cast<scenario::v1::FailureClass>(s.failure_class));
+    r->set_reason("tls_handshake (curl 35)");
+  } else {
+    outcome->clear_failure();
+    if (s.verdict != result::v1::TEST_VERDICT_PASS) {
+      r->set_reason("expected status 200, got 503");
+    } else {
+      r->clear_reason();
+    }
+  }
+}
+
 std::string TestName(int test) { return absl::StrCat("test-", test); }
+
+// CPU time (user + system) of the whole process so far: on a shared machine the wall
+// clock also counts other people's work, this does not.
+absl::Duration CpuTime() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+}
 
 int64_t FileSize(const std::string& path) {
   struct stat info;
@@ -145,6 +187,11 @@ int Main(int argc, char** argv) {
   app.add_option("--dir", flags.dir, "where the two database files go (emptied first)")
       ->capture_default_str();
   app.add_option("--synchronous", flags.synchronous, "NORMAL or FULL")->capture_default_str();
+  app.add_option("--writers", flags.writers,
+                 "concurrent writers, each sending whole runs in order; a comma-separated list"
+                 " measures one ingest per count (the queries use the last)")
+      ->delimiter(',')
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -157,7 +204,6 @@ int Main(int argc, char** argv) {
   }
   std::filesystem::remove_all(flags.dir);
   std::filesystem::create_directories(flags.dir);
-  const std::string store_path = flags.dir + "/store.db";
   const std::string raw_path = flags.dir + "/raw.db";
   const int64_t total = int64_t{flags.clusters} * per_scenario * flags.scenarios * flags.nights;
   std::printf("history: %d clusters x %d tests (%d scenarios of %d) x %d nights = %lld results\n",
@@ -165,75 +211,116 @@ int Main(int argc, char** argv) {
               flags.nights, static_cast<long long>(total));
 
   // ------------------------------------------------------------ store ingest
+  // Every ingest writes the whole history into a fresh file with `writers` threads. A
+  // thread takes the next run in start order and sends all of it in order (BeginRun,
+  // the batches, FinishRun) before taking another, as one forwarder with one run in
+  // flight does: one thread is today's scheduler, N threads are N runs in flight.
   RealClock clock;
   ResultsStoreOptions options;
   options.database.synchronous = flags.synchronous;
-  auto opened = ResultsStore::Open(store_path, options, &clock);
-  if (!opened.ok()) Die(opened.status(), "open store");
-  std::unique_ptr<ResultsStore> store = std::move(*opened);
-  absl::Duration store_time;
-  {
-    std::mt19937_64 rng(7);
-    for (int n = 0; n < flags.nights; ++n) {
-      for (int c = 0; c < flags.clusters; ++c) {
-        for (int s = 0; s < flags.scenarios; ++s) {
-          v1::BeginRunRequest begin;
-          v1::RunRecord* run = begin.mutable_run();
-          run->set_run_id(RunId(n, c, s));
-          run->set_scenario(absl::StrCat("scenario-", s));
-          run->set_scenario_version("sha256:0f3c9a");
-          run->set_cluster(absl::StrCat("cluster-", c));
-          run->set_namespace_("meshproof");
-          run->set_team("platform");
-          run->set_agent_id(absl::StrCat("agent-", c));
-          run->set_trigger(result::v1::TRIGGER_SCHEDULE);
-          run->mutable_environment()->set_istio_version("1.30.0");
-          *run->mutable_started_at() = FromMicros(absl::ToUnixMicros(RunStart(n, c, s)));
-          std::vector<v1::AppendResultsRequest> batches;
-          int failed = 0;
-          for (int t = 0; t < per_scenario; ++t) {
-            if (t % kMaxBatch == 0) {
-              batches.emplace_back();
-              batches.back().set_run_id(run->run_id());
-              batches.back().set_attempt(1);
-            }
-            const Synthetic syn = Generate(rng, n, s * per_scenario + t);
-            failed += syn.verdict != result::v1::TEST_VERDICT_PASS;
-            *batches.back().add_results() = ToResult(syn, TestName(s * per_scenario + t));
+  const int64_t runs_total = int64_t{flags.nights} * flags.clusters * flags.scenarios;
+  struct Ingest {
+    int writers;
+    absl::Duration time;
+    absl::Duration cpu;
+    int64_t bytes;
+  };
+  std::vector<Ingest> ingests;
+  std::string store_path;
+  for (int writers : flags.writers) {
+    if (!store_path.empty()) std::filesystem::remove(store_path);
+    store_path = absl::StrCat(flags.dir, "/store-w", writers, ".db");
+    auto opened = ResultsStore::Open(store_path, options, &clock);
+    if (!opened.ok()) Die(opened.status(), "open store");
+    std::unique_ptr<ResultsStore> store = std::move(*opened);
+    std::atomic<int64_t> next_run{0};
+    auto writer = [&] {
+      // This thread's requests per scenario, built once and refilled for every run.
+      struct Requests {
+        v1::BeginRunRequest begin;
+        std::vector<v1::AppendResultsRequest> batches;
+        v1::FinishRunRequest finish;
+      };
+      std::vector<Requests> requests(flags.scenarios);
+      for (int s = 0; s < flags.scenarios; ++s) {
+        v1::RunRecord* run = requests[s].begin.mutable_run();
+        run->set_scenario(absl::StrCat("scenario-", s));
+        run->set_scenario_version("sha256:0f3c9a");
+        run->set_namespace_("meshproof");
+        run->set_team("platform");
+        run->set_trigger(result::v1::TRIGGER_SCHEDULE);
+        run->mutable_environment()->set_istio_version("1.30.0");
+        for (int t = 0; t < per_scenario; ++t) {
+          if (t % kMaxBatch == 0) {
+            requests[s].batches.emplace_back();
+            requests[s].batches.back().set_attempt(1);
           }
-          v1::FinishRunRequest finish;
-          finish.set_run_id(run->run_id());
-          finish.set_verdict(failed ? result::v1::RUN_VERDICT_FAILED : result::v1::RUN_VERDICT_PASSED);
-          finish.mutable_counts()->set_total(per_scenario);
-          finish.mutable_counts()->set_failed(failed);
-          *finish.mutable_finished_at() =
-              FromMicros(absl::ToUnixMicros(RunStart(n, c, s) + absl::Seconds(30)));
-
-          const absl::Time start = absl::Now();
-          if (auto r = store->BeginRun(begin); !r.ok()) Die(r.status(), "BeginRun");
-          for (const auto& batch : batches) {
-            if (auto r = store->AppendResults(batch); !r.ok()) Die(r.status(), "AppendResults");
-          }
-          if (auto r = store->FinishRun(finish); !r.ok()) Die(r.status(), "FinishRun");
-          store_time += absl::Now() - start;
+          auto* r = requests[s].batches.back().add_results();
+          r->set_test(TestName(s * per_scenario + t));
+          r->set_phase(result::v1::PHASE_TEST);
+        }
+        requests[s].finish.mutable_counts()->set_total(per_scenario);
+      }
+      while (true) {
+        const int64_t i = next_run.fetch_add(1);
+        if (i >= runs_total) return;
+        const int n = static_cast<int>(i / (flags.clusters * flags.scenarios));
+        const int c = static_cast<int>(i / flags.scenarios % flags.clusters);
+        const int s = static_cast<int>(i % flags.scenarios);
+        Requests& q = requests[s];
+        const std::string run_id = RunId(n, c, s);
+        v1::RunRecord* run = q.begin.mutable_run();
+        run->set_run_id(run_id);
+        run->set_cluster(absl::StrCat("cluster-", c));
+        run->set_agent_id(absl::StrCat("agent-", c));
+        *run->mutable_started_at() = FromMicros(absl::ToUnixMicros(RunStart(n, c, s)));
+        std::mt19937_64 rng(RunSeed(n, c, s));
+        int failed = 0;
+        for (int t = 0; t < per_scenario; ++t) {
+          const Synthetic syn = Generate(rng, n, s * per_scenario + t);
+          failed += syn.verdict != result::v1::TEST_VERDICT_PASS;
+          Fill(syn, q.batches[t / kMaxBatch].mutable_results(t % kMaxBatch));
+        }
+        for (auto& batch : q.batches) batch.set_run_id(run_id);
+        q.finish.set_run_id(run_id);
+        q.finish.set_verdict(failed ? result::v1::RUN_VERDICT_FAILED : result::v1::RUN_VERDICT_PASSED);
+        q.finish.mutable_counts()->set_failed(failed);
+        *q.finish.mutable_finished_at() =
+            FromMicros(absl::ToUnixMicros(RunStart(n, c, s) + absl::Seconds(30)));
+        if (auto r = store->BeginRun(q.begin); !r.ok()) Die(r.status(), "BeginRun");
+        for (const auto& batch : q.batches) {
+          if (auto r = store->AppendResults(batch); !r.ok()) Die(r.status(), "AppendResults");
+        }
+        if (auto r = store->FinishRun(q.finish); !r.ok()) Die(r.status(), "FinishRun");
+        const int64_t per_30_nights = int64_t{30} * flags.clusters * flags.scenarios;
+        if ((i + 1) % per_30_nights == 0) {
+          std::fprintf(stderr, "  store (%d writers): %lld nights\n", writers,
+                       static_cast<long long>((i + 1) / (flags.clusters * flags.scenarios)));
         }
       }
-      if ((n + 1) % 30 == 0) {
-        std::fprintf(stderr, "  store: %d nights, %.0f s\n", n + 1,
-                     absl::ToDoubleSeconds(store_time));
-      }
-    }
+    };
+    const absl::Time start = absl::Now();
+    const absl::Duration cpu_start = CpuTime();
+    std::vector<std::thread> threads;
+    for (int w = 0; w < writers; ++w) threads.emplace_back(writer);
+    for (auto& t : threads) t.join();
+    const absl::Duration time = absl::Now() - start;
+    const absl::Duration cpu = CpuTime() - cpu_start;
+    store.reset();
+    Checkpoint(store_path);
+    ingests.push_back({writers, time, cpu, FileSize(store_path)});
+    std::fprintf(stderr, "  store (%d writers): %.1f s\n", writers, absl::ToDoubleSeconds(time));
   }
 
   // ------------------------------------------------------------ raw baseline
-  absl::Duration raw_time;
+  absl::Duration raw_time, raw_cpu;
   {
     auto db_or = Database::Open(raw_path, {.synchronous = flags.synchronous});
     if (!db_or.ok()) Die(db_or.status(), "open raw");
     std::unique_ptr<Database> db = std::move(*db_or);
     if (auto v = ApplyMigrations(db.get(), ResultsMigrations()); !v.ok()) Die(v.status(), "migrate raw");
-    std::mt19937_64 rng(7);
     const absl::Time start = absl::Now();
+    const absl::Duration cpu_start = CpuTime();
     auto check = [](const absl::Status& status) {
       if (!status.ok()) Die(status, "raw insert");
     };
@@ -271,6 +358,7 @@ int Main(int argc, char** argv) {
               " failure_class, latency_us, flags, attempts, reason)"
               " VALUES (?1, ?2, 3, 1, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
           if (!insert.ok()) Die(insert.status(), "prepare");
+          std::mt19937_64 rng(RunSeed(n, c, s));
           for (int t = 0; t < per_scenario; ++t) {
             const Synthetic syn = Generate(rng, n, s * per_scenario + t);
             const ResultRow row = EncodeResult(ToResult(syn, ""));
@@ -285,26 +373,30 @@ int Main(int argc, char** argv) {
     }
     check(db->Exec("COMMIT"));
     raw_time = absl::Now() - start;
+    raw_cpu = CpuTime() - cpu_start;
   }
 
-  store.reset();
-  Checkpoint(store_path);
   Checkpoint(raw_path);
-  const double store_rate = total / absl::ToDoubleSeconds(store_time);
   const double raw_rate = total / absl::ToDoubleSeconds(raw_time);
-  std::printf("ingest: store %.0f results/s (%.1f s), raw baseline %.0f results/s (%.1f s), "
-              "ratio %.2fx (goal >= 0.5x)\n",
-              store_rate, absl::ToDoubleSeconds(store_time), raw_rate,
-              absl::ToDoubleSeconds(raw_time), store_rate / raw_rate);
+  std::printf("ingest: raw baseline %.0f results/s (%.1f s, %.1f s CPU)\n", raw_rate,
+              absl::ToDoubleSeconds(raw_time), absl::ToDoubleSeconds(raw_cpu));
+  for (const Ingest& ingest : ingests) {
+    const double rate = total / absl::ToDoubleSeconds(ingest.time);
+    std::printf("ingest: store, %d writer%s: %.0f results/s (%.1f s, %.1f s CPU), ratio %.2fx"
+                " (goal >= 0.5x)\n",
+                ingest.writers, ingest.writers == 1 ? "" : "s", rate,
+                absl::ToDoubleSeconds(ingest.time), absl::ToDoubleSeconds(ingest.cpu),
+                rate / raw_rate);
+  }
   std::printf("disk: store %.1f bytes/result (%lld bytes), raw %.1f bytes/result (goal <= 120)\n",
-              static_cast<double>(FileSize(store_path)) / total,
-              static_cast<long long>(FileSize(store_path)),
+              static_cast<double>(ingests.back().bytes) / total,
+              static_cast<long long>(ingests.back().bytes),
               static_cast<double>(FileSize(raw_path)) / total);
 
   // ------------------------------------------------------------ queries
-  opened = ResultsStore::Open(store_path, options, &clock);
+  auto opened = ResultsStore::Open(store_path, options, &clock);
   if (!opened.ok()) Die(opened.status(), "reopen store");
-  store = std::move(*opened);
+  std::unique_ptr<ResultsStore> store = std::move(*opened);
   auto pick = [](std::mt19937_64& rng, int n) { return static_cast<int>(rng() % n); };
   const int last_night = flags.nights - 1;
   Percentiles compare = Measure(flags.samples, [&](std::mt19937_64& rng) {

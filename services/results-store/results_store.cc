@@ -43,8 +43,13 @@ absl::StatusOr<std::unique_ptr<ResultsStore>> ResultsStore::Open(
   MP_RETURN_IF_ERROR(ApplyMigrations(writer.get(), ResultsMigrations()).status());
   MP_ASSIGN_OR_RETURN(store->readers_,
                       ReaderPool::Open(path, options.readers, options.database));
+  ResultsStore* self = store.get();
   absl::MutexLock lock(&store->write_mu_);
   store->writer_ = std::move(writer);
+  store->writes_ = std::make_unique<GroupCommit>(
+      store->writer_.get(), &store->write_mu_,
+      // Ids created in a rolled-back savepoint or group are gone.
+      [self]() ABSL_NO_THREAD_SAFETY_ANALYSIS { self->ForgetIds(); }, options.group_commit);
   return store;
 }
 
@@ -117,9 +122,12 @@ absl::StatusOr<int64_t> ResultsStore::InternTest(int64_t scenario_id, const std:
 
 absl::StatusOr<v1::BeginRunResponse> ResultsStore::BeginRun(const v1::BeginRunRequest& request) {
   MP_RETURN_IF_ERROR(ValidateBeginRun(request));
-  absl::MutexLock lock(&write_mu_);
-  absl::StatusOr<v1::BeginRunResponse> response = BeginRunLocked(request);
-  if (!response.ok()) ForgetIds();
+  v1::BeginRunResponse response;
+  MP_RETURN_IF_ERROR(writes_->Run([&]() -> absl::Status {
+    write_mu_.AssertHeld();
+    MP_ASSIGN_OR_RETURN(response, BeginRunLocked(request));
+    return absl::OkStatus();
+  }));
   return response;
 }
 
@@ -128,7 +136,6 @@ absl::StatusOr<v1::BeginRunResponse> ResultsStore::BeginRunLocked(
   v1::RunRecord run = request.run();
   run.clear_latest_attempt();
   if (!run.has_started_at()) *run.mutable_started_at() = FromMicros(absl::ToUnixMicros(clock_->Now()));
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(writer_.get(), /*immediate=*/true));
   MP_ASSIGN_OR_RETURN(std::optional<RunState> existing, FindRun(writer_.get(), run.run_id()));
   if (existing) {
     MP_ASSIGN_OR_RETURN(v1::RunRecord stored, LoadRunRecord(writer_.get(), existing->pk));
@@ -205,7 +212,6 @@ absl::StatusOr<v1::BeginRunResponse> ResultsStore::BeginRunLocked(
                              .Run());
     }
   }
-  MP_RETURN_IF_ERROR(tx.Commit());
   v1::BeginRunResponse response;
   response.set_created(true);
   return response;
@@ -227,15 +233,17 @@ absl::StatusOr<v1::AppendResultsResponse> ResultsStore::AppendResults(
           " bytes stored, more than the limit of ", kMaxResultDetailBytes));
     }
   }
-  absl::MutexLock lock(&write_mu_);
-  absl::StatusOr<v1::AppendResultsResponse> response = AppendResultsLocked(request, rows);
-  if (!response.ok()) ForgetIds();
+  v1::AppendResultsResponse response;
+  MP_RETURN_IF_ERROR(writes_->Run([&]() -> absl::Status {
+    write_mu_.AssertHeld();
+    MP_ASSIGN_OR_RETURN(response, AppendResultsLocked(request, rows));
+    return absl::OkStatus();
+  }));
   return response;
 }
 
 absl::StatusOr<v1::AppendResultsResponse> ResultsStore::AppendResultsLocked(
     const v1::AppendResultsRequest& request, const std::vector<ResultRow>& rows) {
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(writer_.get(), /*immediate=*/true));
   MP_ASSIGN_OR_RETURN(std::optional<RunState> run, FindRun(writer_.get(), request.run_id()));
   if (!run) {
     return absl::NotFoundError(absl::StrCat("run_id: no run \"", request.run_id(), "\""));
@@ -296,13 +304,18 @@ absl::StatusOr<v1::AppendResultsResponse> ResultsStore::AppendResultsLocked(
       MP_RETURN_IF_ERROR(detail.Run());
     }
   }
-  if (inserted > 0) {
+  if (inserted > 0 && request.attempt() > run->latest_attempt) {
+    // latest_attempt is in the runs_by_scenario_cluster index: set it only when it
+    // grows (once per attempt), so later appends leave the index alone.
     MP_ASSIGN_OR_RETURN(Statement update,
-                        writer_->Prepare("UPDATE runs SET next_seq = ?2,"
-                                         " latest_attempt = max(latest_attempt, ?3) WHERE id = ?1"));
+                        writer_->Prepare("UPDATE runs SET next_seq = ?2, latest_attempt = ?3"
+                                         " WHERE id = ?1"));
     MP_RETURN_IF_ERROR(update.Bind(1, run->pk).Bind(2, seq).Bind(3, request.attempt()).Run());
+  } else if (inserted > 0) {
+    MP_ASSIGN_OR_RETURN(Statement update,
+                        writer_->Prepare("UPDATE runs SET next_seq = ?2 WHERE id = ?1"));
+    MP_RETURN_IF_ERROR(update.Bind(1, run->pk).Bind(2, seq).Run());
   }
-  MP_RETURN_IF_ERROR(tx.Commit());
   v1::AppendResultsResponse response;
   response.set_inserted(inserted);
   response.set_duplicates(duplicates);
@@ -313,15 +326,17 @@ absl::StatusOr<v1::AppendResultsResponse> ResultsStore::AppendResultsLocked(
 
 absl::StatusOr<v1::FinishRunResponse> ResultsStore::FinishRun(const v1::FinishRunRequest& request) {
   MP_RETURN_IF_ERROR(ValidateFinishRun(request));
-  absl::MutexLock lock(&write_mu_);
-  absl::StatusOr<v1::FinishRunResponse> response = FinishRunLocked(request);
-  if (!response.ok()) ForgetIds();
+  v1::FinishRunResponse response;
+  MP_RETURN_IF_ERROR(writes_->Run([&]() -> absl::Status {
+    write_mu_.AssertHeld();
+    MP_ASSIGN_OR_RETURN(response, FinishRunLocked(request));
+    return absl::OkStatus();
+  }));
   return response;
 }
 
 absl::StatusOr<v1::FinishRunResponse> ResultsStore::FinishRunLocked(
     const v1::FinishRunRequest& request) {
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(writer_.get(), /*immediate=*/true));
   MP_ASSIGN_OR_RETURN(std::optional<RunState> run, FindRun(writer_.get(), request.run_id()));
   if (!run) {
     return absl::NotFoundError(absl::StrCat("run_id: no run \"", request.run_id(), "\""));
@@ -388,7 +403,6 @@ absl::StatusOr<v1::FinishRunResponse> ResultsStore::FinishRunLocked(
                            .Bind(6, run->scenario_id)
                            .Run());
   }
-  MP_RETURN_IF_ERROR(tx.Commit());
   response.set_finished(true);
   return response;
 }
@@ -410,31 +424,42 @@ absl::StatusOr<v1::ApplyRetentionResponse> ResultsStore::ApplyRetention(
     // interleave with a long retention pass.
     absl::MutexLock lock(&write_mu_);
     MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(writer_.get(), /*immediate=*/true));
-    std::vector<int64_t> pks;
+    struct Doomed {
+      int64_t pk, scenario_id, cluster_id;
+    };
+    std::vector<Doomed> runs;
     {
       MP_ASSIGN_OR_RETURN(Statement select,
-                          writer_->Prepare("SELECT id FROM runs WHERE started_at < ?1"
-                                           " ORDER BY started_at, id LIMIT ?2"));
+                          writer_->Prepare("SELECT id, scenario_id, cluster_id FROM runs"
+                                           " WHERE started_at < ?1 ORDER BY started_at, id"
+                                           " LIMIT ?2"));
       select.Bind(1, cutoff).Bind(2, batch);
       while (true) {
         MP_ASSIGN_OR_RETURN(bool row, select.Step());
         if (!row) break;
-        pks.push_back(select.Int(0));
+        runs.push_back({select.Int(0), select.Int(1), select.Int(2)});
       }
     }
-    if (pks.empty()) break;
+    if (runs.empty()) break;
     MP_ASSIGN_OR_RETURN(Statement count,
                         writer_->Prepare("SELECT count(*) FROM results WHERE run_pk = ?1"));
+    // latest_results has no foreign key to runs (migration 0004): its rows of a deleted
+    // run go here, found through their (scenario, cluster) key prefix.
+    MP_ASSIGN_OR_RETURN(Statement unlatest,
+                        writer_->Prepare("DELETE FROM latest_results WHERE scenario_id = ?1"
+                                         " AND cluster_id = ?2 AND run_pk = ?3"));
     MP_ASSIGN_OR_RETURN(Statement remove, writer_->Prepare("DELETE FROM runs WHERE id = ?1"));
-    for (int64_t pk : pks) {
-      count.Bind(1, pk);
+    for (const Doomed& run : runs) {
+      count.Bind(1, run.pk);
       MP_ASSIGN_OR_RETURN(bool row, count.Step());
       if (row) response.set_results_deleted(response.results_deleted() + count.Int(0));
       MP_RETURN_IF_ERROR(count.Run());
-      MP_RETURN_IF_ERROR(remove.Bind(1, pk).Run());
+      MP_RETURN_IF_ERROR(
+          unlatest.Bind(1, run.scenario_id).Bind(2, run.cluster_id).Bind(3, run.pk).Run());
+      MP_RETURN_IF_ERROR(remove.Bind(1, run.pk).Run());
     }
     MP_RETURN_IF_ERROR(tx.Commit());
-    response.set_runs_deleted(response.runs_deleted() + pks.size());
+    response.set_runs_deleted(response.runs_deleted() + runs.size());
   }
   if (response.runs_deleted() > 0) {
     LogInfo("retention deleted ", response.runs_deleted(), " runs and ",

@@ -3,8 +3,9 @@
 // cluster, claims ledger, latency trend). No gRPC here: requests and responses are the
 // plain messages of meshproof.store.v1, errors are absl::Status with canonical codes.
 //
-// Writes are serialised on one connection, each in one IMMEDIATE transaction, and are
-// idempotent; reads run concurrently on a pool of read-only connections (WAL).
+// Writes are idempotent and atomic each; they run on one connection, and writes that
+// arrive while another is being written are committed together in one transaction
+// (group_commit.h). Reads run concurrently on a pool of read-only connections (WAL).
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_STORE_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_STORE_H_
 
@@ -22,6 +23,7 @@
 #include "meshproof/store/v1/store.pb.h"
 #include "services/common/clock.h"
 #include "services/results-store/database.h"
+#include "services/results-store/group_commit.h"
 #include "services/results-store/reader_pool.h"
 #include "services/results-store/result_codec.h"
 #include "services/results-store/store_limits.h"
@@ -34,6 +36,8 @@ struct ResultsStoreOptions {
   int max_batch = kMaxBatch;
   // Read-only connections for concurrent readers.
   int readers = 4;
+  // How queued writes are committed together.
+  GroupCommitOptions group_commit;
 };
 
 class ResultsStore {
@@ -114,6 +118,10 @@ class ResultsStore {
   // UNAVAILABLE when it cannot be written.
   absl::StatusOr<v1::BackupResponse> Backup(const v1::BackupRequest& request);
 
+  // Waits up to `timeout` until at least `n` writes are queued behind the one being
+  // written. Returns whether they are. For tests that need several writes in one group.
+  bool AwaitQueuedWrites(int n, absl::Duration timeout) { return writes_->AwaitQueued(n, timeout); }
+
  private:
   // What writes need to know about an existing run.
   struct RunState {
@@ -136,6 +144,8 @@ class ResultsStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<int64_t> InternTest(int64_t scenario_id, const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // The writes' bodies: each runs inside a group transaction, in a savepoint of its own
+  // (GroupCommit), so an error return rolls back exactly what it wrote.
   absl::StatusOr<v1::BeginRunResponse> BeginRunLocked(const v1::BeginRunRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<v1::AppendResultsResponse> AppendResultsLocked(
@@ -143,7 +153,7 @@ class ResultsStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<v1::FinishRunResponse> FinishRunLocked(const v1::FinishRunRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Drops cached ids after a failed write: ids created in a rolled-back transaction are gone.
+  // Drops cached ids after a rollback: ids created in a rolled-back savepoint are gone.
   void ForgetIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const std::string path_;
@@ -157,6 +167,8 @@ class ResultsStore {
   absl::flat_hash_map<std::pair<int64_t, std::string>, int64_t> test_ids_
       ABSL_GUARDED_BY(write_mu_);
 
+  // Declared after writer_, which it uses.
+  std::unique_ptr<GroupCommit> writes_;
   std::unique_ptr<ReaderPool> readers_;
 };
 

@@ -119,13 +119,62 @@ TEST(MigrationsTest, SecondScriptCarriesLatestRowsOver) {
       " k8s_version, agent_version) VALUES (5, 'r', 7, 3, 'v', '', '', '', 0, '', 100, '', '',"
       " '', '', '');"
       "INSERT INTO latest_results (test_id, cluster_id, run_pk, started_at) VALUES (11, 3, 5, 100);"));
-  MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
+  MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0], ResultsMigrations()[1]}));
   EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
                                " cluster_id = 3 AND test_id = 11"),
             5);
   // The cascade still reaches the rekeyed table.
   MP_ASSERT_OK(db->Exec("DELETE FROM runs WHERE id = 5"));
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM latest_results"), 0);
+}
+
+TEST(MigrationsTest, FourthScriptCarriesLatestRowsOverWithoutTheRunIndex) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  ASSERT_GE(ResultsMigrations().size(), 4u);
+  MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0], ResultsMigrations()[1],
+                                          ResultsMigrations()[2]}));
+  MP_ASSERT_OK(db->Exec(
+      "INSERT INTO scenarios (id, name) VALUES (7, 's');"
+      "INSERT INTO clusters (id, name) VALUES (3, 'c');"
+      "INSERT INTO tests (id, scenario_id, name) VALUES (11, 7, 't');"
+      "INSERT INTO runs (id, run_id, scenario_id, cluster_id, scenario_version, namespace, team,"
+      " agent_id, trigger, schedule_id, started_at, env_cluster, env_namespace, istio_version,"
+      " k8s_version, agent_version) VALUES (5, 'r', 7, 3, 'v', '', '', '', 0, '', 100, '', '',"
+      " '', '', '');"
+      "INSERT INTO latest_results (scenario_id, cluster_id, test_id, run_pk, started_at)"
+      " VALUES (7, 3, 11, 5, 100);"));
+  MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
+                               " cluster_id = 3 AND test_id = 11"),
+            5);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND"
+                               " tbl_name = 'latest_results' AND sql IS NOT NULL"),
+            0);
+}
+
+TEST(MigrationsTest, ThirdScriptMakesTheHistoryWalkCovering) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
+  // The shape of GetTestHistory's query with a cluster: no run row is read.
+  MP_ASSERT_OK_AND_ASSIGN(
+      Statement plan,
+      db->Prepare("EXPLAIN QUERY PLAN SELECT u.id, u.run_id, c.name, u.started_at,"
+                  " u.scenario_version, r.verdict FROM runs u"
+                  " INDEXED BY runs_by_scenario_cluster"
+                  " JOIN results r ON r.run_pk = u.id AND r.test_id = ?1 AND r.phase = ?2"
+                  " AND r.attempt = u.latest_attempt JOIN clusters c ON c.id = u.cluster_id"
+                  " WHERE u.scenario_id = ?3 AND u.cluster_id = ?4"
+                  " ORDER BY u.started_at DESC, u.id DESC LIMIT 10"));
+  std::string details;
+  while (true) {
+    MP_ASSERT_OK_AND_ASSIGN(bool row, plan.Step());
+    if (!row) break;
+    details += plan.Text(3) + "\n";
+  }
+  EXPECT_THAT(details, HasSubstr("USING COVERING INDEX runs_by_scenario_cluster"));
+  EXPECT_THAT(details, HasSubstr("SEARCH r USING PRIMARY KEY"));
 }
 
 TEST(MigrationsTest, GapInNumbersIsRejected) {

@@ -439,6 +439,17 @@ TEST_F(QueriesTest, RetentionDeletesOldRunsInBatches) {
   latest.set_scenario(kScenario);
   MP_ASSERT_OK_AND_ASSIGN(auto cells, h_.store->GetLatestPerCluster(latest));
   EXPECT_THAT(cells.clusters(), ElementsAre("homelab"));
+  {
+    // latest_results has no cascade from runs: retention itself left no row behind.
+    auto db = Database::Open(h_.path(), {});
+    ASSERT_TRUE(db.ok()) << db.status();
+    MP_ASSERT_OK_AND_ASSIGN(Statement dangling,
+                            (*db)->Prepare("SELECT count(*) FROM latest_results"
+                                           " WHERE run_pk NOT IN (SELECT id FROM runs)"));
+    MP_ASSERT_OK_AND_ASSIGN(bool row, dangling.Step());
+    ASSERT_TRUE(row);
+    EXPECT_EQ(dangling.Int(0), 0);
+  }
   EXPECT_THAT(h_.store->ApplyRetention(v1::ApplyRetentionRequest()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cutoff")));
 }
