@@ -92,6 +92,9 @@ int RunStart(const RunFlags& flags) {
   if (!flags.cluster.empty()) request.mutable_target()->set_cluster(flags.cluster);
   if (!flags.ns.empty()) request.mutable_target()->set_namespace_(flags.ns);
   request.set_request_id(flags.request_id);
+  // A person at a terminal or a script calling the CLI: either way someone asked for this
+  // run by hand, which the history distinguishes from tooling on the API and schedules.
+  request.set_trigger(meshproof::result::v1::TRIGGER_MANUAL);
   if (!flags.run_timeout.empty()) {
     auto timeout = ParseDurationFlag(flags.run_timeout, "--run-timeout");
     if (!timeout.ok()) return PrintError(timeout.status());
@@ -136,14 +139,20 @@ int RunStart(const RunFlags& flags) {
 int RunWatch(const RunFlags& flags) {
   auto wait_timeout = ParseDurationFlag(flags.wait_timeout, "--wait-timeout");
   if (!wait_timeout.ok()) return PrintError(wait_timeout.status());
+  auto format = ParseOutputFormat(flags.output);
+  if (!format.ok()) return PrintError(format.status());
   auto client = ConnectScheduler(flags.connection);
   if (!client.ok()) return PrintError(client.status());
+  const bool table = *format == OutputFormat::kTable;
   WatchOptions options;
   options.timeout = *wait_timeout;
-  options.live = isatty(STDOUT_FILENO) != 0;
+  options.live = table && isatty(STDOUT_FILENO) != 0;
   options.columns = TerminalColumns(STDOUT_FILENO);
+  options.quiet = !table;
   schedv1::Run final_run;
-  return WatchUntilDone(**client, flags.run_id, options, stdout, &final_run);
+  const int code = WatchUntilDone(**client, flags.run_id, options, stdout, &final_run);
+  if (!table) std::fputs(FormatMessage(final_run, *format).c_str(), stdout);
+  return code;
 }
 
 int RunList(const RunFlags& flags) {
@@ -285,6 +294,7 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
                         "meshproof run watch run-0042");
   watch->add_option("run", flags->run_id, "run id")->required();
   watch->add_option("--wait-timeout", flags->wait_timeout, "give up following after this long")->capture_default_str();
+  AddOutputFlag(watch, &flags->output);
   AddConnectionFlags(watch, &flags->connection, true, false);
   watch->callback([flags, exit_code] { *exit_code = RunWatch(*flags); });
 

@@ -48,7 +48,18 @@ grpc::Status SchedulerServiceImpl::DeleteScenario(grpc::ServerContext*,
 }
 grpc::Status SchedulerServiceImpl::StartRun(grpc::ServerContext*, const v1::StartRunRequest* req,
                                             v1::Run* resp) {
-  return Reply(scheduler_->StartRun(*req, meshproof::result::v1::TRIGGER_API), resp);
+  namespace rv1 = meshproof::result::v1;
+  switch (req->trigger()) {
+    case rv1::TRIGGER_UNSPECIFIED:
+    case rv1::TRIGGER_API:
+      return Reply(scheduler_->StartRun(*req, rv1::TRIGGER_API), resp);
+    case rv1::TRIGGER_MANUAL:
+      return Reply(scheduler_->StartRun(*req, rv1::TRIGGER_MANUAL), resp);
+    default:
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "trigger: a run can be started as TRIGGER_MANUAL or TRIGGER_API; "
+                          "schedule runs are started by schedules (use TriggerSchedule)");
+  }
 }
 grpc::Status SchedulerServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunRequest* req,
                                           v1::Run* resp) {

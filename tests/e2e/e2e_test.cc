@@ -1,0 +1,416 @@
+// The whole product at once, every part real: the lab's nginx gateways and httpbin, the
+// results store, the scheduler and probe agents as separate processes dialling each other
+// over gRPC, driven the way a team drives them — through the `meshproof` CLI — and checked
+// in the store, where the history must land. What the seed report found by hand must come
+// out of the pipeline unchanged: ingress 200/418/404 and HTTPS 200, egress 200 with the
+// gateway's access-log line as evidence, the SNI mismatch failing at the TLS layer.
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
+#include "meshproof/store/v1/store.grpc.pb.h"
+#include "services/common/time_util.h"
+#include "tests/testing/lab.h"
+#include "tests/testing/service_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace meshproof::e2e {
+namespace {
+
+namespace rv1 = meshproof::result::v1;
+namespace sv1 = meshproof::store::v1;
+namespace v1 = meshproof::scheduler::v1;
+using ::meshproof::testing::BinaryPath;
+using ::meshproof::testing::CommandResult;
+using ::meshproof::testing::Lab;
+using ::meshproof::testing::RunCommand;
+using ::meshproof::testing::ServiceProcess;
+using ::meshproof::testing::TempDir;
+using ::testing::HasSubstr;
+
+std::string Example(const std::string& name) {
+  return absl::StrCat(MESHPROOF_SOURCE_DIR, "/examples/scenarios/", name, ".yaml");
+}
+
+void Deadline(grpc::ClientContext* context, absl::Duration d = absl::Seconds(10)) {
+  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d));
+}
+
+// The CLI's --output json is the protobuf JSON mapping; reading it back into the message
+// checks that contract too.
+template <typename Message>
+Message FromJson(const std::string& json) {
+  Message message;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &message, options);
+  EXPECT_TRUE(status.ok()) << status.ToString() << "\n" << json;
+  return message;
+}
+
+std::map<std::string, rv1::TestResult> ByTest(const sv1::RunDetail& detail) {
+  std::map<std::string, rv1::TestResult> results;
+  for (const rv1::TestResult& r : detail.results()) results[r.test()] = r;
+  return results;
+}
+
+off_t FileSize(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Lab>> lab = Lab::Start(dir_.File("lab"));
+    ASSERT_TRUE(lab.ok()) << lab.status();
+    lab_ = std::move(*lab);
+
+    absl::StatusOr<ServiceProcess> store = ServiceProcess::Start(
+        BinaryPath("meshproof-store"), {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db")},
+        dir_.File("store.log"));
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_.emplace(std::move(*store));
+
+    // A short lease so a lost agent is noticed within seconds, not the default minutes.
+    const std::string config = dir_.WriteFile(
+        "scheduler.yaml", "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n");
+    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
+        BinaryPath("meshproof-scheduler"),
+        {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--store",
+         store_->address(), "--config", config},
+        dir_.File("scheduler.log"));
+    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+    scheduler_.emplace(std::move(*scheduler));
+
+    scheduler_stub_ = v1::SchedulerService::NewStub(
+        grpc::CreateChannel(scheduler_->address(), grpc::InsecureChannelCredentials()));
+    store_stub_ = sv1::ResultsStoreService::NewStub(
+        grpc::CreateChannel(store_->address(), grpc::InsecureChannelCredentials()));
+
+    // The CLI finds the services the way a user's shell would, and no user config.
+    setenv("MESHPROOF_SCHEDULER", scheduler_->address().c_str(), 1);
+    setenv("MESHPROOF_STORE", store_->address().c_str(), 1);
+    setenv("HOME", dir_.path().c_str(), 1);
+    unsetenv("MESHPROOF_TOKEN");
+
+    ASSERT_NO_FATAL_FAILURE(StartAgent("lab-agent-1"));
+    const CommandResult submit = Cli({"scenario", "submit", Example("10-ingress"),
+                                      Example("20-egress")});
+    ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
+  }
+
+  void TearDown() override {
+    if (!HasFailure()) return;
+    for (const char* log : {"scheduler.log", "store.log", "lab-agent-1.log", "lab-agent-2.log"}) {
+      std::string text = ::meshproof::testing::ReadFileOrEmpty(dir_.File(log));
+      if (text.size() > 6000) text = text.substr(text.size() - 6000);
+      std::cerr << "---- " << log << " (tail) ----\n" << text << "\n";
+    }
+  }
+
+  // Starts an agent that dials the scheduler, and waits until the scheduler lists it as
+  // connected so the next run has somewhere to go.
+  void StartAgent(const std::string& id) {
+    absl::StatusOr<ServiceProcess> agent = ServiceProcess::Start(
+        BinaryPath("meshproof-agent"),
+        {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(), "--cluster", "lab",
+         "--namespace", "mesh-test", "--agent-id", id},
+        dir_.File(id + ".log"));
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    agents_.emplace(id, std::move(*agent));
+    const absl::Time give_up = absl::Now() + absl::Seconds(15);
+    while (absl::Now() < give_up) {
+      grpc::ClientContext context;
+      Deadline(&context);
+      v1::ListAgentsRequest req;
+      v1::ListAgentsResponse resp;
+      if (scheduler_stub_->ListAgents(&context, req, &resp).ok()) {
+        for (const v1::AgentStatus& a : resp.agents()) {
+          if (a.info().agent_id() == id && a.state() == v1::AGENT_STATE_CONNECTED) return;
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(50));  // another process: nothing to wait on
+    }
+    FAIL() << "agent " << id << " never showed up connected at the scheduler";
+  }
+
+  CommandResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), BinaryPath("meshproof"));
+    return RunCommand(args);
+  }
+
+  v1::Run GetRun(const std::string& run_id) {
+    grpc::ClientContext context;
+    Deadline(&context);
+    v1::GetRunRequest req;
+    req.set_run_id(run_id);
+    v1::Run run;
+    const grpc::Status status = scheduler_stub_->GetRun(&context, req, &run);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return run;
+  }
+
+  // The scheduler forwards to the store through its outbox, asynchronously: read the
+  // store until the run is there, finished, with `results` results (bounded).
+  sv1::RunDetail StoredRun(const std::string& run_id, int results) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    sv1::RunDetail detail;
+    while (absl::Now() < give_up) {
+      grpc::ClientContext context;
+      Deadline(&context);
+      sv1::GetRunRequest req;
+      req.set_run_id(run_id);
+      req.set_include_evidence(true);
+      if (store_stub_->GetRun(&context, req, &detail).ok() &&
+          detail.run().verdict() != rv1::RUN_VERDICT_UNSPECIFIED &&
+          detail.results_size() >= results) {
+        return detail;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    ADD_FAILURE() << "run " << run_id << " never arrived finished in the store with "
+                  << results << " results; last seen: " << detail.ShortDebugString();
+    return detail;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Lab> lab_;
+  std::optional<ServiceProcess> store_;
+  std::optional<ServiceProcess> scheduler_;
+  std::map<std::string, ServiceProcess> agents_;
+  std::unique_ptr<v1::SchedulerService::Stub> scheduler_stub_;
+  std::unique_ptr<sv1::ResultsStoreService::Stub> store_stub_;
+};
+
+TEST_F(EndToEndTest, TheSeedIngressTableThroughSchedulerAgentAndStore) {
+  const CommandResult started = Cli({"run", "start", "10-ingress", "--vars-file",
+                                     lab_->env_file(), "--wait", "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const v1::Run run = FromJson<v1::Run>(started.out);
+  EXPECT_EQ(run.state(), v1::RUN_STATE_PASSED) << run.reason();
+  EXPECT_EQ(run.agent_id(), "lab-agent-1");
+  EXPECT_EQ(run.trigger(), rv1::TRIGGER_MANUAL);
+
+  const sv1::RunDetail stored = StoredRun(run.run_id(), 6);
+  EXPECT_EQ(stored.run().verdict(), rv1::RUN_VERDICT_PASSED);
+  EXPECT_EQ(stored.run().scenario(), "10-ingress");
+  EXPECT_EQ(stored.run().scenario_version(), run.scenario_version());
+  EXPECT_EQ(stored.run().cluster(), "lab");
+  std::map<std::string, rv1::TestResult> results = ByTest(stored);
+  EXPECT_EQ(results.size(), 6u);  // 2 preflight checks and 4 tests
+  EXPECT_EQ(results["http-catch-all"].outcome().http().status_code(), 200u);
+  EXPECT_EQ(results["path-match-status-418"].outcome().http().status_code(), 418u);
+  EXPECT_EQ(results["unknown-host-404"].outcome().http().status_code(), 404u);
+  const rv1::TestResult& tls = results["tls-termination"];
+  EXPECT_EQ(tls.outcome().http().status_code(), 200u);
+  EXPECT_THAT(tls.outcome().http().tls().peer_sans(), ::testing::Contains("httpbin.example.com"));
+  for (const auto& [name, result] : results) {
+    EXPECT_EQ(result.verdict(), rv1::TEST_VERDICT_PASS) << name << ": " << result.reason();
+  }
+  // The claims ledger travels with the run: C1 is confirmed by the ingress tests.
+  bool c1_confirmed = false;
+  for (const rv1::ClaimResult& claim : stored.claims()) {
+    if (claim.id() == "C1") c1_confirmed = claim.verdict() == rv1::CLAIM_VERDICT_CONFIRMED;
+  }
+  EXPECT_TRUE(c1_confirmed);
+
+  // The report people read is made from what the store holds.
+  const CommandResult report = Cli({"report", run.run_id(), "--format", "md"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, HasSubstr("path-match-status-418"));
+  EXPECT_THAT(report.out, HasSubstr("418"));
+}
+
+TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure) {
+  const std::string access_log = lab_->Get("EGRESS_ACCESS_LOG");
+  ASSERT_FALSE(access_log.empty());
+  const CommandResult started = Cli({"run", "start", "20-egress", "--vars-file",
+                                     lab_->env_file(), "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const v1::Run pending = FromJson<v1::Run>(started.out);
+  ASSERT_EQ(pending.state(), v1::RUN_STATE_AWAITING_APPROVAL);
+
+  // Waiting means waiting: many scheduler ticks later nothing has been assigned and no
+  // probe has touched the egress gateway.
+  const off_t log_before = FileSize(access_log);
+  absl::SleepFor(absl::Seconds(1));
+  const v1::Run still = GetRun(pending.run_id());
+  EXPECT_EQ(still.state(), v1::RUN_STATE_AWAITING_APPROVAL);
+  EXPECT_TRUE(still.agent_id().empty());
+  EXPECT_EQ(FileSize(access_log), log_before);
+
+  const CommandResult approved =
+      Cli({"run", "approve", pending.run_id(), "--reason", "lab, no mesh-global state"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.out << approved.err;
+  const CommandResult watched = Cli({"run", "watch", pending.run_id(), "--output", "json"});
+  ASSERT_EQ(watched.exit_code, 0) << watched.out << watched.err;
+  const v1::Run run = FromJson<v1::Run>(watched.out);
+  EXPECT_EQ(run.state(), v1::RUN_STATE_PASSED) << run.reason();
+  EXPECT_EQ(run.approval().reason(), "lab, no mesh-global state");
+
+  const sv1::RunDetail stored = StoredRun(run.run_id(), run.counts().total());
+  EXPECT_EQ(stored.run().verdict(), rv1::RUN_VERDICT_PASSED);
+  std::map<std::string, rv1::TestResult> results = ByTest(stored);
+
+  const rv1::TestResult& through = results["egress-through-gateway"];
+  EXPECT_EQ(through.verdict(), rv1::TEST_VERDICT_PASS) << through.reason();
+  EXPECT_EQ(through.outcome().http().status_code(), 200u);
+  int gateway_lines = 0;
+  for (const rv1::Evidence& e : through.evidence()) {
+    if (e.name() != "gateway-access-log") continue;
+    for (const std::string& line : e.lines()) {
+      EXPECT_THAT(line, HasSubstr("outbound|443||external.test"));
+      ++gateway_lines;
+    }
+  }
+  EXPECT_EQ(gateway_lines, 1) << "one connection, one access-log line";
+
+  // The report carries that line as evidence under the table, as the seed report did.
+  const CommandResult report = Cli({"report", run.run_id(), "--format", "md"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, HasSubstr("outbound|443||external.test"));
+
+  const rv1::TestResult& sni = results["sni-mismatch-fails-at-tls"];
+  EXPECT_EQ(sni.verdict(), rv1::TEST_VERDICT_PASS) << sni.reason();
+  EXPECT_EQ(sni.outcome().failure().class_(), scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE);
+  EXPECT_EQ(sni.outcome().failure().curl_exit_code(), 35u);
+
+  // The gated test ran because, and only because, the run was approved.
+  const rv1::TestResult& gated = results["registry-only-blocks-unregistered"];
+  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason();
+  EXPECT_EQ(gated.attempts(), 1u);
+}
+
+TEST_F(EndToEndTest, ARejectedRunStillRunsButSkipsItsGatedTest) {
+  const CommandResult started = Cli({"run", "start", "20-egress", "--vars-file",
+                                     lab_->env_file(), "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const v1::Run pending = FromJson<v1::Run>(started.out);
+  const CommandResult rejected =
+      Cli({"run", "reject", pending.run_id(), "--reason", "no change window"});
+  ASSERT_EQ(rejected.exit_code, 0) << rejected.out << rejected.err;
+  const CommandResult watched = Cli({"run", "watch", pending.run_id(), "--output", "json"});
+  const v1::Run run = FromJson<v1::Run>(watched.out);
+  EXPECT_EQ(run.state(), v1::RUN_STATE_PASSED) << run.reason();
+  std::map<std::string, rv1::TestResult> results = ByTest(StoredRun(run.run_id(), run.counts().total()));
+  const rv1::TestResult& gated = results["registry-only-blocks-unregistered"];
+  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_SKIPPED);
+  EXPECT_EQ(gated.attempts(), 0u);
+  EXPECT_EQ(results["egress-through-gateway"].verdict(), rv1::TEST_VERDICT_PASS);
+}
+
+TEST_F(EndToEndTest, AnIntervalScheduleFiresOneRunPerIntervalAndEachLandsInTheStore) {
+  std::vector<std::string> create = {"schedule", "create", "every-2s", "--scenario",
+                                     "10-ingress", "--every", "2s", "--concurrency", "forbid"};
+  for (const auto& [key, value] : lab_->env()) {
+    create.push_back("--var");
+    create.push_back(absl::StrCat(key, "=", value));
+  }
+  const CommandResult created = Cli(create);
+  ASSERT_EQ(created.exit_code, 0) << created.out << created.err;
+
+  // Three finished runs, then pause and compare what fired with what ran and was stored.
+  std::vector<v1::Run> finished;
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < give_up && finished.size() < 3) {
+    grpc::ClientContext context;
+    Deadline(&context);
+    v1::ListRunsRequest req;
+    req.set_schedule_id("every-2s");
+    req.add_states(v1::RUN_STATE_PASSED);
+    v1::ListRunsResponse resp;
+    ASSERT_TRUE(scheduler_stub_->ListRuns(&context, req, &resp).ok());
+    finished.assign(resp.runs().begin(), resp.runs().end());
+    if (finished.size() < 3) absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_GE(finished.size(), 3u);
+  const CommandResult paused = Cli({"schedule", "pause", "every-2s", "--output", "json"});
+  ASSERT_EQ(paused.exit_code, 0) << paused.out << paused.err;
+  const v1::Schedule schedule = FromJson<v1::Schedule>(paused.out);
+  EXPECT_TRUE(schedule.paused());
+
+  std::set<int64_t> fire_times;
+  int started = 0;
+  for (const v1::FireRecord& r : schedule.recent()) {
+    if (r.outcome() == v1::FireRecord::OUTCOME_STARTED) ++started;
+    fire_times.insert(absl::ToUnixSeconds(FromProtoTimestamp(r.fire_time())));
+  }
+  EXPECT_EQ(static_cast<int>(fire_times.size()), schedule.recent_size()) << "a fire time twice";
+  // Consecutive fire times two seconds apart: no fire time skipped, none doubled.
+  ASSERT_GE(fire_times.size(), 3u);
+  int64_t previous = *fire_times.begin();
+  for (auto it = std::next(fire_times.begin()); it != fire_times.end(); ++it) {
+    EXPECT_EQ(*it - previous, 2) << "fire times " << previous << " and " << *it;
+    previous = *it;
+  }
+  EXPECT_GE(started, 3);
+  for (const v1::Run& run : finished) {
+    EXPECT_EQ(run.trigger(), rv1::TRIGGER_SCHEDULE);
+    const sv1::RunDetail stored = StoredRun(run.run_id(), 6);
+    EXPECT_EQ(stored.run().verdict(), rv1::RUN_VERDICT_PASSED);
+    EXPECT_EQ(stored.run().trigger(), rv1::TRIGGER_SCHEDULE);
+  }
+}
+
+TEST_F(EndToEndTest, AnAgentKilledMidRunIsReplacedAndTheRunFinishesOnTheOther) {
+  ASSERT_NO_FATAL_FAILURE(StartAgent("lab-agent-2"));
+  // One slow call through the ingress gateway (httpbin's /delay) keeps the run in flight
+  // long enough to kill the agent that holds it.
+  const std::string slow = dir_.WriteFile("slow.yaml", R"(apiVersion: meshproof/v1
+kind: Scenario
+name: slow-ingress
+team: platform
+target: {namespace: mesh-test}
+tests:
+  - name: quick
+    http:
+      url: "http://${INGRESS_HOST}:${INGRESS_HTTP_PORT}/get"
+      headers: {Host: "${ROUTE_HOST}"}
+    expect: {status: 200}
+  - name: slow
+    http:
+      url: "http://${INGRESS_HOST}:${INGRESS_HTTP_PORT}/delay/2"
+      headers: {Host: "${ROUTE_HOST}"}
+    expect: {status: 200}
+)");
+  ASSERT_EQ(Cli({"scenario", "submit", slow}).exit_code, 0);
+  const CommandResult started = Cli({"run", "start", "slow-ingress", "--vars-file",
+                                     lab_->env_file(), "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const std::string run_id = FromJson<v1::Run>(started.out).run_id();
+
+  std::string holder;
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < give_up && holder.empty()) {
+    const v1::Run run = GetRun(run_id);
+    if (run.state() == v1::RUN_STATE_RUNNING) holder = run.agent_id();
+    else absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_FALSE(holder.empty()) << "the run never started";
+  agents_.at(holder).Kill();
+
+  const CommandResult watched = Cli({"run", "watch", run_id, "--output", "json"});
+  ASSERT_EQ(watched.exit_code, 0) << watched.out << watched.err;
+  const v1::Run run = FromJson<v1::Run>(watched.out);
+  EXPECT_EQ(run.state(), v1::RUN_STATE_PASSED) << run.reason();
+  EXPECT_EQ(run.attempt(), 2u);
+  EXPECT_NE(run.agent_id(), holder);
+  const sv1::RunDetail stored = StoredRun(run_id, 2);
+  EXPECT_EQ(stored.run().latest_attempt(), 2u);
+  EXPECT_EQ(stored.results_size(), 2) << "only the finishing attempt's results, once each";
+}
+
+}  // namespace
+}  // namespace meshproof::e2e
