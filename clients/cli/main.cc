@@ -13,6 +13,7 @@
 #include "clients/cli/scenario_commands.h"
 #include "clients/cli/schedule_commands.h"
 #include "clients/cli/store_commands.h"
+#include "clients/cli/token_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"meshproof: scheduled, repeatable, comparable service-mesh verification",
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   meshproof::cli::AddScheduleCommands(app, &exit_code);
   meshproof::cli::AddStoreCommands(app, &exit_code);
   meshproof::cli::AddReportCommand(app, &exit_code);
+  meshproof::cli::AddTokenCommand(app, &exit_code);
   meshproof::cli::AddCompletionCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "services/common/auth/token_file.h"
 #include "services/common/labels.h"
 #include "services/common/log.h"
 #include "services/common/server_runner.h"
@@ -37,9 +38,11 @@ int Main(int argc, char** argv) {
                "meshproof-agent"};
   meshproof::CommonServiceFlags common;
   meshproof::AddCommonServiceFlags(app, &common);
-  std::string scheduler, cluster, ns, labels_text, agent_id;
+  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id;
   int max_concurrency = 0;
   app.add_option("--scheduler", scheduler, "scheduler HOST:PORT to dial for assignments");
+  app.add_option("--scheduler-token-file", scheduler_token_file,
+                 "file whose first line is the bearer token sent to the scheduler (role agent)");
   app.add_option("--cluster", cluster, "cluster name this agent reports");
   app.add_option("--namespace", ns, "namespace this agent runs in");
   app.add_option("--labels", labels_text, "agent labels as k=v,k2=v2");
@@ -74,6 +77,16 @@ int Main(int argc, char** argv) {
     return meshproof::kExitUsage;
   }
   for (const auto& [k, v] : *labels) config.labels[k] = v;
+  std::string scheduler_token;
+  if (!scheduler_token_file.empty()) {
+    auto token = meshproof::auth::ReadTokenFile(scheduler_token_file, "--scheduler-token-file");
+    if (!token.ok()) {
+      meshproof::LogError(token.status().message());
+      return meshproof::kExitUsage;
+    }
+    if (!token->warning.empty()) meshproof::LogWarning(token->warning);
+    scheduler_token = token->token;
+  }
   if (config.agent_id.empty()) {
     char host[256] = {0};
     gethostname(host, sizeof(host) - 1);
@@ -110,6 +123,7 @@ int Main(int argc, char** argv) {
     meshproof::agent::SchedulerLinkOptions link_options;
     link_options.address = config.scheduler;
     link_options.info = info;
+    link_options.token = scheduler_token;
     link = std::make_unique<meshproof::agent::SchedulerLink>(
         link_options, [&executor](const meshproof::scheduler::v1::Assignment& a,
                                   const auto& emit, const auto& cancelled) {

@@ -89,6 +89,7 @@ bool SchedulerLink::RunSession() {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(options_.stream_max_age));
+  if (!options_.token.empty()) context.AddMetadata("authorization", "Bearer " + options_.token);
   std::unique_ptr<grpc::ClientReaderWriter<sv1::AgentMessage, sv1::SchedulerMessage>> stream;
   {
     absl::MutexLock lock(&mu_);
@@ -122,8 +123,12 @@ bool SchedulerLink::RunSession() {
     absl::MutexLock lock(&mu_);
     context_ = nullptr;
   }
+  // A refused token will not fix itself: say which flag to look at.
+  const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                       status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
   LogWarning("scheduler link: stream to ", options_.address, " ended: ",
-             status.error_code(), " ", status.error_message());
+             status.error_code(), " ", status.error_message(),
+             refused ? " (check --scheduler-token-file: the token needs the role agent)" : "");
   return welcomed;
 }
 

@@ -31,6 +31,9 @@ struct SchedulerLinkOptions {
   std::string address;
   // Sent in every hello.
   meshproof::agent::v1::AgentInfo info;
+  // Bearer token sent on every Connect when the scheduler requires one (role agent);
+  // empty sends none.
+  std::string token;
   // Delay before reconnecting: doubling from initial up to max, reset after a session
   // that was welcomed.
   absl::Duration backoff_initial = absl::Milliseconds(250);

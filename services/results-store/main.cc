@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "services/common/auth/server_auth.h"
 #include "services/common/clock.h"
 #include "services/common/log.h"
 #include "services/common/server_runner.h"
@@ -23,6 +24,10 @@ int Main(int argc, char** argv) {
   std::string db_path = "meshproof-store.db";
   app.add_option("--db", db_path, "SQLite database file (created if missing)")
       ->capture_default_str();
+  std::string tokens;
+  app.add_option("--tokens", tokens,
+                 "tokens file (YAML: name, roles, sha256 of each token); without it the store "
+                 "is open to every caller");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "store")) return *code;
 
   meshproof::store::StoreConfig config;
@@ -39,6 +44,12 @@ int Main(int argc, char** argv) {
   if (app.count("--db") == 0 && config.db) db_path = *config.db;
   std::string listen = common.listen;
   if (app.count("--listen") == 0 && config.listen) listen = *config.listen;
+  if (tokens.empty()) tokens = config.tokens;
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  if (!auth.ok()) {
+    meshproof::LogError("bad tokens file: ", auth.status().message());
+    return meshproof::kExitUsage;
+  }
 
   meshproof::store::ResultsStoreOptions options;
   options.max_batch = config.max_batch;
@@ -59,6 +70,7 @@ int Main(int argc, char** argv) {
   meshproof::store::StoreService service(store->get());
   meshproof::ServerOptions server;
   server.listen_address = listen;
+  server.credentials = auth->credentials;
   server.on_shutdown = [&] {
     service.StartShutdown();
     if (retention) retention->Stop();

@@ -57,6 +57,9 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
         if (!value.IsScalar()) return bad("1..500");
         config.max_batch = value.as<int>();
         if (config.max_batch < 1 || config.max_batch > 500) return bad("1..500");
+      } else if (key == "tokens") {
+        if (!value.IsScalar() || value.as<std::string>().empty()) return bad("a file path");
+        config.tokens = value.as<std::string>();
       } else if (key == "synchronous") {
         if (!value.IsScalar()) return bad("normal or full");
         config.synchronous = absl::AsciiStrToUpper(value.as<std::string>());
@@ -66,7 +69,7 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
             at, ": unknown key \"", key,
-            "\" (known: listen, db, retention_days, max_batch, synchronous)"));
+            "\" (known: listen, db, retention_days, max_batch, synchronous, tokens)"));
       }
     } catch (const YAML::Exception&) {
       return bad(key == "retention_days" ? "a whole number of days, 0..36500"

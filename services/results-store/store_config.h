@@ -6,6 +6,7 @@
 //   retention_days: 400        # 0 keeps everything; otherwise runs older are deleted hourly
 //   max_batch: 500             # results per AppendResults, 1..500
 //   synchronous: normal        # normal or full (docs/store.md)
+//   tokens: /etc/meshproof/store-tokens.yaml   # bearer tokens (docs/auth.md); --tokens wins
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 
@@ -24,6 +25,8 @@ struct StoreConfig {
   int max_batch = 500;
   // "NORMAL" or "FULL".
   std::string synchronous = "NORMAL";
+  // Tokens file; empty leaves the store open to every caller.
+  std::string tokens;
 };
 
 // Parses YAML `text` read from `file_name` (used in messages). INVALID_ARGUMENT naming

@@ -2,6 +2,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "meshproof/store/v1/store.grpc.pb.h"
+#include "services/common/auth/token_file.h"
 #include "services/common/grpc_status.h"
 #include "services/scheduler/store_client.h"
 
@@ -12,7 +13,8 @@ namespace sv1 = meshproof::store::v1;
 
 class GrpcStoreClient final : public StoreClient {
  public:
-  GrpcStoreClient(const std::string& address, absl::Duration deadline) : deadline_(deadline) {
+  GrpcStoreClient(const std::string& address, absl::Duration deadline, std::string token)
+      : deadline_(deadline), token_(std::move(token)) {
     grpc::ChannelArguments args;
     // Find a dead store connection in seconds rather than at the next call's deadline.
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
@@ -27,37 +29,41 @@ class GrpcStoreClient final : public StoreClient {
 
   absl::Status BeginRun(const sv1::BeginRunRequest& request) override {
     grpc::ClientContext context;
-    SetDeadline(&context);
+    Prepare(&context);
     sv1::BeginRunResponse response;
     return FromGrpcStatus(stub_->BeginRun(&context, request, &response));
   }
   absl::Status AppendResults(const sv1::AppendResultsRequest& request) override {
     grpc::ClientContext context;
-    SetDeadline(&context);
+    Prepare(&context);
     sv1::AppendResultsResponse response;
     return FromGrpcStatus(stub_->AppendResults(&context, request, &response));
   }
   absl::Status FinishRun(const sv1::FinishRunRequest& request) override {
     grpc::ClientContext context;
-    SetDeadline(&context);
+    Prepare(&context);
     sv1::FinishRunResponse response;
     return FromGrpcStatus(stub_->FinishRun(&context, request, &response));
   }
 
  private:
-  void SetDeadline(grpc::ClientContext* context) {
+  // Every call gets the deadline and the token.
+  void Prepare(grpc::ClientContext* context) {
     context->set_deadline(std::chrono::system_clock::now() +
                           absl::ToChronoMilliseconds(deadline_));
+    auth::AttachToken(context, token_);
   }
   absl::Duration deadline_;
+  const std::string token_;
   std::unique_ptr<sv1::ResultsStoreService::Stub> stub_;
 };
 
 }  // namespace
 
 std::unique_ptr<StoreClient> NewGrpcStoreClient(const std::string& address,
-                                                absl::Duration deadline) {
-  return std::make_unique<GrpcStoreClient>(address, deadline);
+                                                absl::Duration deadline,
+                                                const std::string& token) {
+  return std::make_unique<GrpcStoreClient>(address, deadline, token);
 }
 
 }  // namespace meshproof::scheduler

@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include "services/common/auth/server_auth.h"
+#include "services/common/auth/token_file.h"
 #include "services/common/clock.h"
 #include "services/common/log.h"
 #include "services/common/server_runner.h"
@@ -25,11 +27,16 @@ int Main(int argc, char** argv) {
                "meshproof-scheduler"};
   meshproof::CommonServiceFlags common;
   meshproof::AddCommonServiceFlags(app, &common);
-  std::string db_path = "meshproof-scheduler.db", store;
+  std::string db_path = "meshproof-scheduler.db", store, tokens, store_token_file;
   app.add_option("--db", db_path, "SQLite database file (created if missing)")
       ->capture_default_str();
   app.add_option("--store", store,
                  "results store HOST:PORT; without it results wait in the outbox");
+  app.add_option("--tokens", tokens,
+                 "tokens file (YAML: name, roles, sha256 of each token); without it the API "
+                 "is open to every caller");
+  app.add_option("--store-token-file", store_token_file,
+                 "file whose first line is the bearer token sent to the store (role writer)");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "scheduler")) return *code;
 
   ms::SchedulerConfig config;
@@ -40,6 +47,24 @@ int Main(int argc, char** argv) {
       return meshproof::kExitUsage;
     }
     config = *loaded;
+  }
+  // A flag given on the command line wins over the file.
+  if (tokens.empty()) tokens = config.tokens;
+  if (store_token_file.empty()) store_token_file = config.store_token_file;
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  if (!auth.ok()) {
+    meshproof::LogError("bad tokens file: ", auth.status().message());
+    return meshproof::kExitUsage;
+  }
+  std::string store_token;
+  if (!store_token_file.empty()) {
+    auto token = meshproof::auth::ReadTokenFile(store_token_file, "--store-token-file");
+    if (!token.ok()) {
+      meshproof::LogError(token.status().message());
+      return meshproof::kExitUsage;
+    }
+    if (!token->warning.empty()) meshproof::LogWarning(token->warning);
+    store_token = token->token;
   }
   const meshproof::Clock* clock = meshproof::RealClock::Get();
   absl::StatusOr<std::unique_ptr<ms::Scheduler>> scheduler =
@@ -60,7 +85,7 @@ int Main(int argc, char** argv) {
       meshproof::LogError("cannot open the database: ", forwarder_db.status().ToString());
       return meshproof::kExitFailure;
     }
-    store_client = ms::NewGrpcStoreClient(store, config.store_deadline);
+    store_client = ms::NewGrpcStoreClient(store, config.store_deadline, store_token);
     ms::ForwarderOptions forwarder_options;
     forwarder_options.backoff_initial = config.store_backoff_initial;
     forwarder_options.backoff_max = config.store_backoff_max;
@@ -78,10 +103,11 @@ int Main(int argc, char** argv) {
   ms::TickLoop loop(scheduler->get(), &waiter);
   loop.Start();
 
-  ms::SchedulerServiceImpl scheduler_service(scheduler->get());
+  ms::SchedulerServiceImpl scheduler_service(scheduler->get(), auth->authorizer);
   ms::AgentGatewayServiceImpl gateway_service(scheduler->get());
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
+  options.credentials = auth->credentials;
   options.on_shutdown = [&] {
     (*scheduler)->Shutdown();
     loop.Stop();

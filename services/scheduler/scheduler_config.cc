@@ -13,7 +13,8 @@ namespace {
 
 constexpr char kKnownKeys[] =
     "lease, heartbeat_interval, max_attempts, default_run_timeout, max_runs_per_agent, "
-    "tick_interval, store_deadline, store_backoff_initial, store_backoff_max, synchronous";
+    "tick_interval, store_deadline, store_backoff_initial, store_backoff_max, synchronous, "
+    "tokens, store_token_file";
 
 std::string Where(absl::string_view file, const YAML::Mark& mark) {
   return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
@@ -91,6 +92,9 @@ absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
         if (!ParseInt(value, 1, 1000, &config.max_runs_per_agent)) {
           return bad("a whole number 1..1000");
         }
+      } else if (key == "tokens" || key == "store_token_file") {
+        if (!value.IsScalar() || value.Scalar().empty()) return bad("a file path");
+        (key == "tokens" ? config.tokens : config.store_token_file) = value.Scalar();
       } else if (key == "synchronous") {
         if (!value.IsScalar()) return bad("normal or full");
         config.synchronous = absl::AsciiStrToUpper(value.Scalar());

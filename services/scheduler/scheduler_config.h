@@ -31,6 +31,10 @@ struct SchedulerConfig {
   absl::Duration store_backoff_max = absl::Seconds(30);
   // SQLite synchronous mode: "FULL" (default) or "NORMAL".
   std::string synchronous = "FULL";
+  // Tokens file (docs/auth.md); empty: the API is open. The --tokens flag wins.
+  std::string tokens;
+  // File holding the token sent to the store (role writer). --store-token-file wins.
+  std::string store_token_file;
 };
 
 // Parses the YAML text of a config file. Durations are written like "30s", "5m",

@@ -1,5 +1,6 @@
 #include "services/scheduler/scheduler_service.h"
 
+#include "services/common/auth/caller.h"
 #include "services/common/grpc_status.h"
 
 namespace meshproof::scheduler {
@@ -13,13 +14,19 @@ grpc::Status Reply(absl::StatusOr<T> result, T* out) {
   return grpc::Status::OK;
 }
 
-std::string Caller(const grpc::ServerContext* context) {
+}  // namespace
+
+// With tokens on it is the token's name, and x-meshproof-user is ignored: a header the
+// caller writes cannot vouch for the caller.
+std::string SchedulerServiceImpl::Caller(const grpc::ServerContext* context) const {
+  if (authorizer_ != nullptr) {
+    const auth::TokenEntry* caller = auth::Caller(*context, authorizer_.get());
+    return caller != nullptr ? caller->name : "";
+  }
   auto it = context->client_metadata().find(kUserMetadataKey);
   if (it == context->client_metadata().end()) return "";
   return std::string(it->second.data(), it->second.size());
 }
-
-}  // namespace
 
 grpc::Status SchedulerServiceImpl::SubmitScenario(grpc::ServerContext*,
                                                   const v1::SubmitScenarioRequest* req,

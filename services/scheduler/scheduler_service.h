@@ -6,16 +6,21 @@
 #include <grpcpp/grpcpp.h>
 
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
+#include "services/common/auth/authorizer.h"
 #include "services/scheduler/scheduler.h"
 
 namespace meshproof::scheduler {
 
-// Metadata key naming the person behind a call (recorded as Approval.by).
+// Metadata key naming the person behind a call (recorded as Approval.by) when the
+// scheduler runs without tokens; with tokens the token's name is recorded instead.
 inline constexpr char kUserMetadataKey[] = "x-meshproof-user";
 
 class SchedulerServiceImpl final : public v1::SchedulerService::Service {
  public:
-  explicit SchedulerServiceImpl(Scheduler* scheduler) : scheduler_(scheduler) {}
+  // `authorizer` (null without --tokens) names the caller of approvals and rejections.
+  explicit SchedulerServiceImpl(Scheduler* scheduler,
+                                std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
+      : scheduler_(scheduler), authorizer_(std::move(authorizer)) {}
 
   grpc::Status SubmitScenario(grpc::ServerContext*, const v1::SubmitScenarioRequest*,
                               v1::SubmitScenarioResponse*) override;
@@ -51,7 +56,11 @@ class SchedulerServiceImpl final : public v1::SchedulerService::Service {
                           v1::ListAgentsResponse*) override;
 
  private:
+  // Who is asking, as recorded with approvals.
+  std::string Caller(const grpc::ServerContext* context) const;
+
   Scheduler* scheduler_;
+  std::shared_ptr<const auth::Authorizer> authorizer_;
 };
 
 }  // namespace meshproof::scheduler

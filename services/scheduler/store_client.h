@@ -22,9 +22,11 @@ class StoreClient {
 };
 
 // Returns a client of the store at "HOST:PORT" over one insecure channel with keepalive;
-// every call has `deadline`.
+// every call has `deadline` and, when `token` is not empty, "authorization: Bearer
+// TOKEN" (a store running with --tokens needs the role writer).
 std::unique_ptr<StoreClient> NewGrpcStoreClient(const std::string& address,
-                                                absl::Duration deadline);
+                                                absl::Duration deadline,
+                                                const std::string& token = "");
 
 }  // namespace meshproof::scheduler
 

@@ -32,6 +32,12 @@ std::optional<absl::string_view> BearerToken(absl::string_view header_value) {
   return token;
 }
 
+const TokenEntry* Authorizer::Identify(std::optional<absl::string_view> authorization) const {
+  if (!authorization.has_value()) return nullptr;
+  std::optional<absl::string_view> token = BearerToken(*authorization);
+  return token.has_value() ? tokens_.Find(*token) : nullptr;
+}
+
 absl::StatusOr<const TokenEntry*> Authorizer::Check(
     absl::string_view full_method, std::optional<absl::string_view> authorization) const {
   const MethodRule rule = RuleFor(full_method);

@@ -32,6 +32,11 @@ class Authorizer {
   absl::StatusOr<const TokenEntry*> Check(absl::string_view full_method,
                                           std::optional<absl::string_view> authorization) const;
 
+  // Returns the entry of the bearer token in `authorization`, or nullptr when there is
+  // none or it is unknown. For a handler that needs to know who called: the check has
+  // already admitted the call, this only names the caller.
+  const TokenEntry* Identify(std::optional<absl::string_view> authorization) const;
+
   size_t token_count() const { return tokens_.size(); }
 
  private:

@@ -7,11 +7,10 @@
 
 namespace meshproof::auth {
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsForTokens(
-    const std::string& tokens_path) {
+absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path) {
   if (tokens_path.empty()) {
     LogWarning("auth is disabled: no --tokens file, so every caller may call every method");
-    return grpc::InsecureServerCredentials();
+    return ServerAuth{grpc::InsecureServerCredentials(), nullptr};
   }
   absl::StatusOr<std::vector<TokenEntry>> entries = LoadTokensFile(tokens_path);
   if (!entries.ok()) return entries.status();
@@ -19,7 +18,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsForTok
   auto authorizer = std::make_shared<const Authorizer>(TokenRegistry(*std::move(entries)));
   LogInfo("auth: ", count, count == 1 ? " token" : " tokens", " from ", tokens_path,
           "; health and reflection stay open");
-  return TokenServerCredentials(std::move(authorizer));
+  return ServerAuth{TokenServerCredentials(authorizer), authorizer};
 }
 
 }  // namespace meshproof::auth

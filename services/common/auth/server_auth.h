@@ -9,15 +9,22 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "services/common/auth/authorizer.h"
 
 namespace meshproof::auth {
 
-// Returns the server credentials for `tokens_path`. Empty path: plain insecure
-// credentials, and one warning in the log that auth is disabled. Otherwise the file is
+struct ServerAuth {
+  // What the server listens with.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // The tokens, for handlers that name the caller (caller.h); null when auth is off.
+  std::shared_ptr<const Authorizer> authorizer;
+};
+
+// Returns the server's auth for `tokens_path`. Empty path: plain insecure credentials,
+// no authorizer, and one warning in the log that auth is disabled. Otherwise the file is
 // loaded (errors as LoadTokensFile: NOT_FOUND, INVALID_ARGUMENT with file:line:column)
 // and every call is checked against it; the log names how many tokens were loaded.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsForTokens(
-    const std::string& tokens_path);
+absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path);
 
 }  // namespace meshproof::auth
 

@@ -21,7 +21,7 @@ struct ProcessorState {
 
 // Runs on a core thread for each new call. Everything here is a hash and a table
 // lookup, so it answers synchronously instead of handing off to a thread pool.
-void Process(void* state, grpc_auth_context* context, const grpc_metadata* md, size_t num_md,
+void Process(void* state, grpc_auth_context* /*context*/, const grpc_metadata* md, size_t num_md,
              grpc_process_auth_metadata_done_cb done, void* user_data) {
   const Authorizer& authorizer = *static_cast<ProcessorState*>(state)->authorizer;
   absl::string_view path;
@@ -45,18 +45,11 @@ void Process(void* state, grpc_auth_context* context, const grpc_metadata* md, s
          static_cast<grpc_status_code>(caller.status().code()), message.c_str());
     return;
   }
-  if (*caller != nullptr) {
-    grpc_auth_context_add_cstring_property(context, kTokenNameProperty, (*caller)->name.c_str());
-    if (!(*caller)->team.empty()) {
-      grpc_auth_context_add_cstring_property(context, kTokenTeamProperty,
-                                             (*caller)->team.c_str());
-    }
-    LogDebug("auth: ", (*caller)->name, " calls ", path);
-  }
-  // Consuming the header keeps the token out of every handler's client_metadata(), so
-  // no handler can log it by accident.
-  done(user_data, authorization, authorization != nullptr ? 1 : 0, nullptr, 0, GRPC_STATUS_OK,
-       nullptr);
+  // The auth context is deliberately left alone: it belongs to the connection, not to
+  // this call (see caller.h). The header stays for the same reason: it is how a handler
+  // tells who called.
+  if (*caller != nullptr) LogDebug("auth: ", (*caller)->name, " calls ", path);
+  done(user_data, nullptr, 0, nullptr, 0, GRPC_STATUS_OK, nullptr);
 }
 
 void Destroy(void* state) { delete static_cast<ProcessorState*>(state); }

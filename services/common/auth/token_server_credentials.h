@@ -22,15 +22,10 @@
 
 namespace meshproof::auth {
 
-// Auth context properties set on an allowed call that carried a token: the token's
-// name and team. Read them with CallerName / CallerTeam (caller.h).
-inline constexpr char kTokenNameProperty[] = "meshproof.token_name";
-inline constexpr char kTokenTeamProperty[] = "meshproof.token_team";
-
 // Returns plain-HTTP/2 server credentials that check every call with `authorizer`:
-// refused calls end UNAUTHENTICATED or PERMISSION_DENIED (logged with the token's name,
-// never the token), allowed ones carry the caller in their auth context, and the
-// authorization header is removed before the handler sees the call.
+// refused calls end UNAUTHENTICATED or PERMISSION_DENIED before any handler runs
+// (logged with the token's name, never the token); allowed calls reach their handler
+// unchanged (caller.h names the caller).
 std::shared_ptr<grpc::ServerCredentials> TokenServerCredentials(
     std::shared_ptr<const Authorizer> authorizer);
 

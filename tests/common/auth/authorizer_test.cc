@@ -135,6 +135,14 @@ TEST_F(AuthorizerTest, OpenMethodsNeedNoTokenAndIgnoreABadOne) {
   MP_EXPECT_OK(authorizer_.Check(kHealth, "Bearer nonsense"));
 }
 
+TEST_F(AuthorizerTest, IdentifyNamesTheTokensEntryOrNothing) {
+  ASSERT_NE(authorizer_.Identify("Bearer secret-runner"), nullptr);
+  EXPECT_EQ(authorizer_.Identify("Bearer secret-runner")->name, "ci-runner");
+  EXPECT_EQ(authorizer_.Identify("Bearer nope"), nullptr);
+  EXPECT_EQ(authorizer_.Identify("secret-runner"), nullptr);
+  EXPECT_EQ(authorizer_.Identify(std::nullopt), nullptr);
+}
+
 TEST(TokenFileTest, ReadsTheFirstLineTrimmed) {
   meshproof::testing::TempDir dir;
   const std::string path = dir.WriteFile("t", "  secret-123 \nsecond line\n");

@@ -1,6 +1,7 @@
 // The token check applied to real calls over a real socket (port 0), for a sync service
 // and a callback service: refused calls never reach the handler, allowed calls carry
-// the caller's name and no longer carry the token, health needs no token.
+// their own caller's name (also when calls of different tokens share a connection),
+// health needs no token.
 #include <atomic>
 
 #include <gmock/gmock.h>
@@ -30,17 +31,14 @@ TokenEntry Entry(const std::string& name, const std::string& token, RoleSet role
   return e;
 }
 
-// What a handler saw of the call: counted, with the caller and whether the token was
-// still in the metadata.
+// What handlers saw: how many calls, and who called, in order.
 struct Seen {
+  std::shared_ptr<const Authorizer> authorizer;
   std::atomic<int> calls{0};
-  std::string caller, team;
-  bool saw_authorization = false;
-  void Record(const grpc::ServerContextBase& context,
-              const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
-    caller = CallerName(context);
-    team = CallerTeam(context);
-    saw_authorization = metadata.count("authorization") > 0;
+  std::vector<std::string> callers;
+  void Record(const grpc::ServerContextBase& context) {
+    const TokenEntry* caller = Caller(context, authorizer.get());
+    callers.push_back(caller == nullptr ? "" : caller->name + "/" + caller->team);
     ++calls;
   }
 };
@@ -50,7 +48,7 @@ class SyncScheduler final : public schedv1::SchedulerService::Service {
   explicit SyncScheduler(Seen* seen) : seen_(seen) {}
   grpc::Status StartRun(grpc::ServerContext* context, const schedv1::StartRunRequest*,
                         schedv1::Run* run) override {
-    seen_->Record(*context, context->client_metadata());
+    seen_->Record(*context);
     run->set_run_id("r1");
     return grpc::Status::OK;
   }
@@ -65,7 +63,7 @@ class CallbackStore final : public storev1::ResultsStoreService::CallbackService
   grpc::ServerUnaryReactor* GetRun(grpc::CallbackServerContext* context,
                                    const storev1::GetRunRequest*,
                                    storev1::RunDetail* detail) override {
-    seen_->Record(*context, context->client_metadata());
+    seen_->Record(*context);
     detail->mutable_run()->set_run_id("r1");
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
@@ -82,7 +80,10 @@ class TokenServerCredentialsTest : public ::testing::Test {
     grpc::EnableDefaultHealthCheckService(true);
     auto authorizer = std::make_shared<const Authorizer>(
         TokenRegistry({Entry("viewer", "tok-viewer", {Role::kViewer}),
-                       Entry("runner", "tok-runner", {Role::kRunner})}));
+                       Entry("runner", "tok-runner", {Role::kRunner}),
+                       Entry("both", "tok-both", {Role::kRunner, Role::kViewer})}));
+    sync_seen_.authorizer = authorizer;
+    callback_seen_.authorizer = authorizer;
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", TokenServerCredentials(authorizer), &port);
@@ -135,13 +136,21 @@ TEST_F(TokenServerCredentialsTest, SyncServiceRefusesBeforeTheHandlerRuns) {
   EXPECT_EQ(sync_seen_.calls.load(), 0) << "a refused call reached the handler";
 }
 
-TEST_F(TokenServerCredentialsTest, SyncServiceSeesTheCallerAndNotTheToken) {
+TEST_F(TokenServerCredentialsTest, SyncServiceCanNameItsCaller) {
   grpc::Status status = StartRun("tok-runner");
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(sync_seen_.calls.load(), 1);
-  EXPECT_EQ(sync_seen_.caller, "runner");
-  EXPECT_EQ(sync_seen_.team, "platform");
-  EXPECT_FALSE(sync_seen_.saw_authorization);
+  EXPECT_THAT(sync_seen_.callers, ::testing::ElementsAre("runner/platform"));
+}
+
+TEST_F(TokenServerCredentialsTest, CallsOfDifferentTokensOnOneConnectionEachNameTheirOwnCaller) {
+  // One channel, so one connection: whatever names the caller must be per call.
+  ASSERT_TRUE(StartRun("tok-both").ok());
+  ASSERT_EQ(StartRun("tok-viewer").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(StartRun("tok-runner").ok());
+  ASSERT_TRUE(StartRun("tok-both").ok());
+  EXPECT_THAT(sync_seen_.callers,
+              ::testing::ElementsAre("both/platform", "runner/platform", "both/platform"));
 }
 
 TEST_F(TokenServerCredentialsTest, CallbackServiceIsCheckedTheSameWay) {
@@ -151,8 +160,7 @@ TEST_F(TokenServerCredentialsTest, CallbackServiceIsCheckedTheSameWay) {
   grpc::Status status = GetRun("tok-viewer");
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(callback_seen_.calls.load(), 1);
-  EXPECT_EQ(callback_seen_.caller, "viewer");
-  EXPECT_FALSE(callback_seen_.saw_authorization);
+  EXPECT_THAT(callback_seen_.callers, ::testing::ElementsAre("viewer/platform"));
 }
 
 TEST_F(TokenServerCredentialsTest, HealthNeedsNoToken) {

@@ -1,0 +1,28 @@
+// `meshproof token new|hash`: makes a bearer token and the tokens-file entry that lets
+// it in, or hashes an existing token. Services keep only the hash (docs/auth.md).
+#ifndef MESHPROOF_CLIENTS_CLI_TOKEN_COMMAND_H_
+#define MESHPROOF_CLIENTS_CLI_TOKEN_COMMAND_H_
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/statusor.h"
+
+namespace meshproof::cli {
+
+// Returns the tokens-file entry (YAML list item, two-space indented) for a token with
+// this name, team and comma-separated roles. INVALID_ARGUMENT naming --name, --team or
+// --roles when the entry would not load.
+absl::StatusOr<std::string> TokenEntryYaml(const std::string& name, const std::string& team,
+                                           const std::string& roles, const std::string& token);
+
+// Returns a new random token: "mpt_" and 64 hex digits (256 bits from OpenSSL's RNG).
+absl::StatusOr<std::string> NewToken();
+
+// Adds `token new` and `token hash`.
+void AddTokenCommand(CLI::App& app, int* exit_code);
+
+}  // namespace meshproof::cli
+
+#endif  // MESHPROOF_CLIENTS_CLI_TOKEN_COMMAND_H_
