@@ -54,6 +54,8 @@ absl::Status GroupCommit::Run(absl::FunctionRef<absl::Status()> write) {
       const size_t n = std::min<size_t>(queue_.size(), std::max(1, options_.max_group));
       group.assign(queue_.begin(), queue_.begin() + n);
       queue_.erase(queue_.begin(), queue_.begin() + n);
+      ++counts_.groups;
+      counts_.writes += static_cast<int64_t>(n);
     }
     CommitGroup(group);
     absl::MutexLock lock(&mu_);
@@ -108,6 +110,11 @@ void GroupCommit::CommitGroup(const std::vector<Pending*>& group) {
     }
   }
   if (rolled_back && after_rollback_) after_rollback_();
+}
+
+GroupCommit::Counts GroupCommit::counts() {
+  absl::MutexLock lock(&mu_);
+  return counts_;
 }
 
 bool GroupCommit::AwaitQueued(int n, absl::Duration timeout) {

@@ -12,6 +12,7 @@
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_GROUP_COMMIT_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_GROUP_COMMIT_H_
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <vector>
@@ -56,6 +57,13 @@ class GroupCommit {
   // group being written). Returns whether they do. For tests that build a group.
   bool AwaitQueued(int n, absl::Duration timeout);
 
+  // Groups and writes run so far (the mean group size is writes / groups).
+  struct Counts {
+    int64_t groups = 0;
+    int64_t writes = 0;
+  };
+  Counts counts();
+
  private:
   struct Pending {
     absl::FunctionRef<absl::Status()> write;
@@ -75,6 +83,7 @@ class GroupCommit {
   std::deque<Pending*> queue_ ABSL_GUARDED_BY(mu_);
   // Whether a caller is the writer now.
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  Counts counts_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace meshproof::store

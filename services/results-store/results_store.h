@@ -122,6 +122,9 @@ class ResultsStore {
   // written. Returns whether they are. For tests that need several writes in one group.
   bool AwaitQueuedWrites(int n, absl::Duration timeout) { return writes_->AwaitQueued(n, timeout); }
 
+  // Returns how many commit groups and writes the store has run since it was opened.
+  GroupCommit::Counts WriteGroupCounts() { return writes_->counts(); }
+
  private:
   // What writes need to know about an existing run.
   struct RunState {

@@ -156,6 +156,8 @@ TEST_F(GroupCommitTest, QueuedWritesCommitTogetherAndAFailedOneRollsBackAlone) {
   // Write 2 inserted its row before failing: its savepoint took the row back, and only it.
   EXPECT_THAT(Rows(), ElementsAre(0, 1, 3));
   EXPECT_EQ(rollbacks_, 1);
+  EXPECT_EQ(commit_->counts().groups, 2);
+  EXPECT_EQ(commit_->counts().writes, 4);
 }
 
 TEST_F(GroupCommitTest, NoWriteIsAcknowledgedBeforeItsGroupCommitted) {
