@@ -1,26 +1,50 @@
 #!/usr/bin/env bash
-# The main job on one machine: set up what is missing, build, start the lab (real nginx
-# gateways and httpbin), check the seed report's scenarios (10-ingress, 20-egress) and
-# explain them against the lab (per test: what it expects and proves, the curl line that
-# repeats it), then run them on a real probe agent and print each result with its evidence.
+# meshproof's whole job on one machine. Sets up what is missing, builds, starts the lab
+# (real nginx gateways and httpbin) and the three services on free ports, submits the seed
+# report's scenarios (10-ingress, 20-egress), runs them through the scheduler on a probe
+# agent, approves the egress run's gated test, streams progress, prints the Markdown
+# reports from the results store and says where the data lives.
 #
-#   scripts/demo.sh          run, then stop the lab
-#   scripts/demo.sh --keep   leave the lab running (its endpoints stay in lab.env)
-#   scripts/demo.sh --stop   stop a lab left running by --keep
+#   scripts/demo.sh          run, then stop everything it started
+#   scripts/demo.sh --keep   leave the lab and the services running and print
+#                            `export MESHPROOF_...` lines: eval "$(scripts/demo.sh --keep | grep ^export)"
+#   scripts/demo.sh --stop   stop exactly what a --keep left running (by pid file)
 #
-# MESHPROOF_DEMO_DIR chooses the data folder (default: out/demo).
+# MESHPROOF_DEMO_DIR chooses the data folder (default: out/demo). Exit code: 0 when both
+# runs passed, 1 when one failed, 4 when one was inconclusive, 2/3 on setup problems.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 data_dir=${MESHPROOF_DEMO_DIR:-$root/out/demo}
 lab_dir=$data_dir/lab
+pid_dir=$data_dir/pids
+build_dir=${MESHPROOF_BUILD_DIR:-build}
+case "$build_dir" in /*) ;; *) build_dir=$root/$build_dir ;; esac
+bin=$build_dir/bin
+
+# Stops the services by the pid files this script wrote (never by name: other meshproof
+# processes on the machine are not ours), then the lab.
+stop_all() {
+  local pid_file pid
+  for pid_file in "$pid_dir"/agent.pid "$pid_dir"/scheduler.pid "$pid_dir"/store.pid; do
+    [ -f "$pid_file" ] || continue
+    pid=$(cat "$pid_file")
+    if kill -TERM "$pid" 2>/dev/null; then
+      # A graceful drain first (SIGTERM); a process that hangs gets SIGKILL after 15 s.
+      for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pid_file"
+  done
+  if [ -f "$lab_dir/lab.env" ]; then deploy/lab/lab.sh down --dir "$lab_dir" >/dev/null 2>&1 || true; fi
+}
 
 keep=0
 case "${1:-}" in
   "") ;;
   --keep) keep=1 ;;
-  --stop) deploy/lab/lab.sh down --dir "$lab_dir"; exit 0 ;;
-  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --stop) stop_all; echo "stopped the demo's services and lab ($data_dir)"; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "demo.sh: unknown argument '$1' (expected --keep or --stop)" >&2; exit 2 ;;
 esac
 
@@ -28,46 +52,101 @@ esac
 if ! command -v nginx >/dev/null 2>&1 || ! dpkg-query -W libgrpc++-dev >/dev/null 2>&1; then
   scripts/setup.sh
 fi
-scripts/build.sh >/dev/null
-cli=$root/${MESHPROOF_BUILD_DIR:-build}/bin/meshproof
+mkdir -p "$data_dir/logs"
+if ! scripts/build.sh >"$data_dir/logs/build.log" 2>&1; then
+  echo "demo.sh: the build failed; the end of $data_dir/logs/build.log:" >&2
+  tail -n 30 "$data_dir/logs/build.log" >&2
+  exit 3
+fi
+cli=$bin/meshproof
 
-# 2. The lab.
-mkdir -p "$data_dir"
-deploy/lab/lab.sh down --dir "$lab_dir" >/dev/null 2>&1 || true
+# 2. A clean slate: whatever an earlier --keep left running goes first.
+stop_all
+mkdir -p "$data_dir" "$pid_dir" "$data_dir/logs" "$data_dir/reports"
+rm -f "$data_dir"/store.db* "$data_dir"/scheduler.db*
+[ "$keep" = 1 ] || trap stop_all EXIT
+
+# Starts a service in the background, records its pid and prints its address (its first
+# stdout line is "listening on HOST:PORT").
+start_service() {
+  local name=$1; shift
+  local out=$data_dir/logs/$name.out
+  "$@" >"$out" 2>"$data_dir/logs/$name.log" &
+  echo $! >"$pid_dir/$name.pid"
+  for _ in $(seq 1 200); do
+    if grep -q '^listening on ' "$out" 2>/dev/null; then sed -n 's/^listening on //p' "$out"; return; fi
+    kill -0 "$(cat "$pid_dir/$name.pid")" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "demo.sh: $name did not start; its log:" >&2
+  tail -n 20 "$data_dir/logs/$name.log" >&2
+  exit 3
+}
+
+# 3. The lab, then the store, the scheduler and an agent that dials the scheduler.
 deploy/lab/lab.sh up --dir "$lab_dir" --base-port 0
-[ "$keep" = 1 ] || trap 'deploy/lab/lab.sh down --dir "$lab_dir" >/dev/null' EXIT
+store=$(start_service store "$bin/meshproof-store" --listen 127.0.0.1:0 --db "$data_dir/store.db")
+scheduler=$(start_service scheduler "$bin/meshproof-scheduler" --listen 127.0.0.1:0 \
+  --db "$data_dir/scheduler.db" --store "$store")
+start_service agent "$bin/meshproof-agent" --listen 127.0.0.1:0 --scheduler "$scheduler" \
+  --cluster lab --namespace mesh-test --agent-id demo-agent --labels env=lab >/dev/null
+export MESHPROOF_SCHEDULER=$scheduler MESHPROOF_STORE=$store
+for _ in $(seq 1 100); do
+  "$cli" agents 2>/dev/null | grep -q '^demo-agent .*connected' && break
+  sleep 0.1
+done
+echo "store $store, scheduler $scheduler, agent demo-agent (cluster lab) connected"
 
-# 3. The scenarios: valid, and what they do against this lab.
-"$cli" lint --vars-file "$lab_dir/lab.env" examples/scenarios/10-ingress.yaml examples/scenarios/20-egress.yaml
-for scenario in 10-ingress 20-egress; do
+# 4. Submit the seed scenarios (checked locally first: errors name file:line:column).
+echo
+"$cli" scenario submit examples/scenarios/10-ingress.yaml examples/scenarios/20-egress.yaml
+
+# 5. Run them through the scheduler, following each to its verdict.
+verdict=0
+note_verdict() { if [ "$1" -ne 0 ] && { [ "$verdict" -eq 0 ] || [ "$1" -lt "$verdict" ]; }; then verdict=$1; fi; }
+
+echo
+echo "=================== 10-ingress (on demand, followed to the end) ==================="
+set +e
+"$cli" run start 10-ingress --vars-file "$lab_dir/lab.env" --label demo=true --wait |
+  tee "$data_dir/logs/10-ingress.watch"
+note_verdict "${PIPESTATUS[0]}"
+set -e
+ingress_run=$(sed -n 's/^started run \([^ ]*\).*/\1/p' "$data_dir/logs/10-ingress.watch")
+
+echo
+echo "=================== 20-egress (needs approval for its mesh-global test) ==================="
+egress_run=$("$cli" run start 20-egress --vars-file "$lab_dir/lab.env" --label demo=true -o json |
+  sed -n 's/.*"run_id": *"\([^"]*\)".*/\1/p' | head -n 1)
+echo "started run $egress_run; it waits for an approver:"
+"$cli" run show "$egress_run" | grep -E '^(run|state|approval) ' 
+"$cli" run approve "$egress_run" --reason "demo: a lab with no mesh-global state"
+set +e
+"$cli" run watch "$egress_run"
+note_verdict $?
+set -e
+
+# 6. The reports, from what the results store holds.
+for pair in "10-ingress:$ingress_run" "20-egress:$egress_run"; do
+  name=${pair%%:*} run=${pair#*:}
+  [ -n "$run" ] || continue
+  "$cli" report "$run" --format md --out "$data_dir/reports/$name.md"
+  "$cli" report "$run" --format html --out "$data_dir/reports/$name.html"
+  "$cli" report "$run" --format junit --out "$data_dir/reports/$name.junit.xml"
   echo
-  echo "=================== $scenario ==================="
-  "$cli" explain "examples/scenarios/$scenario.yaml" --vars-file "$lab_dir/lab.env" |
-    tee "$data_dir/$scenario.explain.txt"
+  echo "=================== report: $name ==================="
+  cat "$data_dir/reports/$name.md"
 done
 
-# 4. Run both scenarios on a real agent: the seed report's tables, with evidence.
-agent_out=$data_dir/agent.out
-"$root/${MESHPROOF_BUILD_DIR:-build}/bin/meshproof-agent" --listen 127.0.0.1:0 --cluster lab \
-  --labels env=lab >"$agent_out" 2>"$data_dir/agent.log" &
-agent_pid=$!
-stop_agent() { kill -TERM "$agent_pid" 2>/dev/null || true; wait "$agent_pid" 2>/dev/null || true; }
+echo
+echo "reports:        $data_dir/reports/ (md, html, junit)"
+echo "results store:  $data_dir/store.db"
+echo "scheduler:      $data_dir/scheduler.db"
+echo "service logs:   $data_dir/logs/"
+echo "lab endpoints:  $lab_dir/lab.env (gateway logs in $lab_dir/logs/)"
 if [ "$keep" = 1 ]; then
-  echo "agent pid $agent_pid (left running)"
-else
-  trap 'stop_agent; deploy/lab/lab.sh down --dir "$lab_dir" >/dev/null' EXIT
+  echo "left running; point the CLI at the services with eval of these lines, stop with scripts/demo.sh --stop:"
+  echo "export MESHPROOF_SCHEDULER=$scheduler"
+  echo "export MESHPROOF_STORE=$store"
 fi
-for _ in $(seq 1 200); do grep -q '^listening on ' "$agent_out" 2>/dev/null && break; sleep 0.05; done
-agent=$(sed -n 's/^listening on //p' "$agent_out")
-echo
-echo "=================== the seed scenarios on the agent at $agent ==================="
-set +e
-"$cli" probe examples/scenarios/10-ingress.yaml examples/scenarios/20-egress.yaml \
-  --agent "$agent" --vars-file "$lab_dir/lab.env"
-verdict=$?
-set -e
-echo
-echo "lab endpoints: $lab_dir/lab.env"
-echo "gateway logs:  $lab_dir/logs/"
-echo "agent log:     $data_dir/agent.log"
 exit "$verdict"
