@@ -111,6 +111,10 @@ bool SchedulerLink::RunSession() {
   bool welcomed = false;
   sv1::SchedulerMessage message;
   while (stream->Read(&message)) Handle(message, &welcomed);
+  // Read ends only once the call is over, so the status is there to take. Take it before
+  // cancelling: a cancel first would replace the scheduler's own status (a refused
+  // token's UNAUTHENTICATED, say) with CANCELLED.
+  const grpc::Status status = stream->Finish();
   {
     absl::MutexLock lock(&mu_);
     session_live_ = false;
@@ -118,7 +122,6 @@ bool SchedulerLink::RunSession() {
     context.TryCancel();  // unblocks a Write stuck on flow control
   }
   writer.join();
-  const grpc::Status status = stream->Finish();
   {
     absl::MutexLock lock(&mu_);
     context_ = nullptr;

@@ -4,10 +4,13 @@
 // MESHPROOF_TOKEN.
 #include <sys/stat.h>
 
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -290,6 +293,45 @@ TEST_F(AuthBinaryTest, TheSchedulerWritesResultsToAStoreThatRequiresAToken) {
     EXPECT_EQ(store_stub_->GetRun(&context, req, &detail).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
   }
+}
+
+TEST_F(AuthBinaryTest, TheAgentBinaryConnectsWithItsTokenFileAndNotWithout) {
+  const std::string token_file = dir_.WriteFile("agent.token", absl::StrCat(kAgent, "\n"));
+  chmod(token_file.c_str(), 0600);
+  auto with = ServiceProcess::Start(
+      BinaryPath("meshproof-agent"),
+      {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(), "--agent-id", "with-token",
+       "--cluster", "lab", "--scheduler-token-file", token_file},
+      dir_.File("agent-with.log"));
+  ASSERT_TRUE(with.ok()) << with.status();
+  auto without = ServiceProcess::Start(
+      BinaryPath("meshproof-agent"),
+      {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(), "--agent-id", "no-token",
+       "--cluster", "lab"},
+      dir_.File("agent-without.log"));
+  ASSERT_TRUE(without.ok()) << without.status();
+
+  // Bounded wait until the agent with a token is listed and the other has been refused.
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  std::set<std::string> agents;
+  bool refused = false;
+  while (absl::Now() < give_up && (agents.count("with-token") == 0 || !refused)) {
+    grpc::ClientContext context;
+    Prepare(&context, kViewer);
+    sv1::ListAgentsResponse resp;
+    if (stub_->ListAgents(&context, {}, &resp).ok()) {
+      agents.clear();
+      for (const auto& a : resp.agents()) agents.insert(a.info().agent_id());
+    }
+    refused = absl::StrContains(meshproof::testing::ReadFileOrEmpty(dir_.File("agent-without.log")),
+                                "check --scheduler-token-file");
+    if (agents.count("with-token") == 0 || !refused) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(agents.count("with-token"), 1u);
+  EXPECT_EQ(agents.count("no-token"), 0u);
+  EXPECT_TRUE(refused) << meshproof::testing::ReadFileOrEmpty(dir_.File("agent-without.log"));
+  EXPECT_THAT(meshproof::testing::ReadFileOrEmpty(dir_.File("agent-with.log")),
+              Not(HasSubstr(kAgent)));
 }
 
 TEST_F(AuthBinaryTest, TheCliSendsMeshproofTokenAndExplainsAMissingOne) {
