@@ -413,8 +413,11 @@ int Main(int argc, char** argv) {
               static_cast<double>(FileSize(raw_path)) / total);
 
   // ------------------------------------------------------------ queries
+  const absl::Time open_start = absl::Now();
   auto opened = ResultsStore::Open(store_path, options, &clock);
   if (!opened.ok()) Die(opened.status(), "reopen store");
+  std::printf("open (with warming the readers): %.2f s\n",
+              absl::ToDoubleSeconds(absl::Now() - open_start));
   std::unique_ptr<ResultsStore> store = std::move(*opened);
   auto pick = [](std::mt19937_64& rng, int n) { return static_cast<int>(rng() % n); };
   const int last_night = flags.nights - 1;

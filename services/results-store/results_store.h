@@ -38,6 +38,11 @@ struct ResultsStoreOptions {
   int readers = 4;
   // How queued writes are committed together.
   GroupCommitOptions group_commit;
+  // A database file up to this size is read once by every reader at Open (the results
+  // table and the history index), so its pages are mapped before the first query rather
+  // than faulted in by it; 0 turns this off. Larger files are not warmed: reading them
+  // whole could take longer than the first queries' faults ever would.
+  int64_t warm_limit_bytes = int64_t{1} << 30;
 };
 
 class ResultsStore {
@@ -142,6 +147,8 @@ class ResultsStore {
   ResultsStore(std::string path, ResultsStoreOptions options, const Clock* clock)
       : path_(std::move(path)), options_(std::move(options)), clock_(clock) {}
 
+  // Reads the results table and the history index once on every reader connection.
+  absl::Status WarmReaders();
   absl::StatusOr<std::optional<RunState>> FindRun(Database* db, const std::string& run_id);
   absl::StatusOr<int64_t> InternName(absl::string_view table, const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
