@@ -1,7 +1,9 @@
 #include "services/scheduler/agent_gateway_service.h"
 
 #include <deque>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -72,6 +74,69 @@ class GrpcAgentSink final : public AgentSink {
   std::thread writer_;
 };
 
+// Hands one session's messages to the scheduler in batches. The stream is read on the
+// handler's thread and drained on this one, so whatever arrived while the scheduler was
+// committing the previous batch goes into the next one together: an agent streaming a
+// large run costs one commit per batch instead of one per result. Order is kept.
+class InboundBatcher {
+ public:
+  InboundBatcher(Scheduler* scheduler, std::string session_id)
+      : scheduler_(scheduler), session_id_(std::move(session_id)), drainer_([this] { Drain(); }) {}
+  ~InboundBatcher() { Finish(); }
+
+  // Blocks while kMaxQueued messages wait: a scheduler that falls behind slows the agent's
+  // stream (gRPC flow control) instead of growing memory.
+  void Push(v1::AgentMessage message) {
+    absl::MutexLock lock(&mu_);
+    auto has_room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return queue_.size() < kMaxQueued;
+    };
+    mu_.Await(absl::Condition(&has_room));
+    queue_.push_back(std::move(message));
+  }
+
+  // Returns once every pushed message has been handled.
+  void Finish() {
+    {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+    }
+    if (drainer_.joinable()) drainer_.join();
+  }
+
+ private:
+  static constexpr size_t kMaxQueued = 4096;
+  // Bounds one transaction's length, so other sessions' work interleaves.
+  static constexpr size_t kMaxBatch = 512;
+
+  void Drain() {
+    std::vector<v1::AgentMessage> batch;
+    while (true) {
+      batch.clear();
+      {
+        absl::MutexLock lock(&mu_);
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return finished_ || !queue_.empty();
+        };
+        mu_.Await(absl::Condition(&ready));
+        if (queue_.empty()) return;
+        while (!queue_.empty() && batch.size() < kMaxBatch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      scheduler_->OnAgentMessages(session_id_, batch);
+    }
+  }
+
+  Scheduler* scheduler_;
+  const std::string session_id_;
+  absl::Mutex mu_;
+  std::deque<v1::AgentMessage> queue_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread drainer_;
+};
+
 }  // namespace
 
 grpc::Status AgentGatewayServiceImpl::Connect(grpc::ServerContext* context, Stream* stream) {
@@ -90,8 +155,12 @@ grpc::Status AgentGatewayServiceImpl::Connect(grpc::ServerContext* context, Stre
     sink.Stop(/*cancel=*/false);
     return ToGrpcStatus(session.status());
   }
-  v1::AgentMessage message;
-  while (stream->Read(&message)) scheduler_->OnAgentMessage(*session, message);
+  {
+    InboundBatcher inbound(scheduler_, *session);
+    v1::AgentMessage message;
+    while (stream->Read(&message)) inbound.Push(std::move(message));
+    inbound.Finish();
+  }
   scheduler_->AgentDisconnected(*session);
   sink.Stop(/*cancel=*/true);
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "session ended; reconnect");

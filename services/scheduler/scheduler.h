@@ -20,6 +20,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "meshproof/result/v1/result.pb.h"
@@ -107,6 +108,11 @@ class Scheduler {
   // valid until AgentDisconnected (or its Close).
   absl::StatusOr<std::string> AgentConnected(const v1::Hello& hello, AgentSink* sink);
   void OnAgentMessage(const std::string& session_id, const v1::AgentMessage& message);
+  // Messages that arrived together, handled in order; consecutive results share one
+  // transaction (one commit, one run-row read and write per run, one acknowledgement per
+  // assignment), which is what keeps a 1,000-test run from costing 1,000 commits.
+  void OnAgentMessages(const std::string& session_id,
+                       absl::Span<const v1::AgentMessage> messages);
   void AgentDisconnected(const std::string& session_id);
 
   // ----------------------------------------------------------------------- loop
@@ -168,7 +174,8 @@ class Scheduler {
                                               bool manual) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::Schedule> ScheduleViewLocked(const ScheduleRow& row)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnResultLocked(const std::string& agent_id, const v1::ResultReport& report)
+  void OnResultsLocked(const std::string& agent_id,
+                       absl::Span<const v1::AgentMessage> reports)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnDoneLocked(const std::string& agent_id, const v1::AssignmentDone& done)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -190,23 +190,37 @@ void Scheduler::AgentDisconnected(const std::string& session_id) {
 }
 
 void Scheduler::OnAgentMessage(const std::string& session_id, const v1::AgentMessage& message) {
+  OnAgentMessages(session_id, absl::MakeConstSpan(&message, 1));
+}
+
+void Scheduler::OnAgentMessages(const std::string& session_id,
+                                absl::Span<const v1::AgentMessage> messages) {
   absl::MutexLock lock(&mu_);
   auto it = sessions_.find(session_id);
   if (it == sessions_.end()) return;
   const std::string agent_id = it->second;
   agents_[agent_id].last_heartbeat = clock_->Now();
-  switch (message.message_case()) {
-    case v1::AgentMessage::kHeartbeat:
-      OnHeartbeatLocked(agent_id, message.heartbeat());
-      break;
-    case v1::AgentMessage::kResult:
-      OnResultLocked(agent_id, message.result());
-      break;
-    case v1::AgentMessage::kDone:
-      OnDoneLocked(agent_id, message.done());
-      break;
-    default:
-      LogWarning("agent ", agent_id, " sent an unexpected message; ignored");
+  size_t i = 0;
+  while (i < messages.size()) {
+    const v1::AgentMessage& message = messages[i];
+    if (message.has_result()) {
+      size_t end = i;
+      while (end < messages.size() && messages[end].has_result()) ++end;
+      OnResultsLocked(agent_id, messages.subspan(i, end - i));
+      i = end;
+      continue;
+    }
+    switch (message.message_case()) {
+      case v1::AgentMessage::kHeartbeat:
+        OnHeartbeatLocked(agent_id, message.heartbeat());
+        break;
+      case v1::AgentMessage::kDone:
+        OnDoneLocked(agent_id, message.done());
+        break;
+      default:
+        LogWarning("agent ", agent_id, " sent an unexpected message; ignored");
+    }
+    ++i;
   }
 }
 
@@ -237,44 +251,70 @@ void Scheduler::OnHeartbeatLocked(const std::string& agent_id, const v1::Heartbe
   }
 }
 
-void Scheduler::OnResultLocked(const std::string& agent_id, const v1::ResultReport& report) {
+void Scheduler::OnResultsLocked(const std::string& agent_id,
+                                absl::Span<const v1::AgentMessage> reports) {
   const absl::Time now = clock_->Now();
   absl::Status status = [&]() -> absl::Status {
     MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
-    MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_.Find(report.run_id()));
-    v1::SchedulerMessage ack;
-    ack.mutable_ack()->set_assignment_id(report.assignment_id());
-    if (!row || row->run.state() != v1::RUN_STATE_RUNNING ||
-        row->assignment_id != report.assignment_id() || row->run.agent_id() != agent_id ||
-        row->run.attempt() != report.attempt()) {
-      // A report of an attempt that is over: acknowledge so the agent forgets it, keep nothing.
-      LogInfo("run ", report.run_id(), ": dropped a report of stale assignment ",
-              report.assignment_id(), " from ", agent_id);
-      ack.mutable_ack()->set_sequence(report.sequence());
+    // Each run is read once and written once per batch, however many of its results the
+    // batch holds: the row carries the whole scenario, so per-result reads and writes
+    // would make a run's cost grow with the square of its size.
+    std::map<std::string, RunRow> rows;
+    std::set<std::string> missing;
+    for (const v1::AgentMessage& message : reports) {
+      const v1::ResultReport& report = message.result();
+      RunRow* row = nullptr;
+      if (auto cached = rows.find(report.run_id()); cached != rows.end()) {
+        row = &cached->second;
+      } else if (missing.count(report.run_id()) == 0) {
+        MP_ASSIGN_OR_RETURN(std::optional<RunRow> found, runs_.Find(report.run_id()));
+        if (found) {
+          row = &rows.emplace(report.run_id(), std::move(*found)).first->second;
+        } else {
+          missing.insert(report.run_id());
+        }
+      }
+      if (row == nullptr || row->run.state() != v1::RUN_STATE_RUNNING ||
+          row->assignment_id != report.assignment_id() || row->run.agent_id() != agent_id ||
+          row->run.attempt() != report.attempt()) {
+        // A report of an attempt that is over: acknowledge so the agent forgets it, keep
+        // nothing.
+        LogInfo("run ", report.run_id(), ": dropped a report of stale assignment ",
+                report.assignment_id(), " from ", agent_id);
+        v1::SchedulerMessage ack;
+        ack.mutable_ack()->set_assignment_id(report.assignment_id());
+        ack.mutable_ack()->set_sequence(report.sequence());
+        SendLocked(agent_id, std::move(ack));
+        continue;
+      }
+      MP_ASSIGN_OR_RETURN(bool inserted, RecordResultLocked(row, report.result()));
+      if (!inserted) {
+        LogDebug("run ", report.run_id(), ": duplicate report of ", report.result().test(),
+                 " dropped");
+      }
+      std::set<uint64_t>& ahead = ahead_[row->assignment_id];
+      if (report.sequence() > row->acked_seq) ahead.insert(report.sequence());
+      while (!ahead.empty() && *ahead.begin() <= row->acked_seq + 1) {
+        row->acked_seq = std::max(row->acked_seq, *ahead.begin());
+        ahead.erase(ahead.begin());
+      }
+    }
+    for (auto& [run_id, row] : rows) {
+      if (row.run.state() != v1::RUN_STATE_RUNNING || row.run.agent_id() != agent_id) continue;
+      row.lease_expiry = now + config_.lease;
+      MP_RETURN_IF_ERROR(runs_.Update(row));
+      // Acknowledgements are cumulative: one per assignment covers the whole batch.
+      v1::SchedulerMessage ack;
+      ack.mutable_ack()->set_assignment_id(row.assignment_id);
+      ack.mutable_ack()->set_sequence(row.acked_seq);
       SendLocked(agent_id, std::move(ack));
-      return CommitLocked(tx);
     }
-    MP_ASSIGN_OR_RETURN(bool inserted, RecordResultLocked(&*row, report.result()));
-    if (!inserted) {
-      LogDebug("run ", report.run_id(), ": duplicate report of ", report.result().test(),
-               " dropped");
-    }
-    std::set<uint64_t>& ahead = ahead_[row->assignment_id];
-    if (report.sequence() > row->acked_seq) ahead.insert(report.sequence());
-    while (!ahead.empty() && *ahead.begin() <= row->acked_seq + 1) {
-      row->acked_seq = std::max(row->acked_seq, *ahead.begin());
-      ahead.erase(ahead.begin());
-    }
-    row->lease_expiry = now + config_.lease;
-    MP_RETURN_IF_ERROR(runs_.Update(*row));
-    ack.mutable_ack()->set_sequence(row->acked_seq);
-    SendLocked(agent_id, std::move(ack));
     return CommitLocked(tx);
   }();
   if (!status.ok()) {
     // Not acknowledged: the agent resends after it reconnects.
     DiscardPendingLocked();
-    LogError("report of run ", report.run_id(), " not recorded: ", status.ToString());
+    LogError("reports of agent ", agent_id, " not recorded: ", status.ToString());
   }
 }
 

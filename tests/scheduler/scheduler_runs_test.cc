@@ -1,6 +1,8 @@
 // The Scheduler domain class on a real SQLite file with a fake clock and recording
 // agent sinks: scenario versions, the run state machine, approvals, acks and duplicates,
 // leases expiring into a second attempt or NOT_RUN, deadlines, restart.
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -224,6 +226,58 @@ TEST_F(SchedulerRunsTest, OutOfOrderReportsAreAckedOnlyUpToTheContiguousSequence
   h.scheduler->OnAgentMessage(session, Done(a, 3, rv1::RUN_VERDICT_PASSED));
   EXPECT_THAT(Acks(sink.Take()), SizeIs(0));
   EXPECT_EQ(h.Get(a.run_id()).state(), v1::RUN_STATE_RUNNING);
+}
+
+TEST_F(SchedulerRunsTest, ABatchOfReportsIsRecordedOnceAndAcknowledgedOncePerAssignment) {
+  MP_ASSERT_OK(h.Submit(kPlainScenario).status());
+  RecordingSink sink;
+  const std::string session = h.Connect(AgentInfo("a1"), &sink);
+  MP_ASSERT_OK_AND_ASSIGN(v1::Run run, h.Start("plain", {{"PORT", "1"}}));
+  const v1::Assignment a = Assignments(sink.Take()).at(0);
+  v1::Assignment stale = a;
+  stale.set_assignment_id("gone.1");
+  // Out of order, a resend, and a report of an assignment that no longer exists, as one
+  // batch: results once each, the stale report acknowledged (so the agent forgets it) and
+  // dropped, and one cumulative acknowledgement for the live assignment.
+  const std::vector<v1::AgentMessage> batch = {
+      Report(a, 2, "t2", rv1::TEST_VERDICT_PASS), Report(a, 1, "t1", rv1::TEST_VERDICT_PASS),
+      Report(a, 1, "t1", rv1::TEST_VERDICT_PASS), Report(stale, 7, "t1", rv1::TEST_VERDICT_FAIL)};
+  h.scheduler->OnAgentMessages(session, batch);
+  std::vector<v1::Ack> acks = Acks(sink.Take());
+  ASSERT_THAT(acks, SizeIs(2));
+  EXPECT_EQ(acks[0].assignment_id(), "gone.1");
+  EXPECT_EQ(acks[0].sequence(), 7u);
+  EXPECT_EQ(acks[1].assignment_id(), a.assignment_id());
+  EXPECT_EQ(acks[1].sequence(), 2u);
+
+  // A done in the same batch as the last results is handled after them.
+  const std::vector<v1::AgentMessage> finish = {Done(a, 2, rv1::RUN_VERDICT_PASSED)};
+  h.scheduler->OnAgentMessages(session, finish);
+  const v1::Run done = h.Get(run.run_id());
+  EXPECT_EQ(done.state(), v1::RUN_STATE_PASSED);
+  EXPECT_EQ(done.counts().passed(), 2u);
+  MP_ASSERT_OK_AND_ASSIGN(Scheduler::Watch watch, h.scheduler->BeginWatch(run.run_id()));
+  ASSERT_THAT(watch.initial, SizeIs(4));  // the run, t1 and t2 once each, the final run
+  EXPECT_THAT((std::set<std::string>{watch.initial[1].result().test(),
+                                     watch.initial[2].result().test()}),
+              ::testing::ElementsAre("t1", "t2"));
+}
+
+TEST_F(SchedulerRunsTest, ResultsThenDoneInOneBatchFinishTheRun) {
+  MP_ASSERT_OK(h.Submit(kPlainScenario).status());
+  RecordingSink sink;
+  const std::string session = h.Connect(AgentInfo("a1"), &sink);
+  MP_ASSERT_OK_AND_ASSIGN(v1::Run run, h.Start("plain", {{"PORT", "1"}}));
+  const v1::Assignment a = Assignments(sink.Take()).at(0);
+  const std::vector<v1::AgentMessage> batch = {Report(a, 1, "t1", rv1::TEST_VERDICT_PASS),
+                                               Report(a, 2, "t2", rv1::TEST_VERDICT_FAIL),
+                                               Done(a, 2, rv1::RUN_VERDICT_FAILED)};
+  h.scheduler->OnAgentMessages(session, batch);
+  std::vector<v1::Ack> acks = Acks(sink.Take());
+  ASSERT_THAT(acks, SizeIs(2));
+  EXPECT_EQ(acks[0].sequence(), 2u);
+  EXPECT_TRUE(acks[1].done());
+  EXPECT_EQ(h.Get(run.run_id()).state(), v1::RUN_STATE_FAILED);
 }
 
 TEST_F(SchedulerRunsTest, GatedRunWaitsForApprovalAndRunsGatedTestOnlyOnceApproved) {
