@@ -1,86 +1,132 @@
 #include "services/probe-agent/curl_multi_runner.h"
 
-#include <vector>
+#include <algorithm>
 
 namespace meshproof::agent {
 
-CurlMultiRunner::CurlMultiRunner(int max_concurrency)
-    : max_concurrency_(max_concurrency > 0 ? max_concurrency : 1), multi_(curl_multi_init()) {
-  thread_ = std::thread([this] { Loop(); });
+CurlMultiRunner::CurlMultiRunner(int max_concurrency, int loops) {
+  const int budget = std::max(max_concurrency, 1);
+  if (loops <= 0) loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  loops = std::clamp(loops, 1, budget);
+  for (int i = 0; i < loops; ++i) {
+    auto loop = std::make_unique<Loop>();
+    loop->multi = curl_multi_init();
+    // Split the budget so that the loops together never exceed max_concurrency.
+    loop->limit = budget / loops + (i < budget % loops ? 1 : 0);
+    loops_.push_back(std::move(loop));
+  }
+  for (auto& loop : loops_) {
+    Loop* raw = loop.get();
+    raw->thread = std::thread([this, raw] { Run(*raw); });
+  }
 }
 
 CurlMultiRunner::~CurlMultiRunner() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
+  for (auto& loop : loops_) {
+    {
+      absl::MutexLock lock(&loop->mu);
+      loop->stopping = true;
+    }
+    curl_multi_wakeup(loop->multi);
   }
-  curl_multi_wakeup(multi_);
-  thread_.join();
-  curl_multi_cleanup(multi_);
+  for (auto& loop : loops_) {
+    loop->thread.join();
+    curl_multi_cleanup(loop->multi);
+  }
 }
 
 int CurlMultiRunner::in_flight() const {
-  absl::MutexLock lock(&mu_);
-  return active_;
+  int total = 0;
+  for (const auto& loop : loops_) {
+    absl::MutexLock lock(&loop->mu);
+    total += loop->active;
+  }
+  return total;
+}
+
+CurlMultiRunner::Loop& CurlMultiRunner::Pick() {
+  // The loop with the most free room, so that the loops share the work evenly.
+  Loop* best = loops_.front().get();
+  int best_room = 0;
+  bool first = true;
+  for (auto& loop : loops_) {
+    absl::MutexLock lock(&loop->mu);
+    const int room = loop->limit - loop->active - static_cast<int>(loop->queued.size());
+    if (first || room > best_room) {
+      best = loop.get();
+      best_room = room;
+      first = false;
+    }
+  }
+  return *best;
 }
 
 CURLcode CurlMultiRunner::Perform(CURL* easy) {
   Transfer transfer{easy};
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
+  Loop& loop = loops_.size() == 1 ? *loops_.front() : Pick();
   {
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return CURLE_ABORTED_BY_CALLBACK;
-    queued_.push_back(&transfer);
+    absl::MutexLock lock(&loop.mu);
+    if (loop.stopping) return CURLE_ABORTED_BY_CALLBACK;
+    loop.queued.push_back(&transfer);
   }
-  curl_multi_wakeup(multi_);
-  absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(&transfer.done));
+  curl_multi_wakeup(loop.multi);
+  transfer.done.WaitForNotification();
   return transfer.result;
 }
 
-void CurlMultiRunner::Loop() {
+void CurlMultiRunner::Run(Loop& loop) {
+  std::vector<Transfer*> to_add;
   while (true) {
-    std::vector<Transfer*> to_add;
+    to_add.clear();
     bool stopping;
     {
-      absl::MutexLock lock(&mu_);
-      stopping = stopping_;
-      while (!queued_.empty() && (active_ < max_concurrency_ || stopping)) {
-        to_add.push_back(queued_.front());
-        queued_.pop_front();
-        ++active_;
+      absl::MutexLock lock(&loop.mu);
+      stopping = loop.stopping;
+      while (!loop.queued.empty() && (loop.active < loop.limit || stopping)) {
+        to_add.push_back(loop.queued.front());
+        loop.queued.pop_front();
+        ++loop.active;
       }
     }
     for (Transfer* transfer : to_add) {
       if (stopping) {
         // Never started: finish at once so its caller wakes.
-        absl::MutexLock lock(&mu_);
+        {
+          absl::MutexLock lock(&loop.mu);
+          --loop.active;
+        }
         transfer->result = CURLE_ABORTED_BY_CALLBACK;
-        transfer->done = true;
-        --active_;
+        transfer->done.Notify();
         continue;
       }
-      curl_multi_add_handle(multi_, transfer->easy);
+      curl_multi_add_handle(loop.multi, transfer->easy);
     }
     int running = 0;
-    curl_multi_perform(multi_, &running);
+    curl_multi_perform(loop.multi, &running);
     int left = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+    int finished = 0;
+    while (CURLMsg* message = curl_multi_info_read(loop.multi, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&transfer));
       const CURLcode result = message->data.result;
-      curl_multi_remove_handle(multi_, message->easy_handle);
-      absl::MutexLock lock(&mu_);
+      curl_multi_remove_handle(loop.multi, message->easy_handle);
+      ++finished;
       transfer->result = result;
-      transfer->done = true;
-      --active_;
+      // The caller may destroy `transfer` as soon as it is notified.
+      transfer->done.Notify();
     }
-    if (stopping) {
-      absl::MutexLock lock(&mu_);
-      if (active_ == 0 && queued_.empty()) return;
+    bool more_queued = false;
+    {
+      absl::MutexLock lock(&loop.mu);
+      loop.active -= finished;
+      if (stopping && loop.active == 0 && loop.queued.empty()) return;
+      more_queued = finished > 0 && !loop.queued.empty();
     }
-    curl_multi_poll(multi_, nullptr, 0, stopping ? 10 : 200, nullptr);
+    // Freed room and waiting transfers: start them now rather than after a poll.
+    if (more_queued) continue;
+    curl_multi_poll(loop.multi, nullptr, 0, stopping ? 10 : 200, nullptr);
   }
 }
 

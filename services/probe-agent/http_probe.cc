@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
@@ -32,14 +33,38 @@ struct Capture {
   CURL* easy = nullptr;
   bool tls_read = false;
   const std::function<bool()>* cancelled = nullptr;
+  int64_t next_cancel_check_ns = 0;
 };
+
+// How often a transfer asks whether its call was cancelled. libcurl calls the progress
+// function on every pass of the multi loop, and the gRPC check behind `cancelled` polls
+// the completion queue: asked every time, it took a sixth of the loop thread.
+constexpr int64_t kCancelCheckIntervalNs = 50'000'000;
 
 // Runs on the multi loop's thread, at least once a second per transfer: a non-zero
 // return aborts the transfer, so a cancelled call does not wait out its probe timeout.
+// Transfers shorter than the interval never ask: the executor asks between tests.
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* capture = static_cast<Capture*>(user);
+  auto* capture = static_cast<Capture*>(user);
+  const int64_t now = absl::GetCurrentTimeNanos();
+  if (now < capture->next_cancel_check_ns) return 0;
+  capture->next_cancel_check_ns = now + kCancelCheckIntervalNs;
   return (*capture->cancelled)() ? 1 : 0;
 }
+
+// Runs when libcurl has set up a new connection's SSL_CTX: replaces the trust store it
+// would have parsed from the CA file with the cached one (same certificates, same CA
+// path lookup, same flags).
+CURLcode OnSslCtx(CURL*, void* ssl_ctx, void* user) {
+  auto* store = static_cast<X509_STORE*>(user);
+  X509_STORE_up_ref(store);  // the SSL_CTX takes this reference
+  SSL_CTX_set_cert_store(static_cast<SSL_CTX*>(ssl_ctx), store);
+  return CURLE_OK;
+}
+
+struct StoreDeleter {
+  void operator()(X509_STORE* store) const { X509_STORE_free(store); }
+};
 
 std::string NameToString(X509_NAME* name) {
   if (name == nullptr) return "";
@@ -232,10 +257,27 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (!tls.ca_file().empty()) curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file().c_str());
-  // Parse each CA file once per minute, not once per probe: loading the trust store
-  // dominated the cost of a fresh HTTPS probe.
-  curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 60L);
+  std::unique_ptr<X509_STORE, StoreDeleter> store;
+  if (!tls.insecure() && options.ca_cache != nullptr && absl::StartsWithIgnoreCase(url, "https:")) {
+    // The trust `curl --cacert FILE` (or plain curl) would use: the file, else the
+    // built-in bundle, plus the built-in CA path; parsed once, not per handshake.
+    char* default_file = nullptr;
+    char* default_path = nullptr;
+    curl_easy_getinfo(h, CURLINFO_CAINFO, &default_file);
+    curl_easy_getinfo(h, CURLINFO_CAPATH, &default_path);
+    const std::string ca_file = !tls.ca_file().empty() ? tls.ca_file() : default_file ? default_file : "";
+    absl::StatusOr<X509_STORE*> cached = options.ca_cache->Get(ca_file, default_path ? default_path : "");
+    if (cached.ok()) store.reset(*cached);
+  }
+  if (store) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, OnSslCtx);
+    curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, store.get());
+  } else if (!tls.ca_file().empty()) {
+    // Unreadable or empty: libcurl reports it (curl 77) exactly as the command line would.
+    curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file().c_str());
+  }
   if (!tls.client_cert_file().empty()) {
     curl_easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert_file().c_str());
     curl_easy_setopt(h, CURLOPT_SSLKEY, tls.client_key_file().c_str());
@@ -273,6 +315,7 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
 
   if (options.cancelled) {
     capture.cancelled = &options.cancelled;
+    capture.next_cancel_check_ns = absl::GetCurrentTimeNanos() + kCancelCheckIntervalNs;
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &capture);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);

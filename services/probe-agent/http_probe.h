@@ -7,6 +7,7 @@
 
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scenario/v1/scenario.pb.h"
+#include "services/probe-agent/ca_store_cache.h"
 #include "services/probe-agent/curl_multi_runner.h"
 
 namespace meshproof::agent {
@@ -19,6 +20,8 @@ struct HttpProbeOptions {
   size_t body_limit = 0;
   // Aborts the transfer once it returns true (see CancelledFn in prober.h).
   std::function<bool()> cancelled;
+  // Parsed trust stores shared across handshakes; null parses the CA file per handshake.
+  CaStoreCache* ca_cache = nullptr;
 };
 
 // Runs one HTTP probe on `runner`. Never fails: problems become ProbeOutcome.failure.

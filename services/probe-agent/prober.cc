@@ -234,7 +234,7 @@ rv1::ProbeOutcome RunExec(const sv1::ExecProbe& probe, const sv1::Defaults& defa
 }  // namespace
 
 RealProber::RealProber(const ProberOptions& options)
-    : options_(options), runner_(options.max_concurrency) {}
+    : options_(options), runner_(options.max_concurrency, options.curl_loops) {}
 
 absl::StatusOr<std::string> FetchUrl(Prober& prober, const std::string& url, absl::Duration timeout,
                                      size_t limit) {
@@ -251,6 +251,7 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       HttpProbeOptions options;
       options.cancelled = cancelled;
       options.reuse_connections = defaults.reuse_connections();
+      options.ca_cache = &ca_cache_;
       return RunHttpProbe(runner_, probe.http(), defaults, options);
     }
     case sv1::Probe::kEnvoyAdmin: {
@@ -261,6 +262,7 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       HttpProbeOptions options;
       options.cancelled = cancelled;
       options.body_limit = kAdminBodyLimit;
+      options.ca_cache = &ca_cache_;
       rv1::ProbeOutcome outcome = RunHttpProbe(runner_, http, defaults, options);
       const rv1::HttpObservation observed = outcome.http();
       rv1::ConfigObservation* config = outcome.mutable_config();  // replaces the http detail
@@ -299,6 +301,7 @@ absl::StatusOr<std::string> RealProber::Fetch(const sv1::HttpProbe& request, siz
   // Reading evidence is not a verification probe: reusing a connection to the admin
   // interface or the API server is harmless and cheaper for log polling.
   options.reuse_connections = true;
+  options.ca_cache = &ca_cache_;
   rv1::ProbeOutcome outcome = RunHttpProbe(runner_, request, sv1::Defaults(), options);
   if (outcome.has_failure()) {
     return absl::UnavailableError(absl::StrCat(url, ": ", outcome.failure().message()));

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scenario/v1/scenario.pb.h"
+#include "services/probe-agent/ca_store_cache.h"
 #include "services/probe-agent/curl_multi_runner.h"
 
 namespace meshproof::agent {
@@ -45,6 +46,8 @@ struct ProberOptions {
   int max_concurrency = 64;
   // Programs exec probes may run (names or absolute paths).
   std::vector<std::string> exec_allowlist;
+  // Threads driving libcurl transfers, each with its own multi handle; 0: one per CPU.
+  int curl_loops = 0;
 };
 
 // The real prober: HTTP and Envoy admin through one libcurl multi loop, TCP connects,
@@ -60,6 +63,7 @@ class RealProber final : public Prober {
 
  private:
   ProberOptions options_;
+  CaStoreCache ca_cache_;
   CurlMultiRunner runner_;
 };
 
