@@ -45,7 +45,7 @@ case "${1:-}" in
   "") ;;
   --keep) keep=1 ;;
   --stop) stop_all; echo "stopped the demo's services and lab ($data_dir)"; exit 0 ;;
-  -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "demo.sh: unknown argument '$1' (expected --keep or --stop)" >&2; exit 2 ;;
 esac
 
