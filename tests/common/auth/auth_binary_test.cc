@@ -413,6 +413,27 @@ TEST(AuthBinaryStartupTest, ABadTokensFileStopsTheServiceWithItsLineAndColumn) {
   }
 }
 
+TEST(AuthBinaryStartupTest, TheTokensKeyOfTheConfigFileIsReadToo) {
+  TempDir dir;
+  const std::string tokens = dir.WriteFile(
+      "tokens.yaml", "tokens:\n  - name: a\n    roles: [viewer, superuser]\n    sha256: 00\n");
+  const std::string config = dir.WriteFile("config.yaml", "tokens: " + tokens + "\n");
+  for (const char* binary : {"meshproof-scheduler", "meshproof-store"}) {
+    auto result = RunCommand({BinaryPath(binary), "--listen", "127.0.0.1:0", "--db",
+                              dir.File(std::string(binary) + ".db"), "--config", config});
+    EXPECT_EQ(result.exit_code, 2) << binary << ": " << result.err;
+    EXPECT_THAT(result.err, HasSubstr(tokens + ":3:21: tokens[0].roles[1]")) << binary;
+  }
+}
+
+TEST(TokenCommandTest, EachSubcommandHasHelpWithAnExample) {
+  for (const char* sub : {"new", "hash"}) {
+    auto help = RunCommand({BinaryPath("meshproof"), "token", sub, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << sub;
+    EXPECT_THAT(help.out, HasSubstr("Example:\n  meshproof token ")) << sub;
+  }
+}
+
 TEST(AuthBinaryStartupTest, WithoutTokensTheServiceWarnsOnceThatAuthIsDisabled) {
   TempDir dir;
   auto store = ServiceProcess::Start(BinaryPath("meshproof-store"),
