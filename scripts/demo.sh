@@ -87,25 +87,48 @@ start_service() {
   exit 3
 }
 
-# 3. The lab, then the store, the scheduler and an agent that dials the scheduler.
+# 3. Tokens, as a real installation has them (docs/auth.md): one for you (viewer, runner,
+#    approver), one the scheduler writes to the store with, one the agent dials in with.
+#    The services keep only the hashes; the tokens stay in this folder, readable by you.
+tokens=$data_dir/tokens
+rm -rf "$tokens"; mkdir -p "$tokens"; chmod 700 "$tokens"
+# new_token NAME ROLES TOKEN_FILE ENTRY_FILE...: writes the token to TOKEN_FILE and
+# appends its tokens-file entry to each ENTRY_FILE.
+new_token() {
+  local out; out=$("$cli" token new --name "$1" --roles "$2")
+  (umask 077; head -n 1 <<<"$out" >"$3")
+  local file; for file in "${@:4}"; do tail -n +3 <<<"$out" >>"$file"; done
+}
+echo "tokens:" >"$tokens/scheduler-tokens.yaml"
+echo "tokens:" >"$tokens/store-tokens.yaml"
+new_token demo-user viewer,runner,approver "$tokens/user-token" \
+  "$tokens/scheduler-tokens.yaml" "$tokens/store-tokens.yaml"
+new_token scheduler writer "$tokens/store-token" "$tokens/store-tokens.yaml"
+new_token demo-agent agent "$tokens/agent-token" "$tokens/scheduler-tokens.yaml"
+
+# 4. The lab, then the store, the scheduler and an agent that dials the scheduler.
 deploy/lab/lab.sh up --dir "$lab_dir" --base-port 0
-store=$(start_service store "$bin/meshproof-store" --listen 127.0.0.1:0 --db "$data_dir/store.db")
+store=$(start_service store "$bin/meshproof-store" --listen 127.0.0.1:0 --db "$data_dir/store.db" \
+  --tokens "$tokens/store-tokens.yaml")
 scheduler=$(start_service scheduler "$bin/meshproof-scheduler" --listen 127.0.0.1:0 \
-  --db "$data_dir/scheduler.db" --store "$store")
+  --db "$data_dir/scheduler.db" --tokens "$tokens/scheduler-tokens.yaml" \
+  --store "$store" --store-token-file "$tokens/store-token")
 start_service agent "$bin/meshproof-agent" --listen 127.0.0.1:0 --scheduler "$scheduler" \
+  --scheduler-token-file "$tokens/agent-token" \
   --cluster lab --namespace mesh-test --agent-id demo-agent --labels env=lab >/dev/null
-export MESHPROOF_SCHEDULER=$scheduler MESHPROOF_STORE=$store
+MESHPROOF_TOKEN=$(cat "$tokens/user-token")
+export MESHPROOF_SCHEDULER=$scheduler MESHPROOF_STORE=$store MESHPROOF_TOKEN
 for _ in $(seq 1 100); do
   "$cli" agents 2>/dev/null | grep -q '^demo-agent .*connected' && break
   sleep 0.1
 done
 echo "store $store, scheduler $scheduler, agent demo-agent (cluster lab) connected"
 
-# 4. Submit the seed scenarios (checked locally first: errors name file:line:column).
+# 5. Submit the seed scenarios (checked locally first: errors name file:line:column).
 echo
 "$cli" scenario submit examples/scenarios/10-ingress.yaml examples/scenarios/20-egress.yaml
 
-# 5. Run them through the scheduler, following each to its verdict.
+# 6. Run them through the scheduler, following each to its verdict.
 verdict=0
 note_verdict() { if [ "$1" -ne 0 ] && { [ "$verdict" -eq 0 ] || [ "$1" -lt "$verdict" ]; }; then verdict=$1; fi; }
 
@@ -130,7 +153,7 @@ set +e
 note_verdict $?
 set -e
 
-# 6. The reports, from what the results store holds.
+# 7. The reports, from what the results store holds.
 for pair in "10-ingress:$ingress_run" "20-egress:$egress_run"; do
   name=${pair%%:*} run=${pair#*:}
   [ -n "$run" ] || continue
@@ -148,9 +171,11 @@ echo "results store:  $data_dir/store.db"
 echo "scheduler:      $data_dir/scheduler.db"
 echo "service logs:   $data_dir/logs/"
 echo "lab endpoints:  $lab_dir/lab.env (gateway logs in $lab_dir/logs/)"
+echo "tokens:         $tokens/ (the services' tokens files hold only hashes)"
 if [ "$keep" = 1 ]; then
   echo "left running; point the CLI at the services with eval of these lines, stop with scripts/demo.sh --stop:"
   echo "export MESHPROOF_SCHEDULER=$scheduler"
   echo "export MESHPROOF_STORE=$store"
+  echo "export MESHPROOF_TOKEN=$MESHPROOF_TOKEN"
 fi
 exit "$verdict"
