@@ -53,7 +53,7 @@ tr.regressed td{background:#ffebe9}tr.fixed td{background:#e6f4ea}tr.still_faili
 .grid td.h.pass{background:var(--pass)}.grid td.h.fail{background:var(--fail)}.grid td.h.error{background:var(--error)}
 .grid td.h.skipped{background:var(--skipped)}.grid td.h.blocked{background:var(--blocked)}.grid td.h.not_run{background:var(--not_run)}
 .grid td.h.retry{background:repeating-linear-gradient(45deg,var(--pass) 0 4px,var(--retry) 4px 7px)}
-.grid td.h.none{background:#fff}.grid td.h.cur{outline:2px solid #0969da;outline-offset:-2px}
+.grid td.h.none,.legend i.none{background:#fff;box-shadow:inset 0 0 0 1px var(--line)}.grid td.h.cur{outline:2px solid #0969da;outline-offset:-2px}
 .grid th.r{font-weight:400;font-size:11px;writing-mode:vertical-rl;transform:rotate(180deg);padding:2px;white-space:nowrap}
 .legend span{display:inline-block;margin-right:10px;font-size:.85em}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
@@ -231,7 +231,9 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
     for (const Column& c : columns) {
       auto cell = by_run.find(c.run_id);
       std::string cls = "none";
-      std::string title = absl::StrCat(c.run_id, ": not run");
+      // The test was not part of that run at all (added or removed since) — distinct from
+      // a NOT_RUN verdict, which the run recorded with its reason.
+      std::string title = absl::StrCat(c.run_id, ": not in this run");
       if (cell != by_run.end()) {
         const sv1::HistoryPoint& p = *cell->second;
         cls = VerdictClass(p.verdict(), p.passed_on_retry());
@@ -248,7 +250,7 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
                   "</tbody></table></div>\n<p class=\"legend\"><span><i class=\"pass\"></i>pass</span>"
                   "<span><i class=\"retry\"></i>passed on retry</span><span><i class=\"fail\"></i>fail</span>"
                   "<span><i class=\"error\"></i>error</span><span><i class=\"skipped\"></i>skipped</span>"
-                  "<span><i class=\"blocked\"></i>blocked</span><span><i class=\"not_run\"></i>not run</span>"
+                  "<span><i class=\"blocked\"></i>blocked</span><span><i class=\"not_run\"></i>not run</span><span><i class=\"none\"></i>not in the run</span>"
                   "<span class=\"muted\">outlined: this run</span></p>\n");
 }
 
