@@ -1,8 +1,12 @@
 #include "services/probe-agent/agent_service.h"
 
+#include <atomic>
 #include <chrono>
+#include <deque>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/common/grpc_status.h"
 #include "services/common/log.h"
@@ -39,6 +43,58 @@ class CancellationCheck {
   std::atomic<bool> cancelled_{false};
 };
 
+// Writes a call's events in order from a thread of its own, so that executor threads
+// never wait for the stream (a sync Write waits for the transport; under the executor's
+// emit lock that serialized every worker). The queue is bounded by the scenario's test
+// count. No buffer hints: with the sync API a hinted Write does not complete until a
+// later unhinted one, which a slow probe could hold back indefinitely.
+class EventWriter {
+ public:
+  explicit EventWriter(grpc::ServerWriter<av1::ExecuteEvent>* writer)
+      : writer_(writer), thread_([this] { Run(); }) {}
+  ~EventWriter() { Close(); }
+
+  void Push(av1::ExecuteEvent event) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(event));
+  }
+  // False once a write failed: the client is gone or stopped reading.
+  bool ok() const { return ok_.load(std::memory_order_acquire); }
+  // Writes everything queued, then stops the thread.
+  void Close() {
+    {
+      absl::MutexLock lock(&mu_);
+      closing_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closing_; }
+  void Run() {
+    std::deque<av1::ExecuteEvent> batch;
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &EventWriter::Ready));
+        if (queue_.empty()) return;
+        batch.swap(queue_);
+      }
+      for (size_t i = 0; i < batch.size() && ok(); ++i) {
+        if (!writer_->Write(batch[i])) ok_.store(false, std::memory_order_release);
+      }
+      batch.clear();
+    }
+  }
+
+  grpc::ServerWriter<av1::ExecuteEvent>* const writer_;
+  absl::Mutex mu_;
+  std::deque<av1::ExecuteEvent> queue_ ABSL_GUARDED_BY(mu_);
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> ok_{true};
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 }  // namespace
 
 AgentService::AgentService(ScenarioExecutor* executor, av1::AgentInfo info, int max_scenarios)
@@ -69,20 +125,21 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
   options.only_tests.assign(request->only_tests().begin(), request->only_tests().end());
   options.approved = request->approved();
   uint64_t sequence = 0;
-  // Read by the prober's loop thread through `cancelled`, written here.
-  std::atomic<bool> writer_ok{true};
-  CancellationCheck cancelled([&] { return context->IsCancelled() || !writer_ok; });
+  EventWriter events(writer);
+  CancellationCheck cancelled([&] { return context->IsCancelled() || !events.ok(); });
   const rv1::ScenarioOutcome outcome = executor_->Execute(
       request->scenario(), options,
+      // The executor calls this one at a time, so the sequence needs no lock.
       [&](const rv1::TestResult& result) {
         av1::ExecuteEvent event;
         event.set_sequence(++sequence);
         *event.mutable_result() = result;
-        if (writer_ok && !writer->Write(event)) writer_ok = false;
+        events.Push(std::move(event));
       },
       // Draining (SIGTERM) lets a running scenario finish; at the drain deadline gRPC
       // cancels the call, and that aborts the probes in flight.
       [&] { return cancelled.Check(); });
+  events.Close();
   running_.fetch_sub(1);
   LogInfo("scenario ", request->scenario().name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
           outcome.reason().empty() ? "" : absl::StrCat(" (", outcome.reason(), ")"));
