@@ -8,6 +8,12 @@
 # PROBES (default 4000) per agent measurement, CONCURRENCY (default 32), SECONDS (default
 # 10) for the wrk-driven measurements. Needs a build (scripts/build.sh) and the packages
 # from scripts/setup.sh. Not a test: it prints figures for docs/benchmarks.md.
+#
+# The agent is measured two ways: with agent_driver (the scenario protos are built
+# before the clock starts and only the Execute streams are timed: the agent's own
+# figure) and through `meshproof probe` (parsing the YAML, starting the CLI and printing
+# every result included: what a user of the CLI sees). AGENT_BEFORE=/path/to/an/older
+# meshproof-agent measures that binary too, in the same run, for before/after figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -27,6 +33,11 @@ trap cleanup EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kb() { awk -v k="$2" '$1==k":"{print $2}' "/proc/$1/status"; }
+# "VmRSS anon file pss" in KiB: most of an idle C++ service's RSS is shared-library
+# pages mapped from the page cache, which PSS splits between the processes using them.
+rss_detail() {
+  echo "$(rss_kb "$1" VmRSS) $(rss_kb "$1" RssAnon) $(rss_kb "$1" RssFile) $(awk '$1=="Pss:"{print $2}' "/proc/$1/smaps_rollup")"
+}
 
 # The lab provides the CA and a certificate for httpbin.example.com.
 deploy/lab/lab.sh up --dir "$work/lab" --base-port 0 >/dev/null
@@ -54,13 +65,14 @@ nginx -p "$work/nginx" -c "$work/nginx.conf" -e "$work/nginx/error.log"
 http_url=http://127.0.0.1:$http_port/
 https_url=https://httpbin.example.com:$https_port/
 
-# The agent.
-"$bin/meshproof-agent" --listen 127.0.0.1:0 --max-concurrency "$concurrency" >"$work/agent.out" 2>"$work/agent.log" &
-agent_pid=$!; pids+=("$agent_pid")
-for _ in $(seq 1 100); do grep -q '^listening on' "$work/agent.out" && break; sleep 0.05; done
-agent=$(sed -n 's/^listening on //p' "$work/agent.out")
-sleep 0.5
-agent_idle_rss=$(rss_kb "$agent_pid" VmRSS)
+# start_agent BINARY NAME: starts an agent, sets agent_pid and agent (its address).
+start_agent() {
+  "$1" --listen 127.0.0.1:0 --max-concurrency "$concurrency" >"$work/$2.out" 2>"$work/$2.log" &
+  agent_pid=$!; pids+=("$agent_pid")
+  for _ in $(seq 1 100); do grep -q '^listening on' "$work/$2.out" && break; sleep 0.05; done
+  agent=$(sed -n 's/^listening on //p' "$work/$2.out")
+  sleep 0.5
+}
 
 # scenario FILE NAME URL REUSE: 1000 tests (the per-scenario limit) probing URL.
 scenario() {
@@ -74,13 +86,17 @@ scenario() {
     done
   } >"$file"
 }
-# agent_rate URL REUSE: probes/s of the agent running PROBES probes with full records.
-agent_rate() {
-  local url=$1 reuse=$2 files=()
+# scenario_files URL REUSE: writes the scenarios for PROBES probes; sets files.
+scenario_files() {
+  files=()
   for s in $(seq 1 $(((probes + 999) / 1000))); do
-    scenario "$work/s$s.yaml" "bench-$s" "$url" "$reuse"
+    scenario "$work/s$s.yaml" "bench-$s" "$1" "$2"
     files+=("$work/s$s.yaml")
   done
+}
+# cli_rate URL REUSE: probes/s through `meshproof probe` (CLI start, parsing, printing).
+cli_rate() {
+  scenario_files "$1" "$2"
   local start end
   start=$(date +%s.%N)
   "$bin/meshproof" probe "${files[@]}" --agent "$agent" --output json >"$work/probe.json"
@@ -88,6 +104,26 @@ agent_rate() {
   local passed
   passed=$(grep -c '"verdict":"TEST_VERDICT_PASS"' "$work/probe.json" || true)
   echo "$passed $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}'
+}
+# driver_rate URL REUSE: probes/s of the Execute streams alone (passed probes only).
+driver_rate() {
+  scenario_files "$1" "$2"
+  "$bin/agent_driver" --agent "$agent" "${files[@]}" | awk '{print $1}'
+}
+# measure_agent BINARY NAME: every agent figure of one binary, as NAME_* variables.
+measure_agent() {
+  start_agent "$1" "$2"
+  local idle
+  idle=$(rss_detail "$agent_pid")
+  eval "$2_idle='$idle'"
+  eval "$2_http=$(driver_rate "$http_url" false)"
+  eval "$2_https=$(driver_rate "$https_url" false)"
+  eval "$2_reuse=$(driver_rate "$http_url" true)"
+  eval "$2_cli_http=$(cli_rate "$http_url" false)"
+  eval "$2_cli_https=$(cli_rate "$https_url" false)"
+  eval "$2_cli_reuse=$(cli_rate "$http_url" true)"
+  eval "$2_peak=$(rss_kb "$agent_pid" VmHWM)"
+  kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
 }
 
 wrk_rate() { wrk -t 2 -c "$concurrency" -d "${seconds}s" "$@" 2>/dev/null | awk '/Requests\/sec/{printf "%.0f", $2}'; }
@@ -112,16 +148,15 @@ prometheus-blackbox-exporter --config.file="$work/blackbox.yml" --web.listen-add
 bb_pid=$!; pids+=("$bb_pid")
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$bb_port/" >/dev/null && break; sleep 0.05; done
 sleep 0.5
-bb_idle_rss=$(rss_kb "$bb_pid" VmRSS)
+bb_idle=$(rss_detail "$bb_pid")
 bb_http_url="http://127.0.0.1:$bb_port/probe?module=http_2xx&target=$http_url"
 bb_https_url="http://127.0.0.1:$bb_port/probe?module=https_2xx&target=https://127.0.0.1:$https_port/"
 curl -s "$bb_https_url" | grep -q '^probe_success 1' || { echo "blackbox_exporter HTTPS probe does not succeed" >&2; exit 1; }
 
 echo "meshproof agent_throughput: $probes probes per agent measurement, concurrency $concurrency, wrk ${seconds}s"
-agent_http=$(agent_rate "$http_url" false)
-agent_https=$(agent_rate "$https_url" false)
-agent_reuse=$(agent_rate "$http_url" true)
-agent_peak_rss=$(rss_kb "$agent_pid" VmHWM)
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+measure_agent "$bin/meshproof-agent" after
+if [ -n "${AGENT_BEFORE:-}" ]; then measure_agent "$AGENT_BEFORE" before; fi
 bb_http=$(wrk_rate "$bb_http_url")
 bb_https=$(wrk_rate "$bb_https_url")
 bb_peak_rss=$(rss_kb "$bb_pid" VmHWM)
@@ -135,17 +170,31 @@ end=$(date +%s.%N)
 curl_reuse=$(echo "$probes $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-printf '\n%-44s %10s\n' "measurement" "probes/s"
-printf '%-44s %10s\n' "agent, HTTP, fresh connection per probe" "$agent_http"
-printf '%-44s %10s\n' "blackbox_exporter, HTTP" "$bb_http"
-printf '%-44s %10s\n' "wrk -H 'Connection: close', HTTP (ceiling)" "$wrk_http"
-printf '%-44s %10s\n' "agent, HTTPS, fresh connection + handshake" "$agent_https"
-printf '%-44s %10s\n' "blackbox_exporter, HTTPS" "$bb_https"
-printf '%-44s %10s\n' "wrk -H 'Connection: close', HTTPS (ceiling)" "$wrk_https"
-printf '%-44s %10s\n' "agent, HTTP, connection reuse" "$agent_reuse"
-printf '%-44s %10s\n' "curl --parallel --parallel-max C (reuse)" "$curl_reuse"
+row() { printf '%-52s %10s\n' "$1" "$2"; }
+printf '\n%-52s %10s\n' "measurement" "probes/s"
+for who in before after; do
+  [ "$who" = before ] && [ -z "${AGENT_BEFORE:-}" ] && continue
+  eval "h=\$${who}_http s=\$${who}_https r=\$${who}_reuse ch=\$${who}_cli_http cs=\$${who}_cli_https cr=\$${who}_cli_reuse"
+  row "agent ($who), HTTP, fresh connection per probe" "$h"
+  row "agent ($who), HTTPS, fresh connection + handshake" "$s"
+  row "agent ($who), HTTP, connection reuse" "$r"
+  row "  through meshproof probe: HTTP" "$ch"
+  row "  through meshproof probe: HTTPS" "$cs"
+  row "  through meshproof probe: reuse" "$cr"
+done
+row "blackbox_exporter, HTTP" "$bb_http"
+row "blackbox_exporter, HTTPS" "$bb_https"
+row "wrk -H 'Connection: close', HTTP (ceiling)" "$wrk_http"
+row "wrk -H 'Connection: close', HTTPS (ceiling)" "$wrk_https"
+row "curl --parallel --parallel-max C (reuse)" "$curl_reuse"
 echo
-echo "ratios: agent/blackbox HTTP $(ratio "$agent_http" "$bb_http") (goal >= 3), HTTPS $(ratio "$agent_https" "$bb_https") (goal >= 3)"
-echo "        agent/wrk HTTP $(ratio "$agent_http" "$wrk_http"), HTTPS $(ratio "$agent_https" "$wrk_https") (goal >= 0.4)"
-echo "        agent/curl reuse $(ratio "$agent_reuse" "$curl_reuse") (goal >= 1.0)"
-echo "RSS KiB: agent idle $agent_idle_rss peak $agent_peak_rss; blackbox_exporter idle $bb_idle_rss peak $bb_peak_rss"
+for who in before after; do
+  [ "$who" = before ] && [ -z "${AGENT_BEFORE:-}" ] && continue
+  eval "h=\$${who}_http s=\$${who}_https r=\$${who}_reuse idle=\$${who}_idle peak=\$${who}_peak"
+  echo "$who (driver): agent/blackbox HTTP $(ratio "$h" "$bb_http"), HTTPS $(ratio "$s" "$bb_https") (goal >= 3);" \
+    "agent/wrk HTTP $(ratio "$h" "$wrk_http"), HTTPS $(ratio "$s" "$wrk_https") (goal >= 0.4);" \
+    "agent/curl reuse $(ratio "$r" "$curl_reuse") (goal >= 1.0)"
+  echo "$who RSS KiB: idle (VmRSS anon file pss) $idle; peak $peak"
+done
+echo "blackbox_exporter RSS KiB: idle (VmRSS anon file pss) $bb_idle; peak $bb_peak_rss"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

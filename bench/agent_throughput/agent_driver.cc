@@ -1,0 +1,86 @@
+// agent_driver — times the probe agent alone: parses the scenario files once, builds
+// each ExecuteRequest once, then calls ProbeAgentService.Execute for each scenario in
+// turn and times only the result streams (no YAML parsing, no printing, no process
+// start inside the measurement). Prints "RATE PASSED SECONDS" on one line.
+//
+//   agent_driver --agent HOST:PORT FILE.yaml...
+//
+// Not a test: run.sh uses it for the figures in docs/benchmarks.md.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "CLI/CLI.hpp"
+#include "meshproof/agent/v1/agent.grpc.pb.h"
+#include "services/scenario/scenario_parser.h"
+
+namespace {
+
+namespace av1 = ::meshproof::agent::v1;
+namespace rv1 = ::meshproof::result::v1;
+
+int Main(int argc, char** argv) {
+  CLI::App app{"times ProbeAgentService.Execute streams of pre-parsed scenarios", "agent_driver"};
+  std::string agent;
+  std::vector<std::string> files;
+  app.add_option("--agent", agent, "agent HOST:PORT")->required();
+  app.add_option("files", files, "scenario files")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<av1::ExecuteRequest> requests;
+  for (const std::string& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    meshproof::scenario::ParseOptions options;
+    options.file_name = file;
+    auto parsed = meshproof::scenario::ParseScenario(text.str(), options);
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
+      return 2;
+    }
+    requests.emplace_back();
+    *requests.back().mutable_scenario() = *std::move(parsed);
+  }
+
+  auto channel = grpc::CreateChannel(agent, grpc::InsecureChannelCredentials());
+  auto stub = av1::ProbeAgentService::NewStub(channel);
+  // Connect before timing: the first call would otherwise include the channel's set-up.
+  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+    std::fprintf(stderr, "agent %s is unreachable\n", agent.c_str());
+    return 1;
+  }
+
+  uint64_t passed = 0, results = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (const av1::ExecuteRequest& request : requests) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+    auto reader = stub->Execute(&context, request);
+    av1::ExecuteEvent event;
+    while (reader->Read(&event)) {
+      if (!event.has_result()) continue;
+      ++results;
+      if (event.result().verdict() == rv1::TEST_VERDICT_PASS) ++passed;
+    }
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) {
+      std::fprintf(stderr, "Execute failed: %s\n", status.error_message().c_str());
+      return 1;
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (passed != results) std::fprintf(stderr, "%lu of %lu results passed\n", passed, results);
+  std::printf("%.0f %lu %.3f\n", passed / seconds, passed, seconds);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Main(argc, argv); }
