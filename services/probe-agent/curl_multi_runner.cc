@@ -62,21 +62,27 @@ CurlMultiRunner::Loop& CurlMultiRunner::Pick() {
 }
 
 CURLcode CurlMultiRunner::Perform(CURL* easy) {
-  Transfer transfer{easy};
+  Transfer transfer(easy);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   Loop& loop = loops_.size() == 1 ? *loops_.front() : Pick();
+  bool wake;
   {
     absl::MutexLock lock(&loop.mu);
     if (loop.stopping) return CURLE_ABORTED_BY_CALLBACK;
     loop.queued.push_back(&transfer);
+    wake = loop.polling;
+    loop.polling = false;
   }
-  curl_multi_wakeup(loop.multi);
+  // A busy loop looks at the queue before it polls again; waking it anyway cost a
+  // write to its wakeup socket and a context switch per probe.
+  if (wake) curl_multi_wakeup(loop.multi);
   transfer.done.WaitForNotification();
   return transfer.result;
 }
 
 void CurlMultiRunner::Run(Loop& loop) {
   std::vector<Transfer*> to_add;
+  std::vector<Transfer*> finished;
   while (true) {
     to_add.clear();
     bool stopping;
@@ -105,28 +111,36 @@ void CurlMultiRunner::Run(Loop& loop) {
     int running = 0;
     curl_multi_perform(loop.multi, &running);
     int left = 0;
-    int finished = 0;
+    finished.clear();
     while (CURLMsg* message = curl_multi_info_read(loop.multi, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&transfer));
-      const CURLcode result = message->data.result;
+      transfer->result = message->data.result;
       curl_multi_remove_handle(loop.multi, message->easy_handle);
-      ++finished;
-      transfer->result = result;
-      // The caller may destroy `transfer` as soon as it is notified.
-      transfer->done.Notify();
+      finished.push_back(transfer);
     }
-    bool more_queued = false;
+    bool startable = false;
     {
       absl::MutexLock lock(&loop.mu);
-      loop.active -= finished;
-      if (stopping && loop.active == 0 && loop.queued.empty()) return;
-      more_queued = finished > 0 && !loop.queued.empty();
+      // Before the callers wake: once Perform returned, its transfer is no longer
+      // counted in flight.
+      loop.active -= static_cast<int>(finished.size());
+      // Queued transfers with room to start them: start them now rather than after a
+      // poll. Otherwise announce the poll, so that Perform wakes it.
+      startable = !loop.queued.empty() && loop.active < loop.limit;
+      loop.polling = !startable && !(stopping && loop.active == 0 && loop.queued.empty());
     }
-    // Freed room and waiting transfers: start them now rather than after a poll.
-    if (more_queued) continue;
+    // A caller may destroy its transfer as soon as it is notified.
+    for (Transfer* transfer : finished) transfer->done.Notify();
+    if (stopping) {
+      absl::MutexLock lock(&loop.mu);
+      if (loop.active == 0 && loop.queued.empty()) return;
+    }
+    if (startable) continue;
     curl_multi_poll(loop.multi, nullptr, 0, stopping ? 10 : 200, nullptr);
+    absl::MutexLock lock(&loop.mu);
+    loop.polling = false;
   }
 }
 

@@ -37,6 +37,7 @@ class CurlMultiRunner {
 
  private:
   struct Transfer {
+    explicit Transfer(CURL* handle) : easy(handle) {}
     CURL* easy;
     CURLcode result = CURLE_OK;
     // Each caller waits on its own transfer: one shared condition would make every
@@ -50,6 +51,8 @@ class CurlMultiRunner {
     std::deque<Transfer*> queued ABSL_GUARDED_BY(mu);
     int active ABSL_GUARDED_BY(mu) = 0;
     bool stopping ABSL_GUARDED_BY(mu) = false;
+    // The loop is (about to be) blocked in curl_multi_poll: a new transfer must wake it.
+    bool polling ABSL_GUARDED_BY(mu) = false;
     std::thread thread;
   };
   void Run(Loop& loop);
