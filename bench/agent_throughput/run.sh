@@ -165,7 +165,7 @@ wrk_https=$(wrk_rate -H 'Connection: close' "https://127.0.0.1:$https_port/")
 # curl --parallel with connection reuse, the same number of probes.
 for i in $(seq 1 "$probes"); do echo "url = \"$http_url\""; echo "output = \"/dev/null\""; done >"$work/curl.cfg"
 start=$(date +%s.%N)
-curl -s --parallel --parallel-max "$concurrency" -K "$work/curl.cfg"
+curl -s --no-progress-meter --parallel --parallel-max "$concurrency" -K "$work/curl.cfg" 2>/dev/null
 end=$(date +%s.%N)
 curl_reuse=$(echo "$probes $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}')
 
