@@ -48,7 +48,7 @@ std::string OnlySubject(X509_STORE* store) {
   return name;
 }
 
-TEST(CaStoreCacheTest, ParsesAFileOnceAndSharesTheStore) {
+TEST(ProberCaStoreCacheTest, ParsesAFileOnceAndSharesTheStore) {
   testing::TempDir dir;
   const std::string file = dir.WriteFile("ca.pem", kCaA);
   CaStoreCache cache;
@@ -63,7 +63,7 @@ TEST(CaStoreCacheTest, ParsesAFileOnceAndSharesTheStore) {
   X509_STORE_free(*second);
 }
 
-TEST(CaStoreCacheTest, ReparsesAChangedFileAndKeepsTheOldStoreAliveForItsHolders) {
+TEST(ProberCaStoreCacheTest, ReparsesAChangedFileAndKeepsTheOldStoreAliveForItsHolders) {
   testing::TempDir dir;
   const std::string file = dir.WriteFile("ca.pem", kCaA);
   CaStoreCache cache;
@@ -81,7 +81,7 @@ TEST(CaStoreCacheTest, ReparsesAChangedFileAndKeepsTheOldStoreAliveForItsHolders
   X509_STORE_free(*new_store);
 }
 
-TEST(CaStoreCacheTest, KeepsFilesAndPathsApart) {
+TEST(ProberCaStoreCacheTest, KeepsFilesAndPathsApart) {
   testing::TempDir dir;
   const std::string a = dir.WriteFile("a.pem", kCaA);
   const std::string b = dir.WriteFile("b.pem", kCaB);
@@ -97,7 +97,7 @@ TEST(CaStoreCacheTest, KeepsFilesAndPathsApart) {
   for (X509_STORE* s : {*store_a, *store_b, *store_a_with_path}) X509_STORE_free(s);
 }
 
-TEST(CaStoreCacheTest, RefusesMissingAndCertificateLessFiles) {
+TEST(ProberCaStoreCacheTest, RefusesMissingAndCertificateLessFiles) {
   testing::TempDir dir;
   CaStoreCache cache;
   EXPECT_EQ(cache.Get(dir.File("missing.pem"), "").status().code(), absl::StatusCode::kNotFound);

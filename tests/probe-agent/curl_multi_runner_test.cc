@@ -18,7 +18,7 @@
 namespace meshproof::agent {
 namespace {
 
-TEST(CurlMultiRunnerTest, NeverRunsMoreLoopsThanTransfersAllowed) {
+TEST(ProberCurlMultiRunnerTest, NeverRunsMoreLoopsThanTransfersAllowed) {
   EXPECT_EQ(CurlMultiRunner(3, 8).loops(), 3);
   EXPECT_EQ(CurlMultiRunner(32, 2).loops(), 2);
   EXPECT_EQ(CurlMultiRunner(1, 0).loops(), 1);
@@ -48,7 +48,7 @@ class SilentListener {
   int port_ = 0;
 };
 
-TEST(CurlMultiRunnerTest, KeepsTheBudgetAcrossLoopsAndFinishesEveryTransfer) {
+TEST(ProberCurlMultiRunnerTest, KeepsTheBudgetAcrossLoopsAndFinishesEveryTransfer) {
   SilentListener listener;
   const std::string url = "http://127.0.0.1:" + std::to_string(listener.port()) + "/";
   constexpr int kBudget = 4;
