@@ -137,30 +137,32 @@ bool SchedulerLink::RunSession() {
 
 void SchedulerLink::WriteLoop(
     grpc::ClientReaderWriter<sv1::AgentMessage, sv1::SchedulerMessage>* stream) {
-  absl::Time next_heartbeat;
-  {
-    absl::MutexLock lock(&mu_);
-    next_heartbeat = absl::Now() + heartbeat_interval_;
-  }
+  // Heartbeats keep the scheduler's leases on this agent's assignments alive, so they
+  // follow the interval the scheduler asked for in its welcome — which arrives after this
+  // loop has started waiting on the default one.
+  absl::Time last_heartbeat = absl::Now();
   while (true) {
     sv1::AgentMessage message;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return !session_live_ || !outgoing_.empty();
+        return !session_live_ || !outgoing_.empty() || heartbeat_interval_changed_;
       };
-      mu_.AwaitWithDeadline(absl::Condition(&ready), next_heartbeat);
+      mu_.AwaitWithDeadline(absl::Condition(&ready), last_heartbeat + heartbeat_interval_);
       if (!session_live_) return;
+      heartbeat_interval_changed_ = false;
       if (!outgoing_.empty()) {
         message = std::move(outgoing_.front());
         outgoing_.pop_front();
-      } else {
+      } else if (absl::Now() >= last_heartbeat + heartbeat_interval_) {
         for (const auto& [id, w] : work_) {
           if (!w->finished) message.mutable_heartbeat()->add_active_assignments(id);
         }
         message.mutable_heartbeat()->set_in_flight(
             static_cast<uint32_t>(message.heartbeat().active_assignments_size()));
-        next_heartbeat = absl::Now() + heartbeat_interval_;
+        last_heartbeat = absl::Now();
+      } else {
+        continue;  // woken by a new interval: wait again, timed by it
       }
     }
     if (!stream->Write(message)) return;
@@ -176,6 +178,7 @@ void SchedulerLink::Handle(const sv1::SchedulerMessage& message, bool* welcomed)
         *welcomed = true;
         if (message.welcome().has_heartbeat_interval()) {
           heartbeat_interval_ = FromProtoDuration(message.welcome().heartbeat_interval());
+          heartbeat_interval_changed_ = true;
         }
         LogInfo("scheduler link: connected to ", options_.address, " (session ",
                 message.welcome().session_id(), ", ", work_.size(), " assignments held)");

@@ -103,6 +103,9 @@ class SchedulerLink {
   bool session_live_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<meshproof::scheduler::v1::AgentMessage> outgoing_ ABSL_GUARDED_BY(mu_);
   absl::Duration heartbeat_interval_ ABSL_GUARDED_BY(mu_);
+  // Set when the welcome changes the interval, so a writer already waiting on the old
+  // (default, longer) interval wakes up and re-times its next heartbeat.
+  bool heartbeat_interval_changed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace meshproof::agent

@@ -467,5 +467,37 @@ TEST_F(SchedulerBinaryTest, TheAgentsSchedulerLinkRunsAssignmentsEndToEnd) {
   link.Stop();
 }
 
+TEST_F(SchedulerBinaryTest, TheLinksHeartbeatsKeepALongAssignmentsLeaseAlive) {
+  // A lease far shorter than the link's default heartbeat interval (10 s): only the
+  // interval the scheduler sends in its welcome keeps a long assignment alive.
+  store_port_ = FreePort();
+  StartStore(store_port_);
+  StartScheduler("lease: 1s\nheartbeat_interval: 200ms\ntick_interval: 50ms\nmax_attempts: 1\n");
+  Submit(kPlainScenario);
+  agent::SchedulerLinkOptions options;
+  options.address = scheduler_->address();
+  options.info = AgentInfo("slow");
+  agent::SchedulerLink link(options, [](const v1::Assignment& a, const auto& emit,
+                                        const auto& cancelled) {
+    // Three leases long, reporting nothing meanwhile: a probe waiting on a slow upstream.
+    absl::SleepFor(absl::Seconds(3));
+    rv1::ScenarioOutcome outcome;
+    for (const auto& test : a.scenario().tests()) {
+      emit(Result(a.scenario().name(), test.name(), rv1::TEST_VERDICT_PASS));
+    }
+    outcome.set_verdict(rv1::RUN_VERDICT_PASSED);
+    outcome.mutable_counts()->set_total(a.scenario().tests_size());
+    outcome.mutable_counts()->set_passed(a.scenario().tests_size());
+    return outcome;
+  });
+  link.Start();
+  v1::Run run = Start("plain", {{"PORT", "1"}});
+  std::vector<v1::RunEvent> events = WatchToEnd(run.run_id());
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().run().state(), v1::RUN_STATE_PASSED) << events.back().run().reason();
+  EXPECT_EQ(events.back().run().attempt(), 1u);
+  link.Stop();
+}
+
 }  // namespace
 }  // namespace meshproof::scheduler::testing
