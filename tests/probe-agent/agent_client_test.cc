@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/synchronization/mutex.h"
 #include "services/common/server_runner.h"
 
 namespace meshproof::agent {
@@ -23,17 +24,33 @@ class FakeAgent final : public av1::ProbeAgentService::Service {
   av1::ExecuteRequest last_request;
   bool saw_deadline = false;
 
+  // Replaces the events of later calls. A client that stops reading early (a gap, say)
+  // returns while this handler may still be writing the previous list, so the handler
+  // works on a copy taken under the lock.
+  void SetEvents(std::vector<av1::ExecuteEvent> next) {
+    absl::MutexLock lock(&mu_);
+    events = std::move(next);
+  }
+
   grpc::Status Execute(grpc::ServerContext* context, const av1::ExecuteRequest* request,
                        grpc::ServerWriter<av1::ExecuteEvent>* writer) override {
+    std::vector<av1::ExecuteEvent> to_send;
+    {
+      absl::MutexLock lock(&mu_);
+      to_send = events;
+    }
     last_request = *request;
     saw_deadline = context->deadline() < std::chrono::system_clock::time_point::max();
-    for (const auto& event : events) writer->Write(event);
+    for (const auto& event : to_send) writer->Write(event);
     return finish;
   }
   grpc::Status GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*, av1::AgentInfo* info) override {
     info->set_agent_id("fake");
     return grpc::Status::OK;
   }
+
+ private:
+  absl::Mutex mu_;
 };
 
 av1::ExecuteEvent Result(uint64_t sequence, const std::string& test) {
@@ -68,7 +85,7 @@ class AgentClientTest : public ::testing::Test {
 };
 
 TEST_F(AgentClientTest, DeliversResultsInOrderAndReturnsTheOutcome) {
-  agent_.events = {Result(1, "a"), Result(2, "b"), Outcome(3)};
+  agent_.SetEvents({Result(1, "a"), Result(2, "b"), Outcome(3)});
   AgentClient client = AgentClient::Insecure(target());
   scenario::v1::Scenario scenario;
   scenario.set_name("s");
@@ -97,12 +114,12 @@ TEST_F(AgentClientTest, MapsTheAgentsErrorsAndNamesTheAgent) {
 }
 
 TEST_F(AgentClientTest, ASkippedEventOrAMissingOutcomeIsDataLoss) {
-  agent_.events = {Result(1, "a"), Result(3, "c"), Outcome(4)};
+  agent_.SetEvents({Result(1, "a"), Result(3, "c"), Outcome(4)});
   auto gap = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
   EXPECT_EQ(gap.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(gap.status().message()), HasSubstr("event 2 missing"));
 
-  agent_.events = {Result(1, "a")};
+  agent_.SetEvents({Result(1, "a")});
   auto cut = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
   EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(cut.status().message()), HasSubstr("without an outcome"));
