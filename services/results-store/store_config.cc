@@ -2,11 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
+#include "services/common/text_file.h"
 
 namespace meshproof::store {
 namespace {
@@ -81,11 +81,8 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
 }
 
 absl::StatusOr<StoreConfig> LoadStoreConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("--config: cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseStoreConfig(buffer.str(), path);
+  MP_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "--config"));
+  return ParseStoreConfig(text, path);
 }
 
 }  // namespace meshproof::store

@@ -2,11 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
+#include "services/common/text_file.h"
 
 namespace meshproof::scheduler {
 namespace {
@@ -123,11 +123,8 @@ absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
 }
 
 absl::StatusOr<SchedulerConfig> LoadSchedulerConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("--config: cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseSchedulerConfig(buffer.str(), path);
+  MP_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "--config"));
+  return ParseSchedulerConfig(text, path);
 }
 
 }  // namespace meshproof::scheduler

@@ -2,12 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <optional>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/status_macros.h"
+#include "services/common/text_file.h"
 
 namespace meshproof::auth {
 namespace {
@@ -174,11 +174,8 @@ absl::StatusOr<std::vector<TokenEntry>> ParseTokensFile(absl::string_view text,
 }
 
 absl::StatusOr<std::vector<TokenEntry>> LoadTokensFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("--tokens: cannot read ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseTokensFile(buffer.str(), path);
+  MP_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "--tokens"));
+  return ParseTokensFile(text, path);
 }
 
 }  // namespace meshproof::auth
