@@ -473,6 +473,29 @@ TEST_F(SchedulerBinaryTest, TheAgentsSchedulerLinkRunsAssignmentsEndToEnd) {
   link.Stop();
 }
 
+TEST_F(SchedulerBinaryTest, AStartRunClaimingToBeAScheduleIsRefusedAndCreatesNothing) {
+  StartBoth();
+  Submit(kPlainScenario);
+  {
+    grpc::ClientContext context;
+    Deadline(&context);
+    v1::StartRunRequest req;
+    req.set_scenario("plain");
+    (*req.mutable_vars())["PORT"] = "1";
+    req.set_trigger(rv1::TRIGGER_SCHEDULE);
+    v1::Run run;
+    const grpc::Status status = stub_->StartRun(&context, req, &run);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("trigger:"));
+  }
+  grpc::ClientContext context;
+  Deadline(&context);
+  v1::ListRunsRequest req;
+  v1::ListRunsResponse resp;
+  ASSERT_TRUE(stub_->ListRuns(&context, req, &resp).ok());
+  EXPECT_EQ(resp.runs_size(), 0);
+}
+
 TEST_F(SchedulerBinaryTest, TheLinksHeartbeatsKeepALongAssignmentsLeaseAlive) {
   // A lease far shorter than the link's default heartbeat interval (10 s): only the
   // interval the scheduler sends in its welcome keeps a long assignment alive.
