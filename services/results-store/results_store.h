@@ -24,6 +24,7 @@
 #include "services/common/clock.h"
 #include "services/results-store/database.h"
 #include "services/results-store/group_commit.h"
+#include "services/results-store/latest_index.h"
 #include "services/results-store/reader_pool.h"
 #include "services/results-store/result_codec.h"
 #include "services/results-store/store_limits.h"
@@ -144,12 +145,20 @@ class ResultsStore {
     int64_t next_seq = 0;
   };
 
+  static constexpr size_t kMaxRememberedOpenRuns = 4096;
+
   ResultsStore(std::string path, ResultsStoreOptions options, const Clock* clock)
       : path_(std::move(path)), options_(std::move(options)), clock_(clock) {}
 
   // Reads the results table and the history index once on every reader connection.
   absl::Status WarmReaders();
   absl::StatusOr<std::optional<RunState>> FindRun(Database* db, const std::string& run_id);
+  // FindRun on the writer, through open_runs_.
+  absl::StatusOr<std::optional<RunState>> FindRunForWrite(const std::string& run_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Remembers an open run's state after a write changed it.
+  void RememberOpenRun(const std::string& run_id, const RunState& state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<int64_t> InternName(absl::string_view table, const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<int64_t> InternTest(int64_t scenario_id, const std::string& name)
@@ -163,7 +172,8 @@ class ResultsStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::StatusOr<v1::FinishRunResponse> FinishRunLocked(const v1::FinishRunRequest& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Drops cached ids after a rollback: ids created in a rolled-back savepoint are gone.
+  // Drops cached ids and run states after a rollback: what a rolled-back savepoint
+  // created or changed is gone.
   void ForgetIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   const std::string path_;
@@ -176,6 +186,10 @@ class ResultsStore {
   absl::flat_hash_map<std::string, int64_t> cluster_ids_ ABSL_GUARDED_BY(write_mu_);
   absl::flat_hash_map<std::pair<int64_t, std::string>, int64_t> test_ids_
       ABSL_GUARDED_BY(write_mu_);
+  // Runs this writer began or appended to and that are still open, by run id: appends
+  // and the finish of a run skip looking it up. Dropped with the ids after a rollback.
+  absl::flat_hash_map<std::string, RunState> open_runs_ ABSL_GUARDED_BY(write_mu_);
+  LatestIndex latest_ ABSL_GUARDED_BY(write_mu_);
 
   // Declared after writer_, which it uses.
   std::unique_ptr<GroupCommit> writes_;

@@ -503,7 +503,19 @@ absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsStore::GetLatestPerCluste
   }
   MP_ASSIGN_OR_RETURN(
       Statement stmt,
+      // Every test of the latest run of each cluster (latest_runs), and the tests that
+      // run lacks with the newest older run that has them (latest_results): see
+      // latest_index.h.
       db->Prepare("SELECT t.name, c.name, u.run_id, u.started_at, r.verdict, r.status_code,"
+                  " r.failure_class, r.flags, r.latency_us"
+                  " FROM latest_runs l JOIN runs u ON u.id = l.run_pk"
+                  " JOIN clusters c ON c.id = l.cluster_id"
+                  " JOIN results r ON r.run_pk = l.run_pk"
+                  " AND r.phase = ?2 AND r.attempt = u.latest_attempt"
+                  " JOIN tests t ON t.id = r.test_id"
+                  " WHERE l.scenario_id = ?1"
+                  " UNION ALL "
+                  "SELECT t.name, c.name, u.run_id, u.started_at, r.verdict, r.status_code,"
                   " r.failure_class, r.flags, r.latency_us"
                   " FROM latest_results l JOIN tests t ON t.id = l.test_id"
                   " JOIN runs u ON u.id = l.run_pk JOIN clusters c ON c.id = l.cluster_id"

@@ -153,6 +153,40 @@ TEST(MigrationsTest, FourthScriptCarriesLatestRowsOverWithoutTheRunIndex) {
             0);
 }
 
+TEST(MigrationsTest, FifthScriptKeepsTheLatestRunAndOnlyTheTestsItLacks) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  ASSERT_GE(ResultsMigrations().size(), 5u);
+  const std::vector<Migration> first_four(ResultsMigrations().begin(),
+                                          ResultsMigrations().begin() + 4);
+  MP_ASSERT_OK(ApplyMigrations(db.get(), first_four));
+  // Runs 5 (tests 11 and 12) and 6 (test 11) finished; 7 started last but is open.
+  MP_ASSERT_OK(db->Exec(
+      "INSERT INTO scenarios (id, name) VALUES (7, 's');"
+      "INSERT INTO clusters (id, name) VALUES (3, 'c');"
+      "INSERT INTO tests (id, scenario_id, name) VALUES (11, 7, 't11'), (12, 7, 't12');"
+      "INSERT INTO runs (id, run_id, scenario_id, cluster_id, scenario_version, namespace, team,"
+      " agent_id, trigger, schedule_id, started_at, finished_at, env_cluster, env_namespace,"
+      " istio_version, k8s_version, agent_version, latest_attempt) VALUES"
+      " (5, 'r5', 7, 3, 'v', '', '', '', 0, '', 100, 110, '', '', '', '', '', 1),"
+      " (6, 'r6', 7, 3, 'v', '', '', '', 0, '', 200, 210, '', '', '', '', '', 1),"
+      " (7, 'r7', 7, 3, 'v', '', '', '', 0, '', 300, NULL, '', '', '', '', '', 1);"
+      "INSERT INTO results (run_pk, test_id, phase, attempt, seq, verdict, status_code,"
+      " failure_class, latency_us, flags, attempts, reason) VALUES"
+      " (5, 11, 3, 1, 0, 1, 200, 0, 0, 0, 1, ''), (5, 12, 3, 1, 1, 1, 200, 0, 0, 0, 1, ''),"
+      " (6, 11, 3, 1, 0, 1, 200, 0, 0, 0, 1, ''), (7, 12, 3, 1, 0, 1, 200, 0, 0, 0, 1, '');"
+      "INSERT INTO latest_results (scenario_id, cluster_id, test_id, run_pk, started_at)"
+      " VALUES (7, 3, 11, 6, 200), (7, 3, 12, 5, 100);"));
+  MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_runs WHERE scenario_id = 7 AND"
+                               " cluster_id = 3"),
+            6);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM latest_runs"), 1);
+  // Test 11 is covered by run 6; test 12, which run 6 lacks, keeps run 5.
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM latest_results"), 1);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE test_id = 12"), 5);
+}
+
 TEST(MigrationsTest, ThirdScriptMakesTheHistoryWalkCovering) {
   ::meshproof::testing::TempDir dir;
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));

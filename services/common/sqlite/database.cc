@@ -91,6 +91,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   MP_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA synchronous=", options.synchronous)));
   MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA cache_size=-", options.cache_kib)));
+  if (!options.read_only && options.wal_autocheckpoint_pages > 0) {
+    MP_RETURN_IF_ERROR(db->Exec(
+        absl::StrCat("PRAGMA wal_autocheckpoint=", options.wal_autocheckpoint_pages)));
+  }
   if (options.mmap_bytes > 0) {
     MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA mmap_size=", options.mmap_bytes)));
   }

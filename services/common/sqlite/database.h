@@ -34,6 +34,8 @@ struct DatabaseOptions {
   int cache_kib = 4096;
   // Bytes of the file read through mmap instead of read(); 0 leaves SQLite's default.
   int64_t mmap_bytes = 0;
+  // WAL pages after which a commit checkpoints; 0 leaves SQLite's default (1000).
+  int wal_autocheckpoint_pages = 0;
 };
 
 class Database;
