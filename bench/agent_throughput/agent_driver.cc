@@ -3,7 +3,11 @@
 // turn and times only the result streams (no YAML parsing, no printing, no process
 // start inside the measurement). Prints "RATE PASSED SECONDS" on one line.
 //
-//   agent_driver --agent HOST:PORT FILE.yaml...
+//   agent_driver --agent HOST:PORT [--seconds S] FILE.yaml...
+//
+// With --seconds the scenarios are run again, in turn, until at least S seconds have
+// passed (whole scenarios only), so the agent is timed over as long as wrk drives its
+// peers; without, each file runs once.
 //
 // Not a test: run.sh uses it for the figures in docs/benchmarks.md.
 #include <chrono>
@@ -29,6 +33,8 @@ int Main(int argc, char** argv) {
   std::string agent;
   std::vector<std::string> files;
   app.add_option("--agent", agent, "agent HOST:PORT")->required();
+  double min_seconds = 0;
+  app.add_option("--seconds", min_seconds, "repeat the scenarios until this much time passed");
   app.add_option("files", files, "scenario files")->required();
   CLI11_PARSE(app, argc, argv);
 
@@ -58,24 +64,28 @@ int Main(int argc, char** argv) {
 
   uint64_t passed = 0, results = 0;
   const auto start = std::chrono::steady_clock::now();
-  for (const av1::ExecuteRequest& request : requests) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-    auto reader = stub->Execute(&context, request);
-    av1::ExecuteEvent event;
-    while (reader->Read(&event)) {
-      if (!event.has_result()) continue;
-      ++results;
-      if (event.result().verdict() == rv1::TEST_VERDICT_PASS) ++passed;
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  do {
+    for (const av1::ExecuteRequest& request : requests) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+      auto reader = stub->Execute(&context, request);
+      av1::ExecuteEvent event;
+      while (reader->Read(&event)) {
+        if (!event.has_result()) continue;
+        ++results;
+        if (event.result().verdict() == rv1::TEST_VERDICT_PASS) ++passed;
+      }
+      const grpc::Status status = reader->Finish();
+      if (!status.ok()) {
+        std::fprintf(stderr, "Execute failed: %s\n", status.error_message().c_str());
+        return 1;
+      }
     }
-    const grpc::Status status = reader->Finish();
-    if (!status.ok()) {
-      std::fprintf(stderr, "Execute failed: %s\n", status.error_message().c_str());
-      return 1;
-    }
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed() < min_seconds);
+  const double seconds = elapsed();
   if (passed != results) std::fprintf(stderr, "%lu of %lu results passed\n", passed, results);
   std::printf("%.0f %lu %.3f\n", passed / seconds, passed, seconds);
   return 0;

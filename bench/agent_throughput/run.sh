@@ -5,9 +5,9 @@
 #
 #   bench/agent_throughput/run.sh [PROBES] [CONCURRENCY] [SECONDS]
 #
-# PROBES (default 4000) per agent measurement, CONCURRENCY (default 32), SECONDS (default
-# 10) for the wrk-driven measurements. Needs a build (scripts/build.sh) and the packages
-# from scripts/setup.sh. Not a test: it prints figures for docs/benchmarks.md.
+# PROBES (default 4000) per agent and curl pass, repeated until SECONDS (default 10) have
+# passed; CONCURRENCY (default 32); wrk runs SECONDS too. Needs a build (scripts/build.sh)
+# and the packages from scripts/setup.sh. Not a test: it prints figures for docs/benchmarks.md.
 #
 # The agent is measured two ways: with agent_driver (the scenario protos are built
 # before the clock starts and only the Execute streams are timed: the agent's own
@@ -105,10 +105,12 @@ cli_rate() {
   passed=$(grep -c '"verdict":"TEST_VERDICT_PASS"' "$work/probe.json" || true)
   echo "$passed $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}'
 }
-# driver_rate URL REUSE: probes/s of the Execute streams alone (passed probes only).
+# driver_rate URL REUSE: probes/s of the Execute streams alone (passed probes only),
+# the scenarios repeated until SECONDS have passed, as long as wrk drives the peers: a
+# single short pass is mostly the start and the drain of each 1,000-test scenario.
 driver_rate() {
   scenario_files "$1" "$2"
-  "$bin/agent_driver" --agent "$agent" "${files[@]}" | awk '{print $1}'
+  "$bin/agent_driver" --agent "$agent" --seconds "$seconds" "${files[@]}" | awk '{print $1}'
 }
 # measure_agent BINARY NAME: every agent figure of one binary, as NAME_* variables.
 measure_agent() {
@@ -162,12 +164,18 @@ bb_https=$(wrk_rate "$bb_https_url")
 bb_peak_rss=$(rss_kb "$bb_pid" VmHWM)
 wrk_http=$(wrk_rate -H 'Connection: close' "$http_url")
 wrk_https=$(wrk_rate -H 'Connection: close' "https://127.0.0.1:$https_port/")
-# curl --parallel with connection reuse, the same number of probes.
+# curl --parallel with connection reuse: passes of PROBES transfers, as the agent's,
+# until SECONDS have passed.
 for i in $(seq 1 "$probes"); do echo "url = \"$http_url\""; echo "output = \"/dev/null\""; done >"$work/curl.cfg"
 start=$(date +%s.%N)
-curl -s --no-progress-meter --parallel --parallel-max "$concurrency" -K "$work/curl.cfg" 2>/dev/null
-end=$(date +%s.%N)
-curl_reuse=$(echo "$probes $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}')
+curl_done=0
+while :; do
+  curl -s --no-progress-meter --parallel --parallel-max "$concurrency" -K "$work/curl.cfg" 2>/dev/null
+  curl_done=$((curl_done + probes))
+  end=$(date +%s.%N)
+  awk -v s="$start" -v e="$end" -v d="$seconds" 'BEGIN{exit !(e - s < d)}' || break
+done
+curl_reuse=$(echo "$curl_done $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 row() { printf '%-52s %10s\n' "$1" "$2"; }
