@@ -64,15 +64,21 @@ CurlMultiRunner::Loop& CurlMultiRunner::Pick() {
 CURLcode CurlMultiRunner::Perform(CURL* easy) {
   Transfer transfer(easy);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
-  Loop& loop = loops_.size() == 1 ? *loops_.front() : Pick();
   bool wake;
+  Loop* chosen;
   {
-    absl::MutexLock lock(&loop.mu);
-    if (loop.stopping) return CURLE_ABORTED_BY_CALLBACK;
-    loop.queued.push_back(&transfer);
-    wake = loop.polling;
-    loop.polling = false;
+    // Choosing a loop and queueing on it are one step: two callers that both saw the
+    // same free room would otherwise both take it, and one would wait behind the other
+    // while the budget of another loop went unused.
+    absl::MutexLock pick(&pick_mu_);
+    chosen = loops_.size() == 1 ? loops_.front().get() : &Pick();
+    absl::MutexLock lock(&chosen->mu);
+    if (chosen->stopping) return CURLE_ABORTED_BY_CALLBACK;
+    chosen->queued.push_back(&transfer);
+    wake = chosen->polling;
+    chosen->polling = false;
   }
+  Loop& loop = *chosen;
   // A busy loop looks at the queue before it polls again; waking it anyway cost a
   // write to its wakeup socket and a context switch per probe.
   if (wake) curl_multi_wakeup(loop.multi);

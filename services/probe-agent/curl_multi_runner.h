@@ -56,8 +56,10 @@ class CurlMultiRunner {
     std::thread thread;
   };
   void Run(Loop& loop);
-  Loop& Pick();
+  Loop& Pick() ABSL_EXCLUSIVE_LOCKS_REQUIRED(pick_mu_);
 
+  // Held while a caller picks a loop and queues on it (see Perform).
+  absl::Mutex pick_mu_;
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 

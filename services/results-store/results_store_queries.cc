@@ -75,6 +75,34 @@ std::map<std::string, std::pair<bool, uint32_t>> EvidenceState(const result::v1:
   return state;
 }
 
+// The ids a one-test query (history, trend) works with. nullopt when the scenario, the
+// cluster (if one was asked for) or the test was never stored: the answer is then
+// empty, not an error.
+struct TestKey {
+  int64_t scenario_id = 0;
+  std::optional<int64_t> cluster_id;
+  int64_t test_id = 0;
+};
+absl::StatusOr<std::optional<TestKey>> FindTestKey(Database* db, const std::string& scenario,
+                                                   const std::string& cluster,
+                                                   const std::string& test) {
+  TestKey key;
+  MP_ASSIGN_OR_RETURN(std::optional<int64_t> scenario_id, FindNameId(db, "scenarios", scenario));
+  if (!scenario_id) return std::nullopt;
+  key.scenario_id = *scenario_id;
+  if (!cluster.empty()) {
+    MP_ASSIGN_OR_RETURN(key.cluster_id, FindNameId(db, "clusters", cluster));
+    if (!key.cluster_id) return std::nullopt;
+  }
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db->Prepare("SELECT id FROM tests WHERE scenario_id = ?1 AND name = ?2"));
+  stmt.Bind(1, key.scenario_id).BindText(2, test);
+  MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::nullopt;
+  key.test_id = stmt.Int(0);
+  return key;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------ GetRun
@@ -317,23 +345,10 @@ absl::StatusOr<v1::GetTestHistoryResponse> ResultsStore::GetTestHistory(
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
   v1::GetTestHistoryResponse response;
-  MP_ASSIGN_OR_RETURN(std::optional<int64_t> scenario_id,
-                      FindNameId(db.get(), "scenarios", request.scenario()));
-  if (!scenario_id) return response;
-  std::optional<int64_t> cluster_id;
-  if (!request.cluster().empty()) {
-    MP_ASSIGN_OR_RETURN(cluster_id, FindNameId(db.get(), "clusters", request.cluster()));
-    if (!cluster_id) return response;
-  }
-  int64_t test_id;
-  {
-    MP_ASSIGN_OR_RETURN(Statement stmt,
-                        db->Prepare("SELECT id FROM tests WHERE scenario_id = ?1 AND name = ?2"));
-    stmt.Bind(1, *scenario_id).BindText(2, request.test());
-    MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return response;
-    test_id = stmt.Int(0);
-  }
+  MP_ASSIGN_OR_RETURN(std::optional<TestKey> key,
+                      FindTestKey(db.get(), request.scenario(), request.cluster(), request.test()));
+  if (!key) return response;
+  const std::optional<int64_t>& cluster_id = key->cluster_id;
   // Walks the scenario's runs newest first (an index range) and looks the test up in
   // each by primary key, so a page costs one probe per run, not a sort of all history.
   const std::string sql = absl::StrCat(
@@ -349,7 +364,7 @@ absl::StatusOr<v1::GetTestHistoryResponse> ResultsStore::GetTestHistory(
       after ? " AND (u.started_at < ?5 OR (u.started_at = ?5 AND u.id < ?6))" : "",
       " ORDER BY u.started_at DESC, u.id DESC LIMIT ?7");
   MP_ASSIGN_OR_RETURN(Statement stmt, db->Prepare(sql));
-  stmt.Bind(1, test_id).Bind(2, kPhaseTest).Bind(3, *scenario_id).Bind(7, page_size + 1);
+  stmt.Bind(1, key->test_id).Bind(2, kPhaseTest).Bind(3, key->scenario_id).Bind(7, page_size + 1);
   if (cluster_id) stmt.Bind(4, *cluster_id);
   if (after) stmt.Bind(5, after->started_at_us).Bind(6, after->run_pk);
   PagePosition last;
@@ -574,23 +589,10 @@ absl::StatusOr<v1::GetLatencyTrendResponse> ResultsStore::GetLatencyTrend(
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
   v1::GetLatencyTrendResponse response;
-  MP_ASSIGN_OR_RETURN(std::optional<int64_t> scenario_id,
-                      FindNameId(db.get(), "scenarios", request.scenario()));
-  if (!scenario_id) return response;
-  std::optional<int64_t> cluster_id;
-  if (!request.cluster().empty()) {
-    MP_ASSIGN_OR_RETURN(cluster_id, FindNameId(db.get(), "clusters", request.cluster()));
-    if (!cluster_id) return response;
-  }
-  int64_t test_id;
-  {
-    MP_ASSIGN_OR_RETURN(Statement stmt,
-                        db->Prepare("SELECT id FROM tests WHERE scenario_id = ?1 AND name = ?2"));
-    stmt.Bind(1, *scenario_id).BindText(2, request.test());
-    MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return response;
-    test_id = stmt.Int(0);
-  }
+  MP_ASSIGN_OR_RETURN(std::optional<TestKey> key,
+                      FindTestKey(db.get(), request.scenario(), request.cluster(), request.test()));
+  if (!key) return response;
+  const std::optional<int64_t>& cluster_id = key->cluster_id;
   const std::string sql = absl::StrCat(
       "SELECT u.started_at, r.latency_us FROM runs u ",
       cluster_id ? "INDEXED BY runs_by_scenario_cluster" : "INDEXED BY runs_by_scenario",
@@ -599,7 +601,8 @@ absl::StatusOr<v1::GetLatencyTrendResponse> ResultsStore::GetLatencyTrend(
       " WHERE u.scenario_id = ?3 AND u.started_at >= ?4 AND (r.flags & ?5) != 0",
       cluster_id ? " AND u.cluster_id = ?6" : "");
   MP_ASSIGN_OR_RETURN(Statement stmt, db->Prepare(sql));
-  stmt.Bind(1, test_id).Bind(2, kPhaseTest).Bind(3, *scenario_id).Bind(4, since).Bind(5, kFlagTimings);
+  stmt.Bind(1, key->test_id).Bind(2, kPhaseTest).Bind(3, key->scenario_id).Bind(4, since)
+      .Bind(5, kFlagTimings);
   if (cluster_id) stmt.Bind(6, *cluster_id);
   std::map<int64_t, std::vector<int64_t>> by_day;
   while (true) {

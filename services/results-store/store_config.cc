@@ -2,42 +2,28 @@
 
 #include <yaml-cpp/yaml.h>
 
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
 #include "services/common/text_file.h"
+#include "services/common/yaml_file.h"
 
 namespace meshproof::store {
-namespace {
-
-std::string Where(absl::string_view file, const YAML::Mark& mark) {
-  return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
-}
-
-}  // namespace
 
 absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::string_view file_name) {
   StoreConfig config;
-  YAML::Node root;
-  // yaml-cpp reports errors with exceptions; they stop here.
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(file_name, e.mark), ": not valid YAML: ", e.msg));
-  }
+  MP_ASSIGN_OR_RETURN(const YAML::Node root, ParseYaml(text, file_name));
   if (root.IsNull()) return config;
   if (!root.IsMap()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Where(file_name, root.Mark()), ": expected a mapping of keys"));
+        absl::StrCat(YamlWhere(file_name, root.Mark()), ": expected a mapping of keys"));
   }
   for (const auto& entry : root) {
     const std::string key = entry.first.as<std::string>("");
     const YAML::Node& value = entry.second;
-    const std::string at = Where(file_name, entry.first.Mark());
+    const std::string at = YamlWhere(file_name, entry.first.Mark());
     auto bad = [&](absl::string_view expected) {
-      return absl::InvalidArgumentError(absl::StrCat(Where(file_name, value.Mark()), ": ", key,
+      return absl::InvalidArgumentError(absl::StrCat(YamlWhere(file_name, value.Mark()), ": ", key,
                                                      ": expected ", expected));
     };
     try {

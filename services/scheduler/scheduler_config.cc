@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
 #include "services/common/text_file.h"
+#include "services/common/yaml_file.h"
 
 namespace meshproof::scheduler {
 namespace {
@@ -15,10 +16,6 @@ constexpr char kKnownKeys[] =
     "lease, heartbeat_interval, max_attempts, default_run_timeout, max_runs_per_agent, "
     "tick_interval, store_deadline, store_backoff_initial, store_backoff_max, synchronous, "
     "tokens, store_token_file";
-
-std::string Where(absl::string_view file, const YAML::Mark& mark) {
-  return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
-}
 
 // Parses a positive duration such as "30s" into *out; false when malformed or not > 0.
 bool ParsePositiveDuration(const YAML::Node& value, absl::Duration* out) {
@@ -44,18 +41,11 @@ bool ParseInt(const YAML::Node& value, int min, int max, int* out) {
 absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
                                                      absl::string_view file_name) {
   SchedulerConfig config;
-  YAML::Node root;
-  // yaml-cpp reports errors with exceptions; they stop here.
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(file_name, e.mark), ": not valid YAML: ", e.msg));
-  }
+  MP_ASSIGN_OR_RETURN(const YAML::Node root, ParseYaml(text, file_name));
   if (root.IsNull()) return config;
   if (!root.IsMap()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Where(file_name, root.Mark()), ": expected a mapping of keys"));
+        absl::StrCat(YamlWhere(file_name, root.Mark()), ": expected a mapping of keys"));
   }
   for (const auto& entry : root) {
     std::string key;
@@ -63,12 +53,12 @@ absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
       key = entry.first.as<std::string>();
     } catch (const YAML::Exception&) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Where(file_name, entry.first.Mark()), ": keys must be strings"));
+          absl::StrCat(YamlWhere(file_name, entry.first.Mark()), ": keys must be strings"));
     }
     const YAML::Node& value = entry.second;
     auto bad = [&](absl::string_view expected) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Where(file_name, value.Mark()), ": ", key, ": expected ", expected));
+          absl::StrCat(YamlWhere(file_name, value.Mark()), ": ", key, ": expected ", expected));
     };
     constexpr char kDuration[] = "a positive duration such as 30s, 5m or 1h30m";
     try {
@@ -102,7 +92,7 @@ absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
           return bad("normal or full");
         }
       } else {
-        return absl::InvalidArgumentError(absl::StrCat(Where(file_name, entry.first.Mark()),
+        return absl::InvalidArgumentError(absl::StrCat(YamlWhere(file_name, entry.first.Mark()),
                                                        ": unknown key \"", key, "\" (known: ",
                                                        kKnownKeys, ")"));
       }

@@ -1,9 +1,5 @@
 // The agent against the lab, as a user runs it: a real meshproof-agent process, real
 // gRPC, real nginx gateways and httpbin. The seed report's tables must come out exactly.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
@@ -16,6 +12,7 @@
 #include "tests/testing/lab.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/silent_listener.h"
 
 namespace meshproof {
 namespace {
@@ -25,6 +22,7 @@ namespace rv1 = ::meshproof::result::v1;
 using ::meshproof::testing::BinaryPath;
 using ::meshproof::testing::Lab;
 using ::meshproof::testing::ServiceProcess;
+using ::meshproof::testing::SilentListener;
 using ::testing::HasSubstr;
 
 struct AgentRun {
@@ -205,29 +203,6 @@ TEST_F(AgentLabTest, RejectsAnInvalidScenarioNamingTheField) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("tests[0]: expected exactly one probe"));
 }
-
-// A listening socket that never accepts: the kernel completes the TCP handshake, the
-// request sits in its buffer, and a probe waits for an answer that never comes.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 16);
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentListener() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 scenario::v1::Scenario HangingScenario(int port) {
   return Parse(absl::StrCat(R"(apiVersion: meshproof/v1

@@ -2,10 +2,6 @@
 // over finishes and wakes its caller.
 #include "services/probe-agent/curl_multi_runner.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <thread>
 #include <vector>
@@ -14,9 +10,12 @@
 #include <gtest/gtest.h>
 
 #include "absl/time/clock.h"
+#include "tests/testing/silent_listener.h"
 
 namespace meshproof::agent {
 namespace {
+
+using ::meshproof::testing::SilentListener;
 
 TEST(ProberCurlMultiRunnerTest, NeverRunsMoreLoopsThanTransfersAllowed) {
   EXPECT_EQ(CurlMultiRunner(3, 8).loops(), 3);
@@ -24,29 +23,6 @@ TEST(ProberCurlMultiRunnerTest, NeverRunsMoreLoopsThanTransfersAllowed) {
   EXPECT_EQ(CurlMultiRunner(1, 0).loops(), 1);
   EXPECT_GE(CurlMultiRunner(64, 0).loops(), 1);
 }
-
-// A listener that never accepts: connections complete in the kernel's backlog and the
-// requests get no answer, so transfers stay in flight until their own timeout.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 64);
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~SilentListener() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 TEST(ProberCurlMultiRunnerTest, KeepsTheBudgetAcrossLoopsAndFinishesEveryTransfer) {
   SilentListener listener;

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/results-store/store_fixtures.h"
+#include "tests/testing/sqlite_query.h"
 #include "tests/testing/status_matchers.h"
 
 namespace meshproof::store::testing {
@@ -61,13 +62,7 @@ class LatestIndexTest : public ::testing::Test {
   int64_t Count(const std::string& sql) {
     auto db = Database::Open(h_.path(), {});
     EXPECT_TRUE(db.ok()) << db.status();
-    if (!db.ok()) return -1;
-    auto stmt = (*db)->Prepare(sql);
-    EXPECT_TRUE(stmt.ok()) << stmt.status();
-    if (!stmt.ok()) return -1;
-    auto row = stmt->Step();
-    EXPECT_TRUE(row.ok() && *row);
-    return stmt->Int(0);
+    return db.ok() ? ::meshproof::testing::QueryInt(db->get(), sql) : -1;
   }
   int64_t Exceptions() { return Count("SELECT count(*) FROM latest_results"); }
 

@@ -6,28 +6,15 @@
 #include "services/results-store/migrations.h"
 #include "tests/results-store/store_fixtures.h"
 #include "tests/testing/service_process.h"
+#include "tests/testing/sqlite_query.h"
 #include "tests/testing/status_matchers.h"
 
 namespace meshproof::store::testing {
 namespace {
 
+using ::meshproof::testing::QueryInt;
 using ::meshproof::testing::StatusIs;
 using ::testing::HasSubstr;
-
-// Returns the first column of the first row, or -1 (with a test failure) on error.
-int64_t QueryInt(Database* db, const std::string& sql) {
-  absl::StatusOr<Statement> stmt = db->Prepare(sql);
-  if (!stmt.ok()) {
-    ADD_FAILURE() << stmt.status();
-    return -1;
-  }
-  absl::StatusOr<bool> row = stmt->Step();
-  if (!row.ok() || !*row) {
-    ADD_FAILURE() << "no row for " << sql;
-    return -1;
-  }
-  return stmt->Int(0);
-}
 
 TEST(MigrationsTest, FromEmptyReachesNewestAndRecordsEachScript) {
   ::meshproof::testing::TempDir dir;

@@ -6,27 +6,15 @@
 #include "services/scheduler/migrations.h"
 #include "services/scheduler/scheduler_config.h"
 #include "tests/scheduler/scheduler_fixtures.h"
+#include "tests/testing/sqlite_query.h"
 #include "tests/testing/status_matchers.h"
 
 namespace meshproof::scheduler::testing {
 namespace {
 
+using ::meshproof::testing::QueryInt;
 using ::meshproof::testing::StatusIs;
 using ::testing::HasSubstr;
-
-int64_t QueryInt(Database* db, const std::string& sql) {
-  absl::StatusOr<Statement> stmt = db->Prepare(sql);
-  if (!stmt.ok()) {
-    ADD_FAILURE() << stmt.status();
-    return -1;
-  }
-  absl::StatusOr<bool> row = stmt->Step();
-  if (!row.ok() || !*row) {
-    ADD_FAILURE() << "no row for " << sql;
-    return -1;
-  }
-  return stmt->Int(0);
-}
 
 TEST(SchedulerMigrationsTest, FromEmptyReRunAndNewerRefused) {
   ::meshproof::testing::TempDir dir;

@@ -8,20 +8,17 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
 #include "services/common/text_file.h"
+#include "services/common/yaml_file.h"
 
 namespace meshproof::auth {
 namespace {
 
 constexpr size_t kMaxNameLength = 64;
 
-std::string Where(absl::string_view file, const YAML::Mark& mark) {
-  return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
-}
-
 absl::Status Bad(absl::string_view file, const YAML::Node& at, absl::string_view field,
                  absl::string_view message) {
   return absl::InvalidArgumentError(
-      absl::StrCat(Where(file, at.Mark()), ": ", field, ": ", message));
+      absl::StrCat(YamlWhere(file, at.Mark()), ": ", field, ": ", message));
 }
 
 // Names appear in logs and as recorded actors: keep them to a plain, printable set so
@@ -120,21 +117,14 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
 
 absl::StatusOr<std::vector<TokenEntry>> ParseTokensFile(absl::string_view text,
                                                         absl::string_view file_name) {
-  YAML::Node root;
-  // yaml-cpp reports errors with exceptions; they stop here.
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(file_name, e.mark), ": not valid YAML: ", e.msg));
-  }
+  MP_ASSIGN_OR_RETURN(const YAML::Node root, ParseYaml(text, file_name));
   if (root.IsNull()) {
     return absl::InvalidArgumentError(
         absl::StrCat(file_name, ": empty; expected a mapping with the key tokens"));
   }
   if (!root.IsMap()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        Where(file_name, root.Mark()), ": expected a mapping with the key tokens"));
+        YamlWhere(file_name, root.Mark()), ": expected a mapping with the key tokens"));
   }
   std::optional<YAML::Node> list;
   for (const auto& kv : root) {
