@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "clients/cli/exit_codes.h"
+#include "clients/cli/output.h"
 #include "clients/cli/rpc_error.h"
 
 namespace meshproof::cli {
@@ -31,6 +32,18 @@ absl::StatusOr<std::pair<Setting, CliConfig>> Resolve(const ConnectionFlags& fla
 int PrintError(const absl::Status& status) {
   std::fprintf(stderr, "meshproof: %s\n", std::string(status.message()).c_str());
   return ExitCodeFor(status);
+}
+
+int PrintResponse(const google::protobuf::Message& message, const std::string& output,
+                  const std::function<void()>& table) {
+  absl::StatusOr<OutputFormat> format = ParseOutputFormat(output);
+  if (!format.ok()) return PrintError(format.status());
+  if (*format == OutputFormat::kTable) {
+    table();
+  } else {
+    std::fputs(FormatMessage(message, *format).c_str(), stdout);
+  }
+  return kExitOk;
 }
 
 absl::StatusOr<std::unique_ptr<SchedulerClient>> ConnectScheduler(const ConnectionFlags& flags) {

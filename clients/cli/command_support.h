@@ -4,10 +4,13 @@
 #ifndef MESHPROOF_CLIENTS_CLI_COMMAND_SUPPORT_H_
 #define MESHPROOF_CLIENTS_CLI_COMMAND_SUPPORT_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <google/protobuf/message.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,6 +24,11 @@ namespace meshproof::cli {
 
 // Prints the status's message to stderr ("meshproof: ...") and returns its exit code.
 int PrintError(const absl::Status& status);
+
+// Prints a response in `output` ("json" or "yaml" on stdout; "table" calls `table`)
+// and returns the exit code: 0, or that of a bad --output.
+int PrintResponse(const google::protobuf::Message& message, const std::string& output,
+                  const std::function<void()>& table);
 
 // Returns a client of the scheduler that --scheduler / MESHPROOF_SCHEDULER / the config
 // file names. INVALID_ARGUMENT when none does, or the config file is malformed.

@@ -67,17 +67,6 @@ void PrintRun(const schedv1::Run& run) {
   std::fputs(table.Render().c_str(), stdout);
 }
 
-int Emit(const google::protobuf::Message& message, const std::string& output, const std::function<void()>& table) {
-  auto format = ParseOutputFormat(output);
-  if (!format.ok()) return PrintError(format.status());
-  if (*format == OutputFormat::kTable) {
-    table();
-  } else {
-    std::fputs(FormatMessage(message, *format).c_str(), stdout);
-  }
-  return kExitOk;
-}
-
 int RunStart(const RunFlags& flags) {
   schedv1::StartRunRequest request;
   request.set_scenario(flags.scenario);
@@ -174,7 +163,7 @@ int RunList(const RunFlags& flags) {
   if (!client.ok()) return PrintError(client.status());
   auto response = (*client)->ListRuns(request);
   if (!response.ok()) return PrintError(response.status());
-  return Emit(*response, flags.output, [&] {
+  return PrintResponse(*response, flags.output, [&] {
     Table table({"RUN", "SCENARIO", "STATE", "COUNTS", "TRIGGER", "CREATED (UTC)"});
     for (const schedv1::Run& r : response->runs()) {
       table.AddRow({r.run_id(), r.scenario(), RunStateWord(r.state()),
@@ -195,7 +184,7 @@ int RunShow(const RunFlags& flags) {
   request.set_run_id(flags.run_id);
   auto run = (*client)->GetRun(request);
   if (!run.ok()) return PrintError(run.status());
-  return Emit(*run, flags.output, [&] { PrintRun(*run); });
+  return PrintResponse(*run, flags.output, [&] { PrintRun(*run); });
 }
 
 enum class Action { kCancel, kApprove, kReject };
@@ -219,7 +208,7 @@ int RunAct(const RunFlags& flags, Action action) {
     run = action == Action::kApprove ? (*client)->ApproveRun(request) : (*client)->RejectRun(request);
   }
   if (!run.ok()) return PrintError(run.status());
-  return Emit(*run, flags.output, [&] {
+  return PrintResponse(*run, flags.output, [&] {
     std::printf("run %s: %s\n", run->run_id().c_str(), RunStateWord(run->state()).c_str());
   });
 }

@@ -72,17 +72,6 @@ void PrintSchedule(const schedv1::Schedule& s) {
   }
 }
 
-int Print(const google::protobuf::Message& message, const std::string& output, const std::function<void()>& table) {
-  auto format = ParseOutputFormat(output);
-  if (!format.ok()) return PrintError(format.status());
-  if (*format == OutputFormat::kTable) {
-    table();
-  } else {
-    std::fputs(FormatMessage(message, *format).c_str(), stdout);
-  }
-  return kExitOk;
-}
-
 int Create(const ScheduleFlags& flags) {
   schedv1::CreateScheduleRequest request;
   request.set_schedule_id(flags.schedule_id);
@@ -123,7 +112,7 @@ int Create(const ScheduleFlags& flags) {
   if (!client.ok()) return PrintError(client.status());
   auto schedule = (*client)->CreateSchedule(request);
   if (!schedule.ok()) return PrintError(schedule.status());
-  return Print(*schedule, flags.output, [&] { PrintSchedule(*schedule); });
+  return PrintResponse(*schedule, flags.output, [&] { PrintSchedule(*schedule); });
 }
 
 int List(const ScheduleFlags& flags) {
@@ -135,7 +124,7 @@ int List(const ScheduleFlags& flags) {
   request.set_page_token(flags.page_token);
   auto response = (*client)->ListSchedules(request);
   if (!response.ok()) return PrintError(response.status());
-  return Print(*response, flags.output, [&] {
+  return PrintResponse(*response, flags.output, [&] {
     Table table({"SCHEDULE", "SCENARIO", "TIMING", "NEXT (UTC)", "LAST RUN"});
     for (const schedv1::Schedule& s : response->schedules()) {
       std::string last = "-";
@@ -162,13 +151,13 @@ int Act(const ScheduleFlags& flags, Op op) {
       request.set_schedule_id(flags.schedule_id);
       auto s = (*client)->GetSchedule(request);
       if (!s.ok()) return PrintError(s.status());
-      return Print(*s, flags.output, [&] { PrintSchedule(*s); });
+      return PrintResponse(*s, flags.output, [&] { PrintSchedule(*s); });
     }
     case Op::kPause:
     case Op::kResume: {
       auto s = op == Op::kPause ? (*client)->PauseSchedule(ref) : (*client)->ResumeSchedule(ref);
       if (!s.ok()) return PrintError(s.status());
-      return Print(*s, flags.output, [&] {
+      return PrintResponse(*s, flags.output, [&] {
         std::printf("schedule %s: %s\n", s->schedule_id().c_str(),
                     s->paused() ? "paused" : absl::StrCat("active, next fire ", NextFire(*s), " UTC").c_str());
       });
@@ -176,7 +165,7 @@ int Act(const ScheduleFlags& flags, Op op) {
     case Op::kTrigger: {
       auto run = (*client)->TriggerSchedule(ref);
       if (!run.ok()) return PrintError(run.status());
-      return Print(*run, flags.output, [&] {
+      return PrintResponse(*run, flags.output, [&] {
         std::printf("started run %s (%s, %s)\n", run->run_id().c_str(), run->scenario().c_str(),
                     RunStateWord(run->state()).c_str());
       });
@@ -196,7 +185,7 @@ int Agents(const ScheduleFlags& flags) {
   if (!client.ok()) return PrintError(client.status());
   auto response = (*client)->ListAgents(schedv1::ListAgentsRequest());
   if (!response.ok()) return PrintError(response.status());
-  return Print(*response, flags.output, [&] {
+  return PrintResponse(*response, flags.output, [&] {
     Table table({"AGENT", "CLUSTER", "NAMESPACE", "STATE", "VERSION", "ACTIVE RUNS", "LAST HEARTBEAT"});
     for (const schedv1::AgentStatus& a : response->agents()) {
       std::string state = schedv1::AgentState_Name(a.state());

@@ -35,17 +35,6 @@ struct StoreFlags {
   double min_flip_rate = 0;
 };
 
-int Print(const google::protobuf::Message& message, const std::string& output, const std::function<void()>& table) {
-  auto format = ParseOutputFormat(output);
-  if (!format.ok()) return PrintError(format.status());
-  if (*format == OutputFormat::kTable) {
-    table();
-  } else {
-    std::fputs(FormatMessage(message, *format).c_str(), stdout);
-  }
-  return kExitOk;
-}
-
 int Compare(const StoreFlags& flags) {
   auto client = ConnectStore(flags.connection);
   if (!client.ok()) return PrintError(client.status());
@@ -62,7 +51,7 @@ int Compare(const StoreFlags& flags) {
   if (!response.ok()) return PrintError(response.status());
   int regressions = 0;
   for (const auto& t : response->tests()) regressions += t.change() == storev1::CHANGE_REGRESSED ? 1 : 0;
-  const int code = Print(*response, flags.output, [&] {
+  const int code = PrintResponse(*response, flags.output, [&] {
     std::printf("%s (%s, %s) -> %s (%s, %s)\n", response->base().run_id().c_str(),
                 ShortTime(response->base().started_at()).c_str(),
                 report::RunVerdictWord(response->base().verdict()).c_str(), response->head().run_id().c_str(),
@@ -94,7 +83,7 @@ int History(const StoreFlags& flags) {
   request.set_page_size(flags.limit);
   auto response = (*client)->GetTestHistory(request);
   if (!response.ok()) return PrintError(response.status());
-  return Print(*response, flags.output, [&] {
+  return PrintResponse(*response, flags.output, [&] {
     Table table({"STARTED", "RUN", "CLUSTER", "VERDICT", "OUTCOME", "LATENCY", "REASON"});
     for (const storev1::HistoryPoint& p : response->points()) {
       table.AddRow({ShortTime(p.started_at()), p.run_id(), p.cluster(),
@@ -117,7 +106,7 @@ int Flaky(const StoreFlags& flags) {
   request.set_limit(flags.limit);
   auto response = (*client)->ListFlakyTests(request);
   if (!response.ok()) return PrintError(response.status());
-  return Print(*response, flags.output, [&] {
+  return PrintResponse(*response, flags.output, [&] {
     Table table({"FLIP RATE", "SCENARIO", "TEST", "CLUSTER", "FLIPS/RUNS", "FAILURES", "PASSED ON RETRY"});
     for (const storev1::FlakyTest& t : response->tests()) {
       table.AddRow({absl::StrFormat("%.0f%%", t.flip_rate() * 100), t.scenario(), t.test(), t.cluster(),
@@ -135,7 +124,7 @@ int Clusters(const StoreFlags& flags) {
   request.set_scenario(flags.scenario);
   auto response = (*client)->GetLatestPerCluster(request);
   if (!response.ok()) return PrintError(response.status());
-  return Print(*response, flags.output, [&] {
+  return PrintResponse(*response, flags.output, [&] {
     std::vector<std::string> headers = {"TEST"};
     for (const std::string& c : response->clusters()) headers.push_back(c);
     Table table(headers);
