@@ -21,6 +21,7 @@
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
 #include "services/common/time_util.h"
+#include "tests/testing/grpc_polling.h"
 #include "tests/testing/lab.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
@@ -33,18 +34,16 @@ namespace sv1 = meshproof::store::v1;
 namespace v1 = meshproof::scheduler::v1;
 using ::meshproof::testing::BinaryPath;
 using ::meshproof::testing::CommandResult;
+using ::meshproof::testing::Deadline;
 using ::meshproof::testing::Lab;
 using ::meshproof::testing::RunCommand;
 using ::meshproof::testing::ServiceProcess;
 using ::meshproof::testing::TempDir;
+using ::meshproof::testing::WaitForFinishedRun;
 using ::testing::HasSubstr;
 
 std::string Example(const std::string& name) {
   return absl::StrCat(MESHPROOF_SOURCE_DIR, "/examples/scenarios/", name, ".yaml");
-}
-
-void Deadline(grpc::ClientContext* context, absl::Duration d = absl::Seconds(10)) {
-  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d));
 }
 
 // The CLI's --output json is the protobuf JSON mapping; reading it back into the message
@@ -165,24 +164,13 @@ class EndToEndTest : public ::testing::Test {
   // The scheduler forwards to the store through its outbox, asynchronously: read the
   // store until the run is there, finished, with `results` results (bounded).
   sv1::RunDetail StoredRun(const std::string& run_id, int results) {
-    const absl::Time give_up = absl::Now() + absl::Seconds(30);
-    sv1::RunDetail detail;
-    while (absl::Now() < give_up) {
-      grpc::ClientContext context;
-      Deadline(&context);
-      sv1::GetRunRequest req;
-      req.set_run_id(run_id);
-      req.set_include_evidence(true);
-      if (store_stub_->GetRun(&context, req, &detail).ok() &&
-          detail.run().verdict() != rv1::RUN_VERDICT_UNSPECIFIED &&
-          detail.results_size() >= results) {
-        return detail;
-      }
-      absl::SleepFor(absl::Milliseconds(50));
-    }
+    sv1::RunDetail last_seen;
+    std::optional<sv1::RunDetail> stored = WaitForFinishedRun(
+        *store_stub_, run_id, results, /*include_evidence=*/true, absl::Seconds(30), &last_seen);
+    if (stored) return *stored;
     ADD_FAILURE() << "run " << run_id << " never arrived finished in the store with "
-                  << results << " results; last seen: " << detail.ShortDebugString();
-    return detail;
+                  << results << " results; last seen: " << last_seen.ShortDebugString();
+    return last_seen;
   }
 
   TempDir dir_;

@@ -12,7 +12,7 @@
 #include "tests/testing/lab.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
-#include "tests/testing/silent_listener.h"
+#include "tests/testing/loopback_listener.h"
 
 namespace meshproof {
 namespace {

@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/time/clock.h"
-#include "tests/testing/silent_listener.h"
+#include "tests/testing/loopback_listener.h"
 
 namespace meshproof::agent {
 namespace {

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "services/results-store/migrations.h"
 #include "tests/results-store/store_fixtures.h"
 #include "tests/testing/service_process.h"
@@ -92,20 +93,25 @@ TEST(MigrationsTest, FailingScriptIsRolledBackWhole) {
   EXPECT_EQ(version, 2);
 }
 
+// Scenario 7, cluster 3, test 11 and run 5 (started at 100), in the columns every
+// schema version has: what the latest-index migrations carry over.
+constexpr char kOneRun[] =
+    "INSERT INTO scenarios (id, name) VALUES (7, 's');"
+    "INSERT INTO clusters (id, name) VALUES (3, 'c');"
+    "INSERT INTO tests (id, scenario_id, name) VALUES (11, 7, 't');"
+    "INSERT INTO runs (id, run_id, scenario_id, cluster_id, scenario_version, namespace, team,"
+    " agent_id, trigger, schedule_id, started_at, env_cluster, env_namespace, istio_version,"
+    " k8s_version, agent_version) VALUES (5, 'r', 7, 3, 'v', '', '', '', 0, '', 100, '', '',"
+    " '', '', '');";
+
 TEST(MigrationsTest, SecondScriptCarriesLatestRowsOver) {
   ::meshproof::testing::TempDir dir;
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
   ASSERT_GE(ResultsMigrations().size(), 2u);
   MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0]}));
-  MP_ASSERT_OK(db->Exec(
-      "INSERT INTO scenarios (id, name) VALUES (7, 's');"
-      "INSERT INTO clusters (id, name) VALUES (3, 'c');"
-      "INSERT INTO tests (id, scenario_id, name) VALUES (11, 7, 't');"
-      "INSERT INTO runs (id, run_id, scenario_id, cluster_id, scenario_version, namespace, team,"
-      " agent_id, trigger, schedule_id, started_at, env_cluster, env_namespace, istio_version,"
-      " k8s_version, agent_version) VALUES (5, 'r', 7, 3, 'v', '', '', '', 0, '', 100, '', '',"
-      " '', '', '');"
-      "INSERT INTO latest_results (test_id, cluster_id, run_pk, started_at) VALUES (11, 3, 5, 100);"));
+  MP_ASSERT_OK(db->Exec(absl::StrCat(
+      kOneRun,
+      "INSERT INTO latest_results (test_id, cluster_id, run_pk, started_at) VALUES (11, 3, 5, 100);")));
   MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0], ResultsMigrations()[1]}));
   EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
                                " cluster_id = 3 AND test_id = 11"),
@@ -121,16 +127,10 @@ TEST(MigrationsTest, FourthScriptCarriesLatestRowsOverWithoutTheRunIndex) {
   ASSERT_GE(ResultsMigrations().size(), 4u);
   MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0], ResultsMigrations()[1],
                                           ResultsMigrations()[2]}));
-  MP_ASSERT_OK(db->Exec(
-      "INSERT INTO scenarios (id, name) VALUES (7, 's');"
-      "INSERT INTO clusters (id, name) VALUES (3, 'c');"
-      "INSERT INTO tests (id, scenario_id, name) VALUES (11, 7, 't');"
-      "INSERT INTO runs (id, run_id, scenario_id, cluster_id, scenario_version, namespace, team,"
-      " agent_id, trigger, schedule_id, started_at, env_cluster, env_namespace, istio_version,"
-      " k8s_version, agent_version) VALUES (5, 'r', 7, 3, 'v', '', '', '', 0, '', 100, '', '',"
-      " '', '', '');"
+  MP_ASSERT_OK(db->Exec(absl::StrCat(
+      kOneRun,
       "INSERT INTO latest_results (scenario_id, cluster_id, test_id, run_pk, started_at)"
-      " VALUES (7, 3, 11, 5, 100);"));
+      " VALUES (7, 3, 11, 5, 100);")));
   MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
   EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
                                " cluster_id = 3 AND test_id = 11"),

@@ -18,6 +18,7 @@
 #include "services/probe-agent/scheduler_link.h"
 #include "tests/scheduler/fake_agent.h"
 #include "tests/scheduler/scheduler_fixtures.h"
+#include "tests/testing/grpc_polling.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -28,6 +29,7 @@ namespace {
 namespace rv1 = meshproof::result::v1;
 namespace sv1 = meshproof::store::v1;
 using ::meshproof::testing::BinaryPath;
+using ::meshproof::testing::Deadline;
 using ::meshproof::testing::ServiceProcess;
 using ::meshproof::testing::TempDir;
 using ::testing::HasSubstr;
@@ -44,10 +46,6 @@ int FreePort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
   return ntohs(addr.sin_port);
-}
-
-void Deadline(grpc::ClientContext* context, absl::Duration d = absl::Seconds(10)) {
-  context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d));
 }
 
 v1::AgentMessage Report(const v1::Assignment& a, uint64_t seq, const std::string& test,
@@ -174,26 +172,8 @@ class SchedulerBinaryTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << "watch of " << run_id << ": " << status.error_message();
     return events;
   }
-  // Reads the store's view of a run until it is finished with `results` results, for at
-  // most `timeout` (the forwarder is asynchronous).
-  std::optional<sv1::RunDetail> WaitForStoredRun(const std::string& run_id, int results,
-                                                 absl::Duration timeout = absl::Seconds(30)) {
-    const absl::Time give_up = absl::Now() + timeout;
-    sv1::RunDetail detail;
-    while (absl::Now() < give_up) {
-      grpc::ClientContext context;
-      Deadline(&context, absl::Seconds(2));
-      sv1::GetRunRequest req;
-      req.set_run_id(run_id);
-      if (store_stub_->GetRun(&context, req, &detail).ok() &&
-          detail.run().verdict() != rv1::RUN_VERDICT_UNSPECIFIED &&
-          detail.results_size() >= results) {
-        return detail;
-      }
-      // Polling a remote store: there is no notification to wait on across processes.
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return std::nullopt;
+  std::optional<sv1::RunDetail> WaitForStoredRun(const std::string& run_id, int results) {
+    return ::meshproof::testing::WaitForFinishedRun(*store_stub_, run_id, results);
   }
   v1::Assignment Assignment(FakeAgent& agent) {
     std::optional<v1::Assignment> a = agent.NextAssignment();
