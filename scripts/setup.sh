@@ -12,7 +12,8 @@ packages=(
   # contract checks from Python (other tooling's client)
   python3-grpc-tools python3-grpcio python3-protobuf
   # lab and probes
-  nginx libnginx-mod-stream python3-httpbin gunicorn openssl curl iproute2 nftables
+  nginx libnginx-mod-stream libnginx-mod-stream-js libnginx-mod-http-js python3-httpbin gunicorn openssl curl
+  iproute2 nftables
   # benchmarks (bench/): the peers and the ceiling measured in the same run
   prometheus-blackbox-exporter wrk
   # CLI tests: JUnit reports validated against tests/cli/junit.xsd

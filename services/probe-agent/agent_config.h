@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/probe-agent/kubernetes_log_source.h"
 
 namespace meshproof::agent {
 
@@ -20,7 +21,14 @@ struct AgentConfig {
   // Programs exec probes may run; empty refuses every exec probe.
   std::vector<std::string> exec_allowlist;
   std::string scheduler;
+  // "lab" or "cluster" (AgentInfo.environment_kind); empty: not said.
+  std::string environment_kind;
+  // How Kubernetes log sources reach the API (default: the pod's service account).
+  KubernetesAccess kubernetes;
 };
+
+// Checks an environment kind: "", "lab" or "cluster". INVALID_ARGUMENT naming `field`.
+absl::Status CheckEnvironmentKind(const std::string& kind, const std::string& field);
 
 // Parses the YAML text of a config file. INVALID_ARGUMENT with every problem as
 // "FILE:LINE:COLUMN: key: message".

@@ -158,6 +158,7 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
     env.set_cluster(info_.cluster());
     env.set_namespace_(info_.namespace_());
     env.set_agent_version(info_.version());
+    env.set_kind(info_.environment_kind());
     return env;
   }();
   writer->Write(last);

@@ -243,6 +243,13 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
     result.reason = absl::StrCat("could not execute the probe: ", result.actual_summary);
     return result;
   }
+  if (outcome.has_failure() && test.probe().has_envoy_admin() && !expect.has_failure()) {
+    // The admin interface is how the configuration is observed, not what is tested: when
+    // it cannot be read, nothing about the configuration was observed.
+    result.verdict = rv1::TEST_VERDICT_ERROR;
+    result.reason = absl::StrCat("could not observe the proxy configuration: ", result.actual_summary);
+    return result;
+  }
   if (expect.has_failure()) {
     const sv1::FailureExpectation& want = expect.failure();
     const std::string wanted = absl::StrCat(
@@ -267,13 +274,25 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
                       absl::FormatDuration(took));
     }
   }
+  // Evidence that could not be observed proves nothing either way: it makes the test
+  // ERROR unless something that was observed already makes it FAIL.
+  const rv1::Evidence* unobserved = nullptr;
   for (const rv1::Evidence& e : evidence) {
-    if (e.required() && !e.satisfied()) {
-      checks.Mismatch(absl::StrCat("evidence[", e.name(), "]"), "required evidence",
-                      e.message().empty() ? "missing" : e.message());
+    if (!e.required() || e.satisfied()) continue;
+    if (e.unobservable()) {
+      if (unobserved == nullptr) unobserved = &e;
+      continue;
     }
+    checks.Mismatch(absl::StrCat("evidence[", e.name(), "]"), "required evidence",
+                    e.message().empty() ? "missing" : e.message());
   }
   result.mismatches = std::move(checks.mismatches());
+  if (result.mismatches.empty() && unobserved != nullptr) {
+    result.verdict = rv1::TEST_VERDICT_ERROR;
+    result.reason = absl::StrCat("could not observe evidence[", unobserved->name(), "] (the call gave ",
+                                 result.actual_summary, "): ", unobserved->message());
+    return result;
+  }
   if (result.mismatches.empty()) {
     result.verdict = rv1::TEST_VERDICT_PASS;
     return result;

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -47,38 +48,87 @@ void EvidenceCollector::Begin(const sv1::Test& test, const sv1::Defaults& defaul
     }
     pending_.push_back(std::move(pending));
   }
+  // Taken after the positions: a line the gateway started before this instant belongs
+  // to an earlier call, even when it is written after the position.
+  call_start_ = clock_->Now();
 }
 
-rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadline,
+namespace {
+
+// Counts the matching lines that were not counted for the call, by why.
+class Rejections {
+ public:
+  void Add(Attribution why) { ++counts_[why]; }
+  uint32_t total() const {
+    uint32_t sum = 0;
+    for (const auto& [why, count] : counts_) sum += count;
+    return sum;
+  }
+  uint32_t count(Attribution why) const {
+    auto it = counts_.find(why);
+    return it == counts_.end() ? 0 : it->second;
+  }
+  // "2 started before the call, 1 name another client address"
+  std::string Describe(const LineAttributor& attributor, const CallWindow& call) const {
+    std::vector<std::string> parts;
+    for (const auto& [why, count] : counts_) {
+      std::string part = absl::StrCat(count, " ", AttributionText(why));
+      if (why == Attribution::kBeforeCall || why == Attribution::kAfterCall) {
+        absl::StrAppend(&part, " (skew ", absl::FormatDuration(attributor.skew()), ")");
+      } else if (why == Attribution::kOtherClient) {
+        absl::StrAppend(&part, " than ", call.local_address);
+      }
+      parts.push_back(std::move(part));
+    }
+    return absl::StrJoin(parts, ", ");
+  }
+  void Clear() { counts_.clear(); }
+
+ private:
+  std::map<Attribution, uint32_t> counts_;
+};
+
+}  // namespace
+
+rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& call, absl::Time deadline,
                                             const CancelledFn& cancelled) {
   const sv1::LogEvidence& spec = pending.spec->log();
   rv1::Evidence evidence;
   evidence.set_kind(rv1::Evidence::KIND_LOG);
   if (pending.source) evidence.set_source(pending.source->Describe());
   if (!pending.start.ok()) {
-    evidence.set_message(std::string(pending.start.status().message()));
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("could not read the log: ", pending.start.status().message()));
     return evidence;
   }
   RE2 pattern(spec.pattern(), RE2::Quiet);
+  const LineAttributor attributor(spec);
   const uint32_t min_lines = spec.min_lines() == 0 ? 1 : spec.min_lines();
   std::vector<std::string> matched;
+  Rejections rejected;
   absl::Status last_error;
   absl::Time enough_at = absl::InfiniteFuture();
   while (true) {
     auto lines = pending.source->LinesSince(*pending.start);
-    matched.clear();
     if (lines.ok()) {
+      matched.clear();
+      rejected.Clear();
       last_error = absl::OkStatus();
       for (const std::string& line : *lines) {
-        if (RE2::PartialMatch(line, pattern)) matched.push_back(line);
+        if (!RE2::PartialMatch(line, pattern)) continue;
+        const Attribution why = attributor.Attribute(line, call);
+        if (why == Attribution::kThisCall) {
+          matched.push_back(line);
+        } else {
+          rejected.Add(why);
+        }
       }
     } else {
       last_error = lines.status();
     }
-    // Stop as soon as enough lines are there: the access-log line of a connection is
-    // written when it closes, which is right after the probe in practice. An upper bound
-    // needs a short settle first, or a second line would go unseen; once it is exceeded
-    // more polling cannot change the answer.
+    // Stop as soon as enough lines of this call are there. An upper bound needs a short
+    // settle first, or a second line would go unseen; once it is exceeded more polling
+    // cannot change the answer.
     const absl::Time now = clock_->Now();
     if (matched.size() >= min_lines) {
       if (spec.max_lines() == 0 || matched.size() > spec.max_lines()) break;
@@ -89,22 +139,45 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, absl::Time deadlin
     sleeper_(kPollInterval);
   }
   evidence.set_matched(static_cast<uint32_t>(matched.size()));
+  evidence.set_rejected(rejected.total());
   for (size_t i = 0; i < matched.size() && i < kMaxKeptLines; ++i) {
     evidence.add_lines(matched[i].substr(0, kMaxLineBytes));
   }
   const bool enough = matched.size() >= min_lines;
   const bool not_too_many = spec.max_lines() == 0 || matched.size() <= spec.max_lines();
   evidence.set_satisfied(enough && not_too_many);
-  if (!last_error.ok() && matched.empty()) {
-    evidence.set_message(std::string(last_error.message()));
-  } else if (!enough) {
-    evidence.set_message(absl::StrCat(
-        matched.empty() ? "no" : absl::StrCat("only ", matched.size()), " new line",
-        matched.size() > 1 ? "s" : "", " matching /", spec.pattern(), "/ in ", evidence.source(),
-        " within ", absl::FormatDuration(pending.window), " (wanted at least ", min_lines, ")"));
-  } else if (!not_too_many) {
-    evidence.set_message(absl::StrCat(matched.size(), " new lines matching /", spec.pattern(),
+  if (evidence.satisfied()) return evidence;
+  if (!not_too_many) {
+    // Observed: more lines of this call than allowed. Lost lines cannot make it fewer.
+    evidence.set_message(absl::StrCat(matched.size(), " new lines of this call matching /", spec.pattern(),
                                       "/ (wanted at most ", spec.max_lines(), ")"));
+    return evidence;
+  }
+  // Too few lines. That is an observation only when every line could be read and
+  // every matching line could be judged; otherwise nothing was proven either way.
+  const std::string gap = pending.source->Gap();
+  const uint32_t unjudged = rejected.count(Attribution::kNoTime) + rejected.count(Attribution::kNoClientAddress);
+  if (!last_error.ok()) {
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("could not read the log: ", last_error.message()));
+  } else if (!gap.empty()) {
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("the log was rotated while it was read, lines may be missing: ", gap));
+  } else if (unjudged > 0) {
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat(
+        unjudged, " line", unjudged > 1 ? "s" : "", " matching /", spec.pattern(), "/ in ", evidence.source(),
+        " could not be tied to this call: ", rejected.Describe(attributor, call),
+        " (see the log evidence's time and client_address_pattern)"));
+  } else {
+    std::string message = absl::StrCat(
+        matched.empty() ? "no" : absl::StrCat("only ", matched.size()), " new line", matched.size() > 1 ? "s" : "",
+        " for this call matching /", spec.pattern(), "/ in ", evidence.source(), " within ",
+        absl::FormatDuration(pending.window), " (wanted at least ", min_lines, ")");
+    if (rejected.total() > 0) {
+      absl::StrAppend(&message, "; not counted: ", rejected.Describe(attributor, call));
+    }
+    evidence.set_message(std::move(message));
   }
   return evidence;
 }
@@ -118,7 +191,8 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   evidence.set_source(url);
   auto body = FetchUrl(*prober_, url, absl::Seconds(5), 8 << 20);
   if (!body.ok()) {
-    evidence.set_message(std::string(body.status().message()));
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("could not read the proxy configuration: ", body.status().message()));
     return evidence;
   }
   const std::vector<std::string> names = AdminNames(config.resource(), *body);
@@ -143,11 +217,13 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   return evidence;
 }
 
-std::vector<rv1::Evidence> EvidenceCollector::Finish(const CancelledFn& cancelled) {
+std::vector<rv1::Evidence> EvidenceCollector::Finish(const rv1::ProbeOutcome* outcome, const CancelledFn& cancelled) {
   const absl::Time now = clock_->Now();
+  CallWindow call{call_start_, now, ""};
+  if (outcome != nullptr && outcome->has_http()) call.local_address = outcome->http().local_address();
   std::vector<rv1::Evidence> out;
   for (Pending& pending : pending_) {
-    rv1::Evidence evidence = pending.spec->has_log() ? CollectLog(pending, now + pending.window, cancelled)
+    rv1::Evidence evidence = pending.spec->has_log() ? CollectLog(pending, call, now + pending.window, cancelled)
                                                      : CollectConfig(*pending.spec);
     evidence.set_name(pending.spec->name());
     evidence.set_required(!pending.spec->optional());

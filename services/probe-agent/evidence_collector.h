@@ -12,6 +12,7 @@
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scenario/v1/scenario.pb.h"
 #include "services/common/clock.h"
+#include "services/probe-agent/line_attribution.h"
 #include "services/probe-agent/log_source.h"
 #include "services/probe-agent/prober.h"
 
@@ -28,12 +29,16 @@ class EvidenceCollector {
  public:
   EvidenceCollector(Prober* prober, const Clock* clock, Sleeper sleeper, LogSourceFactory sources);
 
-  // Notes the positions of the test's log sources. Call right before the probe.
+  // Notes the positions of the test's log sources and the call's start. Call right
+  // before the probe.
   void Begin(const meshproof::scenario::v1::Test& test, const meshproof::scenario::v1::Defaults& defaults);
-  // Collects the evidence. Call right after the probe. Log sources are polled every
-  // 50 ms until min_lines matching lines are there (plus a 200 ms settle when max_lines
-  // is set), the window ends, or `cancelled` returns true.
-  std::vector<meshproof::result::v1::Evidence> Finish(const CancelledFn& cancelled = {});
+  // Collects the evidence of the call that `outcome` describes (null when the probe
+  // could not run). Call right after the probe. Log sources are polled every 50 ms
+  // until min_lines lines of this call are there (plus a 200 ms settle when max_lines
+  // is set), the window ends, or `cancelled` returns true. Evidence that could not be
+  // observed is marked `unobservable`, never merely unsatisfied.
+  std::vector<meshproof::result::v1::Evidence> Finish(const meshproof::result::v1::ProbeOutcome* outcome,
+                                                      const CancelledFn& cancelled = {});
 
  private:
   struct Pending {
@@ -42,7 +47,8 @@ class EvidenceCollector {
     absl::StatusOr<uint64_t> start = uint64_t{0};
     absl::Duration window;
   };
-  meshproof::result::v1::Evidence CollectLog(Pending& pending, absl::Time deadline, const CancelledFn& cancelled);
+  meshproof::result::v1::Evidence CollectLog(Pending& pending, const CallWindow& call, absl::Time deadline,
+                                             const CancelledFn& cancelled);
   meshproof::result::v1::Evidence CollectConfig(const meshproof::scenario::v1::EvidenceSpec& spec);
 
   Prober* prober_;
@@ -50,7 +56,7 @@ class EvidenceCollector {
   Sleeper sleeper_;
   LogSourceFactory sources_;
   std::vector<Pending> pending_;
-  absl::Time probe_end_;
+  absl::Time call_start_;
 };
 
 }  // namespace meshproof::agent

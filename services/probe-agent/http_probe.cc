@@ -269,6 +269,13 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     absl::StatusOr<X509_STORE*> cached = options.ca_cache->Get(ca_file, default_path ? default_path : "");
     if (cached.ok()) store.reset(*cached);
   }
+  // libcurl 7.88 keeps one trust store per multi handle for 24 h and, for a connection
+  // whose SSL_CTX callback set a store, adopts and caches *that* store without noting
+  // which CA file it came from: every later probe on the loop would then be verified
+  // against the first probe's CA. Each probe must be verified against exactly the trust
+  // it names, so libcurl's cache is off; CaStoreCache (keyed by file, size, mtime and
+  // inode) does the caching instead.
+  curl_easy_setopt(h, CURLOPT_CA_CACHE_TIMEOUT, 0L);
   if (store) {
     curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);
     curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
@@ -339,6 +346,15 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
   curl_easy_getinfo(h, CURLINFO_PRIMARY_IP, &ip);
   curl_easy_getinfo(h, CURLINFO_PRIMARY_PORT, &port);
   if (ip != nullptr && *ip != '\0') http->set_remote_address(absl::StrCat(ip, ":", port));
+  // The agent's end of the connection: what a gateway it connects to logs as the client.
+  char* local_ip = nullptr;
+  long local_port = 0;
+  curl_easy_getinfo(h, CURLINFO_LOCAL_IP, &local_ip);
+  curl_easy_getinfo(h, CURLINFO_LOCAL_PORT, &local_port);
+  if (local_ip != nullptr && *local_ip != '\0' && local_port > 0) {
+    http->set_local_address(absl::StrContains(local_ip, ':') ? absl::StrCat("[", local_ip, "]:", local_port)
+                                                             : absl::StrCat(local_ip, ":", local_port));
+  }
   char* effective = nullptr;
   curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective);
   if (effective != nullptr) http->set_effective_url(effective);

@@ -17,14 +17,9 @@ namespace {
 
 namespace sv1 = ::meshproof::scenario::v1;
 
-constexpr char kDefaultApiServer[] = "https://kubernetes.default.svc";
-constexpr char kDefaultTokenFile[] = "/var/run/secrets/kubernetes.io/serviceaccount/token";
-constexpr char kDefaultCaFile[] = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 constexpr size_t kPodListLimit = 8 << 20;
 constexpr size_t kPodLogLimit = 16 << 20;
 constexpr absl::Duration kRequestTimeout = absl::Seconds(5);
-
-std::string Or(const std::string& value, const char* fallback) { return value.empty() ? fallback : value; }
 
 }  // namespace
 
@@ -70,8 +65,9 @@ bool SplitTimestampedLine(absl::string_view line, absl::Time* time, std::string*
   return true;
 }
 
-KubernetesLogSource::KubernetesLogSource(Prober* prober, const Clock* clock, sv1::KubernetesLogSource spec)
-    : prober_(prober), clock_(clock), spec_(std::move(spec)) {}
+KubernetesLogSource::KubernetesLogSource(Prober* prober, const Clock* clock, KubernetesAccess access,
+                                         sv1::KubernetesLogSource spec)
+    : prober_(prober), clock_(clock), access_(std::move(access)), spec_(std::move(spec)) {}
 
 std::string KubernetesLogSource::Describe() const {
   return absl::StrCat("pods ", spec_.label_selector(), " in namespace ", spec_.namespace_(),
@@ -79,20 +75,20 @@ std::string KubernetesLogSource::Describe() const {
 }
 
 absl::StatusOr<std::string> KubernetesLogSource::Get(const std::string& path_and_query, size_t limit) {
-  const std::string token_file = Or(spec_.token_file(), kDefaultTokenFile);
+  const std::string& token_file = access_.token_file;
   std::ifstream in(token_file);
   if (!in) return absl::UnavailableError(absl::StrCat("cannot read the token file ", token_file));
   std::stringstream token;
   token << in.rdbuf();
   sv1::HttpProbe request;
-  const std::string api = std::string(absl::StripSuffix(Or(spec_.api_server(), kDefaultApiServer), "/"));
+  const std::string api = std::string(absl::StripSuffix(access_.api_server, "/"));
   request.set_url(absl::StrCat(api, path_and_query));
   sv1::Header* auth = request.add_headers();
   auth->set_name("Authorization");
   auth->set_value(absl::StrCat("Bearer ", absl::StripAsciiWhitespace(token.str())));
   request.add_headers()->set_name("Accept");
   request.mutable_headers(1)->set_value("application/json");
-  if (absl::StartsWith(api, "https://")) request.mutable_tls()->set_ca_file(Or(spec_.ca_file(), kDefaultCaFile));
+  if (absl::StartsWith(api, "https://")) request.mutable_tls()->set_ca_file(access_.ca_file);
   *request.mutable_timeout() = ToProtoDuration(kRequestTimeout);
   return prober_->Fetch(request, limit);
 }

@@ -17,10 +17,20 @@
 
 namespace meshproof::agent {
 
+// How the agent reaches the Kubernetes API: its own configuration, never a scenario's.
+// A scenario that could choose the server or the token file could make the agent send
+// its service-account token (or any file it can read) to any listener.
+struct KubernetesAccess {
+  std::string api_server = "https://kubernetes.default.svc";
+  std::string token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  std::string ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+};
+
 // Reads pod logs with GET /api/v1/namespaces/NS/pods?labelSelector=SEL and
 // GET /api/v1/namespaces/NS/pods/POD/log?container=C&sinceTime=RFC3339&timestamps=true,
-// authenticated by the bearer token in `token_file` (re-read on every request: projected
-// service-account tokens rotate) and verified with `ca_file`.
+// authenticated by the bearer token in the access's `token_file` (re-read on every
+// request: projected service-account tokens rotate) and verified with its `ca_file`.
+// The scenario names only namespace, selector and container.
 //
 // sinceTime has one-second granularity, so logs are asked with timestamps and lines
 // older than the noted instant are dropped here. The instant comes from the agent's clock
@@ -28,7 +38,8 @@ namespace meshproof::agent {
 // the evidence window (NTP), which holds in any cluster where TLS works.
 class KubernetesLogSource final : public LogSource {
  public:
-  KubernetesLogSource(Prober* prober, const Clock* clock, meshproof::scenario::v1::KubernetesLogSource spec);
+  KubernetesLogSource(Prober* prober, const Clock* clock, KubernetesAccess access,
+                      meshproof::scenario::v1::KubernetesLogSource spec);
 
   // Lists the pods (so a wrong selector or missing permission shows before the probe)
   // and returns now. UNAVAILABLE when the API cannot be read, FAILED_PRECONDITION when no
@@ -44,6 +55,7 @@ class KubernetesLogSource final : public LogSource {
 
   Prober* prober_;
   const Clock* clock_;
+  KubernetesAccess access_;
   meshproof::scenario::v1::KubernetesLogSource spec_;
   std::vector<std::string> pods_;
 };

@@ -30,21 +30,45 @@ class LogSource {
   virtual absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t position) = 0;
   // Describes the source for people ("file /var/log/egress.log").
   virtual std::string Describe() const = 0;
+  // Says why lines written after the position may have been missed (the log was
+  // rotated in a way that can lose lines), or "" when every line was seen. Read after
+  // LinesSince(); once set it stays set for this source.
+  virtual std::string Gap() const { return ""; }
 };
 
-// A file; positions are byte offsets. A file shorter than the noted position was
-// truncated, and a file with another inode was rotated: both are read from their start
-// (lines appended to a rotated-away file after the position are not seen).
+// A file; positions are byte offsets into the file as it was when Position() opened it.
+// The file is followed by its open descriptor, so rotation is handled the way `tail -F`
+// would, without losing lines:
+//   - renamed away (the writer may still append to it until it reopens): the old file
+//     is read to its end AND the file now at the path is read from its start;
+//   - truncated in place (copytruncate): detected by size and by the bytes just before
+//     the position; the file is read from its start from then on, and Gap() says that
+//     lines written before the truncation may be only in the copy.
+// Only regular files are read.
 class FileLogSource final : public LogSource {
  public:
   explicit FileLogSource(std::string path) : path_(std::move(path)) {}
+  ~FileLogSource() override;
+  FileLogSource(const FileLogSource&) = delete;
+  FileLogSource& operator=(const FileLogSource&) = delete;
+
   absl::StatusOr<uint64_t> Position() override;
   absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t position) override;
   std::string Describe() const override { return "file " + path_; }
+  std::string Gap() const override { return gap_; }
 
  private:
+  // True when the bytes noted just before `position` are still there.
+  bool StillHoldsMark(uint64_t position) const;
+
   std::string path_;
+  int fd_ = -1;
   ino_t inode_ = 0;
+  uint64_t largest_size_ = 0;
+  // The bytes just before the position, to notice a truncation that the file regrew past.
+  std::string mark_;
+  bool truncated_ = false;
+  std::string gap_;
 };
 
 // A log served over HTTP; positions are line counts of the whole body.
@@ -55,8 +79,10 @@ class HttpLogSource final : public LogSource {
   absl::StatusOr<uint64_t> Position() override;
   absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t position) override;
   std::string Describe() const override { return "url " + spec_.url(); }
+  std::string Gap() const override { return gap_; }
 
  private:
+  std::string gap_;
   absl::StatusOr<std::vector<std::string>> Read();
   Prober* prober_;
   meshproof::scenario::v1::HttpLogSource spec_;
@@ -65,9 +91,13 @@ class HttpLogSource final : public LogSource {
 // Splits `text` into its complete (newline-terminated) lines.
 std::vector<std::string> CompleteLines(absl::string_view text);
 
-// Returns the source a spec names. INVALID_ARGUMENT when the spec names none.
+struct KubernetesAccess;
+
+// Returns the source a spec names; a Kubernetes source reaches the API with `kubernetes`
+// (the agent's configuration). INVALID_ARGUMENT when the spec names none.
 absl::StatusOr<std::unique_ptr<LogSource>> MakeLogSource(const meshproof::scenario::v1::LogSource& spec,
-                                                         Prober* prober, const Clock* clock);
+                                                         Prober* prober, const Clock* clock,
+                                                         const KubernetesAccess& kubernetes);
 
 }  // namespace meshproof::agent
 

@@ -38,7 +38,7 @@ int Main(int argc, char** argv) {
                "meshproof-agent"};
   meshproof::CommonServiceFlags common;
   meshproof::AddCommonServiceFlags(app, &common);
-  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id;
+  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id, environment_kind;
   int max_concurrency = 0;
   app.add_option("--scheduler", scheduler, "scheduler HOST:PORT to dial for assignments");
   app.add_option("--scheduler-token-file", scheduler_token_file,
@@ -47,6 +47,8 @@ int Main(int argc, char** argv) {
   app.add_option("--namespace", ns, "namespace this agent runs in");
   app.add_option("--labels", labels_text, "agent labels as k=v,k2=v2");
   app.add_option("--agent-id", agent_id, "stable agent id (default: host name)");
+  app.add_option("--environment-kind", environment_kind,
+                 "what this agent measures: lab (meshproof's lab) or cluster (a real mesh); recorded with every run");
   app.add_option("--max-concurrency", max_concurrency, "most probes in flight at once (default 64)");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "agent")) return *code;
 
@@ -71,6 +73,11 @@ int Main(int argc, char** argv) {
   if (!agent_id.empty()) config.agent_id = agent_id;
   if (!scheduler.empty()) config.scheduler = scheduler;
   if (max_concurrency > 0) config.max_concurrency = max_concurrency;
+  if (!environment_kind.empty()) config.environment_kind = environment_kind;
+  if (auto kind = meshproof::agent::CheckEnvironmentKind(config.environment_kind, "--environment-kind"); !kind.ok()) {
+    meshproof::LogError(kind.message());
+    return meshproof::kExitUsage;
+  }
   auto labels = meshproof::ParseLabels(labels_text, "--labels");
   if (!labels.ok()) {
     meshproof::LogError(labels.status().message());
@@ -99,8 +106,8 @@ int Main(int argc, char** argv) {
   meshproof::agent::RealProber prober(prober_options);
   meshproof::agent::ScenarioExecutor executor(
       &prober, meshproof::RealClock::Get(), [](absl::Duration d) { absl::SleepFor(d); },
-      [&prober](const meshproof::scenario::v1::LogSource& spec) {
-        return meshproof::agent::MakeLogSource(spec, &prober, meshproof::RealClock::Get());
+      [&prober, &config](const meshproof::scenario::v1::LogSource& spec) {
+        return meshproof::agent::MakeLogSource(spec, &prober, meshproof::RealClock::Get(), config.kubernetes);
       });
 
   meshproof::agent::v1::AgentInfo info;
@@ -109,6 +116,7 @@ int Main(int argc, char** argv) {
   info.set_namespace_(config.namespace_);
   info.mutable_labels()->insert(config.labels.begin(), config.labels.end());
   info.set_version(MESHPROOF_VERSION);
+  info.set_environment_kind(config.environment_kind);
   for (const char* capability : {"http", "tcp", "dns", "envoy_admin", "exec", "log.file", "log.http",
                                   "log.kubernetes"}) {
     info.add_capabilities(capability);

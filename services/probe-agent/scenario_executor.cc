@@ -61,7 +61,7 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
   for (uint32_t attempt = 1; attempt <= attempts; ++attempt) {
     collector.Begin(test, scenario.defaults());
     absl::StatusOr<rv1::ProbeOutcome> outcome = prober_->Run(test.probe(), scenario.defaults(), cancelled);
-    std::vector<rv1::Evidence> evidence = collector.Finish(cancelled);
+    std::vector<rv1::Evidence> evidence = collector.Finish(outcome.ok() ? &*outcome : nullptr, cancelled);
     if (cancelled && cancelled()) {
       // What an aborted probe saw says nothing about the mesh.
       rv1::TestResult not_run = NotRun(scenario, test, phase, rv1::TEST_VERDICT_NOT_RUN,

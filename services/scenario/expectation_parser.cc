@@ -174,7 +174,7 @@ void ReadTlsExpectation(const YamlField& field, v1::TlsExpectation* tls) {
 
 void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
   if (!field.CheckMap({"file", "url", "kubernetes", "pattern", "min_lines", "max_lines",
-                       "window"})) {
+                       "window", "time", "skew", "correlate", "client_address_pattern"})) {
     return;
   }
   int sources = 0;
@@ -194,9 +194,13 @@ void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
       if (f.Child("namespace").NonEmptyString(&text)) k8s->set_namespace_(text);
       if (f.Child("selector").NonEmptyString(&text)) k8s->set_label_selector(text);
       if (YamlField c = f.Child("container"); c.present() && c.NonEmptyString(&text)) k8s->set_container(text);
-      if (YamlField c = f.Child("api_server"); c.present() && c.NonEmptyString(&text)) k8s->set_api_server(text);
-      if (YamlField c = f.Child("token_file"); c.present() && c.NonEmptyString(&text)) k8s->set_token_file(text);
-      if (YamlField c = f.Child("ca_file"); c.present() && c.NonEmptyString(&text)) k8s->set_ca_file(text);
+      // The API server and the credentials are the agent's, never a scenario's: a
+      // scenario that chose them could send the agent's token anywhere.
+      for (const char* key : {"api_server", "token_file", "ca_file"}) {
+        if (YamlField c = f.Child(key); c.present()) {
+          c.Error(absl::StrCat("is set by the agent's configuration (kubernetes.", key, "), never by a scenario"));
+        }
+      }
     }
   }
   if (sources != 1) {
@@ -211,6 +215,29 @@ void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
     log->set_max_lines(number);
   }
   if (YamlField f = field.Child("window"); f.present()) f.Duration(kMaxEvidenceWindow, log->mutable_window());
+  if (YamlField f = field.Child("time"); f.present() && f.CheckMap({"pattern", "format"})) {
+    if (YamlField p = f.Child("pattern"); p.present() && p.NonEmptyString(&text)) log->mutable_time()->set_pattern(text);
+    if (YamlField p = f.Child("format"); p.present() && p.NonEmptyString(&text)) {
+      if (text == "rfc3339" || text == "epoch" || text == "common" || text == "none") {
+        log->mutable_time()->set_format(text);
+      } else {
+        p.Error(absl::StrCat("expected rfc3339, epoch, common or none, got \"", text.substr(0, 40), "\""));
+      }
+    }
+  }
+  if (YamlField f = field.Child("skew"); f.present()) f.Duration(kMaxEvidenceWindow, log->mutable_skew());
+  if (YamlField f = field.Child("correlate"); f.present() && f.NonEmptyString(&text)) {
+    if (text == "client_address") {
+      log->set_correlate(v1::LOG_CORRELATION_CLIENT_ADDRESS);
+    } else if (text == "client_ip") {
+      log->set_correlate(v1::LOG_CORRELATION_CLIENT_IP);
+    } else if (text != "none") {
+      f.Error(absl::StrCat("expected client_address, client_ip or none, got \"", text.substr(0, 40), "\""));
+    }
+  }
+  if (YamlField f = field.Child("client_address_pattern"); f.present() && f.NonEmptyString(&text)) {
+    log->set_client_address_pattern(text);
+  }
 }
 
 void ReadConfigEvidence(const YamlField& field, v1::ConfigEvidence* config) {

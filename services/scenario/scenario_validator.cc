@@ -185,6 +185,17 @@ class Checker {
     if (value > max) Report(path, absl::StrCat("must be at most ", max, ", got ", value));
   }
 
+  // A pattern whose first capture group is read (a time, an address).
+  void CheckCapturePattern(const std::string& path, const std::string& pattern) {
+    if (pattern.empty() || Skip(pattern)) return;
+    RE2 re(pattern, RE2::Quiet);
+    if (!re.ok()) {
+      Report(path, absl::StrCat("invalid RE2 pattern: ", re.error()));
+    } else if (re.NumberOfCapturingGroups() < 1) {
+      Report(path, "needs one capture group around the value");
+    }
+  }
+
   void CheckPattern(const std::string& path, const std::string& pattern) {
     if (pattern.empty() || Skip(pattern)) return;
     RE2 re(pattern, RE2::Quiet);
@@ -420,6 +431,13 @@ class Checker {
       CheckAtMost(path + ".log.min_lines", log.min_lines(), 10000);
       CheckAtMost(path + ".log.max_lines", log.max_lines(), 10000);
       CheckDuration(path + ".log.window", log.has_window(), log.window(), kMaxEvidenceWindow);
+      CheckDuration(path + ".log.skew", log.has_skew(), log.skew(), kMaxEvidenceWindow);
+      CheckCapturePattern(path + ".log.time.pattern", log.time().pattern());
+      CheckCapturePattern(path + ".log.client_address_pattern", log.client_address_pattern());
+      if (log.correlate() != v1::LOG_CORRELATION_UNSPECIFIED && log.correlate() != v1::LOG_CORRELATION_CLIENT_ADDRESS &&
+          log.correlate() != v1::LOG_CORRELATION_CLIENT_IP) {
+        Report(path + ".log.correlate", "unknown correlation");
+      }
       const v1::LogSource& source = log.source();
       if (source.kind_case() == v1::LogSource::KIND_NOT_SET) {
         Report(path + ".log", "expected exactly one log source: file, url or kubernetes");
@@ -429,6 +447,15 @@ class Checker {
       if (source.has_kubernetes()) {
         Required(path + ".log.kubernetes.namespace", source.kubernetes().namespace_());
         Required(path + ".log.kubernetes.selector", source.kubernetes().label_selector());
+        const v1::KubernetesLogSource& k8s = source.kubernetes();
+        for (const auto& [key, value] : {std::pair{"api_server", &k8s.api_server()},
+                                         std::pair{"token_file", &k8s.token_file()},
+                                         std::pair{"ca_file", &k8s.ca_file()}}) {
+          if (!value->empty()) {
+            Report(absl::StrCat(path, ".log.kubernetes.", key),
+                   absl::StrCat("is set by the agent's configuration (kubernetes.", key, "), never by a scenario"));
+          }
+        }
       }
       if (source.has_file() && !source.file().path().empty() && !Skip(source.file().path()) &&
           !absl::StartsWith(source.file().path(), "/")) {
@@ -436,9 +463,6 @@ class Checker {
                                                 source.file().path().substr(0, 80), "\""));
       }
       if (source.has_http()) CheckUrl(path + ".log.url", source.http().url());
-      if (source.has_kubernetes() && !source.kubernetes().api_server().empty()) {
-        CheckUrl(path + ".log.kubernetes.api_server", source.kubernetes().api_server());
-      }
     } else if (evidence.has_config()) {
       Required(path + ".config.admin_url", evidence.config().admin_url());
       CheckUrl(path + ".config.admin_url", evidence.config().admin_url());

@@ -214,6 +214,7 @@ absl::Status Scheduler::EnsureStoreBegunLocked(RunRow* row) {
     rec->mutable_environment()->set_cluster(agent->second.info.cluster());
     rec->mutable_environment()->set_namespace_(agent->second.info.namespace_());
     rec->mutable_environment()->set_agent_version(agent->second.info.version());
+    rec->mutable_environment()->set_kind(agent->second.info.environment_kind());
   } else {
     rec->set_cluster(run.target().cluster());
     rec->set_namespace_(run.target().namespace_());

@@ -170,7 +170,57 @@ tests:
   EXPECT_EQ(direct.outcome().http().status_code(), 200u);
   EXPECT_EQ(direct.verdict(), rv1::TEST_VERDICT_FAIL);
   EXPECT_THAT(direct.reason(), HasSubstr("required evidence[gateway-access-log] missing although the call gave status 200"));
-  EXPECT_THAT(direct.reason(), HasSubstr("no new line matching"));
+  EXPECT_THAT(direct.reason(), HasSubstr("no new line for this call matching"));
+}
+
+// One agent, two labs with two CAs: each probe is verified against exactly the CA file it
+// names, in either order, and a CA file replaced on disk is read again.
+TEST_F(AgentLabTest, EachProbeIsVerifiedAgainstTheCaItNamesInEitherOrder) {
+  StartLab(Lab::Options());
+  auto second = Lab::Start(dir_.File("lab2"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  std::unique_ptr<Lab> lab2 = std::move(*second);
+  ASSERT_NE(testing::ReadFileOrEmpty(lab_->Get("LAB_CA_FILE")), testing::ReadFileOrEmpty(lab2->Get("LAB_CA_FILE")));
+  StartAgent();
+  // A test that calls `lab`'s HTTPS ingress trusting `ca`.
+  auto call = [](const std::string& name, const Lab& lab, const std::string& ca) {
+    return absl::StrCat("  - name: ", name, R"(
+    http:
+      url: "https://httpbin.example.com:)", lab.Get("INGRESS_HTTPS_PORT"), R"(/status/200"
+      resolve: ["httpbin.example.com:)", lab.Get("INGRESS_HTTPS_PORT"), R"(:127.0.0.1"]
+      tls: {ca_file: ")", ca, R"("}
+    expect: {status: 200}
+)");
+  };
+  const std::string ca1 = lab_->Get("LAB_CA_FILE");
+  const std::string ca2 = lab2->Get("LAB_CA_FILE");
+  const std::string yaml = absl::StrCat("apiVersion: meshproof/v1\nkind: Scenario\nname: two-cas\ntests:\n",
+                                        call("right-1", *lab_, ca1), call("wrong-1", *lab2, ca1),
+                                        call("right-2", *lab2, ca2), call("wrong-2", *lab_, ca2),
+                                        call("right-1-again", *lab_, ca1));
+  for (int round = 0; round < 2; ++round) {  // the second round runs on warm caches
+    AgentRun run = Execute(agent_->address(), Parse(yaml, {}));
+    for (const char* name : {"right-1", "right-2", "right-1-again"}) {
+      EXPECT_EQ(run.results[name].verdict(), rv1::TEST_VERDICT_PASS) << name << ": " << run.results[name].reason();
+    }
+    for (const char* name : {"wrong-1", "wrong-2"}) {
+      EXPECT_EQ(run.results[name].verdict(), rv1::TEST_VERDICT_FAIL) << name;
+      EXPECT_THAT(run.results[name].reason(), HasSubstr("tls_verify")) << name;
+    }
+  }
+
+  // One CA file path whose content changes between two runs.
+  const std::string rotating = dir_.WriteFile("rotating-ca.pem", testing::ReadFileOrEmpty(ca1));
+  const std::string rotating_yaml = absl::StrCat("apiVersion: meshproof/v1\nkind: Scenario\nname: rotating\ntests:\n",
+                                                 call("lab-1", *lab_, rotating), call("lab-2", *lab2, rotating));
+  AgentRun before = Execute(agent_->address(), Parse(rotating_yaml, {}));
+  EXPECT_EQ(before.results["lab-1"].verdict(), rv1::TEST_VERDICT_PASS) << before.results["lab-1"].reason();
+  EXPECT_EQ(before.results["lab-2"].verdict(), rv1::TEST_VERDICT_FAIL);
+  dir_.WriteFile("rotating-ca.pem", testing::ReadFileOrEmpty(ca2));
+  AgentRun after = Execute(agent_->address(), Parse(rotating_yaml, {}));
+  EXPECT_EQ(after.results["lab-1"].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(after.results["lab-1"].reason(), HasSubstr("tls_verify"));
+  EXPECT_EQ(after.results["lab-2"].verdict(), rv1::TEST_VERDICT_PASS) << after.results["lab-2"].reason();
 }
 
 TEST_F(AgentLabTest, ProbeCommandExitsOneWhenATestFails) {

@@ -79,6 +79,52 @@ TEST(EvaluateTest, A200WithoutRequiredEvidenceFails) {
   EXPECT_EQ(Evaluate(test, Http(200), {missing}, kNow).verdict, rv1::TEST_VERDICT_PASS);
 }
 
+TEST(EvaluateTest, EvidenceThatCouldNotBeObservedIsAnErrorNotAFail) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
+      "      - {name: gateway-log, log: {file: /l, pattern: outbound}}\n"
+      "      - {name: other-log, log: {file: /m, pattern: outbound}}\n");
+  rv1::Evidence unreadable;
+  unreadable.set_name("gateway-log");
+  unreadable.set_required(true);
+  unreadable.set_unobservable(true);
+  unreadable.set_message("could not read the log: cannot read /l: Permission denied");
+  rv1::Evidence seen;
+  seen.set_name("other-log");
+  seen.set_required(true);
+  seen.set_satisfied(true);
+  Evaluation e = Evaluate(test, Http(200), {unreadable, seen}, kNow);
+  EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_ERROR);
+  EXPECT_EQ(e.reason,
+            "could not observe evidence[gateway-log] (the call gave status 200): could not read the log: cannot "
+            "read /l: Permission denied");
+  // What was observed to be wrong still makes it a FAIL: the call itself ...
+  EXPECT_EQ(Evaluate(test, Http(503), {unreadable, seen}, kNow).verdict, rv1::TEST_VERDICT_FAIL);
+  // ... or other evidence that was read and is missing.
+  seen.set_satisfied(false);
+  seen.set_message("no new line for this call");
+  Evaluation both = Evaluate(test, Http(200), {unreadable, seen}, kNow);
+  EXPECT_EQ(both.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(both.reason, HasSubstr("evidence[other-log]"));
+  // Optional evidence that could not be observed changes nothing.
+  unreadable.set_required(false);
+  seen.set_satisfied(true);
+  EXPECT_EQ(Evaluate(test, Http(200), {unreadable, seen}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+}
+
+TEST(EvaluateTest, AnAdminInterfaceThatCannotBeReadIsAnError) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    envoy_admin: {admin_url: \"http://127.0.0.1:15000\", resource: clusters}\n"
+      "    expect: {config_present: [\"outbound|443||external.test\"]}\n");
+  Evaluation refused = Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow);
+  EXPECT_EQ(refused.verdict, rv1::TEST_VERDICT_ERROR);
+  EXPECT_THAT(refused.reason, ::testing::StartsWith("could not observe the proxy configuration: "));
+  // Read, and the cluster is not there: observed and wrong.
+  rv1::ProbeOutcome read;
+  read.mutable_config()->add_names("BlackHoleCluster");
+  EXPECT_EQ(Evaluate(test, read, {}, kNow).verdict, rv1::TEST_VERDICT_FAIL);
+}
+
 TEST(EvaluateTest, UnexpectedConnectFailureIsAFailAndLocalProblemsAreErrors) {
   sv1::Test test = ParseTest("  - name: a\n    http: {url: \"https://x/\"}\n    expect: {status: 200}\n");
   EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow).verdict, rv1::TEST_VERDICT_FAIL);

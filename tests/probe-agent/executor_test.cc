@@ -158,7 +158,8 @@ TEST_F(ExecutorTest, LogEvidenceCountsOnlyNewLinesWithinTheWindow) {
   prober_.on_probe = [this] { log_.lines.push_back("new outbound|443||external.test"); };
   auto [results, outcome] = Run(
       "tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
-      "      - {name: gw, log: {file: /l, pattern: 'outbound\\|443', min_lines: 1, max_lines: 1, window: 2s}}\n");
+      "      - {name: gw, log: {file: /l, pattern: 'outbound\\|443', min_lines: 1, max_lines: 1, window: 2s,\n"
+      "               time: {format: none}}}\n");
   ASSERT_EQ(results[0].evidence_size(), 1);
   EXPECT_TRUE(results[0].evidence(0).satisfied());
   EXPECT_EQ(results[0].evidence(0).lines(0), "new outbound|443||external.test");
@@ -167,9 +168,9 @@ TEST_F(ExecutorTest, LogEvidenceCountsOnlyNewLinesWithinTheWindow) {
   const absl::Time before = clock_.Now();
   auto [missing, outcome2] = Run(
       "tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
-      "      - {name: gw, log: {file: /l, pattern: 'outbound', window: 2s}}\n");
+      "      - {name: gw, log: {file: /l, pattern: 'outbound', window: 2s, time: {format: none}}}\n");
   EXPECT_EQ(missing[0].verdict(), rv1::TEST_VERDICT_FAIL);
-  EXPECT_THAT(missing[0].reason(), HasSubstr("no new line matching /outbound/ in fake log within 2s"));
+  EXPECT_THAT(missing[0].reason(), HasSubstr("no new line for this call matching /outbound/ in fake log within 2s"));
   EXPECT_GE(clock_.Now() - before, absl::Seconds(2));  // it waited the whole window
 }
 

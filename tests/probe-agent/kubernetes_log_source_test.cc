@@ -48,8 +48,8 @@ class KubernetesLogSourceTest : public ::testing::Test {
  protected:
   KubernetesLogSourceTest()
       : server_([this](const FakeRequest& request) { return Answer(request); }), prober_(ProberOptions()) {
-    spec_.set_api_server(server_.url());
-    spec_.set_token_file(dir_.WriteFile("token", "secret-token\n"));
+    access_.api_server = server_.url();
+    access_.token_file = dir_.WriteFile("token", "secret-token\n");
     spec_.set_namespace_("istio-system");
     spec_.set_label_selector("istio=egressgateway");
     spec_.set_container("istio-proxy");
@@ -69,13 +69,14 @@ class KubernetesLogSourceTest : public ::testing::Test {
   testing::FakeHttpServer server_;
   RealProber prober_;
   testing::FakeClock clock_{absl::FromUnixSeconds(1780790401) + absl::Milliseconds(500)};  // 00:00:01.5
+  KubernetesAccess access_;
   sv1::KubernetesLogSource spec_;
   std::string pods_ = kPods;
   std::string log_a_, log_b_;
 };
 
 TEST_F(KubernetesLogSourceTest, ReadsEveryPodsLinesSinceTheNotedInstant) {
-  KubernetesLogSource source(&prober_, &clock_, spec_);
+  KubernetesLogSource source(&prober_, &clock_, access_, spec_);
   auto position = source.Position();
   ASSERT_TRUE(position.ok()) << position.status();
   // The API rounds sinceTime down to the second: the line at 00:00:01.2 comes back and
@@ -102,23 +103,23 @@ TEST_F(KubernetesLogSourceTest, ReadsEveryPodsLinesSinceTheNotedInstant) {
 
 TEST_F(KubernetesLogSourceTest, NoMatchingPodIsAFailedPrecondition) {
   pods_ = R"({"items": []})";
-  KubernetesLogSource source(&prober_, &clock_, spec_);
+  KubernetesLogSource source(&prober_, &clock_, access_, spec_);
   auto position = source.Position();
   EXPECT_EQ(position.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(position.status().message()), HasSubstr("no pod matches istio=egressgateway"));
 }
 
 TEST_F(KubernetesLogSourceTest, AWrongTokenIsUnavailableWithTheStatus) {
-  spec_.set_token_file(dir_.WriteFile("wrong", "nope"));
-  KubernetesLogSource source(&prober_, &clock_, spec_);
+  access_.token_file = dir_.WriteFile("wrong", "nope");
+  KubernetesLogSource source(&prober_, &clock_, access_, spec_);
   auto position = source.Position();
   EXPECT_EQ(position.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(position.status().message()), HasSubstr("401"));
 }
 
 TEST_F(KubernetesLogSourceTest, AMissingTokenFileIsNamed) {
-  spec_.set_token_file(dir_.File("absent"));
-  KubernetesLogSource source(&prober_, &clock_, spec_);
+  access_.token_file = dir_.File("absent");
+  KubernetesLogSource source(&prober_, &clock_, access_, spec_);
   EXPECT_THAT(std::string(source.Position().status().message()), HasSubstr("cannot read the token file"));
 }
 

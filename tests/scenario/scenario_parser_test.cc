@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "services/common/time_util.h"
 #include "services/scenario/content_hash.h"
 #include "services/scenario/scenario_validator.h"
@@ -355,6 +357,75 @@ TEST(ScenarioParserTest, AValuelessVariableIsAnErrorOnlyWhereUsed) {
             "scenario.yaml:7:17: tests[0].http.url: variable ${CLUSTER} is declared without a "
             "default (~) and no value was given; pass --var CLUSTER=VALUE or give a vars file "
             "that sets it");
+}
+
+// A scenario that chose the API server or the token file could make the agent send its
+// service-account token to any listener: those keys belong to the agent's configuration.
+TEST(ScenarioParserTest, AKubernetesSourceCannotChooseTheServerOrTheCredentials) {
+  for (const std::string key : {"api_server: https://attacker.test", "token_file: /etc/shadow",
+                                "ca_file: /tmp/ca.pem"}) {
+    const std::string yaml = std::string(R"(apiVersion: meshproof/v1
+kind: Scenario
+name: steal
+tests:
+  - name: t
+    http: {url: "http://x/"}
+    evidence:
+      - name: gw
+        log:
+          kubernetes: {namespace: istio-system, selector: istio=egressgateway, )") + key + R"(}
+          pattern: x
+)";
+    std::vector<Diagnostic> diagnostics;
+    EXPECT_FALSE(ParseScenario(yaml, ParseOptions(), &diagnostics).ok()) << key;
+    ASSERT_EQ(diagnostics.size(), 1u) << key;
+    const std::string name = key.substr(0, key.find(':'));
+    EXPECT_THAT(diagnostics[0].ToString(),
+                HasSubstr(absl::StrCat("tests[0].evidence[0].log.kubernetes.", name,
+                                       ": is set by the agent's configuration (kubernetes.", name,
+                                       "), never by a scenario")));
+    EXPECT_THAT(diagnostics[0].ToString(), ::testing::StartsWith("scenario.yaml:10:"));
+  }
+}
+
+TEST(ScenarioParserTest, LogEvidenceTiesLinesToTheCall) {
+  constexpr char kYaml[] = R"(apiVersion: meshproof/v1
+kind: Scenario
+name: tie
+tests:
+  - name: t
+    http: {url: "http://x/"}
+    evidence:
+      - name: gw
+        log:
+          file: /var/log/egress.log
+          pattern: outbound
+          time: {pattern: '^(\S+)', format: epoch}
+          skew: 250ms
+          correlate: client_address
+          client_address_pattern: 'client=(\S+)'
+)";
+  MP_ASSERT_OK_AND_ASSIGN(v1::Scenario s, ParseScenario(kYaml, ParseOptions()));
+  const v1::LogEvidence& log = s.tests(0).evidence(0).log();
+  EXPECT_EQ(log.time().format(), "epoch");
+  EXPECT_EQ(log.time().pattern(), "^(\\S+)");
+  EXPECT_EQ(log.skew().nanos(), 250000000);
+  EXPECT_EQ(log.correlate(), v1::LOG_CORRELATION_CLIENT_ADDRESS);
+  EXPECT_EQ(log.client_address_pattern(), "client=(\\S+)");
+
+  std::string bad = kYaml;
+  bad.replace(bad.find("client_address\n"), 14, "nearby");
+  std::vector<Diagnostic> diagnostics;
+  EXPECT_FALSE(ParseScenario(bad, ParseOptions(), &diagnostics).ok());
+  ASSERT_FALSE(diagnostics.empty());
+  EXPECT_THAT(diagnostics[0].ToString(),
+              HasSubstr("tests[0].evidence[0].log.correlate: expected client_address, client_ip or none"));
+  bad = kYaml;
+  bad.replace(bad.find("'^(\\S+)'"), 8, "'^\\S+'");
+  diagnostics.clear();
+  EXPECT_FALSE(ParseScenario(bad, ParseOptions(), &diagnostics).ok());
+  ASSERT_FALSE(diagnostics.empty());
+  EXPECT_THAT(diagnostics[0].ToString(), HasSubstr("log.time.pattern: needs one capture group"));
 }
 
 constexpr char kTypedReference[] = R"(apiVersion: meshproof/v1
