@@ -48,6 +48,7 @@ readonly ROUTE_HOST=httpbin.example.com
 readonly UNKNOWN_HOST=nope.example.com
 readonly EXTERNAL_HOST=external.test
 readonly UNKNOWN_SNI_HOST=unknown.test
+readonly UNREGISTERED_HOST=unregistered.test
 readonly DEFAULT_BASE_PORT=18000
 
 lab_usage() {

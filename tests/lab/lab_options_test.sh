@@ -81,8 +81,8 @@ check_admin_follows_route() {
   expect_curl "route absent, netns: the captured call from the mesh is black-holed" 000 35 \
     --in "$ns" --cacert "$C_LAB_CA_FILE" "$C_MESH_EXTERNAL_URL/get"
   expect_curl "ALLOW_ANY, netns: a direct call to the unregistered destination succeeds" 200 0 \
-    --in "$ns" --cacert "$C_LAB_CA_FILE" --resolve "$C_EXTERNAL_HOST:$C_MESH_DIRECT_PORT:$C_MESH_DIRECT_HOST" \
-    "https://$C_EXTERNAL_HOST:$C_MESH_DIRECT_PORT/get"
+    --in "$ns" --cacert "$C_LAB_CA_FILE" --resolve "$C_UNREGISTERED_HOST:$C_MESH_DIRECT_PORT:$C_MESH_DIRECT_HOST" \
+    "https://$C_UNREGISTERED_HOST:$C_MESH_DIRECT_PORT/get"
   if [ "$(env_get "$C_MESH_ENV_FILE" EXTERNAL_DIRECT_HOST)" = "$C_MESH_DIRECT_HOST" ] &&
     [ "$(env_get "$C_MESH_ENV_FILE" GATEWAY_ADMIN_URL)" = "$C_MESH_GATEWAY_ADMIN_URL" ] &&
     [ "$(env_get "$C_MESH_ENV_FILE" LAB_VIEW)" = mesh ]; then
@@ -114,7 +114,7 @@ check_registry_only() {
   fi
   mark=$(line_count "$ext")
   expect_curl "REGISTRY_ONLY ($blocked_as): the direct call to $host:$port is refused" 000 "$want_exit" \
-    --in "$ns" --connect-timeout 2 --cacert "$ca" --resolve "external.test:$port:$host" "https://external.test:$port/get"
+    --in "$ns" --connect-timeout 2 --cacert "$ca" --resolve "unregistered.test:$port:$host" "https://unregistered.test:$port/get"
   # The registered path afterwards: its line in the external server's log is
   # the barrier; the refused call must have left none before it.
   expect_curl "REGISTRY_ONLY ($blocked_as): the call through the gateway still succeeds" 200 0 \

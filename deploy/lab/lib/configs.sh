@@ -140,6 +140,9 @@ lab_conf_external() {
     "HTTPBIN_UPSTREAM=$upstream" \
     "EXTERNAL_LISTENS=${listens%$'\n'}" \
     "EXTERNAL_HOST=$EXTERNAL_HOST" \
+    "UNREGISTERED_HOST=$UNREGISTERED_HOST" \
+    "UNREGISTERED_CERT_FILE=$CERT_DIR/unregistered.pem" \
+    "UNREGISTERED_KEY_FILE=$CERT_DIR/unregistered.key" \
     "EXTERNAL_CERT_FILE=$CERT_DIR/external.pem" \
     "EXTERNAL_KEY_FILE=$CERT_DIR/external.key" \
     "EXTERNAL_ACCESS_LOG=$LOG_DIR/external-access.log"
