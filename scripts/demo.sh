@@ -2,8 +2,9 @@
 # meshproof's whole job on one machine. Sets up what is missing, builds, starts the lab
 # (real nginx gateways and httpbin) and the three services on free ports, submits the seed
 # report's scenarios (10-ingress, 20-egress), runs them through the scheduler on a probe
-# agent, approves the egress run's gated test, streams progress, prints the Markdown
-# reports from the results store and says where the data lives.
+# agent, decides on the egress run's gated test (rejected: the demo's lab is ALLOW_ANY, so
+# REGISTRY_ONLY cannot be measured on it), streams progress, prints the Markdown reports
+# from the results store and says where the data lives.
 #
 #   scripts/demo.sh          run, then stop everything it started
 #   scripts/demo.sh --keep   leave the lab and the services running and print
@@ -142,12 +143,17 @@ set -e
 ingress_run=$(sed -n 's/^started run \([^ ]*\).*/\1/p' "$data_dir/logs/10-ingress.watch")
 
 echo
-echo "=================== 20-egress (needs approval for its mesh-global test) ==================="
+echo "=================== 20-egress (its mesh-global test needs an approver's decision) ==================="
 egress_run=$("$cli" run start 20-egress --vars-file "$lab_dir/lab.env" --label demo=true -o json |
   sed -n 's/.*"run_id": *"\([^"]*\)".*/\1/p' | head -n 1)
 echo "started run $egress_run; it waits for an approver:"
 "$cli" run show "$egress_run" | grep -E '^(run|state|approval) ' 
-"$cli" run approve "$egress_run" --reason "demo: a lab with no mesh-global state"
+# The gated test measures REGISTRY_ONLY. This lab runs on the host's loopback, where the
+# outbound policy is ALLOW_ANY (lab.env says so): approved, the test would run and fail
+# for a reason that says nothing about a mesh. The approver declines; the rest still runs.
+# (lab.sh up --netns --outbound-policy registry-only and an agent inside the lab's mesh
+# namespace measure it: deploy/lab/README.md.)
+"$cli" run reject "$egress_run" --reason "demo: the lab is ALLOW_ANY ($(grep '^OUTBOUND_POLICY=' "$lab_dir/lab.env")), REGISTRY_ONLY cannot be measured on it"
 set +e
 "$cli" run watch "$egress_run"
 note_verdict $?

@@ -3,12 +3,18 @@
 # meshproof lab: a local reproduction of the seed report's ingress/egress
 # gateway topology with real software from Debian packages (httpbin under
 # gunicorn, nginx as ingress gateway, nginx stream as egress gateway, an
-# "external" HTTPS server, a recorded Envoy admin endpoint).
+# "external" HTTPS server, the sidecar's and the egress gateway's Envoy admin
+# endpoints generated from the lab's configuration).
 #
 #   lab.sh up     --dir DIR [--base-port N] [--netns]
 #                 [--route-order status-first|catchall-first]
+#                 [--egress-route present|absent]
+#                 [--outbound-policy allow-any|registry-only]
+#                 [--blocked-as blackhole|reset] [--log-delay MS]
 #   lab.sh down   --dir DIR
 #   lab.sh status --dir DIR
+#   lab.sh rotate --dir DIR --style copytruncate|rename [--reopen]
+#   lab.sh reopen --dir DIR
 #
 # See deploy/lab/README.md for what runs where, the lab.env keys, and how
 # each test of the report maps to a curl command.
@@ -17,7 +23,6 @@ set -euo pipefail
 LAB_HOME=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 readonly LAB_HOME
 readonly LAB_TEMPLATE_DIR=$LAB_HOME/templates
-readonly LAB_FIXTURE_DIR=$LAB_HOME/fixtures
 
 # shellcheck source=lib/common.sh
 . "$LAB_HOME/lib/common.sh"
@@ -43,22 +48,37 @@ readonly ROUTE_HOST=httpbin.example.com
 readonly UNKNOWN_HOST=nope.example.com
 readonly EXTERNAL_HOST=external.test
 readonly UNKNOWN_SNI_HOST=unknown.test
+readonly UNREGISTERED_HOST=unregistered.test
 readonly DEFAULT_BASE_PORT=18000
 
 lab_usage() {
   cat <<'EOF'
 usage: lab.sh up     --dir DIR [--base-port N] [--netns]
                      [--route-order status-first|catchall-first]
+                     [--egress-route present|absent]
+                     [--outbound-policy allow-any|registry-only]
+                     [--blocked-as blackhole|reset] [--log-delay MS]
        lab.sh down   --dir DIR
        lab.sh status --dir DIR
+       lab.sh rotate --dir DIR --style copytruncate|rename [--reopen]
+       lab.sh reopen --dir DIR
 
-up      starts the lab in DIR (ports N..N+5 on 127.0.0.1, default N=18000;
+up      starts the lab in DIR (ports N..N+6 on 127.0.0.1, default N=18000;
         --base-port 0 picks a free range) and writes DIR/lab.env (read the
         ports there); refuses if a lab already runs in DIR.
         --netns also builds a mesh / gateway / external namespace path (root).
+        --egress-route absent: the egress gateway has no SNI route (and the
+        admin endpoints no egress cluster or 8443 listener).
+        --outbound-policy registry-only (needs --netns): the mesh namespace
+        reaches nothing but the gateway; --blocked-as says how the rest fails.
+        --log-delay MS: the gateway's access-log lines appear MS ms late.
 down    stops exactly what `up` started in DIR (by pid file) and deletes its
         namespaces; safe to repeat.
 status  shows each component; exit 0 all running, 1 partly, 3 not running.
+rotate  rotates the egress access log: copytruncate (copy to .1, truncate in
+        place) or rename (move to .1; the gateway keeps writing the renamed
+        file until `reopen`, or at once with --reopen).
+reopen  makes the gateway (and the --log-delay relay) reopen its log (USR1).
 EOF
 }
 
@@ -68,6 +88,12 @@ lab_parse_args() {
   BASE_PORT=$DEFAULT_BASE_PORT
   ROUTE_ORDER=status-first
   LAB_MODE=loopback
+  EGRESS_ROUTE=present
+  OUTBOUND_POLICY_ARG=allow-any
+  BLOCKED_AS=blackhole
+  LOG_DELAY_MS=0
+  ROTATE_STYLE=""
+  ROTATE_REOPEN=no
   while [ "$#" -gt 0 ]; do
     case $1 in
       --dir) [ "$#" -ge 2 ] || lab_die "--dir needs a value"; LAB_DIR_ARG=$2; shift 2 ;;
@@ -77,6 +103,17 @@ lab_parse_args() {
       --route-order) [ "$#" -ge 2 ] || lab_die "--route-order needs a value"; ROUTE_ORDER=$2; shift 2 ;;
       --route-order=*) ROUTE_ORDER=${1#--route-order=}; shift ;;
       --netns) LAB_MODE=netns; shift ;;
+      --egress-route) [ "$#" -ge 2 ] || lab_die "--egress-route needs a value"; EGRESS_ROUTE=$2; shift 2 ;;
+      --egress-route=*) EGRESS_ROUTE=${1#--egress-route=}; shift ;;
+      --outbound-policy) [ "$#" -ge 2 ] || lab_die "--outbound-policy needs a value"; OUTBOUND_POLICY_ARG=$2; shift 2 ;;
+      --outbound-policy=*) OUTBOUND_POLICY_ARG=${1#--outbound-policy=}; shift ;;
+      --blocked-as) [ "$#" -ge 2 ] || lab_die "--blocked-as needs a value"; BLOCKED_AS=$2; shift 2 ;;
+      --blocked-as=*) BLOCKED_AS=${1#--blocked-as=}; shift ;;
+      --log-delay) [ "$#" -ge 2 ] || lab_die "--log-delay needs a value"; LOG_DELAY_MS=$2; shift 2 ;;
+      --log-delay=*) LOG_DELAY_MS=${1#--log-delay=}; shift ;;
+      --style) [ "$#" -ge 2 ] || lab_die "--style needs a value"; ROTATE_STYLE=$2; shift 2 ;;
+      --style=*) ROTATE_STYLE=${1#--style=}; shift ;;
+      --reopen) ROTATE_REOPEN=yes; shift ;;
       -h | --help) lab_usage; exit 0 ;;
       *) lab_usage >&2; lab_die "unknown option '$1'" ;;
     esac
@@ -85,6 +122,29 @@ lab_parse_args() {
     status-first | catchall-first) ;;
     *) lab_die "--route-order must be status-first or catchall-first, got '$ROUTE_ORDER'" ;;
   esac
+  case $EGRESS_ROUTE in
+    present | absent) ;;
+    *) lab_die "--egress-route must be present or absent, got '$EGRESS_ROUTE'" ;;
+  esac
+  case $OUTBOUND_POLICY_ARG in
+    allow-any) OUTBOUND_POLICY=ALLOW_ANY ;;
+    registry-only) OUTBOUND_POLICY=REGISTRY_ONLY ;;
+    *) lab_die "--outbound-policy must be allow-any or registry-only, got '$OUTBOUND_POLICY_ARG'" ;;
+  esac
+  case $BLOCKED_AS in
+    blackhole | reset) ;;
+    *) lab_die "--blocked-as must be blackhole or reset, got '$BLOCKED_AS'" ;;
+  esac
+  case $LOG_DELAY_MS in
+    '' | *[!0-9]*) lab_die "--log-delay must be a number of milliseconds, got '$LOG_DELAY_MS'" ;;
+  esac
+  if [ "${#LOG_DELAY_MS}" -gt 5 ] || [ "$((10#$LOG_DELAY_MS))" -gt 60000 ]; then
+    lab_die "--log-delay must be at most 60000 ms, got $LOG_DELAY_MS"
+  fi
+  LOG_DELAY_MS=$((10#$LOG_DELAY_MS))
+  if [ "$OUTBOUND_POLICY" = REGISTRY_ONLY ] && [ "$LAB_MODE" != netns ]; then
+    lab_die "--outbound-policy registry-only needs --netns (the policy applies to the mesh namespace; the host's own network is never changed)"
+  fi
   # Not inside the call's arguments: a failure there would not stop us.
   local dir
   dir=$(lab_resolve_dir "$LAB_DIR_ARG")
@@ -134,7 +194,7 @@ lab_teardown() {
       etcnetns) lab_netns_delete_etc "$name" ;;
     esac
   done
-  rm -f -- "$LAB_ENV_FILE"
+  rm -f -- "$LAB_ENV_FILE" "$MESH_ENV_FILE"
   if [ "$failed" -eq 0 ]; then
     rm -f -- "$STATE_FILE"
   fi
@@ -145,7 +205,7 @@ lab_teardown() {
 # so logs and pid files start empty.
 lab_clean_generated() {
   rm -rf -- "$CONF_DIR" "$RUN_DIR" "$LOG_DIR" "$ADMIN_DIR" "$CERT_DIR"
-  rm -f -- "$LAB_ENV_FILE"
+  rm -f -- "$LAB_ENV_FILE" "$MESH_ENV_FILE"
   mkdir -p "$CONF_DIR" "$RUN_DIR" "$LOG_DIR"
 }
 
@@ -168,13 +228,18 @@ lab_start_all() {
     lab_netns_create
     lab_conf_netns
   fi
+  if [ "$LOG_DELAY_MS" -gt 0 ]; then
+    lab_start_log_relay
+  fi
   lab_start_nginx ingress
   lab_start_nginx external
   lab_start_nginx egress
-  lab_start_nginx envoy-admin
+  lab_start_nginx sidecar-admin
+  lab_start_nginx gateway-admin
   if [ "$LAB_MODE" = netns ]; then
     lab_start_nginx external-netns "$EXTERNAL_NETNS"
     lab_start_nginx egress-netns "$GATEWAY_NETNS"
+    lab_start_nginx sidecar-netns "$MESH_NETNS"
   fi
 }
 
@@ -188,13 +253,18 @@ lab_wait_ready() {
     --resolve "$ROUTE_HOST:$INGRESS_HTTPS_PORT:127.0.0.1" "https://$ROUTE_HOST:$INGRESS_HTTPS_PORT/get"
   lab_ready_http external "$LOG_DIR/external-error.log" --cacert "$ca" \
     --resolve "$EXTERNAL_HOST:$EXTERNAL_DIRECT_PORT:127.0.0.1" "https://$EXTERNAL_HOST:$EXTERNAL_DIRECT_PORT/get"
-  lab_ready_egress egress "$LOG_DIR/egress-access.log" "$LOG_DIR/egress-error.log" --cacert "$ca" \
+  lab_ready_egress egress "$EGRESS_ACCESS_LOG" "$LOG_DIR/egress-error.log" --cacert "$ca" \
     --resolve "$EXTERNAL_HOST:$EGRESS_PORT:127.0.0.1" "https://$EXTERNAL_HOST:$EGRESS_PORT/get"
-  lab_ready_http envoy-admin "$LOG_DIR/envoy-admin-error.log" "http://127.0.0.1:$ENVOY_ADMIN_PORT/ready"
+  lab_ready_http sidecar-admin "$LOG_DIR/sidecar-admin-error.log" "http://127.0.0.1:$SIDECAR_ADMIN_PORT/ready"
+  lab_ready_http gateway-admin "$LOG_DIR/gateway-admin-error.log" "http://127.0.0.1:$GATEWAY_ADMIN_PORT/ready"
   if [ "$LAB_MODE" = netns ]; then
     # The whole captured path at once: mesh -> dnat -> gateway -> external.
-    lab_ready_egress "egress (netns)" "$LOG_DIR/egress-access.log" "$LOG_DIR/egress-netns-error.log" \
+    lab_ready_egress "egress (netns)" "$EGRESS_ACCESS_LOG" "$LOG_DIR/egress-netns-error.log" \
       --in-netns "$MESH_NETNS" --cacert "$ca" "https://$EXTERNAL_HOST/get"
+    lab_ready_http "sidecar (netns)" "$LOG_DIR/sidecar-netns-error.log" \
+      --in-netns "$MESH_NETNS" "http://127.0.0.1:$LAB_NETNS_ADMIN_PORT/ready"
+    lab_ready_http "gateway admin (netns)" "$LOG_DIR/egress-netns-error.log" \
+      --in-netns "$MESH_NETNS" "http://$GATEWAY_MESH_ADDR:$LAB_NETNS_ADMIN_PORT/ready"
   fi
 }
 
@@ -228,7 +298,7 @@ lab_cmd_up() {
   lab_env_write
   trap - EXIT INT TERM HUP PIPE
   elapsed_ms=$((($(lab_now_us) - started_us) / 1000))
-  lab_log "up ($LAB_MODE, routes $ROUTE_ORDER) in ${elapsed_ms} ms; endpoints in $LAB_ENV_FILE"
+  lab_log "up ($LAB_MODE, routes $ROUTE_ORDER, egress route $EGRESS_ROUTE, $OUTBOUND_POLICY, log delay ${LOG_DELAY_MS} ms) in ${elapsed_ms} ms; endpoints in $LAB_ENV_FILE"
 }
 
 lab_cmd_down() {
@@ -289,6 +359,92 @@ lab_cmd_status() {
   return 3
 }
 
+# Pid files of the processes that write the egress access log: both gateway
+# masters and, with --log-delay, the relay (then the log's only writer).
+lab_egress_log_writers() {
+  printf '%s\n' "$RUN_DIR/egress.pid" "$RUN_DIR/egress-netns.pid" "$RUN_DIR/egress-log-relay.pid"
+}
+
+# Sends USR1 (reopen the log files) to every running writer of the egress
+# log. nginx's master reopens and hands the new files to its workers.
+lab_reopen_egress_log() {
+  local pidfile pid count=0
+  while read -r pidfile; do
+    [ -f "$pidfile" ] || continue
+    pid=$(lab_proc_read_pid "$pidfile") || continue
+    if lab_proc_is_ours "$pid"; then
+      kill -USR1 "$pid"
+      count=$((count + 1))
+    fi
+  done < <(lab_egress_log_writers)
+  [ "$count" -gt 0 ] || lab_die "no running egress gateway in $LAB_DIR"
+  # USR1 is handled asynchronously (nginx's master, then each worker): return
+  # only once no writer holds the rotated file any more, so a call made right
+  # after `reopen` is logged in the new file.
+  if ! lab_wait_until 5 lab_no_writer_holds "$EGRESS_ACCESS_LOG.1"; then
+    lab_die "reopen: a writer still holds $EGRESS_ACCESS_LOG.1 after 5 s"
+  fi
+  lab_log "reopen: $count writer(s) of $EGRESS_ACCESS_LOG reopened it"
+}
+
+# Succeeds if no process of the egress log's writers (masters, their
+# workers, the relay) has FILE open.
+lab_no_writer_holds() {
+  local file=$1 pidfile pid proc fd
+  while read -r pidfile; do
+    pid=$(lab_proc_read_pid "$pidfile" 2>/dev/null) || continue
+    for proc in "$pid" $(lab_proc_children "$pid"); do
+      for fd in /proc/"$proc"/fd/*; do
+        [ "$(readlink "$fd" 2>/dev/null)" != "$file" ] || return 1
+      done
+    done
+  done < <(lab_egress_log_writers)
+}
+
+# Fails unless a lab is fully up in LAB_DIR.
+lab_require_running() {
+  [ -f "$LAB_ENV_FILE" ] || lab_die "no lab running in $LAB_DIR (no lab.env)"
+}
+
+# Rotates the egress access log the way log rotators do, for tests of
+# evidence readers:
+#   copytruncate: copy the log to LOG.1, then truncate LOG in place; the
+#     writers keep their descriptor (O_APPEND) and go on at offset 0. A line
+#     written between the copy and the truncation is lost, as with
+#     logrotate's copytruncate.
+#   rename: move LOG to LOG.1 and create an empty LOG (logrotate's `create`);
+#     the writers keep writing to LOG.1 until they reopen (`lab.sh reopen`,
+#     or --reopen here, like a postrotate script).
+lab_cmd_rotate() {
+  lab_parse_args "$@"
+  lab_take_lock
+  lab_require_running
+  local log=$EGRESS_ACCESS_LOG
+  case $ROTATE_STYLE in
+    copytruncate)
+      cp -p -- "$log" "$log.1"
+      : >"$log"
+      ;;
+    rename)
+      mv -f -- "$log" "$log.1"
+      : >"$log"
+      ;;
+    '') lab_die "rotate needs --style copytruncate|rename" ;;
+    *) lab_die "--style must be copytruncate or rename, got '$ROTATE_STYLE'" ;;
+  esac
+  lab_log "rotate ($ROTATE_STYLE): $log -> $log.1"
+  if [ "$ROTATE_REOPEN" = yes ]; then
+    lab_reopen_egress_log
+  fi
+}
+
+lab_cmd_reopen() {
+  lab_parse_args "$@"
+  lab_take_lock
+  lab_require_running
+  lab_reopen_egress_log
+}
+
 lab_main() {
   local command_name=${1:-}
   [ "$#" -gt 0 ] && shift
@@ -296,6 +452,8 @@ lab_main() {
     up) lab_cmd_up "$@" ;;
     down) lab_cmd_down "$@" ;;
     status) lab_cmd_status "$@" ;;
+    rotate) lab_cmd_rotate "$@" ;;
+    reopen) lab_cmd_reopen "$@" ;;
     -h | --help | help) lab_usage ;;
     *) lab_usage >&2; exit 2 ;;
   esac

@@ -242,14 +242,16 @@ TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure)
   const CommandResult approved =
       Cli({"run", "approve", pending.run_id(), "--reason", "lab, no mesh-global state"});
   ASSERT_EQ(approved.exit_code, 0) << approved.out << approved.err;
+  // The approved REGISTRY_ONLY test runs on a lab that is ALLOW_ANY and fails (below):
+  // the run fails, and `watch` exits 1.
   const CommandResult watched = Cli({"run", "watch", pending.run_id(), "--output", "json"});
-  ASSERT_EQ(watched.exit_code, 0) << watched.out << watched.err;
+  ASSERT_EQ(watched.exit_code, 1) << watched.out << watched.err;
   const v1::Run run = FromJson<v1::Run>(watched.out);
-  EXPECT_EQ(run.state(), v1::RUN_STATE_PASSED) << run.reason();
+  EXPECT_EQ(run.state(), v1::RUN_STATE_FAILED) << run.reason();
   EXPECT_EQ(run.approval().reason(), "lab, no mesh-global state");
 
   const sv1::RunDetail stored = StoredRun(run.run_id(), run.counts().total());
-  EXPECT_EQ(stored.run().verdict(), rv1::RUN_VERDICT_PASSED);
+  EXPECT_EQ(stored.run().verdict(), rv1::RUN_VERDICT_FAILED);
   std::map<std::string, rv1::TestResult> results = ByTest(stored);
 
   const rv1::TestResult& through = results["egress-through-gateway"];
@@ -275,10 +277,17 @@ TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure)
   EXPECT_EQ(sni.outcome().failure().class_(), scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE);
   EXPECT_EQ(sni.outcome().failure().curl_exit_code(), 35u);
 
-  // The gated test ran because, and only because, the run was approved.
+  // The gated test ran because, and only because, the run was approved; the lab's outbound
+  // policy is ALLOW_ANY, so its direct call to an unregistered host answered 200: FAIL.
+  ASSERT_EQ(lab_->Get("OUTBOUND_POLICY"), "ALLOW_ANY");
   const rv1::TestResult& gated = results["registry-only-blocks-unregistered"];
-  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason();
+  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_FAIL) << gated.reason();
+  EXPECT_EQ(gated.outcome().http().status_code(), 200u);
   EXPECT_EQ(gated.attempts(), 1u);
+  for (const auto& [name, result] : results) {
+    if (name == "registry-only-blocks-unregistered" || name == "tls-origination-variant") continue;
+    EXPECT_EQ(result.verdict(), rv1::TEST_VERDICT_PASS) << name << ": " << result.reason();
+  }
 }
 
 TEST_F(EndToEndTest, ARejectedRunStillRunsButSkipsItsGatedTest) {

@@ -13,271 +13,8 @@ set -euo pipefail
 # A_* and B_* variables come from the labs' lab.env files (load_env).
 # shellcheck disable=SC2154
 
-REPO=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd)
-LAB=$REPO/deploy/lab/lab.sh
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lab-smoke.XXXXXX")
-FAILURES=0
-CHECKS=0
-LAB_DIRS=()
-HELPER_PIDS=()
-
-# ---------------------------------------------------------------- reporting
-
-pass() {
-  CHECKS=$((CHECKS + 1))
-  printf 'ok    %s\n' "$*"
-}
-
-fail() {
-  CHECKS=$((CHECKS + 1))
-  FAILURES=$((FAILURES + 1))
-  printf 'FAIL  %s\n' "$*" >&2
-}
-
-skip() {
-  printf 'SKIP  %s\n' "$*"
-}
-
-# Stops every lab this test started and the helpers it ran, by their pids.
-cleanup() {
-  local dir pid
-  for pid in "${HELPER_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for dir in "${LAB_DIRS[@]}"; do
-    "$LAB" down --dir "$dir" >/dev/null 2>&1 || true
-  done
-  rm -rf -- "$WORK"
-}
-trap cleanup EXIT
-
-# ---------------------------------------------------------------- helpers
-
-now_ms() {
-  local now=${EPOCHREALTIME/[.,]/}
-  echo $((10#$now / 1000))
-}
-
-# Polls COMMAND for up to SECONDS; succeeds as soon as it does.
-wait_for() {
-  local seconds=$1; shift
-  local deadline=$(($(now_ms) + seconds * 1000))
-  until "$@"; do
-    [ "$(now_ms)" -lt "$deadline" ] || return 1
-    sleep 0.02
-  done
-}
-
-# Prints a free base port: 6 consecutive ports no socket uses, tried from a
-# random start below the ephemeral range so parallel runs rarely collide.
-find_free_base() {
-  local tries base port busy
-  for ((tries = 0; tries < 50; tries++)); do
-    base=$((20000 + (RANDOM % 1200) * 10))
-    busy=0
-    for ((port = base; port < base + 6; port++)); do
-      if [ -n "$(ss -Htan "sport = :$port" 2>/dev/null)" ]; then
-        busy=1
-        break
-      fi
-    done
-    if [ "$busy" -eq 0 ]; then
-      echo "$base"
-      return 0
-    fi
-  done
-  echo "no free port range found" >&2
-  return 1
-}
-
-# Reads KEY from a lab.env file (without sourcing it).
-env_get() {
-  local file=$1 key=$2 line
-  while IFS= read -r line; do
-    if [ "${line%%=*}" = "$key" ]; then
-      printf '%s\n' "${line#*=}"
-      return 0
-    fi
-  done <"$file"
-  return 1
-}
-
-# Loads every key of a lab.env file into variables named PREFIX_KEY.
-load_env() {
-  local file=$1 prefix=$2 line
-  while IFS= read -r line; do
-    printf -v "${prefix}_${line%%=*}" '%s' "${line#*=}"
-  done <"$file"
-}
-
-# Runs curl (optionally inside namespace NS given as --in NS) and sets
-# CURL_CODE (http_code) and CURL_EXIT; response headers go to $WORK/headers.
-run_curl() {
-  local wrap=()
-  if [ "${1:-}" = --in ]; then
-    wrap=(ip netns exec "$2")
-    shift 2
-  fi
-  : >"$WORK/headers"
-  CURL_EXIT=0
-  CURL_CODE=$("${wrap[@]}" curl -s -o "$WORK/body" -D "$WORK/headers" \
-    -w '%{http_code}' --max-time 5 "$@") || CURL_EXIT=$?
-}
-
-# Checks a curl call gives http_code WANT_CODE and exit status WANT_EXIT.
-expect_curl() {
-  local name=$1 want_code=$2 want_exit=$3; shift 3
-  run_curl "$@"
-  if [ "$CURL_CODE" = "$want_code" ] && [ "$CURL_EXIT" = "$want_exit" ]; then
-    pass "$name: http_code $CURL_CODE, curl exit $CURL_EXIT"
-  else
-    fail "$name: want http_code $want_code and curl exit $want_exit, got $CURL_CODE and exit $CURL_EXIT (curl $*)"
-  fi
-}
-
-# Checks the last response carried header NAME with VALUE.
-expect_header() {
-  local name=$1 header=$2 value=$3
-  if grep -qi "^$header: $value"$'\r'"\?$" "$WORK/headers"; then
-    pass "$name: $header: $value"
-  else
-    fail "$name: want header '$header: $value', got: $(tr -d '\r' <"$WORK/headers" | grep -i "^$header:" || echo none)"
-  fi
-}
-
-line_count() {
-  if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi
-}
-
-# Prints the lines of FILE after line MARK that contain the fixed string PATTERN.
-new_lines_matching() {
-  local file=$1 mark=$2 pattern=$3
-  tail -n "+$((mark + 1))" "$file" | grep -F -- "$pattern" || true
-}
-
-has_new_line() {
-  [ -n "$(new_lines_matching "$@")" ]
-}
-
-# Waits (2 s at most) for a new line in the egress log with PATTERN.
-wait_new_line() {
-  wait_for 2 has_new_line "$@"
-}
-
-# A barrier for the gateway's access log: a call with an unknown SNI is
-# black-holed and logged. Lines are written in the order connections close,
-# so once this line is there, any line of an earlier call is there too, and
-# "no new line" can be asserted without sleeping. Optional --in NS.
-egress_barrier() {
-  local log=$1; shift
-  local mark
-  mark=$(line_count "$log")
-  run_curl "$@"
-  wait_new_line "$log" "$mark" BlackHoleCluster
-}
-
-# Pids of the daemons recorded in a lab's pid files, and their children.
-lab_pids() {
-  local dir=$1 pidfile pid
-  for pidfile in "$dir"/run/*.pid; do
-    [ -s "$pidfile" ] || continue
-    read -r pid <"$pidfile"
-    echo "$pid"
-    cat "/proc/$pid"/task/*/children 2>/dev/null | tr ' ' '\n' | grep . || true
-  done
-}
-
-# Pids of live (not zombie) processes whose command line names DIR.
-live_pids_naming() {
-  local dir=$1 proc pid state
-  for proc in /proc/[0-9]*; do
-    pid=${proc#/proc/}
-    [ "$pid" = "$$" ] && continue
-    if tr '\0' ' ' <"$proc/cmdline" 2>/dev/null | grep -qF -- "$dir/"; then
-      state=$(awk '{print $3}' "$proc/stat" 2>/dev/null || echo X)
-      [ "$state" = Z ] || [ "$state" = X ] || echo "$pid"
-    fi
-  done
-}
-
-# Succeeds if none of the given pids is a live process. The machine's init
-# may not reap orphans, so a zombie counts as gone: it holds no port or file.
-all_gone() {
-  local pid state
-  for pid in "$@"; do
-    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo X)
-    if [ "$state" != Z ] && [ "$state" != X ]; then
-      return 1
-    fi
-  done
-}
-
-# Brings a lab up in DIR with ARGS on a free port range, timing it: BASE is
-# "pick" (this test picks the range) or 0 (lab.sh picks). Another test may
-# grab a port between the pick and nginx's bind: then up fails saying "in
-# use", and it is retried on another range. Any other failure ends the test.
-lab_up() {
-  local dir=$1 base=$2; shift 2
-  local started attempt port
-  LAB_DIRS+=("$dir")
-  for attempt in 1 2 3; do
-    port=$base
-    [ "$base" = pick ] && port=$(find_free_base)
-    started=$(now_ms)
-    if "$LAB" up --dir "$dir" --base-port "$port" "$@" 2>"$WORK/up.err"; then
-      pass "lab up --base-port $port${*:+ $*} in $(($(now_ms) - started)) ms"
-      return 0
-    fi
-    grep -q "in use" "$WORK/up.err" || break
-    echo "note: attempt $attempt: a port was taken meanwhile; retrying" >&2
-  done
-  cat "$WORK/up.err" >&2
-  fail "lab up --dir $dir $*"
-  exit 1
-}
-
-# Takes a lab down and checks nothing of it is left: processes from its pid
-# files (masters and workers), namespaces from its lab.env, lab.env itself.
-lab_down_and_check() {
-  local dir=$1 pids netns=() ns
-  mapfile -t pids < <(lab_pids "$dir")
-  if [ -f "$dir/lab.env" ]; then
-    for ns in MESH_NETNS GATEWAY_NETNS EXTERNAL_NETNS; do
-      netns+=("$(env_get "$dir/lab.env" "$ns" || true)")
-    done
-  fi
-  if "$LAB" down --dir "$dir" >"$WORK/down.out" 2>&1; then
-    pass "lab down --dir $dir"
-  else
-    cat "$WORK/down.out" >&2
-    fail "lab down --dir $dir"
-  fi
-  if all_gone "${pids[@]}"; then
-    pass "down: all ${#pids[@]} recorded processes are gone"
-  else
-    fail "down: processes still alive: $(for p in "${pids[@]}"; do all_gone "$p" || printf '%s ' "$p"; done)"
-  fi
-  for ns in "${netns[@]}"; do
-    [ -n "$ns" ] || continue
-    if [ -e "/run/netns/$ns" ] || [ -e "/etc/netns/$ns" ]; then
-      fail "down: namespace $ns (or /etc/netns/$ns) still there"
-    else
-      pass "down: namespace $ns removed"
-    fi
-  done
-  if [ -e "$dir/lab.env" ]; then
-    fail "down: $dir/lab.env still there"
-  fi
-  if "$LAB" down --dir "$dir" >/dev/null 2>&1; then
-    pass "down again is a no-op"
-  else
-    fail "second down --dir $dir failed"
-  fi
-}
-
-netns_usable() {
-  [ "$(id -u)" -eq 0 ] && command -v nft >/dev/null && ip netns list >/dev/null 2>&1
-}
+# shellcheck source=tests/lab/lab_test_lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lab_test_lib.sh"
 
 # ---------------------------------------------------------------- checks
 
@@ -287,7 +24,8 @@ check_lab_env_keys() {
     INGRESS_HTTP_URL INGRESS_HTTPS_URL ROUTE_HOST UNKNOWN_HOST LAB_CA_FILE WRONG_CA_FILE \
     CLIENT_CERT_FILE CLIENT_KEY_FILE EGRESS_HOST EGRESS_PORT EGRESS_ACCESS_LOG \
     EXTERNAL_HOST EXTERNAL_DIRECT_PORT UNKNOWN_SNI_HOST ENVOY_ADMIN_URL \
-    INGRESS_ACCESS_LOG ROUTE_ORDER; do
+    SIDECAR_ADMIN_URL GATEWAY_ADMIN_URL INGRESS_ACCESS_LOG ROUTE_ORDER EGRESS_ROUTE \
+    OUTBOUND_POLICY BLOCKED_AS LOG_DELAY_MS MESHPROOF_ENVIRONMENT; do
     env_get "$file" "$key" >/dev/null || missing+=("$key")
   done
   if [ "${#missing[@]}" -eq 0 ]; then
@@ -299,6 +37,17 @@ check_lab_env_keys() {
     fail "lab.env has a line that is not a plain NAME=value: $(grep -vE '^[A-Z][A-Z0-9_]*=[^[:space:]"'\''$`;&|<>()]*$' "$file" | head -1)"
   else
     pass "lab.env is plain NAME=value lines"
+  fi
+  if [ "$(env_get "$file" MESHPROOF_ENVIRONMENT)" = lab ] && [ "$(env_get "$file" OUTBOUND_POLICY)" = ALLOW_ANY ] &&
+    [ "$(env_get "$file" EGRESS_ROUTE)" = present ] && [ "$(env_get "$file" LOG_DELAY_MS)" = 0 ]; then
+    pass "lab.env says it is a lab, with its options (ALLOW_ANY, egress route present, no log delay)"
+  else
+    fail "lab.env environment/options: $(grep -E '^(MESHPROOF_ENVIRONMENT|OUTBOUND_POLICY|EGRESS_ROUTE|LOG_DELAY_MS)=' "$file" | tr '\n' ' ')"
+  fi
+  if [ "$(env_get "$file" ENVOY_ADMIN_URL)" = "$(env_get "$file" SIDECAR_ADMIN_URL)" ]; then
+    pass "ENVOY_ADMIN_URL is the sidecar's admin"
+  else
+    fail "ENVOY_ADMIN_URL differs from SIDECAR_ADMIN_URL"
   fi
 }
 
@@ -373,35 +122,41 @@ check_egress_loopback() {
   fi
 }
 
-# Layer 1 of the report's egress evidence: the recorded Envoy admin output.
+# Layer 1 of the report's egress evidence: the two proxies' admin endpoints,
+# generated from the lab's configuration (check_admin_follows_route in
+# lab_options_test.sh removes the route and sees them change).
 check_envoy_admin() {
-  local url=$A_ENVOY_ADMIN_URL
-  # Read the whole body first: with pipefail, `curl | grep -q` fails whenever grep exits
+  # Bodies are read whole first: with pipefail, `curl | grep -q` fails whenever grep exits
   # before curl has written everything (curl then dies of SIGPIPE, exit 23).
-  local clusters
-  clusters=$(curl -s --max-time 5 "$url/clusters")
-  if grep -qF "outbound|443||external.test::" <<<"$clusters"; then
-    pass "admin /clusters has outbound|443||external.test"
-  else
-    fail "admin $url/clusters lacks outbound|443||external.test"
-  fi
-  if grep -qF "outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local::" <<<"$clusters"; then
-    pass "admin /clusters has the egress gateway subset cluster"
-  else
-    fail "admin $url/clusters lacks the egress gateway subset cluster"
-  fi
-  local listeners
-  listeners=$(curl -s --max-time 5 "$url/listeners")
-  if grep -qxF "0.0.0.0_8443::0.0.0.0:8443" <<<"$listeners"; then
-    pass "admin /listeners has 0.0.0.0_8443::0.0.0.0:8443"
-  else
-    fail "admin $url/listeners lacks 0.0.0.0_8443"
-  fi
-  if curl -s --max-time 5 "$url/config_dump" | /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' 2>/dev/null; then
-    pass "admin /config_dump is JSON"
-  else
-    fail "admin $url/config_dump is not JSON"
-  fi
+  local sidecar_clusters sidecar_listeners gateway_clusters gateway_listeners
+  sidecar_clusters=$(curl -s --max-time 5 "$A_SIDECAR_ADMIN_URL/clusters")
+  sidecar_listeners=$(curl -s --max-time 5 "$A_SIDECAR_ADMIN_URL/listeners")
+  gateway_clusters=$(curl -s --max-time 5 "$A_GATEWAY_ADMIN_URL/clusters")
+  gateway_listeners=$(curl -s --max-time 5 "$A_GATEWAY_ADMIN_URL/listeners")
+  expect_has "sidecar /clusters" "$sidecar_clusters" "outbound|443||external.test::observability_name::"
+  expect_has "sidecar /clusters" "$sidecar_clusters" \
+    "outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local::127.0.0.1:$A_EGRESS_PORT::cx_total::"
+  expect_lacks "sidecar /listeners" "$sidecar_listeners" "0.0.0.0_8443::"
+  expect_has "gateway /listeners" "$gateway_listeners" "0.0.0.0_8443::0.0.0.0:8443"
+  expect_has "gateway /clusters" "$gateway_clusters" \
+    "outbound|443||external.test::127.0.0.1:$A_EXTERNAL_DIRECT_PORT::hostname::external.test"
+  expect_lacks "gateway /clusters" "$gateway_clusters" "outbound|443|httpbin|istio-egressgateway"
+  local url doc
+  for url in "$A_SIDECAR_ADMIN_URL" "$A_GATEWAY_ADMIN_URL"; do
+    if doc=$(curl -s --max-time 5 "$url/config_dump") &&
+      /usr/bin/python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$doc" 2>/dev/null; then
+      pass "admin $url/config_dump is JSON"
+    else
+      fail "admin $url/config_dump is not JSON"
+    fi
+    if curl -s --max-time 5 "$url/server_info" |
+      /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["state"]=="LIVE" and "/1." in d["version"]' 2>/dev/null; then
+      pass "admin $url/server_info is LIVE with an Envoy version"
+    else
+      fail "admin $url/server_info is not Envoy-shaped"
+    fi
+  done
+  expect_curl "admin /ready" 200 0 "$A_GATEWAY_ADMIN_URL/ready"
 }
 
 # A second `up` on a running lab must refuse and leave the lab untouched;
@@ -467,7 +222,8 @@ check_netns() {
   else
     fail "netns: bypass attempt shows in the gateway log (or barrier failed)"
   fi
-  expect_curl "netns: admin fixture reachable from the mesh" 200 0 --in "$ns" "$B_MESH_ENVOY_ADMIN_URL/clusters"
+  expect_curl "netns: sidecar admin on the mesh's loopback" 200 0 --in "$ns" "$B_MESH_SIDECAR_ADMIN_URL/clusters"
+  expect_curl "netns: gateway admin reachable from the mesh" 200 0 --in "$ns" "$B_MESH_GATEWAY_ADMIN_URL/listeners"
 }
 
 # An `up` that fails half-way stops what it started; `down` afterwards is
@@ -564,12 +320,7 @@ main() {
   check_failed_up
   check_killed_up
 
-  if [ "$FAILURES" -eq 0 ]; then
-    echo "PASS: $CHECKS checks"
-  else
-    echo "FAILED: $FAILURES of $CHECKS checks" >&2
-    exit 1
-  fi
+  finish
 }
 
 main "$@"

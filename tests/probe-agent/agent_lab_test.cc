@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "services/scenario/scenario_parser.h"
@@ -139,13 +142,39 @@ TEST_F(AgentLabTest, EgressNeedsTheGatewaysLogLineAndSniMismatchFailsAtTls) {
   EXPECT_EQ(run.results["registry-only-blocks-unregistered"].verdict(), rv1::TEST_VERDICT_SKIPPED);
 }
 
-TEST_F(AgentLabTest, ApprovedRunExecutesTheGatedTest) {
+// The loopback lab is ALLOW_ANY: approved, the REGISTRY_ONLY test runs, its direct call to
+// the unregistered host answers 200, and the test fails — it cannot be confirmed here.
+TEST_F(AgentLabTest, ApprovedRegistryOnlyTestFailsOnAnAllowAnyLab) {
   StartLab(Lab::Options());
+  ASSERT_EQ(lab_->Get("OUTBOUND_POLICY"), "ALLOW_ANY");
   StartAgent();
   AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()), /*approved=*/true);
   const rv1::TestResult& gated = run.results["registry-only-blocks-unregistered"];
-  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason();
+  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_FAIL) << gated.reason();
+  EXPECT_EQ(gated.outcome().http().status_code(), 200u);
   EXPECT_EQ(gated.attempts(), 1u);
+  EXPECT_EQ(run.results["direct-call-bypasses-gateway"].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_FAILED);
+}
+
+// Without the egress route the configuration layer changes with the lab: the sidecar has no
+// egress-gateway cluster, the gateway no 8443 listener and no cluster for the external host,
+// and the call itself is black-holed. Each layer fails on its own evidence.
+TEST_F(AgentLabTest, EgressRouteAbsentFailsTheConfigLayerTests) {
+  Lab::Options options;
+  options.egress_route_absent = true;
+  StartLab(options);
+  StartAgent();
+  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
+  EXPECT_EQ(run.results["egress-cluster-in-sidecar"].verdict(), rv1::TEST_VERDICT_FAIL)
+      << run.results["egress-cluster-in-sidecar"].reason();
+  EXPECT_EQ(run.results["egress-gateway-listener"].verdict(), rv1::TEST_VERDICT_FAIL)
+      << run.results["egress-gateway-listener"].reason();
+  const rv1::TestResult& through = run.results["egress-through-gateway"];
+  EXPECT_EQ(through.verdict(), rv1::TEST_VERDICT_FAIL) << through.reason();
+  EXPECT_EQ(through.outcome().failure().class_(), scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE);
+  EXPECT_EQ(run.results["sni-mismatch-fails-at-tls"].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_FAILED);
 }
 
 TEST_F(AgentLabTest, BypassingTheGatewayReturns200ButFailsForLackOfEvidence) {
@@ -351,6 +380,53 @@ tests:
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("outbound|443||external.test"));
   EXPECT_THAT(result.out, HasSubstr("\"verdict\":\"RUN_VERDICT_PASSED\""));
+}
+
+// Each TestResult line of `meshproof probe --output json`, by test name.
+std::map<std::string, rv1::TestResult> ResultsFromJsonLines(const std::string& out) {
+  std::map<std::string, rv1::TestResult> results;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  for (absl::string_view line : absl::StrSplit(out, '\n')) {
+    rv1::TestResult result;
+    if (!google::protobuf::util::JsonStringToMessage(std::string(line), &result, options).ok()) continue;
+    if (!result.test().empty()) results[result.test()] = result;
+  }
+  return results;
+}
+
+// The seed's egress scenario, approved, from an agent inside the mesh namespace of a
+// REGISTRY_ONLY lab (mesh.env gives the mesh's view): the direct call to the unregistered
+// host is cut by the sidecar's black hole, so the REGISTRY_ONLY test passes on a measured
+// block, and the ALLOW_ANY test (the direct call succeeds) fails. The egress path through
+// the gateway still works.
+TEST_F(AgentLabTest, RegistryOnlyLabBlocksTheDirectCallFromTheMesh) {
+  if (!testing::CanUseNetns()) GTEST_SKIP() << "network namespaces need root";
+  Lab::Options options;
+  options.netns = true;
+  options.outbound_policy = "registry-only";
+  StartLab(options);
+  ASSERT_EQ(lab_->Get("OUTBOUND_POLICY"), "REGISTRY_ONLY");
+  const std::string ns = lab_->Get("MESH_NETNS");
+  auto agent = ServiceProcess::Start("/usr/bin/ip", {"netns", "exec", ns, BinaryPath("meshproof-agent"),
+                                                     "--listen", "127.0.0.1:0", "--cluster", "lab"},
+                                     dir_.File("agent-netns.log"));
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  auto result = testing::RunCommand({"/usr/bin/ip", "netns", "exec", ns, BinaryPath("meshproof"), "probe",
+                                     std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/20-egress.yaml",
+                                     "--agent", agent->address(), "--vars-file", lab_->mesh_env_file(),
+                                     "--approved", "--output", "json"});
+  std::map<std::string, rv1::TestResult> results = ResultsFromJsonLines(result.out);
+  const rv1::TestResult& gated = results["registry-only-blocks-unregistered"];
+  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason() << "\n" << result.out << result.err;
+  EXPECT_EQ(gated.outcome().failure().class_(), scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE);
+  EXPECT_EQ(gated.outcome().http().status_code(), 0u);
+  const rv1::TestResult& direct = results["direct-call-bypasses-gateway"];
+  EXPECT_EQ(direct.verdict(), rv1::TEST_VERDICT_FAIL) << direct.reason();
+  EXPECT_EQ(results["egress-through-gateway"].verdict(), rv1::TEST_VERDICT_PASS)
+      << results["egress-through-gateway"].reason();
+  EXPECT_EQ(results["egress-gateway-listener"].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(results["egress-cluster-in-sidecar"].verdict(), rv1::TEST_VERDICT_PASS);
 }
 
 }  // namespace

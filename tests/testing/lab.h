@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace meshproof::testing {
@@ -19,6 +20,25 @@ class Lab {
     std::string route_order = "status-first";
     // Also create the network namespaces (root only).
     bool netns = false;
+    // No egress SNI route: the gateway black-holes external.test and the admin endpoints
+    // have no egress-gateway subset cluster, 8443 listener or gateway-side cluster.
+    bool egress_route_absent = false;
+    // "allow-any" (default) or "registry-only" (needs `netns`): the mesh namespace
+    // reaches nothing but the gateway.
+    std::string outbound_policy = "allow-any";
+    // Under registry-only: "blackhole" (default, as Istio's sidecar: TLS fails, curl
+    // 35) or "reset" (connection refused, curl 7).
+    std::string blocked_as = "blackhole";
+    // The gateway's access-log lines appear this late in EGRESS_ACCESS_LOG (0: at once).
+    int log_delay_ms = 0;
+  };
+
+  // How `Rotate` moves the egress access log aside.
+  enum class RotateStyle {
+    // Copy to .1, truncate in place; the writers go on in the same file.
+    kCopyTruncate,
+    // Move to .1 and create an empty log; the writers keep writing .1 until `Reopen`.
+    kRename,
   };
 
   // Starts a lab in `dir` on a free port range. UNAVAILABLE with lab.sh's message when
@@ -35,6 +55,14 @@ class Lab {
   const std::map<std::string, std::string>& env() const { return env_; }
   // Path of lab.env (usable as a scenario vars file).
   std::string env_file() const { return dir_ + "/lab.env"; }
+  // Path of mesh.env: the same keys as an agent inside MESH_NETNS sees them (netns only).
+  std::string mesh_env_file() const { return dir_ + "/mesh.env"; }
+
+  // Rotates the egress access log (`lab.sh rotate`); with `reopen` the writers reopen it
+  // at once. INTERNAL with lab.sh's message when it fails.
+  absl::Status Rotate(RotateStyle style, bool reopen = false);
+  // Makes the egress log's writers reopen it (`lab.sh reopen`), returning once they have.
+  absl::Status Reopen();
 
  private:
   Lab() = default;

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The lab's PKI: a real CA with leaf certificates for the ingress host, the
-# external host and a client, plus an unrelated "wrong" CA for negative tests.
+# external host, the unregistered host and a client, plus an unrelated "wrong" CA for negative tests.
 # EC P-256 keys keep generation to a few milliseconds each.
 
 readonly LAB_CERT_DAYS=30
@@ -46,6 +46,9 @@ lab_certs_create() {
   lab_cert_make_leaf external "$external_host" ca \
     "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
     "subjectAltName=DNS:$external_host"
+  lab_cert_make_leaf unregistered "$UNREGISTERED_HOST" ca \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+    "subjectAltName=DNS:$UNREGISTERED_HOST"
   # A workload-like client identity for mTLS tests (SPIFFE URI SAN as Istio
   # gives the report's sleep pod).
   lab_cert_make_leaf client "sleep.mesh-test" ca \

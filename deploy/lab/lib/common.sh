@@ -24,6 +24,11 @@ lab_set_paths() {
   LOG_DIR=$LAB_DIR/logs
   ADMIN_DIR=$LAB_DIR/envoy-admin
   LAB_ENV_FILE=$LAB_DIR/lab.env
+  # The same keys as seen from inside the mesh namespace (--netns only).
+  MESH_ENV_FILE=$LAB_DIR/mesh.env
+  EGRESS_ACCESS_LOG=$LOG_DIR/egress-access.log
+  # With --log-delay the gateways write here and the relay copies to the log.
+  EGRESS_RAW_LOG=$RUN_DIR/egress-access.undelayed.log
   # One line per process or namespace the lab created, in start order:
   # "proc NAME PIDFILE" or "netns NAME" or "etcnetns PATH".
   STATE_FILE=$RUN_DIR/state

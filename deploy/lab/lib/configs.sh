@@ -64,26 +64,67 @@ lab_conf_ingress() {
   lab_conf_master ingress no "$CONF_DIR/ingress-http.conf"
 }
 
+# Prints the SNI map lines of the egress route for map MAP (upstream or
+# cluster) to UPSTREAM, or a comment when --egress-route absent removed it.
+lab_conf_egress_routes() {
+  local map=$1 upstream=$2
+  if [ "$EGRESS_ROUTE" = absent ]; then
+    printf '        # no route: the lab was started with --egress-route absent\n'
+  elif [ "$map" = upstream ]; then
+    printf '        %s %s;\n' "$EXTERNAL_HOST" "$upstream"
+  else
+    printf '        %s "outbound|443||%s";\n' "$EXTERNAL_HOST" "$EXTERNAL_HOST"
+  fi
+}
+
+# The file the egress masters write their access log to: the log itself, or
+# with --log-delay the relay's input (the relay appends each line to the log
+# late).
+lab_conf_egress_log_target() {
+  if [ "$LOG_DELAY_MS" -gt 0 ]; then
+    printf '%s\n' "$EGRESS_RAW_LOG"
+  else
+    printf '%s\n' "$EGRESS_ACCESS_LOG"
+  fi
+}
+
 # Egress gateway master NAME listening on LISTEN and passing external.test
 # through to UPSTREAM. Both egress masters share one access log: it is one
 # gateway, reached on loopback or from the mesh namespace.
 lab_conf_egress_stream() {
   local name=$1 listen=$2 upstream=$3
   lab_render "$LAB_TEMPLATE_DIR/egress-stream.conf.tmpl" "$CONF_DIR/$name-stream.conf" \
-    "EXTERNAL_HOST=$EXTERNAL_HOST" \
-    "EXTERNAL_UPSTREAM=$upstream" \
+    "EGRESS_ROUTE=$EGRESS_ROUTE" \
+    "UPSTREAM_ROUTES=$(lab_conf_egress_routes upstream "$upstream")" \
+    "CLUSTER_ROUTES=$(lab_conf_egress_routes cluster "$upstream")" \
     "BLACKHOLE_SOCKET=$RUN_DIR/$name-blackhole.sock" \
     "EGRESS_LISTEN=$listen" \
-    "EGRESS_ACCESS_LOG=$LOG_DIR/egress-access.log"
+    "EGRESS_ACCESS_LOG=$(lab_conf_egress_log_target)"
 }
 
-# Envoy admin fixture served on LISTEN, as http block file NAME-admin.conf.
+# Writes one proxy's admin answers into ADMIN_DIR/VIEW from the same values
+# that render the gateways (lib/envoy_admin.py; templates/envoy-admin/).
+# ROLE is sidecar or gateway; EXTERNAL and GATEWAY are the IP:PORT the proxy
+# sees for the external service and the gateway's listener; NODE_IP is its own.
+lab_conf_admin_answers() {
+  local view=$1 role=$2 external=$3 gateway=$4 node_ip=$5
+  /usr/bin/python3 "$LAB_HOME/lib/envoy_admin.py" --role "$role" \
+    --templates "$LAB_TEMPLATE_DIR/envoy-admin" --out "$ADMIN_DIR/$view" \
+    --external-host "$EXTERNAL_HOST" --external-endpoint "$external" \
+    --gateway-endpoint "$gateway" --gateway-port "$LAB_NETNS_GATEWAY_PORT" \
+    --egress-route "$EGRESS_ROUTE" --node-ip "$node_ip" ||
+    lab_die "could not generate the $view admin answers"
+}
+
+# Admin endpoint serving ADMIN_DIR/VIEW on LISTEN, as http block file
+# NAME-admin.conf for master NAME.
 lab_conf_admin_http() {
-  local name=$1 listen=$2
+  local name=$1 listen=$2 view=$3
   lab_render "$LAB_TEMPLATE_DIR/envoy-admin-http.conf.tmpl" "$CONF_DIR/$name-admin.conf" \
+    "ADMIN_ROLE=$view" \
     "TMP_DIR=$RUN_DIR/$name/tmp" \
     "ADMIN_LISTEN=$listen" \
-    "ADMIN_FIXTURE_DIR=$ADMIN_DIR"
+    "ADMIN_ANSWERS_DIR=$ADMIN_DIR/$view"
 }
 
 # External HTTPS server master NAME with the given listen addresses (one per
@@ -99,39 +140,45 @@ lab_conf_external() {
     "HTTPBIN_UPSTREAM=$upstream" \
     "EXTERNAL_LISTENS=${listens%$'\n'}" \
     "EXTERNAL_HOST=$EXTERNAL_HOST" \
+    "UNREGISTERED_HOST=$UNREGISTERED_HOST" \
+    "UNREGISTERED_CERT_FILE=$CERT_DIR/unregistered.pem" \
+    "UNREGISTERED_KEY_FILE=$CERT_DIR/unregistered.key" \
     "EXTERNAL_CERT_FILE=$CERT_DIR/external.pem" \
     "EXTERNAL_KEY_FILE=$CERT_DIR/external.key" \
     "EXTERNAL_ACCESS_LOG=$LOG_DIR/external-access.log"
   lab_conf_master "$name" no "$CONF_DIR/$name-http.conf"
 }
 
-# Copies the recorded Envoy admin output next to the lab, so a running lab
-# does not depend on the checkout it was started from.
-lab_conf_admin_fixture() {
-  mkdir -p "$ADMIN_DIR"
-  cp -- "$LAB_FIXTURE_DIR"/envoy-admin/clusters.txt \
-    "$LAB_FIXTURE_DIR"/envoy-admin/listeners.txt \
-    "$LAB_FIXTURE_DIR"/envoy-admin/config_dump.json "$ADMIN_DIR/"
-}
-
 # Renders every configuration of the loopback lab.
 lab_conf_loopback() {
-  lab_conf_admin_fixture
   lab_conf_ingress
   lab_conf_egress_stream egress "127.0.0.1:$EGRESS_PORT" "127.0.0.1:$EXTERNAL_DIRECT_PORT"
   lab_conf_master egress yes "$CONF_DIR/egress-stream.conf"
   lab_conf_external external "127.0.0.1:$HTTPBIN_PORT" "127.0.0.1:$EXTERNAL_DIRECT_PORT"
-  lab_conf_admin_http envoy-admin "127.0.0.1:$ENVOY_ADMIN_PORT"
-  lab_conf_master envoy-admin no "$CONF_DIR/envoy-admin-admin.conf"
+  lab_conf_admin_answers sidecar sidecar "127.0.0.1:$EXTERNAL_DIRECT_PORT" "127.0.0.1:$EGRESS_PORT" 127.0.0.1
+  lab_conf_admin_answers gateway gateway "127.0.0.1:$EXTERNAL_DIRECT_PORT" "127.0.0.1:$EGRESS_PORT" 127.0.0.1
+  lab_conf_admin_http sidecar-admin "127.0.0.1:$SIDECAR_ADMIN_PORT" sidecar
+  lab_conf_master sidecar-admin no "$CONF_DIR/sidecar-admin-admin.conf"
+  lab_conf_admin_http gateway-admin "127.0.0.1:$GATEWAY_ADMIN_PORT" gateway
+  lab_conf_master gateway-admin no "$CONF_DIR/gateway-admin-admin.conf"
 }
 
-# Renders the two extra masters of --netns mode: the egress gateway in the
-# gateway namespace (with the admin fixture on :15000, where a mesh agent can
-# reach it) and the external server in the external namespace.
+# Renders the three extra masters of --netns mode: the egress gateway in the
+# gateway namespace (with its admin on :15000, where a mesh agent can reach
+# it), the external server in the external namespace (also on the direct
+# link's address, the unregistered destination), and the mesh's sidecar: its
+# admin on the mesh's 127.0.0.1:15000 and, for REGISTRY_ONLY, the black hole
+# on 127.0.0.1:15001 that unregistered connections are redirected to.
 lab_conf_netns() {
   lab_conf_egress_stream egress-netns "0.0.0.0:$LAB_NETNS_GATEWAY_PORT" "$EXTERNAL_ADDR:443"
-  lab_conf_admin_http egress-netns "0.0.0.0:$LAB_NETNS_ADMIN_PORT"
+  lab_conf_admin_answers mesh-gateway gateway "$EXTERNAL_ADDR:443" "$GATEWAY_MESH_ADDR:$LAB_NETNS_GATEWAY_PORT" "$GATEWAY_MESH_ADDR"
+  lab_conf_admin_http egress-netns "0.0.0.0:$LAB_NETNS_ADMIN_PORT" mesh-gateway
   lab_conf_master egress-netns yes "$CONF_DIR/egress-netns-stream.conf" "$CONF_DIR/egress-netns-admin.conf"
   lab_conf_external external-netns "unix:$RUN_DIR/httpbin.sock" \
-    "$EXTERNAL_ADDR:443" "$EXTERNAL_ADDR:$EXTERNAL_DIRECT_PORT"
+    "$EXTERNAL_ADDR:443" "$EXTERNAL_ADDR:$EXTERNAL_DIRECT_PORT" "$DIRECT_ADDR:$EXTERNAL_DIRECT_PORT"
+  lab_conf_admin_answers mesh-sidecar sidecar "$EXTERNAL_ADDR:443" "$GATEWAY_MESH_ADDR:$LAB_NETNS_GATEWAY_PORT" "$MESH_ADDR"
+  lab_conf_admin_http sidecar-netns "127.0.0.1:$LAB_NETNS_ADMIN_PORT" mesh-sidecar
+  lab_render "$LAB_TEMPLATE_DIR/sidecar-blackhole-stream.conf.tmpl" "$CONF_DIR/sidecar-netns-stream.conf" \
+    "BLACKHOLE_LISTEN=127.0.0.1:$LAB_NETNS_BLACKHOLE_PORT"
+  lab_conf_master sidecar-netns yes "$CONF_DIR/sidecar-netns-admin.conf" "$CONF_DIR/sidecar-netns-stream.conf"
 }

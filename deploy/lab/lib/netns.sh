@@ -9,14 +9,22 @@
 #        NET.2:8443          gw-ext NET.5/30 ------------- ext0 NET.6/30
 #                                                          nginx :443 and
 #                                                          :EXTERNAL_DIRECT_PORT
+#   mesh1 NET.9/30 ------------------------------------- ext1 NET.10/30
+#   (direct link)                                          nginx :EXTERNAL_DIRECT_PORT
 #
 # The external address NET.6 lies behind the gateway namespace, which does
 # not forward: from the mesh the only way to it is the captured port 443,
-# which lands on the gateway's listener. Nothing is added to the host's own
-# network namespace; servers inside reach httpbin through its unix socket.
+# which lands on the gateway's listener. NET.10 is the unregistered
+# destination: reachable directly, not through the gateway, the way a pod
+# under ALLOW_ANY reaches any address; --outbound-policy registry-only blocks
+# it (and anything else but the gateway) in the mesh's nft rules. Nothing is
+# added to the host's own network namespace; servers inside reach httpbin
+# through its unix socket.
 
 readonly LAB_NETNS_GATEWAY_PORT=8443
 readonly LAB_NETNS_ADMIN_PORT=15000
+# The mesh sidecar's black hole (Istio's outbound capture port).
+readonly LAB_NETNS_BLACKHOLE_PORT=15001
 
 # Sets namespace names and addresses from the lab folder.
 lab_netns_assign() {
@@ -26,14 +34,16 @@ lab_netns_assign() {
   MESH_NETNS=mp${hash}mesh
   GATEWAY_NETNS=mp${hash}gw
   EXTERNAL_NETNS=mp${hash}ext
-  # 10.64.0.0/10 .. 10.127.255.0: any /29 in it will do, since the addresses
+  # 10.64.0.0/10 .. 10.127.255.0: any /28 in it will do, since the addresses
   # exist only inside this lab's namespaces.
-  local net=10.$((64 + 0x${hash:0:2} % 64)).$((0x${hash:2:2})).$((0x${hash:4:2} / 8 * 8))
+  local net=10.$((64 + 0x${hash:0:2} % 64)).$((0x${hash:2:2})).$((0x${hash:4:2} / 16 * 16))
   local base=${net%.*} last=${net##*.}
   MESH_ADDR=$base.$((last + 1))
   GATEWAY_MESH_ADDR=$base.$((last + 2))
   GATEWAY_EXT_ADDR=$base.$((last + 5))
   EXTERNAL_ADDR=$base.$((last + 6))
+  MESH_DIRECT_ADDR=$base.$((last + 9))
+  DIRECT_ADDR=$base.$((last + 10))
   MESH_NET=$base.$last/30
 }
 
@@ -95,6 +105,41 @@ lab_netns_write_etc() {
   printf '# no resolver in the lab: names come from hosts\n' >"$dir/resolv.conf"
 }
 
+# Prints the nat rule that sends connections to unregistered destinations to
+# the sidecar's black hole (REGISTRY_ONLY, blocked as a black hole), or a
+# comment. Registered: loopback and the gateway (its listener, which the
+# capture rule above has already made the destination of port 443, and its
+# admin). The capture rule is a dnat and ends NAT for its connections first.
+lab_netns_policy_nat_rules() {
+  if [ "$OUTBOUND_POLICY" = REGISTRY_ONLY ] && [ "$BLOCKED_AS" = blackhole ]; then
+    printf '        ip daddr != { 127.0.0.0/8, %s } meta l4proto tcp counter redirect to :%s\n' \
+      "$GATEWAY_MESH_ADDR" "$LAB_NETNS_BLACKHOLE_PORT"
+  else
+    printf '        # outbound policy %s: no black hole\n' "$OUTBOUND_POLICY"
+  fi
+}
+
+# Prints a filter chain that refuses connections to unregistered
+# destinations with a TCP reset (REGISTRY_ONLY, blocked as reset), or a
+# comment. It runs after the nat chain, so a captured connection already has
+# the gateway as its destination and passes. Anything for this namespace's
+# own addresses leaves through lo and passes too: the reset the rule sends
+# back is such a packet, and refusing it would turn the refusal into a
+# timeout.
+lab_netns_policy_filter_chain() {
+  if [ "$OUTBOUND_POLICY" = REGISTRY_ONLY ] && [ "$BLOCKED_AS" = reset ]; then
+    printf '%s\n' "    chain registry_only {" \
+      "        type filter hook output priority 0; policy accept;" \
+      "        oif lo accept" \
+      "        ip daddr $GATEWAY_MESH_ADDR accept" \
+      "        meta l4proto tcp counter reject with tcp reset" \
+      "        counter reject" \
+      "    }"
+  else
+    printf '    # outbound policy %s: no refusing chain\n' "$OUTBOUND_POLICY"
+  fi
+}
+
 # Builds the three namespaces, their links, routes and the capture rule.
 lab_netns_create() {
   lab_netns_add "$MESH_NETNS"
@@ -108,8 +153,14 @@ lab_netns_create() {
   ip -n "$MESH_NETNS" route add default via "$GATEWAY_MESH_ADDR"
   # The way back exists, so forwarding is the only thing that blocks a bypass.
   ip -n "$EXTERNAL_NETNS" route add "$MESH_NET" via "$GATEWAY_EXT_ADDR"
+  # The unregistered destination, on a link of its own: only the mesh's
+  # outbound policy decides whether it is reachable.
+  lab_netns_link "$MESH_NETNS" mesh1 "$MESH_DIRECT_ADDR" "$EXTERNAL_NETNS" ext1 "$DIRECT_ADDR"
   lab_render "$LAB_TEMPLATE_DIR/mesh-capture.nft.tmpl" "$CONF_DIR/mesh-capture.nft" \
-    "GATEWAY_ADDR=$GATEWAY_MESH_ADDR" "GATEWAY_PORT=$LAB_NETNS_GATEWAY_PORT"
+    "GATEWAY_ADDR=$GATEWAY_MESH_ADDR" "GATEWAY_PORT=$LAB_NETNS_GATEWAY_PORT" \
+    "OUTBOUND_POLICY=$OUTBOUND_POLICY" \
+    "POLICY_NAT_RULES=$(lab_netns_policy_nat_rules)" \
+    "POLICY_FILTER_CHAIN=$(lab_netns_policy_filter_chain)"
   lab_in_ns "$MESH_NETNS" nft -f "$CONF_DIR/mesh-capture.nft"
   lab_netns_write_etc
 }

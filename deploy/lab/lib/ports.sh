@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034 # sets globals the other lab files read
-# Port layout: the lab uses BASE_PORT .. BASE_PORT+5 on 127.0.0.1.
+# Port layout: the lab uses BASE_PORT .. BASE_PORT+6 on 127.0.0.1.
 
-readonly LAB_PORT_COUNT=6
+readonly LAB_PORT_COUNT=7
 
 # Sets the port globals from the base port.
 lab_ports_assign() {
@@ -11,7 +11,11 @@ lab_ports_assign() {
   INGRESS_HTTPS_PORT=$((base + 2))
   EGRESS_PORT=$((base + 3))
   EXTERNAL_DIRECT_PORT=$((base + 4))
-  ENVOY_ADMIN_PORT=$((base + 5))
+  # The client-side proxy's admin (ENVOY_ADMIN_PORT, kept for older scenarios, is the
+  # same) and the egress gateway's admin.
+  SIDECAR_ADMIN_PORT=$((base + 5))
+  ENVOY_ADMIN_PORT=$SIDECAR_ADMIN_PORT
+  GATEWAY_ADMIN_PORT=$((base + 6))
 }
 
 # Checks the base port is a number that leaves room for the whole range

@@ -148,3 +148,24 @@ lab_start_httpbin() {
     return 1
   fi
 }
+
+# Starts the access-log relay of --log-delay: the egress masters write
+# EGRESS_RAW_LOG and the relay appends each line to EGRESS_ACCESS_LOG
+# LOG_DELAY_MS later (lib/log_relay.py). Started before the gateways so no
+# line is written before it follows the file.
+lab_start_log_relay() {
+  local pidfile=$RUN_DIR/egress-log-relay.pid errlog=$LOG_DIR/egress-log-relay-error.log
+  : >"$EGRESS_RAW_LOG"
+  lab_state_add proc egress-log-relay "$pidfile" TERM
+  # setsid + nohup-like redirections: the relay outlives lab.sh and holds no
+  # descriptor of ours (the lock above all).
+  setsid /usr/bin/python3 "$LAB_HOME/lib/log_relay.py" --in "$EGRESS_RAW_LOG" \
+    --out "$EGRESS_ACCESS_LOG" --delay-ms "$LOG_DELAY_MS" --pid-file "$pidfile" \
+    </dev/null >"$errlog" 2>&1 {LAB_LOCK_FD}>&- &
+  if ! lab_wait_until 2 test -s "$pidfile"; then
+    : >"$pidfile.failed"
+    lab_log "egress-log-relay: did not start"
+    lab_show_log_tail "$errlog"
+    return 1
+  fi
+}

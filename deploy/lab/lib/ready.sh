@@ -47,26 +47,31 @@ lab_line_count_above() {
   [ "$(lab_line_count "$1")" -gt "$2" ]
 }
 
-# Succeeds when one call through the egress gateway answers 200 and its
+# Succeeds when one call through the egress gateway answers WANT and its
 # access-log line has been written (counting from just before that call).
+# With --log-delay the line is waited for that much longer.
 lab_egress_call_logged() {
-  local access_log=$1; shift
+  local access_log=$1 want=$2; shift 2
   local before
   before=$(lab_line_count "$access_log")
-  lab_http_code_is 200 "$@" || return 1
-  lab_wait_until 2 lab_line_count_above "$access_log" "$before"
+  lab_http_code_is "$want" "$@" || return 1
+  lab_wait_until $((2 + (LOG_DELAY_MS + 999) / 1000)) lab_line_count_above "$access_log" "$before"
 }
 
-# Waits until a call through the egress gateway answers 200 and is logged.
-# The line is written when the connection closes, which can be just after
-# curl exits: waiting for it here means no readiness line can land in the
-# log after `up` returns and upset a test's count.
+# Waits until a call through the egress gateway answers as the route says
+# (200; 000 when --egress-route absent black-holes it) and is logged: the
+# logged line shows the gateway handled it, which a refused connection (also
+# 000) never is. The line is written when the connection closes, which can be
+# just after curl exits: waiting for it here means no readiness line can land
+# in the log after `up` returns and upset a test's count.
 lab_ready_egress() {
   local name=$1 access_log=$2 error_log=$3; shift 3
-  if lab_wait_until "$LAB_READY_TIMEOUT_S" lab_egress_call_logged "$access_log" "$@"; then
+  local want=200
+  [ "$EGRESS_ROUTE" = absent ] && want=000
+  if lab_wait_until "$LAB_READY_TIMEOUT_S" lab_egress_call_logged "$access_log" "$want" "$@"; then
     return 0
   fi
-  lab_log "$name: no logged 200 through the gateway after ${LAB_READY_TIMEOUT_S} s (last status $(lab_http_code "$@"))"
+  lab_log "$name: no logged $want through the gateway after ${LAB_READY_TIMEOUT_S} s (last status $(lab_http_code "$@"))"
   lab_show_log_tail "$error_log"
   return 1
 }

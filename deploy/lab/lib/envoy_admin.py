@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Writes one proxy's Envoy admin answers for the lab, from the lab's live configuration.
+
+    envoy_admin.py --role sidecar|gateway --templates DIR --out DIR
+                   --external-host HOST --external-endpoint IP:PORT
+                   --gateway-endpoint IP:PORT --gateway-port PORT
+                   --egress-route present|absent --node-ip IP
+
+Writes OUT/clusters, OUT/listeners (Envoy's text formats), OUT/config_dump.json and
+OUT/server_info.json, which the lab's admin nginx serves. The templates under
+deploy/lab/templates/envoy-admin are derived from the recorded real Envoy output in
+deploy/lab/fixtures/envoy-admin (each says what is substituted). The same values render
+the gateways' nginx configs, so the answers follow the lab: without the egress route the
+sidecar has no egress-gateway subset cluster and the gateway has neither the 8443
+listener nor the external host's cluster (a gateway only keeps clusters its routes use,
+as Istio's gateway cluster filtering does), exactly as its nginx has no SNI route.
+
+Standard library only: /usr/bin/python3 of the lab machine, no packages.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+
+ISTIO_VERSION = "1.30.0"
+# The Envoy that Istio 1.30's proxy is built from, in Envoy's version-string shape
+# (commit/version/tree state/build type/TLS library).
+ENVOY_VERSION = "3b0bf86a4d3c4e7f9a8e2d1c6b5a4f3e2d1c0b9a/1.38.0-dev/Clean/RELEASE/BoringSSL"
+GATEWAY_SUBSET_CLUSTER = "outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local"
+PLACEHOLDER = re.compile(r"@([A-Z][A-Z0-9_]*)@")
+
+
+def fail(message):
+    print(f"envoy_admin.py: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def load_template(directory, name):
+    """Returns a template's text without its leading '#' comment lines."""
+    path = os.path.join(directory, name)
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines(keepends=True)
+    except OSError as e:
+        fail(f"template {path}: {e.strerror}")
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "".join(lines)
+
+
+def render(text, values, where, escape=None):
+    """Replaces @NAME@ with values[NAME]; a name without a value is an error."""
+
+    def substitute(match):
+        name = match.group(1)
+        if name not in values:
+            fail(f"{where}: no value for @{name}@")
+        value = str(values[name])
+        return escape(value) if escape else value
+
+    return PLACEHOLDER.sub(substitute, text)
+
+
+def json_escape(value):
+    return json.dumps(value)[1:-1]
+
+
+class Writer:
+    def __init__(self, args):
+        self.args = args
+        self.now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+    def text(self, name, values):
+        return render(load_template(self.args.templates, name), values, name)
+
+    def json(self, name, values):
+        text = render(load_template(self.args.templates, name), values, name, escape=json_escape)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            fail(f"{name}: not JSON after rendering: {e}")
+
+    def routed_clusters(self):
+        """(kind, name, endpoint) of the clusters this proxy has for the lab's routes."""
+        a = self.args
+        external = ("strict-dns", f"outbound|443||{a.external_host}", a.external_endpoint)
+        route = a.egress_route == "present"
+        if a.role == "sidecar":
+            # The ServiceEntry's cluster stays without the route; the subset cluster that
+            # sends the host to the gateway is the route's.
+            clusters = [external]
+            if route:
+                clusters.append(("eds", GATEWAY_SUBSET_CLUSTER, a.gateway_endpoint))
+            return clusters
+        return [external] if route else []
+
+    def clusters_text(self, clusters):
+        blocks = []
+        for kind, name, endpoint in clusters:
+            blocks.append(self.text(f"cluster-{kind}.txt.tmpl", {
+                "CLUSTER": name, "ENDPOINT": endpoint, "HOSTNAME": self.args.external_host,
+            }).rstrip("\n"))
+        return "\n".join(blocks)
+
+    def config_dump(self, clusters):
+        a = self.args
+        entries = []
+        for kind, name, _ in clusters:
+            entries.append(self.json(f"cluster-{kind}.json.tmpl", {
+                "CLUSTER": name, "HOSTNAME": a.external_host, "PORT": 443, "NOW": self.now,
+            }))
+        doc = self.json(f"{a.role}-config_dump.json.tmpl", {
+            "NODE_IP": a.node_ip, "NOW": self.now, "ISTIO_VERSION": ISTIO_VERSION,
+            "ROUTED_CLUSTERS": "@ROUTED_CLUSTERS@", "ROUTED_LISTENERS": "@ROUTED_LISTENERS@",
+        })
+        listeners = []
+        if a.role == "gateway" and a.egress_route == "present":
+            listeners.append(self.json("listener-sni-passthrough.json.tmpl", {
+                "PORT": a.gateway_port, "SNI_HOST": a.external_host,
+                "CLUSTER": f"outbound|443||{a.external_host}", "NOW": self.now,
+            }))
+        for config in doc["configs"]:
+            for key, value in list(config.items()):
+                if value == "@ROUTED_CLUSTERS@":
+                    config[key] = entries
+                elif value == "@ROUTED_LISTENERS@":
+                    config[key] = listeners
+        return doc
+
+    def write_all(self):
+        a = self.args
+        clusters = self.routed_clusters()
+        node_id, node_cluster = {
+            "sidecar": (f"sidecar~{a.node_ip}~sleep-6f9c7d8b5-x2k4p.mesh-test~mesh-test.svc.cluster.local",
+                        "sleep.mesh-test"),
+            "gateway": (f"router~{a.node_ip}~istio-egressgateway-7d9c5b6f4-q8m2n.istio-system~istio-system.svc.cluster.local",
+                        "istio-egressgateway.istio-system"),
+        }[a.role]
+        listeners = ""
+        if a.role == "gateway" and a.egress_route == "present":
+            listeners = f"0.0.0.0_{a.gateway_port}::0.0.0.0:{a.gateway_port}"
+        outputs = {
+            "clusters": self.text(f"{a.role}-clusters.txt.tmpl", {
+                "ROUTED_CLUSTERS": self.clusters_text(clusters), "GATEWAY_ENDPOINT": a.gateway_endpoint,
+            }),
+            "listeners": self.text(f"{a.role}-listeners.txt.tmpl", {"ROUTED_LISTENERS": listeners}),
+            "config_dump.json": json.dumps(self.config_dump(clusters), indent=2) + "\n",
+            "server_info.json": json.dumps(self.json("server_info.json.tmpl", {
+                "ISTIO_VERSION": ISTIO_VERSION, "ENVOY_VERSION": ENVOY_VERSION,
+                "NODE_ID": node_id, "NODE_CLUSTER": node_cluster,
+            }), indent=2) + "\n",
+        }
+        os.makedirs(a.out, exist_ok=True)
+        for name, content in outputs.items():
+            # No blank lines: an empty route list leaves none behind in the text formats.
+            if not name.endswith(".json"):
+                content = "".join(line + "\n" for line in content.splitlines() if line.strip())
+            with open(os.path.join(a.out, name), "w", encoding="utf-8") as f:
+                f.write(content)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Writes one proxy's Envoy admin answers for the lab.")
+    parser.add_argument("--role", choices=["sidecar", "gateway"], required=True)
+    parser.add_argument("--templates", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--external-host", required=True)
+    parser.add_argument("--external-endpoint", required=True, help="IP:PORT the external host resolves to")
+    parser.add_argument("--gateway-endpoint", required=True, help="IP:PORT of the gateway's listener")
+    parser.add_argument("--gateway-port", type=int, default=8443, help="the gateway's listener port in Envoy")
+    parser.add_argument("--egress-route", choices=["present", "absent"], default="present")
+    parser.add_argument("--node-ip", required=True)
+    Writer(parser.parse_args()).write_all()
+
+
+if __name__ == "__main__":
+    main()
