@@ -217,23 +217,14 @@ void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
   if (YamlField f = field.Child("window"); f.present()) f.Duration(kMaxEvidenceWindow, log->mutable_window());
   if (YamlField f = field.Child("time"); f.present() && f.CheckMap({"pattern", "format"})) {
     if (YamlField p = f.Child("pattern"); p.present() && p.NonEmptyString(&text)) log->mutable_time()->set_pattern(text);
-    if (YamlField p = f.Child("format"); p.present() && p.NonEmptyString(&text)) {
-      if (text == "rfc3339" || text == "epoch" || text == "common" || text == "none") {
-        log->mutable_time()->set_format(text);
-      } else {
-        p.Error(absl::StrCat("expected rfc3339, epoch, common or none, got \"", text.substr(0, 40), "\""));
-      }
+    if (YamlField p = f.Child("format"); p.present() && p.Choice({"rfc3339", "epoch", "common", "none"}, &text)) {
+      log->mutable_time()->set_format(text);
     }
   }
   if (YamlField f = field.Child("skew"); f.present()) f.Duration(kMaxEvidenceWindow, log->mutable_skew());
-  if (YamlField f = field.Child("correlate"); f.present() && f.NonEmptyString(&text)) {
-    if (text == "client_address") {
-      log->set_correlate(v1::LOG_CORRELATION_CLIENT_ADDRESS);
-    } else if (text == "client_ip") {
-      log->set_correlate(v1::LOG_CORRELATION_CLIENT_IP);
-    } else if (text != "none") {
-      f.Error(absl::StrCat("expected client_address, client_ip or none, got \"", text.substr(0, 40), "\""));
-    }
+  if (YamlField f = field.Child("correlate"); f.present() && f.Choice({"client_address", "client_ip", "none"}, &text)) {
+    if (text == "client_address") log->set_correlate(v1::LOG_CORRELATION_CLIENT_ADDRESS);
+    if (text == "client_ip") log->set_correlate(v1::LOG_CORRELATION_CLIENT_IP);
   }
   if (YamlField f = field.Child("client_address_pattern"); f.present() && f.NonEmptyString(&text)) {
     log->set_client_address_pattern(text);

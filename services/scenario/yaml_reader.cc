@@ -233,6 +233,21 @@ bool YamlField::UnresolvedReference(const std::string& text) const {
 
 bool YamlField::String(std::string* out) const { return Scalar("a string", out); }
 
+bool YamlField::Choice(const std::vector<std::string>& allowed, std::string* out) const {
+  std::string text;
+  if (!NonEmptyString(&text)) return false;
+  if (UnresolvedReference(text)) {
+    out->clear();
+    return true;
+  }
+  if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
+    Error(absl::StrCat("expected ", absl::StrJoin(allowed, ", "), "; got \"", text.substr(0, 40), "\""));
+    return false;
+  }
+  *out = std::move(text);
+  return true;
+}
+
 bool YamlField::NonEmptyString(std::string* out) const {
   if (!present()) {
     Error("is required and must not be empty");

@@ -84,6 +84,9 @@ class YamlField {
   // the reference is noted on the collector.
   bool String(std::string* out) const;
   bool NonEmptyString(std::string* out) const;
+  // Reads a string that must be one of `allowed` (a variable may choose it: with
+  // substitution off a reference is accepted and sets `out` to "").
+  bool Choice(const std::vector<std::string>& allowed, std::string* out) const;
   bool Int(int64_t min, int64_t max, int64_t* out) const;
   bool Uint(uint32_t min, uint32_t max, uint32_t* out) const;
   bool Bool(bool* out) const;

@@ -419,7 +419,7 @@ tests:
   EXPECT_FALSE(ParseScenario(bad, ParseOptions(), &diagnostics).ok());
   ASSERT_FALSE(diagnostics.empty());
   EXPECT_THAT(diagnostics[0].ToString(),
-              HasSubstr("tests[0].evidence[0].log.correlate: expected client_address, client_ip or none"));
+              HasSubstr("tests[0].evidence[0].log.correlate: expected client_address, client_ip, none; got \"nearby\""));
   bad = kYaml;
   bad.replace(bad.find("'^(\\S+)'"), 8, "'^\\S+'");
   diagnostics.clear();

@@ -11,6 +11,8 @@ lab_conf_main_directives() {
   local with_stream=$1
   if [ "$with_stream" = yes ]; then
     printf 'load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n'
+    # njs computes each session's start time for the access log (lib/start_time.js).
+    printf 'load_module /usr/lib/nginx/modules/ngx_stream_js_module.so;\n'
   fi
   if [ "$(id -u)" -eq 0 ]; then
     printf 'user root;\n'
@@ -99,6 +101,7 @@ lab_conf_egress_stream() {
     "CLUSTER_ROUTES=$(lab_conf_egress_routes cluster "$upstream")" \
     "BLACKHOLE_SOCKET=$RUN_DIR/$name-blackhole.sock" \
     "EGRESS_LISTEN=$listen" \
+    "START_TIME_JS=$LAB_HOME/lib/start_time.js" \
     "EGRESS_ACCESS_LOG=$(lab_conf_egress_log_target)"
 }
 

@@ -10,6 +10,7 @@
 lab_env_lines_loopback() {
   cat <<EOF2
 MESHPROOF_ENVIRONMENT=lab
+GATEWAY_LOG_CORRELATE=client_address
 LAB_VIEW=host
 LAB_DIR=$LAB_DIR
 LAB_MODE=$LAB_MODE
