@@ -5,7 +5,8 @@
 //     provides at least one of them (only the runtime packages);
 //   - each Kubernetes container's image names a stage whose ENTRYPOINT it does not
 //     override, whose EXPOSE port is its containerPort, --listen port and probe port,
-//     whose USER is its runAsUser, and whose image tag is the project's version.
+//     whose USER is its runAsUser, whose image tag is the project's version, and whose
+//     binary's --help lists every flag the container passes.
 //   node check_container.mjs --containerfile F --bin-dir DIR --version V
 //                            [--libraries-cache FILE] RENDERED.yaml...
 // Prints every finding; exits 1 when there is one.
@@ -104,7 +105,12 @@ function owningPackages(paths) {
 // The libraries `binary` loads, as ldd resolves them: [{ name, path }], path null when
 // ldd says "not found".
 function loadedLibraries(binary) {
-  const out = execFileSync("ldd", [binary], { encoding: "utf8" });
+  let out;
+  try {
+    out = execFileSync("ldd", [binary], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    return [{ name: `(ldd failed: ${String(error.stderr ?? error.message).trim()})`, path: null }];
+  }
   const libraries = [];
   for (const line of out.split("\n")) {
     let m;
@@ -186,7 +192,7 @@ function portOfListen(args) {
   return null;
 }
 
-function checkManifests(stages, files, version, problems) {
+function checkManifests(stages, files, version, binDir, problems) {
   let containers = 0;
   for (const file of files) {
     for (const object of loadObjects(file)) {
@@ -224,6 +230,20 @@ function checkManifests(stages, files, version, problems) {
           const probePort = c[probe]?.grpc?.port;
           if (probePort !== port) problems.push(`${where}: ${probe} checks port ${probePort}, the image exposes ${port}`);
         }
+        // Every flag the manifest passes is one the entrypoint's --help lists.
+        const entrypoint = join(binDir, basename(String(stage.entrypoint?.[0] ?? "")));
+        let help = "";
+        try {
+          help = execFileSync(entrypoint, ["--help"], { encoding: "utf8" });
+        } catch (error) {
+          problems.push(`stage ${stage.name}: ${entrypoint} --help failed: ${error.message}`);
+        }
+        for (const arg of c.args ?? []) {
+          const flag = String(arg).match(/^(--[a-z-]+)/)?.[1];
+          if (flag && help && !new RegExp(`^\\s*${flag}[ =,]`, "m").test(help)) {
+            problems.push(`${where}: ${basename(entrypoint)} has no flag ${flag}`);
+          }
+        }
         const uid = c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
         const imageUid = Number(String(stage.user ?? "").split(":")[0]);
         if (!Number.isInteger(imageUid) || imageUid === 0) {
@@ -252,7 +272,7 @@ function main() {
   const stages = parseContainerfile(readFileSync(options.containerfile, "utf8"));
   const problems = [];
   const used = checkLibraries(stages, options["bin-dir"], options["libraries-cache"], problems);
-  checkManifests(stages, files, options.version, problems);
+  checkManifests(stages, files, options.version, options["bin-dir"], problems);
   for (const p of problems) console.log(p);
   if (problems.length === 0) {
     console.log(`${options.containerfile}: ${used.size} runtime packages cover every library; ` +

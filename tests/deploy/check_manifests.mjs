@@ -1,5 +1,5 @@
 // Checks rendered manifests: every object against the Kubernetes OpenAPI schemas, then
-// the deployment policy (policy.mjs). Prints every finding; exits 1 when there is one.
+// the deployment policy (policy.mjs) and the wiring between objects (wiring.mjs). Prints every finding; exits 1 when there is one.
 //   node check_manifests.mjs --drain-seconds N FILE.yaml...
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { loadObjects } from "./manifests.mjs";
 import { checkPolicy } from "./policy.mjs";
 import { validateSchemas } from "./schema.mjs";
+import { checkWiring } from "./wiring.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const YAML = createRequire(import.meta.url)("./npm/node_modules/yaml");
@@ -35,7 +36,8 @@ export function parseArgs(argv) {
 // Schema and policy findings for `objects`, schema ones prefixed "schema: ".
 export async function findings(objects, drainSeconds) {
   const schema = (await validateSchemas(objects)).map((m) => `schema: ${m}`);
-  return [...schema, ...checkPolicy(objects, { allowed: loadAllowedRbac(), drainSeconds })];
+  return [...schema, ...checkPolicy(objects, { allowed: loadAllowedRbac(), drainSeconds }),
+          ...checkWiring(objects)];
 }
 
 async function main() {

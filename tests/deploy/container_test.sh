@@ -56,6 +56,9 @@ expect_rejected "a port the manifests do not use" 's/^EXPOSE 7001$/EXPOSE 7101/'
   "containerPort 7001, the image exposes 7101"
 expect_rejected "root as the image's user" 's/^USER 10001:10001$/USER 0/' \
   "is not a numeric non-root user"
+expect_rejected "an entrypoint without the manifests' flags" \
+  's#^ENTRYPOINT \["/usr/local/bin/meshproof-store"\]$#ENTRYPOINT ["/usr/local/bin/meshproof"]#' \
+  "meshproof has no flag --listen"
 expect_rejected "another entrypoint stage name" 's/^FROM runtime AS store$/FROM runtime AS results/' \
   "names no Containerfile stage"
 exit "$failed"
