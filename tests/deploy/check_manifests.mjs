@@ -3,7 +3,7 @@
 //   node check_manifests.mjs --drain-seconds N FILE.yaml...
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { loadObjects } from "./manifests.mjs";
@@ -43,8 +43,9 @@ export async function findings(objects, drainSeconds) {
 async function main() {
   const { drainSeconds, files } = parseArgs(process.argv.slice(2));
   let failed = false;
-  for (const file of files) {
-    const objects = loadObjects(file);
+  for (const path of files) {
+    const objects = loadObjects(path);
+    const file = basename(path);
     if (objects.length === 0) {
       console.log(`${file}: no objects`);
       failed = true;

@@ -18,6 +18,8 @@
 //                       egress is open without a meshproof/egress-unrestricted-because
 //                       annotation
 //   sidecar             a workload without the sidecar.istio.io/inject: "true" pod label
+//   api-token           a pod that mounts a Kubernetes API token although no binding
+//                       grants its ServiceAccount anything
 import { describe, podSpecOf } from "./manifests.mjs";
 
 function problem(list, check, object, message) {
@@ -185,6 +187,25 @@ function checkNetworkPolicy(objects, object, labels, problems) {
   }
 }
 
+// A pod gets an API token unless its spec or its ServiceAccount turns that off; only a
+// ServiceAccount some binding grants something has a use for one.
+function checkApiToken(objects, object, spec, problems) {
+  const namespace = object.metadata?.namespace;
+  const accountName = spec.serviceAccountName ?? "default";
+  const account = objects.find((o) => o.kind === "ServiceAccount" && o.metadata?.name === accountName &&
+                                      o.metadata?.namespace === namespace);
+  const mounted = spec.automountServiceAccountToken ?? account?.automountServiceAccountToken ?? true;
+  if (!mounted) return;
+  const bound = objects.some((o) => (o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding") &&
+      (o.subjects ?? []).some((s) => s.kind === "ServiceAccount" && s.name === accountName &&
+                                     (s.namespace ?? o.metadata?.namespace) === namespace));
+  if (!bound) {
+    problem(problems, "api-token", object,
+            `mounts an API token for ServiceAccount ${accountName}, which no binding grants ` +
+            "anything: set automountServiceAccountToken: false");
+  }
+}
+
 // Runs every check. `allowed` is rbac-allowed.yaml; `drainSeconds` the services' drain
 // deadline. Returns one message per finding, each starting with its check id.
 export function checkPolicy(objects, { allowed, drainSeconds }) {
@@ -211,6 +232,7 @@ export function checkPolicy(objects, { allowed, drainSeconds }) {
     for (const c of containers) checkContainer(object, spec, c, false, drainSeconds, problems);
     for (const c of spec.initContainers ?? []) checkContainer(object, spec, c, true, drainSeconds, problems);
     checkNetworkPolicy(objects, object, pod.labels, problems);
+    checkApiToken(objects, object, spec, problems);
   }
   return problems;
 }
