@@ -1,11 +1,12 @@
 // Validates Kubernetes objects against the OpenAPI schemas of the Kubernetes API, as
 // compiled into the npm package kubernetes-models (pinned in npm/package-lock.json).
 // An object of a kind the package does not know is an error, not a pass: the manifests
-// must be plain Kubernetes.
+// must be plain Kubernetes. So is a field no Kubernetes type declares (known_fields.mjs).
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import { unknownFields } from "./known_fields.mjs";
 import { describe } from "./manifests.mjs";
 
 const modelsRoot = join(dirname(fileURLToPath(import.meta.url)), "npm/node_modules/kubernetes-models");
@@ -37,6 +38,10 @@ export async function validateSchemas(objects) {
       new Model(object).validate();
     } catch (error) {
       problems.push(`${describe(object)}: ${error.message}`);
+    }
+    // The compiled schemas accept fields they do not define; the declarations do not.
+    for (const unknown of unknownFields(object, path)) {
+      problems.push(`${describe(object)}: ${unknown}`);
     }
   }
   return problems;
