@@ -116,7 +116,7 @@ scheduler=$(start_service scheduler "$bin/meshproof-scheduler" --listen 127.0.0.
   --store "$store" --store-token-file "$tokens/store-token")
 start_service agent "$bin/meshproof-agent" --listen 127.0.0.1:0 --scheduler "$scheduler" \
   --scheduler-token-file "$tokens/agent-token" \
-  --cluster lab --namespace mesh-test --agent-id demo-agent --labels env=lab >/dev/null
+  --cluster lab --namespace mesh-test --agent-id demo-agent --labels env=lab --environment-kind lab >/dev/null
 MESHPROOF_TOKEN=$(cat "$tokens/user-token")
 export MESHPROOF_SCHEDULER=$scheduler MESHPROOF_STORE=$store MESHPROOF_TOKEN
 for _ in $(seq 1 100); do

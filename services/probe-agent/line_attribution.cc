@@ -59,10 +59,21 @@ bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* 
     return true;
   }
   if (format == "epoch") {
-    double seconds = 0;
-    if (!absl::SimpleAtod(text, &seconds) || seconds < 0) return false;
-    *time = absl::FromUnixNanos(static_cast<int64_t>(seconds * 1e9));
-    *precision = FractionPrecision(FractionDigits(text));
+    // Read as integers: a double would move "1780826401.250" by nanoseconds.
+    const size_t dot = text.find('.');
+    const absl::string_view whole = text.substr(0, dot);
+    const absl::string_view fraction = dot == absl::string_view::npos ? "" : text.substr(dot + 1);
+    int64_t seconds = 0;
+    if (whole.empty() || !absl::ascii_isdigit(whole[0]) || !absl::SimpleAtoi(whole, &seconds)) return false;
+    if (fraction.size() > 9) return false;
+    int64_t nanos = 0;
+    for (size_t i = 0; i < 9; ++i) {
+      const char digit = i < fraction.size() ? fraction[i] : '0';
+      if (!absl::ascii_isdigit(digit)) return false;
+      nanos = nanos * 10 + (digit - '0');
+    }
+    *time = absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
+    *precision = FractionPrecision(fraction.size());
     return true;
   }
   if (format == "common") {

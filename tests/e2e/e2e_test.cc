@@ -125,7 +125,7 @@ class EndToEndTest : public ::testing::Test {
     absl::StatusOr<ServiceProcess> agent = ServiceProcess::Start(
         BinaryPath("meshproof-agent"),
         {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(), "--cluster", "lab",
-         "--namespace", "mesh-test", "--agent-id", id},
+         "--namespace", "mesh-test", "--agent-id", id, "--environment-kind", "lab"},
         dir_.File(id + ".log"));
     ASSERT_TRUE(agent.ok()) << agent.status();
     agents_.emplace(id, std::move(*agent));

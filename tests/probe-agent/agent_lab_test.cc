@@ -76,7 +76,8 @@ class AgentLabTest : public ::testing::Test {
   }
   void StartAgent() {
     auto agent = ServiceProcess::Start(BinaryPath("meshproof-agent"),
-                                       {"--listen", "127.0.0.1:0", "--cluster", "lab"}, dir_.File("agent.log"));
+                                       {"--listen", "127.0.0.1:0", "--cluster", "lab", "--environment-kind", "lab"},
+                                       dir_.File("agent.log"));
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_.emplace(std::move(*agent));
   }
@@ -91,6 +92,7 @@ TEST_F(AgentLabTest, ReproducesTheSeedIngressTable) {
   StartAgent();
   AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
   EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_PASSED) << run.outcome.reason();
+  EXPECT_EQ(run.outcome.environment().kind(), "lab");  // lab evidence, never a mesh's
   EXPECT_EQ(run.results["http-catch-all"].outcome().http().status_code(), 200u);
   EXPECT_EQ(run.results["path-match-status-418"].outcome().http().status_code(), 418u);
   EXPECT_EQ(run.results["tls-termination"].outcome().http().status_code(), 200u);

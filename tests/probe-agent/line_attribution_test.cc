@@ -59,7 +59,8 @@ TEST_F(LineAttributorTest, TheStartTimeMustFallInsideTheCallWithTheSkew) {
   EXPECT_EQ(tight.Attribute(TcpLine("2026-06-07T10:00:00.900Z", "x:1"), call_), Attribution::kBeforeCall);
   // A whole-second time may be any instant of that second.
   EXPECT_EQ(tight.Attribute(TcpLine("2026-06-07T10:00:01Z", "x:1"), call_), Attribution::kThisCall);
-  EXPECT_EQ(tight.Attribute(TcpLine("2026-06-07T10:00:00Z", "x:1"), call_), Attribution::kBeforeCall);
+  EXPECT_EQ(tight.Attribute(TcpLine("2026-06-07T10:00:00Z", "x:1"), call_), Attribution::kThisCall);  // .999 is in
+  EXPECT_EQ(tight.Attribute(TcpLine("2026-06-07T09:59:59Z", "x:1"), call_), Attribution::kBeforeCall);
 }
 
 TEST_F(LineAttributorTest, CorrelationReadsTheDownstreamRemoteAddress) {
