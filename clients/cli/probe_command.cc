@@ -11,6 +11,8 @@
 #include "clients/cli/exit_codes.h"
 #include "clients/cli/scenario_input.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
+#include "services/common/results/attempts.h"
+#include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli {
 namespace {
@@ -28,28 +30,14 @@ struct ProbeFlags {
   VarFlags vars;
 };
 
-const char* VerdictWord(rv1::TestVerdict verdict) {
-  switch (verdict) {
-    case rv1::TEST_VERDICT_PASS: return "PASS";
-    case rv1::TEST_VERDICT_FAIL: return "FAIL";
-    case rv1::TEST_VERDICT_ERROR: return "ERROR";
-    case rv1::TEST_VERDICT_SKIPPED: return "SKIPPED";
-    case rv1::TEST_VERDICT_BLOCKED: return "BLOCKED";
-    case rv1::TEST_VERDICT_NOT_RUN: return "NOT_RUN";
-    default: return "?";
-  }
-}
-
-std::string RunVerdictWord(rv1::RunVerdict verdict) {
-  std::string name = rv1::RunVerdict_Name(verdict);
-  return name.substr(std::string("RUN_VERDICT_").size());
-}
-
 void PrintResult(const rv1::TestResult& r) {
-  std::printf("%-8s %-32s expected %-28s got %s\n", VerdictWord(r.verdict()), r.test().c_str(),
+  std::printf("%-8s %-32s expected %-28s got %s\n", results::TestVerdictWord(r.verdict()).c_str(), r.test().c_str(),
               r.expected_summary().c_str(), r.actual_summary().empty() ? "-" : r.actual_summary().c_str());
   if (r.verdict() != rv1::TEST_VERDICT_PASS && !r.reason().empty()) {
     std::printf("         %s\n", r.reason().c_str());
+  }
+  if (r.flaky()) {
+    std::printf("         flaky: the attempts disagreed (%s)\n", results::AttemptSequence(r.attempt_history()).c_str());
   }
   for (const rv1::Evidence& e : r.evidence()) {
     for (const std::string& line : e.lines()) std::printf("         [%s] %s\n", e.name().c_str(), line.c_str());
@@ -132,11 +120,11 @@ int RunProbe(const ProbeFlags& flags) {
     if (flags.output == "table") {
       const rv1::RunCounts& c = outcome.counts();
       std::printf("-> %s: %u passed, %u failed, %u errors, %u skipped, %u blocked%s%s\n",
-                  RunVerdictWord(outcome.verdict()).c_str(), c.passed(), c.failed(), c.errors(), c.skipped(),
+                  results::RunVerdictWord(outcome.verdict()).c_str(), c.passed(), c.failed(), c.errors(), c.skipped(),
                   c.blocked(), outcome.reason().empty() ? "" : " — ", outcome.reason().c_str());
       for (const rv1::ClaimResult& claim : outcome.claims()) {
         std::printf("   claim %-4s %s\n", claim.id().c_str(),
-                    rv1::ClaimVerdict_Name(claim.verdict()).substr(std::string("CLAIM_VERDICT_").size()).c_str());
+                    results::ClaimVerdictWord(claim.verdict()).c_str());
       }
     } else {
       std::printf("%s\n", ToJson(outcome).c_str());

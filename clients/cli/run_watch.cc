@@ -6,6 +6,7 @@
 #include "clients/cli/command_support.h"
 #include "clients/cli/exit_codes.h"
 #include "clients/cli/report/report_text.h"
+#include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli {
 namespace {
@@ -67,10 +68,10 @@ void ShowResult(const rv1::TestResult& r, const WatchOptions& options, Progress*
   // On a terminal only what needs attention scrolls by; the live line carries the counts.
   if (!options.live || noteworthy) {
     ClearLine(p, out);
-    std::fprintf(out, "%-8s %s  expected %s, got %s%s\n", report::TestVerdictWord(r.verdict()).c_str(),
+    std::fprintf(out, "%-8s %s  expected %s, got %s%s\n", results::TestVerdictWord(r.verdict()).c_str(),
                  r.test().c_str(), r.expected_summary().empty() ? "-" : r.expected_summary().c_str(),
                  r.actual_summary().empty() ? "-" : r.actual_summary().c_str(),
-                 r.passed_on_retry() ? " (on retry)" : "");
+                 r.passed_on_retry() ? " (on retry)" : r.flaky() ? " (flaky)" : "");
     if (noteworthy && !r.reason().empty()) std::fprintf(out, "         %s\n", r.reason().c_str());
   }
 }

@@ -11,6 +11,7 @@
 #include "clients/cli/output.h"
 #include "clients/cli/report/report_text.h"
 #include "clients/cli/report_loader.h"
+#include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli {
 namespace {
@@ -19,7 +20,7 @@ namespace rv1 = ::meshproof::result::v1;
 using report::ChangeWord;
 using report::FormatDelta;
 using report::FormatLatency;
-using report::TestVerdictWord;
+using results::TestVerdictWord;
 
 struct StoreFlags {
   ConnectionFlags connection;
@@ -54,9 +55,9 @@ int Compare(const StoreFlags& flags) {
   const int code = PrintResponse(*response, flags.output, [&] {
     std::printf("%s (%s, %s) -> %s (%s, %s)\n", response->base().run_id().c_str(),
                 ShortTime(response->base().started_at()).c_str(),
-                report::RunVerdictWord(response->base().verdict()).c_str(), response->head().run_id().c_str(),
+                results::RunVerdictWord(response->base().verdict()).c_str(), response->head().run_id().c_str(),
                 ShortTime(response->head().started_at()).c_str(),
-                report::RunVerdictWord(response->head().verdict()).c_str());
+                results::RunVerdictWord(response->head().verdict()).c_str());
     Table table({"CHANGE", "TEST", "BEFORE", "AFTER", "LATENCY", "EVIDENCE CHANGED"});
     for (const storev1::TestComparison& t : response->tests()) {
       table.AddRow({ChangeWord(t.change()), t.test(),

@@ -7,7 +7,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/results/attempts.h"
+#include "services/common/results/claims_ledger.h"
+#include "services/common/results/run_counts.h"
+#include "services/common/results/run_verdict.h"
 #include "services/common/time_util.h"
+#include "services/probe-agent/attempt_verdict.h"
 #include "services/probe-agent/evaluator.h"
 #include "services/scenario/curl_command.h"
 #include "services/scenario/describe.h"
@@ -57,7 +62,6 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
   EvidenceCollector collector(prober_, clock_, sleeper_, sources_);
 
   uint32_t consecutive_passes = 0;
-  bool saw_non_pass = false;
   for (uint32_t attempt = 1; attempt <= attempts; ++attempt) {
     collector.Begin(test, scenario.defaults());
     absl::StatusOr<rv1::ProbeOutcome> outcome = prober_->Run(test.probe(), scenario.defaults(), cancelled);
@@ -68,6 +72,7 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
                                        "the run was cancelled while this test ran");
       *not_run.mutable_started_at() = result.started_at();
       *not_run.mutable_attempt_history() = result.attempt_history();
+      not_run.set_flaky(results::AttemptsDisagree(not_run.attempt_history()));
       not_run.set_attempts(attempt - 1);
       *not_run.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
       return not_run;
@@ -102,7 +107,6 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
       if (++consecutive_passes >= converge) break;
       if (converge > 1) result.set_reason(absl::StrCat("passed ", consecutive_passes, " of ", converge, " in a row"));
     } else {
-      saw_non_pass = true;
       consecutive_passes = 0;
       const bool retryable = evaluation.verdict == rv1::TEST_VERDICT_ERROR ||
                              (evaluation.verdict == rv1::TEST_VERDICT_FAIL && (retry.on_failure() || converge > 1));
@@ -113,12 +117,7 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
       sleeper_(backoff);
     }
   }
-  if (result.verdict() == rv1::TEST_VERDICT_PASS && consecutive_passes < converge) {
-    result.set_verdict(rv1::TEST_VERDICT_FAIL);
-    result.set_reason(absl::StrCat("did not converge: ", consecutive_passes, " consecutive passes of ",
-                                   converge, " needed in ", attempts, " attempts"));
-  }
-  result.set_passed_on_retry(result.verdict() == rv1::TEST_VERDICT_PASS && saw_non_pass);
+  SettleAttempts(converge, &result);
   *result.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
   return result;
 }
@@ -244,81 +243,23 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
     for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t) threads.emplace_back(worker);
     for (std::thread& thread : threads) thread.join();
   }
-  for (rv1::TestResult& result : decided) {
-    // A test cancelled while it ran is NOT_RUN even when it was the last one.
-    if (result.verdict() == rv1::TEST_VERDICT_NOT_RUN) was_cancelled = true;
-    test_results.push_back(std::move(result));
-  }
+  for (rv1::TestResult& result : decided) test_results.push_back(std::move(result));
   // Teardown runs even after a cancellation, and is not itself cancelled: it restores
   // state the setup changed. Its own timeouts bound it.
   for (const sv1::Test& step : scenario.teardown()) emit(RunTest(scenario, step, rv1::PHASE_TEARDOWN, {}));
 
-  rv1::RunCounts* counts = outcome.mutable_counts();
-  bool any_fail = false, any_error = false;
-  for (const rv1::TestResult& r : test_results) {
-    counts->set_total(counts->total() + 1);
-    switch (r.verdict()) {
-      case rv1::TEST_VERDICT_PASS:
-        counts->set_passed(counts->passed() + 1);
-        if (r.passed_on_retry()) counts->set_passed_on_retry(counts->passed_on_retry() + 1);
-        break;
-      case rv1::TEST_VERDICT_FAIL: counts->set_failed(counts->failed() + 1); any_fail = true; break;
-      case rv1::TEST_VERDICT_ERROR: counts->set_errors(counts->errors() + 1); any_error = true; break;
-      case rv1::TEST_VERDICT_SKIPPED: counts->set_skipped(counts->skipped() + 1); break;
-      case rv1::TEST_VERDICT_BLOCKED: counts->set_blocked(counts->blocked() + 1); break;
-      case rv1::TEST_VERDICT_NOT_RUN: counts->set_not_run(counts->not_run() + 1); break;
-      default: break;
-    }
+  *outcome.mutable_counts() = results::CountTests(test_results);
+  // A stop before the tests decides; a test NOT_RUN (even the last one, cancelled while it
+  // ran) means the call was cancelled while tests ran.
+  const results::RunDecision decision =
+      results::DecideRunVerdict({blocked_verdict, blocked_reason}, test_results);
+  outcome.set_verdict(decision.verdict);
+  outcome.set_reason(decision.reason);
+  for (rv1::ClaimResult& claim : results::ClaimsLedger(scenario.claims(), test_results)) {
+    *outcome.add_claims() = std::move(claim);
   }
-  if (blocked_verdict != rv1::RUN_VERDICT_UNSPECIFIED) {
-    outcome.set_verdict(blocked_verdict);
-    outcome.set_reason(blocked_reason);
-  } else if (was_cancelled) {
-    outcome.set_verdict(rv1::RUN_VERDICT_CANCELLED);
-    outcome.set_reason("the run was cancelled");
-  } else if (any_fail) {
-    outcome.set_verdict(rv1::RUN_VERDICT_FAILED);
-    for (const rv1::TestResult& r : test_results) {
-      if (r.verdict() == rv1::TEST_VERDICT_FAIL) {
-        outcome.set_reason(absl::StrCat(counts->failed(), " failed; first: ", r.test(), ": ", r.reason()));
-        break;
-      }
-    }
-  } else if (any_error) {
-    outcome.set_verdict(rv1::RUN_VERDICT_ERROR);
-    outcome.set_reason(absl::StrCat(counts->errors(), " tests could not be executed"));
-  } else {
-    outcome.set_verdict(rv1::RUN_VERDICT_PASSED);
-  }
-  for (rv1::ClaimResult& claim : ClaimsLedger(scenario, test_results)) *outcome.add_claims() = std::move(claim);
   *outcome.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
   return outcome;
-}
-
-std::vector<rv1::ClaimResult> ClaimsLedger(const sv1::Scenario& scenario,
-                                           const std::vector<rv1::TestResult>& results) {
-  std::vector<rv1::ClaimResult> ledger;
-  for (const sv1::Claim& claim : scenario.claims()) {
-    rv1::ClaimResult entry;
-    entry.set_id(claim.id());
-    entry.set_text(claim.text());
-    entry.set_reference(claim.reference());
-    entry.set_note(claim.note());
-    bool passed = false, failed = false;
-    for (const rv1::TestResult& r : results) {
-      if (std::find(r.claims().begin(), r.claims().end(), claim.id()) == r.claims().end()) continue;
-      if (r.verdict() != rv1::TEST_VERDICT_PASS && r.verdict() != rv1::TEST_VERDICT_FAIL) continue;
-      rv1::LinkedTest* linked = entry.add_tests();
-      linked->set_test(r.test());
-      linked->set_verdict(r.verdict());
-      passed |= r.verdict() == rv1::TEST_VERDICT_PASS;
-      failed |= r.verdict() == rv1::TEST_VERDICT_FAIL;
-    }
-    entry.set_verdict(failed ? rv1::CLAIM_VERDICT_REFUTED
-                             : passed ? rv1::CLAIM_VERDICT_CONFIRMED : rv1::CLAIM_VERDICT_UNTESTED);
-    ledger.push_back(std::move(entry));
-  }
-  return ledger;
 }
 
 }  // namespace meshproof::agent

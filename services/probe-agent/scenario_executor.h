@@ -1,7 +1,7 @@
 // Runs a scenario the way the report's author did by hand: preflight first (a failure
 // makes the run INCONCLUSIVE), setup steps in order (a failure stops the scenario),
 // tests with retries and convergence, deferred tests only when approved, teardown
-// always, then the claims ledger and the verdict.
+// always, then the claims ledger and the verdict (services/common/results decides both).
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_SCENARIO_EXECUTOR_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_SCENARIO_EXECUTOR_H_
 
@@ -50,11 +50,6 @@ class ScenarioExecutor {
   Sleeper sleeper_;
   LogSourceFactory sources_;
 };
-
-// Returns the claims ledger for `results` (tests phase only).
-std::vector<meshproof::result::v1::ClaimResult> ClaimsLedger(
-    const meshproof::scenario::v1::Scenario& scenario,
-    const std::vector<meshproof::result::v1::TestResult>& results);
 
 }  // namespace meshproof::agent
 

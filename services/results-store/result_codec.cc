@@ -96,6 +96,7 @@ ResultRow EncodeResult(const result::v1::TestResult& result) {
   row.attempts = result.attempts();
   row.reason = result.reason();
   if (result.passed_on_retry()) row.flags |= kFlagPassedOnRetry;
+  if (result.flaky()) row.flags |= kFlagFlaky;
   if (FitsInColumns(result)) {
     if (!result.has_outcome()) return row;
     const result::v1::ProbeOutcome& o = result.outcome();
@@ -123,6 +124,7 @@ ResultRow EncodeResult(const result::v1::TestResult& result) {
   rest.clear_reason();
   rest.clear_attempts();
   rest.clear_passed_on_retry();
+  rest.clear_flaky();
   if (rest.has_outcome()) {
     row.flags |= kFlagHasOutcome;
     result::v1::ProbeOutcome* o = rest.mutable_outcome();
@@ -167,6 +169,7 @@ absl::StatusOr<result::v1::TestResult> DecodeResult(const ResultRow& row) {
   result.set_reason(row.reason);
   result.set_attempts(static_cast<uint32_t>(row.attempts));
   result.set_passed_on_retry(row.flags & kFlagPassedOnRetry);
+  result.set_flaky(row.flags & kFlagFlaky);
   if (row.flags & kFlagHasOutcome) {
     result::v1::ProbeOutcome* o = result.mutable_outcome();
     if (row.flags & kFlagHttp) o->mutable_http()->set_status_code(row.status_code);

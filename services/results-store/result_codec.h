@@ -22,6 +22,9 @@ inline constexpr int64_t kFlagHttp = 4;
 inline constexpr int64_t kFlagTimings = 8;
 inline constexpr int64_t kFlagFailure = 16;
 inline constexpr int64_t kFlagHasDetail = 32;
+// The attempts disagreed (TestResult.flaky); migration 0006 set it on older rows that
+// passed on retry.
+inline constexpr int64_t kFlagFlaky = 64;
 
 struct ResultRow {
   int64_t verdict = 0;

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "services/common/results/claims_ledger.h"
 #include "services/common/status_macros.h"
-#include "services/results-store/claims_ledger.h"
 #include "services/results-store/comparison.h"
 #include "services/results-store/flakiness.h"
 #include "services/results-store/page_token.h"
@@ -53,19 +53,20 @@ absl::StatusOr<int64_t> RequireRun(Database* db, const std::string& run_id,
 absl::StatusOr<std::vector<result::v1::ClaimResult>> Ledger(Database* db,
                                                             const v1::RunRecord& run,
                                                             int64_t pk) {
-  std::vector<scenario::v1::Claim> definitions(run.claims().begin(), run.claims().end());
-  if (definitions.empty()) return std::vector<result::v1::ClaimResult>();
-  MP_ASSIGN_OR_RETURN(std::vector<StoredResult> results,
+  if (run.claims().empty()) return std::vector<result::v1::ClaimResult>();
+  MP_ASSIGN_OR_RETURN(std::vector<StoredResult> stored,
                       LoadResults(db, pk, run.latest_attempt(), kPhaseTest, /*with_detail=*/true));
-  std::vector<LinkedResult> linked;
-  for (const StoredResult& r : results) {
+  std::vector<result::v1::TestResult> linked;
+  for (const StoredResult& r : stored) {
     if (!(r.row.flags & kFlagHasDetail)) continue;  // claims live in the detail
     MP_ASSIGN_OR_RETURN(result::v1::TestResult decoded, DecodeResult(r.row));
     if (decoded.claims().empty()) continue;
-    linked.push_back({r.test, static_cast<result::v1::TestVerdict>(r.row.verdict),
-                      {decoded.claims().begin(), decoded.claims().end()}});
+    decoded.set_test(r.test);
+    decoded.set_phase(result::v1::PHASE_TEST);
+    linked.push_back(std::move(decoded));
   }
-  return ComputeClaimsLedger(definitions, linked);
+  // The agent's outcome is the same function of the same results (`meshproof probe`).
+  return results::ClaimsLedger(run.claims(), linked);
 }
 
 // The (name → satisfied, matched) of a result's evidence.

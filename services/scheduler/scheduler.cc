@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "meshproof/store/v1/store.pb.h"
 #include "services/common/log.h"
+#include "services/common/results/run_counts.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scenario/content_hash.h"
@@ -70,27 +71,6 @@ rv1::RunVerdict VerdictForState(v1::RunState state) {
     case v1::RUN_STATE_TIMED_OUT: return rv1::RUN_VERDICT_TIMED_OUT;
     default: return rv1::RUN_VERDICT_ERROR;
   }
-}
-
-rv1::RunCounts CountResults(const std::vector<rv1::TestResult>& results) {
-  rv1::RunCounts counts;
-  for (const rv1::TestResult& r : results) {
-    if (r.phase() != rv1::PHASE_TEST) continue;
-    counts.set_total(counts.total() + 1);
-    switch (r.verdict()) {
-      case rv1::TEST_VERDICT_PASS:
-        counts.set_passed(counts.passed() + 1);
-        if (r.passed_on_retry()) counts.set_passed_on_retry(counts.passed_on_retry() + 1);
-        break;
-      case rv1::TEST_VERDICT_FAIL: counts.set_failed(counts.failed() + 1); break;
-      case rv1::TEST_VERDICT_ERROR: counts.set_errors(counts.errors() + 1); break;
-      case rv1::TEST_VERDICT_SKIPPED: counts.set_skipped(counts.skipped() + 1); break;
-      case rv1::TEST_VERDICT_BLOCKED: counts.set_blocked(counts.blocked() + 1); break;
-      case rv1::TEST_VERDICT_NOT_RUN: counts.set_not_run(counts.not_run() + 1); break;
-      default: break;
-    }
-  }
-  return counts;
 }
 
 // ------------------------------------------------------------------------- open
@@ -274,7 +254,7 @@ absl::Status Scheduler::EndRunLocked(RunRow* row, v1::RunState state, const std:
       MP_RETURN_IF_ERROR(RecordResultLocked(row, r).status());
     }
     MP_ASSIGN_OR_RETURN(have, runs_.Results(row->run.run_id(), row->run.attempt()));
-    counts = CountResults(have);
+    counts = results::CountTests(have);
   }
   if (was_running && outcome == nullptr && !row->run.agent_id().empty()) {
     v1::SchedulerMessage cancel;

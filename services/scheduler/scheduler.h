@@ -210,9 +210,6 @@ class Scheduler {
 v1::RunState StateForVerdict(meshproof::result::v1::RunVerdict verdict);
 // Maps an ended run's state to the store's verdict.
 meshproof::result::v1::RunVerdict VerdictForState(v1::RunState state);
-// Counts the tests-phase results.
-meshproof::result::v1::RunCounts CountResults(
-    const std::vector<meshproof::result::v1::TestResult>& results);
 // Whether an agent may run a scenario with `target`.
 bool AgentMatches(const meshproof::scenario::v1::Target& target,
                   const meshproof::agent::v1::AgentInfo& agent);

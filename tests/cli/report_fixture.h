@@ -57,7 +57,7 @@ inline store::v1::RunDetail FixtureRunDetail() {
     }
     results {
       scenario: "20-egress" test: "egress-through-gateway" phase: PHASE_TEST
-      verdict: TEST_VERDICT_PASS attempts: 2 passed_on_retry: true
+      verdict: TEST_VERDICT_PASS attempts: 2 passed_on_retry: true flaky: true
       attempt_history { attempt: 1 verdict: TEST_VERDICT_FAIL reason: "evidence[gateway-access-log]: no new line matching within 2s" }
       attempt_history { attempt: 2 verdict: TEST_VERDICT_PASS }
       expected_summary: "status 200 + evidence gateway-access-log"

@@ -23,6 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+namespace rv1 = ::meshproof::result::v1;
 
 std::string GoldenPath(const std::string& name) {
   return std::string(MESHPROOF_SOURCE_DIR) + "/tests/cli/golden/" + name;
@@ -160,6 +161,64 @@ TEST_F(JunitSchemaTest, SchemaRejectsANonNumericTime) {
   ASSERT_NE(at, std::string::npos);
   xml.replace(at, std::string(" time=\"").size(), " time=\"soon");
   EXPECT_NE(Validate(xml), 0);
+}
+
+// A flaky test is shown as flaky in every format, a PASS as much as a FAIL, and a test
+// whose attempts agreed is not.
+report::ReportInput FlakyInput() {
+  report::ReportInput input = testing::FixtureInput(false);
+  // bypass-is-not-proof failed to converge after passing once.
+  rv1::TestResult* bypass = input.detail.mutable_results(4);
+  EXPECT_EQ(bypass->test(), "bypass-is-not-proof");
+  bypass->set_attempts(2);
+  bypass->set_flaky(true);
+  bypass->add_attempt_history()->set_verdict(rv1::TEST_VERDICT_PASS);
+  bypass->add_attempt_history()->set_verdict(rv1::TEST_VERDICT_FAIL);
+  return input;
+}
+
+TEST(ReportFlakyTest, MarkdownMarksFlakyPassesAndFailures) {
+  const std::string md = report::RenderMarkdown(FlakyInput());
+  EXPECT_THAT(md, HasSubstr("| PASS (attempt 2, flaky) |"));
+  EXPECT_THAT(md, HasSubstr("| **FAIL** (flaky) |"));
+  EXPECT_THAT(md, HasSubstr("- **flaky**: the attempts disagreed (F P)"));
+  EXPECT_THAT(md, HasSubstr("- **flaky**: the attempts disagreed (P F)"));
+  report::ReportInput stable = testing::FixtureInput(false);
+  stable.detail.mutable_results(2)->set_flaky(false);
+  EXPECT_THAT(report::RenderMarkdown(stable), Not(HasSubstr("flaky")));
+}
+
+TEST(ReportFlakyTest, HtmlMarksFlakyPassesAndFailures) {
+  const std::string html = report::RenderHtml(FlakyInput());
+  EXPECT_THAT(html, HasSubstr("on attempt 2</span> <span class=\"badge flaky\">flaky</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge fail\">FAIL</span> <span class=\"badge flaky\">flaky</span>"));
+  EXPECT_THAT(html, HasSubstr("<li><b>flaky</b>: the attempts disagreed (P F)</li>"));
+  report::ReportInput stable = testing::FixtureInput(false);
+  stable.detail.mutable_results(2)->set_flaky(false);
+  EXPECT_THAT(report::RenderHtml(stable), Not(HasSubstr("badge flaky")));
+}
+
+TEST(ReportFlakyTest, JunitNamesFlakyTestsAndSaysWhyInTheirOutput) {
+  const std::string xml = report::RenderJunit(FlakyInput());
+  EXPECT_THAT(xml, HasSubstr("<property name=\"flaky\" value=\"egress-through-gateway,bypass-is-not-proof\"/>"));
+  EXPECT_THAT(xml, HasSubstr("<system-out>flaky: the attempts disagreed (F P)\n"));
+  report::ReportInput stable = testing::FixtureInput(false);
+  stable.detail.mutable_results(2)->set_flaky(false);
+  EXPECT_THAT(report::RenderJunit(stable), Not(HasSubstr("flaky")));
+}
+
+TEST(ReportFlakyTest, JsonCarriesTheFlakyField) {
+  const std::string json = report::RenderJson(FlakyInput());
+  store::v1::RunDetail parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok());
+  EXPECT_TRUE(parsed.results(2).flaky());
+  EXPECT_TRUE(parsed.results(4).flaky());
+  EXPECT_FALSE(parsed.results(3).flaky());
+  EXPECT_THAT(json, HasSubstr("\"flaky\": true"));
+}
+
+TEST_F(JunitSchemaTest, FlakyReportIsValid) {
+  EXPECT_EQ(Validate(report::RenderJunit(FlakyInput())), 0) << last_err_;
 }
 
 }  // namespace

@@ -18,8 +18,12 @@ namespace {
 namespace sv1 = ::meshproof::scenario::v1;
 namespace rv1 = ::meshproof::result::v1;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
-// Answers each probe by URL with a queue of statuses (the last one repeats).
+// Answers each probe by URL with a queue of statuses (the last one repeats);
+// kUnobservable answers that the probe could not be executed (an ERROR attempt).
+constexpr uint32_t kUnobservable = 999;
+
 class FakeProber : public Prober {
  public:
   std::map<std::string, std::deque<uint32_t>> statuses;
@@ -37,6 +41,7 @@ class FakeProber : public Prober {
       outcome.mutable_http()->set_status_code(queue.empty() ? 200 : queue.front());
       if (queue.size() > 1) queue.pop_front();
     }
+    if (outcome.http().status_code() == kUnobservable) return absl::UnavailableError("admin endpoint refused");
     if (on_probe) on_probe();
     return outcome;
   }
@@ -256,6 +261,116 @@ TEST_F(ExecutorTest, AProbeTheProberRefusesIsAnErrorWithItsReason) {
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_ERROR);
   EXPECT_EQ(results[0].reason(), "program kubectl is not allowlisted in the agent configuration");
   EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_ERROR);
+}
+
+// Convergence: the reason of a test that did not converge always says so, with the
+// attempt sequence, whatever the attempt count and whichever attempt came last.
+TEST_F(ExecutorTest, NotConvergingWithAsManyAttemptsAsPassesNeededSaysSo) {
+  prober_.statuses["http://x/c"] = {200, 200, 503};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 3}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(results[0].reason(), HasSubstr("did not converge: 3 consecutive passes needed, got P P F; attempt 3: "));
+  EXPECT_EQ(results[0].attempts(), 3u);
+  EXPECT_TRUE(results[0].flaky());
+  EXPECT_FALSE(results[0].passed_on_retry());
+  EXPECT_THAT(outcome.reason(), HasSubstr("did not converge"));
+}
+
+TEST_F(ExecutorTest, AFinalFailingAttemptAfterAConvergePolicyCarriesTheConvergeReason) {
+  prober_.statuses["http://x/c"] = {200, 503, 200, 503, 200, 503};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 6, converge: 3}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(results[0].reason(),
+              HasSubstr("did not converge: 3 consecutive passes needed, got P F P F P F; attempt 6: "));
+  EXPECT_EQ(results[0].attempt_history_size(), 6);
+  EXPECT_TRUE(results[0].flaky());
+  // The final attempt's mismatches stay: they say what the last failure was.
+  EXPECT_GT(results[0].mismatches_size(), 0);
+}
+
+TEST_F(ExecutorTest, AFinalPassingAttemptThatDidNotConvergeIsAFailWithTheSequence) {
+  prober_.statuses["http://x/c"] = {200, 503, 200};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 2}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(results[0].reason(), HasSubstr("did not converge: 2 consecutive passes needed, got P F P; attempt 2: "));
+  EXPECT_TRUE(results[0].flaky());
+}
+
+TEST_F(ExecutorTest, EveryAttemptFailingUnderConvergeStillSaysItDidNotConverge) {
+  prober_.statuses["http://x/c"] = {503};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 2, converge: 2}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(results[0].reason(), HasSubstr("did not converge: 2 consecutive passes needed, got F F; attempt 2: "));
+  // Attempts that agree are not flaky, even when they all fail.
+  EXPECT_FALSE(results[0].flaky());
+}
+
+TEST_F(ExecutorTest, PassesMixedWithUnobservableAttemptsDoNotConvergeAndAreAnErrorNotAFail) {
+  prober_.statuses["http://x/c"] = {200, kUnobservable, 200};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 2}, claims: [C1]}\n"
+                                "claims:\n  - {id: C1, text: one}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_ERROR);
+  EXPECT_EQ(results[0].reason(),
+            "did not converge: 2 consecutive passes needed, got P E P; attempt 2: admin endpoint refused");
+  EXPECT_TRUE(results[0].flaky());
+  // Nothing wrong was observed: the claim is not refuted.
+  EXPECT_EQ(outcome.claims(0).verdict(), rv1::CLAIM_VERDICT_UNTESTED);
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_ERROR);
+}
+
+TEST_F(ExecutorTest, AConvergedTestWhoseAttemptsDisagreedIsAFlakyPass) {
+  prober_.statuses["http://x/c"] = {503, 200, 200};
+  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 5, converge: 2}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(results[0].attempts(), 3u);
+  EXPECT_TRUE(results[0].passed_on_retry());
+  EXPECT_TRUE(results[0].flaky());
+  EXPECT_THAT(results[0].reason(), Not(HasSubstr("converge")));
+}
+
+TEST_F(ExecutorTest, AttemptsThatAgreeAreNotFlaky) {
+  prober_.statuses["http://x/stable"] = {200};
+  prober_.statuses["http://x/down"] = {503};
+  prober_.statuses["http://x/err"] = {kUnobservable, 503};
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/stable\"}, retry: {attempts: 3, converge: 3}}\n"
+      "  - {name: b, http: {url: \"http://x/down\"}, retry: {attempts: 3, on_failure: true}}\n"
+      "  - {name: c, http: {url: \"http://x/err\"}, retry: {attempts: 3}}\n");
+  EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(results[0].attempts(), 3u);
+  EXPECT_FALSE(results[0].flaky());
+  EXPECT_EQ(results[1].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(results[1].attempts(), 3u);
+  EXPECT_FALSE(results[1].flaky());
+  // An ERROR then a FAIL: neither passed, so they do not disagree about passing.
+  EXPECT_EQ(results[2].verdict(), rv1::TEST_VERDICT_FAIL);
+  EXPECT_FALSE(results[2].flaky());
+}
+
+TEST_F(ExecutorTest, TheLedgerListsTestsThatCouldNotDecideButOnlyAnObservationDecidesAClaim) {
+  prober_.statuses["http://x/bad"] = {503};
+  prober_.statuses["http://x/err"] = {kUnobservable};
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: z-pass, http: {url: \"http://x/a\"}, claims: [C1, C3]}\n"
+      "  - {name: a-error, http: {url: \"http://x/err\"}, claims: [C1, C2, C3]}\n"
+      "  - {name: m-fail, http: {url: \"http://x/bad\"}, claims: [C3]}\n"
+      "deferred:\n  - {name: later, reason: not yet, http: {url: \"http://x/later\"}, claims: [C2]}\n"
+      "claims:\n  - {id: C1, text: one}\n  - {id: C2, text: two}\n  - {id: C3, text: three}\n");
+  ASSERT_EQ(outcome.claims_size(), 3);
+  // C1: a pass and an error: confirmed; the error is listed, sorted by test name.
+  EXPECT_EQ(outcome.claims(0).verdict(), rv1::CLAIM_VERDICT_CONFIRMED);
+  ASSERT_EQ(outcome.claims(0).tests_size(), 2);
+  EXPECT_EQ(outcome.claims(0).tests(0).test(), "a-error");
+  EXPECT_EQ(outcome.claims(0).tests(0).verdict(), rv1::TEST_VERDICT_ERROR);
+  EXPECT_EQ(outcome.claims(0).tests(1).test(), "z-pass");
+  // C2: an error and a deferral: untested, both listed so a reader sees why.
+  EXPECT_EQ(outcome.claims(1).verdict(), rv1::CLAIM_VERDICT_UNTESTED);
+  ASSERT_EQ(outcome.claims(1).tests_size(), 2);
+  EXPECT_EQ(outcome.claims(1).tests(1).test(), "later");
+  EXPECT_EQ(outcome.claims(1).tests(1).verdict(), rv1::TEST_VERDICT_SKIPPED);
+  // C3: a failure refutes whatever else there is.
+  EXPECT_EQ(outcome.claims(2).verdict(), rv1::CLAIM_VERDICT_REFUTED);
+  EXPECT_EQ(outcome.claims(2).tests_size(), 3);
 }
 
 }  // namespace

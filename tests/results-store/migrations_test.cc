@@ -174,6 +174,25 @@ TEST(MigrationsTest, FifthScriptKeepsTheLatestRunAndOnlyTheTestsItLacks) {
   EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE test_id = 12"), 5);
 }
 
+TEST(MigrationsTest, SixthScriptMarksResultsThatPassedOnRetryFlaky) {
+  ::meshproof::testing::TempDir dir;
+  MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
+  ASSERT_GE(ResultsMigrations().size(), 6u);
+  const std::vector<Migration> first_five(ResultsMigrations().begin(),
+                                          ResultsMigrations().begin() + 5);
+  MP_ASSERT_OK(ApplyMigrations(db.get(), first_five));
+  // Test 11 passed on retry (bit 1, with an outcome: 2); test 12 passed first time.
+  MP_ASSERT_OK(db->Exec(absl::StrCat(
+      kOneRun,
+      "INSERT INTO tests (id, scenario_id, name) VALUES (12, 7, 't12');"
+      "INSERT INTO results (run_pk, test_id, phase, attempt, seq, verdict, status_code,"
+      " failure_class, latency_us, flags, attempts, reason) VALUES"
+      " (5, 11, 3, 1, 0, 1, 200, 0, 0, 3, 2, ''), (5, 12, 3, 1, 1, 1, 200, 0, 0, 2, 1, '');")));
+  MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT flags FROM results WHERE test_id = 11"), 3 | 64);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT flags FROM results WHERE test_id = 12"), 2);
+}
+
 TEST(MigrationsTest, ThirdScriptMakesTheHistoryWalkCovering) {
   ::meshproof::testing::TempDir dir;
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));

@@ -1,4 +1,7 @@
 // ResultsStore writes: idempotency, state checks, rejected batches storing nothing.
+#include <map>
+#include <string>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -217,6 +220,43 @@ TEST_F(WritesTest, GetRunRoundTripsDetailAndStripsEvidenceUnlessAsked) {
   EXPECT_EQ(light.results(0).evidence(0).matched(), 1u);
   EXPECT_TRUE(light.results(0).outcome().http().body_excerpt().empty());
   EXPECT_EQ(light.results(0).reproduction(), "curl -sS https://httpbin.org/get");
+}
+
+// A flaky result keeps its mark whatever its verdict, whether its detail blob is needed
+// or everything fits the row's columns, across a close and reopen.
+TEST_F(WritesTest, FlakyResultsRoundTripAcrossReopen) {
+  auto flaky_pass = MakeResult("flaky-pass", TEST_VERDICT_PASS);
+  flaky_pass.set_attempts(2);
+  flaky_pass.set_passed_on_retry(true);
+  flaky_pass.set_flaky(true);
+  flaky_pass.add_attempt_history()->set_verdict(TEST_VERDICT_FAIL);
+  flaky_pass.add_attempt_history()->set_verdict(TEST_VERDICT_PASS);
+  auto flaky_fail = MakeResult("flaky-fail", TEST_VERDICT_FAIL);
+  flaky_fail.set_attempts(3);
+  flaky_fail.set_flaky(true);
+  flaky_fail.set_reason("did not converge: 2 consecutive passes needed, got P F P");
+  auto columns_only = MakeResult("columns-only", TEST_VERDICT_PASS);
+  columns_only.set_flaky(true);
+  auto stable = MakeResult("stable", TEST_VERDICT_PASS);
+  MP_ASSERT_OK(h_.store->AppendResults(MakeAppend("r1", {flaky_pass, flaky_fail, columns_only, stable})));
+  MP_ASSERT_OK(h_.Open());
+  v1::GetRunRequest get;
+  get.set_run_id("r1");
+  MP_ASSERT_OK_AND_ASSIGN(auto run, h_.store->GetRun(get));
+  ASSERT_EQ(run.results_size(), 4);
+  std::map<std::string, result::v1::TestResult> by_test;
+  for (const auto& r : run.results()) by_test[r.test()] = r;
+  EXPECT_TRUE(by_test["flaky-pass"].flaky());
+  EXPECT_TRUE(by_test["flaky-pass"].passed_on_retry());
+  EXPECT_EQ(by_test["flaky-pass"].attempt_history_size(), 2);
+  EXPECT_TRUE(by_test["flaky-fail"].flaky());
+  EXPECT_EQ(by_test["flaky-fail"].verdict(), TEST_VERDICT_FAIL);
+  EXPECT_TRUE(by_test["columns-only"].flaky());
+  EXPECT_FALSE(by_test["stable"].flaky());
+  auto expected = flaky_pass;
+  expected.set_scenario("10-ingress");
+  EXPECT_EQ(by_test["flaky-pass"].SerializeAsString(), expected.SerializeAsString())
+      << by_test["flaky-pass"].DebugString();
 }
 
 TEST_F(WritesTest, GetRunReadsOnlyTheLatestAttempt) {

@@ -11,6 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "clients/cli/report/report_text.h"
 #include "clients/cli/report/xml_escape.h"
+#include "services/common/results/attempts.h"
+#include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli::report {
 namespace {
@@ -23,7 +25,7 @@ std::string E(absl::string_view text) { return XmlEscape(text); }
 // CSS class of a verdict: "pass", "fail", "error", "skipped", "blocked", "not_run".
 std::string VerdictClass(rv1::TestVerdict verdict, bool passed_on_retry = false) {
   if (verdict == rv1::TEST_VERDICT_PASS && passed_on_retry) return "retry";
-  return absl::AsciiStrToLower(TestVerdictWord(verdict));
+  return absl::AsciiStrToLower(results::TestVerdictWord(verdict));
 }
 
 constexpr absl::string_view kStyle = R"css(
@@ -44,7 +46,7 @@ pre{background:#f6f8fa;border:1px solid var(--line);padding:6px 8px;white-space:
 .badge.error,.badge.timed_out{background:var(--error)}
 .badge.skipped,.badge.untested,.badge.cancelled,.badge.still_passing,.badge.other,.badge.added,.badge.removed{background:var(--skipped)}
 .badge.blocked,.badge.inconclusive{background:var(--blocked)}.badge.not_run,.badge.open{background:#78909c}
-.badge.retry{background:var(--pass);box-shadow:inset 0 -3px 0 var(--retry)}.badge.still_failing{background:#8e2424}
+.badge.retry{background:var(--pass);box-shadow:inset 0 -3px 0 var(--retry)}.badge.flaky{background:var(--retry);color:#1f2328}.badge.still_failing{background:#8e2424}
 .verdict{font-size:1.3em;padding:8px 12px;border-radius:6px;color:#fff;margin:.6em 0}
 .verdict.passed{background:var(--pass)}.verdict.failed,.verdict.error,.verdict.timed_out{background:var(--fail)}
 .verdict.inconclusive{background:var(--blocked)}.verdict.cancelled,.verdict.open{background:#78909c}
@@ -108,7 +110,7 @@ void AppendHeader(const sv1::RunRecord& run, std::string* out) {
   std::sort(tags.begin(), tags.end());
   if (!tags.empty()) row("Labels", E(absl::StrJoin(tags, ", ")));
   absl::StrAppend(out, "</dl>\n");
-  const std::string word = RunVerdictWord(run.verdict());
+  const std::string word = results::RunVerdictWord(run.verdict());
   absl::StrAppend(out, "<div class=\"verdict ", absl::AsciiStrToLower(word), "\">Verdict: <b>", word, "</b> — ",
                   E(DescribeCounts(run.counts())), "</div>\n");
   if (run.verdict() == rv1::RUN_VERDICT_INCONCLUSIVE) {
@@ -123,7 +125,7 @@ std::string Badge(absl::string_view word) {
 
 void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
   absl::StrAppend(out, "<h2 id=\"changes\">What changed since <code>", E(cmp.base().run_id()), "</code> (",
-                  E(FormatTime(cmp.base().started_at())), ", ", E(RunVerdictWord(cmp.base().verdict())), ")</h2>\n");
+                  E(FormatTime(cmp.base().started_at())), ", ", E(results::RunVerdictWord(cmp.base().verdict())), ")</h2>\n");
   std::vector<const sv1::TestComparison*> rows;
   int still_passing = 0;
   for (const sv1::TestComparison& t : cmp.tests()) {
@@ -145,9 +147,9 @@ void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
     for (const sv1::TestComparison* t : rows) {
       const std::string change = ChangeWord(t->change());
       const std::string before =
-          t->change() == sv1::CHANGE_ADDED ? "-" : absl::StrCat(TestVerdictWord(t->base_verdict()), " (", t->base_outcome(), ")");
+          t->change() == sv1::CHANGE_ADDED ? "-" : absl::StrCat(results::TestVerdictWord(t->base_verdict()), " (", t->base_outcome(), ")");
       const std::string after =
-          t->change() == sv1::CHANGE_REMOVED ? "-" : absl::StrCat(TestVerdictWord(t->head_verdict()), " (", t->head_outcome(), ")");
+          t->change() == sv1::CHANGE_REMOVED ? "-" : absl::StrCat(results::TestVerdictWord(t->head_verdict()), " (", t->head_outcome(), ")");
       absl::StrAppend(out, "<tr class=\"", absl::AsciiStrToLower(change), "\"><td data-label=\"change\">", Badge(change),
                       "</td><td data-label=\"test\">", E(t->test()), "</td><td data-label=\"before\">", E(before),
                       "</td><td data-label=\"after\">", E(after), "</td><td data-label=\"latency\">",
@@ -237,7 +239,7 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
       if (cell != by_run.end()) {
         const sv1::HistoryPoint& p = *cell->second;
         cls = VerdictClass(p.verdict(), p.passed_on_retry());
-        title = absl::StrCat(p.run_id(), " · ", FormatTime(p.started_at()), " · ", TestVerdictWord(p.verdict()),
+        title = absl::StrCat(p.run_id(), " · ", FormatTime(p.started_at()), " · ", results::TestVerdictWord(p.verdict()),
                              p.passed_on_retry() ? " on retry" : "", p.outcome().empty() ? "" : absl::StrCat(" · ", p.outcome()),
                              " · ", FormatLatency(p.latency()), p.reason().empty() ? "" : absl::StrCat(" · ", p.reason()));
       }
@@ -266,11 +268,14 @@ void AppendTable(absl::string_view id, absl::string_view title, absl::string_vie
   for (const rv1::TestResult* r : results) {
     auto change = changes.find(r->test());
     std::string row_class;
-    std::string verdict = Badge(r->passed_on_retry() ? "retry" : TestVerdictWord(r->verdict()));
+    std::string verdict = Badge(r->passed_on_retry() ? "retry" : results::TestVerdictWord(r->verdict()));
     if (r->passed_on_retry()) {
       verdict = absl::StrCat("<span class=\"badge retry\">PASS</span> <span class=\"muted\">on attempt ", r->attempts(),
                              "</span>");
     }
+    // A flaky test is marked whatever its verdict: a PASS whose attempts disagreed is not
+    // a stable one.
+    if (r->flaky()) absl::StrAppend(&verdict, " ", Badge("flaky"));
     if (change != changes.end() &&
         (change->second == sv1::CHANGE_REGRESSED || change->second == sv1::CHANGE_FIXED)) {
       row_class = absl::AsciiStrToLower(ChangeWord(change->second));
@@ -302,9 +307,13 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
       if (items.empty() && !r->reason().empty()) items.push_back(E(r->reason()));
       for (const std::string& item : items) absl::StrAppend(&section, "<li>", item, "</li>");
     }
+    if (r->flaky()) {
+      absl::StrAppend(&section, "<li><b>flaky</b>: the attempts disagreed (",
+                      E(results::AttemptSequence(r->attempt_history())), ")</li>");
+    }
     if (r->attempts() > 1) {
       for (const rv1::AttemptSummary& a : r->attempt_history()) {
-        absl::StrAppend(&section, "<li>attempt ", a.attempt(), ": ", TestVerdictWord(a.verdict()),
+        absl::StrAppend(&section, "<li>attempt ", a.attempt(), ": ", results::TestVerdictWord(a.verdict()),
                         a.reason().empty() ? "" : absl::StrCat(" — ", E(a.reason())), "</li>");
       }
     }
@@ -327,7 +336,7 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
       absl::StrAppend(&section, "</pre></li>");
     }
     if (!section.empty()) {
-      absl::StrAppend(&body, "<h3>", E(r->test()), " ", Badge(TestVerdictWord(r->verdict())), "</h3><ul>", section,
+      absl::StrAppend(&body, "<h3>", E(r->test()), " ", Badge(results::TestVerdictWord(r->verdict())), "</h3><ul>", section,
                       "</ul>\n");
     }
   }
@@ -358,7 +367,7 @@ void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& cl
                   "<h2 id=\"claims\">Claims ledger</h2>\n<div class=\"scroll\"><table class=\"stack\"><thead><tr>"
                   "<th>claim</th><th>verdict</th><th>measured by</th><th>reference</th></tr></thead><tbody>\n");
   for (const rv1::ClaimResult& c : claims) {
-    std::string verdict = Badge(ClaimVerdictWord(c.verdict()));
+    std::string verdict = Badge(results::ClaimVerdictWord(c.verdict()));
     if (c.verdict() == rv1::CLAIM_VERDICT_CONFIRMED) absl::StrAppend(&verdict, " by measurement");
     if (c.verdict() == rv1::CLAIM_VERDICT_UNTESTED && !c.reference().empty()) {
       absl::StrAppend(&verdict, " documentation only");
@@ -366,7 +375,7 @@ void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& cl
     std::vector<std::string> tests;
     for (const rv1::LinkedTest& t : c.tests()) {
       tests.push_back(absl::StrCat("<a href=\"#t-", E(t.test()), "\">", E(t.test()), "</a> ",
-                                   Badge(TestVerdictWord(t.verdict()))));
+                                   Badge(results::TestVerdictWord(t.verdict()))));
     }
     std::string reference = Reference(c.reference());
     if (!c.note().empty()) absl::StrAppend(&reference, "<br><span class=\"muted\">", E(c.note()), "</span>");
@@ -402,7 +411,7 @@ std::string RenderHtml(const ReportInput& input) {
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>", E(run.scenario()), " — ", E(RunVerdictWord(run.verdict())), " — meshproof report</title>\n<style>",
+      "<title>", E(run.scenario()), " — ", E(results::RunVerdictWord(run.verdict())), " — meshproof report</title>\n<style>",
       kStyle, "</style>\n</head>\n<body>\n");
   AppendHeader(run, &out);
   if (input.comparison.has_value()) AppendChanges(*input.comparison, &out);

@@ -6,6 +6,8 @@
 #include "absl/strings/str_join.h"
 #include "clients/cli/report/report_text.h"
 #include "clients/cli/report/xml_escape.h"
+#include "services/common/results/attempts.h"
+#include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli::report {
 namespace {
@@ -39,6 +41,8 @@ std::string FailureText(const rv1::TestResult& r) {
 
 std::string SystemOut(const rv1::TestResult& r) {
   std::string text;
+  // JUnit has no place for "passed, but not every time": say it where CI shows output.
+  if (r.flaky()) absl::StrAppend(&text, "flaky: the attempts disagreed (", results::AttemptSequence(r.attempt_history()), ")\n");
   for (const std::string& line : ReproductionLines(r)) absl::StrAppend(&text, "$ ", line, "\n");
   for (const rv1::Evidence& e : r.evidence()) {
     for (const std::string& line : e.lines()) absl::StrAppend(&text, "[", e.name(), "] ", line, "\n");
@@ -53,8 +57,10 @@ std::string RenderJunit(const ReportInput& input) {
   const sv1::RunRecord& run = input.detail.run();
   int tests = 0, failures = 0, errors = 0, skipped = 0;
   std::string cases;
+  std::vector<std::string> flaky;
   for (const rv1::TestResult& r : input.detail.results()) {
     ++tests;
+    if (r.flaky()) flaky.push_back(r.test());
     absl::StrAppend(&cases, "    <testcase name=\"", XmlEscape(r.test()), "\" classname=\"",
                     XmlEscape(ClassName(run.scenario(), r.phase())), "\" time=\"", FormatSeconds(LatencyOf(r)),
                     "\">\n");
@@ -71,14 +77,14 @@ std::string RenderJunit(const ReportInput& input) {
       case rv1::TEST_VERDICT_UNSPECIFIED:
         ++errors;
         absl::StrAppend(&cases, "      <error message=\"", XmlEscape(reason), "\" type=\"",
-                        TestVerdictWord(r.verdict()), "\">", XmlEscape(FailureText(r)), "</error>\n");
+                        results::TestVerdictWord(r.verdict()), "\">", XmlEscape(FailureText(r)), "</error>\n");
         break;
       default:
         // Deferred, blocked and not-run tests did not run: skipped, with the verdict word
         // kept in the message so BLOCKED stays distinguishable from a deferral.
         ++skipped;
         absl::StrAppend(&cases, "      <skipped message=\"",
-                        XmlEscape(absl::StrCat(TestVerdictWord(r.verdict()), ": ", reason)), "\"/>\n");
+                        XmlEscape(absl::StrCat(results::TestVerdictWord(r.verdict()), ": ", reason)), "\"/>\n");
         break;
     }
     const std::string system_out = SystemOut(r);
@@ -104,7 +110,7 @@ std::string RenderJunit(const ReportInput& input) {
   absl::StrAppend(&out, ">\n    <properties>\n");
   const rv1::Environment& env = run.environment();
   Property("run_id", run.run_id(), &out);
-  Property("verdict", RunVerdictWord(run.verdict()), &out);
+  Property("verdict", results::RunVerdictWord(run.verdict()), &out);
   Property("scenario_version", run.scenario_version(), &out);
   Property("cluster", run.cluster().empty() ? env.cluster() : run.cluster(), &out);
   Property("namespace", run.namespace_().empty() ? env.namespace_() : run.namespace_(), &out);
@@ -115,6 +121,7 @@ std::string RenderJunit(const ReportInput& input) {
   Property("trigger", run.trigger() == rv1::TRIGGER_UNSPECIFIED ? "" : TriggerWord(run.trigger()), &out);
   Property("schedule_id", run.schedule_id(), &out);
   Property("reason", run.reason(), &out);
+  Property("flaky", absl::StrJoin(flaky, ","), &out);
   for (const auto& [k, v] : std::map<std::string, std::string>(env.tags().begin(), env.tags().end())) {
     Property(absl::StrCat("tag.", k), v, &out);
   }
@@ -122,7 +129,7 @@ std::string RenderJunit(const ReportInput& input) {
     Property(absl::StrCat("label.", k), v, &out);
   }
   for (const rv1::ClaimResult& c : input.detail.claims()) {
-    Property(absl::StrCat("claim.", c.id()), ClaimVerdictWord(c.verdict()), &out);
+    Property(absl::StrCat("claim.", c.id()), results::ClaimVerdictWord(c.verdict()), &out);
   }
   absl::StrAppend(&out, "    </properties>\n", cases, "  </testsuite>\n</testsuites>\n");
   return out;

@@ -7,6 +7,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "clients/cli/report/report_text.h"
+#include "services/common/results/attempts.h"
+#include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli::report {
 namespace {
@@ -77,7 +79,7 @@ void AppendHeader(const ReportInput& input, std::string* out) {
 }
 
 void AppendVerdict(const sv1::RunRecord& run, std::string* out) {
-  absl::StrAppend(out, "## Verdict: ", RunVerdictWord(run.verdict()), "\n\n");
+  absl::StrAppend(out, "## Verdict: ", results::RunVerdictWord(run.verdict()), "\n\n");
   absl::StrAppend(out, DescribeCounts(run.counts()), ".\n");
   if (run.verdict() == rv1::RUN_VERDICT_INCONCLUSIVE) {
     absl::StrAppend(out, "\nPreflight failed: the results below say nothing about the mesh.\n");
@@ -88,7 +90,7 @@ void AppendVerdict(const sv1::RunRecord& run, std::string* out) {
 
 void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
   absl::StrAppend(out, "## What changed since `", cmp.base().run_id(), "` (", FormatTime(cmp.base().started_at()),
-                  ", ", RunVerdictWord(cmp.base().verdict()), ")\n\n");
+                  ", ", results::RunVerdictWord(cmp.base().verdict()), ")\n\n");
   int still_passing = 0;
   std::vector<const sv1::TestComparison*> rows;
   for (const sv1::TestComparison& t : cmp.tests()) {
@@ -110,10 +112,10 @@ void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
     for (const sv1::TestComparison* t : rows) {
       const std::string before = t->change() == sv1::CHANGE_ADDED
                                      ? "-"
-                                     : absl::StrCat(TestVerdictWord(t->base_verdict()), " (", t->base_outcome(), ")");
+                                     : absl::StrCat(results::TestVerdictWord(t->base_verdict()), " (", t->base_outcome(), ")");
       const std::string after = t->change() == sv1::CHANGE_REMOVED
                                     ? "-"
-                                    : absl::StrCat(TestVerdictWord(t->head_verdict()), " (", t->head_outcome(), ")");
+                                    : absl::StrCat(results::TestVerdictWord(t->head_verdict()), " (", t->head_outcome(), ")");
       std::string change = ChangeWord(t->change());
       if (t->change() == sv1::CHANGE_REGRESSED) change = "**REGRESSED**";
       absl::StrAppend(out, "| ", change, " | ", Cell(t->test()), " | ", Cell(before), " | ", Cell(after), " | ",
@@ -138,9 +140,14 @@ void AppendTable(absl::string_view title, absl::string_view intro, const std::ve
   absl::StrAppend(out, "|---|---|---|---|---|---|\n");
   for (const rv1::TestResult* r : results) {
     const std::vector<std::string> repro = ReproductionLines(*r);
-    std::string verdict = TestVerdictWord(r->verdict());
+    std::string verdict = results::TestVerdictWord(r->verdict());
     if (r->verdict() != rv1::TEST_VERDICT_PASS) verdict = absl::StrCat("**", verdict, "**");
-    if (r->passed_on_retry()) absl::StrAppend(&verdict, " (attempt ", r->attempts(), ")");
+    // A flaky test is marked whatever its verdict: a PASS whose attempts disagreed is not
+    // a stable one.
+    std::vector<std::string> notes;
+    if (r->passed_on_retry()) notes.push_back(absl::StrCat("attempt ", r->attempts()));
+    if (r->flaky()) notes.push_back("flaky");
+    if (!notes.empty()) absl::StrAppend(&verdict, " (", absl::StrJoin(notes, ", "), ")");
     std::string proves = r->proves();
     if (r->claims_size() > 0) {
       absl::StrAppend(&proves, proves.empty() ? "" : " ", "(", absl::StrJoin(r->claims(), ", "), ")");
@@ -165,9 +172,13 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
         absl::StrAppend(&section, "- ", r->reason(), "\n");
       }
     }
+    if (r->flaky()) {
+      absl::StrAppend(&section, "- **flaky**: the attempts disagreed (", results::AttemptSequence(r->attempt_history()),
+                      ")\n");
+    }
     for (const rv1::AttemptSummary& a : r->attempt_history()) {
       if (r->attempts() <= 1) break;
-      absl::StrAppend(&section, "- attempt ", a.attempt(), ": ", TestVerdictWord(a.verdict()),
+      absl::StrAppend(&section, "- attempt ", a.attempt(), ": ", results::TestVerdictWord(a.verdict()),
                       a.reason().empty() ? "" : absl::StrCat(" — ", a.reason()), "\n");
     }
     for (const rv1::Evidence& e : r->evidence()) {
@@ -190,7 +201,7 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
     if (section.empty()) continue;
     // A fenced block already ends with a blank line; a list item needs one added.
     if (section.size() < 2 || section.substr(section.size() - 2) != "\n\n") section += "\n";
-    absl::StrAppend(&body, "**", r->test(), "** (", TestVerdictWord(r->verdict()), ")\n\n", section);
+    absl::StrAppend(&body, "**", r->test(), "** (", results::TestVerdictWord(r->verdict()), ")\n\n", section);
   }
   if (body.empty()) return;
   absl::StrAppend(out, "### Evidence and failures\n\n", body);
@@ -224,7 +235,7 @@ void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& cl
   for (const rv1::ClaimResult& c : claims) {
     std::vector<std::string> tests;
     for (const rv1::LinkedTest& t : c.tests()) {
-      tests.push_back(absl::StrCat(t.test(), " (", TestVerdictWord(t.verdict()), ")"));
+      tests.push_back(absl::StrCat(t.test(), " (", results::TestVerdictWord(t.verdict()), ")"));
     }
     std::string reference = c.reference().empty() ? "" : Link(c.reference());
     if (!c.note().empty()) absl::StrAppend(&reference, reference.empty() ? "" : " — ", Cell(c.note()));

@@ -16,7 +16,7 @@ namespace {
 namespace rv1 = ::meshproof::result::v1;
 namespace sv1 = ::meshproof::store::v1;
 
-// Strips an enum value's prefix ("RUN_VERDICT_PASSED" -> "PASSED").
+// Strips an enum value's prefix ("CHANGE_REGRESSED" -> "REGRESSED").
 std::string Strip(const std::string& name, absl::string_view prefix) {
   if (name.size() > prefix.size() && absl::StartsWith(name, prefix)) return name.substr(prefix.size());
   return name.empty() ? "?" : name;
@@ -27,21 +27,6 @@ absl::Time ToTime(const google::protobuf::Timestamp& ts) {
 }
 
 }  // namespace
-
-std::string TestVerdictWord(rv1::TestVerdict verdict) {
-  if (verdict == rv1::TEST_VERDICT_UNSPECIFIED) return "?";
-  return Strip(rv1::TestVerdict_Name(verdict), "TEST_VERDICT_");
-}
-
-std::string RunVerdictWord(rv1::RunVerdict verdict) {
-  if (verdict == rv1::RUN_VERDICT_UNSPECIFIED) return "OPEN";
-  return Strip(rv1::RunVerdict_Name(verdict), "RUN_VERDICT_");
-}
-
-std::string ClaimVerdictWord(rv1::ClaimVerdict verdict) {
-  if (verdict == rv1::CLAIM_VERDICT_UNSPECIFIED) return "?";
-  return Strip(rv1::ClaimVerdict_Name(verdict), "CLAIM_VERDICT_");
-}
 
 std::string ChangeWord(sv1::Change change) {
   if (change == sv1::CHANGE_UNSPECIFIED) return "?";

@@ -1,5 +1,7 @@
-// Words and numbers shared by every report format: verdict names, times, latencies,
-// the phase a result belongs to. One place, so Markdown, HTML and JUnit say the same.
+// Words and numbers shared by every report format: change and trigger names, times,
+// latencies, the phase a result belongs to. One place, so Markdown, HTML and JUnit say
+// the same. Verdict words are services/common/results/verdict_words.h, which the agent
+// and the probe command print too.
 #ifndef MESHPROOF_CLIENTS_CLI_REPORT_REPORT_TEXT_H_
 #define MESHPROOF_CLIENTS_CLI_REPORT_REPORT_TEXT_H_
 
@@ -15,12 +17,6 @@
 
 namespace meshproof::cli::report {
 
-// "PASS", "FAIL", ... ("?" for UNSPECIFIED).
-std::string TestVerdictWord(meshproof::result::v1::TestVerdict verdict);
-// "PASSED", "FAILED", ...; "OPEN" for a run without a verdict yet.
-std::string RunVerdictWord(meshproof::result::v1::RunVerdict verdict);
-// "CONFIRMED", "REFUTED", "UNTESTED".
-std::string ClaimVerdictWord(meshproof::result::v1::ClaimVerdict verdict);
 // "REGRESSED", "FIXED", "STILL_FAILING", ...
 std::string ChangeWord(meshproof::store::v1::Change change);
 // "manual", "schedule", "api".
