@@ -100,6 +100,10 @@ absl::Status ValidateBeginRun(const v1::BeginRunRequest& request) {
                                  "run.environment.kubernetes_version"));
   MP_RETURN_IF_ERROR(
       CheckLength(env.agent_version(), kMaxNameLength, "run.environment.agent_version"));
+  if (!env.kind().empty() && env.kind() != "lab" && env.kind() != "cluster") {
+    return absl::InvalidArgumentError(absl::StrCat("run.environment.kind: expected lab, cluster or empty, got \"",
+                                                   env.kind().substr(0, 40), "\""));
+  }
   MP_RETURN_IF_ERROR(CheckTags(env.tags(), "run.environment.tags"));
   MP_RETURN_IF_ERROR(CheckTags(run.labels(), "run.labels"));
   MP_RETURN_IF_ERROR(CheckClaims(run.claims(), "run.claims"));

@@ -204,9 +204,10 @@ absl::StatusOr<v1::BeginRunResponse> ResultsStore::BeginRunLocked(
         Statement insert,
         writer_->Prepare("INSERT INTO runs (run_id, scenario_id, cluster_id, scenario_version,"
                          " namespace, team, agent_id, trigger, schedule_id, started_at, reason,"
-                         " env_cluster, env_namespace, istio_version, k8s_version, agent_version)"
+                         " env_cluster, env_namespace, istio_version, k8s_version, agent_version,"
+                         " env_kind)"
                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                         " ?15, ?16)"));
+                         " ?15, ?16, ?17)"));
     const result::v1::Environment& env = run.environment();
     insert.BindText(1, run.run_id())
         .Bind(2, scenario_id)
@@ -223,7 +224,8 @@ absl::StatusOr<v1::BeginRunResponse> ResultsStore::BeginRunLocked(
         .BindText(13, env.namespace_())
         .BindText(14, env.istio_version())
         .BindText(15, env.kubernetes_version())
-        .BindText(16, env.agent_version());
+        .BindText(16, env.agent_version())
+        .BindText(17, env.kind());
     MP_RETURN_IF_ERROR(insert.Run());
   }
   const int64_t pk = writer_->LastInsertRowId();

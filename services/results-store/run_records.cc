@@ -48,7 +48,7 @@ absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
         db->Prepare("SELECT u.run_id, s.name, u.scenario_version, c.name, u.namespace, u.team,"
                     " u.agent_id, u.trigger, u.schedule_id, u.started_at, u.finished_at,"
                     " u.verdict, u.counts, u.reason, u.env_cluster, u.env_namespace,"
-                    " u.istio_version, u.k8s_version, u.agent_version, u.latest_attempt"
+                    " u.istio_version, u.k8s_version, u.agent_version, u.latest_attempt, u.env_kind"
                     " FROM runs u JOIN scenarios s ON s.id = u.scenario_id"
                     " JOIN clusters c ON c.id = u.cluster_id WHERE u.id = ?1"));
     stmt.Bind(1, pk);
@@ -77,6 +77,7 @@ absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
     env->set_kubernetes_version(stmt.Text(17));
     env->set_agent_version(stmt.Text(18));
     run.set_latest_attempt(static_cast<uint32_t>(stmt.Int(19)));
+    env->set_kind(stmt.Text(20));
   }
   {
     MP_ASSIGN_OR_RETURN(Statement stmt,

@@ -207,6 +207,26 @@ TEST(ReportFlakyTest, JunitNamesFlakyTestsAndSaysWhyInTheirOutput) {
   EXPECT_THAT(report::RenderJunit(stable), Not(HasSubstr("flaky")));
 }
 
+// A run measured on meshproof's lab says so in the header and in the claims ledger, so a
+// report never reads as a real mesh's evidence; a run without a kind says nothing.
+TEST(ReportLabEvidenceTest, LabRunsAreMarkedInTheHeaderAndTheLedger) {
+  report::ReportInput lab = testing::FixtureInput(false);
+  ASSERT_GT(lab.detail.claims_size(), 0);
+  lab.detail.mutable_run()->mutable_environment()->set_kind("lab");
+  const std::string md = report::RenderMarkdown(lab);
+  EXPECT_THAT(md, HasSubstr("| Measured on | meshproof's lab (a reproduction of the gateways, not a real mesh) |"));
+  EXPECT_THAT(md, HasSubstr("> Measured on meshproof's lab"));
+  EXPECT_THAT(md, Not(HasSubstr("| CONFIRMED by measurement |")));
+  const std::string html = report::RenderHtml(lab);
+  EXPECT_THAT(html, HasSubstr("<dt>Measured on</dt>"));
+  EXPECT_THAT(html, HasSubstr("Measured on meshproof&#39;s lab"));
+  report::ReportInput cluster = testing::FixtureInput(false);
+  cluster.detail.mutable_run()->mutable_environment()->set_kind("cluster");
+  EXPECT_THAT(report::RenderMarkdown(cluster), HasSubstr("| Measured on | a real cluster |"));
+  EXPECT_THAT(report::RenderMarkdown(cluster), Not(HasSubstr("on the lab")));
+  EXPECT_THAT(report::RenderMarkdown(testing::FixtureInput(false)), Not(HasSubstr("Measured on")));
+}
+
 TEST(ReportFlakyTest, JsonCarriesTheFlakyField) {
   const std::string json = report::RenderJson(FlakyInput());
   store::v1::RunDetail parsed;

@@ -56,6 +56,26 @@ TEST_F(WritesTest, BeginRunNamesBadFields) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("run.verdict")));
 }
 
+// A run measured on meshproof's lab stays marked so, across a reopen: reports must never
+// present lab evidence as a real mesh's.
+TEST_F(WritesTest, TheEnvironmentKindIsKeptAndChecked) {
+  auto lab = MakeBegin("r-lab", "20-egress", "lab", Night(2));
+  lab.mutable_run()->mutable_environment()->set_kind("lab");
+  MP_ASSERT_OK(h_.store->BeginRun(lab));
+  MP_ASSERT_OK(h_.Open());
+  v1::GetRunRequest get;
+  get.set_run_id("r-lab");
+  MP_ASSERT_OK_AND_ASSIGN(auto run, h_.store->GetRun(get));
+  EXPECT_EQ(run.run().environment().kind(), "lab");
+  get.set_run_id("r1");  // begun without a kind
+  MP_ASSERT_OK_AND_ASSIGN(auto unknown, h_.store->GetRun(get));
+  EXPECT_EQ(unknown.run().environment().kind(), "");
+  auto bad = MakeBegin("r-bad", "20-egress", "lab", Night(2));
+  bad.mutable_run()->mutable_environment()->set_kind("production");
+  EXPECT_THAT(h_.store->BeginRun(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("run.environment.kind")));
+}
+
 TEST_F(WritesTest, BeginRunDefaultsStartedAtToNow) {
   auto request = MakeBegin("r2", "10-ingress", "homelab", Night(1));
   request.mutable_run()->clear_started_at();

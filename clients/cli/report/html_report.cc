@@ -96,6 +96,7 @@ void AppendHeader(const sv1::RunRecord& run, std::string* out) {
   if (!env.kubernetes_version().empty()) versions.push_back(absl::StrCat("Kubernetes ", env.kubernetes_version()));
   if (!env.agent_version().empty()) versions.push_back(absl::StrCat("agent ", env.agent_version()));
   row("Versions", E(versions.empty() ? "unknown" : absl::StrJoin(versions, " · ")));
+  if (!env.kind().empty()) row("Measured on", E(results::EnvironmentKindText(env.kind())));
   row("Scenario", absl::StrCat(E(run.scenario()), " @ <code>", E(run.scenario_version().substr(0, 12)), "</code>"));
   std::string trigger = TriggerWord(run.trigger());
   if (!run.schedule_id().empty()) absl::StrAppend(&trigger, " (", run.schedule_id(), ")");
@@ -361,14 +362,21 @@ std::string Reference(absl::string_view reference) {
   return E(reference);
 }
 
-void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims, std::string* out) {
+void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims, const rv1::Environment& env,
+                  std::string* out) {
   if (claims.empty()) return;
+  const bool lab = env.kind() == "lab";
+  absl::StrAppend(out, "<h2 id=\"claims\">Claims ledger</h2>\n");
+  if (lab) absl::StrAppend(out, "<p class=\"muted\">", E(results::kLabEvidenceNote), "</p>\n");
   absl::StrAppend(out,
-                  "<h2 id=\"claims\">Claims ledger</h2>\n<div class=\"scroll\"><table class=\"stack\"><thead><tr>"
+                  "<div class=\"scroll\"><table class=\"stack\"><thead><tr>"
                   "<th>claim</th><th>verdict</th><th>measured by</th><th>reference</th></tr></thead><tbody>\n");
   for (const rv1::ClaimResult& c : claims) {
     std::string verdict = Badge(results::ClaimVerdictWord(c.verdict()));
     if (c.verdict() == rv1::CLAIM_VERDICT_CONFIRMED) absl::StrAppend(&verdict, " by measurement");
+    if (lab && (c.verdict() == rv1::CLAIM_VERDICT_CONFIRMED || c.verdict() == rv1::CLAIM_VERDICT_REFUTED)) {
+      absl::StrAppend(&verdict, " on the lab");
+    }
     if (c.verdict() == rv1::CLAIM_VERDICT_UNTESTED && !c.reference().empty()) {
       absl::StrAppend(&verdict, " documentation only");
     }
@@ -426,7 +434,7 @@ std::string RenderHtml(const ReportInput& input) {
   AppendDeferred(deferred, &out);
   AppendTable("teardown", "Teardown", "", teardown, {}, &out);
   AppendDetails(teardown, &out);
-  AppendClaims(input.detail.claims(), &out);
+  AppendClaims(input.detail.claims(), input.detail.run().environment(), &out);
   absl::StrAppend(&out, "<p class=\"muted\">meshproof report of run <code>", E(run.run_id()), "</code></p>\n</body>\n</html>\n");
   return out;
 }

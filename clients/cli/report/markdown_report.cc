@@ -62,6 +62,7 @@ void AppendHeader(const ReportInput& input, std::string* out) {
   if (!env.kubernetes_version().empty()) versions.push_back(absl::StrCat("Kubernetes ", env.kubernetes_version()));
   if (!env.agent_version().empty()) versions.push_back(absl::StrCat("agent ", env.agent_version()));
   absl::StrAppend(out, "| Versions | ", versions.empty() ? "unknown" : Cell(absl::StrJoin(versions, " · ")), " |\n");
+  if (!env.kind().empty()) absl::StrAppend(out, "| Measured on | ", results::EnvironmentKindText(env.kind()), " |\n");
   absl::StrAppend(out, "| Scenario | ", Cell(run.scenario()), " @ `", run.scenario_version().substr(0, 12), "` |\n");
   std::string trigger = TriggerWord(run.trigger());
   if (!run.schedule_id().empty()) absl::StrAppend(&trigger, " (", run.schedule_id(), ")");
@@ -218,19 +219,22 @@ void AppendDeferred(const std::vector<const rv1::TestResult*>& deferred, std::st
   absl::StrAppend(out, "\n");
 }
 
-std::string ClaimVerdictText(const rv1::ClaimResult& c) {
+std::string ClaimVerdictText(const rv1::ClaimResult& c, bool lab) {
   switch (c.verdict()) {
-    case rv1::CLAIM_VERDICT_CONFIRMED: return "CONFIRMED by measurement";
-    case rv1::CLAIM_VERDICT_REFUTED: return "**REFUTED**";
+    case rv1::CLAIM_VERDICT_CONFIRMED: return lab ? "CONFIRMED by measurement on the lab" : "CONFIRMED by measurement";
+    case rv1::CLAIM_VERDICT_REFUTED: return lab ? "**REFUTED** on the lab" : "**REFUTED**";
     case rv1::CLAIM_VERDICT_UNTESTED:
       return c.reference().empty() ? "UNTESTED" : "UNTESTED (documentation only)";
     default: return "?";
   }
 }
 
-void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims, std::string* out) {
+void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims, const rv1::Environment& env,
+                  std::string* out) {
   if (claims.empty()) return;
+  const bool lab = env.kind() == "lab";
   absl::StrAppend(out, "## Claims ledger\n\n");
+  if (lab) absl::StrAppend(out, "> ", results::kLabEvidenceNote, "\n\n");
   absl::StrAppend(out, "| claim | verdict | measured by | reference |\n|---|---|---|---|\n");
   for (const rv1::ClaimResult& c : claims) {
     std::vector<std::string> tests;
@@ -240,7 +244,7 @@ void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& cl
     std::string reference = c.reference().empty() ? "" : Link(c.reference());
     if (!c.note().empty()) absl::StrAppend(&reference, reference.empty() ? "" : " — ", Cell(c.note()));
     if (reference.empty()) reference = "-";
-    absl::StrAppend(out, "| **", c.id(), "** ", Cell(c.text()), " | ", ClaimVerdictText(c), " | ",
+    absl::StrAppend(out, "| **", c.id(), "** ", Cell(c.text()), " | ", ClaimVerdictText(c, lab), " | ",
                     Cell(absl::StrJoin(tests, ", ")), " | ", reference, " |\n");
   }
   absl::StrAppend(out, "\n");
@@ -272,7 +276,7 @@ std::string RenderMarkdown(const ReportInput& input) {
   AppendDeferred(deferred, &out);
   AppendTable("Teardown", "", teardown, &out);
   AppendDetails(teardown, &out);
-  AppendClaims(input.detail.claims(), &out);
+  AppendClaims(input.detail.claims(), input.detail.run().environment(), &out);
   return out;
 }
 

@@ -41,4 +41,10 @@ std::string AttemptLetter(rv1::TestVerdict verdict) {
   }
 }
 
+std::string EnvironmentKindText(const std::string& kind) {
+  if (kind == "lab") return "meshproof's lab (a reproduction of the gateways, not a real mesh)";
+  if (kind == "cluster") return "a real cluster";
+  return kind;
+}
+
 }  // namespace meshproof::results

@@ -24,6 +24,15 @@ std::string ClaimVerdictWord(meshproof::result::v1::ClaimVerdict verdict);
 // "P" (PASS), "F" (FAIL), "E" (ERROR), otherwise the full word.
 std::string AttemptLetter(meshproof::result::v1::TestVerdict verdict);
 
+// Says what a run measured (Environment.kind): "meshproof's lab (a reproduction of the
+// gateways, not a real mesh)", "a real cluster", or the kind itself when unknown.
+std::string EnvironmentKindText(const std::string& kind);
+
+// The note a claims ledger of a lab run carries: its verdicts are about the lab.
+inline constexpr char kLabEvidenceNote[] =
+    "Measured on meshproof's lab, which reproduces the gateways with nginx: a CONFIRMED claim "
+    "says the lab behaves so, not that a real mesh does.";
+
 }  // namespace meshproof::results
 
 #endif  // MESHPROOF_SERVICES_COMMON_RESULTS_VERDICT_WORDS_H_
