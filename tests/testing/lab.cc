@@ -19,6 +19,7 @@ absl::StatusOr<std::unique_ptr<Lab>> Lab::Start(const std::string& dir, const Op
   std::vector<std::string> argv = {LabScript(), "up", "--dir", dir, "--base-port", "0",
                                    "--route-order", options.route_order};
   if (options.netns) argv.push_back("--netns");
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   // A port picked by lab.sh can be taken before nginx binds it; a second pick is
   // another random range.
   CommandResult result;

@@ -19,6 +19,8 @@ class Lab {
     std::string route_order = "status-first";
     // Also create the network namespaces (root only).
     bool netns = false;
+    // More `lab.sh up` flags, passed through as given (e.g. {"--log-delay", "500"}).
+    std::vector<std::string> extra_args;
   };
 
   // Starts a lab in `dir` on a free port range. UNAVAILABLE with lab.sh's message when
