@@ -237,6 +237,19 @@ class Reader {
   std::string file_;
 };
 
+// Columns of indentation of 1-based `line` in `text` (0 when there is no such line).
+int IndentOf(const std::string& text, int line) {
+  size_t pos = 0;
+  for (int i = 1; i < line && pos != std::string::npos; ++i) {
+    pos = text.find('\n', pos);
+    if (pos != std::string::npos) ++pos;
+  }
+  if (pos == std::string::npos) return 0;
+  int indent = 0;
+  while (pos + indent < text.size() && text[pos + indent] == ' ') ++indent;
+  return indent;
+}
+
 constexpr const char* kTestVerdicts[] = {"PASS", "FAIL", "ERROR", "SKIPPED", "BLOCKED", "NOT_RUN"};
 constexpr const char* kRunVerdicts[] = {"PASSED", "FAILED", "INCONCLUSIVE", "ERROR", "CANCELLED", "TIMED_OUT"};
 
@@ -319,6 +332,7 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
         }
       }
     }
+    for (CaseRun& run : c.runs) run.scenario_indent = IndentOf(text, run.scenario_line);
     return c;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(YamlWhere(file_name, e.mark), ": ", e.msg));

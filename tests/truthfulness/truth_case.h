@@ -57,6 +57,7 @@ struct CaseRun {
   std::vector<Action> during;  // done in order while the run executes
   std::string scenario;        // scenario YAML with ${VARS}
   int scenario_line = 1;       // line in the case file where the scenario text starts
+  int scenario_indent = 0;     // columns the block scalar is indented by there
   bool approved = false;
   std::vector<Expectation> expect;
 };

@@ -47,6 +47,7 @@ TEST(TruthCaseTest, ParsesASingleRunCase) {
   EXPECT_EQ(run.during[1].target, "copytruncate");
   EXPECT_EQ(run.scenario, "apiVersion: meshproof/v1\n");
   EXPECT_EQ(run.scenario_line, 10);
+  EXPECT_EQ(run.scenario_indent, 2);
   ASSERT_EQ(run.expect.size(), 3u);
   EXPECT_EQ(run.expect[1].any_of.size(), 2u);
   EXPECT_EQ(run.expect[1].any_of[1].reason_prefix, "could not observe");

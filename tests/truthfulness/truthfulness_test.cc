@@ -1,4 +1,4 @@
-// The truthfulness suite: one gtest per case file in tests/truthfulness/cases/ (or in
+// The truthfulness suite: one gtest (Truthfulness.NAME) per case file in tests/truthfulness/cases/ (or in
 // $MESHPROOF_TRUTH_CASES). Each case starts its own lab(s) with the perturbation it
 // names, a real meshproof-agent process, executes its scenario(s) over gRPC, and passes
 // only if every listed test ends with the right verdict AND the right words in its
@@ -17,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "services/scenario/scenario_parser.h"
@@ -54,6 +56,15 @@ void PrintLine(const std::string& line) {
 
 std::string Quote(const std::string& text) {
   return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\n", " | "}, {"\"", "'"}}), "\"");
+}
+
+// lab.sh prints its usage before the error: keep the lines that say what went wrong.
+std::string LabError(absl::string_view message) {
+  std::vector<std::string> kept;
+  for (absl::string_view line : absl::StrSplit(message, '\n')) {
+    if (absl::StrContains(line, "error") || absl::StrContains(line, "failed")) kept.emplace_back(line);
+  }
+  return kept.empty() ? std::string(message) : absl::StrJoin(kept, " / ");
 }
 
 struct RunAnswer {
@@ -120,7 +131,7 @@ class CaseRunner {
       Lab::Options options;
       options.extra_args = case_.lab_args;
       auto lab = Lab::Start(dir_.File(absl::StrCat("lab", i)), options);
-      if (!lab.ok()) return Broken(absl::StrCat("lab ", i, " did not start: ", lab.status().message()));
+      if (!lab.ok()) return Broken(absl::StrCat("lab ", i, " did not start: ", LabError(lab.status().message())));
       lab_dirs_.push_back(dir_.File(absl::StrCat("lab", i)));
       for (const auto& [key, value] : (*lab)->env()) vars_[i == 1 ? key : absl::StrCat("LAB", i, "_", key)] = value;
       labs_.push_back(std::move(*lab));
@@ -177,7 +188,7 @@ class CaseRunner {
     std::vector<std::string> lines;
     for (scenario::Diagnostic d : diagnostics) {
       if (d.line > 0) d.line += run.scenario_line - 1;
-      d.column = 0;
+      if (d.column > 0) d.column += run.scenario_indent;
       lines.push_back(d.ToString());
     }
     return absl::InvalidArgumentError(
@@ -239,33 +250,51 @@ class CaseRunner {
   std::string broken_;
 };
 
-class Truthfulness : public ::testing::TestWithParam<std::string> {};
+// One registered test per case file (registered in main, from the files found).
+class Truthfulness : public ::testing::Test {
+ public:
+  explicit Truthfulness(std::string path) : path_(std::move(path)) {}
 
-TEST_P(Truthfulness, Case) {
-  const std::string path = GetParam();
-  const std::string stem = std::filesystem::path(path).stem().string();
-  auto loaded = LoadTruthCase(path);
-  if (!loaded.ok()) {
-    PrintLine(absl::StrCat("TRUTH_CASE case=", stem, " ok=0 broken=", Quote(std::string(loaded.status().message()))));
-    FAIL() << loaded.status().message();
+  void TestBody() override {
+    const std::string stem = std::filesystem::path(path_).stem().string();
+    auto loaded = LoadTruthCase(path_);
+    if (!loaded.ok()) {
+      PrintLine(absl::StrCat("TRUTH_CASE case=", stem, " ok=0 broken=", Quote(std::string(loaded.status().message()))));
+      FAIL() << loaded.status().message();
+    }
+    std::printf("case %s: %s\n", loaded->name.c_str(), loaded->about.c_str());
+    CaseRunner runner(*loaded);
+    const bool ok = runner.Run();
+    PrintLine(absl::StrCat("TRUTH_CASE case=", stem, " ok=", ok ? 1 : 0,
+                           runner.broken().empty() ? "" : absl::StrCat(" broken=", Quote(runner.broken()))));
   }
-  std::printf("case %s: %s\n", loaded->name.c_str(), loaded->about.c_str());
-  CaseRunner runner(*loaded);
-  const bool ok = runner.Run();
-  PrintLine(absl::StrCat("TRUTH_CASE case=", stem, " ok=", ok ? 1 : 0,
-                         runner.broken().empty() ? "" : absl::StrCat(" broken=", Quote(runner.broken()))));
-}
 
-std::string CaseName(const ::testing::TestParamInfo<std::string>& info) {
-  std::string name = std::filesystem::path(info.param).stem().string();
+ private:
+  std::string path_;
+};
+
+// A gtest name for a case file: its stem with every character other than letters and
+// digits as '_' ('-' would read as a negative pattern in --gtest_filter).
+std::string CaseTestName(const std::string& path) {
+  std::string name = std::filesystem::path(path).stem().string();
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, Truthfulness, ::testing::ValuesIn(ListCaseFiles(CasesDir())), CaseName);
-GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Truthfulness);
+void RegisterCases() {
+  for (const std::string& path : ListCaseFiles(CasesDir())) {
+    ::testing::RegisterTest("Truthfulness", CaseTestName(path).c_str(), nullptr, nullptr, path.c_str(), 1,
+                            [path]() -> ::testing::Test* { return new Truthfulness(path); });
+  }
+}
 
 }  // namespace
 }  // namespace meshproof::truth
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  meshproof::truth::RegisterCases();
+  return RUN_ALL_TESTS();
+}
