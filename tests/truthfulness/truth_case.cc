@@ -7,12 +7,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "meshproof/result/v1/result.pb.h"
 #include "services/common/status_macros.h"
 #include "services/common/yaml_file.h"
 #include "tests/testing/temp_dir.h"
 
 namespace meshproof::truth {
 namespace {
+
+namespace rv1 = ::meshproof::result::v1;
 
 // Reads one case file. Every accessor checks the node's type first: yaml-cpp's
 // conversions throw, and a wrong type must be a message naming the field.
@@ -154,15 +158,20 @@ class Reader {
     return out;
   }
 
-  absl::StatusOr<Outcome> ParseOutcome(const YAML::Node& node, const std::string& field, bool run_level) const {
-    Outcome outcome;
-    MP_ASSIGN_OR_RETURN(outcome.verdict, String(node["verdict"], field + ".verdict"));
-    if (run_level ? !IsRunVerdictName(outcome.verdict) : !IsTestVerdictName(outcome.verdict)) {
-      return Error(node["verdict"], field + ".verdict",
-                   absl::StrCat("unknown verdict \"", outcome.verdict, "\"; expected ",
-                                run_level ? "PASSED, FAILED, INCONCLUSIVE, ERROR, CANCELLED or TIMED_OUT"
-                                          : "PASS, FAIL, ERROR, SKIPPED, BLOCKED or NOT_RUN"));
+  absl::StatusOr<std::string> VerdictName(const YAML::Node& node, const std::string& field,
+                                          Expectation::Subject subject) const {
+    MP_ASSIGN_OR_RETURN(std::string name, String(node, field));
+    if (!IsVerdictName(subject, name)) {
+      return Error(node, field, absl::StrCat("unknown verdict \"", name, "\"; expected one of ",
+                                             absl::StrJoin(VerdictNames(subject), ", ")));
     }
+    return name;
+  }
+
+  absl::StatusOr<Outcome> ParseOutcome(const YAML::Node& node, const std::string& field,
+                                       Expectation::Subject subject) const {
+    Outcome outcome;
+    MP_ASSIGN_OR_RETURN(outcome.verdict, VerdictName(node["verdict"], field + ".verdict", subject));
     if (node["reason_contains"]) {
       MP_ASSIGN_OR_RETURN(outcome.reason_contains, Strings(node["reason_contains"], field + ".reason_contains"));
     }
@@ -173,39 +182,61 @@ class Reader {
   }
 
   absl::StatusOr<Expectation> ParseExpectation(const YAML::Node& node, const std::string& field) const {
-    MP_RETURN_IF_ERROR(CheckKeys(node, field, {"test", "run", "verdict", "any_of", "reason_contains", "reason_prefix"}));
+    MP_RETURN_IF_ERROR(CheckKeys(node, field, {"test", "run", "claim", "verdict", "any_of", "verdict_not",
+                                               "reason_contains", "reason_prefix"}));
     Expectation expectation;
     expectation.where = Where(node);
+    const int subjects = (node["test"] ? 1 : 0) + (node["run"] ? 1 : 0) + (node["claim"] ? 1 : 0);
+    if (subjects != 1) return Error(node, field, "needs exactly one of test: NAME, claim: ID or run: VERDICT");
     if (node["run"]) {
-      if (node["test"] || node["verdict"] || node["any_of"]) {
-        return Error(node, field, "run: VERDICT stands alone (no test, verdict or any_of)");
+      // `run: VERDICT` is the whole expectation, with the optional reason keys.
+      if (node["verdict"] || node["any_of"] || node["verdict_not"]) {
+        return Error(node, field, "run: VERDICT takes no verdict, any_of or verdict_not");
       }
+      expectation.subject = Expectation::Subject::kRun;
       YAML::Node as_outcome = YAML::Clone(node);
       as_outcome.remove("run");
       as_outcome["verdict"] = node["run"];
-      MP_ASSIGN_OR_RETURN(Outcome outcome, ParseOutcome(as_outcome, field, /*run_level=*/true));
+      MP_ASSIGN_OR_RETURN(Outcome outcome, ParseOutcome(as_outcome, field, expectation.subject));
       expectation.any_of.push_back(std::move(outcome));
       return expectation;
     }
-    if (!node["test"]) return Error(node, field, "needs test: NAME (or run: VERDICT)");
-    MP_ASSIGN_OR_RETURN(expectation.test, String(node["test"], field + ".test"));
-    if (node["any_of"]) {
-      if (node["verdict"] || node["reason_contains"] || node["reason_prefix"]) {
-        return Error(node, field, "any_of replaces verdict, reason_contains and reason_prefix");
+    if (node["claim"]) {
+      expectation.subject = Expectation::Subject::kClaim;
+      MP_ASSIGN_OR_RETURN(expectation.name, String(node["claim"], field + ".claim"));
+    } else {
+      MP_ASSIGN_OR_RETURN(expectation.name, String(node["test"], field + ".test"));
+    }
+    const int forms = (node["verdict"] ? 1 : 0) + (node["any_of"] ? 1 : 0) + (node["verdict_not"] ? 1 : 0);
+    if (forms != 1) return Error(node, field, "needs exactly one of verdict, any_of or verdict_not");
+    if ((node["any_of"] || node["verdict_not"]) && (node["reason_contains"] || node["reason_prefix"])) {
+      return Error(node, field, "reason_contains and reason_prefix go with verdict (or inside any_of)");
+    }
+    if (node["verdict_not"]) {
+      MP_ASSIGN_OR_RETURN(std::vector<std::string> names, Strings(node["verdict_not"], field + ".verdict_not"));
+      for (const std::string& name : names) {
+        if (!IsVerdictName(expectation.subject, name)) {
+          return Error(node["verdict_not"], field + ".verdict_not",
+                       absl::StrCat("unknown verdict \"", name, "\"; expected one of ",
+                                    absl::StrJoin(VerdictNames(expectation.subject), ", ")));
+        }
       }
+      expectation.verdict_not = std::move(names);
+      return expectation;
+    }
+    if (node["any_of"]) {
       const YAML::Node list = node["any_of"];
       if (!list.IsSequence() || list.size() == 0) return Error(list, field + ".any_of", "expected a non-empty list");
       for (size_t i = 0; i < list.size(); ++i) {
         const std::string at = absl::StrCat(field, ".any_of[", i, "]");
         MP_RETURN_IF_ERROR(CheckKeys(list[i], at, {"verdict", "reason_contains", "reason_prefix"}));
         if (!list[i]["verdict"]) return Error(list[i], at, "needs verdict");
-        MP_ASSIGN_OR_RETURN(Outcome outcome, ParseOutcome(list[i], at, /*run_level=*/false));
+        MP_ASSIGN_OR_RETURN(Outcome outcome, ParseOutcome(list[i], at, expectation.subject));
         expectation.any_of.push_back(std::move(outcome));
       }
       return expectation;
     }
-    if (!node["verdict"]) return Error(node, field, "needs verdict (or any_of)");
-    MP_ASSIGN_OR_RETURN(Outcome outcome, ParseOutcome(node, field, /*run_level=*/false));
+    MP_ASSIGN_OR_RETURN(Outcome outcome, ParseOutcome(node, field, expectation.subject));
     expectation.any_of.push_back(std::move(outcome));
     return expectation;
   }
@@ -250,17 +281,28 @@ int IndentOf(const std::string& text, int line) {
   return indent;
 }
 
-constexpr const char* kTestVerdicts[] = {"PASS", "FAIL", "ERROR", "SKIPPED", "BLOCKED", "NOT_RUN"};
-constexpr const char* kRunVerdicts[] = {"PASSED", "FAILED", "INCONCLUSIVE", "ERROR", "CANCELLED", "TIMED_OUT"};
-
 }  // namespace
 
-bool IsTestVerdictName(const std::string& name) {
-  return std::find(std::begin(kTestVerdicts), std::end(kTestVerdicts), name) != std::end(kTestVerdicts);
+std::vector<std::string> VerdictNames(Expectation::Subject subject) {
+  // From the result protocol itself, so that a verdict added there can be expected here.
+  const google::protobuf::EnumDescriptor* descriptor = nullptr;
+  std::string prefix;
+  switch (subject) {
+    case Expectation::Subject::kTest: descriptor = rv1::TestVerdict_descriptor(); prefix = "TEST_VERDICT_"; break;
+    case Expectation::Subject::kRun: descriptor = rv1::RunVerdict_descriptor(); prefix = "RUN_VERDICT_"; break;
+    case Expectation::Subject::kClaim: descriptor = rv1::ClaimVerdict_descriptor(); prefix = "CLAIM_VERDICT_"; break;
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < descriptor->value_count(); ++i) {
+    const std::string name(absl::StripPrefix(descriptor->value(i)->name(), prefix));
+    if (name != "UNSPECIFIED") names.push_back(name);
+  }
+  return names;
 }
 
-bool IsRunVerdictName(const std::string& name) {
-  return std::find(std::begin(kRunVerdicts), std::end(kRunVerdicts), name) != std::end(kRunVerdicts);
+bool IsVerdictName(Expectation::Subject subject, const std::string& name) {
+  const std::vector<std::string> names = VerdictNames(subject);
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::string& file_name) {

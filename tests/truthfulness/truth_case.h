@@ -39,16 +39,19 @@ struct Action {
 
 // One accepted outcome: a verdict name and the texts its reason must contain.
 struct Outcome {
-  std::string verdict;                      // PASS, FAIL, ERROR, ... or PASSED, FAILED, ...
+  std::string verdict;  // PASS, FAIL, ... (tests); PASSED, ... (runs); CONFIRMED, ... (claims)
   std::vector<std::string> reason_contains;
   std::string reason_prefix;
 };
 
-// What one test (or the run itself, when `test` is empty) must end with: any one of
-// `any_of`.
+// What one test, claim or the run itself must end with: any one of `any_of` (a verdict
+// and words of its reason), or, with `verdict_not`, anything but those verdicts.
 struct Expectation {
-  std::string test;
+  enum class Subject { kTest, kRun, kClaim };
+  Subject subject = Subject::kTest;
+  std::string name;  // test name or claim id; empty for the run
   std::vector<Outcome> any_of;
+  std::vector<std::string> verdict_not;
   std::string where;
 };
 
@@ -82,9 +85,10 @@ absl::StatusOr<TruthCase> LoadTruthCase(const std::string& path);
 // Returns the *.yaml files in `dir`, sorted by name (empty when `dir` cannot be read).
 std::vector<std::string> ListCaseFiles(const std::string& dir);
 
-// Accepted verdict names.
-bool IsTestVerdictName(const std::string& name);
-bool IsRunVerdictName(const std::string& name);
+// The verdict names of a subject, from the result protocol without the enum prefix
+// ("PASS", "INCONCLUSIVE", "CONFIRMED"; UNSPECIFIED left out).
+std::vector<std::string> VerdictNames(Expectation::Subject subject);
+bool IsVerdictName(Expectation::Subject subject, const std::string& name);
 
 }  // namespace meshproof::truth
 

@@ -51,7 +51,7 @@ TEST(TruthCaseTest, ParsesASingleRunCase) {
   ASSERT_EQ(run.expect.size(), 3u);
   EXPECT_EQ(run.expect[1].any_of.size(), 2u);
   EXPECT_EQ(run.expect[1].any_of[1].reason_prefix, "could not observe");
-  EXPECT_TRUE(run.expect[2].test.empty());
+  EXPECT_TRUE(run.expect[2].subject == Expectation::Subject::kRun);
   EXPECT_EQ(run.expect[2].any_of[0].verdict, "INCONCLUSIVE");
 }
 
@@ -105,14 +105,37 @@ INSTANTIATE_TEST_SUITE_P(
             "expect: [{test: t, verdict: PASS}]\n",
             "during[0].wait_for_line.timeout: expected a duration"},
         Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict: PASS, any_of: [{verdict: FAIL}]}]\n",
-            "any_of replaces verdict"},
+            "needs exactly one of verdict, any_of or verdict_not"},
         Bad{"name: c\nabout: x\nexpect: [{test: t, verdict: PASS}]\n", "scenario: required"},
         Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict: PASS}]\nruns: []\n",
             "with runs:, put it inside each run"},
         Bad{"name: c\nscenario: s\nexpect: [{test: t, verdict: PASS}]\n", "about: required"},
         Bad{"name: c\nabout: x\nagent: {netns: host}\nscenario: s\nexpect: [{test: t, verdict: PASS}]\n",
             "agent.netns: expected mesh"},
+        Bad{"name: c\nabout: x\nscenario: s\nexpect: [{claim: C1, verdict: PASS}]\n",
+            "expect[0].verdict: unknown verdict \"PASS\"; expected one of CONFIRMED, REFUTED, UNTESTED"},
+        Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, claim: C1, verdict: PASS}]\n",
+            "needs exactly one of test: NAME, claim: ID or run: VERDICT"},
+        Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict_not: [NOPE]}]\n",
+            "expect[0].verdict_not: unknown verdict \"NOPE\""},
         Bad{"name: [c\n", "not valid YAML"}));
+
+TEST(TruthCaseTest, ParsesClaimsAndVerdictNot) {
+  auto c = ParseTruthCase(R"(name: c
+about: x
+scenario: s
+expect:
+  - {claim: C5, verdict_not: [REFUTED, CONFIRMED]}
+  - {claim: C2, verdict: CONFIRMED}
+)",
+                          "c.yaml");
+  MP_ASSERT_OK(c);
+  const Expectation& e = c->runs[0].expect[0];
+  EXPECT_EQ(e.subject, Expectation::Subject::kClaim);
+  EXPECT_EQ(e.name, "C5");
+  EXPECT_THAT(e.verdict_not, ::testing::ElementsAre("REFUTED", "CONFIRMED"));
+  EXPECT_EQ(c->runs[0].expect[1].any_of[0].verdict, "CONFIRMED");
+}
 
 TEST(ExpandVarsTest, ReplacesAndNamesTheUndefined) {
   EXPECT_EQ(*ExpandVars("a ${X} $${Y}", {{"X", "1"}}), "a 1 ${Y}");

@@ -69,6 +69,7 @@ std::string LabError(absl::string_view message) {
 
 struct RunAnswer {
   std::map<std::string, Observed> tests;
+  std::map<std::string, Observed> claims;
   std::optional<Observed> run;
   std::string rpc_error;  // empty when the call ended OK
 };
@@ -90,6 +91,10 @@ RunAnswer Execute(const std::string& address, const scenario::v1::Scenario& scen
                                 r.reason()};
     }
     if (event.has_outcome()) {
+      for (const rv1::ClaimResult& claim : event.outcome().claims()) {
+        answer.claims[claim.id()] = {
+            std::string(absl::StripPrefix(rv1::ClaimVerdict_Name(claim.verdict()), "CLAIM_VERDICT_")), ""};
+      }
       answer.run = Observed{
           std::string(absl::StripPrefix(rv1::RunVerdict_Name(event.outcome().verdict()), "RUN_VERDICT_")),
           event.outcome().reason()};
@@ -212,9 +217,10 @@ class CaseRunner {
     bool ok = true;
     for (const Expectation& e : run.expect) {
       std::optional<Observed> observed;
-      if (e.test.empty()) {
+      const auto& answers = e.subject == Expectation::Subject::kClaim ? answer.claims : answer.tests;
+      if (e.subject == Expectation::Subject::kRun) {
         observed = answer.run;
-      } else if (auto it = answer.tests.find(e.test); it != answer.tests.end()) {
+      } else if (auto it = answers.find(e.name); it != answers.end()) {
         observed = it->second;
       }
       const Judgement j = Judge(e, observed);

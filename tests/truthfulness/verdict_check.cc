@@ -1,5 +1,6 @@
 #include "tests/truthfulness/verdict_check.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -10,9 +11,19 @@
 namespace meshproof::truth {
 namespace {
 
-// PASS and PASSED (a run's) both count as a pass for the false-PASS tally; likewise FAIL.
-bool IsPass(const std::string& v) { return v == "PASS" || v == "PASSED"; }
-bool IsFail(const std::string& v) { return v == "FAIL" || v == "FAILED"; }
+// A run's PASSED and a claim's CONFIRMED count as a pass for the false-PASS tally; a
+// run's FAILED and a claim's REFUTED as a fail.
+bool IsPass(const std::string& v) { return v == "PASS" || v == "PASSED" || v == "CONFIRMED"; }
+bool IsFail(const std::string& v) { return v == "FAIL" || v == "FAILED" || v == "REFUTED"; }
+
+std::string Subject(const Expectation& e) {
+  switch (e.subject) {
+    case Expectation::Subject::kRun: return "the run";
+    case Expectation::Subject::kClaim: return absl::StrCat("claim ", e.name);
+    case Expectation::Subject::kTest: break;
+  }
+  return absl::StrCat("test ", e.name);
+}
 
 // Empty when `reason` satisfies `want`, else what is missing.
 std::string ReasonProblem(const Outcome& want, const std::string& reason) {
@@ -37,8 +48,16 @@ Judgement Judge(const Expectation& expectation, const std::optional<Observed>& o
     pass_accepted |= IsPass(o.verdict);
     fail_accepted |= IsFail(o.verdict);
   }
-  j.expected = absl::StrJoin(names, "|");
-  const std::string subject = expectation.test.empty() ? "the run" : absl::StrCat("test ", expectation.test);
+  if (!expectation.verdict_not.empty()) {
+    pass_accepted = fail_accepted = true;
+    for (const std::string& v : expectation.verdict_not) {
+      if (IsPass(v)) pass_accepted = false;
+      if (IsFail(v)) fail_accepted = false;
+    }
+  }
+  j.expected = expectation.verdict_not.empty() ? absl::StrJoin(names, "|")
+                                               : absl::StrCat("not:", absl::StrJoin(expectation.verdict_not, "|"));
+  const std::string subject = Subject(expectation);
   if (!observed) {
     j.got = "MISSING";
     j.why = absl::StrCat(subject, ": the agent reported no result for it");
@@ -47,6 +66,12 @@ Judgement Judge(const Expectation& expectation, const std::optional<Observed>& o
   j.got = observed->verdict;
   if (IsPass(j.got) && !pass_accepted) j.false_kind = "pass";
   if (IsFail(j.got) && !fail_accepted) j.false_kind = "fail";
+  if (!expectation.verdict_not.empty()) {
+    j.ok = std::find(expectation.verdict_not.begin(), expectation.verdict_not.end(), j.got) ==
+           expectation.verdict_not.end();
+    if (!j.ok) j.why = absl::StrCat(subject, ": must not be ", j.got, " (reason: \"", observed->reason, "\")");
+    return j;
+  }
   std::vector<std::string> reason_problems;
   for (const Outcome& o : expectation.any_of) {
     if (o.verdict != observed->verdict) continue;
@@ -70,7 +95,13 @@ std::string TruthLine(const std::string& case_name, int run, const Expectation& 
                       const std::optional<Observed>& observed, const Judgement& judgement) {
   std::string reason = observed ? observed->reason : "";
   reason = absl::StrReplaceAll(reason, {{"\n", " "}, {"\"", "'"}});
-  return absl::StrCat("TRUTH case=", case_name, " run=", run, " test=", expectation.test.empty() ? "(run)" : expectation.test,
+  std::string subject;
+  switch (expectation.subject) {
+    case Expectation::Subject::kRun: subject = "test=(run)"; break;
+    case Expectation::Subject::kClaim: subject = absl::StrCat("claim=", expectation.name); break;
+    case Expectation::Subject::kTest: subject = absl::StrCat("test=", expectation.name); break;
+  }
+  return absl::StrCat("TRUTH case=", case_name, " run=", run, " ", subject,
                       " expected=", judgement.expected, " got=", judgement.got, " ok=", judgement.ok ? 1 : 0,
                       " false=", judgement.false_kind.empty() ? "-" : judgement.false_kind, " reason=\"", reason, "\"");
 }

@@ -2,6 +2,7 @@
 // of the accepted ones AND its reason must contain the required words. Also writes the
 // machine-readable line per expectation that scripts/truthfulness-loop.sh counts:
 //   TRUTH case=NAME run=N test=T expected=FAIL got=PASS ok=0 false=pass reason="..."
+// (claim=ID instead of test=T for a claim; test=(run) for the run's verdict).
 #ifndef MESHPROOF_TESTS_TRUTHFULNESS_VERDICT_CHECK_H_
 #define MESHPROOF_TESTS_TRUTHFULNESS_VERDICT_CHECK_H_
 
@@ -12,8 +13,8 @@
 
 namespace meshproof::truth {
 
-// What the agent said about one test (or the run): its verdict name without the enum
-// prefix ("PASS", "INCONCLUSIVE") and its reason.
+// What the agent said about one test, claim or the run: its verdict name without the
+// enum prefix ("PASS", "INCONCLUSIVE", "REFUTED") and its reason (empty for claims).
 struct Observed {
   std::string verdict;
   std::string reason;
@@ -23,8 +24,8 @@ struct Judgement {
   bool ok = false;
   std::string expected;  // accepted verdicts joined by '|'
   std::string got;       // the verdict, or "MISSING" when the agent reported none
-  // "pass" when PASS(ED) was not acceptable but came; "fail" when FAIL(ED) was not
-  // acceptable but came; empty otherwise.
+  // "pass" when PASS, PASSED or CONFIRMED came but was not acceptable (a false PASS);
+  // "fail" likewise for FAIL, FAILED or REFUTED (a false FAIL); empty otherwise.
   std::string false_kind;
   std::string why;       // on !ok: what was wrong, for the test log
 };

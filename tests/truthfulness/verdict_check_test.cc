@@ -13,7 +13,8 @@ using ::testing::HasSubstr;
 
 Expectation Expect(const std::string& test, std::vector<Outcome> any_of) {
   Expectation e;
-  e.test = test;
+  e.name = test;
+  if (test.empty()) e.subject = Expectation::Subject::kRun;
   e.any_of = std::move(any_of);
   return e;
 }
@@ -59,6 +60,21 @@ TEST(JudgeTest, ARunVerdictCountsLikeATestVerdict) {
   const Judgement j = Judge(e, Observed{"PASSED", ""});
   EXPECT_EQ(j.false_kind, "pass");
   EXPECT_THAT(TruthLine("c", 2, e, Observed{"PASSED", ""}, j), HasSubstr("test=(run) expected=INCONCLUSIVE got=PASSED"));
+}
+
+TEST(JudgeTest, VerdictNotRejectsOnlyTheNamedVerdicts) {
+  Expectation e;
+  e.subject = Expectation::Subject::kClaim;
+  e.name = "C5";
+  e.verdict_not = {"REFUTED", "CONFIRMED"};
+  EXPECT_TRUE(Judge(e, Observed{"UNTESTED", ""}).ok);
+  const Judgement refuted = Judge(e, Observed{"REFUTED", ""});
+  EXPECT_FALSE(refuted.ok);
+  EXPECT_EQ(refuted.false_kind, "fail");
+  const Judgement confirmed = Judge(e, Observed{"CONFIRMED", ""});
+  EXPECT_EQ(confirmed.false_kind, "pass");
+  EXPECT_THAT(TruthLine("c", 1, e, Observed{"CONFIRMED", ""}, confirmed),
+              HasSubstr("claim=C5 expected=not:REFUTED|CONFIRMED got=CONFIRMED ok=0 false=pass"));
 }
 
 TEST(JudgeTest, NoResultIsWrongButNotFalse) {
