@@ -12,6 +12,7 @@
 #include <re2/re2.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -140,16 +141,39 @@ absl::Status ActionRunner::AppendLog(const Action& action) const {
   return absl::OkStatus();
 }
 
-absl::Status ActionRunner::Stop(const Action& action) const {
+absl::StatusOr<std::string> ActionRunner::ComponentOnPort(const Action& action) const {
+  auto port = Expand(action.port);
+  if (!port.ok()) return port.status();
+  // ss names every process holding the listening socket; the component is the one whose
+  // pid file (run/NAME.pid) holds one of them (nginx's master holds its listeners).
+  testing::CommandResult ss = testing::RunCommand({"ss", "-Hltnp", absl::StrCat("sport = :", *port)});
+  if (ss.exit_code != 0) return absl::UnavailableError(absl::StrCat("ss failed: ", ss.err));
   const std::string& dir = lab_dirs_[action.lab - 1];
-  const std::string pid_file = absl::StrCat(dir, "/run/", action.target, ".pid");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir + "/run", ec)) {
+    if (entry.path().extension() != ".pid") continue;
+    const std::string pid(absl::StripAsciiWhitespace(testing::ReadFileOrEmpty(entry.path().string())));
+    if (!pid.empty() && absl::StrContains(ss.out, absl::StrCat("pid=", pid, ","))) return entry.path().stem().string();
+  }
+  return absl::NotFoundError(absl::StrCat("no component of lab ", action.lab, " listens on port ", *port));
+}
+
+absl::Status ActionRunner::Stop(const Action& action) const {
+  std::string component = action.target;
+  if (!action.port.empty()) {
+    auto found = ComponentOnPort(action);
+    if (!found.ok()) return found.status();
+    component = *found;
+  }
+  const std::string& dir = lab_dirs_[action.lab - 1];
+  const std::string pid_file = absl::StrCat(dir, "/run/", component, ".pid");
   int pid = 0;
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFileOrEmpty(pid_file)), &pid) || pid <= 1) {
-    return absl::NotFoundError(absl::StrCat("no component \"", action.target, "\" in lab ", action.lab,
+    return absl::NotFoundError(absl::StrCat("no component \"", component, "\" in lab ", action.lab,
                                             " (no pid in ", pid_file, ")"));
   }
   if (!IsLabProcess(pid, dir)) {
-    return absl::FailedPreconditionError(absl::StrCat(action.target, " (pid ", pid, ") is not running"));
+    return absl::FailedPreconditionError(absl::StrCat(component, " (pid ", pid, ") is not running"));
   }
   // TERM: nginx's fast shutdown, gunicorn's graceful one. The component must be gone
   // (its port closed) before the run starts, so wait for it.
@@ -157,7 +181,7 @@ absl::Status ActionRunner::Stop(const Action& action) const {
   const absl::Time deadline = absl::Now() + kStopLimit;
   while (IsLabProcess(pid, dir)) {
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(action.target, " (pid ", pid, ") still running ",
+      return absl::DeadlineExceededError(absl::StrCat(component, " (pid ", pid, ") still running ",
                                                       absl::FormatDuration(kStopLimit), " after SIGTERM"));
     }
     absl::SleepFor(kPoll);  // polling /proc for the exit, bounded above

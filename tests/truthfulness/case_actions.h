@@ -40,6 +40,7 @@ class ActionRunner {
   absl::Status Run(const Action& action, uint64_t mark) const;
   absl::Status AppendLog(const Action& action) const;
   absl::Status Stop(const Action& action) const;
+  absl::StatusOr<std::string> ComponentOnPort(const Action& action) const;
   absl::Status LabCommand(const Action& action, std::vector<std::string> args) const;
   absl::Status CopyFile(const Action& action) const;
   absl::Status WaitForLine(const Action& action, uint64_t mark) const;

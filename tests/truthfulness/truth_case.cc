@@ -111,7 +111,13 @@ class Reader {
       MP_ASSIGN_OR_RETURN(action.lines, Strings(body["lines"], at + ".lines"));
     } else if (kind == "stop") {
       action.kind = Action::Kind::kStop;
-      MP_ASSIGN_OR_RETURN(action.target, String(body, at));
+      if (body.IsMap()) {
+        MP_RETURN_IF_ERROR(CheckKeys(body, at, {"port"}));
+        if (!body["port"]) return Error(body, at, "expected a component name or {port: PORT}");
+        MP_ASSIGN_OR_RETURN(action.port, String(body["port"], at + ".port"));
+      } else {
+        MP_ASSIGN_OR_RETURN(action.target, String(body, at));
+      }
     } else if (kind == "rotate") {
       action.kind = Action::Kind::kRotate;
       MP_ASSIGN_OR_RETURN(action.target, String(body, at));

@@ -19,7 +19,7 @@ namespace meshproof::truth {
 struct Action {
   enum class Kind {
     kAppendLog,    // append `lines` to `file`
-    kStop,         // stop lab component `target` (its pid file in the lab's run/)
+    kStop,         // stop lab component `target`, or the one listening on `port`
     kRotate,       // lab.sh rotate --style `target`
     kReopen,       // lab.sh reopen
     kCopyFile,     // copy `from` to `file`, overwriting in place or by rename
@@ -30,6 +30,7 @@ struct Action {
   std::string file;                // append_log, copy_file (destination), wait_for_line
   std::vector<std::string> lines;  // append_log
   std::string target;              // stop: component; rotate: style
+  std::string port;                // stop: the component listening on this port
   std::string from;                // copy_file
   bool by_rename = false;          // copy_file: write a new file and rename it over
   std::string pattern;             // wait_for_line (RE2)

@@ -141,10 +141,23 @@ class CaseRunner {
       for (const auto& [key, value] : (*lab)->env()) vars_[i == 1 ? key : absl::StrCat("LAB", i, "_", key)] = value;
       labs_.push_back(std::move(*lab));
     }
+    if (case_.agent_in_mesh_netns) UseMeshView();
     vars_["CASE_DIR"] = dir_.File("case");
     std::filesystem::create_directories(vars_["CASE_DIR"]);
     vars_["CLOSED_PORT"] = absl::StrCat(closed_port_.port());
     return true;
+  }
+
+  // An agent inside the mesh namespace reaches the lab at other addresses: the lab's
+  // mesh.env (when it writes one) has lab 1's keys with the mesh's values.
+  void UseMeshView() {
+    const std::string file = vars_["MESH_ENV_FILE"];
+    if (file.empty()) return;
+    for (absl::string_view line : absl::StrSplit(testing::ReadFileOrEmpty(file), '\n')) {
+      const size_t eq = line.find('=');
+      if (eq == absl::string_view::npos || absl::StartsWith(line, "#")) continue;
+      vars_[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
+    }
   }
 
   bool StartAgent() {
