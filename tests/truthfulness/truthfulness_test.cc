@@ -124,6 +124,8 @@ class CaseRunner {
     bool ok = true;
     for (size_t i = 0; i < case_.runs.size(); ++i) {
       ok &= RunOne(actions, static_cast<int>(i) + 1, case_.runs[i]);
+      // Later runs build on this one's perturbation: once it did not happen, stop.
+      if (!broken_.empty()) break;
     }
     if (!ok) PrintAgentLog();
     return ok;
@@ -142,9 +144,9 @@ class CaseRunner {
   bool StartLabs() {
     // The labs start side by side: most of a lab's start is waiting for its daemons.
     std::vector<std::optional<absl::StatusOr<std::unique_ptr<Lab>>>> started(case_.labs);
+    for (int i = 0; i < case_.labs; ++i) lab_dirs_.push_back(dir_.File(absl::StrCat("lab", i + 1)));
     std::vector<std::thread> starters;
     for (int i = 0; i < case_.labs; ++i) {
-      lab_dirs_.push_back(dir_.File(absl::StrCat("lab", i + 1)));
       starters.emplace_back([this, i, &started] {
         Lab::Options options;
         options.extra_args = case_.lab_args;
