@@ -15,12 +15,12 @@ namespace meshproof::testing {
 class Lab {
  public:
   struct Options {
+    // More `lab.sh up` flags, passed through after the others (e.g. {"--log-delay", "500"}).
+    std::vector<std::string> extra_args;
     // "status-first" (default) or "catchall-first" (the report's T10).
     std::string route_order = "status-first";
     // Also create the network namespaces (root only).
     bool netns = false;
-    // More `lab.sh up` flags, passed through as given (e.g. {"--log-delay", "500"}).
-    std::vector<std::string> extra_args;
   };
 
   // Starts a lab in `dir` on a free port range. UNAVAILABLE with lab.sh's message when
