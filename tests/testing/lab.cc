@@ -22,6 +22,7 @@ absl::StatusOr<std::unique_ptr<Lab>> Lab::Start(const std::string& dir, const Op
       "--outbound-policy", options.outbound_policy, "--blocked-as", options.blocked_as,
       "--log-delay", absl::StrCat(options.log_delay_ms)};
   if (options.netns) argv.push_back("--netns");
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   // A port picked by lab.sh can be taken before nginx binds it; a second pick is
   // another random range.
   CommandResult result;

@@ -16,6 +16,8 @@ namespace meshproof::testing {
 class Lab {
  public:
   struct Options {
+    // More `lab.sh up` flags, passed through after the others (e.g. {"--log-delay", "500"}).
+    std::vector<std::string> extra_args;
     // "status-first" (default) or "catchall-first" (the report's T10).
     std::string route_order = "status-first";
     // Also create the network namespaces (root only).
