@@ -23,8 +23,8 @@ if [ ! -x "$build_dir/bin/truthfulness_test" ] || [ ! -x "$build_dir/bin/meshpro
   exit 2
 fi
 
+# Logs of runs with a failed case are kept here and named at the end.
 out_dir=$(mktemp -d "${TMPDIR:-/tmp}/truthfulness-loop-XXXXXX")
-trap 'rm -rf -- "$out_dir"' EXIT
 
 total_false_pass=0
 total_false_fail=0
@@ -51,8 +51,17 @@ for ((run = 1; run <= runs; run++)); do
   total_false_fail=$((total_false_fail + false_fail))
   if [ "$failed" -gt 0 ] || [ "$ctest_failed" -gt 0 ] || [ "$passed" -eq 0 ]; then
     total_wrong=$((total_wrong + 1))
+    # A case that ended without its TRUTH_CASE line (crash, timeout) is named by ctest.
+    grep -E '\*\*\*(Failed|Timeout|Exception)' "$log" | sed 's/^/    ctest: /' || true
+  else
+    rm -f -- "$log"
   fi
 done
+if [ "$total_wrong" -eq 0 ]; then
+  rm -rf -- "$out_dir"
+else
+  echo "logs of the runs with a failed case: $out_dir"
+fi
 
 echo "truthfulness: $runs runs, $total_wrong with a failed case; false PASS: $total_false_pass, false FAIL: $total_false_fail"
 [ "$total_wrong" -eq 0 ] && [ "$total_false_pass" -eq 0 ] && [ "$total_false_fail" -eq 0 ]

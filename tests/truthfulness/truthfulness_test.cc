@@ -40,7 +40,9 @@ using ::meshproof::testing::BinaryPath;
 using ::meshproof::testing::Lab;
 using ::meshproof::testing::ServiceProcess;
 
-constexpr auto kExecuteDeadline = std::chrono::seconds(60);
+// Well under the ctest timeout, so that a hung run is reported (with the agent's log)
+// instead of the case being killed without a word.
+constexpr auto kExecuteDeadline = std::chrono::seconds(30);
 
 std::string CasesDir() {
   if (const char* dir = std::getenv("MESHPROOF_TRUTH_CASES"); dir != nullptr && *dir != '\0') return dir;
@@ -110,12 +112,10 @@ class CaseRunner {
  public:
   explicit CaseRunner(TruthCase c) : case_(std::move(c)) {}
   ~CaseRunner() {
-    // The agent goes first (it may hold files of the labs); the labs stop side by side.
+    // The agent goes first (it may hold files of the labs), then the labs.
     relay_.reset();
     agent_.reset();
-    std::vector<std::thread> stoppers;
-    for (std::unique_ptr<Lab>& lab : labs_) stoppers.emplace_back([&lab] { lab.reset(); });
-    for (std::thread& t : stoppers) t.join();
+    labs_.clear();
   }
 
   bool Run() {
@@ -142,26 +142,17 @@ class CaseRunner {
   }
 
   bool StartLabs() {
-    // The labs start side by side: most of a lab's start is waiting for its daemons.
-    std::vector<std::optional<absl::StatusOr<std::unique_ptr<Lab>>>> started(case_.labs);
-    for (int i = 0; i < case_.labs; ++i) lab_dirs_.push_back(dir_.File(absl::StrCat("lab", i + 1)));
-    std::vector<std::thread> starters;
-    for (int i = 0; i < case_.labs; ++i) {
-      starters.emplace_back([this, i, &started] {
-        Lab::Options options;
-        options.extra_args = case_.lab_args;
-        started[i] = Lab::Start(lab_dirs_[i], options);
-      });
-    }
-    for (std::thread& t : starters) t.join();
-    for (int i = 0; i < case_.labs; ++i) {
-      if (started[i]->ok()) labs_.push_back(std::move(**started[i]));
-    }
-    for (int i = 0; i < case_.labs; ++i) {
-      if (!started[i]->ok()) {
-        return Broken(absl::StrCat("lab ", i + 1, " did not start: ", LabError(started[i]->status().message())));
-      }
-      for (const auto& [key, value] : labs_[i]->env()) vars_[i == 0 ? key : absl::StrCat("LAB", i + 1, "_", key)] = value;
+    // One after the other: RunCommand's pipes are inherited by a command forked at the
+    // same moment from another thread, and lab.sh's daemons would then hold the other
+    // call's pipe open for ever (it would never see end-of-file).
+    for (int i = 1; i <= case_.labs; ++i) {
+      lab_dirs_.push_back(dir_.File(absl::StrCat("lab", i)));
+      Lab::Options options;
+      options.extra_args = case_.lab_args;
+      auto lab = Lab::Start(lab_dirs_.back(), options);
+      if (!lab.ok()) return Broken(absl::StrCat("lab ", i, " did not start: ", LabError(lab.status().message())));
+      for (const auto& [key, value] : (*lab)->env()) vars_[i == 1 ? key : absl::StrCat("LAB", i, "_", key)] = value;
+      labs_.push_back(std::move(*lab));
     }
     if (case_.agent_in_mesh_netns) UseMeshView();
     vars_["CASE_DIR"] = dir_.File("case");
