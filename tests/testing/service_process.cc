@@ -50,7 +50,7 @@ absl::StatusOr<ServiceProcess> ServiceProcess::Start(const std::string& binary,
                                                      const std::string& log_path,
                                                      absl::Duration timeout) {
   int out_pipe[2];
-  if (pipe(out_pipe) != 0) return absl::InternalError("pipe failed");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   std::vector<std::string> full{binary};
   full.insert(full.end(), args.begin(), args.end());
   const pid_t pid = fork();
@@ -139,7 +139,11 @@ void ServiceProcess::Kill() {
 CommandResult RunCommand(const std::vector<std::string>& argv_in, const std::string& stdin_text) {
   CommandResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return result;
+  // Close-on-exec: a command started at the same moment from another thread must not
+  // inherit these ends (its daemons would keep them open and this read would never end).
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+    return result;
+  }
   std::vector<std::string> args = argv_in;
   const pid_t pid = fork();
   if (pid == 0) {
