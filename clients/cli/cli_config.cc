@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/scenario_input.h"
+#include "services/common/auth/token_file.h"
 
 namespace meshproof::cli {
 namespace {
@@ -103,7 +104,15 @@ absl::StatusOr<CliConfig> ResolveConfig(const ConnectionFlags& flags, const GetE
   Pick(&config.scheduler, flags.scheduler, "--scheduler", env("MESHPROOF_SCHEDULER"), "MESHPROOF_SCHEDULER",
        file.scheduler, path);
   Pick(&config.store, flags.store, "--store", env("MESHPROOF_STORE"), "MESHPROOF_STORE", file.store, path);
+  if (!flags.token.empty() && !flags.token_file.empty()) {
+    return absl::InvalidArgumentError("--token and --token-file: give one of them");
+  }
   Pick(&config.token, flags.token, "--token", env("MESHPROOF_TOKEN"), "MESHPROOF_TOKEN", file.token, path);
+  if (!flags.token_file.empty()) {
+    auto token = auth::ReadTokenFile(flags.token_file, "--token-file");
+    if (!token.ok()) return token.status();
+    config.token = {token->token, "--token-file"};
+  }
   return config;
 }
 
@@ -112,7 +121,9 @@ void AddConnectionFlags(CLI::App* command, ConnectionFlags* flags, bool schedule
     command->add_option("--scheduler", flags->scheduler, "scheduler HOST:PORT (or MESHPROOF_SCHEDULER, config file)");
   }
   if (store) command->add_option("--store", flags->store, "results store HOST:PORT (or MESHPROOF_STORE, config file)");
-  command->add_option("--token", flags->token, "bearer token (or MESHPROOF_TOKEN, config file)");
+  command->add_option("--token", flags->token,
+                      "bearer token (shows in ps: prefer --token-file or MESHPROOF_TOKEN; or the config file)");
+  command->add_option("--token-file", flags->token_file, "file whose first line is the bearer token");
   command->add_option("--config", flags->config_file, "config file (default ~/.config/meshproof/config.yaml)");
   command->add_option("--timeout", flags->timeout_seconds, "seconds each call may take")->capture_default_str();
 }

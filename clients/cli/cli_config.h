@@ -21,6 +21,8 @@ struct ConnectionFlags {
   std::string scheduler;
   std::string store;
   std::string token;
+  // A file whose first line is the token: keeps it out of `ps` and shell history.
+  std::string token_file;
   std::string config_file;
   // Seconds each RPC may take (streams like `run watch` are not bounded by it).
   int timeout_seconds = 10;

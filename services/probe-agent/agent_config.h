@@ -8,6 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/probe-agent/destination_policy.h"
+#include "services/probe-agent/exec_policy.h"
 #include "services/probe-agent/kubernetes_log_source.h"
 
 namespace meshproof::agent {
@@ -18,8 +20,17 @@ struct AgentConfig {
   std::string namespace_;
   std::map<std::string, std::string> labels;
   int max_concurrency = 64;
-  // Programs exec probes may run; empty refuses every exec probe.
-  std::vector<std::string> exec_allowlist;
+  // Programs exec probes may run, by absolute path, with the arguments each accepts;
+  // empty refuses every exec probe.
+  std::vector<ExecRule> exec_allowlist;
+  // The whole environment of every exec probe (default: empty).
+  std::map<std::string, std::string> exec_env;
+  // Where probes and evidence sources may connect. Absent (has_destinations false):
+  // anywhere, with a warning at start-up; present: only what `destinations` lists.
+  bool has_destinations = false;
+  std::vector<DestinationRule> destinations;
+  // Whether HTTP probes may follow redirects (default: no).
+  bool follow_redirects = false;
   std::string scheduler;
   // "lab" or "cluster" (AgentInfo.environment_kind); empty: not said.
   std::string environment_kind;

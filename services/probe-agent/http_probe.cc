@@ -179,6 +179,57 @@ google::protobuf::Duration Micros(CURL* easy, CURLINFO info) {
   return ToProtoDuration(absl::Microseconds(value));
 }
 
+// Checks each connection libcurl opens (the first, a happy-eyeballs alternative, each
+// redirect's) against the agent's destinations, by the address actually connected to.
+struct DestinationGuard {
+  const DestinationPolicy* policy = nullptr;
+  CURL* easy = nullptr;
+  // The scenario's resolve/connect_to entries chose the addresses: no host name can be
+  // trusted for them, only CIDR rules apply.
+  bool overridden = false;
+  // The agent's own SNI mapping (connect to sni_host when the URL says sni:sni_port).
+  std::string sni;
+  std::string sni_host;
+  std::string sni_port;
+  std::string denied;
+};
+
+// Returns the host name the system resolver turned into the address being connected to
+// ("" when none can be trusted): the current URL's host (a redirect's, once followed).
+std::string ResolvedName(const DestinationGuard& guard) {
+  if (guard.overridden) return "";
+  char* url = nullptr;
+  if (curl_easy_getinfo(guard.easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || url == nullptr) return "";
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url, 0) != CURLUE_OK) return "";
+  char* host = nullptr;
+  char* port = nullptr;
+  std::string name;
+  if (curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK) name = host;
+  const bool port_ok = curl_url_get(parsed.get(), CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+  if (!guard.sni.empty() && absl::EqualsIgnoreCase(name, guard.sni) && port_ok && guard.sni_port == port) {
+    name = guard.sni_host;
+  }
+  curl_free(host);
+  curl_free(port);
+  return name;
+}
+
+curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* guard = static_cast<DestinationGuard*>(user);
+  const absl::Status allowed = guard->policy->CheckAddress(&address->addr, ResolvedName(*guard));
+  if (!allowed.ok()) {
+    if (guard->denied.empty()) guard->denied = std::string(allowed.message());
+    return CURL_SOCKET_BAD;
+  }
+  // Close-on-exec: an exec probe forked meanwhile must not inherit probe connections.
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+struct ShareDeleter {
+  void operator()(CURLSH* share) const { curl_share_cleanup(share); }
+};
+
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
@@ -196,6 +247,9 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
   *outcome.mutable_started_at() = ToProtoTimestamp(absl::Now());
   rv1::HttpObservation* http = outcome.mutable_http();
 
+  // Declared before the easy handle, which must be cleaned up first.
+  std::unique_ptr<CURLSH, ShareDeleter> private_dns;
+  DestinationGuard guard;
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), curl_easy_cleanup);
   CURL* h = easy.get();
   Capture capture;
@@ -222,6 +276,9 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     const std::string port = colon == std::string::npos ? (scheme == "https" ? "443" : "80")
                                                         : authority.substr(colon + 1);
     Append(connect_to, absl::StrCat(tls.sni(), ":", port, ":", host, ":", port));
+    guard.sni = tls.sni();
+    guard.sni_host = host;
+    guard.sni_port = port;
     url = absl::StrCat(scheme, "://", tls.sni(), ":", port, rest.substr(authority.size()));
   }
   for (const std::string& entry : probe.connect_to()) Append(connect_to, entry);
@@ -251,7 +308,22 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     if (method.empty() || method == "GET") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "POST");
   }
   if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-  if (resolve) curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
+  if (resolve) {
+    // libcurl adds resolve entries to the DNS cache of the handle's multi, where they
+    // would stay and answer later probes' lookups (of other scenarios too). A private
+    // cache keeps them to this probe.
+    private_dns.reset(curl_share_init());
+    curl_share_setopt(private_dns.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_easy_setopt(h, CURLOPT_SHARE, private_dns.get());
+    curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
+  }
+  if (options.destinations != nullptr && !options.destinations->allows_everything()) {
+    guard.policy = options.destinations;
+    guard.easy = h;
+    guard.overridden = probe.resolve_size() > 0 || probe.connect_to_size() > 0;
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
+  }
   if (connect_to) curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_to.get());
   if (tls.insecure()) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -377,6 +449,11 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     failure->set_class_(ClassifyFailure(code, os_errno, connected_us > 0));
     failure->set_curl_exit_code(static_cast<uint32_t>(code));
     failure->set_message(error[0] != '\0' ? error : curl_easy_strerror(code));
+    if (!guard.denied.empty()) {
+      failure->set_class_(sv1::FAILURE_CLASS_OTHER);
+      failure->set_message(guard.denied);
+      if (options.denied != nullptr) *options.denied = guard.denied;
+    }
   }
   return outcome;
 }

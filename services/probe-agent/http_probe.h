@@ -4,11 +4,13 @@
 #define MESHPROOF_SERVICES_PROBE_AGENT_HTTP_PROBE_H_
 
 #include <functional>
+#include <string>
 
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scenario/v1/scenario.pb.h"
 #include "services/probe-agent/ca_store_cache.h"
 #include "services/probe-agent/curl_multi_runner.h"
+#include "services/probe-agent/destination_policy.h"
 
 namespace meshproof::agent {
 
@@ -22,6 +24,10 @@ struct HttpProbeOptions {
   std::function<bool()> cancelled;
   // Parsed trust stores shared across handshakes; null parses the CA file per handshake.
   CaStoreCache* ca_cache = nullptr;
+  // Where connections may be opened (null: anywhere). A refused connection is never
+  // opened; the transfer fails and `denied` (when set) gets the reason.
+  const DestinationPolicy* destinations = nullptr;
+  std::string* denied = nullptr;
 };
 
 // Runs one HTTP probe on `runner`. Never fails: problems become ProbeOutcome.failure.

@@ -102,7 +102,26 @@ int Main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_ALL);
   meshproof::agent::ProberOptions prober_options;
   prober_options.max_concurrency = config.max_concurrency;
-  prober_options.exec_allowlist = config.exec_allowlist;
+  prober_options.exec = meshproof::agent::ExecPolicy(config.exec_allowlist, config.exec_env);
+  prober_options.follow_redirects = config.follow_redirects;
+  if (config.has_destinations) {
+    // The Kubernetes API server the operator configured is where Kubernetes log sources
+    // read from: reaching it is part of the configuration, not a scenario's choice.
+    std::vector<meshproof::agent::DestinationRule> rules = config.destinations;
+    if (auto api = meshproof::agent::ApiServerRule(config.kubernetes.api_server); api.ok()) {
+      rules.push_back(*api);
+    }
+    auto destinations = meshproof::agent::DestinationPolicy::Create(rules);
+    if (!destinations.ok()) {
+      meshproof::LogError("bad configuration: ", destinations.status().message());
+      return meshproof::kExitUsage;
+    }
+    prober_options.destinations = *destinations;
+  } else {
+    meshproof::LogWarning(
+        "the configuration has no destinations: probes and evidence sources may reach any address "
+        "(set destinations.allow to limit them)");
+  }
   meshproof::agent::RealProber prober(prober_options);
   meshproof::agent::ScenarioExecutor executor(
       &prober, meshproof::RealClock::Get(), [](absl::Duration d) { absl::SleepFor(d); },
@@ -122,7 +141,7 @@ int Main(int argc, char** argv) {
     info.add_capabilities(capability);
   }
   info.set_max_concurrency(static_cast<uint32_t>(config.max_concurrency));
-  for (const auto& program : config.exec_allowlist) info.add_exec_allowlist(program);
+  for (const auto& program : prober_options.exec.programs()) info.add_exec_allowlist(program);
   meshproof::agent::AgentService service(&executor, info, /*max_scenarios=*/16);
 
   // With --scheduler, also take assignments from the scheduler's stream.

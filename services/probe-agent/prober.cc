@@ -20,9 +20,8 @@
 #include "absl/time/clock.h"
 #include "services/common/time_util.h"
 #include "services/probe-agent/envoy_admin.h"
+#include "services/probe-agent/exec_probe.h"
 #include "services/probe-agent/http_probe.h"
-
-extern char** environ;
 
 namespace meshproof::agent {
 namespace {
@@ -31,7 +30,6 @@ namespace sv1 = ::meshproof::scenario::v1;
 namespace rv1 = ::meshproof::result::v1;
 
 constexpr size_t kAdminBodyLimit = 8 << 20;
-constexpr size_t kExecOutputLimit = 4096;
 
 void Fail(rv1::ProbeOutcome* outcome, sv1::FailureClass failure_class, std::string message) {
   outcome->mutable_failure()->set_class_(failure_class);
@@ -48,7 +46,8 @@ std::string AddressToString(const sockaddr* addr) {
   return host;
 }
 
-rv1::ProbeOutcome RunTcp(const sv1::TcpProbe& probe, const sv1::Defaults& defaults) {
+absl::StatusOr<rv1::ProbeOutcome> RunTcp(const sv1::TcpProbe& probe, const sv1::Defaults& defaults,
+                                         const DestinationPolicy& destinations) {
   rv1::ProbeOutcome outcome;
   const absl::Time start = absl::Now();
   *outcome.mutable_started_at() = ToProtoTimestamp(start);
@@ -63,6 +62,10 @@ rv1::ProbeOutcome RunTcp(const sv1::TcpProbe& probe, const sv1::Defaults& defaul
     return outcome;
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, freeaddrinfo);
+  // The address about to be connected to, with the name the resolver gave it.
+  if (absl::Status allowed = destinations.CheckAddress(found->ai_addr, probe.host()); !allowed.ok()) {
+    return allowed;
+  }
   const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     Fail(&outcome, sv1::FAILURE_CLASS_OTHER, std::strerror(errno));
@@ -97,7 +100,8 @@ rv1::ProbeOutcome RunTcp(const sv1::TcpProbe& probe, const sv1::Defaults& defaul
   return outcome;
 }
 
-rv1::ProbeOutcome RunDns(const sv1::DnsProbe& probe) {
+absl::StatusOr<rv1::ProbeOutcome> RunDns(const sv1::DnsProbe& probe, const DestinationPolicy& destinations) {
+  if (absl::Status allowed = destinations.CheckLookup(probe.name()); !allowed.ok()) return allowed;
   rv1::ProbeOutcome outcome;
   const absl::Time start = absl::Now();
   *outcome.mutable_started_at() = ToProtoTimestamp(start);
@@ -125,112 +129,6 @@ rv1::ProbeOutcome RunDns(const sv1::DnsProbe& probe) {
   return outcome;
 }
 
-// Reads what is available from `fd` into `out` (capped), returning false at EOF.
-bool Drain(int fd, std::string* out) {
-  char buffer[4096];
-  const ssize_t n = read(fd, buffer, sizeof(buffer));
-  if (n <= 0) return false;
-  if (out->size() < kExecOutputLimit) out->append(buffer, std::min<size_t>(n, kExecOutputLimit - out->size()));
-  return true;
-}
-
-rv1::ProbeOutcome RunExec(const sv1::ExecProbe& probe, const sv1::Defaults& defaults,
-                          const CancelledFn& cancelled) {
-  rv1::ProbeOutcome outcome;
-  const absl::Time start = absl::Now();
-  *outcome.mutable_started_at() = ToProtoTimestamp(start);
-  const absl::Duration timeout = DurationOr(probe.timeout(), DurationOr(defaults.timeout(), absl::Seconds(10)));
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
-    Fail(&outcome, sv1::FAILURE_CLASS_OTHER, "pipe failed");
-    return outcome;
-  }
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    Fail(&outcome, sv1::FAILURE_CLASS_OTHER, "pipe failed");
-    return outcome;
-  }
-  // Everything the child needs is built before fork: the agent is multi-threaded, and
-  // between fork and exec only async-signal-safe calls are allowed (no malloc, no putenv).
-  std::vector<std::string> args = {probe.program()};
-  args.insert(args.end(), probe.args().begin(), probe.args().end());
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const absl::string_view entry(*e);
-    const absl::string_view name = entry.substr(0, entry.find('='));
-    if (probe.env().find(std::string(name)) == probe.env().end()) env_strings.emplace_back(entry);
-  }
-  for (const auto& [k, v] : probe.env()) env_strings.push_back(absl::StrCat(k, "=", v));
-  std::vector<char*> argv, envp;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    // No shell: the program and its arguments are passed as they are.
-    execvpe(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (pid < 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    Fail(&outcome, sv1::FAILURE_CLASS_OTHER, absl::StrCat("fork failed: ", std::strerror(errno)));
-    return outcome;
-  }
-  rv1::ExecObservation* exec = outcome.mutable_exec();
-  std::string out, err;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  const absl::Time deadline = start + timeout;
-  bool timed_out = false, was_cancelled = false;
-  while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-    const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
-    if (left_ms <= 0) {
-      timed_out = true;
-      break;
-    }
-    if (cancelled && cancelled()) {
-      was_cancelled = true;
-      break;
-    }
-    // Wake at least every 100 ms to notice a cancelled call.
-    if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left_ms, 100))) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd >= 0 && fds[i].revents != 0 && !Drain(fds[i].fd, i == 0 ? &out : &err)) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-      }
-    }
-  }
-  for (auto& pfd : fds) {
-    if (pfd.fd >= 0) close(pfd.fd);
-  }
-  if (timed_out || was_cancelled) kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  *outcome.mutable_timings()->mutable_total() = ToProtoDuration(absl::Now() - start);
-  exec->set_stdout_excerpt(out);
-  exec->set_stderr_excerpt(err);
-  exec->set_exit_code(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  if (timed_out) {
-    Fail(&outcome, sv1::FAILURE_CLASS_TIMEOUT,
-         absl::StrCat("program timed out after ", absl::FormatDuration(timeout), " and was killed"));
-  } else if (was_cancelled) {
-    outcome.mutable_failure()->set_class_(sv1::FAILURE_CLASS_OTHER);
-    outcome.mutable_failure()->set_curl_exit_code(CURLE_ABORTED_BY_CALLBACK);
-    outcome.mutable_failure()->set_message("cancelled: the program was killed");
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.empty() && err.empty()) {
-    // execvpe failed in the child (not found, not executable).
-    Fail(&outcome, sv1::FAILURE_CLASS_OTHER, absl::StrCat("cannot run ", probe.program()));
-  }
-  return outcome;
-}
-
 }  // namespace
 
 RealProber::RealProber(const ProberOptions& options)
@@ -248,22 +146,36 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
                                                   const CancelledFn& cancelled) {
   switch (probe.kind_case()) {
     case sv1::Probe::kHttp: {
+      if (probe.http().follow_redirects() && !options_.follow_redirects) {
+        return absl::PermissionDeniedError(
+            "http.follow_redirects: this agent does not follow redirects (follow_redirects in its configuration)");
+      }
+      std::string denied;
       HttpProbeOptions options;
+      options.destinations = &options_.destinations;
+      options.denied = &denied;
       options.cancelled = cancelled;
       options.reuse_connections = defaults.reuse_connections();
       options.ca_cache = &ca_cache_;
-      return RunHttpProbe(runner_, probe.http(), defaults, options);
+      rv1::ProbeOutcome outcome = RunHttpProbe(runner_, probe.http(), defaults, options);
+      // The operator's rule refused it: nothing about the mesh was observed.
+      if (!denied.empty()) return absl::PermissionDeniedError(denied);
+      return outcome;
     }
     case sv1::Probe::kEnvoyAdmin: {
       sv1::HttpProbe http;
       http.set_url(absl::StrCat(absl::StripSuffix(probe.envoy_admin().admin_url(), "/"),
                                 AdminPath(probe.envoy_admin().resource())));
       *http.mutable_timeout() = probe.envoy_admin().timeout();
+      std::string denied;
       HttpProbeOptions options;
       options.cancelled = cancelled;
       options.body_limit = kAdminBodyLimit;
       options.ca_cache = &ca_cache_;
+      options.destinations = &options_.destinations;
+      options.denied = &denied;
       rv1::ProbeOutcome outcome = RunHttpProbe(runner_, http, defaults, options);
+      if (!denied.empty()) return absl::PermissionDeniedError(denied);
       const rv1::HttpObservation observed = outcome.http();
       rv1::ConfigObservation* config = outcome.mutable_config();  // replaces the http detail
       if (!outcome.has_failure() && observed.status_code() != 200) {
@@ -277,17 +189,12 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       return outcome;
     }
     case sv1::Probe::kTcp:
-      return RunTcp(probe.tcp(), defaults);
+      return RunTcp(probe.tcp(), defaults, options_.destinations);
     case sv1::Probe::kDns:
-      return RunDns(probe.dns());
+      return RunDns(probe.dns(), options_.destinations);
     case sv1::Probe::kExec: {
-      const std::string& program = probe.exec().program();
-      if (std::find(options_.exec_allowlist.begin(), options_.exec_allowlist.end(), program) ==
-          options_.exec_allowlist.end()) {
-        return absl::PermissionDeniedError(
-            absl::StrCat("program ", program, " is not allowlisted in the agent configuration"));
-      }
-      return RunExec(probe.exec(), defaults, cancelled);
+      if (absl::Status allowed = options_.exec.Check(probe.exec()); !allowed.ok()) return allowed;
+      return RunExecProbe(probe.exec(), defaults, options_.exec.env(), cancelled);
     }
     default:
       return absl::InvalidArgumentError("the test has no probe");
@@ -296,13 +203,20 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
 
 absl::StatusOr<std::string> RealProber::Fetch(const sv1::HttpProbe& request, size_t limit) {
   const std::string& url = request.url();
+  std::string denied;
   HttpProbeOptions options;
+  options.destinations = &options_.destinations;
+  options.denied = &denied;
   options.body_limit = limit;
   // Reading evidence is not a verification probe: reusing a connection to the admin
   // interface or the API server is harmless and cheaper for log polling.
   options.reuse_connections = true;
   options.ca_cache = &ca_cache_;
+  if (request.follow_redirects() && !options_.follow_redirects) {
+    return absl::PermissionDeniedError(absl::StrCat(url, ": this agent does not follow redirects"));
+  }
   rv1::ProbeOutcome outcome = RunHttpProbe(runner_, request, sv1::Defaults(), options);
+  if (!denied.empty()) return absl::PermissionDeniedError(absl::StrCat(url, ": ", denied));
   if (outcome.has_failure()) {
     return absl::UnavailableError(absl::StrCat(url, ": ", outcome.failure().message()));
   }

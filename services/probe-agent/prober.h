@@ -14,6 +14,8 @@
 #include "meshproof/scenario/v1/scenario.pb.h"
 #include "services/probe-agent/ca_store_cache.h"
 #include "services/probe-agent/curl_multi_runner.h"
+#include "services/probe-agent/destination_policy.h"
+#include "services/probe-agent/exec_policy.h"
 
 namespace meshproof::agent {
 
@@ -26,14 +28,17 @@ class Prober {
  public:
   virtual ~Prober() = default;
   // Runs one probe; blocks the calling thread. Problems become outcome.failure, except
-  // an exec probe whose program is not allowlisted: PERMISSION_DENIED. Once `cancelled`
+  // what the agent's configuration refuses (an exec probe its allowlist does not allow,
+  // a destination outside its destinations, a redirect it does not follow):
+  // PERMISSION_DENIED, before anything runs or connects. Once `cancelled`
   // returns true a transfer in flight is aborted (curl 42, ABORTED_BY_CALLBACK).
   virtual absl::StatusOr<meshproof::result::v1::ProbeOutcome> Run(
       const meshproof::scenario::v1::Probe& probe,
       const meshproof::scenario::v1::Defaults& defaults, const CancelledFn& cancelled) = 0;
   // Returns the body of an HTTP GET described by `request` (url, headers, tls.ca_file,
   // timeout are honoured): Envoy admin output, HTTP and Kubernetes log sources. At most
-  // `limit` bytes. UNAVAILABLE when it cannot be read or the status is not 200.
+  // `limit` bytes. UNAVAILABLE when it cannot be read or the status is not 200;
+  // PERMISSION_DENIED when the destination is outside the agent's destinations.
   virtual absl::StatusOr<std::string> Fetch(const meshproof::scenario::v1::HttpProbe& request,
                                             size_t limit) = 0;
 };
@@ -44,8 +49,13 @@ absl::StatusOr<std::string> FetchUrl(Prober& prober, const std::string& url, abs
 
 struct ProberOptions {
   int max_concurrency = 64;
-  // Programs exec probes may run (names or absolute paths).
-  std::vector<std::string> exec_allowlist;
+  // What exec probes may run, and their environment (default: nothing).
+  ExecPolicy exec;
+  // Where probes and evidence reads may connect (default: anywhere).
+  DestinationPolicy destinations;
+  // Whether HTTP probes may follow redirects at all (a scenario asking otherwise is an
+  // ERROR); every redirect target passes `destinations` too.
+  bool follow_redirects = false;
   // Threads driving libcurl transfers, each with its own multi handle; 0: one per CPU.
   int curl_loops = 0;
 };

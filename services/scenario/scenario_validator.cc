@@ -1,5 +1,6 @@
 #include "services/scenario/scenario_validator.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -202,6 +203,28 @@ class Checker {
     if (!re.ok()) Report(path, absl::StrCat("invalid RE2 pattern: ", re.error()));
   }
 
+  // Request headers (a probe's, an HTTP log source's): a CR or LF would end the header
+  // and let the scenario write further headers or a second request.
+  void CheckHeaders(const std::string& path, const google::protobuf::RepeatedPtrField<v1::Header>& headers) {
+    static const LazyRE2 kToken = {"[!#$%&'*+.^_`|~0-9A-Za-z-]+"};
+    for (int i = 0; i < headers.size(); ++i) {
+      const v1::Header& header = headers.Get(i);
+      const bool printable_name = std::none_of(header.name().begin(), header.name().end(), [](char c) {
+        return absl::ascii_iscntrl(static_cast<unsigned char>(c));
+      });
+      // A name with control characters is not echoed: the field is named by position.
+      const std::string field = printable_name ? absl::StrCat(path, ".", header.name()) : absl::StrCat(path, "[", i, "]");
+      if (header.name().find_first_of("\r\n") != std::string::npos) {
+        Report(field, "header names must not contain line breaks");
+      } else if (!RE2::FullMatch(header.name(), *kToken)) {
+        Report(field, "not a valid header name");
+      }
+      if (header.value().find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+        Report(field, "header values must not contain line breaks or NUL bytes");
+      }
+    }
+  }
+
   void CheckUrl(const std::string& path, const std::string& url) {
     if (url.empty() || Skip(url)) return;
     const std::string problem = UrlProblem(url);
@@ -273,15 +296,7 @@ class Checker {
           Report(path + ".http.method", absl::StrCat("not a valid HTTP method: \"",
                                                      http.method().substr(0, 40), "\""));
         }
-        for (const v1::Header& header : http.headers()) {
-          if (!RE2::FullMatch(header.name(), *kToken)) {
-            Report(absl::StrCat(path, ".http.headers.", header.name()), "not a valid header name");
-          }
-          if (header.value().find_first_of("\r\n") != std::string::npos) {
-            Report(absl::StrCat(path, ".http.headers.", header.name()),
-                   "header values must not contain line breaks");
-          }
-        }
+        CheckHeaders(path + ".http.headers", http.headers());
         for (int i = 0; i < http.resolve_size(); ++i) {
           CheckResolve(absl::StrCat(path, ".http.resolve[", i, "]"), http.resolve(i));
         }
@@ -462,7 +477,10 @@ class Checker {
         Report(path + ".log.file", absl::StrCat("expected an absolute path, got \"",
                                                 source.file().path().substr(0, 80), "\""));
       }
-      if (source.has_http()) CheckUrl(path + ".log.url", source.http().url());
+      if (source.has_http()) {
+        CheckUrl(path + ".log.url", source.http().url());
+        CheckHeaders(path + ".log.headers", source.http().headers());
+      }
     } else if (evidence.has_config()) {
       Required(path + ".config.admin_url", evidence.config().admin_url());
       CheckUrl(path + ".config.admin_url", evidence.config().admin_url());

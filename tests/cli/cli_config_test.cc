@@ -68,6 +68,27 @@ TEST_F(CliConfigTest, FlagBeatsEnvironmentBeatsFile) {
   EXPECT_EQ(c.store.value, "file-store:2");
 }
 
+TEST_F(CliConfigTest, TheTokenCanComeFromAFileInsteadOfTheCommandLine) {
+  home_.WriteFile("token", "file-flag-token\n");
+  ConnectionFlags flags;
+  flags.token_file = home_.path() + "/token";
+  // The file beats the environment and the config file, like --token.
+  WriteConfig("token: config-token\n");
+  MP_ASSERT_OK_AND_ASSIGN(CliConfig c, ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TOKEN", "env-token"}}))));
+  EXPECT_EQ(c.token.value, "file-flag-token");
+  EXPECT_EQ(c.token.source, "--token-file");
+
+  flags.token = "flag-token";
+  EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--token and --token-file")));
+  flags.token.clear();
+  flags.token_file = home_.path() + "/missing";
+  EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())), StatusIs(absl::StatusCode::kNotFound, HasSubstr("--token-file")));
+  home_.WriteFile("empty", "\n");
+  flags.token_file = home_.path() + "/empty";
+  EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST_F(CliConfigTest, EmptyEnvironmentValueDoesNotHideTheFile) {
   WriteConfig("store: file-store:2\n");
   MP_ASSERT_OK_AND_ASSIGN(CliConfig c, ResolveConfig({}, FakeEnv(Env({{"MESHPROOF_STORE", ""}}))));

@@ -16,7 +16,18 @@ cluster: homelab
 namespace: mesh-test
 labels: {zone: lab}
 max_concurrency: 8
-exec_allowlist: [kubectl, /usr/bin/istioctl]
+exec_allowlist:
+  - program: /usr/bin/kubectl
+    args: [get, pods, -n, '[a-z0-9-]+']
+  - {program: /usr/bin/istioctl, args_pattern: 'proxy-status( [a-z0-9.-]+)?'}
+  - {program: /usr/bin/true}
+exec_env: {PATH: /usr/bin:/bin}
+destinations:
+  allow:
+    - {cidr: 127.0.0.0/8, ports: [1-65535]}
+    - {host: '*.svc.cluster.local', ports: [443, 15000]}
+    - {cidr: '::1'}
+follow_redirects: true
 scheduler: scheduler.meshproof:7443
 environment_kind: cluster
 kubernetes: {api_server: "https://10.96.0.1", token_file: /run/token, ca_file: /run/ca.crt}
@@ -27,7 +38,24 @@ kubernetes: {api_server: "https://10.96.0.1", token_file: /run/token, ca_file: /
   EXPECT_EQ(config->namespace_, "mesh-test");
   EXPECT_EQ(config->labels.at("zone"), "lab");
   EXPECT_EQ(config->max_concurrency, 8);
-  EXPECT_THAT(config->exec_allowlist, ElementsAre("kubectl", "/usr/bin/istioctl"));
+  ASSERT_EQ(config->exec_allowlist.size(), 3u);
+  EXPECT_EQ(config->exec_allowlist[0].program, "/usr/bin/kubectl");
+  EXPECT_THAT(config->exec_allowlist[0].args, ElementsAre("get", "pods", "-n", "[a-z0-9-]+"));
+  EXPECT_FALSE(config->exec_allowlist[0].has_args_pattern);
+  EXPECT_TRUE(config->exec_allowlist[1].has_args_pattern);
+  EXPECT_EQ(config->exec_allowlist[1].args_pattern, "proxy-status( [a-z0-9.-]+)?");
+  EXPECT_TRUE(config->exec_allowlist[2].args.empty());
+  EXPECT_EQ(config->exec_env.at("PATH"), "/usr/bin:/bin");
+  EXPECT_TRUE(config->has_destinations);
+  ASSERT_EQ(config->destinations.size(), 3u);
+  EXPECT_EQ(config->destinations[0].cidr, "127.0.0.0/8");
+  EXPECT_EQ(config->destinations[0].ports[0].first, 1);
+  EXPECT_EQ(config->destinations[0].ports[0].last, 65535);
+  EXPECT_EQ(config->destinations[1].host, "*.svc.cluster.local");
+  ASSERT_EQ(config->destinations[1].ports.size(), 2u);
+  EXPECT_EQ(config->destinations[1].ports[1].first, 15000);
+  EXPECT_TRUE(config->destinations[2].ports.empty());
+  EXPECT_TRUE(config->follow_redirects);
   EXPECT_EQ(config->scheduler, "scheduler.meshproof:7443");
   EXPECT_EQ(config->environment_kind, "cluster");
   EXPECT_EQ(config->kubernetes.api_server, "https://10.96.0.1");
@@ -40,10 +68,53 @@ TEST(AgentConfigTest, AnEmptyFileGivesDefaults) {
   ASSERT_TRUE(config.ok());
   EXPECT_EQ(config->max_concurrency, 64);
   EXPECT_TRUE(config->exec_allowlist.empty());
+  EXPECT_TRUE(config->exec_env.empty());
+  EXPECT_FALSE(config->has_destinations);  // anywhere, with a warning at start-up
+  EXPECT_FALSE(config->follow_redirects);
   EXPECT_EQ(config->environment_kind, "");
   // The pod's own service account, in-cluster.
   EXPECT_EQ(config->kubernetes.api_server, "https://kubernetes.default.svc");
   EXPECT_EQ(config->kubernetes.token_file, "/var/run/secrets/kubernetes.io/serviceaccount/token");
+}
+
+TEST(AgentConfigTest, TheOldListOfProgramNamesIsRefusedNamingTheNewForm) {
+  auto config = ParseAgentConfig("exec_allowlist: [kubectl]\n", "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("agent.yaml:1:"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("exec_allowlist[0]"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("{program: /absolute/path, args:"));
+  // The empty list (every exec probe refused) stays valid.
+  EXPECT_TRUE(ParseAgentConfig("exec_allowlist: []\n", "agent.yaml").ok());
+}
+
+TEST(AgentConfigTest, BadExecEntriesAreErrorsNamingTheField) {
+  auto relative = ParseAgentConfig("exec_allowlist: [{program: kubectl}]\n", "agent.yaml");
+  EXPECT_THAT(std::string(relative.status().message()), HasSubstr("program: expected an absolute path"));
+  auto regex = ParseAgentConfig("exec_allowlist: [{program: /bin/date, args: ['(']}]\n", "agent.yaml");
+  EXPECT_THAT(std::string(regex.status().message()), HasSubstr("args[0]: not an RE2 pattern"));
+  auto both = ParseAgentConfig("exec_allowlist: [{program: /bin/date, args: [a], args_pattern: a}]\n", "agent.yaml");
+  EXPECT_THAT(std::string(both.status().message()), HasSubstr("give args or args_pattern, not both"));
+  auto missing = ParseAgentConfig("exec_allowlist: [{args: [a]}]\n", "agent.yaml");
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("program is required"));
+  auto env = ParseAgentConfig("exec_env: {'A=B': c}\n", "agent.yaml");
+  EXPECT_THAT(std::string(env.status().message()), HasSubstr("exec_env"));
+}
+
+TEST(AgentConfigTest, BadDestinationsAreErrorsNamingTheField) {
+  auto cidr = ParseAgentConfig("destinations: {allow: [{cidr: 10.0.0.0/40}]}\n", "agent.yaml");
+  EXPECT_THAT(std::string(cidr.status().message()), HasSubstr("destinations.allow[0]"));
+  EXPECT_THAT(std::string(cidr.status().message()), HasSubstr("cidr"));
+  auto port = ParseAgentConfig("destinations: {allow: [{host: a.test, ports: [0]}]}\n", "agent.yaml");
+  EXPECT_THAT(std::string(port.status().message()), HasSubstr("destinations.allow[0].ports[0]"));
+  auto neither = ParseAgentConfig("destinations: {allow: [{ports: [80]}]}\n", "agent.yaml");
+  EXPECT_THAT(std::string(neither.status().message()), HasSubstr("exactly one of cidr and host"));
+  auto no_allow = ParseAgentConfig("destinations: {}\n", "agent.yaml");
+  EXPECT_FALSE(no_allow.ok());
+  auto unknown = ParseAgentConfig("destinations: {allow: [{cidr: 10.0.0.0/8, port: 80}]}\n", "agent.yaml");
+  EXPECT_FALSE(unknown.ok());
+  auto empty = ParseAgentConfig("destinations: {allow: []}\n", "agent.yaml");
+  ASSERT_TRUE(empty.ok());  // deny everything
+  EXPECT_TRUE(empty->has_destinations);
 }
 
 TEST(AgentConfigTest, UnknownKeysAreErrorsWithFileLineAndColumn) {

@@ -69,8 +69,10 @@ void FakeHttpServer::Serve() {
       continue;
     }
     if (!response.hang_up) {
+      std::string extra;
+      for (const auto& [name, value] : response.headers) absl::StrAppend(&extra, name, ": ", value, "\r\n");
       const std::string out = absl::StrCat("HTTP/1.1 ", response.status, " X\r\nContent-Length: ", response.body.size(),
-                                           "\r\nConnection: close\r\n\r\n", response.body);
+                                           "\r\n", extra, "Connection: close\r\n\r\n", response.body);
       (void)write(fd, out.data(), out.size());
     }
     close(fd);

@@ -23,6 +23,8 @@ struct FakeRequest {
 struct FakeResponse {
   int status = 200;
   std::string body;
+  // Extra response headers ("Location" for redirects).
+  std::map<std::string, std::string> headers;
   // Close the connection without a response.
   bool hang_up = false;
   // Keep the connection open without answering until the server stops.

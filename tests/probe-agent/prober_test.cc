@@ -125,55 +125,6 @@ TEST(RealProberTest, CancellationAbortsATransferInFlight) {
   EXPECT_EQ(outcome->failure().curl_exit_code(), 42u);
 }
 
-TEST(RealProberTest, ExecRefusesProgramsNotAllowlisted) {
-  RealProber prober(ProberOptions{});
-  sv1::Probe probe;
-  probe.mutable_exec()->set_program("kubectl");
-  auto outcome = prober.Run(probe, sv1::Defaults(), {});
-  EXPECT_EQ(outcome.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(outcome.status().message(), "program kubectl is not allowlisted in the agent configuration");
-}
-
-TEST(RealProberTest, ExecRunsWithoutAShellAndCapturesOutput) {
-  ProberOptions options;
-  options.exec_allowlist = {"/bin/sh", "printf"};
-  RealProber prober(options);
-  sv1::Probe probe;
-  probe.mutable_exec()->set_program("printf");
-  probe.mutable_exec()->add_args("%s|%s");
-  probe.mutable_exec()->add_args("$HOME");  // not expanded: no shell
-  probe.mutable_exec()->add_args("a b");
-  auto outcome = prober.Run(probe, sv1::Defaults(), {});
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
-  EXPECT_EQ(outcome->exec().exit_code(), 0);
-  EXPECT_EQ(outcome->exec().stdout_excerpt(), "$HOME|a b");
-
-  sv1::Probe env;
-  env.mutable_exec()->set_program("/bin/sh");
-  env.mutable_exec()->add_args("-c");
-  env.mutable_exec()->add_args("echo \"$MESHPROOF_X\" >&2; exit 3");
-  (*env.mutable_exec()->mutable_env())["MESHPROOF_X"] = "from the scenario";
-  auto with_env = prober.Run(env, sv1::Defaults(), {});
-  ASSERT_TRUE(with_env.ok());
-  EXPECT_EQ(with_env->exec().exit_code(), 3);
-  EXPECT_EQ(with_env->exec().stderr_excerpt(), "from the scenario\n");
-}
-
-TEST(RealProberTest, ExecTimeoutKillsTheProgram) {
-  ProberOptions options;
-  options.exec_allowlist = {"sleep"};
-  RealProber prober(options);
-  sv1::Probe probe;
-  probe.mutable_exec()->set_program("sleep");
-  probe.mutable_exec()->add_args("30");
-  *probe.mutable_exec()->mutable_timeout() = ToProtoDuration(absl::Milliseconds(200));
-  auto outcome = prober.Run(probe, sv1::Defaults(), {});
-  ASSERT_TRUE(outcome.ok());
-  EXPECT_EQ(outcome->failure().class_(), sv1::FAILURE_CLASS_TIMEOUT);
-  EXPECT_THAT(outcome->failure().message(), HasSubstr("killed"));
-  EXPECT_EQ(outcome->exec().exit_code(), 128 + 9);
-}
-
 TEST(RealProberTest, FetchSendsHeadersAndRejectsNon200) {
   testing::FakeHttpServer server([](const FakeRequest& r) {
     return r.target == "/ok" ? FakeResponse{200, "line 1\nline 2\n"} : FakeResponse{503, "down"};

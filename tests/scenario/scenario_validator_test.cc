@@ -49,6 +49,34 @@ TEST(ValidateScenarioTest, ReportsEveryViolationWithItsField) {
   EXPECT_THAT(status, IsInvalidWith("tests[1].http.url: expected an absolute http"));
 }
 
+TEST(ValidateScenarioTest, LineBreaksInRequestHeadersAreRefusedNamingTheField) {
+  v1::Scenario s = Minimal();
+  v1::HttpProbe* http = AddHttpTest(&s, "b", "http://x/get");
+  v1::Header* value = http->add_headers();
+  value->set_name("X-A");
+  value->set_value("one\r\nX-Injected: two");
+  v1::Header* name = http->add_headers();
+  name->set_name("X-B\r\nX-Injected");
+  name->set_value("v");
+  v1::EvidenceSpec* evidence = s.mutable_tests(1)->add_evidence();
+  evidence->set_name("log");
+  v1::HttpLogSource* source = evidence->mutable_log()->mutable_source()->mutable_http();
+  source->set_url("http://logs.test/tail");
+  v1::Header* log_header = source->add_headers();
+  log_header->set_name("Authorization");
+  log_header->set_value("Bearer x\nHost: elsewhere");
+  v1::Header* log_name = source->add_headers();
+  log_name->set_name("X\rY");
+  log_name->set_value("v");
+  const absl::Status status = ValidateScenario(s);
+  EXPECT_THAT(status, IsInvalidWith("tests[1].http.headers.X-A: header values must not contain line breaks"));
+  EXPECT_THAT(status, IsInvalidWith("tests[1].http.headers[1]: header names must not contain line breaks"));
+  EXPECT_THAT(status, IsInvalidWith(".log.headers.Authorization: header values must not contain line breaks"));
+  EXPECT_THAT(status, IsInvalidWith(".log.headers[1]: header names must not contain line breaks"));
+  // Nothing of the injected text is echoed.
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr("Injected")));
+}
+
 TEST(ValidateScenarioTest, DuplicateTestNamesAcrossSectionsNameTheFirst) {
   v1::Scenario s = Minimal();
   *s.add_teardown() = s.tests(0);
