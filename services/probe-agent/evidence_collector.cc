@@ -105,6 +105,7 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
   const LineAttributor attributor(spec);
   const uint32_t min_lines = spec.min_lines() == 0 ? 1 : spec.min_lines();
   std::vector<std::string> matched;
+  std::vector<std::string> matched_origins;
   Rejections rejected;
   absl::Status last_error;
   absl::Time enough_at = absl::InfiniteFuture();
@@ -112,13 +113,17 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
     auto lines = pending.source->LinesSince(*pending.start);
     if (lines.ok()) {
       matched.clear();
+      matched_origins.clear();
       rejected.Clear();
       last_error = absl::OkStatus();
-      for (const std::string& line : *lines) {
+      const std::vector<std::string> origins = pending.source->Origins();
+      for (size_t i = 0; i < lines->size(); ++i) {
+        const std::string& line = (*lines)[i];
         if (!RE2::PartialMatch(line, pattern)) continue;
         const Attribution why = attributor.Attribute(line, call);
         if (why == Attribution::kThisCall) {
           matched.push_back(line);
+          matched_origins.push_back(origins.size() == lines->size() ? origins[i] : "");
         } else {
           rejected.Add(why);
         }
@@ -140,8 +145,11 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
   }
   evidence.set_matched(static_cast<uint32_t>(matched.size()));
   evidence.set_rejected(rejected.total());
+  const bool has_origins = std::any_of(matched_origins.begin(), matched_origins.end(),
+                                      [](const std::string& origin) { return !origin.empty(); });
   for (size_t i = 0; i < matched.size() && i < kMaxKeptLines; ++i) {
     evidence.add_lines(matched[i].substr(0, kMaxLineBytes));
+    if (has_origins) evidence.add_line_origins(matched_origins[i]);
   }
   const bool enough = matched.size() >= min_lines;
   const bool not_too_many = spec.max_lines() == 0 || matched.size() <= spec.max_lines();
@@ -162,7 +170,8 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
     evidence.set_message(absl::StrCat("could not read the log: ", last_error.message()));
   } else if (!gap.empty()) {
     evidence.set_unobservable(true);
-    evidence.set_message(absl::StrCat("the log was rotated while it was read, lines may be missing: ", gap));
+    // The gap says why: a rotation that can lose lines, replicas whose logs were not read.
+    evidence.set_message(absl::StrCat("lines of this call may be missing from what was read: ", gap));
   } else if (unjudged > 0) {
     evidence.set_unobservable(true);
     evidence.set_message(absl::StrCat(

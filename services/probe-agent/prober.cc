@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -307,7 +308,13 @@ absl::StatusOr<std::string> RealProber::Fetch(const sv1::HttpProbe& request, siz
     return absl::UnavailableError(absl::StrCat(url, ": ", outcome.failure().message()));
   }
   if (outcome.http().status_code() != 200) {
-    return absl::UnavailableError(absl::StrCat(url, ": answered ", outcome.http().status_code()));
+    // The body's first line says why (a Kubernetes Status naming the missing permission,
+    // istiod's "Proxy not connected to this Pilot instance"); keep it short.
+    const std::string& body = outcome.http().body_excerpt();
+    std::string why(absl::StripAsciiWhitespace(absl::string_view(body).substr(0, body.find('\n'))));
+    if (why.size() > 300) why = absl::StrCat(why.substr(0, 300), "...");
+    return absl::UnavailableError(
+        absl::StrCat(url, ": answered ", outcome.http().status_code(), why.empty() ? "" : absl::StrCat(": ", why)));
   }
   return outcome.http().body_excerpt();
 }
