@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/time_util.h"
 #include "services/probe-agent/envoy_admin.h"
+#include "services/scenario/config_source.h"
 
 namespace meshproof::agent {
 namespace {
@@ -195,8 +196,14 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   const sv1::ConfigEvidence& config = spec.config();
   rv1::Evidence evidence;
   evidence.set_kind(rv1::Evidence::KIND_CONFIG);
-  const std::string url =
-      absl::StrCat(absl::StripSuffix(config.admin_url(), "/"), AdminPath(config.resource()));
+  auto source = scenario::ResolveConfigSource(config.admin_url(), config.resource());
+  if (!source.ok()) {
+    evidence.set_source(config.admin_url());
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("could not read the proxy configuration: ", source.status().message()));
+    return evidence;
+  }
+  const std::string& url = source->read_url;
   evidence.set_source(url);
   auto body = FetchUrl(*prober_, url, absl::Seconds(5), 8 << 20);
   if (!body.ok()) {
@@ -204,7 +211,16 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
     evidence.set_message(absl::StrCat("could not read the proxy configuration: ", body.status().message()));
     return evidence;
   }
-  const std::vector<std::string> names = AdminNames(config.resource(), *body);
+  bool parsed = true;
+  const std::vector<std::string> names = source->from_istiod ? ConfigDumpNames(config.resource(), *body, &parsed)
+                                                             : AdminNames(config.resource(), *body);
+  if (!parsed) {
+    // Names guessed from a cut document could prove a listener that is not there.
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("could not read the proxy configuration: istiod's config dump of ",
+                                      source->proxy, " is not complete JSON"));
+    return evidence;
+  }
   std::vector<std::string> missing, unexpected;
   for (const std::string& want : config.present()) {
     if (std::find(names.begin(), names.end(), want) == names.end()) {

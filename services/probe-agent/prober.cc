@@ -22,6 +22,7 @@
 #include "services/common/time_util.h"
 #include "services/probe-agent/envoy_admin.h"
 #include "services/probe-agent/http_probe.h"
+#include "services/scenario/config_source.h"
 
 extern char** environ;
 
@@ -256,9 +257,11 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       return RunHttpProbe(runner_, probe.http(), defaults, options);
     }
     case sv1::Probe::kEnvoyAdmin: {
+      const sv1::EnvoyResource resource = probe.envoy_admin().resource();
+      auto source = scenario::ResolveConfigSource(probe.envoy_admin().admin_url(), resource);
+      if (!source.ok()) return source.status();
       sv1::HttpProbe http;
-      http.set_url(absl::StrCat(absl::StripSuffix(probe.envoy_admin().admin_url(), "/"),
-                                AdminPath(probe.envoy_admin().resource())));
+      http.set_url(source->read_url);
       *http.mutable_timeout() = probe.envoy_admin().timeout();
       HttpProbeOptions options;
       options.cancelled = cancelled;
@@ -267,12 +270,23 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       rv1::ProbeOutcome outcome = RunHttpProbe(runner_, http, defaults, options);
       const rv1::HttpObservation observed = outcome.http();
       rv1::ConfigObservation* config = outcome.mutable_config();  // replaces the http detail
-      if (!outcome.has_failure() && observed.status_code() != 200) {
-        Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
-             absl::StrCat("admin interface answered ", observed.status_code()));
-      }
       const std::string& body = observed.body_excerpt();
-      std::vector<std::string> names = AdminNames(probe.envoy_admin().resource(), body);
+      if (!outcome.has_failure() && observed.status_code() != 200) {
+        // istiod says why in the body ("Proxy not connected to this Pilot instance").
+        std::string why(absl::StripAsciiWhitespace(absl::string_view(body).substr(0, body.find('\n'))));
+        Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
+             absl::StrCat(source->from_istiod ? "istiod answered " : "admin interface answered ",
+                          observed.status_code(), why.empty() ? "" : ": ", why.substr(0, 300)));
+      }
+      bool parsed = true;
+      std::vector<std::string> names = source->from_istiod ? ConfigDumpNames(resource, body, &parsed)
+                                                           : AdminNames(resource, body);
+      if (!outcome.has_failure() && !parsed) {
+        // Guessing names from a cut document could prove a listener that is not there.
+        Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
+             absl::StrCat("istiod's config dump of ", source->proxy, " is not complete JSON (", body.size(),
+                          " bytes read)"));
+      }
       for (size_t i = 0; i < names.size() && i < 1000; ++i) config->add_names(names[i]);
       config->set_excerpt(body.substr(0, 2048));
       return outcome;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "services/common/time_util.h"
+#include "services/scenario/config_source.h"
 
 namespace meshproof::scenario {
 namespace {
@@ -136,6 +137,9 @@ const char* AdminPath(v1::EnvoyResource resource) {
 }
 
 std::string AdminUrl(const std::string& base, v1::EnvoyResource resource) {
+  // istiod://HOST:PORT/PROXY is read from istiod's debug endpoint.
+  auto source = ResolveConfigSource(base, resource);
+  if (source.ok()) return source->read_url;
   return absl::StrCat(absl::StripSuffix(base, "/"), AdminPath(resource));
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/common/time_util.h"
+#include "services/scenario/config_source.h"
 #include "services/scenario/limits.h"
 
 namespace meshproof::scenario {
@@ -208,6 +209,16 @@ class Checker {
     if (!problem.empty()) Report(path, problem);
   }
 
+  // An Envoy configuration source: an admin URL, or istiod://HOST:PORT/POD.NAMESPACE.
+  void CheckAdminUrl(const std::string& path, const std::string& url) {
+    if (url.empty() || Skip(url)) return;
+    if (!IsIstiodUrl(url)) return CheckUrl(path, url);
+    auto source = ResolveConfigSource(url, v1::ENVOY_RESOURCE_CONFIG_DUMP);
+    if (!source.ok()) return Report(path, std::string(source.status().message()));
+    const std::string problem = UrlProblem(source->read_url);
+    if (!problem.empty()) Report(path, problem);
+  }
+
   void CheckTest(const std::string& path, const v1::Test& test) {
     if (test.name().size() > kMaxNameLength) {
       Report(path + ".name", absl::StrCat("is ", test.name().size(), " characters long; at most ",
@@ -306,7 +317,7 @@ class Checker {
         break;
       case v1::Probe::kEnvoyAdmin:
         Required(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
-        CheckUrl(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
+        CheckAdminUrl(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
         if (probe.envoy_admin().resource() == v1::ENVOY_RESOURCE_UNSPECIFIED) {
           Report(path + ".envoy_admin.resource", "is required: clusters, listeners or config_dump");
         }
@@ -465,7 +476,7 @@ class Checker {
       if (source.has_http()) CheckUrl(path + ".log.url", source.http().url());
     } else if (evidence.has_config()) {
       Required(path + ".config.admin_url", evidence.config().admin_url());
-      CheckUrl(path + ".config.admin_url", evidence.config().admin_url());
+      CheckAdminUrl(path + ".config.admin_url", evidence.config().admin_url());
       if (evidence.config().resource() == v1::ENVOY_RESOURCE_UNSPECIFIED) {
         Report(path + ".config.resource", "is required: clusters, listeners or config_dump");
       }

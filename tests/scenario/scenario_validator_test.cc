@@ -92,6 +92,22 @@ TEST(ValidateScenarioTest, RequiredProbeFieldsAndRanges) {
   EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.resource: is required"));
 }
 
+TEST(ValidateScenarioTest, AdminUrlsMayNameAProxyThroughIstiod) {
+  v1::Scenario s = Minimal();
+  s.add_tests()->set_name("c");
+  v1::EnvoyAdminProbe* admin = s.mutable_tests(1)->mutable_probe()->mutable_envoy_admin();
+  admin->set_resource(v1::ENVOY_RESOURCE_LISTENERS);
+  admin->set_admin_url("istiod://istiod.istio-system:15014/istio-egressgateway.istio-system");
+  MP_EXPECT_OK(ValidateScenario(s));
+  admin->set_admin_url("istiod://istiod.istio-system:15014/");
+  EXPECT_THAT(ValidateScenario(s),
+              IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy as its path"));
+  admin->set_admin_url("istiod://istiod:99999/gw.ns");
+  EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.admin_url:"));
+  admin->set_admin_url("istiod://istiod:15014/gw.ns?x=1");
+  EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy"));
+}
+
 TEST(ValidateScenarioTest, DurationsArePositiveAndBounded) {
   v1::Scenario s = Minimal();
   *s.mutable_defaults()->mutable_timeout() = ToProtoDuration(absl::Minutes(11));
