@@ -14,6 +14,7 @@
 #include "services/common/time_util.h"
 #include "services/scenario/config_source.h"
 #include "services/scenario/limits.h"
+#include "services/scenario/log_source_uri.h"
 
 namespace meshproof::scenario {
 namespace {
@@ -449,9 +450,19 @@ class Checker {
           log.correlate() != v1::LOG_CORRELATION_CLIENT_IP) {
         Report(path + ".log.correlate", "unknown correlation");
       }
-      const v1::LogSource& source = log.source();
-      if (source.kind_case() == v1::LogSource::KIND_NOT_SET) {
-        Report(path + ".log", "expected exactly one log source: file, url or kubernetes");
+      // A URI source is checked as the source it names (once its variables are known).
+      v1::LogSource resolved;
+      if (log.source().has_uri() && !Skip(log.source().uri())) {
+        auto named = ResolveLogSourceUri(log.source().uri());
+        if (named.ok()) {
+          resolved = *std::move(named);
+        } else {
+          Report(path + ".log.source", std::string(named.status().message()));
+        }
+      }
+      const v1::LogSource& source = log.source().has_uri() ? resolved : log.source();
+      if (log.source().kind_case() == v1::LogSource::KIND_NOT_SET) {
+        Report(path + ".log", "expected exactly one log source: file, url, kubernetes or source");
       }
       if (source.has_file()) Required(path + ".log.file", source.file().path());
       if (source.has_http()) Required(path + ".log.url", source.http().url());

@@ -105,6 +105,23 @@ TEST_F(KubernetesApiTlsTest, ReadsEveryReplicaOverVerifiedHttpsAndNamesEachLines
   EXPECT_EQ(api_.failed_handshakes(), 0);
 }
 
+TEST_F(KubernetesApiTlsTest, ASourceNamedByAUriReadsThePods) {
+  api_.SetLog(kPodA, absl::StrCat("2020-03-06T18:12:33.137000000Z ", tcp_line_, "\n"));
+  api_.SetLog(kPodB, "");
+  sv1::LogSource spec;
+  spec.set_uri("k8s://default/run=kubernetes-bootcamp/istio-proxy");
+  auto source = MakeLogSource(spec, &prober_, &clock_, access_);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto position = (*source)->Position();
+  ASSERT_TRUE(position.ok()) << position.status();
+  auto lines = (*source)->LinesSince(*position);
+  ASSERT_TRUE(lines.ok()) << lines.status();
+  EXPECT_THAT(*lines, ElementsAre(tcp_line_));
+  EXPECT_EQ(QueryParam(api_.requests().back().target, "container"), "istio-proxy");
+  spec.set_uri("k8s://default");
+  EXPECT_EQ(MakeLogSource(spec, &prober_, &clock_, access_).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(KubernetesApiTlsTest, AServerTheConfiguredCaDidNotSignGetsNoToken) {
   const testing::TestPki other = testing::MakeTestPki(dir_, "other");
   ASSERT_FALSE(other.ca_file.empty());
