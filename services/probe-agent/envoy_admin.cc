@@ -36,16 +36,19 @@ std::string StringAt(const Value& object, std::initializer_list<const char*> pat
 
 // Cluster and listener names of a /config_dump document: only those, not the names of
 // filters, routes or virtual hosts that the same document is full of.
-std::vector<std::string> ConfigDumpNames(const Value& root) {
+std::vector<std::string> NamesIn(const Value& root, bool clusters, bool listeners) {
   std::vector<std::string> names;
   const Value* configs = Field(root, "configs");
   if (configs == nullptr || !configs->has_list_value()) return names;
   for (const Value& config : configs->list_value().values()) {
-    for (const char* list : {"static_clusters", "dynamic_active_clusters", "dynamic_warming_clusters"}) {
-      const Value* items = Field(config, list);
-      if (items == nullptr || !items->has_list_value()) continue;
-      for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"cluster", "name"}));
+    if (clusters) {
+      for (const char* list : {"static_clusters", "dynamic_active_clusters", "dynamic_warming_clusters"}) {
+        const Value* items = Field(config, list);
+        if (items == nullptr || !items->has_list_value()) continue;
+        for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"cluster", "name"}));
+      }
     }
+    if (!listeners) continue;
     if (const Value* items = Field(config, "static_listeners"); items != nullptr && items->has_list_value()) {
       for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"listener", "name"}));
     }
@@ -67,25 +70,37 @@ const char* AdminPath(v1::EnvoyResource resource) {
   }
 }
 
-std::vector<std::string> AdminNames(v1::EnvoyResource resource, absl::string_view body) {
+std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_view body, bool* parsed) {
+  if (parsed != nullptr) *parsed = false;
   std::vector<std::string> names;
   std::set<std::string> seen;
   auto add = [&](absl::string_view name) {
     if (!name.empty() && seen.insert(std::string(name)).second) names.emplace_back(name);
   };
-  if (resource == v1::ENVOY_RESOURCE_CONFIG_DUMP) {
-    google::protobuf::Value root;
-    if (google::protobuf::util::JsonStringToMessage(std::string(body), &root).ok()) {
-      for (const std::string& name : ConfigDumpNames(root)) add(name);
-      return names;
+  google::protobuf::Value root;
+  if (google::protobuf::util::JsonStringToMessage(std::string(body), &root).ok()) {
+    for (const std::string& name : NamesIn(root, kind != v1::ENVOY_RESOURCE_LISTENERS,
+                                           kind != v1::ENVOY_RESOURCE_CLUSTERS)) {
+      add(name);
     }
-    // Cut at the capture limit (or not JSON): every "name" value is the best guess left.
-    static const LazyRE2 kName = {R"re("name"\s*:\s*"([^"]*)")re"};
-    re2::StringPiece input(body.data(), body.size());
-    std::string name;
-    while (RE2::FindAndConsume(&input, *kName, &name)) add(name);
+    if (parsed != nullptr) *parsed = true;
     return names;
   }
+  // Cut at the capture limit (or not JSON): every "name" value is the best guess left.
+  static const LazyRE2 kName = {R"re("name"\s*:\s*"([^"]*)")re"};
+  re2::StringPiece input(body.data(), body.size());
+  std::string name;
+  while (RE2::FindAndConsume(&input, *kName, &name)) add(name);
+  return names;
+}
+
+std::vector<std::string> AdminNames(v1::EnvoyResource resource, absl::string_view body) {
+  if (resource == v1::ENVOY_RESOURCE_CONFIG_DUMP) return ConfigDumpNames(resource, body);
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  auto add = [&](absl::string_view name) {
+    if (!name.empty() && seen.insert(std::string(name)).second) names.emplace_back(name);
+  };
   for (absl::string_view line : absl::StrSplit(body, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     const size_t sep = line.find("::");

@@ -20,6 +20,15 @@ const char* AdminPath(meshproof::scenario::v1::EnvoyResource resource);
 std::vector<std::string> AdminNames(meshproof::scenario::v1::EnvoyResource resource,
                                     absl::string_view body);
 
+// Returns the names of `kind` in a config dump (`body`): cluster names for CLUSTERS,
+// listener names for LISTENERS, both for CONFIG_DUMP. This is how istiod's
+// /debug/config_dump of a proxy is read, whatever resource the test names (istiod serves
+// no /clusters or /listeners text). A body that is not complete JSON (cut at the capture
+// limit) gives every "name" value and sets `*parsed` (when given) to false: callers that
+// must not guess treat that as unreadable.
+std::vector<std::string> ConfigDumpNames(meshproof::scenario::v1::EnvoyResource kind, absl::string_view body,
+                                         bool* parsed = nullptr);
+
 }  // namespace meshproof::agent
 
 #endif  // MESHPROOF_SERVICES_PROBE_AGENT_ENVOY_ADMIN_H_

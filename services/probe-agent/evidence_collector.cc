@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "services/common/time_util.h"
 #include "services/probe-agent/envoy_admin.h"
+#include "services/scenario/config_source.h"
 
 namespace meshproof::agent {
 namespace {
@@ -105,6 +106,7 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
   const LineAttributor attributor(spec);
   const uint32_t min_lines = spec.min_lines() == 0 ? 1 : spec.min_lines();
   std::vector<std::string> matched;
+  std::vector<std::string> matched_origins;
   Rejections rejected;
   absl::Status last_error;
   absl::Time enough_at = absl::InfiniteFuture();
@@ -112,13 +114,17 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
     auto lines = pending.source->LinesSince(*pending.start);
     if (lines.ok()) {
       matched.clear();
+      matched_origins.clear();
       rejected.Clear();
       last_error = absl::OkStatus();
-      for (const std::string& line : *lines) {
+      const std::vector<std::string> origins = pending.source->Origins();
+      for (size_t i = 0; i < lines->size(); ++i) {
+        const std::string& line = (*lines)[i];
         if (!RE2::PartialMatch(line, pattern)) continue;
         const Attribution why = attributor.Attribute(line, call);
         if (why == Attribution::kThisCall) {
           matched.push_back(line);
+          matched_origins.push_back(origins.size() == lines->size() ? origins[i] : "");
         } else {
           rejected.Add(why);
         }
@@ -140,8 +146,11 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
   }
   evidence.set_matched(static_cast<uint32_t>(matched.size()));
   evidence.set_rejected(rejected.total());
+  const bool has_origins = std::any_of(matched_origins.begin(), matched_origins.end(),
+                                      [](const std::string& origin) { return !origin.empty(); });
   for (size_t i = 0; i < matched.size() && i < kMaxKeptLines; ++i) {
     evidence.add_lines(matched[i].substr(0, kMaxLineBytes));
+    if (has_origins) evidence.add_line_origins(matched_origins[i]);
   }
   const bool enough = matched.size() >= min_lines;
   const bool not_too_many = spec.max_lines() == 0 || matched.size() <= spec.max_lines();
@@ -162,7 +171,8 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
     evidence.set_message(absl::StrCat("could not read the log: ", last_error.message()));
   } else if (!gap.empty()) {
     evidence.set_unobservable(true);
-    evidence.set_message(absl::StrCat("the log was rotated while it was read, lines may be missing: ", gap));
+    // The gap says why: a rotation that can lose lines, replicas whose logs were not read.
+    evidence.set_message(absl::StrCat("lines of this call may be missing from what was read: ", gap));
   } else if (unjudged > 0) {
     evidence.set_unobservable(true);
     evidence.set_message(absl::StrCat(
@@ -186,8 +196,14 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   const sv1::ConfigEvidence& config = spec.config();
   rv1::Evidence evidence;
   evidence.set_kind(rv1::Evidence::KIND_CONFIG);
-  const std::string url =
-      absl::StrCat(absl::StripSuffix(config.admin_url(), "/"), AdminPath(config.resource()));
+  auto source = scenario::ResolveConfigSource(config.admin_url(), config.resource());
+  if (!source.ok()) {
+    evidence.set_source(config.admin_url());
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("could not read the proxy configuration: ", source.status().message()));
+    return evidence;
+  }
+  const std::string& url = source->read_url;
   evidence.set_source(url);
   auto body = FetchUrl(*prober_, url, absl::Seconds(5), 8 << 20);
   if (!body.ok()) {
@@ -195,7 +211,16 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
     evidence.set_message(absl::StrCat("could not read the proxy configuration: ", body.status().message()));
     return evidence;
   }
-  const std::vector<std::string> names = AdminNames(config.resource(), *body);
+  bool parsed = true;
+  const std::vector<std::string> names = source->from_istiod ? ConfigDumpNames(config.resource(), *body, &parsed)
+                                                             : AdminNames(config.resource(), *body);
+  if (!parsed) {
+    // Names guessed from a cut document could prove a listener that is not there.
+    evidence.set_unobservable(true);
+    evidence.set_message(absl::StrCat("could not read the proxy configuration: istiod's config dump of ",
+                                      source->proxy, " is not complete JSON"));
+    return evidence;
+  }
   std::vector<std::string> missing, unexpected;
   for (const std::string& want : config.present()) {
     if (std::find(names.begin(), names.end(), want) == names.end()) {

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "services/common/time_util.h"
 
@@ -120,7 +121,9 @@ absl::StatusOr<std::vector<std::string>> KubernetesLogSource::LinesSince(uint64_
   const std::string since_text =
       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(absl::ToUnixSeconds(since)), absl::UTCTimeZone());
   std::vector<std::string> lines;
+  origins_.clear();
   absl::Status last_error;
+  std::vector<std::string> unread;
   int read = 0;
   for (const std::string& pod : pods_) {
     std::string query = absl::StrCat("/api/v1/namespaces/", QueryEscape(spec_.namespace_()), "/pods/",
@@ -129,17 +132,30 @@ absl::StatusOr<std::vector<std::string>> KubernetesLogSource::LinesSince(uint64_
     auto body = Get(query, kPodLogLimit);
     if (!body.ok()) {
       last_error = body.status();
+      unread.push_back(absl::StrCat(pod, " (", body.status().message(), ")"));
       continue;
     }
     ++read;
     for (const std::string& line : CompleteLines(*body)) {
       absl::Time stamped;
       std::string text;
-      if (SplitTimestampedLine(line, &stamped, &text) && stamped >= since) lines.push_back(std::move(text));
+      if (SplitTimestampedLine(line, &stamped, &text) && stamped >= since) {
+        lines.push_back(std::move(text));
+        origins_.push_back(pod);
+      }
     }
   }
-  // A pod that went away between polls should not hide the lines of the others.
-  if (read == 0 && !last_error.ok()) return last_error;
+  if (read == 0 && !last_error.ok()) {
+    origins_.clear();
+    return last_error;
+  }
+  // Any replica may have served the call: a log that could not be read (a pod gone since
+  // the listing, a 5xx) can hide the line, so the evidence must not become "no line".
+  // The lines of the others still count.
+  if (!unread.empty()) {
+    gap_ = absl::StrCat("the log of ", unread.size(), " of ", pods_.size(),
+                        " pods could not be read: ", absl::StrJoin(unread, "; "));
+  }
   return lines;
 }
 

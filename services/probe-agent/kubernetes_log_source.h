@@ -45,9 +45,13 @@ class KubernetesLogSource final : public LogSource {
   // and returns now. UNAVAILABLE when the API cannot be read, FAILED_PRECONDITION when no
   // pod matches.
   absl::StatusOr<uint64_t> Position() override;
-  // Returns the lines of every matching pod stamped at or after `position`, pod by pod.
+  // Returns the lines of every matching pod stamped at or after `position`, pod by pod
+  // (Origins() names each line's pod). UNAVAILABLE when no pod's log could be read; when
+  // only some could, Gap() names them: the call's line may be in a log that was not read.
   absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t position) override;
   std::string Describe() const override;
+  std::string Gap() const override { return gap_; }
+  std::vector<std::string> Origins() const override { return origins_; }
 
  private:
   absl::StatusOr<std::string> Get(const std::string& path_and_query, size_t limit);
@@ -58,6 +62,8 @@ class KubernetesLogSource final : public LogSource {
   KubernetesAccess access_;
   meshproof::scenario::v1::KubernetesLogSource spec_;
   std::vector<std::string> pods_;
+  std::vector<std::string> origins_;
+  std::string gap_;
 };
 
 // Returns the names of the pods in a PodList JSON document. INVALID_ARGUMENT when it is

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/time_util.h"
 #include "services/probe-agent/kubernetes_log_source.h"
+#include "services/scenario/log_source_uri.h"
 
 namespace meshproof::agent {
 namespace {
@@ -154,6 +155,11 @@ absl::StatusOr<std::vector<std::string>> HttpLogSource::LinesSince(uint64_t posi
 absl::StatusOr<std::unique_ptr<LogSource>> MakeLogSource(const meshproof::scenario::v1::LogSource& spec,
                                                          Prober* prober, const Clock* clock,
                                                          const KubernetesAccess& kubernetes) {
+  if (spec.has_uri()) {
+    auto named = scenario::ResolveLogSourceUri(spec.uri());
+    if (!named.ok()) return named.status();
+    return MakeLogSource(*named, prober, clock, kubernetes);
+  }
   if (spec.has_file()) return std::make_unique<FileLogSource>(spec.file().path());
   if (spec.has_http()) return std::make_unique<HttpLogSource>(prober, spec.http());
   if (spec.has_kubernetes()) {

@@ -34,6 +34,9 @@ class LogSource {
   // rotated in a way that can lose lines), or "" when every line was seen. Read after
   // LinesSince(); once set it stays set for this source.
   virtual std::string Gap() const { return ""; }
+  // Returns, for each line of the last LinesSince() in order, where it was read (the pod
+  // of a Kubernetes source), or an empty vector when the source has a single origin.
+  virtual std::vector<std::string> Origins() const { return {}; }
 };
 
 // A file; positions are byte offsets into the file as it was when Position() opened it.

@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -22,6 +23,7 @@
 #include "services/probe-agent/envoy_admin.h"
 #include "services/probe-agent/exec_probe.h"
 #include "services/probe-agent/http_probe.h"
+#include "services/scenario/config_source.h"
 
 namespace meshproof::agent {
 namespace {
@@ -163,9 +165,11 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       return outcome;
     }
     case sv1::Probe::kEnvoyAdmin: {
+      const sv1::EnvoyResource resource = probe.envoy_admin().resource();
+      auto source = scenario::ResolveConfigSource(probe.envoy_admin().admin_url(), resource);
+      if (!source.ok()) return source.status();
       sv1::HttpProbe http;
-      http.set_url(absl::StrCat(absl::StripSuffix(probe.envoy_admin().admin_url(), "/"),
-                                AdminPath(probe.envoy_admin().resource())));
+      http.set_url(source->read_url);
       *http.mutable_timeout() = probe.envoy_admin().timeout();
       std::string denied;
       HttpProbeOptions options;
@@ -178,12 +182,23 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       if (!denied.empty()) return absl::PermissionDeniedError(denied);
       const rv1::HttpObservation observed = outcome.http();
       rv1::ConfigObservation* config = outcome.mutable_config();  // replaces the http detail
-      if (!outcome.has_failure() && observed.status_code() != 200) {
-        Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
-             absl::StrCat("admin interface answered ", observed.status_code()));
-      }
       const std::string& body = observed.body_excerpt();
-      std::vector<std::string> names = AdminNames(probe.envoy_admin().resource(), body);
+      if (!outcome.has_failure() && observed.status_code() != 200) {
+        // istiod says why in the body ("Proxy not connected to this Pilot instance").
+        std::string why(absl::StripAsciiWhitespace(absl::string_view(body).substr(0, body.find('\n'))));
+        Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
+             absl::StrCat(source->from_istiod ? "istiod answered " : "admin interface answered ",
+                          observed.status_code(), why.empty() ? "" : ": ", why.substr(0, 300)));
+      }
+      bool parsed = true;
+      std::vector<std::string> names = source->from_istiod ? ConfigDumpNames(resource, body, &parsed)
+                                                           : AdminNames(resource, body);
+      if (!outcome.has_failure() && !parsed) {
+        // Guessing names from a cut document could prove a listener that is not there.
+        Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
+             absl::StrCat("istiod's config dump of ", source->proxy, " is not complete JSON (", body.size(),
+                          " bytes read)"));
+      }
       for (size_t i = 0; i < names.size() && i < 1000; ++i) config->add_names(names[i]);
       config->set_excerpt(body.substr(0, 2048));
       return outcome;
@@ -221,7 +236,13 @@ absl::StatusOr<std::string> RealProber::Fetch(const sv1::HttpProbe& request, siz
     return absl::UnavailableError(absl::StrCat(url, ": ", outcome.failure().message()));
   }
   if (outcome.http().status_code() != 200) {
-    return absl::UnavailableError(absl::StrCat(url, ": answered ", outcome.http().status_code()));
+    // The body's first line says why (a Kubernetes Status naming the missing permission,
+    // istiod's "Proxy not connected to this Pilot instance"); keep it short.
+    const std::string& body = outcome.http().body_excerpt();
+    std::string why(absl::StripAsciiWhitespace(absl::string_view(body).substr(0, body.find('\n'))));
+    if (why.size() > 300) why = absl::StrCat(why.substr(0, 300), "...");
+    return absl::UnavailableError(
+        absl::StrCat(url, ": answered ", outcome.http().status_code(), why.empty() ? "" : absl::StrCat(": ", why)));
   }
   return outcome.http().body_excerpt();
 }

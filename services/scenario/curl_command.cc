@@ -7,6 +7,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "services/common/time_util.h"
+#include "services/scenario/config_source.h"
+#include "services/scenario/log_source_uri.h"
 
 namespace meshproof::scenario {
 namespace {
@@ -136,6 +138,9 @@ const char* AdminPath(v1::EnvoyResource resource) {
 }
 
 std::string AdminUrl(const std::string& base, v1::EnvoyResource resource) {
+  // istiod://HOST:PORT/PROXY is read from istiod's debug endpoint.
+  auto source = ResolveConfigSource(base, resource);
+  if (source.ok()) return source->read_url;
   return absl::StrCat(absl::StripSuffix(base, "/"), AdminPath(resource));
 }
 
@@ -198,7 +203,12 @@ std::vector<std::string> EvidenceCommands(const v1::Test& test) {
     const v1::LogEvidence& log = evidence.log();
     // RE2 and grep -E agree on the patterns scenarios use (alternation, classes, escapes).
     const std::string grep = absl::StrCat("grep -E ", ShellQuote(log.pattern()));
-    const v1::LogSource& source = log.source();
+    v1::LogSource named;
+    if (log.source().has_uri()) {
+      auto resolved = ResolveLogSourceUri(log.source().uri());
+      if (resolved.ok()) named = *std::move(resolved);
+    }
+    const v1::LogSource& source = log.source().has_uri() ? named : log.source();
     if (source.has_file()) {
       lines.push_back(absl::StrCat("tail -n 20 ", ShellQuote(source.file().path()), " | ", grep));
     } else if (source.has_http()) {

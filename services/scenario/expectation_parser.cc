@@ -173,7 +173,7 @@ void ReadTlsExpectation(const YamlField& field, v1::TlsExpectation* tls) {
 }
 
 void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
-  if (!field.CheckMap({"file", "url", "kubernetes", "pattern", "min_lines", "max_lines",
+  if (!field.CheckMap({"file", "url", "kubernetes", "source", "pattern", "min_lines", "max_lines",
                        "window", "time", "skew", "correlate", "client_address_pattern"})) {
     return;
   }
@@ -203,8 +203,14 @@ void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
       }
     }
   }
+  if (YamlField f = field.Child("source"); f.present()) {
+    // A URI a variable can switch (file:///…, k8s://…, http(s)://…), resolved by the
+    // agent once variables are substituted.
+    ++sources;
+    if (f.NonEmptyString(&text)) log->mutable_source()->set_uri(text);
+  }
   if (sources != 1) {
-    field.Error("expected exactly one log source: file, url or kubernetes");
+    field.Error("expected exactly one log source: file, url, kubernetes or source");
   }
   if (field.Child("pattern").NonEmptyString(&text)) log->set_pattern(text);
   uint32_t number = 0;

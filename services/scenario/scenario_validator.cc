@@ -13,7 +13,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/common/time_util.h"
+#include "services/scenario/config_source.h"
 #include "services/scenario/limits.h"
+#include "services/scenario/log_source_uri.h"
 
 namespace meshproof::scenario {
 namespace {
@@ -231,6 +233,16 @@ class Checker {
     if (!problem.empty()) Report(path, problem);
   }
 
+  // An Envoy configuration source: an admin URL, or istiod://HOST:PORT/POD.NAMESPACE.
+  void CheckAdminUrl(const std::string& path, const std::string& url) {
+    if (url.empty() || Skip(url)) return;
+    if (!IsIstiodUrl(url)) return CheckUrl(path, url);
+    auto source = ResolveConfigSource(url, v1::ENVOY_RESOURCE_CONFIG_DUMP);
+    if (!source.ok()) return Report(path, std::string(source.status().message()));
+    const std::string problem = UrlProblem(source->read_url);
+    if (!problem.empty()) Report(path, problem);
+  }
+
   void CheckTest(const std::string& path, const v1::Test& test) {
     if (test.name().size() > kMaxNameLength) {
       Report(path + ".name", absl::StrCat("is ", test.name().size(), " characters long; at most ",
@@ -321,7 +333,7 @@ class Checker {
         break;
       case v1::Probe::kEnvoyAdmin:
         Required(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
-        CheckUrl(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
+        CheckAdminUrl(path + ".envoy_admin.admin_url", probe.envoy_admin().admin_url());
         if (probe.envoy_admin().resource() == v1::ENVOY_RESOURCE_UNSPECIFIED) {
           Report(path + ".envoy_admin.resource", "is required: clusters, listeners or config_dump");
         }
@@ -453,9 +465,19 @@ class Checker {
           log.correlate() != v1::LOG_CORRELATION_CLIENT_IP) {
         Report(path + ".log.correlate", "unknown correlation");
       }
-      const v1::LogSource& source = log.source();
-      if (source.kind_case() == v1::LogSource::KIND_NOT_SET) {
-        Report(path + ".log", "expected exactly one log source: file, url or kubernetes");
+      // A URI source is checked as the source it names (once its variables are known).
+      v1::LogSource resolved;
+      if (log.source().has_uri() && !Skip(log.source().uri())) {
+        auto named = ResolveLogSourceUri(log.source().uri());
+        if (named.ok()) {
+          resolved = *std::move(named);
+        } else {
+          Report(path + ".log.source", std::string(named.status().message()));
+        }
+      }
+      const v1::LogSource& source = log.source().has_uri() ? resolved : log.source();
+      if (log.source().kind_case() == v1::LogSource::KIND_NOT_SET) {
+        Report(path + ".log", "expected exactly one log source: file, url, kubernetes or source");
       }
       if (source.has_file()) Required(path + ".log.file", source.file().path());
       if (source.has_http()) Required(path + ".log.url", source.http().url());
@@ -483,7 +505,7 @@ class Checker {
       }
     } else if (evidence.has_config()) {
       Required(path + ".config.admin_url", evidence.config().admin_url());
-      CheckUrl(path + ".config.admin_url", evidence.config().admin_url());
+      CheckAdminUrl(path + ".config.admin_url", evidence.config().admin_url());
       if (evidence.config().resource() == v1::ENVOY_RESOURCE_UNSPECIFIED) {
         Report(path + ".config.resource", "is required: clusters, listeners or config_dump");
       }

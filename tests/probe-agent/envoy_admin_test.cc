@@ -56,5 +56,21 @@ TEST(AdminPathTest, MapsResources) {
   EXPECT_STREQ(AdminPath(sv1::ENVOY_RESOURCE_CONFIG_DUMP), "/config_dump");
 }
 
+// A config dump recorded from a real Istio proxy (tests/fixtures/real): its static
+// listener has no name and is skipped; filters and routes do not count as names.
+TEST(EnvoyAdminTest, NamesInARecordedIstioConfigDump) {
+  const std::string body =
+      testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/tests/fixtures/real/envoy-admin-config_dump.json");
+  ASSERT_FALSE(body.empty());
+  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_CONFIG_DUMP, body),
+              ElementsAre("agent", "prometheus_stats", "inbound-vip|8000|http|httpbin.default.svc.cluster.local",
+                          "main_internal"));
+  EXPECT_THAT(ConfigDumpNames(sv1::ENVOY_RESOURCE_LISTENERS, body), ElementsAre("main_internal"));
+  EXPECT_THAT(ConfigDumpNames(sv1::ENVOY_RESOURCE_CLUSTERS, body), Not(Contains("main_internal")));
+  bool parsed = true;
+  ConfigDumpNames(sv1::ENVOY_RESOURCE_CLUSTERS, body.substr(0, body.size() / 2), &parsed);
+  EXPECT_FALSE(parsed);
+}
+
 }  // namespace
 }  // namespace meshproof::agent

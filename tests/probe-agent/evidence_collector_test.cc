@@ -311,7 +311,7 @@ TEST_F(EvidenceCollectorTest, ALogThatMayHaveLostLinesIsUnobservableWhenTheLineI
   auto evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_TRUE(evidence[0].unobservable());
-  EXPECT_THAT(evidence[0].message(), HasSubstr("rotated while it was read"));
+  EXPECT_THAT(evidence[0].message(), HasSubstr("may be missing from what was read: egress.log was truncated"));
   // ... but a line of this call found in spite of the rotation is proof.
   collector_.Begin(test, sv1::Defaults());
   LineAt(clock_.Now() - start_ + absl::Milliseconds(10), "found outbound|443||external.test");

@@ -1,6 +1,7 @@
 // A tiny HTTP/1.1 server on 127.0.0.1:0 for the prober's and log sources' tests: one
 // thread, one request per connection, answers from a handler, records every request.
 // A handler may also hold a connection open without answering (for cancellation tests).
+// With a certificate and key it speaks HTTPS (OpenSSL), as the Kubernetes API does.
 #ifndef MESHPROOF_TESTS_PROBE_AGENT_FAKE_HTTP_SERVER_H_
 #define MESHPROOF_TESTS_PROBE_AGENT_FAKE_HTTP_SERVER_H_
 
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace meshproof::testing {
 
@@ -31,25 +34,40 @@ struct FakeResponse {
   bool stall = false;
 };
 
+// The server's certificate chain and key (PEM files) for HTTPS.
+struct FakeTls {
+  std::string cert_file;
+  std::string key_file;
+};
+
 class FakeHttpServer {
  public:
   using Handler = std::function<FakeResponse(const FakeRequest&)>;
   explicit FakeHttpServer(Handler handler);
+  // Serves HTTPS with `tls`; aborts the test binary when the files cannot be loaded.
+  FakeHttpServer(Handler handler, const FakeTls& tls);
   ~FakeHttpServer();
 
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return std::string(ctx_ != nullptr ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+  }
   std::vector<FakeRequest> requests() const;
+  // Counts the connections whose TLS handshake failed (a client that refused the
+  // certificate); none of them was read.
+  int failed_handshakes() const;
 
  private:
   void Serve();
 
   Handler handler_;
+  SSL_CTX* ctx_ = nullptr;
   int listen_fd_ = -1;
   int port_ = 0;
   mutable absl::Mutex mu_;
   std::vector<FakeRequest> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<int> stalled_ ABSL_GUARDED_BY(mu_);
+  int failed_handshakes_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 

@@ -72,5 +72,17 @@ TEST(EvidenceCommandsTest, LogAndConfig) {
   EXPECT_EQ(lines[1], "curl -s http://x:15000/clusters | grep -F 'a|b'");
 }
 
+TEST(EvidenceCommandsTest, IstiodConfigIsReadFromItsDebugEndpoint) {
+  v1::Test test = ParseOneTest(
+      "  - name: a\n    http: {url: \"http://x/get\"}\n    evidence:\n"
+      "      - {name: c, config: {admin_url: \"istiod://istiod.istio-system:15014/gw.istio-system\", "
+      "resource: listeners, present: [\"0.0.0.0_8443\"]}}\n");
+  const auto lines = EvidenceCommands(test);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "curl -s 'http://istiod.istio-system:15014/debug/config_dump?proxyID=gw.istio-system' | grep -F "
+            "0.0.0.0_8443");
+}
+
 }  // namespace
 }  // namespace meshproof::scenario

@@ -120,6 +120,36 @@ TEST(ValidateScenarioTest, RequiredProbeFieldsAndRanges) {
   EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.resource: is required"));
 }
 
+TEST(ValidateScenarioTest, AdminUrlsMayNameAProxyThroughIstiod) {
+  v1::Scenario s = Minimal();
+  s.add_tests()->set_name("c");
+  v1::EnvoyAdminProbe* admin = s.mutable_tests(1)->mutable_probe()->mutable_envoy_admin();
+  admin->set_resource(v1::ENVOY_RESOURCE_LISTENERS);
+  admin->set_admin_url("istiod://istiod.istio-system:15014/istio-egressgateway.istio-system");
+  MP_EXPECT_OK(ValidateScenario(s));
+  admin->set_admin_url("istiod://istiod.istio-system:15014/");
+  EXPECT_THAT(ValidateScenario(s),
+              IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy as its path"));
+  admin->set_admin_url("istiod://istiod:99999/gw.ns");
+  EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.admin_url:"));
+  admin->set_admin_url("istiod://istiod:15014/gw.ns?x=1");
+  EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy"));
+}
+
+TEST(ValidateScenarioTest, LogSourceUrisAreCheckedAsTheSourceTheyName) {
+  v1::Scenario s = Minimal();
+  v1::EvidenceSpec* e = s.mutable_tests(0)->add_evidence();
+  e->set_name("log");
+  e->mutable_log()->set_pattern("x");
+  e->mutable_log()->mutable_source()->set_uri("k8s://istio-system/istio=egressgateway/istio-proxy");
+  MP_EXPECT_OK(ValidateScenario(s));
+  e->mutable_log()->mutable_source()->set_uri("file://relative.log");
+  EXPECT_THAT(ValidateScenario(s),
+              IsInvalidWith("tests[0].evidence[0].log.source: a file:// source needs an absolute path"));
+  e->mutable_log()->mutable_source()->set_uri("https://");
+  EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[0].evidence[0].log.url: URL has no host"));
+}
+
 TEST(ValidateScenarioTest, DurationsArePositiveAndBounded) {
   v1::Scenario s = Minimal();
   *s.mutable_defaults()->mutable_timeout() = ToProtoDuration(absl::Minutes(11));
