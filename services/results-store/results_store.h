@@ -1,50 +1,29 @@
-// ResultsStore: the results store's domain class. It keeps the history of runs in one
-// SQLite file and answers the history questions (compare, history, flaky, latest per
-// cluster, claims ledger, latency trend). No gRPC here: requests and responses are the
-// plain messages of meshproof.store.v1, errors are absl::Status with canonical codes.
-//
-// Writes are idempotent and atomic each; they run on one connection, and writes that
-// arrive while another is being written are committed together in one transaction
-// (group_commit.h). Reads run concurrently on a pool of read-only connections (WAL).
+// ResultsStore: the results store's front (no gRPC), what the gRPC adapter, main and the
+// retention loop talk to. It keeps the history of runs in one SQLite file; requests and
+// responses are the plain messages of meshproof.store.v1, errors are absl::Status with
+// canonical codes. It decides nothing itself: writes go to ResultsWriter
+// (results_writer.h: one connection, group commit, its own mutex), queries to
+// ResultsQueries (results_queries.h: a pool of read-only connections, no shared state
+// with the writer), backup to store_backup.h. Every request method forwards to exactly
+// one of them, so a caller's scope, when requests carry one, passes through here.
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_STORE_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_STORE_H_
 
-#include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "meshproof/store/v1/store.pb.h"
 #include "services/common/clock.h"
-#include "services/results-store/database.h"
 #include "services/results-store/group_commit.h"
-#include "services/results-store/latest_index.h"
-#include "services/results-store/reader_pool.h"
-#include "services/results-store/result_codec.h"
-#include "services/results-store/store_limits.h"
+#include "services/results-store/results_queries.h"
+#include "services/results-store/results_store_options.h"
+#include "services/results-store/results_writer.h"
 
 namespace meshproof::store {
 
-struct ResultsStoreOptions {
-  DatabaseOptions database;
-  // Results per AppendResults call, 1..kMaxBatch.
-  int max_batch = kMaxBatch;
-  // Read-only connections for concurrent readers.
-  int readers = 4;
-  // How queued writes are committed together.
-  GroupCommitOptions group_commit;
-  // A database file up to this size is read once by every reader at Open (the results
-  // table and the history index), so its pages are mapped before the first query rather
-  // than faulted in by it; 0 turns this off. Larger files are not warmed: reading them
-  // whole could take longer than the first queries' faults ever would.
-  int64_t warm_limit_bytes = int64_t{1} << 30;
-};
 
 class ResultsStore {
  public:
@@ -126,74 +105,25 @@ class ResultsStore {
 
   // Waits up to `timeout` until at least `n` writes are queued behind the one being
   // written. Returns whether they are. For tests that need several writes in one group.
-  bool AwaitQueuedWrites(int n, absl::Duration timeout) { return writes_->AwaitQueued(n, timeout); }
+  bool AwaitQueuedWrites(int n, absl::Duration timeout) {
+    return writer_->AwaitQueuedWrites(n, timeout);
+  }
 
   // Returns how many commit groups and writes the store has run since it was opened.
-  GroupCommit::Counts WriteGroupCounts() { return writes_->counts(); }
+  GroupCommit::Counts WriteGroupCounts() { return writer_->WriteGroupCounts(); }
 
  private:
-  // What writes need to know about an existing run.
-  struct RunState {
-    int64_t pk = 0;
-    int64_t scenario_id = 0;
-    int64_t cluster_id = 0;
-    std::string scenario;
-    int64_t started_at_us = 0;
-    bool finished = false;
-    int64_t verdict = 0;
-    int64_t latest_attempt = 0;
-    int64_t next_seq = 0;
-  };
-
-  static constexpr size_t kMaxRememberedOpenRuns = 4096;
-
-  ResultsStore(std::string path, ResultsStoreOptions options, const Clock* clock)
-      : path_(std::move(path)), options_(std::move(options)), clock_(clock) {}
-
-  // Reads the results table and the history index once on every reader connection.
-  absl::Status WarmReaders();
-  absl::StatusOr<std::optional<RunState>> FindRun(Database* db, const std::string& run_id);
-  // FindRun on the writer, through open_runs_.
-  absl::StatusOr<std::optional<RunState>> FindRunForWrite(const std::string& run_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Remembers an open run's state after a write changed it.
-  void RememberOpenRun(const std::string& run_id, const RunState& state)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::StatusOr<int64_t> InternName(absl::string_view table, const std::string& name)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::StatusOr<int64_t> InternTest(int64_t scenario_id, const std::string& name)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // The writes' bodies: each runs inside a group transaction, in a savepoint of its own
-  // (GroupCommit), so an error return rolls back exactly what it wrote.
-  absl::StatusOr<v1::BeginRunResponse> BeginRunLocked(const v1::BeginRunRequest& request)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::StatusOr<v1::AppendResultsResponse> AppendResultsLocked(
-      const v1::AppendResultsRequest& request, const std::vector<ResultRow>& rows)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  absl::StatusOr<v1::FinishRunResponse> FinishRunLocked(const v1::FinishRunRequest& request)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Drops cached ids and run states after a rollback: what a rolled-back savepoint
-  // created or changed is gone.
-  void ForgetIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  ResultsStore(std::string path, ResultsStoreOptions options,
+               std::unique_ptr<ResultsWriter> writer, std::unique_ptr<ResultsQueries> queries)
+      : path_(std::move(path)),
+        options_(std::move(options)),
+        writer_(std::move(writer)),
+        queries_(std::move(queries)) {}
 
   const std::string path_;
   const ResultsStoreOptions options_;
-  const Clock* clock_;
-
-  absl::Mutex write_mu_;
-  std::unique_ptr<Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  absl::flat_hash_map<std::string, int64_t> scenario_ids_ ABSL_GUARDED_BY(write_mu_);
-  absl::flat_hash_map<std::string, int64_t> cluster_ids_ ABSL_GUARDED_BY(write_mu_);
-  absl::flat_hash_map<std::pair<int64_t, std::string>, int64_t> test_ids_
-      ABSL_GUARDED_BY(write_mu_);
-  // Runs this writer began or appended to and that are still open, by run id: appends
-  // and the finish of a run skip looking it up. Dropped with the ids after a rollback.
-  absl::flat_hash_map<std::string, RunState> open_runs_ ABSL_GUARDED_BY(write_mu_);
-  LatestIndex latest_ ABSL_GUARDED_BY(write_mu_);
-
-  // Declared after writer_, which it uses.
-  std::unique_ptr<GroupCommit> writes_;
-  std::unique_ptr<ReaderPool> readers_;
+  std::unique_ptr<ResultsWriter> writer_;
+  std::unique_ptr<ResultsQueries> queries_;
 };
 
 }  // namespace meshproof::store

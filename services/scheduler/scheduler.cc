@@ -1,89 +1,26 @@
+// The front's routing: each call goes to the class that decides it; the lock is taken
+// here only where one call spans several of them (a run queued and then dispatched, a
+// tick, shutdown).
 #include "services/scheduler/scheduler.h"
 
-#include <random>
+#include <algorithm>
 #include <utility>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "meshproof/store/v1/store.pb.h"
 #include "services/common/log.h"
-#include "services/common/results/run_counts.h"
 #include "services/common/status_macros.h"
-#include "services/common/time_util.h"
-#include "services/scenario/content_hash.h"
-#include "services/scenario/scenario_parser.h"
-#include "services/scenario/scenario_validator.h"
 #include "services/scheduler/migrations.h"
 
 namespace meshproof::scheduler {
 
-namespace rv1 = meshproof::result::v1;
-namespace sv1 = meshproof::store::v1;
-namespace scv1 = meshproof::scenario::v1;
-
-namespace {
-
-constexpr size_t kMaxYamlBytes = 1 << 20;
-constexpr size_t kMaxRequestIdLength = 128;
-constexpr char kDefaultTeam[] = "default";
-
-int PageSize(uint32_t requested) {
-  if (requested == 0) return 50;
-  return static_cast<int>(std::min<uint32_t>(requested, 500));
-}
-
-std::string StateName(v1::RunState state) {
-  std::string name = v1::RunState_Name(state);
-  return name.substr(name.rfind("RUN_STATE_") == 0 ? 10 : 0);
-}
-
-bool NeedsApproval(const scv1::Scenario& scenario, const std::vector<std::string>& only_tests) {
-  for (const scv1::Test& test : scenario.tests()) {
-    if (!test.has_deferral() || !test.deferral().requires_approval()) continue;
-    if (only_tests.empty() ||
-        std::find(only_tests.begin(), only_tests.end(), test.name()) != only_tests.end()) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
-v1::RunState StateForVerdict(rv1::RunVerdict verdict) {
-  switch (verdict) {
-    case rv1::RUN_VERDICT_PASSED: return v1::RUN_STATE_PASSED;
-    case rv1::RUN_VERDICT_FAILED: return v1::RUN_STATE_FAILED;
-    case rv1::RUN_VERDICT_INCONCLUSIVE: return v1::RUN_STATE_INCONCLUSIVE;
-    case rv1::RUN_VERDICT_CANCELLED: return v1::RUN_STATE_CANCELLED;
-    case rv1::RUN_VERDICT_TIMED_OUT: return v1::RUN_STATE_TIMED_OUT;
-    default: return v1::RUN_STATE_ERROR;
-  }
-}
-
-rv1::RunVerdict VerdictForState(v1::RunState state) {
-  switch (state) {
-    case v1::RUN_STATE_PASSED: return rv1::RUN_VERDICT_PASSED;
-    case v1::RUN_STATE_FAILED: return rv1::RUN_VERDICT_FAILED;
-    case v1::RUN_STATE_INCONCLUSIVE: return rv1::RUN_VERDICT_INCONCLUSIVE;
-    case v1::RUN_STATE_CANCELLED: return rv1::RUN_VERDICT_CANCELLED;
-    case v1::RUN_STATE_TIMED_OUT: return rv1::RUN_VERDICT_TIMED_OUT;
-    default: return rv1::RUN_VERDICT_ERROR;
-  }
-}
-
-// ------------------------------------------------------------------------- open
-
 Scheduler::Scheduler(std::unique_ptr<Database> db, const SchedulerConfig& config,
                      const Clock* clock)
-    : config_(config),
-      clock_(clock),
-      db_(std::move(db)),
-      catalog_(db_.get()),
-      runs_(db_.get()),
-      schedules_(db_.get()),
-      outbox_(db_.get()) {}
+    : state_(std::move(db), config, clock),
+      scenarios_(&state_),
+      runs_(&state_, &scenarios_),
+      dispatch_(&state_, &runs_),
+      agents_(&state_, &runs_, &dispatch_),
+      schedules_(&state_, &scenarios_, &runs_),
+      firing_(&state_, &schedules_, &runs_) {}
 
 Scheduler::~Scheduler() = default;
 
@@ -95,596 +32,169 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const std::string& pa
   MP_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, options));
   MP_RETURN_IF_ERROR(ApplyMigrations(db.get(), SchedulerMigrations()).status());
   std::unique_ptr<Scheduler> scheduler(new Scheduler(std::move(db), config, clock));
-  absl::MutexLock lock(&scheduler->mu_);
+  SchedulerState& state = scheduler->state_;
+  absl::MutexLock lock(&state.mu);
   // The scheduler was down, so no agent could renew: give every running run one lease
   // from now for its agent to reconnect and say it still holds the assignment.
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(scheduler->db_.get(), true));
-  MP_ASSIGN_OR_RETURN(std::vector<RunRow> running,
-                      scheduler->runs_.InStates({v1::RUN_STATE_RUNNING}));
-  const absl::Time lease_end = clock->Now() + config.lease;
-  for (RunRow& row : running) {
-    if (row.lease_expiry < lease_end) row.lease_expiry = lease_end;
-    MP_RETURN_IF_ERROR(scheduler->runs_.Update(row));
-  }
-  MP_RETURN_IF_ERROR(tx.Commit());
+  MP_ASSIGN_OR_RETURN(int running, scheduler->runs_.RenewLeasesAfterRestartLocked());
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> open,
-                      scheduler->runs_.InStates({v1::RUN_STATE_AWAITING_APPROVAL,
-                                                 v1::RUN_STATE_QUEUED, v1::RUN_STATE_RUNNING}));
-  MP_ASSIGN_OR_RETURN(int64_t outbox, scheduler->outbox_.Size());
-  LogInfo("database ", path, " open: ", open.size(), " open runs (", running.size(),
+                      state.runs.InStates({v1::RUN_STATE_AWAITING_APPROVAL,
+                                           v1::RUN_STATE_QUEUED, v1::RUN_STATE_RUNNING}));
+  MP_ASSIGN_OR_RETURN(int64_t outbox, state.outbox.Size());
+  LogInfo("database ", path, " open: ", open.size(), " open runs (", running,
           " running), ", outbox, " outbox entries to forward");
   return scheduler;
 }
 
 void Scheduler::SetOutboxListener(std::function<void()> listener) {
-  absl::MutexLock lock(&mu_);
-  outbox_listener_ = std::move(listener);
-}
-
-// ------------------------------------------------------------------- plumbing
-
-absl::Status Scheduler::CommitLocked(Transaction& tx) {
-  absl::Status status = tx.Commit();
-  if (!status.ok()) {
-    DiscardPendingLocked();
-    return status;
-  }
-  for (auto& [run_id, event] : pending_events_) {
-    if (event.has_run() && IsTerminal(event.run().state())) {
-      events_.MarkEnded(run_id, clock_->Now());
-    }
-    events_.Publish(run_id, event);
-  }
-  for (auto& [agent_id, message] : pending_sends_) {
-    auto it = agents_.find(agent_id);
-    if (it != agents_.end() && it->second.sink != nullptr) it->second.sink->Send(message);
-  }
-  if (pending_outbox_ && outbox_listener_) outbox_listener_();
-  DiscardPendingLocked();
-  return absl::OkStatus();
-}
-
-void Scheduler::DiscardPendingLocked() {
-  pending_events_.clear();
-  pending_sends_.clear();
-  pending_outbox_ = false;
-}
-
-void Scheduler::SendLocked(const std::string& agent_id, v1::SchedulerMessage message) {
-  pending_sends_.emplace_back(agent_id, std::move(message));
-}
-
-std::string Scheduler::NewId(absl::string_view prefix) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return absl::StrCat(prefix, absl::FormatTime("%Y%m%dT%H%M%SZ", clock_->Now(), absl::UTCTimeZone()),
-                      "-", absl::Hex(rng() & 0xffffffffffULL, absl::kZeroPad10), ++id_counter_ % 10);
-}
-
-void Scheduler::SetStateLocked(RunRow* row, v1::RunState state, const std::string& reason) {
-  const v1::RunState old = row->run.state();
-  row->run.set_state(state);
-  row->run.set_reason(reason);
-  LogInfo("run ", row->run.run_id(), " (", row->run.scenario(), "): ", StateName(old), " -> ",
-          StateName(state), reason.empty() ? "" : absl::StrCat(": ", reason));
-  v1::RunEvent event;
-  *event.mutable_run() = row->run;
-  pending_events_.emplace_back(row->run.run_id(), std::move(event));
-}
-
-absl::Status Scheduler::EnsureStoreBegunLocked(RunRow* row) {
-  if (row->store_begun) return absl::OkStatus();
-  sv1::BeginRunRequest begin;
-  sv1::RunRecord* rec = begin.mutable_run();
-  const v1::Run& run = row->run;
-  rec->set_run_id(run.run_id());
-  rec->set_scenario(run.scenario());
-  rec->set_scenario_version(run.scenario_version());
-  rec->set_team(run.team());
-  rec->set_agent_id(run.agent_id());
-  rec->set_trigger(run.trigger());
-  rec->set_schedule_id(run.schedule_id());
-  rec->mutable_labels()->insert(run.labels().begin(), run.labels().end());
-  *rec->mutable_started_at() =
-      run.has_started_at() ? run.started_at() : ToProtoTimestamp(clock_->Now());
-  for (const scv1::Claim& claim : row->scenario.claims()) *rec->add_claims() = claim;
-  auto agent = agents_.find(run.agent_id());
-  if (agent != agents_.end()) {
-    rec->set_cluster(agent->second.info.cluster());
-    rec->set_namespace_(agent->second.info.namespace_());
-    rec->mutable_environment()->set_cluster(agent->second.info.cluster());
-    rec->mutable_environment()->set_namespace_(agent->second.info.namespace_());
-    rec->mutable_environment()->set_agent_version(agent->second.info.version());
-    rec->mutable_environment()->set_kind(agent->second.info.environment_kind());
-  } else {
-    rec->set_cluster(run.target().cluster());
-    rec->set_namespace_(run.target().namespace_());
-  }
-  MP_RETURN_IF_ERROR(outbox_.Add(run.run_id(), OutboxKind::kBegin, 0, begin.SerializeAsString(),
-                                 clock_->Now()));
-  row->store_begun = true;
-  pending_outbox_ = true;
-  return absl::OkStatus();
-}
-
-absl::StatusOr<bool> Scheduler::RecordResultLocked(RunRow* row, const rv1::TestResult& result) {
-  MP_ASSIGN_OR_RETURN(bool inserted,
-                      runs_.InsertResult(row->run.run_id(), row->run.attempt(), result,
-                                         clock_->Now()));
-  if (!inserted) return false;
-  MP_RETURN_IF_ERROR(EnsureStoreBegunLocked(row));
-  MP_RETURN_IF_ERROR(outbox_.Add(row->run.run_id(), OutboxKind::kAppend, row->run.attempt(),
-                                 result.SerializeAsString(), clock_->Now()));
-  pending_outbox_ = true;
-  v1::RunEvent event;
-  *event.mutable_result() = result;
-  pending_events_.emplace_back(row->run.run_id(), std::move(event));
-  return true;
-}
-
-absl::Status Scheduler::EndRunLocked(RunRow* row, v1::RunState state, const std::string& reason,
-                                     const rv1::ScenarioOutcome* outcome) {
-  const absl::Time now = clock_->Now();
-  const bool was_running = row->run.state() == v1::RUN_STATE_RUNNING;
-  rv1::RunCounts counts;
-  if (outcome != nullptr) {
-    counts = outcome->counts();
-  } else {
-    // No agent will report the tests that did not run: record them NOT_RUN with why.
-    MP_ASSIGN_OR_RETURN(std::vector<rv1::TestResult> have,
-                        runs_.Results(row->run.run_id(), row->run.attempt()));
-    std::set<std::string> reported;
-    for (const rv1::TestResult& r : have) {
-      if (r.phase() == rv1::PHASE_TEST) reported.insert(r.test());
-    }
-    const auto& only = row->run.only_tests();
-    for (const scv1::Test& test : row->scenario.tests()) {
-      if (reported.count(test.name()) > 0) continue;
-      if (!only.empty() && std::find(only.begin(), only.end(), test.name()) == only.end()) {
-        continue;
-      }
-      rv1::TestResult r;
-      r.set_scenario(row->scenario.name());
-      r.set_test(test.name());
-      r.set_phase(rv1::PHASE_TEST);
-      r.set_verdict(rv1::TEST_VERDICT_NOT_RUN);
-      r.set_reason(reason);
-      r.set_proves(test.proves());
-      for (const std::string& claim : test.claims()) r.add_claims(claim);
-      *r.mutable_finished_at() = ToProtoTimestamp(now);
-      MP_RETURN_IF_ERROR(RecordResultLocked(row, r).status());
-    }
-    MP_ASSIGN_OR_RETURN(have, runs_.Results(row->run.run_id(), row->run.attempt()));
-    counts = results::CountTests(have);
-  }
-  if (was_running && outcome == nullptr && !row->run.agent_id().empty()) {
-    v1::SchedulerMessage cancel;
-    cancel.mutable_cancel()->set_assignment_id(row->assignment_id);
-    cancel.mutable_cancel()->set_reason(reason);
-    SendLocked(row->run.agent_id(), std::move(cancel));
-  }
-  *row->run.mutable_counts() = counts;
-  *row->run.mutable_finished_at() = ToProtoTimestamp(now);
-  row->lease_expiry = absl::InfinitePast();
-  SetStateLocked(row, state, reason);
-  MP_RETURN_IF_ERROR(EnsureStoreBegunLocked(row));
-  sv1::FinishRunRequest finish;
-  finish.set_run_id(row->run.run_id());
-  finish.set_verdict(VerdictForState(state));
-  *finish.mutable_counts() = counts;
-  finish.set_reason(reason);
-  *finish.mutable_finished_at() = ToProtoTimestamp(now);
-  if (outcome != nullptr) {
-    for (const rv1::ClaimResult& claim : outcome->claims()) *finish.add_claims() = claim;
-  }
-  MP_RETURN_IF_ERROR(outbox_.Add(row->run.run_id(), OutboxKind::kFinish, row->run.attempt(),
-                                 finish.SerializeAsString(), now));
-  pending_outbox_ = true;
-  ahead_.erase(row->assignment_id);
-  return runs_.Update(*row);
-}
-
-absl::Status Scheduler::RequeueOrFailLocked(RunRow* row, const std::string& reason) {
-  if (static_cast<int>(row->run.attempt()) >= config_.max_attempts) {
-    return EndRunLocked(row, v1::RUN_STATE_ERROR,
-                        absl::StrCat(reason, "; no attempts left (", row->run.attempt(), " of ",
-                                     config_.max_attempts, ")"),
-                        nullptr);
-  }
-  if (!row->run.agent_id().empty()) {
-    v1::SchedulerMessage cancel;
-    cancel.mutable_cancel()->set_assignment_id(row->assignment_id);
-    cancel.mutable_cancel()->set_reason(reason);
-    SendLocked(row->run.agent_id(), std::move(cancel));
-  }
-  ahead_.erase(row->assignment_id);
-  row->run.set_attempt(row->run.attempt() + 1);
-  row->run.clear_agent_id();
-  row->assignment_id.clear();
-  row->acked_seq = 0;
-  row->lease_expiry = absl::InfinitePast();
-  SetStateLocked(row, v1::RUN_STATE_QUEUED,
-                 absl::StrCat(reason, "; queued again as attempt ", row->run.attempt()));
-  return runs_.Update(*row);
+  absl::MutexLock lock(&state_.mu);
+  state_.publisher.SetOutboxListener(std::move(listener));
 }
 
 // ------------------------------------------------------------------ scenarios
 
 absl::StatusOr<v1::SubmitScenarioResponse> Scheduler::SubmitScenario(
     const v1::SubmitScenarioRequest& req) {
-  scv1::Scenario scenario;
-  std::string yaml;
-  if (req.has_yaml()) {
-    if (req.yaml().text().size() > kMaxYamlBytes) {
-      return absl::InvalidArgumentError("yaml.text: at most 1 MiB");
-    }
-    meshproof::scenario::ParseOptions options;
-    if (!req.yaml().file_name().empty()) options.file_name = req.yaml().file_name();
-    options.substitute_vars = false;
-    MP_ASSIGN_OR_RETURN(scenario, meshproof::scenario::ParseScenario(req.yaml().text(), options));
-    yaml = req.yaml().text();
-  } else if (req.has_scenario()) {
-    scenario = req.scenario();
-    MP_RETURN_IF_ERROR(meshproof::scenario::ValidateScenario(scenario, /*allow_unsubstituted=*/true));
-  } else {
-    return absl::InvalidArgumentError("content: yaml or scenario is required");
-  }
-  std::string team = req.team();
-  if (team.empty()) team = scenario.team();
-  if (team.empty()) team = kDefaultTeam;
-  scenario.set_team(team);
-  // The version is the content without where it came from or the values a run used.
-  const std::string version = meshproof::scenario::ContentHash(scenario);
-  scenario.mutable_source()->set_content_hash(version);
-
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
-  bool created = false;
-  MP_ASSIGN_OR_RETURN(v1::ScenarioVersion stored,
-                      catalog_.Put(scenario, version, team, yaml, clock_->Now(), &created));
-  MP_RETURN_IF_ERROR(CommitLocked(tx));
-  LogInfo("scenario ", stored.name(), created ? " stored as revision " : " unchanged at revision ",
-          stored.revision(), " (version ", stored.version().substr(0, 12), ", team ", team, ")");
-  v1::SubmitScenarioResponse response;
-  *response.mutable_version() = std::move(stored);
-  response.set_created(created);
-  return response;
+  return scenarios_.Submit(req);
 }
 
 absl::StatusOr<v1::ListScenariosResponse> Scheduler::ListScenarios(
     const v1::ListScenariosRequest& req) {
-  const int limit = PageSize(req.page_size());
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(std::vector<v1::ScenarioVersion> page,
-                      catalog_.ListLatest(req.team(), req.page_token(), limit + 1));
-  v1::ListScenariosResponse response;
-  for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
-    *response.add_scenarios() = page[i];
-  }
-  if (static_cast<int>(page.size()) > limit) response.set_next_page_token(page[limit - 1].name());
-  return response;
+  return scenarios_.List(req);
 }
 
 absl::StatusOr<v1::ScenarioVersion> Scheduler::GetScenario(const v1::GetScenarioRequest& req) {
-  if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> v, catalog_.Get(req.name(), req.version()));
-  if (!v) {
-    return absl::NotFoundError(
-        req.version().empty()
-            ? absl::StrCat("scenario \"", req.name(), "\" not found")
-            : absl::StrCat("scenario \"", req.name(), "\" has no version ", req.version()));
-  }
-  return *v;
+  return scenarios_.Get(req);
 }
 
 absl::StatusOr<v1::ListScenarioVersionsResponse> Scheduler::ListScenarioVersions(
     const v1::ListScenarioVersionsRequest& req) {
-  if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
-  int before = 0;
-  if (!req.page_token().empty() && !absl::SimpleAtoi(req.page_token(), &before)) {
-    return absl::InvalidArgumentError("page_token: not a token this API returned");
-  }
-  const int limit = PageSize(req.page_size());
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(std::vector<v1::ScenarioVersion> page,
-                      catalog_.Versions(req.name(), before, limit + 1));
-  if (page.empty() && before == 0) {
-    return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
-  }
-  v1::ListScenarioVersionsResponse response;
-  for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
-    *response.add_versions() = page[i];
-  }
-  if (static_cast<int>(page.size()) > limit) {
-    response.set_next_page_token(absl::StrCat(page[limit - 1].revision()));
-  }
-  return response;
+  return scenarios_.ListVersions(req);
 }
 
 absl::Status Scheduler::DeleteScenario(const v1::DeleteScenarioRequest& req) {
-  if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
-  MP_RETURN_IF_ERROR(schedules_.DeleteForScenario(req.name()));
-  MP_ASSIGN_OR_RETURN(bool deleted, catalog_.Delete(req.name()));
-  if (!deleted) return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
-  MP_RETURN_IF_ERROR(CommitLocked(tx));
-  LogInfo("scenario ", req.name(), " deleted with its schedules");
-  return absl::OkStatus();
+  return scenarios_.Delete(req);
 }
 
 // ----------------------------------------------------------------------- runs
 
-absl::StatusOr<RunRow> Scheduler::CreateRunLocked(const v1::StartRunRequest& req,
-                                                  rv1::Trigger trigger,
-                                                  const std::string& schedule_id,
-                                                  const std::string& team) {
-  if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
-  if (req.request_id().size() > kMaxRequestIdLength) {
-    return absl::InvalidArgumentError("request_id: at most 128 characters");
-  }
-  const absl::Duration timeout = DurationOr(req.timeout(), config_.default_run_timeout);
-  if (timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("timeout: must be positive");
-  }
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> version,
-                      catalog_.Get(req.scenario(), req.version()));
-  if (!version) {
-    return absl::NotFoundError(
-        req.version().empty()
-            ? absl::StrCat("scenario: \"", req.scenario(), "\" not found")
-            : absl::StrCat("version: scenario \"", req.scenario(), "\" has no version ",
-                           req.version()));
-  }
-  std::set<std::string> names;
-  for (const scv1::Test& test : version->scenario().tests()) names.insert(test.name());
-  for (int i = 0; i < req.only_tests_size(); ++i) {
-    if (names.count(req.only_tests(i)) == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("only_tests[", i, "]: scenario \"",
-                                                     req.scenario(), "\" has no test \"",
-                                                     req.only_tests(i), "\""));
-    }
-  }
-  std::map<std::string, std::string> vars(req.vars().begin(), req.vars().end());
-  absl::StatusOr<scv1::Scenario> substituted =
-      meshproof::scenario::SubstituteVars(version->scenario(), vars);
-  if (!substituted.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("vars: scenario \"", req.scenario(), "\" cannot run with these variables:\n",
-                     substituted.status().message()));
-  }
-  if (req.has_target()) *substituted->mutable_target() = req.target();
-
-  const absl::Time now = clock_->Now();
-  RunRow row;
-  row.scenario = std::move(*substituted);
-  row.request_id = req.request_id();
-  v1::Run& run = row.run;
-  run.set_run_id(NewId("r"));
-  run.set_scenario(version->name());
-  run.set_scenario_version(version->version());
-  run.set_team(team.empty() ? version->team() : team);
-  run.set_trigger(trigger);
-  run.set_schedule_id(schedule_id);
-  *run.mutable_target() = row.scenario.target();
-  run.mutable_labels()->insert(req.labels().begin(), req.labels().end());
-  run.mutable_vars()->insert(req.vars().begin(), req.vars().end());
-  for (const std::string& t : req.only_tests()) run.add_only_tests(t);
-  const std::vector<std::string> only(req.only_tests().begin(), req.only_tests().end());
-  run.set_needs_approval(NeedsApproval(row.scenario, only));
-  run.set_attempt(1);
-  *run.mutable_created_at() = ToProtoTimestamp(now);
-  *run.mutable_timeout() = ToProtoDuration(timeout);
-  run.set_state(v1::RUN_STATE_PENDING);
-  LogInfo("run ", run.run_id(), " (", run.scenario(), " ", run.scenario_version().substr(0, 12),
-          ") created: PENDING, trigger ", rv1::Trigger_Name(trigger));
-  if (run.needs_approval()) {
-    SetStateLocked(&row, v1::RUN_STATE_AWAITING_APPROVAL,
-                   "has tests that require approval; waiting for an approver");
-  } else {
-    row.deadline = now + timeout;
-    *run.mutable_deadline() = ToProtoTimestamp(row.deadline);
-    SetStateLocked(&row, v1::RUN_STATE_QUEUED, "waiting for a matching agent");
-  }
-  MP_RETURN_IF_ERROR(runs_.Insert(&row));
-  return row;
+absl::StatusOr<v1::Run> Scheduler::StartRun(const v1::StartRunRequest& req,
+                                            meshproof::result::v1::Trigger trigger) {
+  absl::MutexLock lock(&state_.mu);
+  MP_ASSIGN_OR_RETURN(RunLifecycle::Started started, runs_.StartLocked(req, trigger));
+  if (!started.created) return started.run;
+  dispatch_.DispatchLocked();
+  return runs_.CurrentLocked(started.run);
 }
 
-absl::StatusOr<v1::Run> Scheduler::StartRun(const v1::StartRunRequest& req, rv1::Trigger trigger) {
-  absl::MutexLock lock(&mu_);
-  if (!req.request_id().empty()) {
-    MP_ASSIGN_OR_RETURN(std::optional<RunRow> existing, runs_.FindByRequestId(req.request_id()));
-    if (existing) return existing->run;
-  }
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
-  absl::StatusOr<RunRow> row = CreateRunLocked(req, trigger, "", "");
-  if (!row.ok()) {
-    DiscardPendingLocked();
-    return row.status();
-  }
-  MP_RETURN_IF_ERROR(CommitLocked(tx));
-  DispatchLocked();
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> now_row, runs_.Find(row->run.run_id()));
-  return now_row ? now_row->run : row->run;
-}
-
-absl::StatusOr<v1::Run> Scheduler::GetRun(const v1::GetRunRequest& req) {
-  if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_.Find(req.run_id()));
-  if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
-  return row->run;
-}
+absl::StatusOr<v1::Run> Scheduler::GetRun(const v1::GetRunRequest& req) { return runs_.Get(req); }
 
 absl::StatusOr<v1::ListRunsResponse> Scheduler::ListRuns(const v1::ListRunsRequest& req) {
-  int64_t before = 0;
-  if (!req.page_token().empty() && !absl::SimpleAtoi(req.page_token(), &before)) {
-    return absl::InvalidArgumentError("page_token: not a token this API returned");
-  }
-  std::vector<v1::RunState> states;
-  for (int s : req.states()) {
-    if (!v1::RunState_IsValid(s) || s == v1::RUN_STATE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(absl::StrCat("states: unknown state ", s));
-    }
-    states.push_back(static_cast<v1::RunState>(s));
-  }
-  const int limit = PageSize(req.page_size());
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(std::vector<RunRow> page,
-                      runs_.List(req.scenario(), req.schedule_id(), states, before, limit + 1));
-  v1::ListRunsResponse response;
-  for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
-    *response.add_runs() = page[i].run;
-  }
-  if (static_cast<int>(page.size()) > limit) {
-    response.set_next_page_token(absl::StrCat(page[limit - 1].id));
-  }
-  return response;
+  return runs_.List(req);
 }
 
 absl::StatusOr<v1::Run> Scheduler::CancelRun(const v1::CancelRunRequest& req) {
-  if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_.Find(req.run_id()));
-  if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
-  if (IsTerminal(row->run.state())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "run ", req.run_id(), " already ended ", StateName(row->run.state())));
-  }
-  absl::Status status = EndRunLocked(
-      &*row, v1::RUN_STATE_CANCELLED,
-      req.reason().empty() ? "cancelled" : absl::StrCat("cancelled: ", req.reason()), nullptr);
-  if (!status.ok()) {
-    DiscardPendingLocked();
-    return status;
-  }
-  MP_RETURN_IF_ERROR(CommitLocked(tx));
-  return row->run;
-}
-
-absl::StatusOr<v1::Run> Scheduler::DecideApprovalLocked(const v1::ApprovalRequest& req,
-                                                        const std::string& by, bool approved) {
-  if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
-  if (req.reason().empty()) {
-    return absl::InvalidArgumentError("reason: say why the run is approved or rejected");
-  }
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_.Find(req.run_id()));
-  if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
-  if (row->run.state() != v1::RUN_STATE_AWAITING_APPROVAL) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "run ", req.run_id(), " is ", StateName(row->run.state()), ", not AWAITING_APPROVAL"));
-  }
-  const absl::Time now = clock_->Now();
-  v1::Approval* approval = row->run.mutable_approval();
-  approval->set_approved(approved);
-  approval->set_by(by.empty() ? "anonymous" : by);
-  approval->set_reason(req.reason());
-  *approval->mutable_at() = ToProtoTimestamp(now);
-  row->deadline = now + DurationOr(row->run.timeout(), config_.default_run_timeout);
-  *row->run.mutable_deadline() = ToProtoTimestamp(row->deadline);
-  SetStateLocked(&*row, v1::RUN_STATE_QUEUED,
-                 approved ? absl::StrCat("approved by ", approval->by(), ": ", req.reason())
-                          : absl::StrCat("rejected by ", approval->by(), ": ", req.reason(),
-                                         "; gated tests will be SKIPPED"));
-  absl::Status status = runs_.Update(*row);
-  if (!status.ok()) {
-    DiscardPendingLocked();
-    return status;
-  }
-  MP_RETURN_IF_ERROR(CommitLocked(tx));
-  DispatchLocked();
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> now_row, runs_.Find(req.run_id()));
-  return now_row ? now_row->run : row->run;
+  return runs_.Cancel(req);
 }
 
 absl::StatusOr<v1::Run> Scheduler::ApproveRun(const v1::ApprovalRequest& req,
                                               const std::string& by) {
-  absl::MutexLock lock(&mu_);
-  return DecideApprovalLocked(req, by, true);
+  absl::MutexLock lock(&state_.mu);
+  MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/true));
+  dispatch_.DispatchLocked();
+  return runs_.CurrentLocked(run);
 }
 
 absl::StatusOr<v1::Run> Scheduler::RejectRun(const v1::ApprovalRequest& req,
                                              const std::string& by) {
-  absl::MutexLock lock(&mu_);
-  return DecideApprovalLocked(req, by, false);
+  absl::MutexLock lock(&state_.mu);
+  MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/false));
+  dispatch_.DispatchLocked();
+  return runs_.CurrentLocked(run);
 }
 
 absl::StatusOr<Scheduler::Watch> Scheduler::BeginWatch(const std::string& run_id) {
-  if (run_id.empty()) return absl::InvalidArgumentError("run_id: is required");
-  absl::MutexLock lock(&mu_);
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_.Find(run_id));
-  if (!row) return absl::NotFoundError(absl::StrCat("run \"", run_id, "\" not found"));
-  Watch watch;
-  // Events are published under mu_, so nothing falls between this snapshot and the cursor.
-  watch.cursor = events_.Cursor(run_id);
-  v1::RunEvent first;
-  *first.mutable_run() = row->run;
-  watch.initial.push_back(first);
-  MP_ASSIGN_OR_RETURN(std::vector<rv1::TestResult> results,
-                      runs_.Results(run_id, row->run.attempt()));
-  for (rv1::TestResult& r : results) {
-    v1::RunEvent e;
-    *e.mutable_result() = std::move(r);
-    watch.initial.push_back(std::move(e));
-  }
-  watch.ended = IsTerminal(row->run.state());
-  if (watch.ended && results.size() > 0) watch.initial.push_back(first);
-  return watch;
+  return runs_.BeginWatch(run_id);
+}
+
+// ------------------------------------------------------------------ schedules
+
+absl::StatusOr<v1::Schedule> Scheduler::CreateSchedule(const v1::CreateScheduleRequest& req) {
+  return schedules_.Create(req);
+}
+
+absl::StatusOr<v1::ListSchedulesResponse> Scheduler::ListSchedules(
+    const v1::ListSchedulesRequest& req) {
+  return schedules_.List(req);
+}
+
+absl::StatusOr<v1::Schedule> Scheduler::GetSchedule(const std::string& schedule_id) {
+  return schedules_.Get(schedule_id);
+}
+
+absl::StatusOr<v1::Schedule> Scheduler::PauseSchedule(const std::string& schedule_id) {
+  return schedules_.Pause(schedule_id);
+}
+
+absl::StatusOr<v1::Schedule> Scheduler::ResumeSchedule(const std::string& schedule_id) {
+  return schedules_.Resume(schedule_id);
+}
+
+absl::StatusOr<v1::Run> Scheduler::TriggerSchedule(const std::string& schedule_id) {
+  absl::MutexLock lock(&state_.mu);
+  MP_ASSIGN_OR_RETURN(std::string run_id, firing_.TriggerLocked(schedule_id));
+  dispatch_.DispatchLocked();
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_.FindLocked(run_id));
+  if (!run) return absl::InternalError("a triggered run vanished");
+  return run->run;
+}
+
+absl::Status Scheduler::DeleteSchedule(const std::string& schedule_id) {
+  return schedules_.Delete(schedule_id);
+}
+
+// --------------------------------------------------------------------- agents
+
+v1::ListAgentsResponse Scheduler::ListAgents() { return agents_.List(); }
+
+absl::StatusOr<std::string> Scheduler::AgentConnected(const v1::Hello& hello, AgentSink* sink) {
+  return agents_.Connected(hello, sink);
+}
+
+void Scheduler::OnAgentMessage(const std::string& session_id, const v1::AgentMessage& message) {
+  agents_.OnMessages(session_id, absl::MakeConstSpan(&message, 1));
+}
+
+void Scheduler::OnAgentMessages(const std::string& session_id,
+                                absl::Span<const v1::AgentMessage> messages) {
+  agents_.OnMessages(session_id, messages);
+}
+
+void Scheduler::AgentDisconnected(const std::string& session_id) {
+  agents_.Disconnected(session_id);
 }
 
 // ----------------------------------------------------------------------- loop
 
-absl::Status Scheduler::ExpireLocked(absl::Time now) {
-  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db_.get(), true));
-  MP_ASSIGN_OR_RETURN(std::vector<RunRow> open,
-                      runs_.InStates({v1::RUN_STATE_QUEUED, v1::RUN_STATE_RUNNING}));
-  absl::Status status;
-  for (RunRow& row : open) {
-    if (row.deadline < now) {
-      status = EndRunLocked(&row, v1::RUN_STATE_TIMED_OUT,
-                            absl::StrCat("the run's deadline passed (timeout ",
-                                         absl::FormatDuration(FromProtoDuration(row.run.timeout())),
-                                         row.run.state() == v1::RUN_STATE_QUEUED
-                                             ? "; no matching agent took it)"
-                                             : ")"),
-                            nullptr);
-    } else if (row.run.state() == v1::RUN_STATE_RUNNING && row.lease_expiry < now) {
-      status = RequeueOrFailLocked(
-          &row, absl::StrCat("agent ", row.run.agent_id(), " lost: its lease expired (no heartbeat for ",
-                             absl::FormatDuration(config_.lease), ")"));
-    }
-    if (!status.ok()) {
-      DiscardPendingLocked();
-      return status;
-    }
-  }
-  return CommitLocked(tx);
-}
-
 absl::Time Scheduler::Tick() {
-  absl::MutexLock lock(&mu_);
-  const absl::Time now = clock_->Now();
-  if (absl::Status s = ExpireLocked(now); !s.ok()) {
+  absl::MutexLock lock(&state_.mu);
+  const absl::Time now = state_.clock->Now();
+  if (absl::Status s = runs_.ExpireLocked(now); !s.ok()) {
     LogError("checking leases and deadlines failed: ", s.ToString());
   }
-  FireDueLocked(now);
-  DispatchLocked();
-  events_.ForgetEndedBefore(now - absl::Minutes(10));
-  absl::Time next = now + config_.tick_interval;
-  absl::StatusOr<absl::Time> fire = schedules_.EarliestNextFire();
+  firing_.FireDueLocked(now);
+  dispatch_.DispatchLocked();
+  state_.events.ForgetEndedBefore(now - absl::Minutes(10));
+  absl::Time next = now + state_.config.tick_interval;
+  absl::StatusOr<absl::Time> fire = firing_.EarliestNextFireLocked();
   if (fire.ok() && *fire < next) next = std::max(*fire, now);
   return next;
 }
 
 void Scheduler::Shutdown() {
-  absl::MutexLock lock(&mu_);
-  shut_down_ = true;
-  for (auto& [id, agent] : agents_) {
-    if (agent.sink != nullptr) agent.sink->Close(absl::UnavailableError("scheduler shutting down"));
-  }
-  events_.Shutdown();
+  absl::MutexLock lock(&state_.mu);
+  agents_.CloseAllLocked();
+  state_.events.Shutdown();
 }
 
 }  // namespace meshproof::scheduler

@@ -1,40 +1,41 @@
-// The scheduler's domain class (no gRPC): scenarios and their versions, runs and their
-// state machine, approvals, schedules, the agents' sessions and leases, and the outbox of
-// writes to the results store. State lives in its SQLite database; every change is one
-// transaction, and what others must see of it (WatchRun events, messages to agents, the
-// forwarder's wake-up) is released only after that transaction committed.
+// The scheduler's front (no gRPC): the one object the gRPC adapters and main talk to. It
+// owns the shared state (scheduler_state.h: database, row stores, agents, one mutex) and
+// the classes that decide — ScenarioRegistry (scenarios and versions), RunLifecycle (run
+// states, approvals, leases, requeue), ScheduleRegistry and ScheduleFiring (schedules and
+// when they fire), AgentSessions and AgentDispatch (the agent protocol and who runs
+// what) — and routes each call to one of them. It decides nothing itself beyond the
+// order of a tick and "after a run was queued, offer it to the agents". Every change is
+// one transaction, and what others must see of it (WatchRun events, messages to agents,
+// the forwarder's wake-up) is released only after it committed (commit_publisher.h).
 //
-// Run states: PENDING → (AWAITING_APPROVAL →) QUEUED → RUNNING → PASSED / FAILED /
-// INCONCLUSIVE / ERROR / CANCELLED / TIMED_OUT; a RUNNING run whose lease expires goes
-// back to QUEUED with attempt + 1, or ends ERROR after the last attempt
-// (docs/scheduler.md).
+// Each request method forwards to exactly one deciding class, which finds what it names
+// through one lookup (ScenarioRegistry::LookupLocked, RunLifecycle::FindLocked,
+// ScheduleRegistry::FindLocked): a caller's scope, when requests carry one, passes
+// through here to those classes and is checked at those lookups.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_H_
 #define MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_H_
 
 #include <functional>
-#include <map>
 #include <memory>
-#include <set>
 #include <string>
-#include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/types/span.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scheduler/v1/agent_gateway.pb.h"
 #include "meshproof/scheduler/v1/scheduler.pb.h"
 #include "services/common/clock.h"
+#include "services/scheduler/agent_dispatch.h"
+#include "services/scheduler/agent_sessions.h"
 #include "services/scheduler/agent_sink.h"
-#include "services/scheduler/database.h"
-#include "services/scheduler/outbox.h"
 #include "services/scheduler/run_events.h"
-#include "services/scheduler/run_queue.h"
-#include "services/scheduler/scenario_catalog.h"
-#include "services/scheduler/schedule_book.h"
+#include "services/scheduler/run_lifecycle.h"
+#include "services/scheduler/scenario_registry.h"
+#include "services/scheduler/schedule_firing.h"
+#include "services/scheduler/schedule_registry.h"
 #include "services/scheduler/scheduler_config.h"
+#include "services/scheduler/scheduler_state.h"
 
 namespace meshproof::scheduler {
 
@@ -48,13 +49,13 @@ class Scheduler {
                                                          const Clock* clock);
   ~Scheduler();
 
-  // Called (without locks held) after each commit that added to the outbox.
+  // Called (with the scheduler's lock held: it must not call back into the scheduler)
+  // after each commit that added to the outbox.
   void SetOutboxListener(std::function<void()> listener);
 
-  // ------------------------------------------------------------------ scenarios
+  // ------------------------------------------------------- scenarios (ScenarioRegistry)
   // INVALID_ARGUMENT with the parser's "file:line:col: field: message" lines, or the
-  // validator's "field: message" lines; nothing is stored then. PERMISSION_DENIED when
-  // the name belongs to another team.
+  // validator's "field: message" lines; nothing is stored then.
   absl::StatusOr<v1::SubmitScenarioResponse> SubmitScenario(const v1::SubmitScenarioRequest& req);
   absl::StatusOr<v1::ListScenariosResponse> ListScenarios(const v1::ListScenariosRequest& req);
   // NOT_FOUND for an unknown name or version.
@@ -64,10 +65,11 @@ class Scheduler {
   // Deletes the scenario, its versions and its schedules; runs stay. NOT_FOUND.
   absl::Status DeleteScenario(const v1::DeleteScenarioRequest& req);
 
-  // ----------------------------------------------------------------------- runs
-  // Queues a run (or parks it AWAITING_APPROVAL). NOT_FOUND (scenario or version),
-  // INVALID_ARGUMENT (unknown only_tests entry, undefined variable named in the message,
-  // bad request_id or timeout). A repeated request_id returns the run it started.
+  // ---------------------------------------------------------------- runs (RunLifecycle)
+  // Queues a run (or parks it AWAITING_APPROVAL) and offers it to the agents. NOT_FOUND
+  // (scenario or version), INVALID_ARGUMENT (unknown only_tests entry, undefined variable
+  // named in the message, bad request_id or timeout). A repeated request_id returns the
+  // run it started.
   absl::StatusOr<v1::Run> StartRun(const v1::StartRunRequest& req,
                                    meshproof::result::v1::Trigger trigger);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
@@ -80,17 +82,12 @@ class Scheduler {
   absl::StatusOr<v1::Run> ApproveRun(const v1::ApprovalRequest& req, const std::string& by);
   absl::StatusOr<v1::Run> RejectRun(const v1::ApprovalRequest& req, const std::string& by);
 
-  // What a new watcher sends first, and where it then waits in events().
-  struct Watch {
-    std::vector<v1::RunEvent> initial;
-    uint64_t cursor = 0;
-    bool ended = false;
-  };
+  using Watch = RunLifecycle::Watch;
   // NOT_FOUND for an unknown run.
   absl::StatusOr<Watch> BeginWatch(const std::string& run_id);
-  RunEventHub* events() { return &events_; }
+  RunEventHub* events() { return &state_.events; }
 
-  // ------------------------------------------------------------------ schedules
+  // ------------------------------------------ schedules (ScheduleRegistry, ScheduleFiring)
   absl::StatusOr<v1::Schedule> CreateSchedule(const v1::CreateScheduleRequest& req);
   absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(const v1::ListSchedulesRequest& req);
   absl::StatusOr<v1::Schedule> GetSchedule(const std::string& schedule_id);
@@ -101,7 +98,7 @@ class Scheduler {
   absl::StatusOr<v1::Run> TriggerSchedule(const std::string& schedule_id);
   absl::Status DeleteSchedule(const std::string& schedule_id);
 
-  // --------------------------------------------------------------------- agents
+  // ------------------------------------------------------------- agents (AgentSessions)
   v1::ListAgentsResponse ListAgents();
   // A session opened with `hello`. Returns the session id; INVALID_ARGUMENT without an
   // agent id, ALREADY_EXISTS while another live session uses the id. `sink` must stay
@@ -115,7 +112,7 @@ class Scheduler {
                        absl::Span<const v1::AgentMessage> messages);
   void AgentDisconnected(const std::string& session_id);
 
-  // ----------------------------------------------------------------------- loop
+  // ----------------------------------------------------------------------------- loop
   // Expires leases, times out runs, fires due schedules and hands queued runs to agents,
   // at the clock's now. Returns when it next has something due (at most tick_interval
   // away). Errors are logged; the loop keeps going.
@@ -123,96 +120,20 @@ class Scheduler {
   // Closes every agent session and wakes every watcher for good.
   void Shutdown();
 
-  const SchedulerConfig& config() const { return config_; }
-  const Clock* clock() const { return clock_; }
+  const SchedulerConfig& config() const { return state_.config; }
+  const Clock* clock() const { return state_.clock; }
 
  private:
-  struct AgentEntry {
-    meshproof::agent::v1::AgentInfo info;
-    AgentSink* sink = nullptr;  // null while disconnected
-    std::string session_id;
-    absl::Time connected_at;
-    absl::Time last_heartbeat;
-  };
-
   Scheduler(std::unique_ptr<Database> db, const SchedulerConfig& config, const Clock* clock);
 
-  // All below: mu_ held.
-  absl::Status CommitLocked(Transaction& tx) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DiscardPendingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SendLocked(const std::string& agent_id, v1::SchedulerMessage message)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SetStateLocked(RunRow* row, v1::RunState state, const std::string& reason)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status EnsureStoreBegunLocked(RunRow* row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<bool> RecordResultLocked(RunRow* row,
-                                          const meshproof::result::v1::TestResult& result)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status EndRunLocked(RunRow* row, v1::RunState state, const std::string& reason,
-                            const meshproof::result::v1::ScenarioOutcome* outcome)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status RequeueOrFailLocked(RunRow* row, const std::string& reason)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<RunRow> CreateRunLocked(const v1::StartRunRequest& req,
-                                         meshproof::result::v1::Trigger trigger,
-                                         const std::string& schedule_id, const std::string& team)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::Run> DecideApprovalLocked(const v1::ApprovalRequest& req,
-                                               const std::string& by, bool approved)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DispatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status AssignLocked(RunRow* row, const AgentEntry& agent)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::Assignment AssignmentFor(const RunRow& row) const;
-  absl::Status ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void FireDueLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status FireScheduleLocked(const ScheduleRow& row, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Applies the concurrency policy and starts a run for `fire_time` (inside a
-  // transaction). Returns the outcome recorded.
-  absl::StatusOr<v1::FireRecord> FireAtLocked(const ScheduleRow& row, absl::Time fire_time,
-                                              bool manual) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::Schedule> ScheduleViewLocked(const ScheduleRow& row)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnResultsLocked(const std::string& agent_id,
-                       absl::Span<const v1::AgentMessage> reports)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnDoneLocked(const std::string& agent_id, const v1::AssignmentDone& done)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnHeartbeatLocked(const std::string& agent_id, const v1::Heartbeat& heartbeat)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string NewId(absl::string_view prefix) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
-  const SchedulerConfig config_;
-  const Clock* clock_;
-  RunEventHub events_;
-
-  absl::Mutex mu_;
-  std::unique_ptr<Database> db_ ABSL_GUARDED_BY(mu_);
-  ScenarioCatalog catalog_ ABSL_GUARDED_BY(mu_);
-  RunQueue runs_ ABSL_GUARDED_BY(mu_);
-  ScheduleBook schedules_ ABSL_GUARDED_BY(mu_);
-  Outbox outbox_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, AgentEntry> agents_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::string> sessions_ ABSL_GUARDED_BY(mu_);  // session → agent
-  // Report sequences received beyond the contiguous acked one, per assignment.
-  std::map<std::string, std::set<uint64_t>> ahead_ ABSL_GUARDED_BY(mu_);
-  // Released by CommitLocked.
-  std::vector<std::pair<std::string, v1::RunEvent>> pending_events_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<std::string, v1::SchedulerMessage>> pending_sends_ ABSL_GUARDED_BY(mu_);
-  bool pending_outbox_ ABSL_GUARDED_BY(mu_) = false;
-  std::function<void()> outbox_listener_ ABSL_GUARDED_BY(mu_);
-  uint64_t id_counter_ ABSL_GUARDED_BY(mu_) = 0;
-  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  SchedulerState state_;
+  ScenarioRegistry scenarios_;
+  RunLifecycle runs_;
+  AgentDispatch dispatch_;
+  AgentSessions agents_;
+  ScheduleRegistry schedules_;
+  ScheduleFiring firing_;
 };
-
-// Maps an agent's verdict to the run state it ends in.
-v1::RunState StateForVerdict(meshproof::result::v1::RunVerdict verdict);
-// Maps an ended run's state to the store's verdict.
-meshproof::result::v1::RunVerdict VerdictForState(v1::RunState state);
-// Whether an agent may run a scenario with `target`.
-bool AgentMatches(const meshproof::scenario::v1::Target& target,
-                  const meshproof::agent::v1::AgentInfo& agent);
 
 }  // namespace meshproof::scheduler
 

@@ -1,11 +1,17 @@
-// ResultsStore's read side: every query runs in one read transaction on a pooled
-// read-only connection, so it sees one snapshot and never waits for the writer.
+// The queries: each runs in one read transaction on a pooled read-only connection, so it
+// sees one snapshot and never waits for the writer.
+#include "services/results-store/results_queries.h"
+
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -17,7 +23,7 @@
 #include "services/results-store/flakiness.h"
 #include "services/results-store/page_token.h"
 #include "services/results-store/request_validation.h"
-#include "services/results-store/results_store.h"
+#include "services/results-store/result_codec.h"
 #include "services/results-store/run_records.h"
 
 namespace meshproof::store {
@@ -106,9 +112,40 @@ absl::StatusOr<std::optional<TestKey>> FindTestKey(Database* db, const std::stri
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<ResultsQueries>> ResultsQueries::Open(
+    const std::string& path, const ResultsStoreOptions& options, const Clock* clock) {
+  MP_ASSIGN_OR_RETURN(std::unique_ptr<ReaderPool> readers,
+                      ReaderPool::Open(path, options.readers, options.database));
+  std::unique_ptr<ResultsQueries> queries(new ResultsQueries(std::move(readers), clock));
+  struct stat info;
+  if (options.warm_limit_bytes > 0 && stat(path.c_str(), &info) == 0 &&
+      info.st_size <= options.warm_limit_bytes) {
+    MP_RETURN_IF_ERROR(queries->WarmReaders(options.readers));
+  }
+  return queries;
+}
+
+absl::Status ResultsQueries::WarmReaders(int readers) {
+  // Every reader maps the file on its own, and a history query touches one leaf of the
+  // results table per point, mostly leaves no query touched before: walking the table and
+  // the index once per reader takes those page faults at start-up instead of in the
+  // first queries (the tail of the history latency).
+  std::vector<ReaderPool::Lease> leases;
+  leases.reserve(readers);
+  for (int i = 0; i < readers; ++i) leases.push_back(readers_->Acquire());
+  for (const ReaderPool::Lease& db : leases) {
+    for (const char* sql : {"SELECT count(*) FROM results",
+                            "SELECT count(*) FROM runs INDEXED BY runs_by_scenario_cluster"}) {
+      MP_ASSIGN_OR_RETURN(Statement stmt, db->Prepare(sql));
+      MP_RETURN_IF_ERROR(stmt.Step().status());
+    }
+  }
+  return absl::OkStatus();
+}
+
 // ------------------------------------------------------------------------ GetRun
 
-absl::StatusOr<v1::RunDetail> ResultsStore::GetRun(const v1::GetRunRequest& request) {
+absl::StatusOr<v1::RunDetail> ResultsQueries::GetRun(const v1::GetRunRequest& request) {
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
   MP_ASSIGN_OR_RETURN(int64_t pk, RequireRun(db.get(), request.run_id(), "run_id"));
@@ -130,7 +167,7 @@ absl::StatusOr<v1::RunDetail> ResultsStore::GetRun(const v1::GetRunRequest& requ
   return detail;
 }
 
-absl::StatusOr<v1::GetClaimsLedgerResponse> ResultsStore::GetClaimsLedger(
+absl::StatusOr<v1::GetClaimsLedgerResponse> ResultsQueries::GetClaimsLedger(
     const v1::GetClaimsLedgerRequest& request) {
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
@@ -144,7 +181,7 @@ absl::StatusOr<v1::GetClaimsLedgerResponse> ResultsStore::GetClaimsLedger(
 
 // ---------------------------------------------------------------------- ListRuns
 
-absl::StatusOr<v1::ListRunsResponse> ResultsStore::ListRuns(const v1::ListRunsRequest& request) {
+absl::StatusOr<v1::ListRunsResponse> ResultsQueries::ListRuns(const v1::ListRunsRequest& request) {
   MP_ASSIGN_OR_RETURN(uint32_t page_size, PageSize(request.page_size(), "page_size"));
   std::optional<PagePosition> after;
   if (!request.page_token().empty()) {
@@ -251,7 +288,7 @@ absl::StatusOr<v1::ListRunsResponse> ResultsStore::ListRuns(const v1::ListRunsRe
 
 // ------------------------------------------------------------------- CompareRuns
 
-absl::StatusOr<v1::CompareRunsResponse> ResultsStore::CompareRuns(
+absl::StatusOr<v1::CompareRunsResponse> ResultsQueries::CompareRuns(
     const v1::CompareRunsRequest& request) {
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
@@ -334,7 +371,7 @@ absl::StatusOr<v1::CompareRunsResponse> ResultsStore::CompareRuns(
 
 // ---------------------------------------------------------------- GetTestHistory
 
-absl::StatusOr<v1::GetTestHistoryResponse> ResultsStore::GetTestHistory(
+absl::StatusOr<v1::GetTestHistoryResponse> ResultsQueries::GetTestHistory(
     const v1::GetTestHistoryRequest& request) {
   if (request.scenario().empty()) return absl::InvalidArgumentError("scenario: must not be empty");
   if (request.test().empty()) return absl::InvalidArgumentError("test: must not be empty");
@@ -394,7 +431,7 @@ absl::StatusOr<v1::GetTestHistoryResponse> ResultsStore::GetTestHistory(
 
 // ---------------------------------------------------------------- ListFlakyTests
 
-absl::StatusOr<v1::ListFlakyTestsResponse> ResultsStore::ListFlakyTests(
+absl::StatusOr<v1::ListFlakyTestsResponse> ResultsQueries::ListFlakyTests(
     const v1::ListFlakyTestsRequest& request) {
   const uint32_t last_runs = request.last_runs() == 0 ? kDefaultFlakyRuns : request.last_runs();
   if (last_runs > kMaxFlakyRuns) {
@@ -507,7 +544,7 @@ absl::StatusOr<v1::ListFlakyTestsResponse> ResultsStore::ListFlakyTests(
 
 // ----------------------------------------------------------- GetLatestPerCluster
 
-absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsStore::GetLatestPerCluster(
+absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsQueries::GetLatestPerCluster(
     const v1::GetLatestPerClusterRequest& request) {
   if (request.scenario().empty()) return absl::InvalidArgumentError("scenario: must not be empty");
   ReaderPool::Lease db = readers_->Acquire();
@@ -573,7 +610,7 @@ absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsStore::GetLatestPerCluste
 
 // --------------------------------------------------------------- GetLatencyTrend
 
-absl::StatusOr<v1::GetLatencyTrendResponse> ResultsStore::GetLatencyTrend(
+absl::StatusOr<v1::GetLatencyTrendResponse> ResultsQueries::GetLatencyTrend(
     const v1::GetLatencyTrendRequest& request) {
   if (request.scenario().empty()) return absl::InvalidArgumentError("scenario: must not be empty");
   if (request.test().empty()) return absl::InvalidArgumentError("test: must not be empty");

@@ -1,0 +1,80 @@
+// The results store's queries: the history questions (a run and its claims ledger, run
+// listings, comparisons, one test's history, flaky tests, latest per cluster, latency
+// trend). Every query runs in one read transaction on a pooled read-only connection
+// (WAL), so it sees one snapshot and never waits for the writer; this class shares no
+// state with ResultsWriter and takes no lock of its own (the pool hands out connections).
+#ifndef MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_QUERIES_H_
+#define MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_QUERIES_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "meshproof/store/v1/store.pb.h"
+#include "services/common/clock.h"
+#include "services/results-store/reader_pool.h"
+#include "services/results-store/results_store_options.h"
+
+namespace meshproof::store {
+
+class ResultsQueries {
+ public:
+  // Opens options.readers read-only connections to `path` (the schema must exist: the
+  // writer opens first) and, for a file up to options.warm_limit_bytes, warms them.
+  // `clock` must outlive the queries.
+  static absl::StatusOr<std::unique_ptr<ResultsQueries>> Open(const std::string& path,
+                                                              const ResultsStoreOptions& options,
+                                                              const Clock* clock);
+
+  // Returns the run, its latest attempt's results in append order and its claims
+  // ledger. NOT_FOUND for an unknown run.
+  absl::StatusOr<v1::RunDetail> GetRun(const v1::GetRunRequest& request);
+
+  // Lists runs newest first with filters and keyset page tokens. INVALID_ARGUMENT for a
+  // bad label filter or page token; RESOURCE_EXHAUSTED when page_size is over 500.
+  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& request);
+
+  // Compares the TEST-phase results of two runs, regressions first. NOT_FOUND naming
+  // base_run_id or head_run_id.
+  absl::StatusOr<v1::CompareRunsResponse> CompareRuns(const v1::CompareRunsRequest& request);
+
+  // Returns one test's TEST-phase results, newest first, paged. INVALID_ARGUMENT when
+  // scenario or test is empty or the page token is bad; RESOURCE_EXHAUSTED over 500.
+  absl::StatusOr<v1::GetTestHistoryResponse> GetTestHistory(
+      const v1::GetTestHistoryRequest& request);
+
+  // Returns tests that flipped or passed only on retry over the last N finished runs of
+  // each (scenario, cluster), highest flip rate first. INVALID_ARGUMENT for a flip rate
+  // outside 0..1; RESOURCE_EXHAUSTED for last_runs over 1000 or limit over 500.
+  absl::StatusOr<v1::ListFlakyTestsResponse> ListFlakyTests(
+      const v1::ListFlakyTestsRequest& request);
+
+  // Returns, for each test of a scenario, its result in the latest finished run of every
+  // cluster. INVALID_ARGUMENT when scenario is empty; NOT_FOUND when it has no runs.
+  absl::StatusOr<v1::GetLatestPerClusterResponse> GetLatestPerCluster(
+      const v1::GetLatestPerClusterRequest& request);
+
+  // Returns the claims ledger of a run computed from its results. NOT_FOUND.
+  absl::StatusOr<v1::GetClaimsLedgerResponse> GetClaimsLedger(
+      const v1::GetClaimsLedgerRequest& request);
+
+  // Returns p50/p95 of a test's latency per UTC day (by run start) over the last `days`
+  // days, oldest first; days without samples are omitted. INVALID_ARGUMENT when scenario
+  // or test is empty; RESOURCE_EXHAUSTED for days over 3650.
+  absl::StatusOr<v1::GetLatencyTrendResponse> GetLatencyTrend(
+      const v1::GetLatencyTrendRequest& request);
+
+ private:
+  ResultsQueries(std::unique_ptr<ReaderPool> readers, const Clock* clock)
+      : readers_(std::move(readers)), clock_(clock) {}
+
+  // Reads the results table and the history index once on every reader connection.
+  absl::Status WarmReaders(int readers);
+
+  std::unique_ptr<ReaderPool> readers_;
+  const Clock* clock_;
+};
+
+}  // namespace meshproof::store
+
+#endif  // MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_QUERIES_H_

@@ -1,0 +1,141 @@
+// Scenario submission (parse, validate, version by content hash), listing and deletion.
+#include "services/scheduler/scenario_registry.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+#include "services/common/status_macros.h"
+#include "services/scenario/content_hash.h"
+#include "services/scenario/scenario_parser.h"
+#include "services/scenario/scenario_validator.h"
+
+namespace meshproof::scheduler {
+
+namespace scv1 = meshproof::scenario::v1;
+
+namespace {
+
+constexpr size_t kMaxYamlBytes = 1 << 20;
+constexpr char kDefaultTeam[] = "default";
+
+}  // namespace
+
+int PageSize(uint32_t requested) {
+  if (requested == 0) return 50;
+  return static_cast<int>(std::min<uint32_t>(requested, 500));
+}
+
+absl::StatusOr<std::optional<v1::ScenarioVersion>> ScenarioRegistry::LookupLocked(
+    const std::string& name, const std::string& version) {
+  return state_->catalog.Get(name, version);
+}
+
+absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
+    const v1::SubmitScenarioRequest& req) {
+  scv1::Scenario scenario;
+  std::string yaml;
+  if (req.has_yaml()) {
+    if (req.yaml().text().size() > kMaxYamlBytes) {
+      return absl::InvalidArgumentError("yaml.text: at most 1 MiB");
+    }
+    meshproof::scenario::ParseOptions options;
+    if (!req.yaml().file_name().empty()) options.file_name = req.yaml().file_name();
+    options.substitute_vars = false;
+    MP_ASSIGN_OR_RETURN(scenario, meshproof::scenario::ParseScenario(req.yaml().text(), options));
+    yaml = req.yaml().text();
+  } else if (req.has_scenario()) {
+    scenario = req.scenario();
+    MP_RETURN_IF_ERROR(meshproof::scenario::ValidateScenario(scenario, /*allow_unsubstituted=*/true));
+  } else {
+    return absl::InvalidArgumentError("content: yaml or scenario is required");
+  }
+  std::string team = req.team();
+  if (team.empty()) team = scenario.team();
+  if (team.empty()) team = kDefaultTeam;
+  scenario.set_team(team);
+  // The version is the content without where it came from or the values a run used.
+  const std::string version = meshproof::scenario::ContentHash(scenario);
+  scenario.mutable_source()->set_content_hash(version);
+
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
+  bool created = false;
+  MP_ASSIGN_OR_RETURN(v1::ScenarioVersion stored,
+                      state_->catalog.Put(scenario, version, team, yaml, state_->clock->Now(), &created));
+  MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
+  LogInfo("scenario ", stored.name(), created ? " stored as revision " : " unchanged at revision ",
+          stored.revision(), " (version ", stored.version().substr(0, 12), ", team ", team, ")");
+  v1::SubmitScenarioResponse response;
+  *response.mutable_version() = std::move(stored);
+  response.set_created(created);
+  return response;
+}
+
+absl::StatusOr<v1::ListScenariosResponse> ScenarioRegistry::List(
+    const v1::ListScenariosRequest& req) {
+  const int limit = PageSize(req.page_size());
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(std::vector<v1::ScenarioVersion> page,
+                      state_->catalog.ListLatest(req.team(), req.page_token(), limit + 1));
+  v1::ListScenariosResponse response;
+  for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
+    *response.add_scenarios() = page[i];
+  }
+  if (static_cast<int>(page.size()) > limit) response.set_next_page_token(page[limit - 1].name());
+  return response;
+}
+
+absl::StatusOr<v1::ScenarioVersion> ScenarioRegistry::Get(const v1::GetScenarioRequest& req) {
+  if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> v, LookupLocked(req.name(), req.version()));
+  if (!v) {
+    return absl::NotFoundError(
+        req.version().empty()
+            ? absl::StrCat("scenario \"", req.name(), "\" not found")
+            : absl::StrCat("scenario \"", req.name(), "\" has no version ", req.version()));
+  }
+  return *v;
+}
+
+absl::StatusOr<v1::ListScenarioVersionsResponse> ScenarioRegistry::ListVersions(
+    const v1::ListScenarioVersionsRequest& req) {
+  if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
+  int before = 0;
+  if (!req.page_token().empty() && !absl::SimpleAtoi(req.page_token(), &before)) {
+    return absl::InvalidArgumentError("page_token: not a token this API returned");
+  }
+  const int limit = PageSize(req.page_size());
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(std::vector<v1::ScenarioVersion> page,
+                      state_->catalog.Versions(req.name(), before, limit + 1));
+  if (page.empty() && before == 0) {
+    return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
+  }
+  v1::ListScenarioVersionsResponse response;
+  for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
+    *response.add_versions() = page[i];
+  }
+  if (static_cast<int>(page.size()) > limit) {
+    response.set_next_page_token(absl::StrCat(page[limit - 1].revision()));
+  }
+  return response;
+}
+
+absl::Status ScenarioRegistry::Delete(const v1::DeleteScenarioRequest& req) {
+  if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
+  MP_RETURN_IF_ERROR(state_->schedules.DeleteForScenario(req.name()));
+  MP_ASSIGN_OR_RETURN(bool deleted, state_->catalog.Delete(req.name()));
+  if (!deleted) return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
+  MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
+  LogInfo("scenario ", req.name(), " deleted with its schedules");
+  return absl::OkStatus();
+}
+
+}  // namespace meshproof::scheduler

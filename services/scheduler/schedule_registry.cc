@@ -1,0 +1,170 @@
+// Schedule definitions: validation, creation, pause and resume, deletion and the views.
+#include "services/scheduler/schedule_registry.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+#include "services/common/status_macros.h"
+#include "services/common/time_util.h"
+#include "services/scheduler/fire_timing.h"
+
+namespace meshproof::scheduler {
+
+namespace {
+
+
+absl::Status ValidateScheduleId(const std::string& id) {
+  if (id.empty() || id.size() > 63) {
+    return absl::InvalidArgumentError("schedule_id: 1 to 63 characters of [a-z0-9-]");
+  }
+  for (char c : id) {
+    if (!(absl::ascii_islower(static_cast<unsigned char>(c)) ||
+          absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "schedule_id: \"", id, "\" may contain only lower-case letters, digits and '-'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Rfc3339(absl::Time t) { return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()); }
+
+absl::StatusOr<ScheduleRow> ScheduleRegistry::FindLocked(const std::string& schedule_id) {
+  MP_ASSIGN_OR_RETURN(std::optional<ScheduleRow> row, state_->schedules.Find(schedule_id));
+  if (!row) return absl::NotFoundError(absl::StrCat("schedule \"", schedule_id, "\" not found"));
+  return *std::move(row);
+}
+
+absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row) {
+  v1::Schedule view = row.schedule;
+  view.set_paused(row.paused);
+  if (!row.paused) {
+    absl::StatusOr<FireTiming> timing = FireTiming::ForSchedule(row.schedule);
+    if (timing.ok()) {
+      for (absl::Time t : timing->Upcoming(row.next_fire, 5)) {
+        *view.add_next_fire_times() = ToProtoTimestamp(t);
+      }
+    }
+  }
+  MP_ASSIGN_OR_RETURN(std::vector<v1::FireRecord> recent,
+                      state_->schedules.Recent(row.schedule.schedule_id(), 10));
+  for (v1::FireRecord& record : recent) {
+    if (!record.run_id().empty()) {
+      MP_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_->FindLocked(record.run_id()));
+      if (run) record.set_run_state(run->run.state());
+    }
+    *view.add_recent() = std::move(record);
+  }
+  return view;
+}
+
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRequest& req) {
+  MP_RETURN_IF_ERROR(ValidateScheduleId(req.schedule_id()));
+  if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
+  if (!v1::ConcurrencyPolicy_IsValid(req.concurrency_policy())) {
+    return absl::InvalidArgumentError("concurrency_policy: unknown value");
+  }
+  const absl::Duration starting_deadline =
+      DurationOr(req.starting_deadline(), absl::Minutes(5));
+  if (starting_deadline < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("starting_deadline: must not be negative");
+  }
+  absl::MutexLock lock(&state_->mu);
+  const absl::Time now = state_->clock->Now();
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> scenario, scenarios_->LookupLocked(req.scenario(), ""));
+  if (!scenario) {
+    return absl::NotFoundError(absl::StrCat("scenario: \"", req.scenario(), "\" not found"));
+  }
+  ScheduleRow row;
+  v1::Schedule& s = row.schedule;
+  s.set_schedule_id(req.schedule_id());
+  s.set_scenario(req.scenario());
+  s.set_team(scenario->team());
+  if (req.has_interval()) {
+    *s.mutable_interval() = req.interval();
+  } else {
+    s.set_cron(req.cron());
+    s.set_time_zone(req.time_zone().empty() ? "UTC" : req.time_zone());
+  }
+  s.set_concurrency_policy(req.concurrency_policy() == v1::CONCURRENCY_POLICY_UNSPECIFIED
+                               ? v1::CONCURRENCY_POLICY_FORBID
+                               : req.concurrency_policy());
+  *s.mutable_starting_deadline() = ToProtoDuration(starting_deadline);
+  s.mutable_vars()->insert(req.vars().begin(), req.vars().end());
+  if (req.has_target()) *s.mutable_target() = req.target();
+  s.mutable_labels()->insert(req.labels().begin(), req.labels().end());
+  *s.mutable_created_at() = ToProtoTimestamp(absl::FromUnixMicros(absl::ToUnixMicros(now)));
+  MP_ASSIGN_OR_RETURN(FireTiming timing, FireTiming::ForSchedule(s));
+  row.next_fire = timing.NextAfter(now);
+  MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
+  MP_RETURN_IF_ERROR(state_->schedules.Insert(row));
+  MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
+  LogInfo("schedule ", s.schedule_id(), " created for ", s.scenario(), " (",
+          s.has_interval() ? absl::StrCat("every ", absl::FormatDuration(FromProtoDuration(s.interval())))
+                           : absl::StrCat("cron \"", s.cron(), "\" in ", s.time_zone()),
+          ", ", v1::ConcurrencyPolicy_Name(s.concurrency_policy()), "); next fire ",
+          Rfc3339(row.next_fire));
+  return ViewLocked(row);
+}
+
+absl::StatusOr<v1::ListSchedulesResponse> ScheduleRegistry::List(
+    const v1::ListSchedulesRequest& req) {
+  const int limit = req.page_size() == 0 ? 50 : static_cast<int>(std::min(req.page_size(), 500u));
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(std::vector<ScheduleRow> page,
+                      state_->schedules.List(req.scenario(), req.page_token(), limit + 1));
+  v1::ListSchedulesResponse response;
+  for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
+    MP_ASSIGN_OR_RETURN(*response.add_schedules(), ViewLocked(page[i]));
+  }
+  if (static_cast<int>(page.size()) > limit) {
+    response.set_next_page_token(page[limit - 1].schedule.schedule_id());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Get(const std::string& schedule_id) {
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id));
+  return ViewLocked(row);
+}
+
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Pause(const std::string& schedule_id) {
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id));
+  if (!row.paused) {
+    MP_RETURN_IF_ERROR(state_->schedules.SetPaused(schedule_id, true, row.next_fire));
+    row.paused = true;
+    LogInfo("schedule ", schedule_id, " paused");
+  }
+  return ViewLocked(row);
+}
+
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Resume(const std::string& schedule_id) {
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id));
+  if (row.paused) {
+    MP_ASSIGN_OR_RETURN(FireTiming timing, FireTiming::ForSchedule(row.schedule));
+    row.next_fire = timing.NextAfter(state_->clock->Now());
+    row.paused = false;
+    MP_RETURN_IF_ERROR(state_->schedules.SetPaused(schedule_id, false, row.next_fire));
+    LogInfo("schedule ", schedule_id, " resumed; next fire ", Rfc3339(row.next_fire));
+  }
+  return ViewLocked(row);
+}
+
+absl::Status ScheduleRegistry::Delete(const std::string& schedule_id) {
+  absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(bool deleted, state_->schedules.Delete(schedule_id));
+  if (!deleted) return absl::NotFoundError(absl::StrCat("schedule \"", schedule_id, "\" not found"));
+  LogInfo("schedule ", schedule_id, " deleted");
+  return absl::OkStatus();
+}
+
+}  // namespace meshproof::scheduler
