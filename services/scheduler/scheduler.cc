@@ -275,6 +275,7 @@ absl::Status Scheduler::EndRunLocked(RunRow* row, v1::RunState state, const std:
   *finish.mutable_finished_at() = ToProtoTimestamp(now);
   if (outcome != nullptr) {
     for (const rv1::ClaimResult& claim : outcome->claims()) *finish.add_claims() = claim;
+    if (outcome->has_environment()) *finish.mutable_environment() = outcome->environment();
   }
   MP_RETURN_IF_ERROR(outbox_.Add(row->run.run_id(), OutboxKind::kFinish, row->run.attempt(),
                                  finish.SerializeAsString(), now));
