@@ -11,6 +11,7 @@
 #include "clients/cli/output.h"
 #include "clients/cli/report/report_text.h"
 #include "clients/cli/report_loader.h"
+#include "services/common/results/environment_versions.h"
 #include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli {
@@ -58,6 +59,9 @@ int Compare(const StoreFlags& flags) {
                 results::RunVerdictWord(response->base().verdict()).c_str(), response->head().run_id().c_str(),
                 ShortTime(response->head().started_at()).c_str(),
                 results::RunVerdictWord(response->head().verdict()).c_str());
+    const std::vector<storev1::VersionChange> changes(response->version_changes().begin(),
+                                                      response->version_changes().end());
+    if (!changes.empty()) std::printf("versions: %s\n", results::DescribeVersionChanges(changes).c_str());
     Table table({"CHANGE", "TEST", "BEFORE", "AFTER", "LATENCY", "EVIDENCE CHANGED"});
     for (const storev1::TestComparison& t : response->tests()) {
       table.AddRow({ChangeWord(t.change()), t.test(),

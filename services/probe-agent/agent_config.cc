@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "services/scenario/yaml_reader.h"
@@ -112,7 +113,8 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::
   const scenario::VarSubstituter no_vars({}, false);
   const YamlField top(root, "", &sink, &no_vars);
   if (top.CheckMap({"agent_id", "cluster", "namespace", "labels", "max_concurrency", "exec_allowlist", "scheduler",
-                    "environment_kind", "kubernetes", "exec_env", "destinations", "follow_redirects"})) {
+                    "environment_kind", "kubernetes", "exec_env", "destinations", "follow_redirects",
+                    "fingerprint"})) {
     if (YamlField f = top.Child("agent_id"); f.present()) f.NonEmptyString(&config.agent_id);
     if (YamlField f = top.Child("cluster"); f.present()) f.String(&config.cluster);
     if (YamlField f = top.Child("namespace"); f.present()) f.String(&config.namespace_);
@@ -136,6 +138,19 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::
     }
     if (YamlField f = top.Child("follow_redirects"); f.present()) f.Bool(&config.follow_redirects);
     if (YamlField f = top.Child("scheduler"); f.present()) f.String(&config.scheduler);
+    if (YamlField f = top.Child("fingerprint"); f.present() && f.CheckMap({"envoy_admin", "istiod"})) {
+      for (auto [key, out] : {std::pair{"envoy_admin", &config.fingerprint_envoy_admin},
+                              std::pair{"istiod", &config.fingerprint_istiod}}) {
+        YamlField k = f.Child(key);
+        if (!k.present() || !k.NonEmptyString(out)) continue;
+        if (!absl::StartsWith(*out, "http://") && !absl::StartsWith(*out, "https://")) {
+          k.Error(absl::StrCat("expected an http:// or https:// URL (HOST:PORT of the ",
+                               std::string(key) == "istiod" ? "monitoring port, 15014" : "admin interface, 15000",
+                               "), got \"", out->substr(0, 60), "\""));
+        }
+      }
+    }
+    if (YamlField f = top.Child("kubernetes"); f.present()) config.has_kubernetes = true;
     if (YamlField f = top.Child("kubernetes"); f.present() && f.CheckMap({"api_server", "token_file", "ca_file"})) {
       if (YamlField k = f.Child("api_server"); k.present()) k.NonEmptyString(&config.kubernetes.api_server);
       if (YamlField k = f.Child("token_file"); k.present()) k.NonEmptyString(&config.kubernetes.token_file);
@@ -150,6 +165,19 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::
   auto diagnostics = sink.Take();
   if (!diagnostics.empty()) return scenario::DiagnosticsToStatus(diagnostics);
   return config;
+}
+
+FingerprintSources FingerprintSourcesFor(const AgentConfig& config, const std::string& agent_version) {
+  FingerprintSources sources;
+  sources.envoy_admin = config.fingerprint_envoy_admin;
+  sources.istiod = config.fingerprint_istiod;
+  sources.kubernetes = config.kubernetes;
+  // A cluster agent has the API server by default (its service account); elsewhere only
+  // one configured on purpose is read.
+  sources.read_kubernetes = config.has_kubernetes || config.environment_kind == "cluster";
+  sources.agent_version = agent_version;
+  sources.kind = config.environment_kind;
+  return sources;
 }
 
 absl::Status CheckEnvironmentKind(const std::string& kind, const std::string& field) {

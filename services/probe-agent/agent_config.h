@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/probe-agent/destination_policy.h"
+#include "services/probe-agent/environment_fingerprint.h"
 #include "services/probe-agent/exec_policy.h"
 #include "services/probe-agent/kubernetes_log_source.h"
 
@@ -36,7 +37,18 @@ struct AgentConfig {
   std::string environment_kind;
   // How Kubernetes log sources reach the API (default: the pod's service account).
   KubernetesAccess kubernetes;
+  // Whether the file has a `kubernetes:` section.
+  bool has_kubernetes = false;
+  // Where every run's environment fingerprint reads the Envoy and Istio versions
+  // (`fingerprint: {envoy_admin, istiod}`, http(s)://HOST:PORT); empty: from the scenario.
+  std::string fingerprint_envoy_admin;
+  std::string fingerprint_istiod;
 };
+
+// Returns where the environment fingerprint reads versions for this configuration: the
+// `fingerprint:` URLs, and the Kubernetes API when the file configures one or the agent
+// measures a cluster.
+FingerprintSources FingerprintSourcesFor(const AgentConfig& config, const std::string& agent_version);
 
 // Checks an environment kind: "", "lab" or "cluster". INVALID_ARGUMENT naming `field`.
 absl::Status CheckEnvironmentKind(const std::string& kind, const std::string& field);

@@ -154,7 +154,7 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
   last.set_sequence(++sequence);
   *last.mutable_outcome() = outcome;
   *last.mutable_outcome()->mutable_environment() = [&] {
-    rv1::Environment env;
+    rv1::Environment env = outcome.environment();
     env.set_cluster(info_.cluster());
     env.set_namespace_(info_.namespace_());
     env.set_agent_version(info_.version());

@@ -75,23 +75,28 @@ std::string KubernetesLogSource::Describe() const {
                       spec_.container().empty() ? "" : absl::StrCat(" (container ", spec_.container(), ")"));
 }
 
-absl::StatusOr<std::string> KubernetesLogSource::Get(const std::string& path_and_query, size_t limit) {
-  const std::string& token_file = access_.token_file;
+absl::StatusOr<std::string> FetchKubernetesApi(Prober& prober, const KubernetesAccess& access,
+                                               const std::string& path_and_query, size_t limit) {
+  const std::string& token_file = access.token_file;
   std::ifstream in(token_file);
   if (!in) return absl::UnavailableError(absl::StrCat("cannot read the token file ", token_file));
   std::stringstream token;
   token << in.rdbuf();
   sv1::HttpProbe request;
-  const std::string api = std::string(absl::StripSuffix(access_.api_server, "/"));
+  const std::string api = std::string(absl::StripSuffix(access.api_server, "/"));
   request.set_url(absl::StrCat(api, path_and_query));
   sv1::Header* auth = request.add_headers();
   auth->set_name("Authorization");
   auth->set_value(absl::StrCat("Bearer ", absl::StripAsciiWhitespace(token.str())));
   request.add_headers()->set_name("Accept");
   request.mutable_headers(1)->set_value("application/json");
-  if (absl::StartsWith(api, "https://")) request.mutable_tls()->set_ca_file(access_.ca_file);
+  if (absl::StartsWith(api, "https://")) request.mutable_tls()->set_ca_file(access.ca_file);
   *request.mutable_timeout() = ToProtoDuration(kRequestTimeout);
-  return prober_->Fetch(request, limit);
+  return prober.Fetch(request, limit);
+}
+
+absl::StatusOr<std::string> KubernetesLogSource::Get(const std::string& path_and_query, size_t limit) {
+  return FetchKubernetesApi(*prober_, access_, path_and_query, limit);
 }
 
 absl::StatusOr<std::vector<std::string>> KubernetesLogSource::ListPods() {

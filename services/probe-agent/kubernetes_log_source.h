@@ -26,6 +26,14 @@ struct KubernetesAccess {
   std::string ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 };
 
+// Returns the body of GET `path_and_query` on the access's API server, authenticated by
+// the bearer token in its `token_file` (re-read on every call: projected
+// service-account tokens rotate) and verified with its `ca_file` for https. UNAVAILABLE
+// when the token file cannot be read or the API does not answer 200 (the message names
+// the URL and the status); PERMISSION_DENIED as Prober::Fetch.
+absl::StatusOr<std::string> FetchKubernetesApi(Prober& prober, const KubernetesAccess& access,
+                                               const std::string& path_and_query, size_t limit);
+
 // Reads pod logs with GET /api/v1/namespaces/NS/pods?labelSelector=SEL and
 // GET /api/v1/namespaces/NS/pods/POD/log?container=C&sinceTime=RFC3339&timestamps=true,
 // authenticated by the bearer token in the access's `token_file` (re-read on every

@@ -128,6 +128,8 @@ int Main(int argc, char** argv) {
       [&prober, &config](const meshproof::scenario::v1::LogSource& spec) {
         return meshproof::agent::MakeLogSource(spec, &prober, meshproof::RealClock::Get(), config.kubernetes);
       });
+  const meshproof::agent::EnvironmentFingerprint fingerprint(&prober, FingerprintSourcesFor(config, MESHPROOF_VERSION));
+  executor.SetFingerprint(&fingerprint);
 
   meshproof::agent::v1::AgentInfo info;
   info.set_agent_id(config.agent_id);

@@ -129,6 +129,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
   rv1::ScenarioOutcome outcome;
   outcome.set_scenario(scenario.name());
   *outcome.mutable_started_at() = ToProtoTimestamp(clock_->Now());
+  if (fingerprint_ != nullptr) fingerprint_->Stamp(scenario, outcome.mutable_environment());
   std::vector<rv1::TestResult> test_results;
   std::string blocked_reason;
   rv1::RunVerdict blocked_verdict = rv1::RUN_VERDICT_UNSPECIFIED;

@@ -12,6 +12,7 @@
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scenario/v1/scenario.pb.h"
 #include "services/common/clock.h"
+#include "services/probe-agent/environment_fingerprint.h"
 #include "services/probe-agent/evidence_collector.h"
 #include "services/probe-agent/prober.h"
 
@@ -40,6 +41,11 @@ class ScenarioExecutor {
       const std::function<void(const meshproof::result::v1::TestResult&)>& emit,
       const std::function<bool()>& cancelled);
 
+  // Makes every Execute read the environment's versions first (the outcome's
+  // environment). Not owned; set before the first Execute. Without it the outcome has
+  // no environment.
+  void SetFingerprint(const EnvironmentFingerprint* fingerprint) { fingerprint_ = fingerprint; }
+
  private:
   meshproof::result::v1::TestResult RunTest(const meshproof::scenario::v1::Scenario& scenario,
                                             const meshproof::scenario::v1::Test& test,
@@ -49,6 +55,7 @@ class ScenarioExecutor {
   const Clock* clock_;
   Sleeper sleeper_;
   LogSourceFactory sources_;
+  const EnvironmentFingerprint* fingerprint_ = nullptr;
 };
 
 }  // namespace meshproof::agent

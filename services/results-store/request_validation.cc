@@ -1,5 +1,7 @@
 #include "services/results-store/request_validation.h"
 
+#include <set>
+
 #include <string>
 #include <utility>
 
@@ -63,6 +65,27 @@ absl::Status CheckClaims(const google::protobuf::RepeatedPtrField<scenario::v1::
   return absl::OkStatus();
 }
 
+// The fields the environment fingerprint adds: envoy_version and unknown_versions (each
+// component at most once, one of the four, with a reason).
+absl::Status CheckVersions(const result::v1::Environment& env, const std::string& prefix) {
+  MP_RETURN_IF_ERROR(CheckLength(env.envoy_version(), kMaxNameLength, absl::StrCat(prefix, ".envoy_version")));
+  std::set<std::string> seen;
+  for (int i = 0; i < env.unknown_versions_size(); ++i) {
+    const result::v1::UnknownVersion& u = env.unknown_versions(i);
+    const std::string at = absl::StrCat(prefix, ".unknown_versions[", i, "]");
+    if (u.component() != "envoy" && u.component() != "istio" && u.component() != "kubernetes" &&
+        u.component() != "agent") {
+      return Invalid(absl::StrCat(at, ".component"),
+                     absl::StrCat("expected envoy, istio, kubernetes or agent, got \"", u.component().substr(0, 40), "\""));
+    }
+    if (!seen.insert(u.component()).second) {
+      return Invalid(absl::StrCat(at, ".component"), absl::StrCat("\"", u.component(), "\" appears twice"));
+    }
+    MP_RETURN_IF_ERROR(CheckRequired(u.reason(), kMaxTextLength, absl::StrCat(at, ".reason")));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateRunId(absl::string_view run_id, absl::string_view field) {
@@ -100,6 +123,7 @@ absl::Status ValidateBeginRun(const v1::BeginRunRequest& request) {
                                  "run.environment.kubernetes_version"));
   MP_RETURN_IF_ERROR(
       CheckLength(env.agent_version(), kMaxNameLength, "run.environment.agent_version"));
+  MP_RETURN_IF_ERROR(CheckVersions(env, "run.environment"));
   if (!env.kind().empty() && env.kind() != "lab" && env.kind() != "cluster") {
     return absl::InvalidArgumentError(absl::StrCat("run.environment.kind: expected lab, cluster or empty, got \"",
                                                    env.kind().substr(0, 40), "\""));
@@ -166,6 +190,13 @@ absl::Status ValidateFinishRun(const v1::FinishRunRequest& request) {
     return Invalid("verdict", "must be set");
   }
   MP_RETURN_IF_ERROR(CheckLength(request.reason(), kMaxTextLength, "reason"));
+  if (request.has_environment()) {
+    const result::v1::Environment& env = request.environment();
+    MP_RETURN_IF_ERROR(CheckLength(env.istio_version(), kMaxNameLength, "environment.istio_version"));
+    MP_RETURN_IF_ERROR(CheckLength(env.kubernetes_version(), kMaxNameLength, "environment.kubernetes_version"));
+    MP_RETURN_IF_ERROR(CheckLength(env.agent_version(), kMaxNameLength, "environment.agent_version"));
+    MP_RETURN_IF_ERROR(CheckVersions(env, "environment"));
+  }
   for (int i = 0; i < request.claims_size(); ++i) {
     const std::string at = absl::StrCat("claims[", i, "]");
     MP_RETURN_IF_ERROR(

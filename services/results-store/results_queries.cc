@@ -24,6 +24,7 @@
 #include "services/results-store/page_token.h"
 #include "services/results-store/request_validation.h"
 #include "services/results-store/result_codec.h"
+#include "services/common/results/environment_versions.h"
 #include "services/results-store/run_records.h"
 
 namespace meshproof::store {
@@ -297,6 +298,10 @@ absl::StatusOr<v1::CompareRunsResponse> ResultsQueries::CompareRuns(
   v1::CompareRunsResponse response;
   MP_ASSIGN_OR_RETURN(*response.mutable_base(), LoadRunRecord(db.get(), base_pk));
   MP_ASSIGN_OR_RETURN(*response.mutable_head(), LoadRunRecord(db.get(), head_pk));
+  for (v1::VersionChange& change :
+       results::VersionChanges(response.base().environment(), response.head().environment())) {
+    *response.add_version_changes() = std::move(change);
+  }
   MP_ASSIGN_OR_RETURN(std::vector<StoredResult> base,
                       LoadResults(db.get(), base_pk, response.base().latest_attempt(), kPhaseTest,
                                   /*with_detail=*/true));
@@ -391,7 +396,8 @@ absl::StatusOr<v1::GetTestHistoryResponse> ResultsQueries::GetTestHistory(
   // each by primary key, so a page costs one probe per run, not a sort of all history.
   const std::string sql = absl::StrCat(
       "SELECT u.id, u.run_id, c.name, u.started_at, u.scenario_version, r.verdict, r.flags,"
-      " r.status_code, r.failure_class, r.latency_us, r.reason"
+      " r.status_code, r.failure_class, r.latency_us, r.reason,"
+      " u.istio_version, u.k8s_version, u.envoy_version, u.agent_version"
       " FROM runs u ",
       cluster_id ? "INDEXED BY runs_by_scenario_cluster" : "INDEXED BY runs_by_scenario",
       " JOIN results r ON r.run_pk = u.id AND r.test_id = ?1 AND r.phase = ?2"
@@ -425,6 +431,11 @@ absl::StatusOr<v1::GetTestHistoryResponse> ResultsQueries::GetTestHistory(
     p->set_outcome(OutcomeString(flags, stmt.Int(7), stmt.Int(8), stmt.Int(5)));
     if (flags & kFlagTimings) *p->mutable_latency() = MicrosToDuration(stmt.Int(9));
     p->set_reason(stmt.Text(10));
+    result::v1::Environment* env = p->mutable_environment();
+    env->set_istio_version(stmt.Text(11));
+    env->set_kubernetes_version(stmt.Text(12));
+    env->set_envoy_version(stmt.Text(13));
+    env->set_agent_version(stmt.Text(14));
   }
   return response;
 }

@@ -170,9 +170,9 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
         writer_->Prepare("INSERT INTO runs (run_id, scenario_id, cluster_id, scenario_version,"
                          " namespace, team, agent_id, trigger, schedule_id, started_at, reason,"
                          " env_cluster, env_namespace, istio_version, k8s_version, agent_version,"
-                         " env_kind)"
+                         " env_kind, envoy_version)"
                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-                         " ?15, ?16, ?17)"));
+                         " ?15, ?16, ?17, ?18)"));
     const result::v1::Environment& env = run.environment();
     insert.BindText(1, run.run_id())
         .Bind(2, scenario_id)
@@ -190,7 +190,8 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
         .BindText(14, env.istio_version())
         .BindText(15, env.kubernetes_version())
         .BindText(16, env.agent_version())
-        .BindText(17, env.kind());
+        .BindText(17, env.kind())
+        .BindText(18, env.envoy_version());
     MP_RETURN_IF_ERROR(insert.Run());
   }
   const int64_t pk = writer_->LastInsertRowId();
@@ -216,6 +217,7 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
           tag.Bind(1, pk).Bind(2, kTagEnvironment).BindText(3, key).BindText(4, value).Run());
     }
   }
+  MP_RETURN_IF_ERROR(WriteUnknownVersions(writer_.get(), pk, run.environment()));
   {
     MP_ASSIGN_OR_RETURN(Statement claim,
                         writer_->Prepare("INSERT INTO run_claims (run_pk, ord, claim_id, text,"
@@ -387,6 +389,21 @@ absl::StatusOr<v1::FinishRunResponse> ResultsWriter::FinishRunLocked(
                            .BindBlob(4, request.counts().SerializeAsString())
                            .BindText(5, request.reason())
                            .Run());
+  }
+  if (request.has_environment()) {
+    // The agent reads the versions once the run is under way, after BeginRun.
+    const result::v1::Environment& env = request.environment();
+    MP_ASSIGN_OR_RETURN(Statement update,
+                        writer_->Prepare("UPDATE runs SET istio_version = ?2, k8s_version = ?3,"
+                                         " envoy_version = ?4, agent_version = coalesce(nullif(?5, ''),"
+                                         " agent_version) WHERE id = ?1"));
+    MP_RETURN_IF_ERROR(update.Bind(1, run->pk)
+                           .BindText(2, env.istio_version())
+                           .BindText(3, env.kubernetes_version())
+                           .BindText(4, env.envoy_version())
+                           .BindText(5, env.agent_version())
+                           .Run());
+    MP_RETURN_IF_ERROR(WriteUnknownVersions(writer_.get(), run->pk, env));
   }
   if (request.claims_size() > 0) {
     // Claims first named here (an agent-computed ledger) join the run's definitions.

@@ -40,6 +40,20 @@ absl::StatusOr<std::optional<int64_t>> FindNameId(Database* db, absl::string_vie
   return stmt.Int(0);
 }
 
+absl::Status WriteUnknownVersions(Database* db, int64_t pk, const result::v1::Environment& env) {
+  {
+    MP_ASSIGN_OR_RETURN(Statement clear, db->Prepare("DELETE FROM run_tags WHERE run_pk = ?1 AND kind = ?2"));
+    MP_RETURN_IF_ERROR(clear.Bind(1, pk).Bind(2, kTagUnknownVersion).Run());
+  }
+  MP_ASSIGN_OR_RETURN(Statement tag, db->Prepare("INSERT OR REPLACE INTO run_tags (run_pk, kind, key, value)"
+                                                 " VALUES (?1, ?2, ?3, ?4)"));
+  for (const result::v1::UnknownVersion& u : env.unknown_versions()) {
+    MP_RETURN_IF_ERROR(
+        tag.Bind(1, pk).Bind(2, kTagUnknownVersion).BindText(3, u.component()).BindText(4, u.reason()).Run());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
   v1::RunRecord run;
   {
@@ -48,7 +62,8 @@ absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
         db->Prepare("SELECT u.run_id, s.name, u.scenario_version, c.name, u.namespace, u.team,"
                     " u.agent_id, u.trigger, u.schedule_id, u.started_at, u.finished_at,"
                     " u.verdict, u.counts, u.reason, u.env_cluster, u.env_namespace,"
-                    " u.istio_version, u.k8s_version, u.agent_version, u.latest_attempt, u.env_kind"
+                    " u.istio_version, u.k8s_version, u.agent_version, u.latest_attempt, u.env_kind,"
+                    " u.envoy_version"
                     " FROM runs u JOIN scenarios s ON s.id = u.scenario_id"
                     " JOIN clusters c ON c.id = u.cluster_id WHERE u.id = ?1"));
     stmt.Bind(1, pk);
@@ -78,6 +93,7 @@ absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
     env->set_agent_version(stmt.Text(18));
     run.set_latest_attempt(static_cast<uint32_t>(stmt.Int(19)));
     env->set_kind(stmt.Text(20));
+    env->set_envoy_version(stmt.Text(21));
   }
   {
     MP_ASSIGN_OR_RETURN(Statement stmt,
@@ -86,6 +102,12 @@ absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
     while (true) {
       MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
+      if (stmt.Int(0) == kTagUnknownVersion) {
+        result::v1::UnknownVersion* u = run.mutable_environment()->add_unknown_versions();
+        u->set_component(stmt.Text(1));
+        u->set_reason(stmt.Text(2));
+        continue;
+      }
       auto* map = stmt.Int(0) == kTagLabel ? run.mutable_labels()
                                            : run.mutable_environment()->mutable_tags();
       (*map)[stmt.Text(1)] = stmt.Text(2);

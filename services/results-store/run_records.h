@@ -20,6 +20,8 @@ namespace meshproof::store {
 // Tag kinds in run_tags.
 inline constexpr int64_t kTagLabel = 0;
 inline constexpr int64_t kTagEnvironment = 1;
+// key: the component ("istio"), value: why its version is unknown (UnknownVersion).
+inline constexpr int64_t kTagUnknownVersion = 2;
 
 int64_t ToMicros(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp FromMicros(int64_t micros);
@@ -30,6 +32,10 @@ absl::StatusOr<std::optional<int64_t>> FindRunPk(Database* db, const std::string
 // Returns the run with internal key `pk` (labels, tags and claim definitions included).
 // NOT_FOUND when it does not exist.
 absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk);
+
+// Replaces run `pk`'s reasons for unknown versions with `env.unknown_versions`
+// (run_tags of kind kTagUnknownVersion).
+absl::Status WriteUnknownVersions(Database* db, int64_t pk, const result::v1::Environment& env);
 
 // One stored result with its test name.
 struct StoredResult {

@@ -219,6 +219,7 @@ absl::Status RunLifecycle::EndRunLocked(RunRow* row, v1::RunState state, const s
   *finish.mutable_finished_at() = ToProtoTimestamp(now);
   if (outcome != nullptr) {
     for (const rv1::ClaimResult& claim : outcome->claims()) *finish.add_claims() = claim;
+    if (outcome->has_environment()) *finish.mutable_environment() = outcome->environment();
   }
   MP_RETURN_IF_ERROR(state_->outbox.Add(row->run.run_id(), OutboxKind::kFinish, row->run.attempt(),
                                  finish.SerializeAsString(), now));

@@ -1,5 +1,11 @@
 // The meshproof binary as a user runs it: lint and explain on the examples and on bad
 // input, checking exit codes and what is printed.
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -31,6 +37,49 @@ TEST(LintTest, ExamplesAreValidWithTheirVars) {
                             Source("examples/scenarios/10-ingress.yaml"),
                             Source("examples/scenarios/20-egress.yaml")});
   EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+// Every examples/clusters/*.env runs the seed scenarios unchanged: each lints with it, and
+// it defines every variable they use (a cluster must not fall back to the defaults,
+// which describe the report's homelab).
+TEST(LintTest, SeedScenariosLintWithEveryClusterEnvWhichDefinesEveryVariable) {
+  const std::vector<std::string> scenarios = {"10-ingress.yaml", "10-ingress-t10.yaml", "20-egress.yaml"};
+  std::set<std::string> used;
+  for (const std::string& file : scenarios) {
+    const std::string text = testing::ReadFileOrEmpty(Source("examples/scenarios/" + file));
+    ASSERT_FALSE(text.empty()) << file;
+    for (size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
+      used.insert(text.substr(at + 2, text.find('}', at) - at - 2));
+    }
+  }
+  EXPECT_TRUE(used.count("EGRESS_LOG_SOURCE") && used.count("GATEWAY_CONFIG_URL"));
+  int env_files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(Source("examples/clusters"))) {
+    if (entry.path().extension() != ".env") continue;
+    ++env_files;
+    const std::string env = entry.path().string();
+    std::vector<std::string> argv = {BinaryPath("meshproof"), "lint", "--vars-file", env};
+    for (const std::string& file : scenarios) argv.push_back(Source("examples/scenarios/" + file));
+    auto result = RunCommand(argv);
+    EXPECT_EQ(result.exit_code, 0) << env << ": " << result.err;
+    std::set<std::string> defined;
+    std::istringstream lines(testing::ReadFileOrEmpty(env));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line[0] != '#' && line.find('=') != std::string::npos) {
+        defined.insert(line.substr(0, line.find('=')));
+      }
+    }
+    for (const std::string& name : used) {
+      EXPECT_EQ(defined.count(name), 1u) << env << " does not define " << name;
+    }
+    // A cluster reads the gateway's log and configuration where a cluster keeps them.
+    auto explain = RunCommand({BinaryPath("meshproof"), "explain", "--vars-file", env,
+                               Source("examples/scenarios/20-egress.yaml")});
+    EXPECT_EQ(explain.exit_code, 0) << env << ": " << explain.err;
+    EXPECT_THAT(explain.out, HasSubstr("kubectl")) << env;
+    EXPECT_THAT(explain.out, HasSubstr(":15014/debug/config_dump?proxyID=")) << env;
+  }
+  EXPECT_GE(env_files, 1);
 }
 
 TEST(LintTest, BadFileExitsTwoWithTheLocation) {

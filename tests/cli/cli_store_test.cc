@@ -116,6 +116,21 @@ TEST_F(StoreCommandTest, CompareTableAndFailOnRegression) {
   EXPECT_EQ(Meshproof({"compare", "run-0041", "run-0042", "--fail-on-regression"}).exit_code, 0);
 }
 
+// `compare` says when a version of the environment changed between the two runs (the
+// seed report's istioctl/control-plane mismatch), and says nothing when none did.
+TEST_F(StoreCommandTest, CompareNamesAVersionThatChanged) {
+  CommandResult same = Meshproof({"compare", "run-0041", "run-0042"});
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_THAT(same.out, Not(HasSubstr("versions:")));
+  store::v1::VersionChange* change = fake_.comparison.add_version_changes();
+  change->set_component("Istio");
+  change->set_base("1.29.1");
+  change->set_head("1.30.0");
+  CommandResult r = Meshproof({"compare", "run-0041", "run-0042"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("versions: Istio 1.29.1 → 1.30.0 since the last run\n"));
+}
+
 TEST_F(StoreCommandTest, HistoryTable) {
   CommandResult r = Meshproof({"history", "20-egress", "egress-through-gateway"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

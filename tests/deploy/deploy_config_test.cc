@@ -83,6 +83,9 @@ TEST(DeployConfigTest, EveryAgentConfigurationParsesAndNamesItsScheduler) {
                             agent::ParseAgentConfig(Read(file), file));
     EXPECT_THAT(config.scheduler, Not(IsEmpty()));
     EXPECT_THAT(config.cluster, Not(IsEmpty()));
+    // Every run on a cluster records the sidecar's Envoy and istiod's Istio version.
+    EXPECT_EQ(config.fingerprint_envoy_admin, "http://127.0.0.1:15000") << file;
+    EXPECT_THAT(config.fingerprint_istiod, StartsWith("http://istiod.")) << file;
     EXPECT_THAT(config.agent_id, Not(IsEmpty()));
     // Least privilege here too: no exec probes unless an operator lists a program.
     EXPECT_THAT(config.exec_allowlist, IsEmpty());

@@ -252,6 +252,12 @@ TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure)
 
   const sv1::RunDetail stored = StoredRun(run.run_id(), run.counts().total());
   EXPECT_EQ(stored.run().verdict(), rv1::RUN_VERDICT_FAILED);
+  // The versions the agent read at the start of the run reached the store through the
+  // scheduler: the lab's sidecar admin answers a recorded Envoy 1.15.0-dev; the lab has
+  // no istiod, which is recorded as such, not as a version.
+  EXPECT_EQ(stored.run().environment().envoy_version(), "1.15.0-dev");
+  EXPECT_EQ(stored.run().environment().istio_version(), "");
+  EXPECT_EQ(stored.run().environment().kind(), "lab");
   std::map<std::string, rv1::TestResult> results = ByTest(stored);
 
   const rv1::TestResult& through = results["egress-through-gateway"];
@@ -271,6 +277,7 @@ TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure)
   const CommandResult report = Cli({"report", run.run_id(), "--format", "md"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_THAT(report.out, HasSubstr("outbound|443||external.test"));
+  EXPECT_THAT(report.out, HasSubstr("| Versions | Envoy 1.15.0-dev · Istio unknown (no istiod source configured"));
 
   const rv1::TestResult& sni = results["sni-mismatch-fails-at-tls"];
   EXPECT_EQ(sni.verdict(), rv1::TEST_VERDICT_PASS) << sni.reason();

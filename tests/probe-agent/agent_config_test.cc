@@ -77,6 +77,40 @@ TEST(AgentConfigTest, AnEmptyFileGivesDefaults) {
   EXPECT_EQ(config->kubernetes.token_file, "/var/run/secrets/kubernetes.io/serviceaccount/token");
 }
 
+TEST(AgentConfigTest, FingerprintSourcesComeFromTheFileAndTheKind) {
+  auto config = ParseAgentConfig(
+      "environment_kind: cluster\n"
+      "fingerprint: {envoy_admin: http://127.0.0.1:15000, istiod: http://istiod.istio-system.svc:15014}\n",
+      "agent.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const FingerprintSources sources = FingerprintSourcesFor(*config, "0.1.0");
+  EXPECT_EQ(sources.envoy_admin, "http://127.0.0.1:15000");
+  EXPECT_EQ(sources.istiod, "http://istiod.istio-system.svc:15014");
+  // A cluster agent reads its API server's version with its service account.
+  EXPECT_TRUE(sources.read_kubernetes);
+  EXPECT_EQ(sources.kubernetes.api_server, "https://kubernetes.default.svc");
+  EXPECT_EQ(sources.agent_version, "0.1.0");
+  EXPECT_EQ(sources.kind, "cluster");
+
+  // A lab agent has no API server unless one is configured on purpose.
+  auto lab = ParseAgentConfig("environment_kind: lab\n", "agent.yaml");
+  ASSERT_TRUE(lab.ok());
+  EXPECT_FALSE(FingerprintSourcesFor(*lab, "0.1.0").read_kubernetes);
+  auto configured = ParseAgentConfig("kubernetes: {api_server: \"https://127.0.0.1:6443\"}\n", "agent.yaml");
+  ASSERT_TRUE(configured.ok());
+  EXPECT_TRUE(FingerprintSourcesFor(*configured, "0.1.0").read_kubernetes);
+}
+
+TEST(AgentConfigTest, AFingerprintSourceMustBeAnHttpUrl) {
+  auto config = ParseAgentConfig("fingerprint:\n  istiod: istiod://istiod:15014/gw\n", "agent.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("agent.yaml:2:11: fingerprint.istiod: expected an http:// or https:// URL"));
+  auto unknown = ParseAgentConfig("fingerprint: {envoy: http://127.0.0.1:15000}\n", "agent.yaml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("unknown key \"envoy\""));
+}
+
 TEST(AgentConfigTest, TheOldListOfProgramNamesIsRefusedNamingTheNewForm) {
   auto config = ParseAgentConfig("exec_allowlist: [kubectl]\n", "agent.yaml");
   ASSERT_FALSE(config.ok());

@@ -144,6 +144,54 @@ TEST_F(AgentLabTest, EgressNeedsTheGatewaysLogLineAndSniMismatchFailsAtTls) {
   EXPECT_EQ(run.results["registry-only-blocks-unregistered"].verdict(), rv1::TEST_VERDICT_SKIPPED);
 }
 
+// Every run records what it measured: the sidecar admin's Envoy version as that admin
+// answers /server_info (the lab serves a recorded real one), and, for what the lab does
+// not have (istiod, a Kubernetes API), unknown with the reason, never a value.
+TEST_F(AgentLabTest, EveryRunRecordsTheEnvironmentFingerprint) {
+  StartLab(Lab::Options());
+  StartAgent();
+  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
+  const rv1::Environment& env = run.outcome.environment();
+  EXPECT_EQ(env.envoy_version(), "1.15.0-dev");
+  EXPECT_EQ(env.istio_version(), "");
+  EXPECT_EQ(env.kubernetes_version(), "");
+  EXPECT_EQ(env.agent_version(), "0.1.0");
+  EXPECT_EQ(env.kind(), "lab");
+  std::map<std::string, std::string> unknown;
+  for (const rv1::UnknownVersion& u : env.unknown_versions()) unknown[u.component()] = u.reason();
+  EXPECT_EQ(unknown.count("envoy"), 0u);
+  EXPECT_THAT(unknown["istio"], HasSubstr("no istiod source configured"));
+  EXPECT_THAT(unknown["kubernetes"], HasSubstr("meshproof's lab"));
+  // 10-ingress names no Envoy admin: nothing to read, and it says so.
+  AgentRun ingress = Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
+  EXPECT_EQ(ingress.outcome.environment().envoy_version(), "");
+  ASSERT_GT(ingress.outcome.environment().unknown_versions_size(), 0);
+  EXPECT_EQ(ingress.outcome.environment().unknown_versions(0).component(), "envoy");
+}
+
+// The seed scenarios lint with the lab's own lab.env, and it defines every variable they
+// use: in the lab nothing falls back to the defaults, which describe a cluster.
+TEST_F(AgentLabTest, SeedScenariosLintWithTheLabEnvWhichDefinesEveryVariable) {
+  StartLab(Lab::Options());
+  const std::string source = MESHPROOF_SOURCE_DIR;
+  auto lint = testing::RunCommand({BinaryPath("meshproof"), "lint", "--vars-file", lab_->env_file(),
+                                   source + "/examples/scenarios/10-ingress.yaml",
+                                   source + "/examples/scenarios/10-ingress-t10.yaml",
+                                   source + "/examples/scenarios/20-egress.yaml"});
+  EXPECT_EQ(lint.exit_code, 0) << lint.err;
+  for (const char* file : {"10-ingress.yaml", "10-ingress-t10.yaml", "20-egress.yaml"}) {
+    const std::string text = testing::ReadFileOrEmpty(source + "/examples/scenarios/" + file);
+    ASSERT_FALSE(text.empty()) << file;
+    for (size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
+      const std::string name = text.substr(at + 2, text.find('}', at) - at - 2);
+      EXPECT_EQ(lab_->env().count(name), 1u) << file << " uses ${" << name << "}, which lab.env does not define";
+    }
+  }
+  // The log source and the gateway configuration are the lab's own.
+  EXPECT_EQ(lab_->env().at("EGRESS_LOG_SOURCE"), "file://" + lab_->env().at("EGRESS_ACCESS_LOG"));
+  EXPECT_EQ(lab_->env().at("GATEWAY_CONFIG_URL"), lab_->env().at("GATEWAY_ADMIN_URL"));
+}
+
 // The loopback lab is ALLOW_ANY: approved, the REGISTRY_ONLY test runs, its direct call to
 // the unregistered host answers 200, and the test fails — it cannot be confirmed here.
 TEST_F(AgentLabTest, ApprovedRegistryOnlyTestFailsOnAnAllowAnyLab) {

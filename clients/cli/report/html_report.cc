@@ -12,6 +12,7 @@
 #include "clients/cli/report/report_text.h"
 #include "clients/cli/report/xml_escape.h"
 #include "services/common/results/attempts.h"
+#include "services/common/results/environment_versions.h"
 #include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli::report {
@@ -56,6 +57,7 @@ tr.regressed td{background:#ffebe9}tr.fixed td{background:#e6f4ea}tr.still_faili
 .grid td.h.skipped{background:var(--skipped)}.grid td.h.blocked{background:var(--blocked)}.grid td.h.not_run{background:var(--not_run)}
 .grid td.h.retry{background:repeating-linear-gradient(45deg,var(--pass) 0 4px,var(--retry) 4px 7px)}
 .grid td.h.none,.legend i.none{background:#fff;box-shadow:inset 0 0 0 1px var(--line)}.grid td.h.cur{outline:2px solid #0969da;outline-offset:-2px}
+.grid th.r.vchg{color:#9a6700;font-weight:600}.vchg b{color:#9a6700}
 .grid th.r{font-weight:400;font-size:11px;writing-mode:vertical-rl;transform:rotate(180deg);padding:2px;white-space:nowrap}
 .legend span{display:inline-block;margin-right:10px;font-size:.85em}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
@@ -91,11 +93,7 @@ void AppendHeader(const sv1::RunRecord& run, std::string* out) {
   row("Date", E(FormatTime(run.started_at())));
   row("Cluster", E(run.cluster().empty() ? env.cluster() : run.cluster()));
   row("Namespace", E(run.namespace_().empty() ? env.namespace_() : run.namespace_()));
-  std::vector<std::string> versions;
-  if (!env.istio_version().empty()) versions.push_back(absl::StrCat("Istio ", env.istio_version()));
-  if (!env.kubernetes_version().empty()) versions.push_back(absl::StrCat("Kubernetes ", env.kubernetes_version()));
-  if (!env.agent_version().empty()) versions.push_back(absl::StrCat("agent ", env.agent_version()));
-  row("Versions", E(versions.empty() ? "unknown" : absl::StrJoin(versions, " · ")));
+  row("Versions", E(results::DescribeVersions(env)));
   if (!env.kind().empty()) row("Measured on", E(results::EnvironmentKindText(env.kind())));
   row("Scenario", absl::StrCat(E(run.scenario()), " @ <code>", E(run.scenario_version().substr(0, 12)), "</code>"));
   std::string trigger = TriggerWord(run.trigger());
@@ -127,6 +125,11 @@ std::string Badge(absl::string_view word) {
 void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
   absl::StrAppend(out, "<h2 id=\"changes\">What changed since <code>", E(cmp.base().run_id()), "</code> (",
                   E(FormatTime(cmp.base().started_at())), ", ", E(results::RunVerdictWord(cmp.base().verdict())), ")</h2>\n");
+  if (cmp.version_changes_size() > 0) {
+    const std::vector<sv1::VersionChange> changes(cmp.version_changes().begin(), cmp.version_changes().end());
+    absl::StrAppend(out, "<p class=\"vchg\"><b>Versions changed:</b> ", E(results::DescribeVersionChanges(changes)),
+                    ".</p>\n");
+  }
   std::vector<const sv1::TestComparison*> rows;
   int still_passing = 0;
   for (const sv1::TestComparison& t : cmp.tests()) {
@@ -166,15 +169,17 @@ void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
 struct Column {
   std::string run_id;
   google::protobuf::Timestamp started_at;
+  // The run's versions, as any history point of it carries them.
+  rv1::Environment versions;
 };
 
 std::vector<Column> HistoryColumns(const ReportInput& input) {
-  std::map<std::string, google::protobuf::Timestamp> runs;
+  std::map<std::string, const sv1::HistoryPoint*> runs;
   for (const auto& [test, points] : input.history) {
-    for (const sv1::HistoryPoint& p : points) runs.emplace(p.run_id(), p.started_at());
+    for (const sv1::HistoryPoint& p : points) runs.emplace(p.run_id(), &p);
   }
   std::vector<Column> columns;
-  for (const auto& [id, at] : runs) columns.push_back({id, at});
+  for (const auto& [id, p] : runs) columns.push_back({id, p->started_at(), p->environment()});
   std::sort(columns.begin(), columns.end(), [](const Column& a, const Column& b) {
     return std::make_tuple(a.started_at.seconds(), a.started_at.nanos(), a.run_id) <
            std::make_tuple(b.started_at.seconds(), b.started_at.nanos(), b.run_id);
@@ -218,9 +223,15 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
   if (columns.empty()) return;
   absl::StrAppend(out, "<h2 id=\"history\">History — last ", columns.size(), columns.size() == 1 ? " run" : " runs",
                   "</h2>\n<div class=\"scroll\"><table class=\"grid\"><thead><tr><th>test</th>");
-  for (const Column& c : columns) {
-    absl::StrAppend(out, "<th class=\"r\" title=\"", E(c.run_id), "\">", E(FormatTime(c.started_at).substr(5, 11)),
-                    "</th>");
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& c = columns[i];
+    // A run whose versions differ from the column before it is marked: a change of
+    // verdict right there may be the upgrade's, not the mesh configuration's.
+    const std::string changed =
+        i == 0 ? "" : results::DescribeVersionChanges(results::VersionChanges(columns[i - 1].versions, c.versions));
+    absl::StrAppend(out, "<th class=\"r", changed.empty() ? "" : " vchg", "\" title=\"", E(c.run_id),
+                    changed.empty() ? "" : absl::StrCat(": ", E(changed)), "\">", changed.empty() ? "" : "▲ ",
+                    E(FormatTime(c.started_at).substr(5, 11)), "</th>");
   }
   absl::StrAppend(out, "<th>latency</th></tr></thead><tbody>\n");
   const std::string& current = input.detail.run().run_id();
@@ -254,7 +265,8 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
                   "<span><i class=\"retry\"></i>passed on retry</span><span><i class=\"fail\"></i>fail</span>"
                   "<span><i class=\"error\"></i>error</span><span><i class=\"skipped\"></i>skipped</span>"
                   "<span><i class=\"blocked\"></i>blocked</span><span><i class=\"not_run\"></i>not run</span><span><i class=\"none\"></i>not in the run</span>"
-                  "<span class=\"muted\">outlined: this run</span></p>\n");
+                  "<span class=\"muted\">outlined: this run</span><span class=\"muted\">▲ a version changed since the run before"
+                  " (hover the date)</span></p>\n");
 }
 
 void AppendTable(absl::string_view id, absl::string_view title, absl::string_view intro,

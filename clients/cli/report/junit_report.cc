@@ -117,6 +117,10 @@ std::string RenderJunit(const ReportInput& input) {
   Property("istio_version", env.istio_version(), &out);
   Property("kubernetes_version", env.kubernetes_version(), &out);
   Property("agent_version", env.agent_version(), &out);
+  Property("envoy_version", env.envoy_version(), &out);
+  for (const rv1::UnknownVersion& u : env.unknown_versions()) {
+    Property(absl::StrCat(u.component(), "_version_unknown"), u.reason(), &out);
+  }
   Property("agent_id", run.agent_id(), &out);
   Property("trigger", run.trigger() == rv1::TRIGGER_UNSPECIFIED ? "" : TriggerWord(run.trigger()), &out);
   Property("schedule_id", run.schedule_id(), &out);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "clients/cli/report/report_text.h"
 #include "services/common/results/attempts.h"
+#include "services/common/results/environment_versions.h"
 #include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli::report {
@@ -57,11 +58,7 @@ void AppendHeader(const ReportInput& input, std::string* out) {
   const std::string& ns = !run.namespace_().empty() ? run.namespace_() : env.namespace_();
   absl::StrAppend(out, "| Cluster | ", Cell(cluster), " |\n");
   absl::StrAppend(out, "| Namespace | ", Cell(ns), " |\n");
-  std::vector<std::string> versions;
-  if (!env.istio_version().empty()) versions.push_back(absl::StrCat("Istio ", env.istio_version()));
-  if (!env.kubernetes_version().empty()) versions.push_back(absl::StrCat("Kubernetes ", env.kubernetes_version()));
-  if (!env.agent_version().empty()) versions.push_back(absl::StrCat("agent ", env.agent_version()));
-  absl::StrAppend(out, "| Versions | ", versions.empty() ? "unknown" : Cell(absl::StrJoin(versions, " · ")), " |\n");
+  absl::StrAppend(out, "| Versions | ", Cell(results::DescribeVersions(env)), " |\n");
   if (!env.kind().empty()) absl::StrAppend(out, "| Measured on | ", results::EnvironmentKindText(env.kind()), " |\n");
   absl::StrAppend(out, "| Scenario | ", Cell(run.scenario()), " @ `", run.scenario_version().substr(0, 12), "` |\n");
   std::string trigger = TriggerWord(run.trigger());
@@ -92,6 +89,10 @@ void AppendVerdict(const sv1::RunRecord& run, std::string* out) {
 void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
   absl::StrAppend(out, "## What changed since `", cmp.base().run_id(), "` (", FormatTime(cmp.base().started_at()),
                   ", ", results::RunVerdictWord(cmp.base().verdict()), ")\n\n");
+  if (cmp.version_changes_size() > 0) {
+    const std::vector<sv1::VersionChange> changes(cmp.version_changes().begin(), cmp.version_changes().end());
+    absl::StrAppend(out, "**Versions changed:** ", Cell(results::DescribeVersionChanges(changes)), ".\n\n");
+  }
   int still_passing = 0;
   std::vector<const sv1::TestComparison*> rows;
   for (const sv1::TestComparison& t : cmp.tests()) {

@@ -7,7 +7,8 @@
                    --egress-route present|absent --node-ip IP
 
 Writes OUT/clusters, OUT/listeners (Envoy's text formats), OUT/config_dump.json and
-OUT/server_info.json, which the lab's admin nginx serves. The templates under
+OUT/server_info.json (a recorded real Envoy's, unchanged), which the lab's admin nginx
+serves. The templates under
 deploy/lab/templates/envoy-admin are derived from the recorded real Envoy output in
 deploy/lab/fixtures/envoy-admin (each says what is substituted). The same values render
 the gateways' nginx configs, so the answers follow the lab: without the egress route the
@@ -26,9 +27,10 @@ import re
 import sys
 
 ISTIO_VERSION = "1.30.0"
-# The Envoy that Istio 1.30's proxy is built from, in Envoy's version-string shape
-# (commit/version/tree state/build type/TLS library).
-ENVOY_VERSION = "3b0bf86a4d3c4e7f9a8e2d1c6b5a4f3e2d1c0b9a/1.38.0-dev/Clean/RELEASE/BoringSSL"
+# /server_info is served as recorded from a real Envoy (provenance in deploy/lab/README.md):
+# the environment fingerprint reads the Envoy version from it, so it must not be made up.
+SERVER_INFO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "envoy-admin",
+                           "server_info.json")
 GATEWAY_SUBSET_CLUSTER = "outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local"
 PLACEHOLDER = re.compile(r"@([A-Z][A-Z0-9_]*)@")
 
@@ -130,15 +132,18 @@ class Writer:
                     config[key] = listeners
         return doc
 
+    def recorded_server_info(self):
+        try:
+            with open(SERVER_INFO, encoding="utf-8") as f:
+                text = f.read()
+            json.loads(text)
+        except (OSError, json.JSONDecodeError) as e:
+            fail(f"{SERVER_INFO}: {e}")
+        return text
+
     def write_all(self):
         a = self.args
         clusters = self.routed_clusters()
-        node_id, node_cluster = {
-            "sidecar": (f"sidecar~{a.node_ip}~sleep-6f9c7d8b5-x2k4p.mesh-test~mesh-test.svc.cluster.local",
-                        "sleep.mesh-test"),
-            "gateway": (f"router~{a.node_ip}~istio-egressgateway-7d9c5b6f4-q8m2n.istio-system~istio-system.svc.cluster.local",
-                        "istio-egressgateway.istio-system"),
-        }[a.role]
         listeners = ""
         if a.role == "gateway" and a.egress_route == "present":
             listeners = f"0.0.0.0_{a.gateway_port}::0.0.0.0:{a.gateway_port}"
@@ -148,10 +153,7 @@ class Writer:
             }),
             "listeners": self.text(f"{a.role}-listeners.txt.tmpl", {"ROUTED_LISTENERS": listeners}),
             "config_dump.json": json.dumps(self.config_dump(clusters), indent=2) + "\n",
-            "server_info.json": json.dumps(self.json("server_info.json.tmpl", {
-                "ISTIO_VERSION": ISTIO_VERSION, "ENVOY_VERSION": ENVOY_VERSION,
-                "NODE_ID": node_id, "NODE_CLUSTER": node_cluster,
-            }), indent=2) + "\n",
+            "server_info.json": self.recorded_server_info(),
         }
         os.makedirs(a.out, exist_ok=True)
         for name, content in outputs.items():
