@@ -63,7 +63,8 @@ std::vector<std::string> BaseArgs(const std::string& binary, const testing::Temp
 
 TEST_P(ServiceBinaryTest, ANonLoopbackAddressWithoutTokensIsRefused) {
   testing::TempDir dir;
-  std::vector<std::string> args = {BinaryPath(GetParam()), "--listen", "0.0.0.0:0"};
+  // Bounded: a binary that wrongly starts serving is stopped (exit 124), and fails below.
+  std::vector<std::string> args = {"/usr/bin/timeout", "20", BinaryPath(GetParam()), "--listen", "0.0.0.0:0"};
   for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
   auto result = RunCommand(args);
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
@@ -72,7 +73,7 @@ TEST_P(ServiceBinaryTest, ANonLoopbackAddressWithoutTokensIsRefused) {
   EXPECT_NE(result.err.find("--insecure-open"), std::string::npos) << result.err;
   EXPECT_EQ(result.out.find("listening on"), std::string::npos) << result.out;
 
-  args[2] = "[::]:0";
+  args[4] = "[::]:0";
   EXPECT_EQ(RunCommand(args).exit_code, 2);
 }
 
