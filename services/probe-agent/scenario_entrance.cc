@@ -30,13 +30,13 @@ ScenarioEntrance::ScenarioEntrance(ScenarioExecutor* executor, const Clock* cloc
                                    meshproof::agent::v1::AgentInfo info, int max_scenarios)
     : executor_(executor), clock_(clock), info_(std::move(info)), max_scenarios_(max_scenarios) {}
 
-rv1::Environment ScenarioEntrance::Environment() const {
-  rv1::Environment env;
-  env.set_cluster(info_.cluster());
-  env.set_namespace_(info_.namespace_());
-  env.set_agent_version(info_.version());
-  env.set_kind(info_.environment_kind());
-  return env;
+void ScenarioEntrance::StampEnvironment(rv1::Environment* env) const {
+  // Only the agent's own fields: whatever else the executor measured (the environment's
+  // versions) stays.
+  env->set_cluster(info_.cluster());
+  env->set_namespace_(info_.namespace_());
+  env->set_agent_version(info_.version());
+  env->set_kind(info_.environment_kind());
 }
 
 absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(const sv1::Scenario* scenario,
@@ -56,7 +56,7 @@ absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(const sv1::Scenar
   Slot slot(&running_);
   LogInfo("executing scenario ", scenario->name(), run_id.empty() ? "" : absl::StrCat(" for run ", run_id));
   rv1::ScenarioOutcome outcome = executor_->Execute(*scenario, options, emit, cancelled);
-  *outcome.mutable_environment() = Environment();
+  StampEnvironment(outcome.mutable_environment());
   LogInfo("scenario ", scenario->name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
           outcome.reason().empty() ? "" : absl::StrCat(" (", outcome.reason(), ")"));
   return outcome;
@@ -78,7 +78,7 @@ rv1::ScenarioOutcome ScenarioEntrance::ExecuteAssignment(const meshproof::schedu
   refused.set_scenario(assignment.scenario().name());
   refused.set_verdict(rv1::RUN_VERDICT_ERROR);
   refused.set_reason(absl::StrCat("the agent refused the assignment: ", outcome.status().message()));
-  *refused.mutable_environment() = Environment();
+  StampEnvironment(refused.mutable_environment());
   const auto now = ToProtoTimestamp(clock_->Now());
   *refused.mutable_started_at() = now;
   *refused.mutable_finished_at() = now;

@@ -59,7 +59,8 @@ class ScenarioEntrance {
   const meshproof::agent::v1::AgentInfo& info() const { return info_; }
 
  private:
-  meshproof::result::v1::Environment Environment() const;
+  // Sets this agent's cluster, namespace, version and environment kind in `env`.
+  void StampEnvironment(meshproof::result::v1::Environment* env) const;
 
   ScenarioExecutor* const executor_;
   const Clock* const clock_;
