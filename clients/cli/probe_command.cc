@@ -5,19 +5,20 @@
 #include <memory>
 
 #include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "clients/cli/agent_client.h"
+#include "clients/cli/cli_config.h"
+#include "clients/cli/command_support.h"
 #include "clients/cli/exit_codes.h"
+#include "clients/cli/rpc_caller.h"
 #include "clients/cli/scenario_input.h"
-#include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "services/common/results/attempts.h"
 #include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli {
 namespace {
 
-namespace av1 = ::meshproof::agent::v1;
 namespace rv1 = ::meshproof::result::v1;
 
 struct ProbeFlags {
@@ -25,9 +26,10 @@ struct ProbeFlags {
   std::string agent;
   std::string output = "table";
   std::vector<std::string> only;
-  bool approved = false;
   int timeout_seconds = 600;
   VarFlags vars;
+  // Only the token settings (--token, --token-file, MESHPROOF_TOKEN, the config file).
+  ConnectionFlags connection;
 };
 
 void PrintResult(const rv1::TestResult& r) {
@@ -83,40 +85,30 @@ int RunProbe(const ProbeFlags& flags) {
     }
     scenarios.push_back(std::move(*parsed));
   }
-  auto channel = grpc::CreateChannel(agent, grpc::InsecureChannelCredentials());
-  auto stub = av1::ProbeAgentService::NewStub(channel);
+  // The token comes from where every command finds it: flag, environment, config file.
+  auto config = ResolveConfig(flags.connection, ProcessEnv());
+  if (!config.ok()) return PrintError(config.status());
+  const Peer peer{"agent", agent, "--agent", "MESHPROOF_AGENT"};
+  const AgentClient client(MakeChannel(agent),
+                           RpcCaller(peer, config->token.value, absl::Seconds(flags.timeout_seconds)));
   bool any_failed = false, any_inconclusive = false;
   for (const auto& scenario : scenarios) {
-    av1::ExecuteRequest request;
-    *request.mutable_scenario() = scenario;
-    for (const std::string& test : flags.only) request.add_only_tests(test);
-    request.set_approved(flags.approved);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(flags.timeout_seconds));
-    auto reader = stub->Execute(&context, request);
     if (flags.output == "table") std::printf("== %s\n", scenario.name().c_str());
-    av1::ExecuteEvent event;
-    rv1::ScenarioOutcome outcome;
-    while (reader->Read(&event)) {
-      if (event.has_result()) {
-        if (flags.output == "table") PrintResult(event.result());
-        if (flags.output == "json") std::printf("%s\n", ToJson(event.result()).c_str());
-      } else if (event.has_outcome()) {
-        outcome = event.outcome();
+    absl::StatusOr<rv1::ScenarioOutcome> result = client.Execute(
+        scenario, flags.only, absl::Seconds(flags.timeout_seconds), [&](const rv1::TestResult& r) {
+          if (flags.output == "table") PrintResult(r);
+          if (flags.output == "json") std::printf("%s\n", ToJson(r).c_str());
+        });
+    if (!result.ok()) {
+      if (result.status().code() != absl::StatusCode::kUnavailable &&
+          result.status().code() != absl::StatusCode::kDeadlineExceeded) {
+        return PrintError(absl::Status(result.status().code(), absl::StrCat("the agent refused scenario ",
+                                                                            scenario.name(), ": ",
+                                                                            result.status().message())));
       }
+      return PrintError(result.status());
     }
-    grpc::Status status = reader->Finish();
-    if (!status.ok()) {
-      if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-          status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-        std::fprintf(stderr, "cannot reach the agent at %s: %s — is it running? set --agent or MESHPROOF_AGENT\n",
-                     agent.c_str(), status.error_message().c_str());
-        return kExitUnavailable;
-      }
-      std::fprintf(stderr, "the agent refused scenario %s: %s\n", scenario.name().c_str(),
-                   status.error_message().c_str());
-      return status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ? kExitBadInput : kExitFailed;
-    }
+    const rv1::ScenarioOutcome& outcome = *result;
     if (flags.output == "table") {
       const rv1::RunCounts& c = outcome.counts();
       std::printf("-> %s: %u passed, %u failed, %u errors, %u skipped, %u blocked%s%s\n",
@@ -145,14 +137,22 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
   CLI::App* probe = app.add_subcommand("probe", "Run scenarios on an agent now, without scheduler or store");
   probe->footer(
       "Example:\n  meshproof probe examples/scenarios/10-ingress.yaml --agent 127.0.0.1:7070 --vars-file lab.env\n"
-      "Exit codes: 0 every scenario passed, 1 a test failed, 2 bad input, 3 agent unreachable, 4 inconclusive.");
+      "Deferred tests that require approval are skipped here: they run only in a scheduler run an approver\n"
+      "approved (meshproof run start, then meshproof run approve).\n"
+      "Exit codes: 0 every scenario passed, 1 a test failed, 2 bad input or a refused token, 3 agent unreachable\n"
+      "or busy, 4 inconclusive.");
   probe->add_option("files", flags->files, "scenario YAML files")->required();
   probe->add_option("--agent", flags->agent, "agent HOST:PORT (or MESHPROOF_AGENT)");
   probe->add_option("--output", flags->output, "table or json")->capture_default_str();
   probe->add_option("--only", flags->only, "run only this test (repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  probe->add_flag("--approved", flags->approved, "also run deferred tests that require approval");
   probe->add_option("--timeout", flags->timeout_seconds, "seconds a scenario may take")->capture_default_str();
+  probe->add_option("--token", flags->connection.token,
+                    "bearer token with the role runner, for an agent that runs with --tokens (shows in ps: "
+                    "prefer --token-file or MESHPROOF_TOKEN; or the config file)");
+  probe->add_option("--token-file", flags->connection.token_file, "file whose first line is the bearer token");
+  probe->add_option("--config", flags->connection.config_file,
+                    "config file for the token (default ~/.config/meshproof/config.yaml)");
   probe->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   probe->add_option("--vars-file", flags->vars.vars_files, "read variables from a file")

@@ -9,6 +9,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/listen_policy.h"
 #include "services/common/log.h"
 
 namespace meshproof {
@@ -44,6 +45,16 @@ std::string WithPort(const std::string& address, int port) {
 }
 
 int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& services) {
+  if (absl::Status exposure = CheckListenExposure(options.listen_address, options.authenticated,
+                                                  options.insecure_open);
+      !exposure.ok()) {
+    LogError(exposure.message());
+    return kExitUsage;
+  }
+  if (!options.authenticated && !IsLoopbackListenAddress(options.listen_address)) {
+    LogWarning("--insecure-open: serving ", options.listen_address,
+               " without authentication; every host that reaches it may call every method");
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

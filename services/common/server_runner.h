@@ -31,6 +31,10 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(10);
   // Defaults to insecure credentials.
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // True when `credentials` check every call against bearer tokens (--tokens).
+  bool authenticated = false;
+  // --insecure-open: serve without tokens on an address other hosts can reach.
+  bool insecure_open = false;
   // Called after health turned NOT_SERVING and before the server drains, so
   // background loops and open streams can be told to stop.
   std::function<void()> on_shutdown;
@@ -44,7 +48,9 @@ struct ServerOptions {
 void BlockTerminationSignals();
 
 // Builds and starts the server with `services`, prints "listening on HOST:PORT" on
-// stdout, waits for SIGTERM or SIGINT, then shuts down gracefully. Returns an exit code.
+// stdout, waits for SIGTERM or SIGINT, then shuts down gracefully. Returns an exit code:
+// kExitUsage without listening when the address is reachable from other hosts and the
+// server is neither authenticated nor insecure_open (listen_policy.h).
 int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& services);
 
 // Flushes stdout and stderr and ends the process with `code` without running static

@@ -1,4 +1,5 @@
-// Flags every service binary takes (--listen, --config, --log-level), declared with CLI11.
+// Flags every service binary takes (--listen, --insecure-open, --config, --log-level),
+// declared with CLI11.
 // CLI11 reports bad flags with exceptions; ParseServiceFlags catches them here so no
 // exception leaves this file.
 #ifndef MESHPROOF_SERVICES_COMMON_SERVICE_FLAGS_H_
@@ -19,14 +20,19 @@ struct CommonServiceFlags {
   std::string listen = "127.0.0.1:0";
   std::string config;
   std::string log_level = "info";
+  // Serve without tokens on an address other hosts can reach (ServerOptions::insecure_open).
+  bool insecure_open = false;
 };
 
-// Adds --listen, --config, --log-level and --version to `app`.
+// Adds --listen, --insecure-open, --config, --log-level and --version to `app`.
 inline void AddCommonServiceFlags(CLI::App& app, CommonServiceFlags* flags) {
   app.add_option("--listen", flags->listen,
                  "HOST:PORT to serve gRPC on; port 0 picks a free port, printed on the "
                  "first line of stdout as 'listening on HOST:PORT'")
       ->capture_default_str();
+  app.add_flag("--insecure-open", flags->insecure_open,
+               "serve without --tokens on an address other hosts can reach (refused otherwise: "
+               "anyone who reaches the port could call every method)");
   app.add_option("--config", flags->config, "YAML configuration file (unknown keys are errors)");
   app.add_option("--log-level", flags->log_level, "debug, info, warning or error")
       ->capture_default_str();

@@ -10,7 +10,6 @@
 #include "absl/time/clock.h"
 #include "services/common/grpc_status.h"
 #include "services/common/log.h"
-#include "services/scenario/scenario_validator.h"
 
 namespace meshproof::agent {
 
@@ -97,38 +96,29 @@ class EventWriter {
 
 }  // namespace
 
-AgentService::AgentService(ScenarioExecutor* executor, av1::AgentInfo info, int max_scenarios)
-    : executor_(executor), info_(std::move(info)), max_scenarios_(max_scenarios) {}
-
 grpc::Status AgentService::GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*, av1::AgentInfo* response) {
-  *response = info_;
+  *response = entrance_->info();
   return grpc::Status::OK;
 }
 
 grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::ExecuteRequest* request,
                                    grpc::ServerWriter<av1::ExecuteEvent>* writer) {
-  if (shutting_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the agent is shutting down");
-  if (!request->has_scenario()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "scenario: is required");
+  // Approval is decided by an approver at the scheduler and reaches the agent only inside
+  // an assignment; a caller of this API cannot claim it. The field stays in the contract
+  // so an old client gets this answer instead of its gated tests silently skipped.
+  if (request->approved()) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "approved: a caller cannot assert approval; gated tests run only in a scheduler "
+                        "assignment for a run an approver approved (meshproof run start, then "
+                        "meshproof run approve)");
   }
-  if (absl::Status valid = scenario::ValidateScenario(request->scenario()); !valid.ok()) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("scenario ", request->scenario().name(), ": ", valid.message())));
-  }
-  if (running_.fetch_add(1) >= max_scenarios_) {
-    running_.fetch_sub(1);
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                        absl::StrCat("the agent already runs ", max_scenarios_, " scenarios; retry later"));
-  }
-  LogInfo("executing scenario ", request->scenario().name(),
-          request->run_id().empty() ? "" : absl::StrCat(" for run ", request->run_id()));
   ExecuteOptions options;
   options.only_tests.assign(request->only_tests().begin(), request->only_tests().end());
-  options.approved = request->approved();
   uint64_t sequence = 0;
   EventWriter events(writer);
   CancellationCheck cancelled([&] { return context->IsCancelled() || !events.ok(); });
-  const rv1::ScenarioOutcome outcome = executor_->Execute(
-      request->scenario(), options,
+  absl::StatusOr<rv1::ScenarioOutcome> outcome = entrance_->Execute(
+      request->has_scenario() ? &request->scenario() : nullptr, options,
       // The executor calls this one at a time, so the sequence needs no lock.
       [&](const rv1::TestResult& result) {
         av1::ExecuteEvent event;
@@ -138,11 +128,10 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
       },
       // Draining (SIGTERM) lets a running scenario finish; at the drain deadline gRPC
       // cancels the call, and that aborts the probes in flight.
-      [&] { return cancelled.Check(); });
+      [&] { return cancelled.Check(); }, request->run_id());
   events.Close();
-  running_.fetch_sub(1);
-  LogInfo("scenario ", request->scenario().name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
-          outcome.reason().empty() ? "" : absl::StrCat(" (", outcome.reason(), ")"));
+  // A refusal comes before any event was written.
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   if (context->IsCancelled()) {
     if (std::chrono::system_clock::now() >= context->deadline()) {
       return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
@@ -152,15 +141,7 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
   }
   av1::ExecuteEvent last;
   last.set_sequence(++sequence);
-  *last.mutable_outcome() = outcome;
-  *last.mutable_outcome()->mutable_environment() = [&] {
-    rv1::Environment env = outcome.environment();
-    env.set_cluster(info_.cluster());
-    env.set_namespace_(info_.namespace_());
-    env.set_agent_version(info_.version());
-    env.set_kind(info_.environment_kind());
-    return env;
-  }();
+  *last.mutable_outcome() = *std::move(outcome);
   writer->Write(last);
   return grpc::Status::OK;
 }

@@ -1,35 +1,32 @@
 // The gRPC adapter of the agent: ProbeAgentService.Execute and GetInfo over the
-// executor. Converts and maps statuses; the work runs on the sync server's threads,
-// never on a callback reactor.
+// scenario entrance (scenario_entrance.h, where validation, the concurrency cap and the
+// environment are decided). Converts and maps statuses, and refuses a request that
+// claims approval; the work runs on the sync server's threads, never on a callback
+// reactor.
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_AGENT_SERVICE_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_AGENT_SERVICE_H_
 
-#include <atomic>
-
 #include "meshproof/agent/v1/agent.grpc.pb.h"
-#include "services/probe-agent/scenario_executor.h"
+#include "services/probe-agent/scenario_entrance.h"
 
 namespace meshproof::agent {
 
 class AgentService final : public meshproof::agent::v1::ProbeAgentService::Service {
  public:
-  AgentService(ScenarioExecutor* executor, meshproof::agent::v1::AgentInfo info, int max_scenarios);
+  explicit AgentService(ScenarioEntrance* entrance) : entrance_(entrance) {}
 
   grpc::Status Execute(grpc::ServerContext* context, const meshproof::agent::v1::ExecuteRequest* request,
                        grpc::ServerWriter<meshproof::agent::v1::ExecuteEvent>* writer) override;
   grpc::Status GetInfo(grpc::ServerContext* context, const meshproof::agent::v1::GetInfoRequest* request,
                        meshproof::agent::v1::AgentInfo* response) override;
 
-  // Refuses new work (UNAVAILABLE). Running scenarios go on until the server's drain
-  // deadline cancels their calls, which aborts their probes.
-  void Shutdown() { shutting_down_ = true; }
+  // Refuses new work (UNAVAILABLE), on this path and the scheduler link's. Running
+  // scenarios go on until the server's drain deadline cancels their calls, which aborts
+  // their probes.
+  void Shutdown() { entrance_->Shutdown(); }
 
  private:
-  ScenarioExecutor* executor_;
-  const meshproof::agent::v1::AgentInfo info_;
-  const int max_scenarios_;
-  std::atomic<int> running_{0};
-  std::atomic<bool> shutting_down_{false};
+  ScenarioEntrance* const entrance_;
 };
 
 }  // namespace meshproof::agent

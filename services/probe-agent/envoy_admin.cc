@@ -61,15 +61,6 @@ std::vector<std::string> NamesIn(const Value& root, bool clusters, bool listener
 
 }  // namespace
 
-const char* AdminPath(v1::EnvoyResource resource) {
-  switch (resource) {
-    case v1::ENVOY_RESOURCE_CLUSTERS: return "/clusters";
-    case v1::ENVOY_RESOURCE_LISTENERS: return "/listeners";
-    case v1::ENVOY_RESOURCE_CONFIG_DUMP: return "/config_dump";
-    default: return "/";
-  }
-}
-
 std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_view body, bool* parsed) {
   if (parsed != nullptr) *parsed = false;
   std::vector<std::string> names;

@@ -10,8 +10,7 @@
 
 namespace meshproof::agent {
 
-// Returns the admin path of a resource ("/clusters").
-const char* AdminPath(meshproof::scenario::v1::EnvoyResource resource);
+// The admin path of a resource is decided once, in services/scenario/config_source.h.
 
 // Returns the distinct names in admin output, in order of first appearance: for
 // /clusters and /listeners the text before the first "::" of each line; for

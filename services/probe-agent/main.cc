@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "services/common/auth/server_auth.h"
 #include "services/common/auth/token_file.h"
 #include "services/common/labels.h"
 #include "services/common/log.h"
@@ -16,6 +17,7 @@
 #include "services/probe-agent/agent_config.h"
 #include "services/probe-agent/agent_service.h"
 #include "services/probe-agent/prober.h"
+#include "services/probe-agent/scenario_entrance.h"
 #include "services/probe-agent/scenario_executor.h"
 #include "services/probe-agent/scheduler_link.h"
 
@@ -38,9 +40,12 @@ int Main(int argc, char** argv) {
                "meshproof-agent"};
   meshproof::CommonServiceFlags common;
   meshproof::AddCommonServiceFlags(app, &common);
-  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id, environment_kind;
+  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id, environment_kind, tokens;
   int max_concurrency = 0;
   app.add_option("--scheduler", scheduler, "scheduler HOST:PORT to dial for assignments");
+  app.add_option("--tokens", tokens,
+                 "tokens file (YAML: name, roles, sha256 of each token) for ProbeAgentService: Execute "
+                 "needs runner, GetInfo viewer; without it the API is open to every caller");
   app.add_option("--scheduler-token-file", scheduler_token_file,
                  "file whose first line is the bearer token sent to the scheduler (role agent)");
   app.add_option("--cluster", cluster, "cluster name this agent reports");
@@ -84,6 +89,11 @@ int Main(int argc, char** argv) {
     return meshproof::kExitUsage;
   }
   for (const auto& [k, v] : *labels) config.labels[k] = v;
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  if (!auth.ok()) {
+    meshproof::LogError("bad tokens file: ", auth.status().message());
+    return meshproof::kExitUsage;
+  }
   std::string scheduler_token;
   if (!scheduler_token_file.empty()) {
     auto token = meshproof::auth::ReadTokenFile(scheduler_token_file, "--scheduler-token-file");
@@ -144,7 +154,9 @@ int Main(int argc, char** argv) {
   }
   info.set_max_concurrency(static_cast<uint32_t>(config.max_concurrency));
   for (const auto& program : prober_options.exec.programs()) info.add_exec_allowlist(program);
-  meshproof::agent::AgentService service(&executor, info, /*max_scenarios=*/16);
+  // Both ways in — the direct API and the scheduler's assignments — pass this entrance.
+  meshproof::agent::ScenarioEntrance entrance(&executor, meshproof::RealClock::Get(), info, /*max_scenarios=*/16);
+  meshproof::agent::AgentService service(&entrance);
 
   // With --scheduler, also take assignments from the scheduler's stream.
   std::unique_ptr<meshproof::agent::SchedulerLink> link;
@@ -154,18 +166,18 @@ int Main(int argc, char** argv) {
     link_options.info = info;
     link_options.token = scheduler_token;
     link = std::make_unique<meshproof::agent::SchedulerLink>(
-        link_options, [&executor](const meshproof::scheduler::v1::Assignment& a,
+        link_options, [&entrance](const meshproof::scheduler::v1::Assignment& a,
                                   const auto& emit, const auto& cancelled) {
-          meshproof::agent::ExecuteOptions execute;
-          execute.only_tests.assign(a.only_tests().begin(), a.only_tests().end());
-          execute.approved = a.approved();
-          return executor.Execute(a.scenario(), execute, emit, cancelled);
+          return entrance.ExecuteAssignment(a, emit, cancelled);
         });
     link->Start();
   }
 
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
+  options.credentials = auth->credentials;
+  options.authenticated = auth->authorizer != nullptr;
+  options.insecure_open = common.insecure_open;
   options.on_shutdown = [&service, &link] {
     service.Shutdown();
     if (link) link->Stop();

@@ -21,7 +21,8 @@ namespace meshproof::agent {
 struct ExecuteOptions {
   // Only these tests run; others are SKIPPED "not selected". Empty: all.
   std::vector<std::string> only_tests;
-  // Deferred tests that require approval run.
+  // Deferred tests that require approval run. Only a scheduler assignment of an approved
+  // run sets this (ScenarioEntrance::ExecuteAssignment); no caller of the agent's API can.
   bool approved = false;
 };
 

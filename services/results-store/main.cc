@@ -71,6 +71,8 @@ int Main(int argc, char** argv) {
   meshproof::ServerOptions server;
   server.listen_address = listen;
   server.credentials = auth->credentials;
+  server.authenticated = auth->authorizer != nullptr;
+  server.insecure_open = common.insecure_open;
   server.on_shutdown = [&] {
     service.StartShutdown();
     if (retention) retention->Stop();

@@ -10,15 +10,6 @@ namespace {
 
 namespace v1 = ::meshproof::scenario::v1;
 
-const char* AdminPath(v1::EnvoyResource resource) {
-  switch (resource) {
-    case v1::ENVOY_RESOURCE_CLUSTERS: return "/clusters";
-    case v1::ENVOY_RESOURCE_LISTENERS: return "/listeners";
-    case v1::ENVOY_RESOURCE_CONFIG_DUMP: return "/config_dump";
-    default: return "/";
-  }
-}
-
 bool IsProxyId(absl::string_view proxy) {
   if (proxy.empty()) return false;
   for (const char c : proxy) {
@@ -28,6 +19,15 @@ bool IsProxyId(absl::string_view proxy) {
 }
 
 }  // namespace
+
+const char* AdminPath(v1::EnvoyResource resource) {
+  switch (resource) {
+    case v1::ENVOY_RESOURCE_CLUSTERS: return "/clusters";
+    case v1::ENVOY_RESOURCE_LISTENERS: return "/listeners";
+    case v1::ENVOY_RESOURCE_CONFIG_DUMP: return "/config_dump";
+    default: return "/";
+  }
+}
 
 bool IsIstiodUrl(absl::string_view admin_url) {
   return absl::StartsWith(admin_url, "istiod://") || absl::StartsWith(admin_url, "istiods://");

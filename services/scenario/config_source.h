@@ -32,6 +32,10 @@ struct ConfigSource {
 absl::StatusOr<ConfigSource> ResolveConfigSource(absl::string_view admin_url,
                                                  meshproof::scenario::v1::EnvoyResource resource);
 
+// Returns the Envoy admin path of a resource ("/clusters", "/listeners", "/config_dump";
+// "/" for an unspecified one). The prober and the reproduction line both read it here.
+const char* AdminPath(meshproof::scenario::v1::EnvoyResource resource);
+
 // True when `admin_url` uses the istiod:// or istiods:// scheme.
 bool IsIstiodUrl(absl::string_view admin_url);
 

@@ -128,15 +128,6 @@ std::string HttpCommand(const v1::HttpProbe& http, const v1::Defaults& defaults)
   return absl::StrJoin(args, " ");
 }
 
-const char* AdminPath(v1::EnvoyResource resource) {
-  switch (resource) {
-    case v1::ENVOY_RESOURCE_CLUSTERS: return "/clusters";
-    case v1::ENVOY_RESOURCE_LISTENERS: return "/listeners";
-    case v1::ENVOY_RESOURCE_CONFIG_DUMP: return "/config_dump";
-    default: return "/";
-  }
-}
-
 std::string AdminUrl(const std::string& base, v1::EnvoyResource resource) {
   // istiod://HOST:PORT/PROXY is read from istiod's debug endpoint.
   auto source = ResolveConfigSource(base, resource);

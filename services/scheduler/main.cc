@@ -108,6 +108,8 @@ int Main(int argc, char** argv) {
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
   options.credentials = auth->credentials;
+  options.authenticated = auth->authorizer != nullptr;
+  options.insecure_open = common.insecure_open;
   options.on_shutdown = [&] {
     (*scheduler)->Shutdown();
     loop.Stop();

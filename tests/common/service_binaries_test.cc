@@ -1,9 +1,12 @@
 // Every service binary: --help works, --listen with port 0 prints the chosen address,
-// health and reflection answer over a real socket, SIGTERM exits 0, bad flags exit 2.
+// health and reflection answer over a real socket, SIGTERM exits 0, bad flags exit 2,
+// and an address other hosts can reach is refused without tokens unless --insecure-open.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/common/auth/token_hash.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -50,6 +53,52 @@ TEST_P(ServiceBinaryTest, ServesHealthAndStopsOnSigterm) {
   auto code = process->Terminate();
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
+}
+
+// The flags a binary needs besides --listen to start in `dir`.
+std::vector<std::string> BaseArgs(const std::string& binary, const testing::TempDir& dir) {
+  if (binary == "meshproof-agent") return {};
+  return {"--db", dir.File("x.db")};
+}
+
+TEST_P(ServiceBinaryTest, ANonLoopbackAddressWithoutTokensIsRefused) {
+  testing::TempDir dir;
+  // Bounded: a binary that wrongly starts serving is stopped (exit 124), and fails below.
+  std::vector<std::string> args = {"/usr/bin/timeout", "20", BinaryPath(GetParam()), "--listen", "0.0.0.0:0"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto result = RunCommand(args);
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find("--listen 0.0.0.0:0: this address is reachable from other hosts"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("--insecure-open"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find("listening on"), std::string::npos) << result.out;
+
+  args[4] = "[::]:0";
+  EXPECT_EQ(RunCommand(args).exit_code, 2);
+}
+
+// With tokens, or with the operator's explicit --insecure-open, the same address serves.
+TEST_P(ServiceBinaryTest, ANonLoopbackAddressServesWithTokensOrInsecureOpen) {
+  testing::TempDir dir;
+  const std::string tokens = dir.WriteFile(
+      "tokens.yaml", absl::StrCat("tokens:\n  - name: ops\n    roles: [admin]\n    sha256: ",
+                                  auth::HashToHex(auth::HashToken("mpt-ops-0123456789")), "\n"));
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--tokens", tokens}, std::vector<std::string>{"--insecure-open"}}) {
+    std::vector<std::string> args = {"--listen", "0.0.0.0:0"};
+    for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+    args.insert(args.end(), extra.begin(), extra.end());
+    const std::string log = dir.File(extra[0] == "--tokens" ? "tokens.log" : "open.log");
+    auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, log);
+    ASSERT_TRUE(process.ok()) << extra[0] << ": " << process.status() << testing::ReadFileOrEmpty(log);
+    auto code = process->Terminate();
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 0);
+    if (extra[0] == "--insecure-open") {
+      EXPECT_NE(testing::ReadFileOrEmpty(log).find("--insecure-open: serving 0.0.0.0"),
+                std::string::npos);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllServices, ServiceBinaryTest,

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 
 import { describe, loadObjects, podSpecOf } from "./manifests.mjs";
+import { openListenProblem } from "./listen_rule.mjs";
 
 // Stages of a Containerfile: { name, from, args: {NAME: value}, expose: [ports],
 // entrypoint: [..], cmd: [..], user, copies: [[sources.., dest]] }.
@@ -219,6 +220,10 @@ function checkManifests(stages, files, version, binDir, problems) {
         }
         const port = stage.expose[0];
         const cmdPort = portOfListen(stage.cmd);
+        // The image run as it is (docker run IMAGE) must start, so its CMD follows the
+        // services' listen rule too.
+        const open = openListenProblem(stage.cmd, false);
+        if (open !== null) problems.push(`stage ${stage.name}: CMD ${open}`);
         if (cmdPort !== port) problems.push(`stage ${stage.name}: CMD listens on ${cmdPort}, EXPOSE says ${port}`);
         const ports = (c.ports ?? []).map((p) => p.containerPort);
         if (ports.length !== 1 || ports[0] !== port) {

@@ -3,7 +3,8 @@
 # the runtime stage's packages against the libraries the built binaries load, and its
 # entrypoints, ports and user against the rendered Kubernetes manifests. Then proves the
 # check can fail: a Containerfile missing a package, with a package too many, with a
-# port or user that disagrees must each be rejected.
+# port or user that disagrees, or a CMD that would listen beyond loopback without a tokens
+# file, must each be rejected.
 #   container_test.sh BIN_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -61,4 +62,7 @@ expect_rejected "an entrypoint without the manifests' flags" \
   "meshproof has no flag --listen"
 expect_rejected "another entrypoint stage name" 's/^FROM runtime AS store$/FROM runtime AS results/' \
   "names no Containerfile stage"
+expect_rejected "a CMD on every interface without a tokens file" \
+  's#^CMD \["--listen=0.0.0.0:7002", "--tokens=/etc/meshproof/tokens/tokens.yaml"\]$#CMD ["--listen=0.0.0.0:7002"]#' \
+  "stage agent: CMD --listen 0.0.0.0:7002 is reachable from other hosts"
 exit "$failed"

@@ -117,5 +117,15 @@ TEST(DeployConfigTest, ExampleTokensHoldTheRolesTheirSendersNeed) {
                       auth::Role::kWriter));
 }
 
+// The agent's own tokens file: the example client may run probes (and read the agent's
+// description); the agent's token for the scheduler is no caller of the agent.
+TEST(DeployConfigTest, TheAgentsExampleTokensLetTheExampleClientProbe) {
+  const std::string client = FirstLine("base/agent/secrets/probe-client-token.example");
+  const std::string agent = FirstLine("base/agent/secrets/scheduler-token.example");
+  EXPECT_TRUE(Grants("base/agent/secrets/agent-tokens.example.yaml", client, auth::Role::kRunner));
+  EXPECT_TRUE(Grants("base/agent/secrets/agent-tokens.example.yaml", client, auth::Role::kViewer));
+  EXPECT_FALSE(Grants("base/agent/secrets/agent-tokens.example.yaml", agent, auth::Role::kRunner));
+}
+
 }  // namespace
 }  // namespace meshproof

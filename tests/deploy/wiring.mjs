@@ -4,8 +4,11 @@
 // --store-token-file, --db; tokens, store_token_file, db in the YAML) lies under one of
 // its mounts, and a file in a ConfigMap or Secret mount is a key of that object; every
 // in-cluster address (--store, the agent's scheduler:) names a Service port of this
-// render when the Service is in it.
+// render when the Service is in it. Check id "open-listen": a container listening on an
+// address other hosts can reach without tokens (listen_rule.mjs).
 import { createRequire } from "node:module";
+
+import { openListenProblem } from "./listen_rule.mjs";
 
 import { describe, podSpecOf } from "./manifests.mjs";
 
@@ -97,6 +100,10 @@ export function checkWiring(objects) {
           needFile(config[key], `configuration's ${key}`, false);
         }
       }
+      // A --config that cannot be read is already a wiring problem; what it holds is unknown.
+      const open = flags["--config"] && configText === null ? null
+        : openListenProblem(container.args, typeof config.tokens === "string" && config.tokens !== "");
+      if (open !== null) problems.push(`open-listen: ${describe(object)}: container ${container.name}: ${open}`);
       const db = flags["--db"] ?? config.db;
       if (typeof db === "string") needFile(db, "database", true);
       // In-cluster addresses: NAME.NAMESPACE.svc[.DOMAIN]:PORT.

@@ -9,19 +9,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/time/clock.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
+#include "meshproof/scheduler/v1/scheduler.pb.h"
 #include "services/scenario/scenario_parser.h"
 #include "tests/testing/lab.h"
+#include "tests/testing/scheduler_run.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/loopback_listener.h"
+#include "tests/truthfulness/netns_relay.h"
 
 namespace meshproof {
 namespace {
 
 namespace av1 = ::meshproof::agent::v1;
 namespace rv1 = ::meshproof::result::v1;
+namespace schedv1 = ::meshproof::scheduler::v1;
 using ::meshproof::testing::BinaryPath;
 using ::meshproof::testing::Lab;
 using ::meshproof::testing::ServiceProcess;
@@ -45,13 +51,12 @@ scenario::v1::Scenario ParseFile(const std::string& relative, const std::map<std
   return Parse(testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/" + relative), vars);
 }
 
-AgentRun Execute(const std::string& address, const scenario::v1::Scenario& scenario, bool approved = false) {
+AgentRun Execute(const std::string& address, const scenario::v1::Scenario& scenario) {
   auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   av1::ExecuteRequest request;
   *request.mutable_scenario() = scenario;
-  request.set_approved(approved);
   auto reader = stub->Execute(&context, request);
   AgentRun run;
   av1::ExecuteEvent event;
@@ -74,10 +79,10 @@ class AgentLabTest : public ::testing::Test {
     ASSERT_TRUE(lab.ok()) << lab.status();
     lab_ = std::move(*lab);
   }
-  void StartAgent() {
-    auto agent = ServiceProcess::Start(BinaryPath("meshproof-agent"),
-                                       {"--listen", "127.0.0.1:0", "--cluster", "lab", "--environment-kind", "lab"},
-                                       dir_.File("agent.log"));
+  void StartAgent(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--cluster", "lab", "--environment-kind", "lab"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto agent = ServiceProcess::Start(BinaryPath("meshproof-agent"), args, dir_.File("agent.log"));
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_.emplace(std::move(*agent));
   }
@@ -194,17 +199,29 @@ TEST_F(AgentLabTest, SeedScenariosLintWithTheLabEnvWhichDefinesEveryVariable) {
 
 // The loopback lab is ALLOW_ANY: approved, the REGISTRY_ONLY test runs, its direct call to
 // the unregistered host answers 200, and the test fails — it cannot be confirmed here.
+// Approval reaches the agent only as the scheduler's assignment of an approved run: the
+// agent dials a real scheduler, which hands it the run once an approver approved it.
 TEST_F(AgentLabTest, ApprovedRegistryOnlyTestFailsOnAnAllowAnyLab) {
   StartLab(Lab::Options());
   ASSERT_EQ(lab_->Get("OUTBOUND_POLICY"), "ALLOW_ANY");
-  StartAgent();
-  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()), /*approved=*/true);
-  const rv1::TestResult& gated = run.results["registry-only-blocks-unregistered"];
+  auto scheduler = ServiceProcess::Start(BinaryPath("meshproof-scheduler"),
+                                         {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db")},
+                                         dir_.File("scheduler.log"));
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  StartAgent({"--scheduler", scheduler->address(), "--namespace", "mesh-test", "--agent-id", "lab-agent"});
+  ASSERT_TRUE(testing::WaitForConnectedAgent(scheduler->address(), "lab-agent").ok());
+  testing::SchedulerRunOptions options;
+  options.vars = lab_->env();
+  auto run = testing::RunThroughScheduler(
+      scheduler->address(), testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/20-egress.yaml"),
+      options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  const rv1::TestResult& gated = run->results["registry-only-blocks-unregistered"];
   EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_FAIL) << gated.reason();
   EXPECT_EQ(gated.outcome().http().status_code(), 200u);
   EXPECT_EQ(gated.attempts(), 1u);
-  EXPECT_EQ(run.results["direct-call-bypasses-gateway"].verdict(), rv1::TEST_VERDICT_PASS);
-  EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_FAILED);
+  EXPECT_EQ(run->results["direct-call-bypasses-gateway"].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(run->run.state(), schedv1::RUN_STATE_FAILED) << run->run.reason();
 }
 
 // Without the egress route the configuration layer changes with the lab: the sidecar has no
@@ -432,24 +449,12 @@ tests:
   EXPECT_THAT(result.out, HasSubstr("\"verdict\":\"RUN_VERDICT_PASSED\""));
 }
 
-// Each TestResult line of `meshproof probe --output json`, by test name.
-std::map<std::string, rv1::TestResult> ResultsFromJsonLines(const std::string& out) {
-  std::map<std::string, rv1::TestResult> results;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  for (absl::string_view line : absl::StrSplit(out, '\n')) {
-    rv1::TestResult result;
-    if (!google::protobuf::util::JsonStringToMessage(std::string(line), &result, options).ok()) continue;
-    if (!result.test().empty()) results[result.test()] = result;
-  }
-  return results;
-}
-
 // The seed's egress scenario, approved, from an agent inside the mesh namespace of a
 // REGISTRY_ONLY lab (mesh.env gives the mesh's view): the direct call to the unregistered
 // host is cut by the sidecar's black hole, so the REGISTRY_ONLY test passes on a measured
 // block, and the ALLOW_ANY test (the direct call succeeds) fails. The egress path through
-// the gateway still works.
+// the gateway still works. The scheduler runs in the namespace beside the agent (which
+// dials it there); the test reaches the scheduler through a relay, and approves the run.
 TEST_F(AgentLabTest, RegistryOnlyLabBlocksTheDirectCallFromTheMesh) {
   if (!testing::CanUseNetns()) GTEST_SKIP() << "network namespaces need root";
   Lab::Options options;
@@ -458,17 +463,36 @@ TEST_F(AgentLabTest, RegistryOnlyLabBlocksTheDirectCallFromTheMesh) {
   StartLab(options);
   ASSERT_EQ(lab_->Get("OUTBOUND_POLICY"), "REGISTRY_ONLY");
   const std::string ns = lab_->Get("MESH_NETNS");
+  auto scheduler = ServiceProcess::Start("/usr/bin/ip", {"netns", "exec", ns, BinaryPath("meshproof-scheduler"),
+                                                         "--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db")},
+                                         dir_.File("scheduler-netns.log"));
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
   auto agent = ServiceProcess::Start("/usr/bin/ip", {"netns", "exec", ns, BinaryPath("meshproof-agent"),
-                                                     "--listen", "127.0.0.1:0", "--cluster", "lab"},
+                                                     "--listen", "127.0.0.1:0", "--cluster", "lab", "--namespace",
+                                                     "mesh-test", "--agent-id", "mesh-agent", "--scheduler",
+                                                     scheduler->address()},
                                      dir_.File("agent-netns.log"));
   ASSERT_TRUE(agent.ok()) << agent.status();
-  auto result = testing::RunCommand({"/usr/bin/ip", "netns", "exec", ns, BinaryPath("meshproof"), "probe",
-                                     std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/20-egress.yaml",
-                                     "--agent", agent->address(), "--vars-file", lab_->mesh_env_file(),
-                                     "--approved", "--output", "json"});
-  std::map<std::string, rv1::TestResult> results = ResultsFromJsonLines(result.out);
+  const std::string inner = scheduler->address();
+  int port = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(inner.substr(inner.rfind(':') + 1), &port)) << inner;
+  auto relay = truth::NetnsRelay::Start(ns, "127.0.0.1", port);
+  ASSERT_TRUE(relay.ok()) << relay.status();
+  ASSERT_TRUE(testing::WaitForConnectedAgent((*relay)->address(), "mesh-agent").ok());
+
+  testing::SchedulerRunOptions run_options;
+  for (absl::string_view line : absl::StrSplit(testing::ReadFileOrEmpty(lab_->mesh_env_file()), '\n')) {
+    const size_t eq = line.find('=');
+    if (eq == absl::string_view::npos || absl::StartsWith(line, "#")) continue;
+    run_options.vars[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
+  }
+  auto run = testing::RunThroughScheduler(
+      (*relay)->address(),
+      testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/20-egress.yaml"), run_options);
+  ASSERT_TRUE(run.ok()) << run.status() << "\n" << testing::ReadFileOrEmpty(dir_.File("agent-netns.log"));
+  std::map<std::string, rv1::TestResult>& results = run->results;
   const rv1::TestResult& gated = results["registry-only-blocks-unregistered"];
-  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason() << "\n" << result.out << result.err;
+  EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason();
   EXPECT_EQ(gated.outcome().failure().class_(), scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE);
   EXPECT_EQ(gated.outcome().http().status_code(), 0u);
   const rv1::TestResult& direct = results["direct-call-bypasses-gateway"];

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/scenario/config_source.h"
 #include "tests/testing/temp_dir.h"
 
 namespace meshproof::agent {
@@ -50,10 +51,14 @@ TEST(AdminNamesTest, ATruncatedConfigDumpFallsBackToEveryName) {
               ElementsAre("a", "b"));
 }
 
+// The one mapping (services/scenario) that the prober reads and the reproduction line prints.
 TEST(AdminPathTest, MapsResources) {
-  EXPECT_STREQ(AdminPath(sv1::ENVOY_RESOURCE_CLUSTERS), "/clusters");
-  EXPECT_STREQ(AdminPath(sv1::ENVOY_RESOURCE_LISTENERS), "/listeners");
-  EXPECT_STREQ(AdminPath(sv1::ENVOY_RESOURCE_CONFIG_DUMP), "/config_dump");
+  EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_CLUSTERS), "/clusters");
+  EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_LISTENERS), "/listeners");
+  EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_CONFIG_DUMP), "/config_dump");
+  auto source = scenario::ResolveConfigSource("http://127.0.0.1:15000/", sv1::ENVOY_RESOURCE_LISTENERS);
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ(source->read_url, "http://127.0.0.1:15000/listeners");
 }
 
 // A config dump recorded from a real Istio proxy (tests/fixtures/real): its static

@@ -247,13 +247,10 @@ class Reader {
     return expectation;
   }
 
-  // Reads before, during, approved, scenario and expect of one run from `node`.
+  // Reads before, during, scenario and expect of one run from `node`.
   absl::Status ParseRun(const YAML::Node& node, const std::string& prefix, CaseRun* run) const {
     MP_ASSIGN_OR_RETURN(run->before, Actions(node["before"], prefix + "before"));
     MP_ASSIGN_OR_RETURN(run->during, Actions(node["during"], prefix + "during"));
-    if (node["approved"]) {
-      MP_ASSIGN_OR_RETURN(run->approved, Bool(node["approved"], prefix + "approved"));
-    }
     if (node["scenario"]) {
       MP_ASSIGN_OR_RETURN(run->scenario, String(node["scenario"], prefix + "scenario"));
       // A block scalar starts on the line after its key.
@@ -316,8 +313,8 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
   Reader r(file_name);
   // yaml-cpp may still throw on a malformed node deep inside; it stops here.
   try {
-    MP_RETURN_IF_ERROR(r.CheckKeys(root, "", {"name", "about", "labs", "lab", "agent", "before", "during", "approved",
-                                              "scenario", "expect", "runs"}));
+    MP_RETURN_IF_ERROR(r.CheckKeys(root, "", {"name", "about", "labs", "lab", "agent", "before", "during", "scenario",
+                                              "expect", "runs"}));
     TruthCase c;
     c.file = file_name;
     if (!root["name"]) return r.Error(root, "name", "required");
@@ -347,7 +344,7 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
       c.agent_in_mesh_netns = true;
     }
     if (root["runs"]) {
-      for (const char* key : {"before", "during", "approved", "expect"}) {
+      for (const char* key : {"before", "during", "expect"}) {
         if (root[key]) return r.Error(root[key], key, "with runs:, put it inside each run");
       }
       const YAML::Node runs = root["runs"];
@@ -355,7 +352,7 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
       for (size_t i = 0; i < runs.size(); ++i) {
         const std::string prefix = absl::StrCat("runs[", i, "].");
         MP_RETURN_IF_ERROR(r.CheckKeys(runs[i], absl::StrCat("runs[", i, "]"),
-                                       {"before", "during", "approved", "scenario", "expect"}));
+                                       {"before", "during", "scenario", "expect"}));
         CaseRun run;
         MP_RETURN_IF_ERROR(r.ParseRun(runs[i], prefix, &run));
         if (run.scenario.empty()) {

@@ -62,7 +62,6 @@ struct CaseRun {
   std::string scenario;        // scenario YAML with ${VARS}
   int scenario_line = 1;       // line in the case file where the scenario text starts
   int scenario_indent = 0;     // columns the block scalar is indented by there
-  bool approved = false;
   std::vector<Expectation> expect;
 };
 

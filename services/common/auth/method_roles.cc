@@ -40,8 +40,8 @@ std::vector<MethodRule> BuildRules() {
       Role::kViewer);
   // Deleting history and writing a backup file on the store's host are operators' work.
   add(kStore, {"ApplyRetention", "Backup"}, Role::kAdmin);
-  // The agent does not enforce tokens yet; its rules are here so the table is whole
-  // when it does: running probes is runner, describing itself is viewer.
+  // The agent's direct API (meshproof-agent --tokens): running probes is runner,
+  // describing itself is viewer. No role lets a caller claim approval (agent_service.cc).
   add(kAgent, {"Execute"}, Role::kRunner);
   add(kAgent, {"GetInfo"}, Role::kViewer);
   return rules;

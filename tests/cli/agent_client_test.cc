@@ -1,14 +1,14 @@
-// The client wrapper against a small hand-written fake agent on 127.0.0.1:0: results in
-// order, the outcome, status mapping, and a broken stream.
-#include "services/probe-agent/agent_client.h"
+// The CLI's agent client against a small hand-written fake agent on 127.0.0.1:0: results
+// in order, the outcome, the token and deadline on the call, status mapping, and a
+// broken stream.
+#include "clients/cli/agent_client.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/mutex.h"
-#include "services/common/server_runner.h"
 
-namespace meshproof::agent {
+namespace meshproof::cli {
 namespace {
 
 namespace av1 = ::meshproof::agent::v1;
@@ -23,6 +23,7 @@ class FakeAgent final : public av1::ProbeAgentService::Service {
   grpc::Status finish = grpc::Status::OK;
   av1::ExecuteRequest last_request;
   bool saw_deadline = false;
+  std::string authorization;
 
   // Replaces the events of later calls. A client that stops reading early (a gap, say)
   // returns while this handler may still be writing the previous list, so the handler
@@ -40,6 +41,8 @@ class FakeAgent final : public av1::ProbeAgentService::Service {
       to_send = events;
     }
     last_request = *request;
+    auto auth = context->client_metadata().find("authorization");
+    authorization = auth == context->client_metadata().end() ? "" : std::string(auth->second.data(), auth->second.size());
     saw_deadline = context->deadline() < std::chrono::system_clock::time_point::max();
     for (const auto& event : to_send) writer->Write(event);
     return finish;
@@ -67,6 +70,11 @@ av1::ExecuteEvent Outcome(uint64_t sequence) {
   return event;
 }
 
+AgentClient ClientOf(const std::string& address, const std::string& token = "") {
+  return AgentClient(MakeChannel(address),
+                     RpcCaller(Peer{"agent", address, "--agent", "MESHPROOF_AGENT"}, token, absl::Seconds(5)));
+}
+
 class AgentClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -78,6 +86,7 @@ class AgentClientTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
   std::string target() const { return "127.0.0.1:" + std::to_string(port_); }
+  AgentClient Client(const std::string& token = "") const { return ClientOf(target(), token); }
 
   FakeAgent agent_;
   int port_ = 0;
@@ -86,59 +95,61 @@ class AgentClientTest : public ::testing::Test {
 
 TEST_F(AgentClientTest, DeliversResultsInOrderAndReturnsTheOutcome) {
   agent_.SetEvents({Result(1, "a"), Result(2, "b"), Outcome(3)});
-  AgentClient client = AgentClient::Insecure(target());
+  AgentClient client = Client("s3cret");
   scenario::v1::Scenario scenario;
   scenario.set_name("s");
-  AgentCallOptions options;
-  options.only_tests = {"b"};
-  options.approved = true;
-  options.run_id = "run-1";
   std::vector<std::string> seen;
-  auto outcome = client.Execute(scenario, options, [&](const rv1::TestResult& r) { seen.push_back(r.test()); });
+  auto outcome = client.Execute(scenario, {"b"}, absl::Seconds(10),
+                                [&](const rv1::TestResult& r) { seen.push_back(r.test()); });
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->verdict(), rv1::RUN_VERDICT_PASSED);
   EXPECT_THAT(seen, ElementsAre("a", "b"));
   EXPECT_EQ(agent_.last_request.scenario().name(), "s");
   EXPECT_THAT(agent_.last_request.only_tests(), ElementsAre("b"));
-  EXPECT_TRUE(agent_.last_request.approved());
-  EXPECT_EQ(agent_.last_request.run_id(), "run-1");
+  // The client has no way to claim approval: the agent would refuse it.
+  EXPECT_FALSE(agent_.last_request.approved());
+  EXPECT_EQ(agent_.authorization, "Bearer s3cret");
   EXPECT_TRUE(agent_.saw_deadline);
 }
 
 TEST_F(AgentClientTest, MapsTheAgentsErrorsAndNamesTheAgent) {
   agent_.finish = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "scenario s: tests[0]: expected exactly one probe");
-  auto outcome = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
+  auto outcome = Client().Execute(scenario::v1::Scenario(), {}, absl::Seconds(10), nullptr);
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(outcome.status().message(),
-            "agent " + target() + ": scenario s: tests[0]: expected exactly one probe");
+  EXPECT_EQ(outcome.status().message(), "scenario s: tests[0]: expected exactly one probe");
+
+  agent_.finish = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unknown token");
+  auto refused = Client("wrong").Execute(scenario::v1::Scenario(), {}, absl::Seconds(10), nullptr);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("the agent at " + target() + " did not accept the token: unknown token"));
 }
 
 TEST_F(AgentClientTest, ASkippedEventOrAMissingOutcomeIsDataLoss) {
   agent_.SetEvents({Result(1, "a"), Result(3, "c"), Outcome(4)});
-  auto gap = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
+  auto gap = Client().Execute(scenario::v1::Scenario(), {}, absl::Seconds(10), nullptr);
   EXPECT_EQ(gap.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_THAT(std::string(gap.status().message()), HasSubstr("event 2 missing"));
+  EXPECT_THAT(std::string(gap.status().message()), HasSubstr("skipped event 2 (got 3)"));
 
   agent_.SetEvents({Result(1, "a")});
-  auto cut = AgentClient::Insecure(target()).Execute(scenario::v1::Scenario(), {}, nullptr);
+  auto cut = Client().Execute(scenario::v1::Scenario(), {}, absl::Seconds(10), nullptr);
   EXPECT_EQ(cut.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(cut.status().message()), HasSubstr("without an outcome"));
 }
 
 TEST_F(AgentClientTest, GetInfo) {
-  auto info = AgentClient::Insecure(target()).GetInfo();
+  auto info = Client().GetInfo();
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->agent_id(), "fake");
 }
 
 TEST(AgentClientUnreachableTest, NoAgentIsUnavailable) {
   // Port 1 on loopback: nothing listens there, and connecting needs no privilege.
-  AgentCallOptions options;
-  options.timeout = absl::Seconds(5);
-  auto outcome = AgentClient::Insecure("127.0.0.1:1").Execute(scenario::v1::Scenario(), options, nullptr);
+  auto outcome = ClientOf("127.0.0.1:1").Execute(scenario::v1::Scenario(), {}, absl::Seconds(5),
+                                                                   nullptr);
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(outcome.status().message()), HasSubstr("agent 127.0.0.1:1 is unavailable"));
+  EXPECT_THAT(std::string(outcome.status().message()), HasSubstr("cannot reach the agent at 127.0.0.1:1"));
 }
 
 }  // namespace
-}  // namespace meshproof::agent
+}  // namespace meshproof::cli
