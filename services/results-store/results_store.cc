@@ -2,6 +2,8 @@
 // in results_store_queries.cc.
 #include "services/results-store/results_store.h"
 
+#include "services/results-store/backup_path.h"
+
 #include <sys/stat.h>
 
 #include <google/protobuf/util/message_differencer.h>
@@ -10,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
+#include "services/results-store/backup_path.h"
 #include "services/results-store/migrations.h"
 #include "services/results-store/request_validation.h"
 #include "services/results-store/run_records.h"
@@ -515,15 +518,10 @@ absl::StatusOr<v1::ApplyRetentionResponse> ResultsStore::ApplyRetention(
 // ------------------------------------------------------------------------ Backup
 
 absl::StatusOr<v1::BackupResponse> ResultsStore::Backup(const v1::BackupRequest& request) {
-  const std::string& destination = request.destination();
-  if (destination.empty()) return absl::InvalidArgumentError("destination: is required");
-  if (!absl::StartsWith(destination, "/")) {
-    return absl::InvalidArgumentError("destination: must be an absolute path");
-  }
+  MP_ASSIGN_OR_RETURN(const std::string destination,
+                      CheckBackupDestination(request.destination(),
+                                             BackupDirectory(options_.backup_dir, path_)));
   struct stat info;
-  if (stat(destination.c_str(), &info) == 0) {
-    return absl::AlreadyExistsError("destination: the file already exists");
-  }
   // A connection of its own: pages are read from consistent snapshots while the writer
   // goes on (SQLite restarts the copy if the source changes between steps).
   DatabaseOptions source_options = options_.database;

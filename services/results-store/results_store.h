@@ -44,6 +44,9 @@ struct ResultsStoreOptions {
   // than faulted in by it; 0 turns this off. Larger files are not warmed: reading them
   // whole could take longer than the first queries' faults ever would.
   int64_t warm_limit_bytes = int64_t{1} << 30;
+  // Backup writes only under this folder (backup_path.h); empty means the folder of the
+  // database file.
+  std::string backup_dir;
 };
 
 class ResultsStore {
