@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/server_limits.h"
 
 namespace meshproof {
 namespace {
@@ -48,6 +49,7 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  ApplyServerLimits(&builder);
   int selected_port = 0;
   builder.AddListeningPort(options.listen_address,
                            options.credentials ? options.credentials
