@@ -15,6 +15,7 @@
 #include "services/scenario/scenario_parser.h"
 #include "services/scenario/scenario_validator.h"
 #include "services/scheduler/migrations.h"
+#include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
 
@@ -328,6 +329,7 @@ absl::StatusOr<v1::SubmitScenarioResponse> Scheduler::SubmitScenario(
   } else {
     return absl::InvalidArgumentError("content: yaml or scenario is required");
   }
+  MP_RETURN_IF_ERROR(CheckSubmittedScenario(scenario));
   std::string team = req.team();
   if (team.empty()) team = scenario.team();
   if (team.empty()) team = kDefaultTeam;
@@ -420,6 +422,7 @@ absl::StatusOr<RunRow> Scheduler::CreateRunLocked(const v1::StartRunRequest& req
                                                   const std::string& schedule_id,
                                                   const std::string& team) {
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
+  MP_RETURN_IF_ERROR(CheckRunRequest(req));
   if (req.request_id().size() > kMaxRequestIdLength) {
     return absl::InvalidArgumentError("request_id: at most 128 characters");
   }
@@ -454,6 +457,7 @@ absl::StatusOr<RunRow> Scheduler::CreateRunLocked(const v1::StartRunRequest& req
                      substituted.status().message()));
   }
   if (req.has_target()) *substituted->mutable_target() = req.target();
+  MP_RETURN_IF_ERROR(CheckAssignmentSize(*substituted));
 
   const absl::Time now = clock_->Now();
   RunRow row;

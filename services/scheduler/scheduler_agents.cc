@@ -7,6 +7,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scheduler/scheduler.h"
+#include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
 
@@ -101,7 +102,7 @@ void Scheduler::DispatchLocked() {
 
 absl::StatusOr<std::string> Scheduler::AgentConnected(const v1::Hello& hello, AgentSink* sink) {
   const meshproof::agent::v1::AgentInfo& info = hello.info();
-  if (info.agent_id().empty()) return absl::InvalidArgumentError("hello.info.agent_id: is required");
+  MP_RETURN_IF_ERROR(CheckHello(hello));
   absl::MutexLock lock(&mu_);
   if (shut_down_) return absl::UnavailableError("scheduler shutting down");
   const absl::Time now = clock_->Now();

@@ -7,6 +7,7 @@
 #include "services/common/time_util.h"
 #include "services/scheduler/fire_timing.h"
 #include "services/scheduler/scheduler.h"
+#include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
 
@@ -72,6 +73,7 @@ absl::StatusOr<v1::Schedule> Scheduler::ScheduleViewLocked(const ScheduleRow& ro
 absl::StatusOr<v1::Schedule> Scheduler::CreateSchedule(const v1::CreateScheduleRequest& req) {
   MP_RETURN_IF_ERROR(ValidateScheduleId(req.schedule_id()));
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
+  MP_RETURN_IF_ERROR(CheckScheduleRequest(req));
   if (!v1::ConcurrencyPolicy_IsValid(req.concurrency_policy())) {
     return absl::InvalidArgumentError("concurrency_policy: unknown value");
   }
