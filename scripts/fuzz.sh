@@ -46,7 +46,7 @@ printf '@weekly' >"$build_dir/fuzz-corpus/cron_fuzzer/weekly"
 printf '0 0 30 2 *' >"$build_dir/fuzz-corpus/cron_fuzzer/never"
 seed tokens_file_fuzzer $(find deploy tests -name "*tokens*.yaml" 2>/dev/null | head -20)
 seed config_fuzzer $(find deploy examples -name "*.yaml" 2>/dev/null | head -50)
-seed log_line_fuzzer tests/fixtures/real/gateway-access-log-*.txt
+seed log_line_fuzzer tests/fixtures/real/gateway-access-log-*.txt tests/fuzz/seeds/log_line/*
 seed envoy_admin_fuzzer tests/fixtures/real/*.json tests/fixtures/real/*.txt
 
 first=$(( seconds / 3 ))
