@@ -40,4 +40,25 @@ absl::StatusOr<std::map<std::string, std::string>> ParseLabels(absl::string_view
   return labels;
 }
 
+absl::Status ValidateLabelEntries(const std::vector<std::pair<std::string, std::string>>& labels,
+                                  absl::string_view field) {
+  if (labels.size() > kMaxLabels) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", kMaxLabels, " entries, got ", labels.size()));
+  }
+  for (const auto& [key, value] : labels) {
+    if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": keys must not be empty"));
+    const std::string entry = absl::StrCat(field, "[\"", key.substr(0, 40), "\"]");
+    if (key.size() > kMaxLabelKeyLength) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          entry, ": must be at most ", kMaxLabelKeyLength, " bytes, got ", key.size()));
+    }
+    if (value.size() > kMaxLabelValueLength) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          entry, ": must be at most ", kMaxLabelValueLength, " bytes, got ", value.size()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace meshproof

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/listen_policy.h"
 #include "services/common/log.h"
+#include "services/common/server_limits.h"
 
 namespace meshproof {
 namespace {
@@ -59,6 +60,7 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  ApplyServerLimits(&builder);
   int selected_port = 0;
   builder.AddListeningPort(options.listen_address,
                            options.credentials ? options.credentials

@@ -105,8 +105,11 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
   RE2 pattern(spec.pattern(), RE2::Quiet);
   const LineAttributor attributor(spec);
   const uint32_t min_lines = spec.min_lines() == 0 ? 1 : spec.min_lines();
+  // Only the lines a result shows are kept; the rest are counted. A log that matches
+  // on every line must not be copied whole.
   std::vector<std::string> matched;
   std::vector<std::string> matched_origins;
+  size_t matched_count = 0;
   Rejections rejected;
   absl::Status last_error;
   absl::Time enough_at = absl::InfiniteFuture();
@@ -115,6 +118,7 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
     if (lines.ok()) {
       matched.clear();
       matched_origins.clear();
+      matched_count = 0;
       rejected.Clear();
       last_error = absl::OkStatus();
       const std::vector<std::string> origins = pending.source->Origins();
@@ -123,8 +127,11 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
         if (!RE2::PartialMatch(line, pattern)) continue;
         const Attribution why = attributor.Attribute(line, call);
         if (why == Attribution::kThisCall) {
-          matched.push_back(line);
-          matched_origins.push_back(origins.size() == lines->size() ? origins[i] : "");
+          ++matched_count;
+          if (matched.size() < kMaxKeptLines) {
+            matched.push_back(line.substr(0, kMaxLineBytes));
+            matched_origins.push_back(origins.size() == lines->size() ? origins[i] : "");
+          }
         } else {
           rejected.Add(why);
         }
@@ -136,15 +143,15 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
     // settle first, or a second line would go unseen; once it is exceeded more polling
     // cannot change the answer.
     const absl::Time now = clock_->Now();
-    if (matched.size() >= min_lines) {
-      if (spec.max_lines() == 0 || matched.size() > spec.max_lines()) break;
+    if (matched_count >= min_lines) {
+      if (spec.max_lines() == 0 || matched_count > spec.max_lines()) break;
       if (enough_at == absl::InfiniteFuture()) enough_at = now;
       if (now - enough_at >= kSettle) break;
     }
     if (now >= deadline || (cancelled && cancelled())) break;
     sleeper_(kPollInterval);
   }
-  evidence.set_matched(static_cast<uint32_t>(matched.size()));
+  evidence.set_matched(static_cast<uint32_t>(matched_count));
   evidence.set_rejected(rejected.total());
   const bool has_origins = std::any_of(matched_origins.begin(), matched_origins.end(),
                                       [](const std::string& origin) { return !origin.empty(); });
@@ -152,13 +159,13 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
     evidence.add_lines(matched[i].substr(0, kMaxLineBytes));
     if (has_origins) evidence.add_line_origins(matched_origins[i]);
   }
-  const bool enough = matched.size() >= min_lines;
-  const bool not_too_many = spec.max_lines() == 0 || matched.size() <= spec.max_lines();
+  const bool enough = matched_count >= min_lines;
+  const bool not_too_many = spec.max_lines() == 0 || matched_count <= spec.max_lines();
   evidence.set_satisfied(enough && not_too_many);
   if (evidence.satisfied()) return evidence;
   if (!not_too_many) {
     // Observed: more lines of this call than allowed. Lost lines cannot make it fewer.
-    evidence.set_message(absl::StrCat(matched.size(), " new lines of this call matching /", spec.pattern(),
+    evidence.set_message(absl::StrCat(matched_count, " new lines of this call matching /", spec.pattern(),
                                       "/ (wanted at most ", spec.max_lines(), ")"));
     return evidence;
   }
@@ -181,7 +188,7 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
         " (see the log evidence's time and client_address_pattern)"));
   } else {
     std::string message = absl::StrCat(
-        matched.empty() ? "no" : absl::StrCat("only ", matched.size()), " new line", matched.size() > 1 ? "s" : "",
+        matched_count == 0 ? "no" : absl::StrCat("only ", matched_count), " new line", matched_count > 1 ? "s" : "",
         " for this call matching /", spec.pattern(), "/ in ", evidence.source(), " within ",
         absl::FormatDuration(pending.window), " (wanted at least ", min_lines, ")");
     if (rejected.total() > 0) {

@@ -55,6 +55,8 @@ bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* 
   std::string error;
   if (format.empty() || format == "rfc3339") {
     if (!absl::ParseTime(absl::RFC3339_full, std::string(text), time, &error)) return false;
+    // absl also reads "infinite-past" and "infinite-future": no log line was written then.
+    if (*time == absl::InfinitePast() || *time == absl::InfiniteFuture()) return false;
     *precision = FractionPrecision(FractionDigits(text));
     return true;
   }
@@ -78,6 +80,7 @@ bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* 
   }
   if (format == "common") {
     if (!absl::ParseTime("%d/%b/%Y:%H:%M:%S %z", std::string(text), time, &error)) return false;
+    if (*time == absl::InfinitePast() || *time == absl::InfiniteFuture()) return false;
     *precision = absl::Seconds(1);
     return true;
   }

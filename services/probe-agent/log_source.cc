@@ -21,6 +21,8 @@ namespace {
 // two polls 50 ms apart is not a verification lab.
 constexpr size_t kMaxReadBytes = 16 << 20;
 constexpr size_t kHttpLogLimit = 32 << 20;
+// Lines one poll keeps (each costs a string besides its bytes).
+constexpr size_t kMaxLinesPerRead = 200000;
 
 }  // namespace
 
@@ -54,11 +56,20 @@ std::string ReadAt(int fd, uint64_t offset, uint64_t length) {
   return text;
 }
 
-// Reads the complete lines of `fd` from `from` to its current end (at most
-// kMaxReadBytes of it).
-std::vector<std::string> LinesFrom(int fd, uint64_t from, uint64_t size) {
+// Reads the complete lines of `fd` from `from` to its current end: at most kMaxReadBytes
+// and kMaxLinesPerRead lines of it, so a log written fast (or hostile) cannot make one
+// poll hold more than that in memory. Sets *cut when more was there; what was not read
+// is a gap, never silently missing.
+std::vector<std::string> LinesFrom(int fd, uint64_t from, uint64_t size, bool* cut) {
   if (size <= from) return {};
-  return CompleteLines(ReadAt(fd, from, std::min<uint64_t>(size - from, kMaxReadBytes)));
+  std::vector<std::string> lines =
+      CompleteLines(ReadAt(fd, from, std::min<uint64_t>(size - from, kMaxReadBytes)));
+  if (size - from > kMaxReadBytes) *cut = true;
+  if (lines.size() > kMaxLinesPerRead) {
+    lines.resize(kMaxLinesPerRead);
+    *cut = true;
+  }
+  return lines;
 }
 
 }  // namespace
@@ -107,7 +118,8 @@ absl::StatusOr<std::vector<std::string>> FileLogSource::LinesSince(uint64_t posi
                         "just before the truncation are only in the rotated copy");
   }
   largest_size_ = std::max(largest_size_, size);
-  std::vector<std::string> lines = LinesFrom(fd_, truncated_ ? 0 : position, size);
+  bool cut = false;
+  std::vector<std::string> lines = LinesFrom(fd_, truncated_ ? 0 : position, size, &cut);
   // The path may name another file now (rotated by rename, or replaced): the writer
   // moves to it when it reopens, so it is read from its start as well.
   struct stat now {};
@@ -116,12 +128,17 @@ absl::StatusOr<std::vector<std::string>> FileLogSource::LinesSince(uint64_t posi
     if (fd >= 0) {
       struct stat opened {};
       if (fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode)) {
-        for (std::string& line : LinesFrom(fd, 0, static_cast<uint64_t>(opened.st_size))) {
+        for (std::string& line : LinesFrom(fd, 0, static_cast<uint64_t>(opened.st_size), &cut)) {
           lines.push_back(std::move(line));
         }
       }
       close(fd);
     }
+  }
+  if (cut && gap_.empty()) {
+    gap_ = absl::StrCat("more was written to ", path_, " since the position than one read takes (",
+                        kMaxReadBytes >> 20, " MiB or ", kMaxLinesPerRead,
+                        " lines): later lines were not read");
   }
   return lines;
 }

@@ -54,6 +54,7 @@ int Main(int argc, char** argv) {
   meshproof::store::ResultsStoreOptions options;
   options.max_batch = config.max_batch;
   options.database.synchronous = config.synchronous;
+  options.backup_dir = config.backup_dir;
   absl::StatusOr<std::unique_ptr<meshproof::store::ResultsStore>> store =
       meshproof::store::ResultsStore::Open(db_path, options, meshproof::RealClock::Get());
   if (!store.ok()) {

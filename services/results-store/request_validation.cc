@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/labels.h"
 #include "services/common/status_macros.h"
 #include "services/results-store/store_limits.h"
 
@@ -33,16 +34,8 @@ absl::Status CheckRequired(absl::string_view value, size_t max, absl::string_vie
 
 absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& tags,
                        absl::string_view field) {
-  if (static_cast<int>(tags.size()) > kMaxLabels) {
-    return Invalid(field, absl::StrCat("at most ", kMaxLabels, " entries, got ", tags.size()));
-  }
-  for (const auto& [key, value] : tags) {
-    const std::string entry = absl::StrCat(field, "[\"", key.substr(0, 40), "\"]");
-    if (key.empty()) return Invalid(field, "keys must not be empty");
-    MP_RETURN_IF_ERROR(CheckLength(key, kMaxLabelKeyLength, entry));
-    MP_RETURN_IF_ERROR(CheckLength(value, kMaxLabelValueLength, entry));
-  }
-  return absl::OkStatus();
+  // The scheduler checks run labels with the same rule before it accepts a run.
+  return ValidateLabels(tags, field);
 }
 
 absl::Status CheckClaims(const google::protobuf::RepeatedPtrField<scenario::v1::Claim>& claims,

@@ -89,7 +89,7 @@ absl::StatusOr<v1::ApplyRetentionResponse> ResultsStore::ApplyRetention(
 }
 
 absl::StatusOr<v1::BackupResponse> ResultsStore::Backup(const v1::BackupRequest& request) {
-  return BackupDatabase(path_, options_.database, request);
+  return BackupDatabase(path_, options_.database, options_.backup_dir, request);
 }
 
 }  // namespace meshproof::store

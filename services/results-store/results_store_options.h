@@ -5,6 +5,7 @@
 #define MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_STORE_OPTIONS_H_
 
 #include <cstdint>
+#include <string>
 
 #include "services/results-store/database.h"
 #include "services/results-store/group_commit.h"
@@ -25,6 +26,9 @@ struct ResultsStoreOptions {
   // than faulted in by it; 0 turns this off. Larger files are not warmed: reading them
   // whole could take longer than the first queries' faults ever would.
   int64_t warm_limit_bytes = int64_t{1} << 30;
+  // Backup writes only under this folder (backup_path.h); empty means the folder of the
+  // database file.
+  std::string backup_dir;
 };
 
 }  // namespace meshproof::store

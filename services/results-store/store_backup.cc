@@ -9,21 +9,20 @@
 #include "absl/strings/match.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
+#include "services/results-store/backup_path.h"
 
 namespace meshproof::store {
 
 absl::StatusOr<v1::BackupResponse> BackupDatabase(const std::string& path,
                                                   const DatabaseOptions& options,
+                                                  const std::string& backup_dir,
                                                   const v1::BackupRequest& request) {
-  const std::string& destination = request.destination();
-  if (destination.empty()) return absl::InvalidArgumentError("destination: is required");
-  if (!absl::StartsWith(destination, "/")) {
-    return absl::InvalidArgumentError("destination: must be an absolute path");
-  }
+  // Only a new file under the backup folder (backup_path.h): the caller never picks
+  // where on the store's host the file lands.
+  MP_ASSIGN_OR_RETURN(const std::string destination,
+                      CheckBackupDestination(request.destination(),
+                                             BackupDirectory(backup_dir, path)));
   struct stat info;
-  if (stat(destination.c_str(), &info) == 0) {
-    return absl::AlreadyExistsError("destination: the file already exists");
-  }
   // A connection of its own: pages are read from consistent snapshots while the writer
   // goes on (SQLite restarts the copy if the source changes between steps).
   DatabaseOptions source_options = options;

@@ -11,11 +11,12 @@
 
 namespace meshproof::store {
 
-// Copies the database at `path` to request.destination, a few pages at a time.
-// INVALID_ARGUMENT when the destination is missing or not absolute; ALREADY_EXISTS when
-// it exists; UNAVAILABLE when it cannot be written.
+// Copies the database at `path` to request.destination, a few pages at a time. The
+// destination must be a new file under `backup_dir` (empty: the database's folder; see
+// backup_path.h for the rule and its errors); UNAVAILABLE when it cannot be written.
 absl::StatusOr<v1::BackupResponse> BackupDatabase(const std::string& path,
                                                   const DatabaseOptions& options,
+                                                  const std::string& backup_dir,
                                                   const v1::BackupRequest& request);
 
 }  // namespace meshproof::store

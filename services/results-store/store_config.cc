@@ -46,6 +46,9 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
       } else if (key == "tokens") {
         if (!value.IsScalar() || value.as<std::string>().empty()) return bad("a file path");
         config.tokens = value.as<std::string>();
+      } else if (key == "backup_dir") {
+        if (!value.IsScalar() || value.as<std::string>().empty()) return bad("a folder path");
+        config.backup_dir = value.as<std::string>();
       } else if (key == "synchronous") {
         if (!value.IsScalar()) return bad("normal or full");
         config.synchronous = absl::AsciiStrToUpper(value.as<std::string>());
@@ -55,7 +58,7 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
             at, ": unknown key \"", key,
-            "\" (known: listen, db, retention_days, max_batch, synchronous, tokens)"));
+            "\" (known: listen, db, retention_days, max_batch, synchronous, tokens, backup_dir)"));
       }
     } catch (const YAML::Exception&) {
       return bad(key == "retention_days" ? "a whole number of days, 0..36500"

@@ -7,6 +7,7 @@
 //   max_batch: 500             # results per AppendResults, 1..500
 //   synchronous: normal        # normal or full (docs/store.md)
 //   tokens: /etc/meshproof/store-tokens.yaml   # bearer tokens (docs/auth.md); --tokens wins
+//   backup_dir: /var/backups/meshproof          # Backup writes only here; default: db's folder
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 
@@ -27,6 +28,8 @@ struct StoreConfig {
   std::string synchronous = "NORMAL";
   // Tokens file; empty leaves the store open to every caller.
   std::string tokens;
+  // The only folder Backup writes under; empty means the folder of the database file.
+  std::string backup_dir;
 };
 
 // Parses YAML `text` read from `file_name` (used in messages). INVALID_ARGUMENT naming

@@ -22,9 +22,7 @@ inline constexpr size_t kMaxNameLength = 256;
 // One-line texts: reasons, claim texts and notes.
 inline constexpr size_t kMaxTextLength = 4096;
 inline constexpr size_t kMaxRunIdLength = 64;
-inline constexpr int kMaxLabels = 64;
-inline constexpr size_t kMaxLabelKeyLength = 128;
-inline constexpr size_t kMaxLabelValueLength = 512;
+// Labels and tags: meshproof::kMaxLabels and friends in services/common/labels.h.
 inline constexpr int kMaxClaims = 200;
 // A result's evidence, bodies, mismatches and summaries, serialized.
 inline constexpr size_t kMaxResultDetailBytes = 1 << 20;

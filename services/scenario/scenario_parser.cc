@@ -233,7 +233,15 @@ std::map<std::string, std::string> ReadDeclaredVars(const YamlField& field,
       value.Error(absl::StrCat("expected a string, got ", value.Kind()));
       continue;
     }
+    if (value.node().Scalar().size() > kMaxVarValueBytes) {
+      value.Error(absl::StrCat("the value is ", value.node().Scalar().size(),
+                               " bytes; a variable may hold at most ", kMaxVarValueBytes));
+      continue;
+    }
     vars[name] = value.node().Scalar();
+  }
+  if (vars.size() + required->size() > kMaxVars) {
+    field.Error(absl::StrCat("at most ", kMaxVars, " variables may be declared"));
   }
   return vars;
 }
@@ -253,8 +261,9 @@ v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
   // so of the version), and SubstituteVars starts from them.
   if (!substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
   for (const auto& [name, value] : options.vars) values[name] = value;
-  const VarSubstituter vars(values, substitute,
-                            std::set<std::string>(required.begin(), required.end()));
+  VarSubstituter vars(values, substitute,
+                      std::set<std::string>(required.begin(), required.end()));
+  vars.SetExpansionLimits(kMaxStringBytes, kMaxExpandedBytes);
   const YamlField doc(root, "", sink, &vars);
   if (substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
 
@@ -478,6 +487,7 @@ void SubstituteMessage(google::protobuf::Message* message, const VarSubstituter&
 
 absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
                                             const std::map<std::string, std::string>& vars) {
+  MP_RETURN_IF_ERROR(CheckVarValues(vars, "vars"));
   if (!scenario.source().text().empty()) {
     // Typed fields hold placeholders: the text is the truth. Its declared defaults are
     // the same as scenario.vars, so only the overrides are passed.
@@ -492,6 +502,7 @@ absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
     return result;
   }
   std::map<std::string, std::string> values(scenario.vars().begin(), scenario.vars().end());
+  MP_RETURN_IF_ERROR(CheckVarValues(values, "scenario.vars"));
   for (const auto& [name, value] : vars) {
     if (!IsValidUtf8(value)) {
       return absl::InvalidArgumentError(absl::StrCat("vars.", name, ": is not valid UTF-8"));
@@ -502,7 +513,9 @@ absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
   result.clear_vars();
   result.clear_source();
   std::vector<std::string> problems;
-  SubstituteMessage(&result, VarSubstituter(values, /*enabled=*/true), "",
+  VarSubstituter substituter(values, /*enabled=*/true);
+  substituter.SetExpansionLimits(kMaxStringBytes, kMaxExpandedBytes);
+  SubstituteMessage(&result, substituter, "",
                     [&](const std::string& field, const std::string& message) {
                       if (problems.size() < kMaxDiagnostics) {
                         problems.push_back(absl::StrCat(field, ": ", message));

@@ -44,7 +44,8 @@ absl::StatusOr<meshproof::scenario::v1::Scenario> ParseScenario(
 // `vars` overridden by `vars`, then validates the result; when source.text is set it is
 // re-parsed with `vars` instead (keeping team and source, text cleared). Returns
 // INVALID_ARGUMENT naming the field on an undefined variable or a rule the final values
-// break.
+// break, and naming the variable when a value or the expansion passes the bounds of
+// limits.h (checked while substituting: the oversized text is never built).
 absl::StatusOr<meshproof::scenario::v1::Scenario> SubstituteVars(
     const meshproof::scenario::v1::Scenario& scenario,
     const std::map<std::string, std::string>& vars);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/time_util.h"
 #include "services/scenario/config_source.h"
+#include "services/scenario/enum_values.h"
 #include "services/scenario/limits.h"
 #include "services/scenario/log_source_uri.h"
 
@@ -98,6 +99,9 @@ class Checker {
       : scenario_(scenario), allow_unsubstituted_(allow_unsubstituted), sink_(sink) {}
 
   void Run() {
+    FindUnknownEnumValues(scenario_, "", [&](const std::string& field, int number) {
+      Report(field, absl::StrCat("unknown value ", number));
+    });
     if (!IsDnsLabel(scenario_.name())) {
       Report("name", absl::StrCat("expected a lower-case DNS label (a-z, 0-9, -; at most ",
                                   kMaxScenarioNameLength, " characters), got \"",

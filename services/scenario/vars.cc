@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/scenario/limits.h"
 
 namespace meshproof::scenario {
 
@@ -67,11 +68,52 @@ bool VarSubstituter::Substitute(absl::string_view text, std::string* out,
                               "=VALUE, or give a vars file that sets it");
         return false;
       }
+      if (it->second.size() > kMaxVarValueBytes) {
+        *error = absl::StrCat("variable ${", name, "} is ", it->second.size(),
+                              " bytes long; a value may be at most ", kMaxVarValueBytes,
+                              " bytes");
+        return false;
+      }
+      // Checked before copying: a reference repeated many times must fail here, not
+      // after the oversized text was built.
+      if (out->size() + it->second.size() > max_string_bytes_) {
+        *error = absl::StrCat("substituting ${", name, "} makes this string longer than ",
+                              max_string_bytes_, " bytes");
+        return false;
+      }
+      if (total_bytes_ + out->size() + it->second.size() > max_total_bytes_) {
+        *error = absl::StrCat("substituting ${", name, "} makes the scenario's strings longer ",
+                              "than ", max_total_bytes_, " bytes in total; use the variable in ",
+                              "fewer places or give it a shorter value");
+        return false;
+      }
       out->append(it->second);
     }
     i = close + 1;
   }
+  total_bytes_ += out->size();
   return true;
+}
+
+absl::Status CheckVarValues(const std::map<std::string, std::string>& vars,
+                            absl::string_view field) {
+  if (vars.size() > kMaxVars) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", kMaxVars, " variables, got ", vars.size()));
+  }
+  for (const auto& [name, value] : vars) {
+    if (!IsValidVarName(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": \"", name.substr(0, 40), "\" is not a valid variable name (letters, ",
+          "digits and _, not starting with a digit, at most 128)"));
+    }
+    if (value.size() > kMaxVarValueBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".", name, ": the value is ",
+                                                     value.size(), " bytes; at most ",
+                                                     kMaxVarValueBytes, " are accepted"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 namespace {

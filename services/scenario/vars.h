@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -26,8 +27,17 @@ class VarSubstituter {
       : values_(std::move(values)), enabled_(enabled), without_value_(std::move(without_value)) {}
 
   // Writes the substituted text to *out. Returns false with *error set for a malformed
-  // reference or (when enabled) an undefined variable.
+  // reference, (when enabled) an undefined variable, a value over kMaxVarValueBytes, or
+  // when the result would pass the bounds set with SetExpansionLimits; the check is made
+  // before each value is copied, so an oversized result is never built.
   bool Substitute(absl::string_view text, std::string* out, std::string* error) const;
+
+  // Bounds what substitution may produce: `max_string_bytes` for one string and
+  // `max_total_bytes` summed over every Substitute call on this object (one scenario).
+  void SetExpansionLimits(size_t max_string_bytes, size_t max_total_bytes) {
+    max_string_bytes_ = max_string_bytes;
+    max_total_bytes_ = max_total_bytes;
+  }
 
   bool enabled() const { return enabled_; }
   const std::map<std::string, std::string>& values() const { return values_; }
@@ -36,7 +46,17 @@ class VarSubstituter {
   std::map<std::string, std::string> values_;
   bool enabled_;
   std::set<std::string> without_value_;
+  size_t max_string_bytes_ = static_cast<size_t>(-1);
+  size_t max_total_bytes_ = static_cast<size_t>(-1);
+  // Bytes produced so far by every call (Substitute is logically const: it only counts).
+  mutable size_t total_bytes_ = 0;
 };
+
+// Checks variable values given for one scenario or run: at most kMaxVars of them, valid
+// names, each value at most kMaxVarValueBytes. Returns INVALID_ARGUMENT naming
+// `field`.NAME otherwise.
+absl::Status CheckVarValues(const std::map<std::string, std::string>& vars,
+                            absl::string_view field);
 
 // Parses a vars file: `K=V` lines (blank lines and `#` comments allowed; the lab's
 // lab.env format) or a YAML map of scalars. Returns INVALID_ARGUMENT

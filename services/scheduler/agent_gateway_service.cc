@@ -20,7 +20,16 @@ class GrpcAgentSink final : public AgentSink {
  public:
   GrpcAgentSink(grpc::ServerContext* context, Stream* stream)
       : context_(context), stream_(stream), writer_([this] { WriteLoop(); }) {}
-  ~GrpcAgentSink() override { Stop(/*cancel=*/true); }
+  // Cancels only a sink still running: after Stop(false) the handler's own status (why
+  // the hello was refused) must reach the agent, not CANCELLED.
+  ~GrpcAgentSink() override {
+    bool running;
+    {
+      absl::MutexLock lock(&mu_);
+      running = !stopped_;
+    }
+    Stop(/*cancel=*/running);
+  }
 
   void Send(const v1::SchedulerMessage& message) override {
     absl::MutexLock lock(&mu_);

@@ -12,6 +12,7 @@
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
+#include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
 
@@ -19,7 +20,7 @@ namespace rv1 = meshproof::result::v1;
 
 absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, AgentSink* sink) {
   const meshproof::agent::v1::AgentInfo& info = hello.info();
-  if (info.agent_id().empty()) return absl::InvalidArgumentError("hello.info.agent_id: is required");
+  MP_RETURN_IF_ERROR(CheckHello(hello));
   absl::MutexLock lock(&state_->mu);
   if (state_->shut_down) return absl::UnavailableError("scheduler shutting down");
   const absl::Time now = state_->clock->Now();

@@ -1,9 +1,30 @@
 #include "services/scheduler/fire_timing.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/common/time_util.h"
 
 namespace meshproof::scheduler {
+namespace {
+
+// "Area/Location" names: letters, digits, _ + - and /, at most 64 characters, relative,
+// without . or .. components.
+bool IsIanaZoneName(absl::string_view name) {
+  if (name.empty() || name.size() > 64 || name.front() == '/' || name.back() == '/') return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '+' && c != '-' &&
+        c != '/') {
+      return false;
+    }
+  }
+  for (absl::string_view part : absl::StrSplit(name, '/')) {
+    if (part.empty() || part == "." || part == "..") return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 absl::StatusOr<FireTiming> FireTiming::Cron(const std::string& expression,
                                             const std::string& time_zone) {
@@ -13,7 +34,10 @@ absl::StatusOr<FireTiming> FireTiming::Cron(const std::string& expression,
   if (!spec.ok()) return spec.status();
   timing.cron_ = *spec;
   const std::string zone_name = time_zone.empty() ? "UTC" : time_zone;
-  if (!absl::LoadTimeZone(zone_name, &timing.zone_)) {
+  // The time zone library opens a name as a file path when it looks like one (absolute,
+  // "file:", or with ".."): a request must never make the scheduler open a file of its
+  // choosing (a FIFO would block it), so only IANA-shaped names reach it.
+  if (!IsIanaZoneName(zone_name) || !absl::LoadTimeZone(zone_name, &timing.zone_)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "time_zone: unknown IANA time zone \"", zone_name, "\" (e.g. Europe/Berlin)"));
   }

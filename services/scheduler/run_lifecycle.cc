@@ -15,6 +15,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scenario/scenario_parser.h"
+#include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
 
@@ -257,6 +258,7 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
                                                   const std::string& schedule_id,
                                                   const std::string& team) {
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
+  MP_RETURN_IF_ERROR(CheckRunRequest(req));
   if (req.request_id().size() > kMaxRequestIdLength) {
     return absl::InvalidArgumentError("request_id: at most 128 characters");
   }
@@ -291,6 +293,7 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
                      substituted.status().message()));
   }
   if (req.has_target()) *substituted->mutable_target() = req.target();
+  MP_RETURN_IF_ERROR(CheckAssignmentSize(*substituted));
 
   const absl::Time now = state_->clock->Now();
   RunRow row;

@@ -12,6 +12,7 @@
 #include "services/scenario/content_hash.h"
 #include "services/scenario/scenario_parser.h"
 #include "services/scenario/scenario_validator.h"
+#include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
 
@@ -53,6 +54,7 @@ absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
   } else {
     return absl::InvalidArgumentError("content: yaml or scenario is required");
   }
+  MP_RETURN_IF_ERROR(CheckSubmittedScenario(scenario));
   std::string team = req.team();
   if (team.empty()) team = scenario.team();
   if (team.empty()) team = kDefaultTeam;

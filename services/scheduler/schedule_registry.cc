@@ -11,6 +11,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scheduler/fire_timing.h"
+#include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
 
@@ -67,6 +68,7 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row
 absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRequest& req) {
   MP_RETURN_IF_ERROR(ValidateScheduleId(req.schedule_id()));
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
+  MP_RETURN_IF_ERROR(CheckScheduleRequest(req));
   if (!v1::ConcurrencyPolicy_IsValid(req.concurrency_policy())) {
     return absl::InvalidArgumentError("concurrency_policy: unknown value");
   }

@@ -33,6 +33,9 @@ TEST(ParseLogTimeTest, ReadsEachFormatWithItsPrecision) {
   EXPECT_FALSE(ParseLogTime("yesterday", "rfc3339", &t, &precision));
   EXPECT_FALSE(ParseLogTime("-5", "epoch", &t, &precision));
   EXPECT_FALSE(ParseLogTime("2026-06-07T10:00:01Z", "common", &t, &precision));
+  // absl's own words for the ends of time are no log line's time (found by log_line_fuzzer).
+  EXPECT_FALSE(ParseLogTime("infinite-past", "rfc3339", &t, &precision));
+  EXPECT_FALSE(ParseLogTime("infinite-future", "", &t, &precision));
 }
 
 class LineAttributorTest : public ::testing::Test {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "clients/cli/report/markdown_escape.h"
 #include "clients/cli/report/report_text.h"
 #include "services/common/results/attempts.h"
 #include "services/common/results/environment_versions.h"
@@ -17,32 +18,23 @@ namespace {
 namespace rv1 = ::meshproof::result::v1;
 namespace sv1 = ::meshproof::store::v1;
 
-// Text inside a table cell: a pipe would end the cell and a newline the row.
-std::string Cell(absl::string_view text) {
-  if (text.empty()) return "-";
-  return absl::StrReplaceAll(text, {{"|", "\\|"}, {"\r", ""}, {"\n", "<br>"}});
-}
+std::string Cell(absl::string_view text) { return MarkdownCell(text); }
+std::string CodeCell(absl::string_view text) { return MarkdownCodeSpan(text); }
+std::string Link(absl::string_view reference) { return MarkdownLink(reference); }
+std::string Text(absl::string_view text) { return MarkdownInline(text); }
 
-// Inline code inside a table cell. GFM still splits cells on a pipe inside a code span,
-// so the pipe is escaped there too; a backtick in the text needs a longer fence.
-std::string CodeCell(absl::string_view text) {
-  if (text.empty()) return "-";
-  const std::string body = absl::StrReplaceAll(text, {{"|", "\\|"}, {"\n", " "}});
-  if (body.find('`') != std::string::npos) return absl::StrCat("`` ", body, " ``");
-  return absl::StrCat("`", body, "`");
-}
-
-std::string Link(absl::string_view reference) {
-  if (reference.rfind("http://", 0) == 0 || reference.rfind("https://", 0) == 0) {
-    return absl::StrCat("<", reference, ">");
-  }
-  return Cell(reference);
+// A fenced block of `lines`, indented to sit inside a list item.
+void AppendFenced(absl::string_view info, const std::vector<std::string>& lines, std::string* out) {
+  const std::string fence = MarkdownFence(lines);
+  absl::StrAppend(out, "\n  ", fence, info, "\n");
+  for (const std::string& line : lines) absl::StrAppend(out, "  ", MarkdownFencedLine(line), "\n");
+  absl::StrAppend(out, "  ", fence, "\n\n");
 }
 
 void AppendHeader(const ReportInput& input, std::string* out) {
   const sv1::RunRecord& run = input.detail.run();
   const rv1::Environment& env = run.environment();
-  absl::StrAppend(out, "# Verification report — ", run.scenario(), "\n\n");
+  absl::StrAppend(out, "# Verification report — ", Text(run.scenario()), "\n\n");
   absl::StrAppend(out, "| | |\n|---|---|\n");
   std::string date = FormatTime(run.started_at());
   if (run.has_finished_at() && run.has_started_at()) {
@@ -60,11 +52,11 @@ void AppendHeader(const ReportInput& input, std::string* out) {
   absl::StrAppend(out, "| Namespace | ", Cell(ns), " |\n");
   absl::StrAppend(out, "| Versions | ", Cell(results::DescribeVersions(env)), " |\n");
   if (!env.kind().empty()) absl::StrAppend(out, "| Measured on | ", results::EnvironmentKindText(env.kind()), " |\n");
-  absl::StrAppend(out, "| Scenario | ", Cell(run.scenario()), " @ `", run.scenario_version().substr(0, 12), "` |\n");
+  absl::StrAppend(out, "| Scenario | ", Cell(run.scenario()), " @ ", CodeCell(run.scenario_version().substr(0, 12)), " |\n");
   std::string trigger = TriggerWord(run.trigger());
   if (!run.schedule_id().empty()) absl::StrAppend(&trigger, " (", run.schedule_id(), ")");
   absl::StrAppend(out, "| Trigger | ", Cell(trigger), " |\n");
-  std::string run_line = absl::StrCat("`", run.run_id(), "`");
+  std::string run_line = CodeCell(run.run_id());
   if (run.latest_attempt() > 1) absl::StrAppend(&run_line, ", attempt ", run.latest_attempt());
   if (!run.agent_id().empty()) absl::StrAppend(&run_line, ", agent ", Cell(run.agent_id()));
   absl::StrAppend(out, "| Run | ", run_line, " |\n");
@@ -82,12 +74,12 @@ void AppendVerdict(const sv1::RunRecord& run, std::string* out) {
   if (run.verdict() == rv1::RUN_VERDICT_INCONCLUSIVE) {
     absl::StrAppend(out, "\nPreflight failed: the results below say nothing about the mesh.\n");
   }
-  if (!run.reason().empty()) absl::StrAppend(out, "\nReason: ", run.reason(), "\n");
+  if (!run.reason().empty()) absl::StrAppend(out, "\nReason: ", Text(run.reason()), "\n");
   absl::StrAppend(out, "\n");
 }
 
 void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
-  absl::StrAppend(out, "## What changed since `", cmp.base().run_id(), "` (", FormatTime(cmp.base().started_at()),
+  absl::StrAppend(out, "## What changed since ", CodeCell(cmp.base().run_id()), " (", FormatTime(cmp.base().started_at()),
                   ", ", results::RunVerdictWord(cmp.base().verdict()), ")\n\n");
   if (cmp.version_changes_size() > 0) {
     const std::vector<sv1::VersionChange> changes(cmp.version_changes().begin(), cmp.version_changes().end());
@@ -169,9 +161,9 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
     std::string section;
     if (r->verdict() != rv1::TEST_VERDICT_PASS) {
       if (r->mismatches_size() > 0) {
-        for (const rv1::Mismatch& m : r->mismatches()) absl::StrAppend(&section, "- ", DescribeMismatch(m), "\n");
+        for (const rv1::Mismatch& m : r->mismatches()) absl::StrAppend(&section, "- ", Text(DescribeMismatch(m)), "\n");
       } else if (!r->reason().empty()) {
-        absl::StrAppend(&section, "- ", r->reason(), "\n");
+        absl::StrAppend(&section, "- ", Text(r->reason()), "\n");
       }
     }
     if (r->flaky()) {
@@ -181,29 +173,26 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
     for (const rv1::AttemptSummary& a : r->attempt_history()) {
       if (r->attempts() <= 1) break;
       absl::StrAppend(&section, "- attempt ", a.attempt(), ": ", results::TestVerdictWord(a.verdict()),
-                      a.reason().empty() ? "" : absl::StrCat(" — ", a.reason()), "\n");
+                      a.reason().empty() ? "" : absl::StrCat(" — ", Text(a.reason())), "\n");
     }
     for (const rv1::Evidence& e : r->evidence()) {
-      absl::StrAppend(&section, "- evidence `", e.name(), "`", e.required() ? " (required)" : "", ": ",
+      absl::StrAppend(&section, "- evidence ", CodeCell(e.name()), e.required() ? " (required)" : "", ": ",
                       e.satisfied() ? "found" : "**missing**", ", ", e.matched(), e.matched() == 1 ? " line" : " lines",
-                      e.source().empty() ? "" : absl::StrCat(" in ", e.source()),
-                      e.message().empty() ? "" : absl::StrCat(" — ", e.message()), "\n");
+                      e.source().empty() ? "" : absl::StrCat(" in ", Text(e.source())),
+                      e.message().empty() ? "" : absl::StrCat(" — ", Text(e.message())), "\n");
       if (e.lines_size() > 0) {
-        absl::StrAppend(&section, "\n  ```text\n");
-        for (const std::string& line : e.lines()) absl::StrAppend(&section, "  ", line, "\n");
-        absl::StrAppend(&section, "  ```\n\n");
+        AppendFenced("text", std::vector<std::string>(e.lines().begin(), e.lines().end()), &section);
       }
     }
     const std::vector<std::string> repro = ReproductionLines(*r);
     if (repro.size() > 1) {
-      absl::StrAppend(&section, "- check it by hand:\n\n  ```sh\n");
-      for (const std::string& line : repro) absl::StrAppend(&section, "  ", line, "\n");
-      absl::StrAppend(&section, "  ```\n\n");
+      absl::StrAppend(&section, "- check it by hand:\n");
+      AppendFenced("sh", repro, &section);
     }
     if (section.empty()) continue;
     // A fenced block already ends with a blank line; a list item needs one added.
     if (section.size() < 2 || section.substr(section.size() - 2) != "\n\n") section += "\n";
-    absl::StrAppend(&body, "**", r->test(), "** (", results::TestVerdictWord(r->verdict()), ")\n\n", section);
+    absl::StrAppend(&body, "**", Text(r->test()), "** (", results::TestVerdictWord(r->verdict()), ")\n\n", section);
   }
   if (body.empty()) return;
   absl::StrAppend(out, "### Evidence and failures\n\n", body);
@@ -213,8 +202,8 @@ void AppendDeferred(const std::vector<const rv1::TestResult*>& deferred, std::st
   if (deferred.empty()) return;
   absl::StrAppend(out, "## Deferred tests (not run on purpose)\n\n");
   for (const rv1::TestResult* r : deferred) {
-    absl::StrAppend(out, "- **", r->test(), "** — ", r->reason().empty() ? "no reason given" : r->reason());
-    if (r->claims_size() > 0) absl::StrAppend(out, " (", absl::StrJoin(r->claims(), ", "), ")");
+    absl::StrAppend(out, "- **", Text(r->test()), "** — ", r->reason().empty() ? "no reason given" : Text(r->reason()));
+    if (r->claims_size() > 0) absl::StrAppend(out, " (", Text(absl::StrJoin(r->claims(), ", ")), ")");
     absl::StrAppend(out, "\n");
   }
   absl::StrAppend(out, "\n");
@@ -245,7 +234,7 @@ void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& cl
     std::string reference = c.reference().empty() ? "" : Link(c.reference());
     if (!c.note().empty()) absl::StrAppend(&reference, reference.empty() ? "" : " — ", Cell(c.note()));
     if (reference.empty()) reference = "-";
-    absl::StrAppend(out, "| **", c.id(), "** ", Cell(c.text()), " | ", ClaimVerdictText(c, lab), " | ",
+    absl::StrAppend(out, "| **", Text(c.id()), "** ", Cell(c.text()), " | ", ClaimVerdictText(c, lab), " | ",
                     Cell(absl::StrJoin(tests, ", ")), " | ", reference, " |\n");
   }
   absl::StrAppend(out, "\n");
