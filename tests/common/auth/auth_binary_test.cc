@@ -409,6 +409,25 @@ TEST(TokenCommandTest, BadRolesOrNamesExitTwoNamingTheFlag) {
   EXPECT_TRUE(name.out.empty()) << "no token is printed when the entry is refused";
 }
 
+TEST(TokenCommandTest, AnAgentTokenIsBoundToItsAgentAndCluster) {
+  auto unbound = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a", "--roles",
+                             "agent"});
+  EXPECT_EQ(unbound.exit_code, 2);
+  EXPECT_THAT(unbound.err, HasSubstr("--agent-id: required for a token with the role agent"));
+  EXPECT_TRUE(unbound.out.empty());
+  auto bound = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a", "--roles",
+                           "agent", "--agent-id", "lab-1", "--cluster", "lab", "--serves-teams",
+                           "platform, payments"});
+  ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  absl::StatusOr<std::vector<TokenEntry>> entries =
+      ParseTokensFile("tokens:\n" + bound.out.substr(bound.out.find('\n') + 1), "printed");
+  ASSERT_TRUE(entries.ok()) << entries.status() << "\n" << bound.out;
+  ASSERT_TRUE((*entries)[0].agent.has_value());
+  EXPECT_EQ((*entries)[0].agent->agent_id, "lab-1");
+  EXPECT_EQ((*entries)[0].agent->cluster, "lab");
+  EXPECT_EQ((*entries)[0].agent->teams, (std::vector<std::string>{"platform", "payments"}));
+}
+
 TEST(AuthBinaryStartupTest, ABadTokensFileStopsTheServiceWithItsLineAndColumn) {
   TempDir dir;
   const std::string tokens = dir.WriteFile(
