@@ -203,7 +203,7 @@ TEST_F(AuthBinaryTest, CallsWithoutAKnownTokenAreUnauthenticatedButHealthIsOpen)
   EXPECT_TRUE(health.ok()) << health.error_message();
   // The token is never written to a log, not even a refused one.
   const std::string log = meshproof::testing::ReadFileOrEmpty(dir_.File("scheduler.log"));
-  EXPECT_THAT(log, HasSubstr("auth: 4 tokens from"));
+  EXPECT_THAT(log, HasSubstr("auth: 5 tokens from"));
   EXPECT_THAT(log, HasSubstr("unknown token"));
   EXPECT_THAT(log, Not(HasSubstr("not-a-token")));
   EXPECT_THAT(log, Not(HasSubstr(kViewer)));
