@@ -102,7 +102,9 @@ new_token() {
 }
 echo "tokens:" >"$tokens/scheduler-tokens.yaml"
 echo "tokens:" >"$tokens/store-tokens.yaml"
-new_token demo-user viewer,runner,approver "$tokens/user-token" \
+# The user is in the team the example scenarios name (team: platform): with tokens on, a
+# caller acts only in its own team.
+EXTRA_TOKEN_FLAGS="--team platform" new_token demo-user viewer,runner,approver "$tokens/user-token" \
   "$tokens/scheduler-tokens.yaml" "$tokens/store-tokens.yaml"
 new_token scheduler writer "$tokens/store-token" "$tokens/store-tokens.yaml"
 # An agent token is bound to the agent id and cluster it may claim.
