@@ -96,16 +96,20 @@ rm -rf "$tokens"; mkdir -p "$tokens"; chmod 700 "$tokens"
 # new_token NAME ROLES TOKEN_FILE ENTRY_FILE...: writes the token to TOKEN_FILE and
 # appends its tokens-file entry to each ENTRY_FILE.
 new_token() {
-  local out; out=$("$cli" token new --name "$1" --roles "$2")
+  local out; out=$("$cli" token new --name "$1" --roles "$2" ${EXTRA_TOKEN_FLAGS:-})
   (umask 077; head -n 1 <<<"$out" >"$3")
   local file; for file in "${@:4}"; do tail -n +3 <<<"$out" >>"$file"; done
 }
 echo "tokens:" >"$tokens/scheduler-tokens.yaml"
 echo "tokens:" >"$tokens/store-tokens.yaml"
-new_token demo-user viewer,runner,approver "$tokens/user-token" \
+# The user is in the team the example scenarios name (team: platform): with tokens on, a
+# caller acts only in its own team.
+EXTRA_TOKEN_FLAGS="--team platform" new_token demo-user viewer,runner,approver "$tokens/user-token" \
   "$tokens/scheduler-tokens.yaml" "$tokens/store-tokens.yaml"
 new_token scheduler writer "$tokens/store-token" "$tokens/store-tokens.yaml"
-new_token demo-agent agent "$tokens/agent-token" "$tokens/scheduler-tokens.yaml"
+# An agent token is bound to the agent id and cluster it may claim.
+EXTRA_TOKEN_FLAGS="--agent-id demo-agent --cluster lab" \
+  new_token demo-agent agent "$tokens/agent-token" "$tokens/scheduler-tokens.yaml"
 
 # 4. The lab, then the store, the scheduler and an agent that dials the scheduler.
 deploy/lab/lab.sh up --dir "$lab_dir" --base-port 0

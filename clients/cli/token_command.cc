@@ -26,12 +26,16 @@ struct TokenFlags {
   std::string name;
   std::string team;
   std::string roles;
+  std::string agent_id;
+  std::string cluster;
+  std::string serves_teams;
 };
 
 int TokenNew(const TokenFlags& flags) {
   absl::StatusOr<std::string> token = NewToken();
   if (!token.ok()) return PrintError(token.status());
-  absl::StatusOr<std::string> entry = TokenEntryYaml(flags.name, flags.team, flags.roles, *token);
+  absl::StatusOr<std::string> entry = TokenEntryYaml(flags.name, flags.team, flags.roles, *token,
+                                                     flags.agent_id, flags.cluster, flags.serves_teams);
   if (!entry.ok()) return PrintError(entry.status());
   // The token alone on the first line, so `| head -1 > file` captures it; the entry
   // after it goes under `tokens:` in the service's tokens file.
@@ -65,7 +69,9 @@ absl::StatusOr<std::string> NewToken() {
 }
 
 absl::StatusOr<std::string> TokenEntryYaml(const std::string& name, const std::string& team,
-                                           const std::string& roles, const std::string& token) {
+                                           const std::string& roles, const std::string& token,
+                                           const std::string& agent_id, const std::string& cluster,
+                                           const std::string& serves_teams) {
   std::vector<std::string> role_names;
   for (absl::string_view r : absl::StrSplit(roles, ',', absl::SkipWhitespace())) {
     const std::string role(absl::StripAsciiWhitespace(r));
@@ -82,16 +88,28 @@ absl::StatusOr<std::string> TokenEntryYaml(const std::string& name, const std::s
   }
   std::string entry = absl::StrCat("  - name: ", name, "\n");
   if (!team.empty()) absl::StrAppend(&entry, "    team: ", team, "\n");
-  absl::StrAppend(&entry, "    roles: [", absl::StrJoin(role_names, ", "), "]\n",
-                  "    sha256: ", auth::HashToHex(auth::HashToken(token)), "\n");
+  absl::StrAppend(&entry, "    roles: [", absl::StrJoin(role_names, ", "), "]\n");
+  if (!agent_id.empty()) absl::StrAppend(&entry, "    agent_id: ", agent_id, "\n");
+  if (!cluster.empty()) absl::StrAppend(&entry, "    cluster: ", cluster, "\n");
+  if (!serves_teams.empty()) {
+    std::vector<std::string> teams;
+    for (absl::string_view t : absl::StrSplit(serves_teams, ',', absl::SkipWhitespace())) {
+      teams.emplace_back(absl::StripAsciiWhitespace(t));
+    }
+    absl::StrAppend(&entry, "    serves_teams: [", absl::StrJoin(teams, ", "), "]\n");
+  }
+  absl::StrAppend(&entry, "    sha256: ", auth::HashToHex(auth::HashToken(token)), "\n");
   // The service's own parser is the judge: what is printed here is what it will load.
   absl::StatusOr<std::vector<auth::TokenEntry>> parsed =
       auth::ParseTokensFile(absl::StrCat("tokens:\n", entry), "entry");
   if (!parsed.ok()) {
     const std::string message(parsed.status().message());
-    const std::string flag = absl::StrContains(message, ".team") ? "--team"
-                             : absl::StrContains(message, ".roles") ? "--roles"
-                                                                    : "--name";
+    const std::string flag = absl::StrContains(message, ".serves_teams") ? "--serves-teams"
+                             : absl::StrContains(message, ".team")       ? "--team"
+                             : absl::StrContains(message, ".roles")      ? "--roles"
+                             : absl::StrContains(message, ".agent_id")   ? "--agent-id"
+                             : absl::StrContains(message, ".cluster")    ? "--cluster"
+                                                                         : "--name";
     // "entry:2:11: tokens[0].name: expected ..." -> "--name: expected ...".
     const size_t field = message.find(": ", message.find("tokens[0]"));
     return absl::InvalidArgumentError(
@@ -114,6 +132,13 @@ void AddTokenCommand(CLI::App& app, int* exit_code) {
   create->add_option("--team", flags->team, "the holder's team (optional)");
   create->add_option("--roles", flags->roles, "comma-separated: viewer, runner, approver, agent, writer, admin")
       ->required();
+  create->add_option("--agent-id", flags->agent_id,
+                     "with the role agent (required there): the only agent id the token may claim");
+  create->add_option("--cluster", flags->cluster,
+                     "with the role agent (required there): the only cluster the token may claim");
+  create->add_option("--serves-teams", flags->serves_teams,
+                     "with the role agent: comma-separated teams whose runs the agent may be "
+                     "given (default: every team)");
   create->callback([flags, exit_code] { *exit_code = TokenNew(*flags); });
 
   CLI::App* hash = group->add_subcommand("hash", "Print the sha256 of a token read from stdin");

@@ -12,10 +12,14 @@
 namespace meshproof::cli {
 
 // Returns the tokens-file entry (YAML list item, two-space indented) for a token with
-// this name, team and comma-separated roles. INVALID_ARGUMENT naming --name, --team or
-// --roles when the entry would not load.
+// this name, team and comma-separated roles, and for an agent token the agent id and
+// cluster it is bound to and the comma-separated teams it serves. INVALID_ARGUMENT
+// naming the flag when the entry would not load.
 absl::StatusOr<std::string> TokenEntryYaml(const std::string& name, const std::string& team,
-                                           const std::string& roles, const std::string& token);
+                                           const std::string& roles, const std::string& token,
+                                           const std::string& agent_id = "",
+                                           const std::string& cluster = "",
+                                           const std::string& serves_teams = "");
 
 // Returns a new random token: "mpt_" and 64 hex digits (256 bits from OpenSSL's RNG).
 absl::StatusOr<std::string> NewToken();

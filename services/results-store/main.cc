@@ -50,6 +50,10 @@ int Main(int argc, char** argv) {
     meshproof::LogError("bad tokens file: ", auth.status().message());
     return meshproof::kExitUsage;
   }
+  if (auth->authorizer == nullptr) {
+    meshproof::LogWarning("team isolation is off: without --tokens every caller reads every "
+                          "team's runs and results (lab and development only)");
+  }
 
   meshproof::store::ResultsStoreOptions options;
   options.max_batch = config.max_batch;
@@ -68,7 +72,7 @@ int Main(int argc, char** argv) {
     retention.emplace(store->get(), meshproof::RealClock::Get(), config.retention_days);
     retention->Start();
   }
-  meshproof::store::StoreService service(store->get());
+  meshproof::store::StoreService service(store->get(), auth->authorizer);
   meshproof::ServerOptions server;
   server.listen_address = listen;
   server.credentials = auth->credentials;

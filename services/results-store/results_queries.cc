@@ -677,4 +677,16 @@ absl::StatusOr<v1::GetLatencyTrendResponse> ResultsQueries::GetLatencyTrend(
   return response;
 }
 
+// ------------------------------------------------------------------ team scope
+
+absl::StatusOr<bool> ResultsQueries::ScenarioHasRunsOutside(const std::string& scenario,
+                                                            const std::string& team) {
+  ReaderPool::Lease db = readers_->Acquire();
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db->Prepare("SELECT 1 FROM runs u JOIN scenarios s ON s.id = u.scenario_id"
+                                  " WHERE s.name = ?1 AND u.team != ?2 LIMIT 1"));
+  stmt.BindText(1, scenario).BindText(2, team);
+  return stmt.Step();
+}
+
 }  // namespace meshproof::store

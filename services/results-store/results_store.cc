@@ -81,6 +81,11 @@ absl::StatusOr<v1::GetLatencyTrendResponse> ResultsStore::GetLatencyTrend(
   return queries_->GetLatencyTrend(request);
 }
 
+absl::StatusOr<bool> ResultsStore::ScenarioHasRunsOutside(const std::string& scenario,
+                                                          const std::string& team) {
+  return queries_->ScenarioHasRunsOutside(scenario, team);
+}
+
 // ------------------------------------------------------------------ maintenance
 
 absl::StatusOr<v1::ApplyRetentionResponse> ResultsStore::ApplyRetention(

@@ -91,6 +91,9 @@ class ResultsStore {
   // or test is empty; RESOURCE_EXHAUSTED for days over 3650.
   absl::StatusOr<v1::GetLatencyTrendResponse> GetLatencyTrend(
       const v1::GetLatencyTrendRequest& request);
+  // True when a run of `scenario` belongs to a team other than `team` (team scope).
+  absl::StatusOr<bool> ScenarioHasRunsOutside(const std::string& scenario,
+                                              const std::string& team);
 
   // -------------------------------------------------------------- maintenance
   // Deletes runs started before the cutoff, batch_size runs per short transaction.

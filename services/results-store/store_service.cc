@@ -1,6 +1,8 @@
 #include "services/results-store/store_service.h"
 
+#include "services/common/auth/caller.h"
 #include "services/common/grpc_status.h"
+#include "services/results-store/team_reads.h"
 
 namespace meshproof::store {
 namespace {
@@ -19,6 +21,11 @@ grpc::Status Serve(const std::atomic<bool>& shutting_down, Response* response, C
 
 }  // namespace
 
+auth::TeamScope StoreService::Scope(const grpc::ServerContext& context) const {
+  if (authorizer_ == nullptr) return auth::TeamScope::Everyone();
+  return auth::TeamScope::ForCaller(auth::Caller(context, authorizer_.get()), true);
+}
+
 grpc::Status StoreService::BeginRun(grpc::ServerContext*, const v1::BeginRunRequest* request,
                                     v1::BeginRunResponse* response) {
   return Serve(shutting_down_, response, [&] { return store_->BeginRun(*request); });
@@ -34,44 +41,44 @@ grpc::Status StoreService::FinishRun(grpc::ServerContext*, const v1::FinishRunRe
   return Serve(shutting_down_, response, [&] { return store_->FinishRun(*request); });
 }
 
-grpc::Status StoreService::GetRun(grpc::ServerContext*, const v1::GetRunRequest* request,
+grpc::Status StoreService::GetRun(grpc::ServerContext* context, const v1::GetRunRequest* request,
                                   v1::RunDetail* response) {
-  return Serve(shutting_down_, response, [&] { return store_->GetRun(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedGetRun(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
+grpc::Status StoreService::ListRuns(grpc::ServerContext* context, const v1::ListRunsRequest* request,
                                     v1::ListRunsResponse* response) {
-  return Serve(shutting_down_, response, [&] { return store_->ListRuns(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedListRuns(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::CompareRuns(grpc::ServerContext*, const v1::CompareRunsRequest* request,
+grpc::Status StoreService::CompareRuns(grpc::ServerContext* context, const v1::CompareRunsRequest* request,
                                        v1::CompareRunsResponse* response) {
-  return Serve(shutting_down_, response, [&] { return store_->CompareRuns(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedCompareRuns(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetTestHistory(grpc::ServerContext*, const v1::GetTestHistoryRequest* request,
+grpc::Status StoreService::GetTestHistory(grpc::ServerContext* context, const v1::GetTestHistoryRequest* request,
                                           v1::GetTestHistoryResponse* response) {
-  return Serve(shutting_down_, response, [&] { return store_->GetTestHistory(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedGetTestHistory(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::ListFlakyTests(grpc::ServerContext*, const v1::ListFlakyTestsRequest* request,
+grpc::Status StoreService::ListFlakyTests(grpc::ServerContext* context, const v1::ListFlakyTestsRequest* request,
                                           v1::ListFlakyTestsResponse* response) {
-  return Serve(shutting_down_, response, [&] { return store_->ListFlakyTests(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedListFlakyTests(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetLatestPerCluster(grpc::ServerContext*, const v1::GetLatestPerClusterRequest* request,
+grpc::Status StoreService::GetLatestPerCluster(grpc::ServerContext* context, const v1::GetLatestPerClusterRequest* request,
                                                v1::GetLatestPerClusterResponse* response) {
-  return Serve(shutting_down_, response, [&] { return store_->GetLatestPerCluster(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedGetLatestPerCluster(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetClaimsLedger(grpc::ServerContext*, const v1::GetClaimsLedgerRequest* request,
+grpc::Status StoreService::GetClaimsLedger(grpc::ServerContext* context, const v1::GetClaimsLedgerRequest* request,
                                            v1::GetClaimsLedgerResponse* response) {
-  return Serve(shutting_down_, response, [&] { return store_->GetClaimsLedger(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedGetClaimsLedger(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetLatencyTrend(grpc::ServerContext*, const v1::GetLatencyTrendRequest* request,
+grpc::Status StoreService::GetLatencyTrend(grpc::ServerContext* context, const v1::GetLatencyTrendRequest* request,
                                            v1::GetLatencyTrendResponse* response) {
-  return Serve(shutting_down_, response, [&] { return store_->GetLatencyTrend(*request); });
+  return Serve(shutting_down_, response, [&] { return ScopedGetLatencyTrend(store_, Scope(*context), *request); });
 }
 
 grpc::Status StoreService::ApplyRetention(grpc::ServerContext*, const v1::ApplyRetentionRequest* request,

@@ -6,16 +6,22 @@
 #define MESHPROOF_SERVICES_RESULTS_STORE_STORE_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 
 #include "meshproof/store/v1/store.grpc.pb.h"
+#include "services/common/auth/authorizer.h"
+#include "services/common/auth/team_scope.h"
 #include "services/results-store/results_store.h"
 
 namespace meshproof::store {
 
 class StoreService final : public v1::ResultsStoreService::Service {
  public:
-  // `store` must outlive the service.
-  explicit StoreService(ResultsStore* store) : store_(store) {}
+  // `store` must outlive the service. With `authorizer` (the store runs with --tokens)
+  // every read is scoped to the caller's team (team_reads.h); without, reads are open.
+  explicit StoreService(ResultsStore* store,
+                        std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
+      : store_(store), authorizer_(std::move(authorizer)) {}
 
   // Makes every later call fail with UNAVAILABLE (called on SIGTERM before draining).
   void StartShutdown() { shutting_down_ = true; }
@@ -49,7 +55,10 @@ class StoreService final : public v1::ResultsStoreService::Service {
                       v1::BackupResponse* response) override;
 
  private:
+  auth::TeamScope Scope(const grpc::ServerContext& context) const;
+
   ResultsStore* store_;
+  std::shared_ptr<const auth::Authorizer> authorizer_;
   std::atomic<bool> shutting_down_{false};
 };
 

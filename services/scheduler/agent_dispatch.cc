@@ -73,6 +73,10 @@ void AgentDispatch::DispatchLocked() {
     int best_load = 0;
     for (const auto& [id, agent] : state_->agents) {
       if (agent.sink == nullptr || !AgentMatches(row.run.target(), agent.info)) continue;
+      if (!agent.teams.empty() && std::find(agent.teams.begin(), agent.teams.end(),
+                                            row.run.team()) == agent.teams.end()) {
+        continue;  // its token serves other teams only
+      }
       const int capacity =
           std::max(1, std::min<int>(state_->config.max_runs_per_agent,
                                     agent.info.max_concurrency() == 0

@@ -7,8 +7,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "services/common/auth/caller.h"
 #include "services/common/grpc_status.h"
 #include "services/common/log.h"
+#include "services/scheduler/agent_binding.h"
 
 namespace meshproof::scheduler {
 namespace {
@@ -157,8 +159,16 @@ grpc::Status AgentGatewayServiceImpl::Connect(grpc::ServerContext* context, Stre
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "message: the first message must be a hello");
   }
+  absl::StatusOr<std::vector<std::string>> teams = CheckAgentHello(
+      first.hello(),
+      authorizer_ != nullptr ? auth::Caller(*context, authorizer_.get()) : nullptr);
+  if (!teams.ok()) {
+    LogWarning("agent hello refused: ", teams.status().message());
+    return ToGrpcStatus(teams.status());
+  }
   GrpcAgentSink sink(context, stream);
-  absl::StatusOr<std::string> session = scheduler_->AgentConnected(first.hello(), &sink);
+  absl::StatusOr<std::string> session =
+      scheduler_->AgentConnected(first.hello(), &sink, *std::move(teams));
   if (!session.ok()) {
     // Nothing was queued; stop the writer without cancelling, so the agent gets the status.
     sink.Stop(/*cancel=*/false);

@@ -7,13 +7,20 @@
 #include <grpcpp/grpcpp.h>
 
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
+#include <memory>
+
+#include "services/common/auth/authorizer.h"
 #include "services/scheduler/scheduler.h"
 
 namespace meshproof::scheduler {
 
 class AgentGatewayServiceImpl final : public v1::AgentGatewayService::Service {
  public:
-  explicit AgentGatewayServiceImpl(Scheduler* scheduler) : scheduler_(scheduler) {}
+  // With `authorizer` (tokens on) a hello must claim the agent id and cluster its token
+  // is bound to (agent_binding.h), and the agent is given only its bound teams' runs.
+  explicit AgentGatewayServiceImpl(Scheduler* scheduler,
+                                   std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
+      : scheduler_(scheduler), authorizer_(std::move(authorizer)) {}
 
   grpc::Status Connect(
       grpc::ServerContext* context,
@@ -21,6 +28,7 @@ class AgentGatewayServiceImpl final : public v1::AgentGatewayService::Service {
 
  private:
   Scheduler* scheduler_;
+  std::shared_ptr<const auth::Authorizer> authorizer_;
 };
 
 }  // namespace meshproof::scheduler

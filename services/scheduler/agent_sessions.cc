@@ -18,7 +18,8 @@ namespace meshproof::scheduler {
 
 namespace rv1 = meshproof::result::v1;
 
-absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, AgentSink* sink) {
+absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, AgentSink* sink,
+                                                     std::vector<std::string> teams) {
   const meshproof::agent::v1::AgentInfo& info = hello.info();
   MP_RETURN_IF_ERROR(CheckHello(hello));
   absl::MutexLock lock(&state_->mu);
@@ -36,6 +37,7 @@ absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, Age
     state_->sessions.erase(entry.session_id);
   }
   entry.info = info;
+  entry.teams = std::move(teams);
   entry.sink = sink;
   entry.session_id = state_->NewId("s");
   entry.connected_at = now;

@@ -27,7 +27,8 @@ class AgentSessions {
   // A session opened with `hello`. Returns the session id; INVALID_ARGUMENT without an
   // agent id, ALREADY_EXISTS while another live session uses the id, UNAVAILABLE after
   // shutdown. `sink` must stay valid until Disconnected (or its Close).
-  absl::StatusOr<std::string> Connected(const v1::Hello& hello, AgentSink* sink);
+  absl::StatusOr<std::string> Connected(const v1::Hello& hello, AgentSink* sink,
+                                        std::vector<std::string> teams = {});
   // Messages that arrived together, handled in order; consecutive results share one
   // transaction (one commit, one run-row read and write per run, one acknowledgement per
   // assignment).

@@ -56,6 +56,10 @@ int Main(int argc, char** argv) {
     meshproof::LogError("bad tokens file: ", auth.status().message());
     return meshproof::kExitUsage;
   }
+  if (auth->authorizer == nullptr) {
+    meshproof::LogWarning("team isolation is off: without --tokens every caller sees and changes "
+                          "every team's scenarios, runs and schedules (lab and development only)");
+  }
   std::string store_token;
   if (!store_token_file.empty()) {
     auto token = meshproof::auth::ReadTokenFile(store_token_file, "--store-token-file");
@@ -104,7 +108,7 @@ int Main(int argc, char** argv) {
   loop.Start();
 
   ms::SchedulerServiceImpl scheduler_service(scheduler->get(), auth->authorizer);
-  ms::AgentGatewayServiceImpl gateway_service(scheduler->get());
+  ms::AgentGatewayServiceImpl gateway_service(scheduler->get(), auth->authorizer);
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
   options.credentials = auth->credentials;

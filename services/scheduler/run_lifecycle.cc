@@ -79,8 +79,11 @@ absl::StatusOr<int> RunLifecycle::RenewLeasesAfterRestartLocked() {
   return static_cast<int>(running.size());
 }
 
-absl::StatusOr<std::optional<RunRow>> RunLifecycle::FindLocked(const std::string& run_id) {
-  return state_->runs.Find(run_id);
+absl::StatusOr<std::optional<RunRow>> RunLifecycle::FindLocked(const std::string& run_id,
+                                                               const CallerScope& scope) {
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, state_->runs.Find(run_id));
+  if (row && !scope.Sees(row->run.team(), absl::StrCat("run ", run_id))) return std::nullopt;
+  return row;
 }
 
 absl::StatusOr<v1::Run> RunLifecycle::CurrentLocked(const v1::Run& run) {
@@ -89,14 +92,21 @@ absl::StatusOr<v1::Run> RunLifecycle::CurrentLocked(const v1::Run& run) {
 }
 
 absl::StatusOr<RunLifecycle::Started> RunLifecycle::StartLocked(const v1::StartRunRequest& req,
-                                                                rv1::Trigger trigger) {
+                                                                rv1::Trigger trigger,
+                                                                const CallerScope& scope) {
   if (!req.request_id().empty()) {
     MP_ASSIGN_OR_RETURN(std::optional<RunRow> existing,
                         state_->runs.FindByRequestId(req.request_id()));
-    if (existing) return Started{existing->run, false};
+    if (existing) {
+      // request_id is unique across teams: another team's run is not shown.
+      if (!scope.Sees(existing->run.team(), absl::StrCat("run ", existing->run.run_id()))) {
+        return absl::AlreadyExistsError("request_id: already used; choose another");
+      }
+      return Started{existing->run, false};
+    }
   }
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
-  absl::StatusOr<RunRow> row = CreateLocked(req, trigger, "", "");
+  absl::StatusOr<RunRow> row = CreateLocked(req, trigger, "", "", scope);
   if (!row.ok()) {
     state_->publisher.Discard();
     return row.status();
@@ -256,7 +266,8 @@ absl::Status RunLifecycle::RequeueOrFailLocked(RunRow* row, const std::string& r
 absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req,
                                                   rv1::Trigger trigger,
                                                   const std::string& schedule_id,
-                                                  const std::string& team) {
+                                                  const std::string& team,
+                                                  const CallerScope& scope) {
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
   MP_RETURN_IF_ERROR(CheckRunRequest(req));
   if (req.request_id().size() > kMaxRequestIdLength) {
@@ -267,7 +278,7 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
     return absl::InvalidArgumentError("timeout: must be positive");
   }
   MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> version,
-                      scenarios_->LookupLocked(req.scenario(), req.version()));
+                      scenarios_->LookupLocked(req.scenario(), req.version(), scope));
   if (!version) {
     return absl::NotFoundError(
         req.version().empty()
@@ -330,15 +341,17 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   return row;
 }
 
-absl::StatusOr<v1::Run> RunLifecycle::Get(const v1::GetRunRequest& req) {
+absl::StatusOr<v1::Run> RunLifecycle::Get(const v1::GetRunRequest& req,
+                                           const CallerScope& scope) {
   if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id()));
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id(), scope));
   if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
   return row->run;
 }
 
-absl::StatusOr<v1::ListRunsResponse> RunLifecycle::List(const v1::ListRunsRequest& req) {
+absl::StatusOr<v1::ListRunsResponse> RunLifecycle::List(const v1::ListRunsRequest& req,
+                                                        const CallerScope& scope) {
   int64_t before = 0;
   if (!req.page_token().empty() && !absl::SimpleAtoi(req.page_token(), &before)) {
     return absl::InvalidArgumentError("page_token: not a token this API returned");
@@ -351,9 +364,12 @@ absl::StatusOr<v1::ListRunsResponse> RunLifecycle::List(const v1::ListRunsReques
     states.push_back(static_cast<v1::RunState>(s));
   }
   const int limit = PageSize(req.page_size());
+  const std::string team = scope.ListFilter();
+  if (team.empty()) scope.AuditList("runs");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::vector<RunRow> page,
-                      state_->runs.List(req.scenario(), req.schedule_id(), states, before, limit + 1));
+  MP_ASSIGN_OR_RETURN(std::vector<RunRow> page, state_->runs.List(team, req.scenario(),
+                                                                  req.schedule_id(), states,
+                                                                  before, limit + 1));
   v1::ListRunsResponse response;
   for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
     *response.add_runs() = page[i].run;
@@ -364,11 +380,12 @@ absl::StatusOr<v1::ListRunsResponse> RunLifecycle::List(const v1::ListRunsReques
   return response;
 }
 
-absl::StatusOr<v1::Run> RunLifecycle::Cancel(const v1::CancelRunRequest& req) {
+absl::StatusOr<v1::Run> RunLifecycle::Cancel(const v1::CancelRunRequest& req,
+                                              const CallerScope& scope) {
   if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id()));
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id(), scope));
   if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
   if (IsTerminal(row->run.state())) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -386,13 +403,14 @@ absl::StatusOr<v1::Run> RunLifecycle::Cancel(const v1::CancelRunRequest& req) {
 }
 
 absl::StatusOr<v1::Run> RunLifecycle::DecideApprovalLocked(const v1::ApprovalRequest& req,
-                                                        const std::string& by, bool approved) {
+                                                        const std::string& by, bool approved,
+                                                        const CallerScope& scope) {
   if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
   if (req.reason().empty()) {
     return absl::InvalidArgumentError("reason: say why the run is approved or rejected");
   }
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id()));
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id(), scope));
   if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
   if (row->run.state() != v1::RUN_STATE_AWAITING_APPROVAL) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -419,10 +437,11 @@ absl::StatusOr<v1::Run> RunLifecycle::DecideApprovalLocked(const v1::ApprovalReq
   return row->run;
 }
 
-absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& run_id) {
+absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& run_id,
+                                                             const CallerScope& scope) {
   if (run_id.empty()) return absl::InvalidArgumentError("run_id: is required");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(run_id));
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(run_id, scope));
   if (!row) return absl::NotFoundError(absl::StrCat("run \"", run_id, "\" not found"));
   Watch watch;
   // Events are published under the state's mutex, so nothing falls between this snapshot and the cursor.

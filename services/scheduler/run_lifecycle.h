@@ -45,26 +45,31 @@ class RunLifecycle {
   // version), INVALID_ARGUMENT (unknown only_tests entry, undefined variable named in
   // the message, bad request_id or timeout).
   absl::StatusOr<Started> StartLocked(const v1::StartRunRequest& req,
-                                      meshproof::result::v1::Trigger trigger)
+                                      meshproof::result::v1::Trigger trigger,
+                                      const CallerScope& scope)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   // Creates a run inside the caller's transaction (nothing committed or released).
   absl::StatusOr<RunRow> CreateLocked(const v1::StartRunRequest& req,
                                       meshproof::result::v1::Trigger trigger,
-                                      const std::string& schedule_id, const std::string& team)
+                                      const std::string& schedule_id, const std::string& team,
+                                      const CallerScope& scope = CallerScope::Everyone())
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   // Returns the run as stored now, or `run` when it is gone.
   absl::StatusOr<v1::Run> CurrentLocked(const v1::Run& run)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
-  absl::StatusOr<v1::Run> Get(const v1::GetRunRequest& req);
-  absl::StatusOr<v1::ListRunsResponse> List(const v1::ListRunsRequest& req);
+  // Each: NOT_FOUND for a run `scope` may not see, as for one that does not exist.
+  absl::StatusOr<v1::Run> Get(const v1::GetRunRequest& req, const CallerScope& scope);
+  absl::StatusOr<v1::ListRunsResponse> List(const v1::ListRunsRequest& req,
+                                            const CallerScope& scope);
   // FAILED_PRECONDITION when the run already ended.
-  absl::StatusOr<v1::Run> Cancel(const v1::CancelRunRequest& req);
+  absl::StatusOr<v1::Run> Cancel(const v1::CancelRunRequest& req, const CallerScope& scope);
   // Approves or rejects and commits. FAILED_PRECONDITION unless AWAITING_APPROVAL;
   // INVALID_ARGUMENT without a reason. Approved: the run is queued and its gated tests
   // run. Rejected: queued without approval, so its gated tests are SKIPPED.
   absl::StatusOr<v1::Run> DecideApprovalLocked(const v1::ApprovalRequest& req,
-                                               const std::string& by, bool approved)
+                                               const std::string& by, bool approved,
+                                               const CallerScope& scope)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
   // What a new watcher sends first, and where it then waits in the event hub.
@@ -74,14 +79,17 @@ class RunLifecycle {
     bool ended = false;
   };
   // NOT_FOUND for an unknown run.
-  absl::StatusOr<Watch> BeginWatch(const std::string& run_id);
+  absl::StatusOr<Watch> BeginWatch(const std::string& run_id, const CallerScope& scope);
 
   // Ends runs past their deadline (TIMED_OUT) and requeues (or fails) RUNNING runs whose
   // lease expired, at `now`; commits.
   absl::Status ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
   // ---- steps other classes take inside their own transaction (nothing committed here)
-  absl::StatusOr<std::optional<RunRow>> FindLocked(const std::string& run_id)
+  // The run `run_id`, nullopt when there is none or `scope` may not see it (the
+  // scheduler's own steps — agents' reports, schedules — see every run).
+  absl::StatusOr<std::optional<RunRow>> FindLocked(
+      const std::string& run_id, const CallerScope& scope = CallerScope::Everyone())
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   // Moves the run to `state` and queues the event (the row is not written).
   void SetStateLocked(RunRow* row, v1::RunState state, const std::string& reason)

@@ -73,9 +73,9 @@ absl::Status RunQueue::Insert(RunRow* row) {
       Statement stmt,
       db_->Prepare("INSERT INTO runs (run_id, request_id, scenario_name, schedule_id, state,"
                    " attempt, agent_id, assignment_id, lease_expiry_us, deadline_us, acked_seq,"
-                   " store_begun, run, scenario, created_us)"
+                   " store_begun, run, scenario, created_us, team)"
                    " VALUES (?1, NULLIF(?2, ''), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-                   " ?14, ?15)"));
+                   " ?14, ?15, ?16)"));
   std::string run_blob, scenario_blob;
   row->run.SerializeToString(&run_blob);
   row->scenario.SerializeToString(&scenario_blob);
@@ -95,6 +95,7 @@ absl::Status RunQueue::Insert(RunRow* row) {
                          .BindBlob(14, scenario_blob)
                          .Bind(15, row->run.created_at().seconds() * 1000000 +
                                        row->run.created_at().nanos() / 1000)
+                         .BindText(16, row->run.team())
                          .Run());
   row->id = db_->LastInsertRowId();
   return absl::OkStatus();
@@ -150,17 +151,20 @@ absl::StatusOr<std::vector<RunRow>> RunQueue::InStates(const std::vector<v1::Run
   return ReadAll(stmt);
 }
 
-absl::StatusOr<std::vector<RunRow>> RunQueue::List(const std::string& scenario,
+absl::StatusOr<std::vector<RunRow>> RunQueue::List(const std::string& team,
+                                                   const std::string& scenario,
                                                    const std::string& schedule_id,
                                                    const std::vector<v1::RunState>& states,
                                                    int64_t before, int limit) {
   std::string sql = absl::StrCat("SELECT ", kColumns,
                                  " FROM runs WHERE (?1 = '' OR scenario_name = ?1)"
-                                 " AND (?2 = '' OR schedule_id = ?2) AND (?3 = 0 OR id < ?3)");
+                                 " AND (?2 = '' OR schedule_id = ?2) AND (?3 = 0 OR id < ?3)"
+                                 " AND (?5 = '' OR team = ?5)");
   if (!states.empty()) absl::StrAppend(&sql, " AND state IN (", StateList(states), ")");
   absl::StrAppend(&sql, " ORDER BY id DESC LIMIT ?4");
   MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(sql));
   stmt.BindText(1, scenario).BindText(2, schedule_id).Bind(3, before).Bind(4, limit);
+  stmt.BindText(5, team);
   return ReadAll(stmt);
 }
 

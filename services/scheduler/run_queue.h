@@ -51,7 +51,7 @@ class RunQueue {
   // Runs in any of `states`, oldest first.
   absl::StatusOr<std::vector<RunRow>> InStates(const std::vector<v1::RunState>& states);
   // Newest first, id < before (0: no bound); empty filters match all.
-  absl::StatusOr<std::vector<RunRow>> List(const std::string& scenario,
+  absl::StatusOr<std::vector<RunRow>> List(const std::string& team, const std::string& scenario,
                                            const std::string& schedule_id,
                                            const std::vector<v1::RunState>& states,
                                            int64_t before, int limit);

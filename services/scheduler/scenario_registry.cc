@@ -21,7 +21,6 @@ namespace scv1 = meshproof::scenario::v1;
 namespace {
 
 constexpr size_t kMaxYamlBytes = 1 << 20;
-constexpr char kDefaultTeam[] = "default";
 
 }  // namespace
 
@@ -31,12 +30,14 @@ int PageSize(uint32_t requested) {
 }
 
 absl::StatusOr<std::optional<v1::ScenarioVersion>> ScenarioRegistry::LookupLocked(
-    const std::string& name, const std::string& version) {
-  return state_->catalog.Get(name, version);
+    const std::string& name, const std::string& version, const CallerScope& scope) {
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> found, state_->catalog.Get(name, version));
+  if (found && !scope.Sees(found->team(), absl::StrCat("scenario ", name))) return std::nullopt;
+  return found;
 }
 
 absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
-    const v1::SubmitScenarioRequest& req) {
+    const v1::SubmitScenarioRequest& req, const CallerScope& scope) {
   scv1::Scenario scenario;
   std::string yaml;
   if (req.has_yaml()) {
@@ -55,9 +56,13 @@ absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
     return absl::InvalidArgumentError("content: yaml or scenario is required");
   }
   MP_RETURN_IF_ERROR(CheckSubmittedScenario(scenario));
+  // The owner is the caller's team: a request or a file naming another one is refused,
+  // never silently moved (only an admin may place a scenario in another team).
+  MP_RETURN_IF_ERROR(scope.CheckNamedTeam(req.team(), "team"));
+  MP_RETURN_IF_ERROR(scope.CheckNamedTeam(scenario.team(), req.has_yaml() ? "team" : "scenario.team"));
   std::string team = req.team();
   if (team.empty()) team = scenario.team();
-  if (team.empty()) team = kDefaultTeam;
+  if (team.empty()) team = scope.DefaultOwner();
   scenario.set_team(team);
   // The version is the content without where it came from or the values a run used.
   const std::string version = meshproof::scenario::ContentHash(scenario);
@@ -66,8 +71,14 @@ absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
   bool created = false;
-  MP_ASSIGN_OR_RETURN(v1::ScenarioVersion stored,
-                      state_->catalog.Put(scenario, version, team, yaml, state_->clock->Now(), &created));
+  absl::StatusOr<v1::ScenarioVersion> put =
+      state_->catalog.Put(scenario, version, team, yaml, state_->clock->Now(), &created);
+  if (absl::IsPermissionDenied(put.status()) && scope.scoped()) {
+    // Names are unique across teams; say it is taken without saying by whom.
+    return absl::PermissionDeniedError(absl::StrCat(
+        "name: scenario \"", scenario.name(), "\" is not available to team \"", team, "\""));
+  }
+  MP_ASSIGN_OR_RETURN(v1::ScenarioVersion stored, std::move(put));
   MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
   LogInfo("scenario ", stored.name(), created ? " stored as revision " : " unchanged at revision ",
           stored.revision(), " (version ", stored.version().substr(0, 12), ", team ", team, ")");
@@ -78,11 +89,15 @@ absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
 }
 
 absl::StatusOr<v1::ListScenariosResponse> ScenarioRegistry::List(
-    const v1::ListScenariosRequest& req) {
+    const v1::ListScenariosRequest& req, const CallerScope& scope) {
+  MP_RETURN_IF_ERROR(scope.CheckNamedTeam(req.team(), "team"));
   const int limit = PageSize(req.page_size());
+  std::string team = req.team();
+  if (scope.scoped()) team = scope.ListFilter();
+  if (team.empty()) scope.AuditList("scenarios");
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(std::vector<v1::ScenarioVersion> page,
-                      state_->catalog.ListLatest(req.team(), req.page_token(), limit + 1));
+                      state_->catalog.ListLatest(team, req.page_token(), limit + 1));
   v1::ListScenariosResponse response;
   for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
     *response.add_scenarios() = page[i];
@@ -91,10 +106,11 @@ absl::StatusOr<v1::ListScenariosResponse> ScenarioRegistry::List(
   return response;
 }
 
-absl::StatusOr<v1::ScenarioVersion> ScenarioRegistry::Get(const v1::GetScenarioRequest& req) {
+absl::StatusOr<v1::ScenarioVersion> ScenarioRegistry::Get(const v1::GetScenarioRequest& req,
+                                                          const CallerScope& scope) {
   if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> v, LookupLocked(req.name(), req.version()));
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> v, LookupLocked(req.name(), req.version(), scope));
   if (!v) {
     return absl::NotFoundError(
         req.version().empty()
@@ -105,7 +121,7 @@ absl::StatusOr<v1::ScenarioVersion> ScenarioRegistry::Get(const v1::GetScenarioR
 }
 
 absl::StatusOr<v1::ListScenarioVersionsResponse> ScenarioRegistry::ListVersions(
-    const v1::ListScenarioVersionsRequest& req) {
+    const v1::ListScenarioVersionsRequest& req, const CallerScope& scope) {
   if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
   int before = 0;
   if (!req.page_token().empty() && !absl::SimpleAtoi(req.page_token(), &before)) {
@@ -113,6 +129,8 @@ absl::StatusOr<v1::ListScenarioVersionsResponse> ScenarioRegistry::ListVersions(
   }
   const int limit = PageSize(req.page_size());
   absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> latest, LookupLocked(req.name(), "", scope));
+  if (!latest) return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
   MP_ASSIGN_OR_RETURN(std::vector<v1::ScenarioVersion> page,
                       state_->catalog.Versions(req.name(), before, limit + 1));
   if (page.empty() && before == 0) {
@@ -128,9 +146,12 @@ absl::StatusOr<v1::ListScenarioVersionsResponse> ScenarioRegistry::ListVersions(
   return response;
 }
 
-absl::Status ScenarioRegistry::Delete(const v1::DeleteScenarioRequest& req) {
+absl::Status ScenarioRegistry::Delete(const v1::DeleteScenarioRequest& req,
+                                      const CallerScope& scope) {
   if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
   absl::MutexLock lock(&state_->mu);
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> latest, LookupLocked(req.name(), "", scope));
+  if (!latest) return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
   MP_RETURN_IF_ERROR(state_->schedules.DeleteForScenario(req.name()));
   MP_ASSIGN_OR_RETURN(bool deleted, state_->catalog.Delete(req.name()));

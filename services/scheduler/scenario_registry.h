@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "meshproof/scheduler/v1/scheduler.pb.h"
+#include "services/scheduler/caller_scope.h"
 #include "services/scheduler/scheduler_state.h"
 
 namespace meshproof::scheduler {
@@ -22,20 +23,26 @@ class ScenarioRegistry {
 
   // INVALID_ARGUMENT with the parser's "file:line:col: field: message" lines, or the
   // validator's "field: message" lines; nothing is stored then.
-  absl::StatusOr<v1::SubmitScenarioResponse> Submit(const v1::SubmitScenarioRequest& req);
-  // INVALID_ARGUMENT for a bad page token.
-  absl::StatusOr<v1::ListScenariosResponse> List(const v1::ListScenariosRequest& req);
-  // NOT_FOUND for an unknown name or version.
-  absl::StatusOr<v1::ScenarioVersion> Get(const v1::GetScenarioRequest& req);
+  // PERMISSION_DENIED when `team` (request or content) names a team not the caller's,
+  // or the name belongs to another team.
+  absl::StatusOr<v1::SubmitScenarioResponse> Submit(const v1::SubmitScenarioRequest& req,
+                                                    const CallerScope& scope);
+  // INVALID_ARGUMENT for a bad page token; PERMISSION_DENIED for another team's `team`.
+  absl::StatusOr<v1::ListScenariosResponse> List(const v1::ListScenariosRequest& req,
+                                                 const CallerScope& scope);
+  // NOT_FOUND for an unknown name or version, or one of another team.
+  absl::StatusOr<v1::ScenarioVersion> Get(const v1::GetScenarioRequest& req,
+                                          const CallerScope& scope);
   absl::StatusOr<v1::ListScenarioVersionsResponse> ListVersions(
-      const v1::ListScenarioVersionsRequest& req);
+      const v1::ListScenarioVersionsRequest& req, const CallerScope& scope);
   // Deletes the scenario, its versions and its schedules; runs stay. NOT_FOUND.
-  absl::Status Delete(const v1::DeleteScenarioRequest& req);
+  absl::Status Delete(const v1::DeleteScenarioRequest& req, const CallerScope& scope);
 
   // Returns the scenario's version `version` (its latest when empty), nullopt when
-  // there is none.
+  // there is none or `scope` may not see it.
   absl::StatusOr<std::optional<v1::ScenarioVersion>> LookupLocked(const std::string& name,
-                                                                  const std::string& version)
+                                                                  const std::string& version,
+                                                                  const CallerScope& scope)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
  private:

@@ -58,14 +58,20 @@ absl::StatusOr<std::optional<ScheduleRow>> ScheduleBook::Find(const std::string&
   return std::move(rows[0]);
 }
 
-absl::StatusOr<std::vector<ScheduleRow>> ScheduleBook::List(const std::string& scenario,
+absl::StatusOr<std::vector<ScheduleRow>> ScheduleBook::List(const std::string& team,
+                                                            const std::string& scenario,
                                                             const std::string& after, int limit) {
   MP_ASSIGN_OR_RETURN(Statement stmt,
                       db_->Prepare(absl::StrCat("SELECT ", kColumns,
                                                 " FROM schedules WHERE schedule_id > ?1 AND"
                                                 " (?2 = '' OR scenario_name = ?2)"
+                                                // A schedule belongs to its scenario's team
+                                                // (deleted together, owner never changes).
+                                                " AND (?4 = '' OR scenario_name IN"
+                                                " (SELECT name FROM scenarios WHERE team = ?4))"
                                                 " ORDER BY schedule_id LIMIT ?3")));
   stmt.BindText(1, after).BindText(2, scenario).Bind(3, limit);
+  stmt.BindText(4, team);
   return ReadAll(stmt);
 }
 

@@ -175,8 +175,9 @@ void ScheduleFiring::FireDueLocked(absl::Time now) {
   }
 }
 
-absl::StatusOr<std::string> ScheduleFiring::TriggerLocked(const std::string& schedule_id) {
-  MP_ASSIGN_OR_RETURN(ScheduleRow row, schedules_->FindLocked(schedule_id));
+absl::StatusOr<std::string> ScheduleFiring::TriggerLocked(const std::string& schedule_id,
+                                                          const CallerScope& scope) {
+  MP_ASSIGN_OR_RETURN(ScheduleRow row, schedules_->FindLocked(schedule_id, scope));
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
   absl::StatusOr<v1::FireRecord> fired = FireAtLocked(row, state_->clock->Now(), /*manual=*/true);
   if (!fired.ok()) {

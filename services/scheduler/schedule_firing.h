@@ -30,7 +30,8 @@ class ScheduleFiring {
   // Starts a run of the schedule now and commits; returns the run's id. NOT_FOUND;
   // FAILED_PRECONDITION under FORBID while a run of the schedule is active, or when the
   // run cannot start.
-  absl::StatusOr<std::string> TriggerLocked(const std::string& schedule_id)
+  absl::StatusOr<std::string> TriggerLocked(const std::string& schedule_id,
+                                            const CallerScope& scope)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   // Returns the earliest next fire time of any unpaused schedule.
   absl::StatusOr<absl::Time> EarliestNextFireLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);

@@ -36,8 +36,12 @@ absl::Status ValidateScheduleId(const std::string& id) {
 
 std::string Rfc3339(absl::Time t) { return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()); }
 
-absl::StatusOr<ScheduleRow> ScheduleRegistry::FindLocked(const std::string& schedule_id) {
+absl::StatusOr<ScheduleRow> ScheduleRegistry::FindLocked(const std::string& schedule_id,
+                                                        const CallerScope& scope) {
   MP_ASSIGN_OR_RETURN(std::optional<ScheduleRow> row, state_->schedules.Find(schedule_id));
+  if (row && !scope.Sees(row->schedule.team(), absl::StrCat("schedule ", schedule_id))) {
+    row.reset();
+  }
   if (!row) return absl::NotFoundError(absl::StrCat("schedule \"", schedule_id, "\" not found"));
   return *std::move(row);
 }
@@ -65,7 +69,8 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row
   return view;
 }
 
-absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRequest& req) {
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRequest& req,
+                                                      const CallerScope& scope) {
   MP_RETURN_IF_ERROR(ValidateScheduleId(req.schedule_id()));
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
   MP_RETURN_IF_ERROR(CheckScheduleRequest(req));
@@ -79,7 +84,7 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
   }
   absl::MutexLock lock(&state_->mu);
   const absl::Time now = state_->clock->Now();
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> scenario, scenarios_->LookupLocked(req.scenario(), ""));
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> scenario, scenarios_->LookupLocked(req.scenario(), "", scope));
   if (!scenario) {
     return absl::NotFoundError(absl::StrCat("scenario: \"", req.scenario(), "\" not found"));
   }
@@ -116,11 +121,13 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
 }
 
 absl::StatusOr<v1::ListSchedulesResponse> ScheduleRegistry::List(
-    const v1::ListSchedulesRequest& req) {
+    const v1::ListSchedulesRequest& req, const CallerScope& scope) {
   const int limit = req.page_size() == 0 ? 50 : static_cast<int>(std::min(req.page_size(), 500u));
+  const std::string team = scope.ListFilter();
+  if (team.empty()) scope.AuditList("schedules");
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(std::vector<ScheduleRow> page,
-                      state_->schedules.List(req.scenario(), req.page_token(), limit + 1));
+                      state_->schedules.List(team, req.scenario(), req.page_token(), limit + 1));
   v1::ListSchedulesResponse response;
   for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
     MP_ASSIGN_OR_RETURN(*response.add_schedules(), ViewLocked(page[i]));
@@ -131,15 +138,17 @@ absl::StatusOr<v1::ListSchedulesResponse> ScheduleRegistry::List(
   return response;
 }
 
-absl::StatusOr<v1::Schedule> ScheduleRegistry::Get(const std::string& schedule_id) {
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Get(const std::string& schedule_id,
+                                                   const CallerScope& scope) {
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id));
+  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id, scope));
   return ViewLocked(row);
 }
 
-absl::StatusOr<v1::Schedule> ScheduleRegistry::Pause(const std::string& schedule_id) {
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Pause(const std::string& schedule_id,
+                                                   const CallerScope& scope) {
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id));
+  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id, scope));
   if (!row.paused) {
     MP_RETURN_IF_ERROR(state_->schedules.SetPaused(schedule_id, true, row.next_fire));
     row.paused = true;
@@ -148,9 +157,10 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Pause(const std::string& schedule
   return ViewLocked(row);
 }
 
-absl::StatusOr<v1::Schedule> ScheduleRegistry::Resume(const std::string& schedule_id) {
+absl::StatusOr<v1::Schedule> ScheduleRegistry::Resume(const std::string& schedule_id,
+                                                   const CallerScope& scope) {
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id));
+  MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id, scope));
   if (row.paused) {
     MP_ASSIGN_OR_RETURN(FireTiming timing, FireTiming::ForSchedule(row.schedule));
     row.next_fire = timing.NextAfter(state_->clock->Now());
@@ -161,8 +171,9 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Resume(const std::string& schedul
   return ViewLocked(row);
 }
 
-absl::Status ScheduleRegistry::Delete(const std::string& schedule_id) {
+absl::Status ScheduleRegistry::Delete(const std::string& schedule_id, const CallerScope& scope) {
   absl::MutexLock lock(&state_->mu);
+  MP_RETURN_IF_ERROR(FindLocked(schedule_id, scope).status());
   MP_ASSIGN_OR_RETURN(bool deleted, state_->schedules.Delete(schedule_id));
   if (!deleted) return absl::NotFoundError(absl::StrCat("schedule \"", schedule_id, "\" not found"));
   LogInfo("schedule ", schedule_id, " deleted");

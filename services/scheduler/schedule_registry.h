@@ -24,18 +24,22 @@ class ScheduleRegistry {
   ScheduleRegistry(SchedulerState* state, ScenarioRegistry* scenarios, RunLifecycle* runs)
       : state_(state), scenarios_(scenarios), runs_(runs) {}
 
-  // INVALID_ARGUMENT naming the field; NOT_FOUND for an unknown scenario; ALREADY_EXISTS.
-  absl::StatusOr<v1::Schedule> Create(const v1::CreateScheduleRequest& req);
-  absl::StatusOr<v1::ListSchedulesResponse> List(const v1::ListSchedulesRequest& req);
-  // All below: NOT_FOUND for an unknown schedule.
-  absl::StatusOr<v1::Schedule> Get(const std::string& schedule_id);
-  absl::StatusOr<v1::Schedule> Pause(const std::string& schedule_id);
+  // INVALID_ARGUMENT naming the field; NOT_FOUND for an unknown scenario (or one of
+  // another team); ALREADY_EXISTS. The schedule belongs to its scenario's team.
+  absl::StatusOr<v1::Schedule> Create(const v1::CreateScheduleRequest& req,
+                                      const CallerScope& scope);
+  absl::StatusOr<v1::ListSchedulesResponse> List(const v1::ListSchedulesRequest& req,
+                                                 const CallerScope& scope);
+  // All below: NOT_FOUND for an unknown schedule or one `scope` may not see.
+  absl::StatusOr<v1::Schedule> Get(const std::string& schedule_id, const CallerScope& scope);
+  absl::StatusOr<v1::Schedule> Pause(const std::string& schedule_id, const CallerScope& scope);
   // Fire times that passed while paused are not made up for.
-  absl::StatusOr<v1::Schedule> Resume(const std::string& schedule_id);
-  absl::Status Delete(const std::string& schedule_id);
+  absl::StatusOr<v1::Schedule> Resume(const std::string& schedule_id, const CallerScope& scope);
+  absl::Status Delete(const std::string& schedule_id, const CallerScope& scope);
 
-  // Returns the schedule, NOT_FOUND when there is none.
-  absl::StatusOr<ScheduleRow> FindLocked(const std::string& schedule_id)
+  // Returns the schedule, NOT_FOUND when there is none or `scope` may not see it.
+  absl::StatusOr<ScheduleRow> FindLocked(const std::string& schedule_id,
+                                         const CallerScope& scope = CallerScope::Everyone())
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
  private:

@@ -54,111 +54,114 @@ void Scheduler::SetOutboxListener(std::function<void()> listener) {
 // ------------------------------------------------------------------ scenarios
 
 absl::StatusOr<v1::SubmitScenarioResponse> Scheduler::SubmitScenario(
-    const v1::SubmitScenarioRequest& req) {
-  return scenarios_.Submit(req);
+    const v1::SubmitScenarioRequest& req, const CallerScope& scope) {
+  return scenarios_.Submit(req, scope);
 }
 
 absl::StatusOr<v1::ListScenariosResponse> Scheduler::ListScenarios(
-    const v1::ListScenariosRequest& req) {
-  return scenarios_.List(req);
+    const v1::ListScenariosRequest& req, const CallerScope& scope) {
+  return scenarios_.List(req, scope);
 }
 
-absl::StatusOr<v1::ScenarioVersion> Scheduler::GetScenario(const v1::GetScenarioRequest& req) {
-  return scenarios_.Get(req);
+absl::StatusOr<v1::ScenarioVersion> Scheduler::GetScenario(const v1::GetScenarioRequest& req, const CallerScope& scope) {
+  return scenarios_.Get(req, scope);
 }
 
 absl::StatusOr<v1::ListScenarioVersionsResponse> Scheduler::ListScenarioVersions(
-    const v1::ListScenarioVersionsRequest& req) {
-  return scenarios_.ListVersions(req);
+    const v1::ListScenarioVersionsRequest& req, const CallerScope& scope) {
+  return scenarios_.ListVersions(req, scope);
 }
 
-absl::Status Scheduler::DeleteScenario(const v1::DeleteScenarioRequest& req) {
-  return scenarios_.Delete(req);
+absl::Status Scheduler::DeleteScenario(const v1::DeleteScenarioRequest& req, const CallerScope& scope) {
+  return scenarios_.Delete(req, scope);
 }
 
 // ----------------------------------------------------------------------- runs
 
 absl::StatusOr<v1::Run> Scheduler::StartRun(const v1::StartRunRequest& req,
-                                            meshproof::result::v1::Trigger trigger) {
+                                            meshproof::result::v1::Trigger trigger, const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
-  MP_ASSIGN_OR_RETURN(RunLifecycle::Started started, runs_.StartLocked(req, trigger));
+  MP_ASSIGN_OR_RETURN(RunLifecycle::Started started, runs_.StartLocked(req, trigger, scope));
   if (!started.created) return started.run;
   dispatch_.DispatchLocked();
   return runs_.CurrentLocked(started.run);
 }
 
-absl::StatusOr<v1::Run> Scheduler::GetRun(const v1::GetRunRequest& req) { return runs_.Get(req); }
-
-absl::StatusOr<v1::ListRunsResponse> Scheduler::ListRuns(const v1::ListRunsRequest& req) {
-  return runs_.List(req);
+absl::StatusOr<v1::Run> Scheduler::GetRun(const v1::GetRunRequest& req, const CallerScope& scope) {
+  return runs_.Get(req, scope);
 }
 
-absl::StatusOr<v1::Run> Scheduler::CancelRun(const v1::CancelRunRequest& req) {
-  return runs_.Cancel(req);
+absl::StatusOr<v1::ListRunsResponse> Scheduler::ListRuns(const v1::ListRunsRequest& req, const CallerScope& scope) {
+  return runs_.List(req, scope);
+}
+
+absl::StatusOr<v1::Run> Scheduler::CancelRun(const v1::CancelRunRequest& req, const CallerScope& scope) {
+  return runs_.Cancel(req, scope);
 }
 
 absl::StatusOr<v1::Run> Scheduler::ApproveRun(const v1::ApprovalRequest& req,
-                                              const std::string& by) {
+                                              const std::string& by, const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
-  MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/true));
+  MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/true, scope));
   dispatch_.DispatchLocked();
   return runs_.CurrentLocked(run);
 }
 
 absl::StatusOr<v1::Run> Scheduler::RejectRun(const v1::ApprovalRequest& req,
-                                             const std::string& by) {
+                                             const std::string& by, const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
-  MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/false));
+  MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/false, scope));
   dispatch_.DispatchLocked();
   return runs_.CurrentLocked(run);
 }
 
-absl::StatusOr<Scheduler::Watch> Scheduler::BeginWatch(const std::string& run_id) {
-  return runs_.BeginWatch(run_id);
+absl::StatusOr<Scheduler::Watch> Scheduler::BeginWatch(const std::string& run_id, const CallerScope& scope) {
+  return runs_.BeginWatch(run_id, scope);
 }
 
 // ------------------------------------------------------------------ schedules
 
-absl::StatusOr<v1::Schedule> Scheduler::CreateSchedule(const v1::CreateScheduleRequest& req) {
-  return schedules_.Create(req);
+absl::StatusOr<v1::Schedule> Scheduler::CreateSchedule(const v1::CreateScheduleRequest& req, const CallerScope& scope) {
+  return schedules_.Create(req, scope);
 }
 
 absl::StatusOr<v1::ListSchedulesResponse> Scheduler::ListSchedules(
-    const v1::ListSchedulesRequest& req) {
-  return schedules_.List(req);
+    const v1::ListSchedulesRequest& req, const CallerScope& scope) {
+  return schedules_.List(req, scope);
 }
 
-absl::StatusOr<v1::Schedule> Scheduler::GetSchedule(const std::string& schedule_id) {
-  return schedules_.Get(schedule_id);
+absl::StatusOr<v1::Schedule> Scheduler::GetSchedule(const std::string& schedule_id, const CallerScope& scope) {
+  return schedules_.Get(schedule_id, scope);
 }
 
-absl::StatusOr<v1::Schedule> Scheduler::PauseSchedule(const std::string& schedule_id) {
-  return schedules_.Pause(schedule_id);
+absl::StatusOr<v1::Schedule> Scheduler::PauseSchedule(const std::string& schedule_id, const CallerScope& scope) {
+  return schedules_.Pause(schedule_id, scope);
 }
 
-absl::StatusOr<v1::Schedule> Scheduler::ResumeSchedule(const std::string& schedule_id) {
-  return schedules_.Resume(schedule_id);
+absl::StatusOr<v1::Schedule> Scheduler::ResumeSchedule(const std::string& schedule_id, const CallerScope& scope) {
+  return schedules_.Resume(schedule_id, scope);
 }
 
-absl::StatusOr<v1::Run> Scheduler::TriggerSchedule(const std::string& schedule_id) {
+absl::StatusOr<v1::Run> Scheduler::TriggerSchedule(const std::string& schedule_id, const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
-  MP_ASSIGN_OR_RETURN(std::string run_id, firing_.TriggerLocked(schedule_id));
+  MP_ASSIGN_OR_RETURN(std::string run_id, firing_.TriggerLocked(schedule_id, scope));
   dispatch_.DispatchLocked();
   MP_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_.FindLocked(run_id));
   if (!run) return absl::InternalError("a triggered run vanished");
   return run->run;
 }
 
-absl::Status Scheduler::DeleteSchedule(const std::string& schedule_id) {
-  return schedules_.Delete(schedule_id);
+absl::Status Scheduler::DeleteSchedule(const std::string& schedule_id, const CallerScope& scope) {
+  return schedules_.Delete(schedule_id, scope);
 }
 
 // --------------------------------------------------------------------- agents
 
 v1::ListAgentsResponse Scheduler::ListAgents() { return agents_.List(); }
 
-absl::StatusOr<std::string> Scheduler::AgentConnected(const v1::Hello& hello, AgentSink* sink) {
-  return agents_.Connected(hello, sink);
+absl::StatusOr<std::string> Scheduler::AgentConnected(const v1::Hello& hello, AgentSink* sink,
+                                                      std::vector<std::string> teams) {
+  return agents_.Connected(hello, sink, std::move(teams));
 }
 
 void Scheduler::OnAgentMessage(const std::string& session_id, const v1::AgentMessage& message) {

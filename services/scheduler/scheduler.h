@@ -29,6 +29,7 @@
 #include "services/scheduler/agent_dispatch.h"
 #include "services/scheduler/agent_sessions.h"
 #include "services/scheduler/agent_sink.h"
+#include "services/scheduler/caller_scope.h"
 #include "services/scheduler/run_events.h"
 #include "services/scheduler/run_lifecycle.h"
 #include "services/scheduler/scenario_registry.h"
@@ -53,17 +54,20 @@ class Scheduler {
   // after each commit that added to the outbox.
   void SetOutboxListener(std::function<void()> listener);
 
+  // Every request method takes the caller's scope (caller_scope.h): what it names must be
+  // visible to it (NOT_FOUND otherwise) and lists show only what it may see. The default,
+  // every team, is a service without tokens and the scheduler's own callers.
   // ------------------------------------------------------- scenarios (ScenarioRegistry)
   // INVALID_ARGUMENT with the parser's "file:line:col: field: message" lines, or the
   // validator's "field: message" lines; nothing is stored then.
-  absl::StatusOr<v1::SubmitScenarioResponse> SubmitScenario(const v1::SubmitScenarioRequest& req);
-  absl::StatusOr<v1::ListScenariosResponse> ListScenarios(const v1::ListScenariosRequest& req);
+  absl::StatusOr<v1::SubmitScenarioResponse> SubmitScenario(const v1::SubmitScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::ListScenariosResponse> ListScenarios(const v1::ListScenariosRequest& req, const CallerScope& scope = CallerScope::Everyone());
   // NOT_FOUND for an unknown name or version.
-  absl::StatusOr<v1::ScenarioVersion> GetScenario(const v1::GetScenarioRequest& req);
+  absl::StatusOr<v1::ScenarioVersion> GetScenario(const v1::GetScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
   absl::StatusOr<v1::ListScenarioVersionsResponse> ListScenarioVersions(
-      const v1::ListScenarioVersionsRequest& req);
+      const v1::ListScenarioVersionsRequest& req, const CallerScope& scope = CallerScope::Everyone());
   // Deletes the scenario, its versions and its schedules; runs stay. NOT_FOUND.
-  absl::Status DeleteScenario(const v1::DeleteScenarioRequest& req);
+  absl::Status DeleteScenario(const v1::DeleteScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
 
   // ---------------------------------------------------------------- runs (RunLifecycle)
   // Queues a run (or parks it AWAITING_APPROVAL) and offers it to the agents. NOT_FOUND
@@ -71,39 +75,41 @@ class Scheduler {
   // named in the message, bad request_id or timeout). A repeated request_id returns the
   // run it started.
   absl::StatusOr<v1::Run> StartRun(const v1::StartRunRequest& req,
-                                   meshproof::result::v1::Trigger trigger);
-  absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
-  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req);
+                                   meshproof::result::v1::Trigger trigger, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req, const CallerScope& scope = CallerScope::Everyone());
   // FAILED_PRECONDITION when the run already ended.
-  absl::StatusOr<v1::Run> CancelRun(const v1::CancelRunRequest& req);
+  absl::StatusOr<v1::Run> CancelRun(const v1::CancelRunRequest& req, const CallerScope& scope = CallerScope::Everyone());
   // FAILED_PRECONDITION unless AWAITING_APPROVAL; INVALID_ARGUMENT without a reason.
   // Approved: the run is queued and its gated tests run. Rejected: the run is queued
   // without approval, so its gated tests are SKIPPED (docs/scheduler.md).
-  absl::StatusOr<v1::Run> ApproveRun(const v1::ApprovalRequest& req, const std::string& by);
-  absl::StatusOr<v1::Run> RejectRun(const v1::ApprovalRequest& req, const std::string& by);
+  absl::StatusOr<v1::Run> ApproveRun(const v1::ApprovalRequest& req, const std::string& by, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Run> RejectRun(const v1::ApprovalRequest& req, const std::string& by, const CallerScope& scope = CallerScope::Everyone());
 
   using Watch = RunLifecycle::Watch;
   // NOT_FOUND for an unknown run.
-  absl::StatusOr<Watch> BeginWatch(const std::string& run_id);
+  absl::StatusOr<Watch> BeginWatch(const std::string& run_id, const CallerScope& scope = CallerScope::Everyone());
   RunEventHub* events() { return &state_.events; }
 
   // ------------------------------------------ schedules (ScheduleRegistry, ScheduleFiring)
-  absl::StatusOr<v1::Schedule> CreateSchedule(const v1::CreateScheduleRequest& req);
-  absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(const v1::ListSchedulesRequest& req);
-  absl::StatusOr<v1::Schedule> GetSchedule(const std::string& schedule_id);
-  absl::StatusOr<v1::Schedule> PauseSchedule(const std::string& schedule_id);
+  absl::StatusOr<v1::Schedule> CreateSchedule(const v1::CreateScheduleRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(const v1::ListSchedulesRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Schedule> GetSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Schedule> PauseSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
   // Fire times that passed while paused are not made up for.
-  absl::StatusOr<v1::Schedule> ResumeSchedule(const std::string& schedule_id);
+  absl::StatusOr<v1::Schedule> ResumeSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
   // FAILED_PRECONDITION under FORBID while a run of the schedule is active.
-  absl::StatusOr<v1::Run> TriggerSchedule(const std::string& schedule_id);
-  absl::Status DeleteSchedule(const std::string& schedule_id);
+  absl::StatusOr<v1::Run> TriggerSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
+  absl::Status DeleteSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
 
   // ------------------------------------------------------------- agents (AgentSessions)
   v1::ListAgentsResponse ListAgents();
   // A session opened with `hello`. Returns the session id; INVALID_ARGUMENT without an
   // agent id, ALREADY_EXISTS while another live session uses the id. `sink` must stay
   // valid until AgentDisconnected (or its Close).
-  absl::StatusOr<std::string> AgentConnected(const v1::Hello& hello, AgentSink* sink);
+  // `teams`: the only teams whose runs the agent may be given (empty: every team).
+  absl::StatusOr<std::string> AgentConnected(const v1::Hello& hello, AgentSink* sink,
+                                             std::vector<std::string> teams = {});
   void OnAgentMessage(const std::string& session_id, const v1::AgentMessage& message);
   // Messages that arrived together, handled in order; consecutive results share one
   // transaction (one commit, one run-row read and write per run, one acknowledgement per

@@ -58,6 +58,9 @@ class SchedulerServiceImpl final : public v1::SchedulerService::Service {
  private:
   // Who is asking, as recorded with approvals.
   std::string Caller(const grpc::ServerContext* context) const;
+  // The teams this call may see: every team without tokens or for an admin token, else
+  // the token's team (caller_scope.h).
+  CallerScope Scope(const grpc::ServerContext* context) const;
 
   Scheduler* scheduler_;
   std::shared_ptr<const auth::Authorizer> authorizer_;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
@@ -38,6 +39,8 @@ namespace meshproof::scheduler {
 struct AgentEntry {
   meshproof::agent::v1::AgentInfo info;
   AgentSink* sink = nullptr;  // null while disconnected
+  // The teams whose runs it may take (its token's binding); empty: every team.
+  std::vector<std::string> teams;
   std::string session_id;
   absl::Time connected_at;
   absl::Time last_heartbeat;

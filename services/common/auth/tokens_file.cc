@@ -46,6 +46,10 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
   }
   TokenEntry entry;
   bool has_name = false, has_roles = false, has_hash = false;
+  AgentBinding binding;
+  bool has_agent_key = false;
+  YAML::Node first_agent_key;  // where the first binding key is, for the message
+  std::string first_agent_field;
   std::set<std::string> seen;
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) return Bad(file, kv.first, prefix, "keys must be strings");
@@ -103,13 +107,63 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
       }
       entry.sha256 = *hash;
       has_hash = true;
+    } else if (key == "agent_id" || key == "cluster") {
+      absl::StatusOr<std::string> text = Scalar(file, value, field);
+      if (!text.ok()) return text.status();
+      if (!ValidName(*text)) {
+        return Bad(file, value, field,
+                   "expected letters, digits, '-', '_', '.' or '@' (1 to 64)");
+      }
+      (key == "agent_id" ? binding.agent_id : binding.cluster) = *text;
+      if (!has_agent_key) {
+        first_agent_key = kv.first;
+        first_agent_field = field;
+      }
+      has_agent_key = true;
+    } else if (key == "serves_teams") {
+      if (!value.IsSequence() || value.size() == 0) {
+        return Bad(file, value, field, "expected a non-empty list of teams");
+      }
+      for (size_t i = 0; i < value.size(); ++i) {
+        const std::string item_field = absl::StrCat(field, "[", i, "]");
+        absl::StatusOr<std::string> team = Scalar(file, value[i], item_field);
+        if (!team.ok()) return team.status();
+        if (!ValidName(*team)) {
+          return Bad(file, value[i], item_field,
+                     "expected letters, digits, '-', '_', '.' or '@' (1 to 64)");
+        }
+        binding.teams.push_back(*team);
+      }
+      if (!has_agent_key) {
+        first_agent_key = kv.first;
+        first_agent_field = field;
+      }
+      has_agent_key = true;
     } else {
-      return Bad(file, kv.first, field, "unknown key (expected name, team, roles or sha256)");
+      return Bad(file, kv.first, field,
+                 "unknown key (expected name, team, roles, sha256, agent_id, cluster or "
+                 "serves_teams)");
     }
   }
   if (!has_name) return Bad(file, node, absl::StrCat(prefix, ".name"), "required");
   if (!has_roles) return Bad(file, node, absl::StrCat(prefix, ".roles"), "required");
   if (!has_hash) return Bad(file, node, absl::StrCat(prefix, ".sha256"), "required");
+  if (entry.roles.Has(Role::kAgent)) {
+    // An agent token names the one agent it is, so it cannot claim another agent's id
+    // or cluster and receive that agent's work.
+    if (binding.agent_id.empty()) {
+      return Bad(file, node, absl::StrCat(prefix, ".agent_id"),
+                 "required for a token with the role agent (the agent id it may claim)");
+    }
+    if (binding.cluster.empty()) {
+      return Bad(file, node, absl::StrCat(prefix, ".cluster"),
+                 "required for a token with the role agent (the cluster it may claim)");
+    }
+    entry.agent = std::move(binding);
+  } else if (has_agent_key) {
+    return Bad(file, first_agent_key, first_agent_field,
+               "only for a token with the role agent");
+  }
   return entry;
 }
 

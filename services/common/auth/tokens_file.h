@@ -5,12 +5,18 @@
 //       team: platform            # optional
 //       roles: [viewer, runner]   # viewer, runner, approver, agent, writer, admin
 //       sha256: 3f2a...           # SHA-256 of the token in hex; never the token itself
+//     - name: lab-agent
+//       roles: [agent]
+//       agent_id: lab-1           # required with the role agent: the only id it may claim
+//       cluster: lab              # required with the role agent: the only cluster
+//       serves_teams: [platform]  # optional: only these teams' runs (default: every team)
 //
 // Parsing is strict like every meshproof YAML file: unknown keys, unknown roles, bad
 // hex, duplicate names or hashes are errors naming FILE:LINE:COLUMN and the field.
 #ifndef MESHPROOF_SERVICES_COMMON_AUTH_TOKENS_FILE_H_
 #define MESHPROOF_SERVICES_COMMON_AUTH_TOKENS_FILE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,11 +27,21 @@
 
 namespace meshproof::auth {
 
+// What an `agent` token may claim to be: the scheduler refuses a hello naming another
+// agent id or cluster, and hands the agent only runs of `teams` (every team when empty).
+struct AgentBinding {
+  std::string agent_id;
+  std::string cluster;
+  std::vector<std::string> teams;
+};
+
 struct TokenEntry {
   std::string name;
   std::string team;  // empty when not given
   RoleSet roles;
   TokenHash sha256{};
+  // Set for every token with the role agent (agent_id and cluster are required there).
+  std::optional<AgentBinding> agent;
 };
 
 // Parses the YAML `text` of a tokens file; `file_name` is used in messages. Returns

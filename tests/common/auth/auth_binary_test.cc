@@ -40,6 +40,7 @@ constexpr char kViewer[] = "mpt-viewer-0123456789";
 constexpr char kRunner[] = "mpt-runner-0123456789";
 constexpr char kApprover[] = "mpt-approver-0123456789";
 constexpr char kAgent[] = "mpt-agent-0123456789";
+constexpr char kLinkedAgent[] = "mpt-linked-agent-0123456789";
 constexpr char kWriter[] = "mpt-writer-0123456789";
 constexpr char kStoreReader[] = "mpt-store-reader-0123456789";
 
@@ -66,6 +67,13 @@ std::string Entry(const std::string& name, const std::string& roles, const std::
                       "]\n    sha256: ", HashToHex(HashToken(token)), "\n");
 }
 
+// An agent token's entry, bound to the agent id and cluster it may claim.
+std::string AgentEntry(const std::string& name, const std::string& agent_id,
+                       const std::string& token) {
+  return absl::StrCat("  - name: ", name, "\n    roles: [agent]\n    agent_id: ", agent_id,
+                      "\n    cluster: lab\n    sha256: ", HashToHex(HashToken(token)), "\n");
+}
+
 void Prepare(grpc::ClientContext* context, const std::string& token) {
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
@@ -88,7 +96,9 @@ class AuthBinaryTest : public ::testing::Test {
         "scheduler-tokens.yaml",
         "tokens:\n" + Entry("ci-viewer", "viewer", kViewer) +
             Entry("ci-runner", "viewer, runner", kRunner) +
-            Entry("alice", "viewer, approver", kApprover) + Entry("lab-agent", "agent", kAgent));
+            Entry("alice", "viewer, approver", kApprover) +
+            AgentEntry("lab-agent", "with-token", kAgent) +
+            AgentEntry("linked-agent", "linked", kLinkedAgent));
     const std::string store_token = dir_.WriteFile("store.token", absl::StrCat(kWriter, "\n"));
     chmod(store_token.c_str(), 0600);
     const std::string config = dir_.WriteFile(
@@ -193,7 +203,7 @@ TEST_F(AuthBinaryTest, CallsWithoutAKnownTokenAreUnauthenticatedButHealthIsOpen)
   EXPECT_TRUE(health.ok()) << health.error_message();
   // The token is never written to a log, not even a refused one.
   const std::string log = meshproof::testing::ReadFileOrEmpty(dir_.File("scheduler.log"));
-  EXPECT_THAT(log, HasSubstr("auth: 4 tokens from"));
+  EXPECT_THAT(log, HasSubstr("auth: 5 tokens from"));
   EXPECT_THAT(log, HasSubstr("unknown token"));
   EXPECT_THAT(log, Not(HasSubstr("not-a-token")));
   EXPECT_THAT(log, Not(HasSubstr(kViewer)));
@@ -234,7 +244,7 @@ TEST_F(AuthBinaryTest, TheSchedulerWritesResultsToAStoreThatRequiresAToken) {
   options.info.set_agent_id("linked");
   options.info.set_cluster("lab");
   options.info.set_max_concurrency(4);
-  options.token = kAgent;
+  options.token = kLinkedAgent;
   agent::SchedulerLink link(options, [](const sv1::Assignment& a, const auto& emit,
                                         const auto& cancelled) {
     rv1::ScenarioOutcome outcome;
@@ -397,6 +407,25 @@ TEST(TokenCommandTest, BadRolesOrNamesExitTwoNamingTheFlag) {
   EXPECT_EQ(name.exit_code, 2);
   EXPECT_THAT(name.err, HasSubstr("--name: expected 1 to 64 characters"));
   EXPECT_TRUE(name.out.empty()) << "no token is printed when the entry is refused";
+}
+
+TEST(TokenCommandTest, AnAgentTokenIsBoundToItsAgentAndCluster) {
+  auto unbound = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a", "--roles",
+                             "agent"});
+  EXPECT_EQ(unbound.exit_code, 2);
+  EXPECT_THAT(unbound.err, HasSubstr("--agent-id: required for a token with the role agent"));
+  EXPECT_TRUE(unbound.out.empty());
+  auto bound = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a", "--roles",
+                           "agent", "--agent-id", "lab-1", "--cluster", "lab", "--serves-teams",
+                           "platform, payments"});
+  ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  absl::StatusOr<std::vector<TokenEntry>> entries =
+      ParseTokensFile("tokens:\n" + bound.out.substr(bound.out.find('\n') + 1), "printed");
+  ASSERT_TRUE(entries.ok()) << entries.status() << "\n" << bound.out;
+  ASSERT_TRUE((*entries)[0].agent.has_value());
+  EXPECT_EQ((*entries)[0].agent->agent_id, "lab-1");
+  EXPECT_EQ((*entries)[0].agent->cluster, "lab");
+  EXPECT_EQ((*entries)[0].agent->teams, (std::vector<std::string>{"platform", "payments"}));
 }
 
 TEST(AuthBinaryStartupTest, ABadTokensFileStopsTheServiceWithItsLineAndColumn) {

@@ -106,8 +106,39 @@ INSTANTIATE_TEST_SUITE_P(
                 "tokens[0]: expected a mapping"},
         BadCase{"NotAMapping", "- a\n- b\n", "tokens.yaml:1:1", "expected a mapping with the key tokens"},
         BadCase{"InvalidYaml", "tokens: [\n", "tokens.yaml:2:1", "not valid YAML"},
-        BadCase{"Empty", "", "tokens.yaml", "empty; expected a mapping with the key tokens"}),
+        BadCase{"Empty", "", "tokens.yaml", "empty; expected a mapping with the key tokens"},
+        BadCase{"AgentWithoutAgentId",
+                File(std::string("  - name: a\n    roles: [agent]\n    cluster: lab\n    sha256: ") +
+                     kHash1 + "\n"),
+                "tokens.yaml:2:5", "tokens[0].agent_id: required for a token with the role agent"},
+        BadCase{"AgentWithoutCluster",
+                File(std::string("  - name: a\n    roles: [agent]\n    agent_id: a1\n    sha256: ") +
+                     kHash1 + "\n"),
+                "tokens.yaml:2:5", "tokens[0].cluster: required for a token with the role agent"},
+        BadCase{"BindingWithoutAgentRole", File("  - name: a\n    agent_id: a1\n" + kGood),
+                "tokens.yaml:3:5", "tokens[0].agent_id: only for a token with the role agent"},
+        BadCase{"EmptyServedTeams",
+                File(std::string("  - name: a\n    roles: [agent]\n    agent_id: a1\n    cluster: c\n"
+                                 "    serves_teams: []\n    sha256: ") + kHash1 + "\n"),
+                "tokens.yaml:6:19", "tokens[0].serves_teams: expected a non-empty list"}),
     [](const auto& info) { return std::string(info.param.label); });
+
+TEST(TokensFileTest, AnAgentTokenIsBoundToItsAgentClusterAndTeams) {
+  const std::string text = File(std::string("  - name: lab-agent\n"
+                                            "    roles: [agent]\n"
+                                            "    agent_id: lab-1\n"
+                                            "    cluster: lab\n"
+                                            "    serves_teams: [platform, payments]\n"
+                                            "    sha256: ") + kHash1 + "\n"
+                                "  - name: ci\n    roles: [viewer]\n    sha256: " + kHash2 + "\n");
+  MP_ASSERT_OK_AND_ASSIGN(std::vector<TokenEntry> entries, ParseTokensFile(text, "t.yaml"));
+  ASSERT_EQ(entries.size(), 2u);
+  ASSERT_TRUE(entries[0].agent.has_value());
+  EXPECT_EQ(entries[0].agent->agent_id, "lab-1");
+  EXPECT_EQ(entries[0].agent->cluster, "lab");
+  EXPECT_EQ(entries[0].agent->teams, (std::vector<std::string>{"platform", "payments"}));
+  EXPECT_FALSE(entries[1].agent.has_value());
+}
 
 TEST(TokensFileTest, LoadNamesAMissingFile) {
   EXPECT_THAT(LoadTokensFile("/nonexistent/tokens.yaml"),
