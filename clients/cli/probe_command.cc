@@ -8,7 +8,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "clients/cli/cli_config.h"
 #include "clients/cli/exit_codes.h"
+#include "clients/cli/rpc_caller.h"
 #include "clients/cli/scenario_input.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "services/common/results/attempts.h"
@@ -28,6 +30,8 @@ struct ProbeFlags {
   bool approved = false;
   int timeout_seconds = 600;
   VarFlags vars;
+  // Token and TLS, resolved like every other command's (cli_config.h).
+  ConnectionFlags connection;
 };
 
 void PrintResult(const rv1::TestResult& r) {
@@ -83,8 +87,17 @@ int RunProbe(const ProbeFlags& flags) {
     }
     scenarios.push_back(std::move(*parsed));
   }
-  auto channel = grpc::CreateChannel(agent, grpc::InsecureChannelCredentials());
-  auto stub = av1::ProbeAgentService::NewStub(channel);
+  auto config = ResolveConfig(flags.connection, ProcessEnv());
+  if (!config.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(config.status().message()).c_str());
+    return kExitBadInput;
+  }
+  auto channel = MakeChannel(agent, config->token.value, config->tls, config->insecure);
+  if (!channel.ok()) {
+    std::fprintf(stderr, "probe: %s\n", std::string(channel.status().message()).c_str());
+    return kExitBadInput;
+  }
+  auto stub = av1::ProbeAgentService::NewStub(*channel);
   bool any_failed = false, any_inconclusive = false;
   for (const auto& scenario : scenarios) {
     av1::ExecuteRequest request;
@@ -157,6 +170,8 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   probe->add_option("--vars-file", flags->vars.vars_files, "read variables from a file")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  AddTokenFlags(probe, &flags->connection);
+  AddTlsFlags(probe, &flags->connection);
   probe->callback([flags, exit_code] { *exit_code = RunProbe(*flags); });
 }
 

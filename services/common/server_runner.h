@@ -1,5 +1,5 @@
 // Runs a gRPC server the way every meshproof service does: health and reflection
-// served, the chosen address printed, SIGTERM/SIGINT handled by turning health
+// served, client keepalive pings allowed (keepalive_policy.h), the chosen address printed, SIGTERM/SIGINT handled by turning health
 // NOT_SERVING first and then draining requests under a deadline.
 #ifndef MESHPROOF_SERVICES_COMMON_SERVER_RUNNER_H_
 #define MESHPROOF_SERVICES_COMMON_SERVER_RUNNER_H_
@@ -31,6 +31,9 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(10);
   // Defaults to insecure credentials.
   std::shared_ptr<grpc::ServerCredentials> credentials;
+  // When set, a second, plaintext listener serving only grpc.health.v1 (mirroring the
+  // main server's status): Kubernetes' gRPC probes cannot speak TLS.
+  std::string health_listen_address;
   // Called after health turned NOT_SERVING and before the server drains, so
   // background loops and open streams can be told to stop.
   std::function<void()> on_shutdown;

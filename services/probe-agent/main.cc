@@ -43,6 +43,8 @@ int Main(int argc, char** argv) {
   app.add_option("--scheduler", scheduler, "scheduler HOST:PORT to dial for assignments");
   app.add_option("--scheduler-token-file", scheduler_token_file,
                  "file whose first line is the bearer token sent to the scheduler (role agent)");
+  meshproof::PeerTlsFlags scheduler_tls;
+  meshproof::AddPeerTlsFlags(app, "scheduler", &scheduler_tls);
   app.add_option("--cluster", cluster, "cluster name this agent reports");
   app.add_option("--namespace", ns, "namespace this agent runs in");
   app.add_option("--labels", labels_text, "agent labels as k=v,k2=v2");
@@ -51,6 +53,10 @@ int Main(int argc, char** argv) {
                  "what this agent measures: lab (meshproof's lab) or cluster (a real mesh); recorded with every run");
   app.add_option("--max-concurrency", max_concurrency, "most probes in flight at once (default 64)");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "agent")) return *code;
+  if (absl::Status s = meshproof::CheckServerTlsOptions(common.tls); !s.ok()) {
+    meshproof::LogError(s.message());
+    return meshproof::kExitUsage;
+  }
 
   meshproof::agent::AgentConfig config;
   if (!common.config.empty()) {
@@ -151,6 +157,14 @@ int Main(int argc, char** argv) {
     link_options.address = config.scheduler;
     link_options.info = info;
     link_options.token = scheduler_token;
+    link_options.tls = scheduler_tls.tls;
+    link_options.allow_plaintext_token = scheduler_tls.insecure;
+    if (absl::Status s = meshproof::CheckClientChannelOptions(
+            meshproof::agent::LinkChannelOptions(link_options));
+        !s.ok()) {
+      meshproof::LogError("--scheduler: ", s.message());
+      return meshproof::kExitUsage;
+    }
     link = std::make_unique<meshproof::agent::SchedulerLink>(
         link_options, [&executor](const meshproof::scheduler::v1::Assignment& a,
                                   const auto& emit, const auto& cancelled) {
@@ -164,6 +178,8 @@ int Main(int argc, char** argv) {
 
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
+  options.health_listen_address = common.health_listen;
+  options.credentials = meshproof::ServerCredentialsFor(common.tls);
   options.on_shutdown = [&service, &link] {
     service.Shutdown();
     if (link) link->Stop();

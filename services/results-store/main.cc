@@ -45,9 +45,9 @@ int Main(int argc, char** argv) {
   std::string listen = common.listen;
   if (app.count("--listen") == 0 && config.listen) listen = *config.listen;
   if (tokens.empty()) tokens = config.tokens;
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
-    meshproof::LogError("bad tokens file: ", auth.status().message());
+    meshproof::LogError("bad tokens or TLS files: ", auth.status().message());
     return meshproof::kExitUsage;
   }
 
@@ -70,6 +70,7 @@ int Main(int argc, char** argv) {
   meshproof::store::StoreService service(store->get());
   meshproof::ServerOptions server;
   server.listen_address = listen;
+  server.health_listen_address = common.health_listen;
   server.credentials = auth->credentials;
   server.on_shutdown = [&] {
     service.StartShutdown();

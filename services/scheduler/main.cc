@@ -37,6 +37,8 @@ int Main(int argc, char** argv) {
                  "is open to every caller");
   app.add_option("--store-token-file", store_token_file,
                  "file whose first line is the bearer token sent to the store (role writer)");
+  meshproof::PeerTlsFlags store_tls;
+  meshproof::AddPeerTlsFlags(app, "store", &store_tls);
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "scheduler")) return *code;
 
   ms::SchedulerConfig config;
@@ -51,9 +53,9 @@ int Main(int argc, char** argv) {
   // A flag given on the command line wins over the file.
   if (tokens.empty()) tokens = config.tokens;
   if (store_token_file.empty()) store_token_file = config.store_token_file;
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
-    meshproof::LogError("bad tokens file: ", auth.status().message());
+    meshproof::LogError("bad tokens or TLS files: ", auth.status().message());
     return meshproof::kExitUsage;
   }
   std::string store_token;
@@ -85,7 +87,19 @@ int Main(int argc, char** argv) {
       meshproof::LogError("cannot open the database: ", forwarder_db.status().ToString());
       return meshproof::kExitFailure;
     }
-    store_client = ms::NewGrpcStoreClient(store, config.store_deadline, store_token);
+    meshproof::ClientChannelOptions channel;
+    channel.target = store;
+    channel.token = store_token;
+    channel.tls = store_tls.tls;
+    channel.allow_plaintext_token = store_tls.insecure;
+    channel.insecure_flag = "--store-insecure";
+    absl::StatusOr<std::unique_ptr<ms::StoreClient>> client =
+        ms::NewGrpcStoreClient(channel, config.store_deadline);
+    if (!client.ok()) {
+      meshproof::LogError("--store: ", client.status().message());
+      return meshproof::kExitUsage;
+    }
+    store_client = *std::move(client);
     ms::ForwarderOptions forwarder_options;
     forwarder_options.backoff_initial = config.store_backoff_initial;
     forwarder_options.backoff_max = config.store_backoff_max;
@@ -107,6 +121,7 @@ int Main(int argc, char** argv) {
   ms::AgentGatewayServiceImpl gateway_service(scheduler->get());
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
+  options.health_listen_address = common.health_listen;
   options.credentials = auth->credentials;
   options.on_shutdown = [&] {
     (*scheduler)->Shutdown();
