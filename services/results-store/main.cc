@@ -45,6 +45,9 @@ int Main(int argc, char** argv) {
   std::string listen = common.listen;
   if (app.count("--listen") == 0 && config.listen) listen = *config.listen;
   if (tokens.empty()) tokens = config.tokens;
+  if (common.tls.cert_file.empty()) common.tls.cert_file = config.tls_cert;
+  if (common.tls.key_file.empty()) common.tls.key_file = config.tls_key;
+  if (common.tls.client_ca_file.empty()) common.tls.client_ca_file = config.tls_client_ca;
   absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
     meshproof::LogError("bad tokens or TLS files: ", auth.status().message());

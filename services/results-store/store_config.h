@@ -7,6 +7,9 @@
 //   max_batch: 500             # results per AppendResults, 1..500
 //   synchronous: normal        # normal or full (docs/store.md)
 //   tokens: /etc/meshproof/store-tokens.yaml   # bearer tokens (docs/auth.md); --tokens wins
+//   tls_cert: /etc/meshproof/tls/tls.crt       # TLS (docs/tls.md); the --tls-* flags win
+//   tls_key: /etc/meshproof/tls/tls.key
+//   tls_client_ca: /etc/meshproof/tls/ca.crt   # require client certificates (mTLS)
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 
@@ -27,6 +30,10 @@ struct StoreConfig {
   std::string synchronous = "NORMAL";
   // Tokens file; empty leaves the store open to every caller.
   std::string tokens;
+  // TLS files (ServerTlsOptions); empty: plaintext.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 };
 
 // Parses YAML `text` read from `file_name` (used in messages). INVALID_ARGUMENT naming

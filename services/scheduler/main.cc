@@ -53,6 +53,16 @@ int Main(int argc, char** argv) {
   // A flag given on the command line wins over the file.
   if (tokens.empty()) tokens = config.tokens;
   if (store_token_file.empty()) store_token_file = config.store_token_file;
+  auto fill = [](std::string& flag_value, const std::string& key_value) {
+    if (flag_value.empty()) flag_value = key_value;
+  };
+  fill(common.tls.cert_file, config.tls.cert_file);
+  fill(common.tls.key_file, config.tls.key_file);
+  fill(common.tls.client_ca_file, config.tls.client_ca_file);
+  fill(store_tls.tls.ca_file, config.store_tls.ca_file);
+  fill(store_tls.tls.server_name, config.store_tls.server_name);
+  fill(store_tls.tls.cert_file, config.store_tls.cert_file);
+  fill(store_tls.tls.key_file, config.store_tls.key_file);
   absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
     meshproof::LogError("bad tokens or TLS files: ", auth.status().message());

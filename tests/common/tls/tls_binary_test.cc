@@ -90,6 +90,17 @@ TEST_F(TlsBinaryTest, ATlsServerRefusesAPlaintextClientAndServesATrustingOne) {
   EXPECT_TRUE(ok.ok()) << ok.error_message();
 }
 
+TEST_F(TlsBinaryTest, TheConfigurationFileTurnsTlsOnWithTheFlagsKeyNames) {
+  auto cert = ca_a_.IssueServer("store", "IP:127.0.0.1");
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  const std::string config = dir_.WriteFile(
+      "store.yaml", absl::StrCat("tls_cert: ", cert->cert_file, "\ntls_key: ", cert->key_file, "\n"));
+  StartStore({"--config", config});
+  EXPECT_EQ(Check(ClientTlsOptions{}).error_code(), grpc::StatusCode::UNAVAILABLE);
+  const grpc::Status ok = Check(Trusting(ca_a_));
+  EXPECT_TRUE(ok.ok()) << ok.error_message();
+}
+
 TEST_F(TlsBinaryTest, TheHealthListenerServesOnlyHealthInPlaintext) {
   auto cert = ca_a_.IssueServer("store", "IP:127.0.0.1");
   ASSERT_TRUE(cert.ok()) << cert.status();
