@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # meshproof's whole job on one machine. Sets up what is missing, builds, starts the lab
-# (real nginx gateways and httpbin) and the three services on free ports, submits the seed
+# (real nginx gateways and httpbin) and the three services on free ports, over TLS with a
+# throwaway CA, submits the seed
 # report's scenarios (10-ingress, 20-egress), runs them through the scheduler on a probe
 # agent, decides on the egress run's gated test (rejected: the demo's lab is ALLOW_ANY, so
 # REGISTRY_ONLY cannot be measured on it), streams progress, prints the Markdown reports
@@ -111,29 +112,49 @@ new_token scheduler writer "$tokens/store-token" "$tokens/store-tokens.yaml"
 EXTRA_TOKEN_FLAGS="--agent-id demo-agent --cluster lab" \
   new_token demo-agent agent "$tokens/agent-token" "$tokens/scheduler-tokens.yaml"
 
-# 4. The lab, then the store, the scheduler and an agent that dials the scheduler.
+# 4. TLS, as a real installation has it (docs/tls.md): a throwaway CA and one server
+#    certificate for 127.0.0.1 that all three services present. The scheduler, the agent
+#    and you verify it against the CA.
+tls=$data_dir/tls
+rm -rf "$tls"; mkdir -p "$tls"; chmod 700 "$tls"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tls/server-ext.cnf"
+if ! {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=meshproof-demo-ca -keyout "$tls/ca.key" -out "$tls/ca.pem" &&
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=meshproof-demo \
+    -keyout "$tls/server.key" -out "$tls/server.csr" &&
+  openssl x509 -req -days 2 -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" \
+    -CAcreateserial -extfile "$tls/server-ext.cnf" -out "$tls/server.pem"
+} >"$data_dir/logs/tls.log" 2>&1; then
+  echo "demo.sh: openssl could not make the demo's certificates; see $data_dir/logs/tls.log" >&2
+  exit 3
+fi
+serve_tls=(--tls-cert "$tls/server.pem" --tls-key "$tls/server.key")
+
+# 5. The lab, then the store, the scheduler and an agent that dials the scheduler.
 deploy/lab/lab.sh up --dir "$lab_dir" --base-port 0
 store=$(start_service store "$bin/meshproof-store" --listen 127.0.0.1:0 --db "$data_dir/store.db" \
-  --tokens "$tokens/store-tokens.yaml")
+  --tokens "$tokens/store-tokens.yaml" "${serve_tls[@]}")
 scheduler=$(start_service scheduler "$bin/meshproof-scheduler" --listen 127.0.0.1:0 \
-  --db "$data_dir/scheduler.db" --tokens "$tokens/scheduler-tokens.yaml" \
-  --store "$store" --store-token-file "$tokens/store-token")
-start_service agent "$bin/meshproof-agent" --listen 127.0.0.1:0 --scheduler "$scheduler" \
-  --scheduler-token-file "$tokens/agent-token" \
+  --db "$data_dir/scheduler.db" --tokens "$tokens/scheduler-tokens.yaml" "${serve_tls[@]}" \
+  --store "$store" --store-token-file "$tokens/store-token" --store-tls-ca "$tls/ca.pem")
+start_service agent "$bin/meshproof-agent" --listen 127.0.0.1:0 "${serve_tls[@]}" --scheduler "$scheduler" \
+  --scheduler-token-file "$tokens/agent-token" --scheduler-tls-ca "$tls/ca.pem" \
   --cluster lab --namespace mesh-test --agent-id demo-agent --labels env=lab --environment-kind lab >/dev/null
 MESHPROOF_TOKEN=$(cat "$tokens/user-token")
-export MESHPROOF_SCHEDULER=$scheduler MESHPROOF_STORE=$store MESHPROOF_TOKEN
+MESHPROOF_TLS_CA=$tls/ca.pem
+export MESHPROOF_SCHEDULER=$scheduler MESHPROOF_STORE=$store MESHPROOF_TOKEN MESHPROOF_TLS_CA
 for _ in $(seq 1 100); do
   "$cli" agents 2>/dev/null | grep -q '^demo-agent .*connected' && break
   sleep 0.1
 done
-echo "store $store, scheduler $scheduler, agent demo-agent (cluster lab) connected"
+echo "store $store, scheduler $scheduler, agent demo-agent (cluster lab) connected, all over TLS"
 
-# 5. Submit the seed scenarios (checked locally first: errors name file:line:column).
+# 6. Submit the seed scenarios (checked locally first: errors name file:line:column).
 echo
 "$cli" scenario submit examples/scenarios/10-ingress.yaml examples/scenarios/20-egress.yaml
 
-# 6. Run them through the scheduler, following each to its verdict.
+# 7. Run them through the scheduler, following each to its verdict.
 verdict=0
 note_verdict() { if [ "$1" -ne 0 ] && { [ "$verdict" -eq 0 ] || [ "$1" -lt "$verdict" ]; }; then verdict=$1; fi; }
 
@@ -163,7 +184,7 @@ set +e
 note_verdict $?
 set -e
 
-# 7. The reports, from what the results store holds.
+# 8. The reports, from what the results store holds.
 for pair in "10-ingress:$ingress_run" "20-egress:$egress_run"; do
   name=${pair%%:*} run=${pair#*:}
   [ -n "$run" ] || continue
@@ -182,10 +203,12 @@ echo "scheduler:      $data_dir/scheduler.db"
 echo "service logs:   $data_dir/logs/"
 echo "lab endpoints:  $lab_dir/lab.env (gateway logs in $lab_dir/logs/)"
 echo "tokens:         $tokens/ (the services' tokens files hold only hashes)"
+echo "tls:            $tls/ (the demo's CA and server certificate)"
 if [ "$keep" = 1 ]; then
   echo "left running; point the CLI at the services with eval of these lines, stop with scripts/demo.sh --stop:"
   echo "export MESHPROOF_SCHEDULER=$scheduler"
   echo "export MESHPROOF_STORE=$store"
   echo "export MESHPROOF_TOKEN=$MESHPROOF_TOKEN"
+  echo "export MESHPROOF_TLS_CA=$MESHPROOF_TLS_CA"
 fi
 exit "$verdict"

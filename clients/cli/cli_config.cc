@@ -42,7 +42,8 @@ absl::StatusOr<FileConfig> ParseConfigFile(absl::string_view text, absl::string_
   if (!root || root.IsNull()) return config;  // an empty file sets nothing
   if (!root.IsMap()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Location(file_name, root.Mark()), ": expected a map of scheduler, store, token"));
+        absl::StrCat(Location(file_name, root.Mark()),
+                     ": expected a map of scheduler, store, token, tls_ca, tls_server_name, tls_cert, tls_key"));
   }
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
@@ -50,9 +51,14 @@ absl::StatusOr<FileConfig> ParseConfigFile(absl::string_view text, absl::string_
     if (key == "scheduler") slot = &config.scheduler;
     if (key == "store") slot = &config.store;
     if (key == "token") slot = &config.token;
+    if (key == "tls_ca") slot = &config.tls_ca;
+    if (key == "tls_server_name") slot = &config.tls_server_name;
+    if (key == "tls_cert") slot = &config.tls_cert;
+    if (key == "tls_key") slot = &config.tls_key;
     if (slot == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(Location(file_name, entry.first.Mark()), ": ", key,
-                                                     ": unknown key (expected scheduler, store or token)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          Location(file_name, entry.first.Mark()), ": ", key,
+          ": unknown key (expected scheduler, store, token, tls_ca, tls_server_name, tls_cert or tls_key)"));
     }
     if (!entry.second.IsScalar()) {
       return absl::InvalidArgumentError(
@@ -113,6 +119,16 @@ absl::StatusOr<CliConfig> ResolveConfig(const ConnectionFlags& flags, const GetE
     if (!token.ok()) return token.status();
     config.token = {token->token, "--token-file"};
   }
+  auto pick = [&](const std::string& flag_value, const char* env_name, const std::optional<std::string>& file_value) {
+    Setting setting;
+    Pick(&setting, flag_value, "", env(env_name), env_name, file_value, path);
+    return setting.value;
+  };
+  config.tls.ca_file = pick(flags.tls.ca_file, "MESHPROOF_TLS_CA", file.tls_ca);
+  config.tls.server_name = pick(flags.tls.server_name, "MESHPROOF_TLS_SERVER_NAME", file.tls_server_name);
+  config.tls.cert_file = pick(flags.tls.cert_file, "MESHPROOF_TLS_CERT", file.tls_cert);
+  config.tls.key_file = pick(flags.tls.key_file, "MESHPROOF_TLS_KEY", file.tls_key);
+  config.insecure = flags.insecure;
   return config;
 }
 
@@ -121,11 +137,27 @@ void AddConnectionFlags(CLI::App* command, ConnectionFlags* flags, bool schedule
     command->add_option("--scheduler", flags->scheduler, "scheduler HOST:PORT (or MESHPROOF_SCHEDULER, config file)");
   }
   if (store) command->add_option("--store", flags->store, "results store HOST:PORT (or MESHPROOF_STORE, config file)");
+  AddTokenFlags(command, flags);
+  command->add_option("--config", flags->config_file, "config file (default ~/.config/meshproof/config.yaml)");
+  command->add_option("--timeout", flags->timeout_seconds, "seconds each call may take")->capture_default_str();
+  AddTlsFlags(command, flags);
+}
+
+void AddTokenFlags(CLI::App* command, ConnectionFlags* flags) {
   command->add_option("--token", flags->token,
                       "bearer token (shows in ps: prefer --token-file or MESHPROOF_TOKEN; or the config file)");
   command->add_option("--token-file", flags->token_file, "file whose first line is the bearer token");
-  command->add_option("--config", flags->config_file, "config file (default ~/.config/meshproof/config.yaml)");
-  command->add_option("--timeout", flags->timeout_seconds, "seconds each call may take")->capture_default_str();
+}
+
+void AddTlsFlags(CLI::App* command, ConnectionFlags* flags) {
+  command->add_option("--tls-ca", flags->tls.ca_file,
+                      "PEM CA bundle the server's certificate must chain to; turns TLS on (or tls_ca in the config file)");
+  command->add_option("--tls-server-name", flags->tls.server_name,
+                      "name to verify in the server's certificate instead of the address's host");
+  command->add_option("--tls-cert", flags->tls.cert_file, "PEM client certificate, for servers that require mTLS");
+  command->add_option("--tls-key", flags->tls.key_file, "PEM private key of --tls-cert");
+  command->add_flag("--insecure", flags->insecure,
+                    "allow sending the token in plaintext to a non-loopback address");
 }
 
 }  // namespace meshproof::cli

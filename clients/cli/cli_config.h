@@ -1,7 +1,9 @@
-// Where the CLI finds the scheduler, the results store and its token: a flag wins, then
-// the environment (MESHPROOF_SCHEDULER, MESHPROOF_STORE, MESHPROOF_TOKEN), then the
-// config file (~/.config/meshproof/config.yaml, or --config FILE, or MESHPROOF_CONFIG;
-// keys scheduler, store, token; unknown keys rejected with file:line:column).
+// Where the CLI finds the scheduler, the results store, its token and its TLS settings:
+// a flag wins, then the environment (MESHPROOF_SCHEDULER, MESHPROOF_STORE,
+// MESHPROOF_TOKEN, MESHPROOF_TLS_CA, MESHPROOF_TLS_SERVER_NAME, MESHPROOF_TLS_CERT,
+// MESHPROOF_TLS_KEY), then the config file (~/.config/meshproof/config.yaml, or --config
+// FILE, or MESHPROOF_CONFIG; keys scheduler, store, token, tls_ca, tls_server_name,
+// tls_cert, tls_key; unknown keys rejected with file:line:column).
 #ifndef MESHPROOF_CLIENTS_CLI_CLI_CONFIG_H_
 #define MESHPROOF_CLIENTS_CLI_CLI_CONFIG_H_
 
@@ -13,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/common/tls_credentials.h"
 
 namespace meshproof::cli {
 
@@ -26,6 +29,10 @@ struct ConnectionFlags {
   std::string config_file;
   // Seconds each RPC may take (streams like `run watch` are not bounded by it).
   int timeout_seconds = 10;
+  // --tls-ca, --tls-server-name, --tls-cert, --tls-key: TLS on when any is given.
+  ClientTlsOptions tls;
+  // --insecure: a token may go in plaintext to a non-loopback address.
+  bool insecure = false;
 };
 
 // The values of the config file; a key not written stays unset.
@@ -33,6 +40,10 @@ struct FileConfig {
   std::optional<std::string> scheduler;
   std::optional<std::string> store;
   std::optional<std::string> token;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_server_name;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
 };
 
 // One resolved setting and where it came from, for error messages ("from MESHPROOF_STORE").
@@ -46,6 +57,9 @@ struct CliConfig {
   Setting store;
   Setting token;
   int timeout_seconds = 10;
+  // Each field from its flag, else MESHPROOF_TLS_*, else the config file.
+  ClientTlsOptions tls;
+  bool insecure = false;
 };
 
 // Parses the config file's text. INVALID_ARGUMENT as "FILE:LINE:COL: key: message" for a
@@ -67,8 +81,14 @@ std::string ConfigFilePath(const ConnectionFlags& flags, const GetEnv& env);
 // INVALID_ARGUMENT for a malformed file.
 absl::StatusOr<CliConfig> ResolveConfig(const ConnectionFlags& flags, const GetEnv& env);
 
-// Adds --scheduler, --store, --token, --config and --timeout to `command`.
+// Adds --scheduler, --store, --token, --config, --timeout and the TLS flags to `command`.
 void AddConnectionFlags(CLI::App* command, ConnectionFlags* flags, bool scheduler, bool store);
+
+// Adds --token and --token-file to `command`.
+void AddTokenFlags(CLI::App* command, ConnectionFlags* flags);
+
+// Adds --tls-ca, --tls-server-name, --tls-cert, --tls-key and --insecure to `command`.
+void AddTlsFlags(CLI::App* command, ConnectionFlags* flags);
 
 }  // namespace meshproof::cli
 

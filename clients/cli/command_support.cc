@@ -51,8 +51,9 @@ absl::StatusOr<std::unique_ptr<SchedulerClient>> ConnectScheduler(const Connecti
   if (!resolved.ok()) return resolved.status();
   const auto& [address, config] = *resolved;
   Peer peer{"scheduler", address.value, "--scheduler", "MESHPROOF_SCHEDULER"};
-  return std::make_unique<SchedulerClient>(
-      MakeChannel(address.value), RpcCaller(peer, config.token.value, absl::Seconds(config.timeout_seconds)));
+  auto channel = MakeChannel(address.value, config.token.value, config.tls, config.insecure);
+  if (!channel.ok()) return channel.status();
+  return std::make_unique<SchedulerClient>(*channel, RpcCaller(peer, absl::Seconds(config.timeout_seconds)));
 }
 
 absl::StatusOr<std::unique_ptr<StoreClient>> ConnectStore(const ConnectionFlags& flags) {
@@ -60,8 +61,9 @@ absl::StatusOr<std::unique_ptr<StoreClient>> ConnectStore(const ConnectionFlags&
   if (!resolved.ok()) return resolved.status();
   const auto& [address, config] = *resolved;
   Peer peer{"results store", address.value, "--store", "MESHPROOF_STORE"};
-  return std::make_unique<StoreClient>(MakeChannel(address.value),
-                                       RpcCaller(peer, config.token.value, absl::Seconds(config.timeout_seconds)));
+  auto channel = MakeChannel(address.value, config.token.value, config.tls, config.insecure);
+  if (!channel.ok()) return channel.status();
+  return std::make_unique<StoreClient>(*channel, RpcCaller(peer, absl::Seconds(config.timeout_seconds)));
 }
 
 absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::vector<std::string>& items,

@@ -28,7 +28,7 @@ struct ProbeFlags {
   std::vector<std::string> only;
   int timeout_seconds = 600;
   VarFlags vars;
-  // Only the token settings (--token, --token-file, MESHPROOF_TOKEN, the config file).
+  // Token and TLS, resolved like every other command's (cli_config.h).
   ConnectionFlags connection;
 };
 
@@ -85,12 +85,16 @@ int RunProbe(const ProbeFlags& flags) {
     }
     scenarios.push_back(std::move(*parsed));
   }
-  // The token comes from where every command finds it: flag, environment, config file.
+  // The token and TLS come from where every command finds them: flags, environment, config file.
   auto config = ResolveConfig(flags.connection, ProcessEnv());
   if (!config.ok()) return PrintError(config.status());
+  auto channel = MakeChannel(agent, config->token.value, config->tls, config->insecure);
+  if (!channel.ok()) {
+    std::fprintf(stderr, "probe: %s\n", std::string(channel.status().message()).c_str());
+    return kExitBadInput;
+  }
   const Peer peer{"agent", agent, "--agent", "MESHPROOF_AGENT"};
-  const AgentClient client(MakeChannel(agent),
-                           RpcCaller(peer, config->token.value, absl::Seconds(flags.timeout_seconds)));
+  const AgentClient client(*channel, RpcCaller(peer, absl::Seconds(flags.timeout_seconds)));
   bool any_failed = false, any_inconclusive = false;
   for (const auto& scenario : scenarios) {
     if (flags.output == "table") std::printf("== %s\n", scenario.name().c_str());
@@ -147,16 +151,14 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
   probe->add_option("--only", flags->only, "run only this test (repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   probe->add_option("--timeout", flags->timeout_seconds, "seconds a scenario may take")->capture_default_str();
-  probe->add_option("--token", flags->connection.token,
-                    "bearer token with the role runner, for an agent that runs with --tokens (shows in ps: "
-                    "prefer --token-file or MESHPROOF_TOKEN; or the config file)");
-  probe->add_option("--token-file", flags->connection.token_file, "file whose first line is the bearer token");
   probe->add_option("--config", flags->connection.config_file,
                     "config file for the token (default ~/.config/meshproof/config.yaml)");
   probe->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   probe->add_option("--vars-file", flags->vars.vars_files, "read variables from a file")
       ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  AddTokenFlags(probe, &flags->connection);
+  AddTlsFlags(probe, &flags->connection);
   probe->callback([flags, exit_code] { *exit_code = RunProbe(*flags); });
 }
 

@@ -2,23 +2,23 @@
 
 #include <chrono>
 
-#include "absl/strings/str_cat.h"
+#include "services/common/client_channel.h"
 
 namespace meshproof::cli {
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-  // A report's RunDetail with evidence can exceed the 4 MiB default.
-  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address, const std::string& token,
+                                                           const ClientTlsOptions& tls, bool insecure) {
+  ClientChannelOptions options;
+  options.target = address;
+  options.token = token;
+  options.tls = tls;
+  options.allow_plaintext_token = insecure;
+  options.max_receive_message_bytes = 64 * 1024 * 1024;
+  return MakeClientChannel(options);
 }
 
 void RpcCaller::Prepare(grpc::ClientContext* context, absl::Duration timeout) const {
   context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-  if (!token_.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
 }
 
 }  // namespace meshproof::cli

@@ -1,5 +1,6 @@
-// What every client wrapper does on each call: one channel per peer (with keepalive),
-// a deadline, the bearer token in metadata, and a failed status described for people.
+// What every client wrapper does on each call: a deadline and a failed status described
+// for people. The channel (keepalive, TLS, the bearer token) comes from
+// services/common/client_channel.h.
 #ifndef MESHPROOF_CLIENTS_CLI_RPC_CALLER_H_
 #define MESHPROOF_CLIENTS_CLI_RPC_CALLER_H_
 
@@ -11,22 +12,24 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clients/cli/rpc_error.h"
+#include "services/common/tls_credentials.h"
 
 namespace meshproof::cli {
 
-// Returns an insecure channel to `address` with keepalive pings, so a long `run watch`
-// notices a peer that went away.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+// Returns the channel to `address` with the resolved token and TLS settings; a report's
+// RunDetail with evidence may exceed gRPC's 4 MiB default, so responses up to 64 MiB are
+// accepted. Errors as MakeClientChannel (a token refused in plaintext names --insecure).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address, const std::string& token,
+                                                           const ClientTlsOptions& tls, bool insecure);
 
 class RpcCaller {
  public:
-  RpcCaller(Peer peer, std::string token, absl::Duration timeout)
-      : peer_(std::move(peer)), token_(std::move(token)), timeout_(timeout) {}
+  RpcCaller(Peer peer, absl::Duration timeout) : peer_(std::move(peer)), timeout_(timeout) {}
 
   const Peer& peer() const { return peer_; }
   absl::Duration timeout() const { return timeout_; }
 
-  // Sets the deadline (now + `timeout`) and the authorization header on `context`.
+  // Sets the deadline (now + `timeout`) on `context`.
   void Prepare(grpc::ClientContext* context, absl::Duration timeout) const;
 
   // Calls a unary method of `stub` with the default timeout; the error is described.
@@ -44,7 +47,6 @@ class RpcCaller {
 
  private:
   Peer peer_;
-  std::string token_;
   absl::Duration timeout_;
 };
 

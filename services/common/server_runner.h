@@ -1,5 +1,5 @@
 // Runs a gRPC server the way every meshproof service does: health and reflection
-// served, the chosen address printed, SIGTERM/SIGINT handled by turning health
+// served, client keepalive pings allowed (keepalive_policy.h), the chosen address printed, SIGTERM/SIGINT handled by turning health
 // NOT_SERVING first and then draining requests under a deadline.
 #ifndef MESHPROOF_SERVICES_COMMON_SERVER_RUNNER_H_
 #define MESHPROOF_SERVICES_COMMON_SERVER_RUNNER_H_
@@ -35,6 +35,9 @@ struct ServerOptions {
   bool authenticated = false;
   // --insecure-open: serve without tokens on an address other hosts can reach.
   bool insecure_open = false;
+  // When set, a second, plaintext listener serving only grpc.health.v1 (mirroring the
+  // main server's status): Kubernetes' gRPC probes cannot speak TLS.
+  std::string health_listen_address;
   // Called after health turned NOT_SERVING and before the server drains, so
   // background loops and open streams can be told to stop.
   std::function<void()> on_shutdown;

@@ -48,6 +48,8 @@ int Main(int argc, char** argv) {
                  "needs runner, GetInfo viewer; without it the API is open to every caller");
   app.add_option("--scheduler-token-file", scheduler_token_file,
                  "file whose first line is the bearer token sent to the scheduler (role agent)");
+  meshproof::PeerTlsFlags scheduler_tls;
+  meshproof::AddPeerTlsFlags(app, "scheduler", &scheduler_tls);
   app.add_option("--cluster", cluster, "cluster name this agent reports");
   app.add_option("--namespace", ns, "namespace this agent runs in");
   app.add_option("--labels", labels_text, "agent labels as k=v,k2=v2");
@@ -56,6 +58,10 @@ int Main(int argc, char** argv) {
                  "what this agent measures: lab (meshproof's lab) or cluster (a real mesh); recorded with every run");
   app.add_option("--max-concurrency", max_concurrency, "most probes in flight at once (default 64)");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "agent")) return *code;
+  if (absl::Status s = meshproof::CheckServerTlsOptions(common.tls); !s.ok()) {
+    meshproof::LogError(s.message());
+    return meshproof::kExitUsage;
+  }
 
   meshproof::agent::AgentConfig config;
   if (!common.config.empty()) {
@@ -89,7 +95,7 @@ int Main(int argc, char** argv) {
     return meshproof::kExitUsage;
   }
   for (const auto& [k, v] : *labels) config.labels[k] = v;
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
     meshproof::LogError("bad tokens file: ", auth.status().message());
     return meshproof::kExitUsage;
@@ -165,6 +171,14 @@ int Main(int argc, char** argv) {
     link_options.address = config.scheduler;
     link_options.info = info;
     link_options.token = scheduler_token;
+    link_options.tls = scheduler_tls.tls;
+    link_options.allow_plaintext_token = scheduler_tls.insecure;
+    if (absl::Status s = meshproof::CheckClientChannelOptions(
+            meshproof::agent::LinkChannelOptions(link_options));
+        !s.ok()) {
+      meshproof::LogError("--scheduler: ", s.message());
+      return meshproof::kExitUsage;
+    }
     link = std::make_unique<meshproof::agent::SchedulerLink>(
         link_options, [&entrance](const meshproof::scheduler::v1::Assignment& a,
                                   const auto& emit, const auto& cancelled) {
@@ -178,6 +192,7 @@ int Main(int argc, char** argv) {
   options.credentials = auth->credentials;
   options.authenticated = auth->authorizer != nullptr;
   options.insecure_open = common.insecure_open;
+  options.health_listen_address = common.health_listen;
   options.on_shutdown = [&service, &link] {
     service.Shutdown();
     if (link) link->Stop();

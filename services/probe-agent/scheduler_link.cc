@@ -12,19 +12,30 @@ namespace meshproof::agent {
 namespace sv1 = meshproof::scheduler::v1;
 namespace rv1 = meshproof::result::v1;
 
+ClientChannelOptions LinkChannelOptions(const SchedulerLinkOptions& options) {
+  ClientChannelOptions channel;
+  channel.target = options.address;
+  channel.token = options.token;
+  channel.tls = options.tls;
+  channel.allow_plaintext_token = options.allow_plaintext_token;
+  channel.insecure_flag = "--scheduler-insecure";
+  channel.initial_reconnect_backoff = absl::Milliseconds(200);
+  channel.max_reconnect_backoff = absl::Seconds(5);
+  return channel;
+}
+
 SchedulerLink::SchedulerLink(SchedulerLinkOptions options, AssignmentRunner runner)
     : options_(std::move(options)),
       runner_(std::move(runner)),
       heartbeat_interval_(options_.heartbeat_interval) {
-  grpc::ChannelArguments args;
   // One channel to the scheduler, kept alive so a silently dead path is noticed.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  stub_ = sv1::AgentGatewayService::NewStub(
-      grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(), args));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeClientChannel(LinkChannelOptions(options_));
+  if (!channel.ok()) {
+    // main checks the options first (CheckClientChannelOptions); this is the backstop.
+    LogError("scheduler link: ", channel.status().message());
+    return;
+  }
+  stub_ = sv1::AgentGatewayService::NewStub(*channel);
 }
 
 SchedulerLink::~SchedulerLink() { Stop(); }
@@ -63,6 +74,7 @@ int SchedulerLink::unacked_reports() {
 }
 
 void SchedulerLink::ConnectLoop() {
+  if (stub_ == nullptr) return;  // the channel was refused (logged in the constructor)
   absl::Duration backoff = options_.backoff_initial;
   while (true) {
     {
@@ -89,7 +101,6 @@ bool SchedulerLink::RunSession() {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(options_.stream_max_age));
-  if (!options_.token.empty()) context.AddMetadata("authorization", "Bearer " + options_.token);
   std::unique_ptr<grpc::ClientReaderWriter<sv1::AgentMessage, sv1::SchedulerMessage>> stream;
   {
     absl::MutexLock lock(&mu_);

@@ -23,6 +23,7 @@
 #include "meshproof/agent/v1/agent.pb.h"
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
+#include "services/common/client_channel.h"
 
 namespace meshproof::agent {
 
@@ -34,6 +35,10 @@ struct SchedulerLinkOptions {
   // Bearer token sent on every Connect when the scheduler requires one (role agent);
   // empty sends none.
   std::string token;
+  // TLS to the scheduler (--scheduler-tls-*), and whether the token may go in plaintext
+  // to a non-loopback scheduler (--scheduler-insecure).
+  meshproof::ClientTlsOptions tls;
+  bool allow_plaintext_token = false;
   // Delay before reconnecting: doubling from initial up to max, reset after a session
   // that was welcomed.
   absl::Duration backoff_initial = absl::Milliseconds(250);
@@ -43,6 +48,10 @@ struct SchedulerLinkOptions {
   // Heartbeat period until the scheduler's Welcome says otherwise.
   absl::Duration heartbeat_interval = absl::Seconds(10);
 };
+
+// Returns the channel options the link dials with: `options`' address, token and TLS,
+// keepalive from client_channel.h, and a quick reconnect.
+meshproof::ClientChannelOptions LinkChannelOptions(const SchedulerLinkOptions& options);
 
 // Executes one assignment: calls `emit` for each result as it is decided (possibly from
 // several threads, one at a time) and returns the outcome. Must stop soon after

@@ -45,9 +45,12 @@ int Main(int argc, char** argv) {
   std::string listen = common.listen;
   if (app.count("--listen") == 0 && config.listen) listen = *config.listen;
   if (tokens.empty()) tokens = config.tokens;
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  if (common.tls.cert_file.empty()) common.tls.cert_file = config.tls_cert;
+  if (common.tls.key_file.empty()) common.tls.key_file = config.tls_key;
+  if (common.tls.client_ca_file.empty()) common.tls.client_ca_file = config.tls_client_ca;
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
-    meshproof::LogError("bad tokens file: ", auth.status().message());
+    meshproof::LogError("bad tokens or TLS files: ", auth.status().message());
     return meshproof::kExitUsage;
   }
   if (auth->authorizer == nullptr) {
@@ -75,6 +78,7 @@ int Main(int argc, char** argv) {
   meshproof::store::StoreService service(store->get(), auth->authorizer);
   meshproof::ServerOptions server;
   server.listen_address = listen;
+  server.health_listen_address = common.health_listen;
   server.credentials = auth->credentials;
   server.authenticated = auth->authorizer != nullptr;
   server.insecure_open = common.insecure_open;

@@ -43,9 +43,12 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
         if (!value.IsScalar()) return bad("1..500");
         config.max_batch = value.as<int>();
         if (config.max_batch < 1 || config.max_batch > 500) return bad("1..500");
-      } else if (key == "tokens") {
+      } else if (key == "tokens" || key == "tls_cert" || key == "tls_key" || key == "tls_client_ca") {
         if (!value.IsScalar() || value.as<std::string>().empty()) return bad("a file path");
-        config.tokens = value.as<std::string>();
+        (key == "tokens"     ? config.tokens
+         : key == "tls_cert" ? config.tls_cert
+         : key == "tls_key"  ? config.tls_key
+                             : config.tls_client_ca) = value.as<std::string>();
       } else if (key == "backup_dir") {
         if (!value.IsScalar() || value.as<std::string>().empty()) return bad("a folder path");
         config.backup_dir = value.as<std::string>();
@@ -58,7 +61,8 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
             at, ": unknown key \"", key,
-            "\" (known: listen, db, retention_days, max_batch, synchronous, tokens, backup_dir)"));
+            "\" (known: listen, db, retention_days, max_batch, synchronous, tokens, backup_dir, "
+            "tls_cert, tls_key, tls_client_ca)"));
       }
     } catch (const YAML::Exception&) {
       return bad(key == "retention_days" ? "a whole number of days, 0..36500"

@@ -8,6 +8,9 @@
 //   synchronous: normal        # normal or full (docs/store.md)
 //   tokens: /etc/meshproof/store-tokens.yaml   # bearer tokens (docs/auth.md); --tokens wins
 //   backup_dir: /var/backups/meshproof          # Backup writes only here; default: db's folder
+//   tls_cert: /etc/meshproof/tls/tls.crt       # TLS (docs/tls.md); the --tls-* flags win
+//   tls_key: /etc/meshproof/tls/tls.key
+//   tls_client_ca: /etc/meshproof/tls/ca.crt   # require client certificates (mTLS)
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_STORE_CONFIG_H_
 
@@ -30,6 +33,10 @@ struct StoreConfig {
   std::string tokens;
   // The only folder Backup writes under; empty means the folder of the database file.
   std::string backup_dir;
+  // TLS files (ServerTlsOptions); empty: plaintext.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 };
 
 // Parses YAML `text` read from `file_name` (used in messages). INVALID_ARGUMENT naming

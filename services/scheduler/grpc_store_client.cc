@@ -2,7 +2,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "meshproof/store/v1/store.grpc.pb.h"
-#include "services/common/auth/token_file.h"
+#include "services/common/client_channel.h"
 #include "services/common/grpc_status.h"
 #include "services/scheduler/store_client.h"
 
@@ -13,19 +13,8 @@ namespace sv1 = meshproof::store::v1;
 
 class GrpcStoreClient final : public StoreClient {
  public:
-  GrpcStoreClient(const std::string& address, absl::Duration deadline, std::string token)
-      : deadline_(deadline), token_(std::move(token)) {
-    grpc::ChannelArguments args;
-    // Find a dead store connection in seconds rather than at the next call's deadline.
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-    // Reconnect quickly once the store is back (the forwarder has its own backoff).
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-    stub_ = sv1::ResultsStoreService::NewStub(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
-  }
+  GrpcStoreClient(const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline)
+      : deadline_(deadline), stub_(sv1::ResultsStoreService::NewStub(channel)) {}
 
   absl::Status BeginRun(const sv1::BeginRunRequest& request) override {
     grpc::ClientContext context;
@@ -47,23 +36,25 @@ class GrpcStoreClient final : public StoreClient {
   }
 
  private:
-  // Every call gets the deadline and the token.
+  // Every call gets the deadline (the channel adds the token).
   void Prepare(grpc::ClientContext* context) {
     context->set_deadline(std::chrono::system_clock::now() +
                           absl::ToChronoMilliseconds(deadline_));
-    auth::AttachToken(context, token_);
   }
   absl::Duration deadline_;
-  const std::string token_;
   std::unique_ptr<sv1::ResultsStoreService::Stub> stub_;
 };
 
 }  // namespace
 
-std::unique_ptr<StoreClient> NewGrpcStoreClient(const std::string& address,
-                                                absl::Duration deadline,
-                                                const std::string& token) {
-  return std::make_unique<GrpcStoreClient>(address, deadline, token);
+absl::StatusOr<std::unique_ptr<StoreClient>> NewGrpcStoreClient(ClientChannelOptions channel,
+                                                                absl::Duration deadline) {
+  // Reconnect quickly once the store is back (the forwarder has its own backoff).
+  channel.initial_reconnect_backoff = absl::Milliseconds(200);
+  channel.max_reconnect_backoff = absl::Seconds(2);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> made = MakeClientChannel(channel);
+  if (!made.ok()) return made.status();
+  return std::unique_ptr<StoreClient>(std::make_unique<GrpcStoreClient>(*made, deadline));
 }
 
 }  // namespace meshproof::scheduler

@@ -37,6 +37,8 @@ int Main(int argc, char** argv) {
                  "is open to every caller");
   app.add_option("--store-token-file", store_token_file,
                  "file whose first line is the bearer token sent to the store (role writer)");
+  meshproof::PeerTlsFlags store_tls;
+  meshproof::AddPeerTlsFlags(app, "store", &store_tls);
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "scheduler")) return *code;
 
   ms::SchedulerConfig config;
@@ -51,9 +53,19 @@ int Main(int argc, char** argv) {
   // A flag given on the command line wins over the file.
   if (tokens.empty()) tokens = config.tokens;
   if (store_token_file.empty()) store_token_file = config.store_token_file;
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens);
+  auto fill = [](std::string& flag_value, const std::string& key_value) {
+    if (flag_value.empty()) flag_value = key_value;
+  };
+  fill(common.tls.cert_file, config.tls.cert_file);
+  fill(common.tls.key_file, config.tls.key_file);
+  fill(common.tls.client_ca_file, config.tls.client_ca_file);
+  fill(store_tls.tls.ca_file, config.store_tls.ca_file);
+  fill(store_tls.tls.server_name, config.store_tls.server_name);
+  fill(store_tls.tls.cert_file, config.store_tls.cert_file);
+  fill(store_tls.tls.key_file, config.store_tls.key_file);
+  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
-    meshproof::LogError("bad tokens file: ", auth.status().message());
+    meshproof::LogError("bad tokens or TLS files: ", auth.status().message());
     return meshproof::kExitUsage;
   }
   if (auth->authorizer == nullptr) {
@@ -89,7 +101,19 @@ int Main(int argc, char** argv) {
       meshproof::LogError("cannot open the database: ", forwarder_db.status().ToString());
       return meshproof::kExitFailure;
     }
-    store_client = ms::NewGrpcStoreClient(store, config.store_deadline, store_token);
+    meshproof::ClientChannelOptions channel;
+    channel.target = store;
+    channel.token = store_token;
+    channel.tls = store_tls.tls;
+    channel.allow_plaintext_token = store_tls.insecure;
+    channel.insecure_flag = "--store-insecure";
+    absl::StatusOr<std::unique_ptr<ms::StoreClient>> client =
+        ms::NewGrpcStoreClient(channel, config.store_deadline);
+    if (!client.ok()) {
+      meshproof::LogError("--store: ", client.status().message());
+      return meshproof::kExitUsage;
+    }
+    store_client = *std::move(client);
     ms::ForwarderOptions forwarder_options;
     forwarder_options.backoff_initial = config.store_backoff_initial;
     forwarder_options.backoff_max = config.store_backoff_max;
@@ -111,6 +135,7 @@ int Main(int argc, char** argv) {
   ms::AgentGatewayServiceImpl gateway_service(scheduler->get(), auth->authorizer);
   meshproof::ServerOptions options;
   options.listen_address = common.listen;
+  options.health_listen_address = common.health_listen;
   options.credentials = auth->credentials;
   options.authenticated = auth->authorizer != nullptr;
   options.insecure_open = common.insecure_open;

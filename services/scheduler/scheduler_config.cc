@@ -15,7 +15,20 @@ namespace {
 constexpr char kKnownKeys[] =
     "lease, heartbeat_interval, max_attempts, default_run_timeout, max_runs_per_agent, "
     "tick_interval, store_deadline, store_backoff_initial, store_backoff_max, synchronous, "
-    "tokens, store_token_file";
+    "tokens, store_token_file, tls_cert, tls_key, tls_client_ca, store_tls_ca, "
+    "store_tls_server_name, store_tls_cert, store_tls_key";
+
+// The field a TLS key sets, or null for another key.
+std::string* TlsSlot(const std::string& key, SchedulerConfig* config) {
+  if (key == "tls_cert") return &config->tls.cert_file;
+  if (key == "tls_key") return &config->tls.key_file;
+  if (key == "tls_client_ca") return &config->tls.client_ca_file;
+  if (key == "store_tls_ca") return &config->store_tls.ca_file;
+  if (key == "store_tls_server_name") return &config->store_tls.server_name;
+  if (key == "store_tls_cert") return &config->store_tls.cert_file;
+  if (key == "store_tls_key") return &config->store_tls.key_file;
+  return nullptr;
+}
 
 // Parses a positive duration such as "30s" into *out; false when malformed or not > 0.
 bool ParsePositiveDuration(const YAML::Node& value, absl::Duration* out) {
@@ -85,6 +98,11 @@ absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
       } else if (key == "tokens" || key == "store_token_file") {
         if (!value.IsScalar() || value.Scalar().empty()) return bad("a file path");
         (key == "tokens" ? config.tokens : config.store_token_file) = value.Scalar();
+      } else if (std::string* slot = TlsSlot(key, &config)) {
+        if (!value.IsScalar() || value.Scalar().empty()) {
+          return bad(key == "store_tls_server_name" ? "a host name" : "a file path");
+        }
+        *slot = value.Scalar();
       } else if (key == "synchronous") {
         if (!value.IsScalar()) return bad("normal or full");
         config.synchronous = absl::AsciiStrToUpper(value.Scalar());

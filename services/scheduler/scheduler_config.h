@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/tls_credentials.h"
 
 namespace meshproof::scheduler {
 
@@ -35,6 +36,11 @@ struct SchedulerConfig {
   std::string tokens;
   // File holding the token sent to the store (role writer). --store-token-file wins.
   std::string store_token_file;
+  // Server TLS (keys tls_cert, tls_key, tls_client_ca) and TLS to the store (keys
+  // store_tls_ca, store_tls_server_name, store_tls_cert, store_tls_key); docs/tls.md.
+  // Each --tls-* / --store-tls-* flag wins over its key.
+  ServerTlsOptions tls;
+  ClientTlsOptions store_tls;
 };
 
 // Parses the YAML text of a config file. Durations are written like "30s", "5m",

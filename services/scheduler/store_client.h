@@ -7,8 +7,10 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "meshproof/store/v1/store.pb.h"
+#include "services/common/client_channel.h"
 
 namespace meshproof::scheduler {
 
@@ -21,12 +23,11 @@ class StoreClient {
   virtual absl::Status FinishRun(const meshproof::store::v1::FinishRunRequest& request) = 0;
 };
 
-// Returns a client of the store at "HOST:PORT" over one insecure channel with keepalive;
-// every call has `deadline` and, when `token` is not empty, "authorization: Bearer
-// TOKEN" (a store running with --tokens needs the role writer).
-std::unique_ptr<StoreClient> NewGrpcStoreClient(const std::string& address,
-                                                absl::Duration deadline,
-                                                const std::string& token = "");
+// Returns a client of the store over one channel made by MakeClientChannel (keepalive,
+// TLS, and the token: a store running with --tokens needs the role writer); every call
+// has `deadline`. Errors as MakeClientChannel.
+absl::StatusOr<std::unique_ptr<StoreClient>> NewGrpcStoreClient(ClientChannelOptions channel,
+                                                                absl::Duration deadline);
 
 }  // namespace meshproof::scheduler
 

@@ -71,8 +71,9 @@ av1::ExecuteEvent Outcome(uint64_t sequence) {
 }
 
 AgentClient ClientOf(const std::string& address, const std::string& token = "") {
-  return AgentClient(MakeChannel(address),
-                     RpcCaller(Peer{"agent", address, "--agent", "MESHPROOF_AGENT"}, token, absl::Seconds(5)));
+  auto channel = MakeChannel(address, token, ClientTlsOptions{}, /*insecure=*/false);
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  return AgentClient(*channel, RpcCaller(Peer{"agent", address, "--agent", "MESHPROOF_AGENT"}, absl::Seconds(5)));
 }
 
 class AgentClientTest : public ::testing::Test {

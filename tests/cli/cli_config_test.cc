@@ -112,10 +112,28 @@ TEST_F(CliConfigTest, XdgConfigHomeIsUsed) {
   EXPECT_EQ(c.scheduler.value, "xdg:9");
 }
 
+TEST_F(CliConfigTest, TlsSettingsFlagBeatsEnvironmentBeatsFile) {
+  WriteConfig("tls_ca: file-ca.pem\ntls_server_name: file.name\ntls_cert: file.pem\ntls_key: file.key\n");
+  ConnectionFlags flags;
+  MP_ASSERT_OK_AND_ASSIGN(CliConfig c, ResolveConfig(flags, FakeEnv(Env())));
+  EXPECT_EQ(c.tls.ca_file, "file-ca.pem");
+  EXPECT_EQ(c.tls.server_name, "file.name");
+  EXPECT_EQ(c.tls.cert_file, "file.pem");
+  EXPECT_EQ(c.tls.key_file, "file.key");
+  MP_ASSERT_OK_AND_ASSIGN(c, ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TLS_CA", "env-ca.pem"}}))));
+  EXPECT_EQ(c.tls.ca_file, "env-ca.pem");
+  EXPECT_EQ(c.tls.server_name, "file.name");
+  flags.tls.ca_file = "flag-ca.pem";
+  flags.insecure = true;
+  MP_ASSERT_OK_AND_ASSIGN(c, ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TLS_CA", "env-ca.pem"}}))));
+  EXPECT_EQ(c.tls.ca_file, "flag-ca.pem");
+  EXPECT_TRUE(c.insecure);
+}
+
 TEST(ParseConfigFileTest, UnknownKeyNamesLineAndColumn) {
   EXPECT_THAT(ParseConfigFile("scheduler: a:1\n  \nstroe: b:2\n", "config.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "config.yaml:3:1: stroe: unknown key (expected scheduler, store or token)"));
+                       "config.yaml:3:1: stroe: unknown key (expected scheduler, store, token, tls_ca, tls_server_name, tls_cert or tls_key)"));
 }
 
 TEST(ParseConfigFileTest, RejectsNonStringValuesAndBadSyntax) {

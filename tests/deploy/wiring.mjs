@@ -1,7 +1,8 @@
 // Checks that the rendered objects fit together the way the services will use them
 // (check id "wiring"): every ConfigMap and Secret a pod mounts exists; every file a
 // container's flags or its configuration file name (--config, --scheduler-token-file,
-// --store-token-file, --db; tokens, store_token_file, db in the YAML) lies under one of
+// --store-token-file, the --tls-* and --PEER-tls-* files, --db; tokens, store_token_file,
+// db in the YAML) lies under one of
 // its mounts, and a file in a ConfigMap or Secret mount is a key of that object; every
 // in-cluster address (--store, the agent's scheduler:) names a Service port of this
 // render when the Service is in it. Check id "open-listen": a container listening on an
@@ -92,7 +93,9 @@ export function checkWiring(objects) {
           report(`container ${container.name}: --config is not YAML: ${error.message}`);
         }
       }
-      for (const flag of ["--scheduler-token-file", "--store-token-file", "--tokens"]) {
+      for (const flag of ["--scheduler-token-file", "--store-token-file", "--tokens", "--tls-cert", "--tls-key",
+                          "--tls-client-ca", "--store-tls-ca", "--store-tls-cert", "--store-tls-key",
+                          "--scheduler-tls-ca", "--scheduler-tls-cert", "--scheduler-tls-key"]) {
         if (flags[flag]) needFile(flags[flag], flag, false);
       }
       for (const key of ["tokens", "store_token_file"]) {

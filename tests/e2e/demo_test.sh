@@ -16,10 +16,15 @@ fail() { echo "FAIL: $*" >&2; echo "---- demo output (tail) ----" >&2; tail -n 4
 grep -q '^run .* PASSED: 4 tests: 4 passed' "$work/out" || fail "10-ingress did not pass"
 grep -q '^run .* PASSED: 7 tests: 5 passed, 2 skipped' "$work/out" || fail "20-egress did not pass"
 grep -q 'outbound|443||external.test' "$work/out" || fail "the egress report lacks the gateway's log line"
-[ "$(grep -c '^export MESHPROOF_' "$work/out")" = 3 ] || fail "expected three export lines"
+[ "$(grep -c '^export MESHPROOF_' "$work/out")" = 4 ] || fail "expected four export lines"
 
 eval "$(grep '^export MESHPROOF_' "$work/out")"
 [ -n "${MESHPROOF_TOKEN:-}" ] || fail "no token exported"
+[ -n "${MESHPROOF_TLS_CA:-}" ] || fail "no TLS CA exported"
+# TLS is on: without the CA the CLI cannot talk to the scheduler at all.
+if MESHPROOF_TLS_CA= "$build_dir/bin/meshproof" agents --timeout 3 >/dev/null 2>&1; then
+  fail "the scheduler answered a plaintext client"
+fi
 # Auth is on: without the token the scheduler refuses, with it the approver is the token's name.
 if MESHPROOF_TOKEN= "$build_dir/bin/meshproof" agents >/dev/null 2>&1; then
   fail "the scheduler answered a caller without a token"

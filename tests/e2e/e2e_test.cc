@@ -20,11 +20,13 @@
 #include "absl/strings/str_split.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
+#include "services/common/client_channel.h"
 #include "services/common/time_util.h"
 #include "tests/testing/grpc_polling.h"
 #include "tests/testing/lab.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tls_pki.h"
 
 namespace meshproof::e2e {
 namespace {
@@ -33,6 +35,8 @@ namespace rv1 = meshproof::result::v1;
 namespace sv1 = meshproof::store::v1;
 namespace v1 = meshproof::scheduler::v1;
 using ::meshproof::testing::BinaryPath;
+using ::meshproof::testing::CertAndKey;
+using ::meshproof::testing::TestCa;
 using ::meshproof::testing::CommandResult;
 using ::meshproof::testing::Deadline;
 using ::meshproof::testing::Lab;
@@ -76,8 +80,21 @@ class EndToEndTest : public ::testing::Test {
     ASSERT_TRUE(lab.ok()) << lab.status();
     lab_ = std::move(*lab);
 
+    // TLS everywhere, as deployed: one throwaway CA; the store requires client
+    // certificates (the scheduler's, and the test's for reading history), the scheduler
+    // and the agents serve TLS, and every client verifies the server against the CA.
+    absl::StatusOr<TestCa> ca = TestCa::Create(dir_, "e2e");
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = *ca;
+    absl::StatusOr<CertAndKey> server_cert = ca_.IssueServer("server", "IP:127.0.0.1");
+    absl::StatusOr<CertAndKey> client_cert = ca_.IssueClient("client");
+    ASSERT_TRUE(server_cert.ok() && client_cert.ok());
+    server_cert_ = *server_cert;
+    client_cert_ = *client_cert;
     absl::StatusOr<ServiceProcess> store = ServiceProcess::Start(
-        BinaryPath("meshproof-store"), {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db")},
+        BinaryPath("meshproof-store"),
+        {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db"), "--tls-cert", server_cert_.cert_file,
+         "--tls-key", server_cert_.key_file, "--tls-client-ca", ca_.ca_file()},
         dir_.File("store.log"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_.emplace(std::move(*store));
@@ -88,21 +105,24 @@ class EndToEndTest : public ::testing::Test {
     absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
         BinaryPath("meshproof-scheduler"),
         {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--store",
-         store_->address(), "--config", config},
+         store_->address(), "--config", config, "--tls-cert", server_cert_.cert_file, "--tls-key",
+         server_cert_.key_file, "--store-tls-ca", ca_.ca_file(), "--store-tls-cert", client_cert_.cert_file,
+         "--store-tls-key", client_cert_.key_file},
         dir_.File("scheduler.log"));
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_.emplace(std::move(*scheduler));
 
-    scheduler_stub_ = v1::SchedulerService::NewStub(
-        grpc::CreateChannel(scheduler_->address(), grpc::InsecureChannelCredentials()));
-    store_stub_ = sv1::ResultsStoreService::NewStub(
-        grpc::CreateChannel(store_->address(), grpc::InsecureChannelCredentials()));
+    scheduler_stub_ = v1::SchedulerService::NewStub(Dial(scheduler_->address()));
+    store_stub_ = sv1::ResultsStoreService::NewStub(Dial(store_->address()));
 
     // The CLI finds the services the way a user's shell would, and no user config.
     setenv("MESHPROOF_SCHEDULER", scheduler_->address().c_str(), 1);
     setenv("MESHPROOF_STORE", store_->address().c_str(), 1);
     setenv("HOME", dir_.path().c_str(), 1);
     unsetenv("MESHPROOF_TOKEN");
+    setenv("MESHPROOF_TLS_CA", ca_.ca_file().c_str(), 1);
+    setenv("MESHPROOF_TLS_CERT", client_cert_.cert_file.c_str(), 1);
+    setenv("MESHPROOF_TLS_KEY", client_cert_.key_file.c_str(), 1);
 
     ASSERT_NO_FATAL_FAILURE(StartAgent("lab-agent-1"));
     const CommandResult submit = Cli({"scenario", "submit", Example("10-ingress"),
@@ -125,7 +145,8 @@ class EndToEndTest : public ::testing::Test {
     absl::StatusOr<ServiceProcess> agent = ServiceProcess::Start(
         BinaryPath("meshproof-agent"),
         {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(), "--cluster", "lab",
-         "--namespace", "mesh-test", "--agent-id", id, "--environment-kind", "lab"},
+         "--namespace", "mesh-test", "--agent-id", id, "--environment-kind", "lab", "--tls-cert",
+         server_cert_.cert_file, "--tls-key", server_cert_.key_file, "--scheduler-tls-ca", ca_.ca_file()},
         dir_.File(id + ".log"));
     ASSERT_TRUE(agent.ok()) << agent.status();
     agents_.emplace(id, std::move(*agent));
@@ -143,6 +164,19 @@ class EndToEndTest : public ::testing::Test {
       absl::SleepFor(absl::Milliseconds(50));  // another process: nothing to wait on
     }
     FAIL() << "agent " << id << " never showed up connected at the scheduler";
+  }
+
+  // A channel to one of the services over TLS with the test's client certificate.
+  std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
+    ClientChannelOptions options;
+    options.target = address;
+    options.tls.ca_file = ca_.ca_file();
+    options.tls.cert_file = client_cert_.cert_file;
+    options.tls.key_file = client_cert_.key_file;
+    options.max_receive_message_bytes = 64 << 20;
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeClientChannel(options);
+    EXPECT_TRUE(channel.ok()) << channel.status();
+    return channel.ok() ? *channel : nullptr;
   }
 
   CommandResult Cli(std::vector<std::string> args) {
@@ -174,6 +208,8 @@ class EndToEndTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  TestCa ca_;
+  CertAndKey server_cert_, client_cert_;
   std::unique_ptr<Lab> lab_;
   std::optional<ServiceProcess> store_;
   std::optional<ServiceProcess> scheduler_;

@@ -117,6 +117,18 @@ TEST(StoreConfigTest, ParsesKnownKeys) {
   EXPECT_EQ(config.synchronous, "FULL");
 }
 
+TEST(StoreConfigTest, ParsesTlsKeys) {
+  MP_ASSERT_OK_AND_ASSIGN(auto config,
+                          ParseStoreConfig("tls_cert: /tls/tls.crt\ntls_key: /tls/tls.key\n"
+                                           "tls_client_ca: /tls/ca.crt\n",
+                                           "store.yaml"));
+  EXPECT_EQ(config.tls_cert, "/tls/tls.crt");
+  EXPECT_EQ(config.tls_key, "/tls/tls.key");
+  EXPECT_EQ(config.tls_client_ca, "/tls/ca.crt");
+  EXPECT_THAT(ParseStoreConfig("tls_cert: [a]\n", "store.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls_cert: expected a file path")));
+}
+
 TEST(StoreConfigTest, UnknownKeyNamesFileLineAndColumn) {
   EXPECT_THAT(ParseStoreConfig("db: x.db\nretension_days: 3\n", "store.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,

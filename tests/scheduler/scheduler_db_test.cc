@@ -84,5 +84,23 @@ TEST(SchedulerConfigTest, ParsesKnownKeysAndRejectsUnknownOnes) {
   MP_EXPECT_OK(ParseSchedulerConfig("", "s.yaml"));
 }
 
+TEST(SchedulerConfigTest, ParsesTlsKeys) {
+  MP_ASSERT_OK_AND_ASSIGN(
+      SchedulerConfig config,
+      ParseSchedulerConfig("tls_cert: /tls/tls.crt\ntls_key: /tls/tls.key\ntls_client_ca: /tls/ca.crt\n"
+                           "store_tls_ca: /tls/store-ca.crt\nstore_tls_server_name: store.test\n"
+                           "store_tls_cert: /tls/client.crt\nstore_tls_key: /tls/client.key\n",
+                           "s.yaml"));
+  EXPECT_EQ(config.tls.cert_file, "/tls/tls.crt");
+  EXPECT_EQ(config.tls.key_file, "/tls/tls.key");
+  EXPECT_EQ(config.tls.client_ca_file, "/tls/ca.crt");
+  EXPECT_EQ(config.store_tls.ca_file, "/tls/store-ca.crt");
+  EXPECT_EQ(config.store_tls.server_name, "store.test");
+  EXPECT_EQ(config.store_tls.cert_file, "/tls/client.crt");
+  EXPECT_EQ(config.store_tls.key_file, "/tls/client.key");
+  EXPECT_THAT(ParseSchedulerConfig("store_tls_server_name: \"\"\n", "s.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store_tls_server_name")));
+}
+
 }  // namespace
 }  // namespace meshproof::scheduler::testing

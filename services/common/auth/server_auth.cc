@@ -7,10 +7,18 @@
 
 namespace meshproof::auth {
 
-absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path) {
+absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path,
+                                               const ServerTlsOptions& tls) {
+  if (absl::Status s = CheckServerTlsOptions(tls); !s.ok()) return s;
+  if (tls.enabled()) {
+    LogInfo("tls: serving ", tls.cert_file,
+            tls.client_ca_file.empty() ? std::string()
+                                       : " and requiring client certificates from " + tls.client_ca_file,
+            "; files re-read every ", absl::FormatDuration(kCertificateReloadInterval));
+  }
   if (tokens_path.empty()) {
     LogWarning("auth is disabled: no --tokens file, so every caller may call every method");
-    return ServerAuth{grpc::InsecureServerCredentials(), nullptr};
+    return ServerAuth{ServerCredentialsFor(tls), nullptr};
   }
   absl::StatusOr<std::vector<TokenEntry>> entries = LoadTokensFile(tokens_path);
   if (!entries.ok()) return entries.status();
@@ -18,7 +26,7 @@ absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path) {
   auto authorizer = std::make_shared<const Authorizer>(TokenRegistry(*std::move(entries)));
   LogInfo("auth: ", count, count == 1 ? " token" : " tokens", " from ", tokens_path,
           "; health and reflection stay open");
-  return ServerAuth{TokenServerCredentials(authorizer), authorizer};
+  return ServerAuth{TokenServerCredentials(authorizer, tls), authorizer};
 }
 
 }  // namespace meshproof::auth

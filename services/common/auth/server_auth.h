@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/auth/authorizer.h"
+#include "services/common/tls_credentials.h"
 
 namespace meshproof::auth {
 
@@ -20,11 +21,13 @@ struct ServerAuth {
   std::shared_ptr<const Authorizer> authorizer;
 };
 
-// Returns the server's auth for `tokens_path`. Empty path: plain insecure credentials,
+// Returns the server's auth for `tokens_path`, listening with TLS per `tls` (errors as
+// CheckServerTlsOptions). Empty path: no token check,
 // no authorizer, and one warning in the log that auth is disabled. Otherwise the file is
 // loaded (errors as LoadTokensFile: NOT_FOUND, INVALID_ARGUMENT with file:line:column)
 // and every call is checked against it; the log names how many tokens were loaded.
-absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path);
+absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path,
+                                               const ServerTlsOptions& tls = {});
 
 }  // namespace meshproof::auth
 

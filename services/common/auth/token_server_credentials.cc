@@ -54,37 +54,17 @@ void Process(void* state, grpc_auth_context* /*context*/, const grpc_metadata* m
 
 void Destroy(void* state) { delete static_cast<ProcessorState*>(state); }
 
-class TokenCredentials final : public grpc::ServerCredentials {
- public:
-  explicit TokenCredentials(std::shared_ptr<const Authorizer> authorizer)
-      : core_(grpc_insecure_server_credentials_create()) {
-    grpc_auth_metadata_processor processor;
-    processor.process = &Process;
-    processor.destroy = &Destroy;
-    processor.state = new ProcessorState{std::move(authorizer)};
-    grpc_server_credentials_set_auth_metadata_processor(core_, processor);
-  }
-  ~TokenCredentials() override { grpc_server_credentials_release(core_); }
-
-  // The processor is fixed at construction; grpc's own callers never call this on
-  // credentials they did not create.
-  void SetAuthMetadataProcessor(const std::shared_ptr<grpc::AuthMetadataProcessor>&) override {
-    LogError("auth: SetAuthMetadataProcessor is not supported on token credentials");
-  }
-
- private:
-  int AddPortToServer(const std::string& addr, grpc_server* server) override {
-    return grpc_server_add_http2_port(server, addr.c_str(), core_);
-  }
-
-  grpc_server_credentials* core_;
-};
-
 }  // namespace
 
 std::shared_ptr<grpc::ServerCredentials> TokenServerCredentials(
-    std::shared_ptr<const Authorizer> authorizer) {
-  return std::make_shared<TokenCredentials>(std::move(authorizer));
+    std::shared_ptr<const Authorizer> authorizer, const ServerTlsOptions& tls) {
+  grpc_server_credentials* core = NewCoreServerCredentials(tls);
+  grpc_auth_metadata_processor processor;
+  processor.process = &Process;
+  processor.destroy = &Destroy;
+  processor.state = new ProcessorState{std::move(authorizer)};
+  grpc_server_credentials_set_auth_metadata_processor(core, processor);
+  return WrapCoreServerCredentials(core);
 }
 
 }  // namespace meshproof::auth

@@ -8,8 +8,8 @@
 // including :path (the full method name) and ends the call with any status, for sync,
 // callback and async services alike. The C++ InsecureServerCredentials() asserts when
 // given a processor, so this installs one on grpc_insecure_server_credentials_create()
-// through a small ServerCredentials subclass (same wire protocol: plain HTTP/2; put TLS
-// in front, e.g. the mesh's sidecar, to keep tokens off the wire).
+// (or on the core TLS credentials, tls_credentials.h) through a small ServerCredentials
+// subclass.
 #ifndef MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_SERVER_CREDENTIALS_H_
 #define MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_SERVER_CREDENTIALS_H_
 
@@ -19,15 +19,17 @@
 #include <grpcpp/grpcpp.h>
 
 #include "services/common/auth/authorizer.h"
+#include "services/common/tls_credentials.h"
 
 namespace meshproof::auth {
 
-// Returns plain-HTTP/2 server credentials that check every call with `authorizer`:
+// Returns server credentials (TLS per `tls`, plaintext when it is off) that check every
+// call with `authorizer`:
 // refused calls end UNAUTHENTICATED or PERMISSION_DENIED before any handler runs
 // (logged with the token's name, never the token); allowed calls reach their handler
 // unchanged (caller.h names the caller).
 std::shared_ptr<grpc::ServerCredentials> TokenServerCredentials(
-    std::shared_ptr<const Authorizer> authorizer);
+    std::shared_ptr<const Authorizer> authorizer, const ServerTlsOptions& tls = {});
 
 }  // namespace meshproof::auth
 
