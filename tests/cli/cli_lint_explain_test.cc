@@ -138,9 +138,18 @@ TEST(ExplainTest, ShowsEvidenceCheckLines) {
   auto result = RunCommand({BinaryPath("meshproof"), "explain",
                             Source("examples/scenarios/20-egress.yaml")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(result.out, HasSubstr("evidence $ tail -n 20 /var/log/istio/egressgateway.log | grep -E"));
+  // The scenario's defaults are a cluster's: the gateway's log through the Kubernetes API.
+  EXPECT_THAT(result.out, HasSubstr("evidence $ kubectl -n istio-system logs -l istio=egressgateway "
+                                    "-c istio-proxy --since=1m | grep -E"));
   EXPECT_THAT(result.out, HasSubstr("fails at tls_handshake (curl 35)"));
   EXPECT_THAT(result.out, HasSubstr("deferred: Needs outboundTrafficPolicy REGISTRY_ONLY"));
+
+  // The same scenario with the log named as a file (the lab's form) explains a file read.
+  auto lab = RunCommand({BinaryPath("meshproof"), "explain", Source("examples/scenarios/20-egress.yaml"),
+                         "--var", "EGRESS_LOG_SOURCE=file:///var/log/istio/egressgateway.log"});
+  ASSERT_EQ(lab.exit_code, 0) << lab.err;
+  EXPECT_THAT(lab.out, HasSubstr("evidence $ tail -n 20 /var/log/istio/egressgateway.log | grep -E"));
+  EXPECT_THAT(lab.out, Not(HasSubstr("kubectl -n istio-system logs")));
 }
 
 TEST(ProbeTest, UnreachableAgentExitsThree) {

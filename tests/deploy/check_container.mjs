@@ -185,12 +185,23 @@ function checkLibraries(stages, binDir, cacheFile, problems) {
   return used;
 }
 
-function portOfListen(args) {
+function portOfFlag(args, flag) {
+  const pattern = new RegExp(`^${flag}=(?:.*):(\\d+)$`);
   for (const arg of args ?? []) {
-    const m = String(arg).match(/^--listen=(?:.*):(\d+)$/);
+    const m = String(arg).match(pattern);
     if (m) return Number(m[1]);
   }
   return null;
+}
+
+function portOfListen(args) {
+  return portOfFlag(args, "--listen");
+}
+
+// The port grpc.health.v1 answers on: the plaintext --health-listen when given (the
+// kubelet's gRPC probes cannot speak TLS), else the service's own --listen.
+function healthPortOf(args) {
+  return portOfFlag(args, "--health-listen") ?? portOfListen(args);
 }
 
 function checkManifests(stages, files, version, binDir, problems) {
@@ -214,26 +225,35 @@ function checkManifests(stages, files, version, binDir, problems) {
         if (c.command !== undefined) {
           problems.push(`${where}: sets command, overriding the stage's ENTRYPOINT ${JSON.stringify(stage.entrypoint)}`);
         }
-        if (stage.expose.length !== 1) {
-          problems.push(`stage ${stage.name}: expected one EXPOSE port, got ${stage.expose.join(", ") || "none"}`);
+        // The image exposes its gRPC port and, when its CMD serves health apart, the
+        // health port: nothing else.
+        const port = portOfListen(stage.cmd);
+        const healthPort = healthPortOf(stage.cmd);
+        const exposed = [...new Set([port, healthPort])].sort((a, b) => a - b);
+        const declared = [...stage.expose].sort((a, b) => a - b);
+        if (declared.join(",") !== exposed.join(",")) {
+          problems.push(`stage ${stage.name}: EXPOSE ${declared.join(", ") || "none"}, its CMD serves ${exposed.join(", ")}`);
           continue;
         }
-        const port = stage.expose[0];
-        const cmdPort = portOfListen(stage.cmd);
+        const cmdPort = port;
         // The image run as it is (docker run IMAGE) must start, so its CMD follows the
         // services' listen rule too.
         const open = openListenProblem(stage.cmd, false);
         if (open !== null) problems.push(`stage ${stage.name}: CMD ${open}`);
-        if (cmdPort !== port) problems.push(`stage ${stage.name}: CMD listens on ${cmdPort}, EXPOSE says ${port}`);
-        const ports = (c.ports ?? []).map((p) => p.containerPort);
-        if (ports.length !== 1 || ports[0] !== port) {
-          problems.push(`${where}: containerPort ${ports.join(", ") || "none"}, the image exposes ${port}`);
+        if (cmdPort === null) problems.push(`stage ${stage.name}: CMD has no --listen`);
+        const ports = (c.ports ?? []).map((p) => p.containerPort).sort((a, b) => a - b);
+        if (ports.join(",") !== declared.join(",")) {
+          problems.push(`${where}: containerPort ${ports.join(", ") || "none"}, the image exposes ${declared.join(", ")}`);
         }
         const listen = portOfListen(c.args);
         if (listen !== port) problems.push(`${where}: --listen port ${listen}, the image exposes ${port}`);
+        const health = healthPortOf(c.args);
+        if (health !== healthPort) {
+          problems.push(`${where}: health answers on ${health}, the image's health port is ${healthPort}`);
+        }
         for (const probe of ["livenessProbe", "readinessProbe"]) {
           const probePort = c[probe]?.grpc?.port;
-          if (probePort !== port) problems.push(`${where}: ${probe} checks port ${probePort}, the image exposes ${port}`);
+          if (probePort !== health) problems.push(`${where}: ${probe} checks port ${probePort}, health answers on ${health}`);
         }
         // Every flag the manifest passes is one the entrypoint's --help lists.
         const entrypoint = join(binDir, basename(String(stage.entrypoint?.[0] ?? "")));

@@ -53,8 +53,11 @@ expect_rejected "a library package missing" '/^  libssl3 \\$/d' \
   "from libssl3, which RUNTIME_LIBRARY_PACKAGES does not list"
 expect_rejected "a package no binary needs" 's/^  zlib1g"$/  zlib1g libxml2"/' \
   "lists libxml2, which provides no library"
-expect_rejected "a port the manifests do not use" 's/^EXPOSE 7001$/EXPOSE 7101/' \
-  "containerPort 7001, the image exposes 7101"
+expect_rejected "a port the image does not serve" 's/^EXPOSE 7001 7101$/EXPOSE 7001 7201/' \
+  "stage store: EXPOSE 7001, 7201, its CMD serves 7001, 7101"
+expect_rejected "a health port the manifests do not probe" \
+  's#"--health-listen=0.0.0.0:7101"#"--health-listen=0.0.0.0:7201"#; s/^EXPOSE 7001 7101$/EXPOSE 7001 7201/' \
+  "the image's health port is 7201"
 expect_rejected "root as the image's user" 's/^USER 10001:10001$/USER 0/' \
   "is not a numeric non-root user"
 expect_rejected "an entrypoint without the manifests' flags" \
@@ -63,6 +66,6 @@ expect_rejected "an entrypoint without the manifests' flags" \
 expect_rejected "another entrypoint stage name" 's/^FROM runtime AS store$/FROM runtime AS results/' \
   "names no Containerfile stage"
 expect_rejected "a CMD on every interface without a tokens file" \
-  's#^CMD \["--listen=0.0.0.0:7002", "--tokens=/etc/meshproof/tokens/tokens.yaml"\]$#CMD ["--listen=0.0.0.0:7002"]#' \
+  's#^CMD \["--listen=0.0.0.0:7002", "--health-listen=0.0.0.0:7102", "--tokens=/etc/meshproof/tokens/tokens.yaml"\]$#CMD ["--listen=0.0.0.0:7002", "--health-listen=0.0.0.0:7102"]#' \
   "stage agent: CMD --listen 0.0.0.0:7002 is reachable from other hosts"
 exit "$failed"
