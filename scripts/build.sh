@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 build_dir=${MESHPROOF_BUILD_DIR:-build}
 jobs=${MESHPROOF_JOBS:-$(nproc)}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+# With -g, ccache otherwise keys every object on the build's working directory, so a
+# second clone of the tree would miss the cache entirely.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
