@@ -2,10 +2,15 @@
 
 #include <sys/ioctl.h>
 
+#include <algorithm>
+#include <set>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "clients/cli/command_support.h"
 #include "clients/cli/exit_codes.h"
 #include "clients/cli/report/report_text.h"
+#include "services/common/reconnect_backoff.h"
 #include "services/common/results/verdict_words.h"
 
 namespace meshproof::cli {
@@ -89,6 +94,11 @@ void ShowState(const schedv1::Run& run, const WatchOptions& options, Progress* p
   }
 }
 
+// One result's identity within a run: a later attempt of the run reruns the same tests.
+std::string ResultKey(const schedv1::Run& run, const rv1::TestResult& r) {
+  return absl::StrCat(run.attempt(), "\x1f", r.scenario(), "\x1f", r.test(), "\x1f", static_cast<int>(r.phase()));
+}
+
 }  // namespace
 
 int TerminalColumns(int fd) {
@@ -101,24 +111,62 @@ int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, con
                    std::FILE* out, schedv1::Run* final_run) {
   Progress progress;
   progress.run.set_run_id(run_id);
-  const absl::Status status = client.WatchRun(run_id, options.timeout, [&](const schedv1::RunEvent& event) {
-    if (event.has_run()) ShowState(event.run(), options, &progress, out);
-    if (event.has_result()) ShowResult(event.result(), options, &progress, out);
-    if (options.live && !options.quiet) {
-      ClearLine(&progress, out);
-      std::fputs(ProgressLine(progress, options.columns).c_str(), out);
-      progress.line_open = true;
+  // Results already shown. Each new stream starts with the run and the results so far,
+  // so after a reconnect only results not in here are new.
+  std::set<std::string> shown;
+  const absl::Time deadline = absl::Now() + options.timeout;
+  // A short first retry (a graceful restart is back within a second or two), capped so a
+  // long outage costs few calls, jittered so many watchers do not return in lockstep.
+  ReconnectBackoff backoff(absl::Milliseconds(200), absl::Seconds(3), BackoffSeed());
+  absl::Status status;
+  while (true) {
+    bool received = false;
+    status = client.WatchRun(run_id, deadline - absl::Now(), [&](const schedv1::RunEvent& event) {
+      received = true;
+      if (event.has_run()) ShowState(event.run(), options, &progress, out);
+      if (event.has_result() && shown.insert(ResultKey(progress.run, event.result())).second) {
+        ShowResult(event.result(), options, &progress, out);
+      }
+      if (options.live && !options.quiet) {
+        ClearLine(&progress, out);
+        std::fputs(ProgressLine(progress, options.columns).c_str(), out);
+        progress.line_open = true;
+      }
+      std::fflush(out);
+    });
+    if (IsFinalState(progress.run.state())) break;
+    if (status.ok()) {
+      // The stream ended cleanly before the run did: ask for the truth, which may be final.
+      schedv1::GetRunRequest request;
+      request.set_run_id(run_id);
+      absl::StatusOr<schedv1::Run> latest = client.GetRun(request);
+      if (latest.ok() && IsFinalState(latest->state())) {
+        progress.run = *latest;
+        break;
+      }
     }
-    std::fflush(out);
-  });
+    // The stream ended before the run did: the scheduler restarted ("watch again") or went
+    // away. Anything else (not found, refused) is final.
+    if (!status.ok() && !absl::IsUnavailable(status)) break;
+    if (received) backoff.Reset();
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    absl::SleepFor(std::min(backoff.Next(), left));
+    if (absl::Now() >= deadline) break;
+  }
   ClearLine(&progress, out);
-  if (!status.ok()) {
+  if (!status.ok() && !IsFinalState(progress.run.state())) {
     *final_run = progress.run;
+    if (absl::IsDeadlineExceeded(status) || absl::IsUnavailable(status)) {
+      return PrintError(absl::UnavailableError(absl::StrCat(
+          "run ", run_id, " had not finished when the watch's deadline passed (", status.message(),
+          "); follow it again with: meshproof run watch ", run_id)));
+    }
     return PrintError(status);
   }
   schedv1::Run run = progress.run;
   if (!IsFinalState(run.state())) {
-    // The stream ended early (the scheduler restarted?): ask once for the truth.
+    // The stream ended early and the deadline passed: ask once for the truth.
     schedv1::GetRunRequest request;
     request.set_run_id(run_id);
     auto latest = client.GetRun(request);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/reconnect_backoff.h"
 #include "services/common/time_util.h"
 
 namespace meshproof::agent {
@@ -19,8 +20,10 @@ ClientChannelOptions LinkChannelOptions(const SchedulerLinkOptions& options) {
   channel.tls = options.tls;
   channel.allow_plaintext_token = options.allow_plaintext_token;
   channel.insecure_flag = "--scheduler-insecure";
-  channel.initial_reconnect_backoff = absl::Milliseconds(200);
-  channel.max_reconnect_backoff = absl::Seconds(5);
+  // The link paces its own retries (ConnectLoop); the channel's backoff stays short so a
+  // retry after the scheduler is back does not fail fast on a channel still backing off.
+  channel.initial_reconnect_backoff = absl::Milliseconds(100);
+  channel.max_reconnect_backoff = absl::Seconds(1);
   return channel;
 }
 
@@ -75,21 +78,23 @@ int SchedulerLink::unacked_reports() {
 
 void SchedulerLink::ConnectLoop() {
   if (stub_ == nullptr) return;  // the channel was refused (logged in the constructor)
-  absl::Duration backoff = options_.backoff_initial;
+  ReconnectBackoff backoff(options_.backoff_initial, options_.backoff_max, BackoffSeed());
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
+    const absl::Time started = absl::Now();
     const bool welcomed = RunSession();
-    if (welcomed) backoff = options_.backoff_initial;
+    // Only a session that stayed up resets the delay: a scheduler that welcomes and drops
+    // at once must not be hammered every backoff_initial.
+    if (welcomed && absl::Now() - started >= options_.healthy_after) backoff.Reset();
+    const absl::Duration delay = backoff.Next();
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
-    LogInfo("scheduler link: reconnecting to ", options_.address, " in ",
-            absl::FormatDuration(backoff));
+    LogInfo("scheduler link: reconnecting to ", options_.address, " in ", absl::FormatDuration(delay));
     auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-    mu_.AwaitWithTimeout(absl::Condition(&stopped), backoff);
-    backoff = std::min(backoff * 2, options_.backoff_max);
+    mu_.AwaitWithTimeout(absl::Condition(&stopped), delay);
   }
 }
 

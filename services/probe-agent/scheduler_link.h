@@ -39,10 +39,11 @@ struct SchedulerLinkOptions {
   // to a non-loopback scheduler (--scheduler-insecure).
   meshproof::ClientTlsOptions tls;
   bool allow_plaintext_token = false;
-  // Delay before reconnecting: doubling from initial up to max, reset after a session
-  // that was welcomed.
-  absl::Duration backoff_initial = absl::Milliseconds(250);
-  absl::Duration backoff_max = absl::Seconds(10);
+  // Delay before reconnecting: drawn from [base/2, base] (jitter), the base doubling from
+  // initial up to max; back to initial after a welcomed session that lasted healthy_after.
+  absl::Duration backoff_initial = absl::Milliseconds(150);
+  absl::Duration backoff_max = absl::Seconds(5);
+  absl::Duration healthy_after = absl::Seconds(5);
   // Deadline of one Connect call; the link then reconnects (and resends) transparently.
   absl::Duration stream_max_age = absl::Hours(1);
   // Heartbeat period until the scheduler's Welcome says otherwise.

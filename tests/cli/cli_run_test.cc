@@ -52,6 +52,12 @@ schedv1::RunEvent ResultEvent(const std::string& test, result::v1::TestVerdict v
   return event;
 }
 
+int Count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 class RunCommandTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(server_.ok()); }
@@ -258,13 +264,37 @@ TEST_F(RunCommandTest, NoSchedulerAddressExitsTwo) {
   EXPECT_THAT(r.err, HasSubstr("no scheduler address: pass --scheduler HOST:PORT, set MESHPROOF_SCHEDULER"));
 }
 
-TEST_F(RunCommandTest, WatchBrokenMidRunExitsThree) {
+TEST_F(RunCommandTest, WatchGivesUpWithThreeAtItsDeadlineWhenTheSchedulerStaysAway) {
   ScriptRun(schedv1::RUN_STATE_PASSED, result::v1::TEST_VERDICT_PASS);
   fake_.watch_events.pop_back();  // never reaches a final state...
   fake_.watch_status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");  // ...the scheduler stops
-  CommandResult r = StartAndWait();
+  fake_.get_run = MakeRun(schedv1::RUN_STATE_RUNNING);
+  CommandResult r = Meshproof({"run", "start", "10-ingress", "--wait", "--wait-timeout", "2s", "--scheduler",
+                               server_.address(), "--token", "s3cret"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_THAT(r.err, HasSubstr("cannot reach the scheduler"));
+  EXPECT_THAT(r.err, HasSubstr("had not finished when the watch's deadline passed"));
+  // It kept trying until its deadline, and showed the one result once.
+  int watches = 0;
+  for (const auto& call : fake_.calls()) watches += call.method == "WatchRun";
+  EXPECT_GE(watches, 2);
+  EXPECT_EQ(Count(r.out, "path-match-status-418"), 1) << r.out;
+}
+
+TEST_F(RunCommandTest, WatchReconnectsAfterAGracefulRestartAndShowsEachEventOnce) {
+  ScriptPassThenFail();
+  // First stream: QUEUED, RUNNING, the passing result, then the scheduler shuts down.
+  std::vector<schedv1::RunEvent> full = fake_.watch_events;
+  fake_.watch_events = {full[0], full[1], full[2]};
+  fake_.watch_status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler shutting down; watch again");
+  // After the restart the scheduler replays the run (RUNNING) and the result so far, then
+  // goes on with the failing result and the end.
+  fake_.later_watches = {{{full[1], full[2], full[3], full[4]}, grpc::Status::OK}};
+  CommandResult r = StartAndWait();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(Count(r.out, "PASS "), 1) << r.out;
+  EXPECT_EQ(Count(r.out, "FAIL "), 1) << r.out;
+  EXPECT_EQ(Count(r.out, ": RUNNING"), 1) << r.out;  // the replayed state is not shown again
+  EXPECT_THAT(r.out, HasSubstr("run run-7 FAILED"));
 }
 
 TEST_F(RunCommandTest, WatchEndedEarlyAsksForTheFinalState) {

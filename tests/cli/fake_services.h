@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -48,13 +50,15 @@ class Recorder {
 
 // Scripted scheduler: StartRun answers `start_status` or a run in `initial_state`;
 // WatchRun sends `watch_events` then ends with `watch_status`; GetRun returns
-// `get_run`; ListRuns returns `list_runs`; approvals move the run to QUEUED.
+// `get_run` (later WatchRun calls follow `later_watches`); ListRuns returns `list_runs`; approvals move the run to QUEUED.
 class FakeScheduler final : public scheduler::v1::SchedulerService::Service, public Recorder {
  public:
   grpc::Status start_status = grpc::Status::OK;
   scheduler::v1::Run started;
   std::vector<scheduler::v1::RunEvent> watch_events;
   grpc::Status watch_status = grpc::Status::OK;
+  // Streams after the first WatchRun (a reconnect), in order; the last one repeats.
+  std::vector<std::pair<std::vector<scheduler::v1::RunEvent>, grpc::Status>> later_watches;
   scheduler::v1::Run get_run;
   scheduler::v1::ListRunsResponse list_runs;
   scheduler::v1::StartRunRequest last_start;
@@ -93,8 +97,17 @@ class FakeScheduler final : public scheduler::v1::SchedulerService::Service, pub
   grpc::Status WatchRun(grpc::ServerContext* context, const scheduler::v1::WatchRunRequest* request,
                         grpc::ServerWriter<scheduler::v1::RunEvent>* writer) override {
     Record("WatchRun", context);
-    for (const auto& event : watch_events) writer->Write(event);
-    return watch_status;
+    std::vector<scheduler::v1::RunEvent> events = watch_events;
+    grpc::Status status = watch_status;
+    {
+      std::lock_guard<std::mutex> lock(watch_mu_);
+      if (watches_++ > 0 && !later_watches.empty()) {
+        std::tie(events, status) = later_watches.front();
+        if (later_watches.size() > 1) later_watches.erase(later_watches.begin());
+      }
+    }
+    for (const auto& event : events) writer->Write(event);
+    return status;
   }
   grpc::Status GetRun(grpc::ServerContext* context, const scheduler::v1::GetRunRequest* request,
                       scheduler::v1::Run* response) override {
@@ -125,6 +138,9 @@ class FakeScheduler final : public scheduler::v1::SchedulerService::Service, pub
     response->set_state(scheduler::v1::RUN_STATE_QUEUED);
     return grpc::Status::OK;
   }
+ private:
+  std::mutex watch_mu_;
+  int watches_ = 0;
 };
 
 // Scripted results store: GetRun returns `detail` for its run id, CompareRuns
