@@ -55,12 +55,6 @@ void FakeKubernetesApi::SetLog(const std::string& pod, const std::string& timest
   logs_[pod] = timestamped_lines;
 }
 
-void FakeKubernetesApi::SetLogFeed(const std::string& pod, std::function<std::string()> lines) {
-  absl::MutexLock lock(&mu_);
-  feeds_[pod] = std::move(lines);
-  logs_[pod] = "";
-}
-
 void FakeKubernetesApi::FailWith(int status, const std::string& message) {
   absl::MutexLock lock(&mu_);
   fail_status_ = status;
@@ -84,7 +78,6 @@ FakeResponse FakeKubernetesApi::Answer(const FakeRequest& request) {
     return {200, it == pods_.end() ? R"({"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]})" : it->second};
   }
   if (parts.size() == 8 && parts[5] == "pods" && parts[7] == "log") {
-    if (auto feed = feeds_.find(parts[6]); feed != feeds_.end()) logs_[parts[6]] = feed->second();
     auto it = logs_.find(parts[6]);
     if (it == logs_.end()) {
       return {404, StatusBody(404, "NotFound", absl::StrCat("pods \\\"", parts[6], "\\\" not found"))};

@@ -5,7 +5,6 @@
 #ifndef MESHPROOF_TESTS_PROBE_AGENT_FAKE_KUBERNETES_API_H_
 #define MESHPROOF_TESTS_PROBE_AGENT_FAKE_KUBERNETES_API_H_
 
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,9 +32,6 @@ class FakeKubernetesApi {
   // A pod's log as the kubelet keeps it: lines already prefixed by their RFC 3339 time.
   // The answer holds the lines at or after sinceTime (whole seconds), as the API's does.
   void SetLog(const std::string& pod, const std::string& timestamped_lines);
-  // Like SetLog, but the lines are produced at each request by `lines` (a live log, as a
-  // kubelet's grows while the pod runs). Replaces any SetLog text for `pod`.
-  void SetLogFeed(const std::string& pod, std::function<std::string()> lines);
   // Answers every request with `status` and a Kubernetes Status body with `message`
   // (0 turns it off).
   void FailWith(int status, const std::string& message);
@@ -47,7 +43,6 @@ class FakeKubernetesApi {
   std::string token_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> pods_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> logs_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::function<std::string()>> feeds_ ABSL_GUARDED_BY(mu_);
   int fail_status_ ABSL_GUARDED_BY(mu_) = 0;
   std::string fail_message_ ABSL_GUARDED_BY(mu_);
   // Last: its thread calls Answer() as soon as it is constructed.
