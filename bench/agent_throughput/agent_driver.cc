@@ -10,14 +10,14 @@
 // peers; without, each file runs once.
 //
 // Not a test: run.sh uses it for the figures in docs/benchmarks.md.
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "CLI/CLI.hpp"
 #include "meshproof/agent/v1/agent.grpc.pb.h"

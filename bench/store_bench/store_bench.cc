@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -18,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -73,8 +72,7 @@ struct Synthetic {
 };
 
 Synthetic Generate(std::mt19937_64& rng, int night, int test) {
-  Synthetic s{result::v1::TEST_VERDICT_PASS, 200, 0,
-              static_cast<int>(5000 + rng() % 45000), false};
+  Synthetic s{result::v1::TEST_VERDICT_PASS, 200, 0, static_cast<int>(5000 + rng() % 45000), false};
   if (test % 50 == 7 && rng() % 10 < 3) {
     s.verdict = result::v1::TEST_VERDICT_FAIL;
     s.status = 503;
@@ -99,7 +97,8 @@ result::v1::TestResult ToResult(const Synthetic& s, const std::string& test) {
   outcome->mutable_http()->set_status_code(s.status);
   outcome->mutable_timings()->mutable_total()->set_nanos(s.latency_us * 1000);
   if (s.failure_class != 0) {
-    outcome->mutable_failure()->set_class_(static_cast<scenario::v1::FailureClass>(s.failure_class));
+    outcome->mutable_failure()->set_class_(
+        static_cast<scenario::v1::FailureClass>(s.failure_class));
     r.set_reason("tls_handshake (curl 35)");
   } else if (s.verdict != result::v1::TEST_VERDICT_PASS) {
     r.set_reason("expected status 200, got 503");
@@ -117,7 +116,8 @@ void Fill(const Synthetic& s, result::v1::TestResult* r) {
   outcome->mutable_http()->set_status_code(s.status);
   outcome->mutable_timings()->mutable_total()->set_nanos(s.latency_us * 1000);
   if (s.failure_class != 0) {
-    outcome->mutable_failure()->set_class_(static_cast<scenario::v1::FailureClass>(s.failure_class));
+    outcome->mutable_failure()->set_class_(
+        static_cast<scenario::v1::FailureClass>(s.failure_class));
     r->set_reason("tls_handshake (curl 35)");
   } else {
     outcome->clear_failure();
@@ -297,7 +297,8 @@ int Main(int argc, char** argv) {
         }
         for (auto& batch : q.batches) batch.set_run_id(run_id);
         q.finish.set_run_id(run_id);
-        q.finish.set_verdict(failed ? result::v1::RUN_VERDICT_FAILED : result::v1::RUN_VERDICT_PASSED);
+        q.finish.set_verdict(failed ? result::v1::RUN_VERDICT_FAILED
+                                    : result::v1::RUN_VERDICT_PASSED);
         q.finish.mutable_counts()->set_failed(failed);
         *q.finish.mutable_finished_at() =
             FromMicros(absl::ToUnixMicros(RunStart(n, c, s) + absl::Seconds(30)));
@@ -336,7 +337,8 @@ int Main(int argc, char** argv) {
     auto db_or = Database::Open(raw_path, {.synchronous = flags.synchronous});
     if (!db_or.ok()) Die(db_or.status(), "open raw");
     std::unique_ptr<Database> db = std::move(*db_or);
-    if (auto v = ApplyMigrations(db.get(), ResultsMigrations()); !v.ok()) Die(v.status(), "migrate raw");
+    if (auto v = ApplyMigrations(db.get(), ResultsMigrations()); !v.ok())
+      Die(v.status(), "migrate raw");
     const absl::Time start = absl::Now();
     const absl::Duration cpu_start = CpuTime();
     auto check = [](const absl::Status& status) {
@@ -344,10 +346,12 @@ int Main(int argc, char** argv) {
     };
     check(db->Exec("BEGIN"));
     for (int c = 0; c < flags.clusters; ++c) {
-      check(db->Exec(absl::StrCat("INSERT INTO clusters (id, name) VALUES (", c + 1, ", 'cluster-", c, "')")));
+      check(db->Exec(
+          absl::StrCat("INSERT INTO clusters (id, name) VALUES (", c + 1, ", 'cluster-", c, "')")));
     }
     for (int s = 0; s < flags.scenarios; ++s) {
-      check(db->Exec(absl::StrCat("INSERT INTO scenarios (id, name) VALUES (", s + 1, ", 'scenario-", s, "')")));
+      check(db->Exec(absl::StrCat("INSERT INTO scenarios (id, name) VALUES (", s + 1,
+                                  ", 'scenario-", s, "')")));
       for (int t = 0; t < per_scenario; ++t) {
         check(db->Exec(absl::StrCat("INSERT INTO tests (id, scenario_id, name) VALUES (",
                                     s * per_scenario + t + 1, ", ", s + 1, ", 'test-",
@@ -361,12 +365,16 @@ int Main(int argc, char** argv) {
           ++run_pk;
           auto run = db->Prepare(
               "INSERT INTO runs (id, run_id, scenario_id, cluster_id, scenario_version, namespace,"
-              " team, agent_id, trigger, schedule_id, started_at, finished_at, verdict, env_cluster,"
+              " team, agent_id, trigger, schedule_id, started_at, finished_at, verdict, "
+              "env_cluster,"
               " env_namespace, istio_version, k8s_version, agent_version, latest_attempt)"
               " VALUES (?1, ?2, ?3, ?4, 'sha256:0f3c9a', 'meshproof', 'platform', ?5, 2, '', ?6,"
               " ?7, 1, '', '', '1.30.0', '', '', 1)");
           if (!run.ok()) Die(run.status(), "prepare");
-          run->Bind(1, run_pk).BindText(2, RunId(n, c, s)).Bind(3, s + 1).Bind(4, c + 1)
+          run->Bind(1, run_pk)
+              .BindText(2, RunId(n, c, s))
+              .Bind(3, s + 1)
+              .Bind(4, c + 1)
               .BindText(5, absl::StrCat("agent-", c))
               .Bind(6, absl::ToUnixMicros(RunStart(n, c, s)))
               .Bind(7, absl::ToUnixMicros(RunStart(n, c, s) + absl::Seconds(30)));
@@ -380,9 +388,15 @@ int Main(int argc, char** argv) {
           for (int t = 0; t < per_scenario; ++t) {
             const Synthetic syn = Generate(rng, n, s * per_scenario + t);
             const ResultRow row = EncodeResult(ToResult(syn, ""));
-            insert->Bind(1, run_pk).Bind(2, s * per_scenario + t + 1).Bind(3, t)
-                .Bind(4, row.verdict).Bind(5, row.status_code).Bind(6, row.failure_class)
-                .Bind(7, row.latency_us).Bind(8, row.flags).Bind(9, row.attempts)
+            insert->Bind(1, run_pk)
+                .Bind(2, s * per_scenario + t + 1)
+                .Bind(3, t)
+                .Bind(4, row.verdict)
+                .Bind(5, row.status_code)
+                .Bind(6, row.failure_class)
+                .Bind(7, row.latency_us)
+                .Bind(8, row.flags)
+                .Bind(9, row.attempts)
                 .BindText(10, row.reason);
             check(insert->Run());
           }
@@ -400,12 +414,12 @@ int Main(int argc, char** argv) {
               absl::ToDoubleSeconds(raw_time), absl::ToDoubleSeconds(raw_cpu));
   for (const Ingest& ingest : ingests) {
     const double rate = total / absl::ToDoubleSeconds(ingest.time);
-    std::printf("ingest: store, %d writer%s: %.0f results/s (%.1f s, %.1f s CPU, %.2f writes per"
-                " commit), ratio %.2fx (goal >= 0.5x), CPU ratio %.2fx\n",
-                ingest.writers, ingest.writers == 1 ? "" : "s", rate,
-                absl::ToDoubleSeconds(ingest.time), absl::ToDoubleSeconds(ingest.cpu),
-                ingest.mean_group, rate / raw_rate,
-                absl::ToDoubleSeconds(raw_cpu) / absl::ToDoubleSeconds(ingest.cpu));
+    std::printf(
+        "ingest: store, %d writer%s: %.0f results/s (%.1f s, %.1f s CPU, %.2f writes per"
+        " commit), ratio %.2fx (goal >= 0.5x), CPU ratio %.2fx\n",
+        ingest.writers, ingest.writers == 1 ? "" : "s", rate, absl::ToDoubleSeconds(ingest.time),
+        absl::ToDoubleSeconds(ingest.cpu), ingest.mean_group, rate / raw_rate,
+        absl::ToDoubleSeconds(raw_cpu) / absl::ToDoubleSeconds(ingest.cpu));
   }
   std::printf("disk: store %.1f bytes/result (%lld bytes), raw %.1f bytes/result (goal <= 120)\n",
               static_cast<double>(ingests.back().bytes) / total,
@@ -470,17 +484,18 @@ int Main(int argc, char** argv) {
                 p.p50_ms, p.p99_ms, goal, p.cpu_p50_ms, p.cpu_p99_ms);
   };
   print(absl::StrCat("compare two runs (", per_scenario, " tests)"), compare, " (goal p99 <= 20)");
-  print(absl::StrCat("history of one test (", std::min<int>(flags.nights, kMaxPageSize), " points)"),
-        history, " (goal p99 <= 5)");
+  print(
+      absl::StrCat("history of one test (", std::min<int>(flags.nights, kMaxPageSize), " points)"),
+      history, " (goal p99 <= 5)");
   print(absl::StrCat("flaky, a scenario's last 30 runs in every cluster (",
                      30 * flags.clusters * per_scenario, " results)"),
         flaky_scenario, " (goal p99 <= 100)");
   print(absl::StrCat("flaky, a scenario's last 30 runs in one cluster (", 30 * per_scenario,
                      " results)"),
         flaky_cluster, "");
-  print(absl::StrCat("latest per cluster (", per_scenario, " tests x ", flags.clusters,
-                     " clusters)"),
-        latest, "");
+  print(
+      absl::StrCat("latest per cluster (", per_scenario, " tests x ", flags.clusters, " clusters)"),
+      latest, "");
   return 0;
 }
 

@@ -26,8 +26,8 @@ absl::StatusOr<rv1::ScenarioOutcome> AgentClient::Execute(
   while (reader->Read(&event)) {
     if (!broken.ok()) continue;  // drain, then report
     if (event.sequence() != expected) {
-      broken = absl::DataLossError(
-          absl::StrCat(who, " skipped event ", expected, " (got ", event.sequence(), "): results are missing"));
+      broken = absl::DataLossError(absl::StrCat(who, " skipped event ", expected, " (got ",
+                                                event.sequence(), "): results are missing"));
       context.TryCancel();
       continue;
     }

@@ -22,7 +22,8 @@ namespace meshproof::cli {
 class AgentClient {
  public:
   AgentClient(const std::shared_ptr<grpc::Channel>& channel, RpcCaller caller)
-      : stub_(meshproof::agent::v1::ProbeAgentService::NewStub(channel)), caller_(std::move(caller)) {}
+      : stub_(meshproof::agent::v1::ProbeAgentService::NewStub(channel)),
+        caller_(std::move(caller)) {}
 
   // Executes `scenario` on the agent (only `only_tests` when not empty), calling
   // `on_result` for each result as it arrives, and returns the outcome. `timeout` bounds
@@ -33,7 +34,8 @@ class AgentClient {
   // stream skipped an event or ended without an outcome.
   absl::StatusOr<meshproof::result::v1::ScenarioOutcome> Execute(
       const meshproof::scenario::v1::Scenario& scenario, const std::vector<std::string>& only_tests,
-      absl::Duration timeout, const std::function<void(const meshproof::result::v1::TestResult&)>& on_result) const;
+      absl::Duration timeout,
+      const std::function<void(const meshproof::result::v1::TestResult&)>& on_result) const;
 
   // Returns the agent's identity and capabilities, within the caller's default timeout.
   absl::StatusOr<meshproof::agent::v1::AgentInfo> GetInfo() const;

@@ -7,11 +7,10 @@
 #ifndef MESHPROOF_CLIENTS_CLI_CLI_CONFIG_H_
 #define MESHPROOF_CLIENTS_CLI_CLI_CONFIG_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

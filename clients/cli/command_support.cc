@@ -12,7 +12,8 @@ namespace {
 
 namespace schedv1 = ::meshproof::scheduler::v1;
 
-absl::StatusOr<std::pair<Setting, CliConfig>> Resolve(const ConnectionFlags& flags, bool scheduler) {
+absl::StatusOr<std::pair<Setting, CliConfig>> Resolve(const ConnectionFlags& flags,
+                                                      bool scheduler) {
   auto config = ResolveConfig(flags, ProcessEnv());
   if (!config.ok()) return config.status();
   const Setting& address = scheduler ? config->scheduler : config->store;
@@ -21,8 +22,9 @@ absl::StatusOr<std::pair<Setting, CliConfig>> Resolve(const ConnectionFlags& fla
     const char* env = scheduler ? "MESHPROOF_SCHEDULER" : "MESHPROOF_STORE";
     const char* key = scheduler ? "scheduler" : "store";
     return absl::InvalidArgumentError(absl::StrCat("no ", scheduler ? "scheduler" : "results store",
-                                                   " address: pass ", flag, " HOST:PORT, set ", env, ", or add \"",
-                                                   key, ": HOST:PORT\" to ", ConfigFilePath(flags, ProcessEnv())));
+                                                   " address: pass ", flag, " HOST:PORT, set ", env,
+                                                   ", or add \"", key, ": HOST:PORT\" to ",
+                                                   ConfigFilePath(flags, ProcessEnv())));
   }
   return std::make_pair(address, *config);
 }
@@ -53,7 +55,8 @@ absl::StatusOr<std::unique_ptr<SchedulerClient>> ConnectScheduler(const Connecti
   Peer peer{"scheduler", address.value, "--scheduler", "MESHPROOF_SCHEDULER"};
   auto channel = MakeChannel(address.value, config.token.value, config.tls, config.insecure);
   if (!channel.ok()) return channel.status();
-  return std::make_unique<SchedulerClient>(*channel, RpcCaller(peer, absl::Seconds(config.timeout_seconds)));
+  return std::make_unique<SchedulerClient>(*channel,
+                                           RpcCaller(peer, absl::Seconds(config.timeout_seconds)));
 }
 
 absl::StatusOr<std::unique_ptr<StoreClient>> ConnectStore(const ConnectionFlags& flags) {
@@ -63,11 +66,12 @@ absl::StatusOr<std::unique_ptr<StoreClient>> ConnectStore(const ConnectionFlags&
   Peer peer{"results store", address.value, "--store", "MESHPROOF_STORE"};
   auto channel = MakeChannel(address.value, config.token.value, config.tls, config.insecure);
   if (!channel.ok()) return channel.status();
-  return std::make_unique<StoreClient>(*channel, RpcCaller(peer, absl::Seconds(config.timeout_seconds)));
+  return std::make_unique<StoreClient>(*channel,
+                                       RpcCaller(peer, absl::Seconds(config.timeout_seconds)));
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::vector<std::string>& items,
-                                                                  const std::string& flag) {
+absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(
+    const std::vector<std::string>& items, const std::string& flag) {
   std::map<std::string, std::string> out;
   for (const std::string& item : items) {
     const size_t eq = item.find('=');
@@ -82,8 +86,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::vec
 absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& text, const std::string& flag) {
   absl::Duration d;
   if (!absl::ParseDuration(text, &d) || d <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, " \"", text, "\": expected a positive duration such as 30s, 5m or 1h30m"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, " \"", text, "\": expected a positive duration such as 30s, 5m or 1h30m"));
   }
   return d;
 }
@@ -101,10 +105,8 @@ bool IsFinalState(schedv1::RunState state) {
     case schedv1::RUN_STATE_INCONCLUSIVE:
     case schedv1::RUN_STATE_ERROR:
     case schedv1::RUN_STATE_CANCELLED:
-    case schedv1::RUN_STATE_TIMED_OUT:
-      return true;
-    default:
-      return false;
+    case schedv1::RUN_STATE_TIMED_OUT: return true;
+    default: return false;
   }
 }
 
@@ -118,7 +120,8 @@ int ExitCodeForRunState(schedv1::RunState state) {
 
 std::string ShortTime(const google::protobuf::Timestamp& ts) {
   if (ts.seconds() == 0 && ts.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(ts.seconds()), absl::UTCTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
 }
 
 }  // namespace meshproof::cli

@@ -4,13 +4,13 @@
 #ifndef MESHPROOF_CLIENTS_CLI_COMMAND_SUPPORT_H_
 #define MESHPROOF_CLIENTS_CLI_COMMAND_SUPPORT_H_
 
+#include <google/protobuf/message.h>
+
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/message.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -39,8 +39,8 @@ absl::StatusOr<std::unique_ptr<StoreClient>> ConnectStore(const ConnectionFlags&
 
 // Parses "KEY=VALUE" flags into a map. INVALID_ARGUMENT naming `flag` for a missing '='
 // or an empty key.
-absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(const std::vector<std::string>& items,
-                                                                  const std::string& flag);
+absl::StatusOr<std::map<std::string, std::string>> ParseKeyValues(
+    const std::vector<std::string>& items, const std::string& flag);
 
 // Parses "30s", "5m", "1h30m". INVALID_ARGUMENT naming `flag` otherwise.
 absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& text, const std::string& flag);

@@ -13,7 +13,8 @@ namespace {
 
 // One `case` arm per command path ("", "run", "run start") listing the words that may
 // follow it; `paths` receives every non-root path.
-void Collect(const CLI::App& app, const std::string& path, std::string* arms, std::vector<std::string>* paths) {
+void Collect(const CLI::App& app, const std::string& path, std::string* arms,
+             std::vector<std::string>* paths) {
   std::vector<std::string> words;
   // CLI11 2.1 has no const overload of get_subcommands with a filter.
   const std::vector<CLI::App*> subs = const_cast<CLI::App&>(app).get_subcommands({});
@@ -23,7 +24,8 @@ void Collect(const CLI::App& app, const std::string& path, std::string* arms, st
   }
   absl::StrAppend(arms, "    \"", path, "\") words=\"", absl::StrJoin(words, " "), "\" ;;\n");
   for (const CLI::App* sub : subs) {
-    const std::string sub_path = path.empty() ? sub->get_name() : absl::StrCat(path, " ", sub->get_name());
+    const std::string sub_path =
+        path.empty() ? sub->get_name() : absl::StrCat(path, " ", sub->get_name());
     paths->push_back(sub_path);
     Collect(*sub, sub_path, arms, paths);
   }
@@ -37,7 +39,8 @@ std::string BashCompletion(const CLI::App& app) {
   Collect(app, "", &arms, &paths);
   std::string known;
   // Only known command paths extend the path; arguments (file names, run ids) do not.
-  for (const std::string& p : paths) absl::StrAppend(&known, "      \"", p, "\") path=\"$candidate\" ;;\n");
+  for (const std::string& p : paths)
+    absl::StrAppend(&known, "      \"", p, "\") path=\"$candidate\" ;;\n");
   return absl::StrCat(
       "# bash completion for meshproof; load with: source <(meshproof completion bash)\n"
       "_meshproof() {\n"
@@ -55,7 +58,8 @@ std::string BashCompletion(const CLI::App& app) {
       "  if [[ \"$cur\" == -* ]]; then\n"
       "    COMPREPLY=( $(compgen -W \"$words\" -- \"$cur\") )\n"
       "  else\n"
-      "    COMPREPLY=( $(compgen -W \"$(printf '%s\\n' $words | grep -v '^-')\" -- \"$cur\") $(compgen -f -- \"$cur\") )\n"
+      "    COMPREPLY=( $(compgen -W \"$(printf '%s\\n' $words | grep -v '^-')\" -- \"$cur\") "
+      "$(compgen -f -- \"$cur\") )\n"
       "  fi\n"
       "}\n"
       "complete -o filenames -F _meshproof meshproof\n");

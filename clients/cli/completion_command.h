@@ -3,9 +3,8 @@
 #ifndef MESHPROOF_CLIENTS_CLI_COMPLETION_COMMAND_H_
 #define MESHPROOF_CLIENTS_CLI_COMPLETION_COMMAND_H_
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace meshproof::cli {
 

@@ -46,7 +46,8 @@ int RunExplain(const ExplainFlags& flags) {
   std::vector<scenario::Diagnostic> diagnostics;
   auto parsed = LoadScenario(flags.file, *vars, /*substitute_vars=*/true, &diagnostics);
   if (!parsed.ok()) {
-    if (diagnostics.empty()) std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
+    if (diagnostics.empty())
+      std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
     for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
     return kExitBadInput;
   }
@@ -60,12 +61,15 @@ std::string ExplainScenario(const v1::Scenario& scenario) {
   std::string out = absl::StrCat("scenario ", scenario.name(), " (version ",
                                  scenario.source().content_hash().substr(0, 12), ")\n");
   if (!scenario.description().empty()) absl::StrAppend(&out, scenario.description(), "\n");
-  for (const v1::Test& test : scenario.preflight()) AppendTest("preflight", test, scenario.defaults(), &out);
-  for (const v1::Test& test : scenario.setup()) AppendTest("setup", test, scenario.defaults(), &out);
+  for (const v1::Test& test : scenario.preflight())
+    AppendTest("preflight", test, scenario.defaults(), &out);
+  for (const v1::Test& test : scenario.setup())
+    AppendTest("setup", test, scenario.defaults(), &out);
   for (const v1::Test& test : scenario.tests()) {
     AppendTest(test.has_deferral() ? "deferred" : "test", test, scenario.defaults(), &out);
   }
-  for (const v1::Test& test : scenario.teardown()) AppendTest("teardown", test, scenario.defaults(), &out);
+  for (const v1::Test& test : scenario.teardown())
+    AppendTest("teardown", test, scenario.defaults(), &out);
   if (scenario.claims_size() > 0) {
     absl::StrAppend(&out, "\nclaims\n");
     for (const v1::Claim& claim : scenario.claims()) {
@@ -87,8 +91,9 @@ void AddExplainCommand(CLI::App& app, int* exit_code) {
   explain->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  explain->add_option("--vars-file", flags->vars.vars_files,
-                      "read variables from a file of NAME=VALUE lines or a YAML map")
+  explain
+      ->add_option("--vars-file", flags->vars.vars_files,
+                   "read variables from a file of NAME=VALUE lines or a YAML map")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   explain->callback([flags, exit_code] { *exit_code = RunExplain(*flags); });

@@ -3,9 +3,8 @@
 #ifndef MESHPROOF_CLIENTS_CLI_EXPLAIN_COMMAND_H_
 #define MESHPROOF_CLIENTS_CLI_EXPLAIN_COMMAND_H_
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "meshproof/scenario/v1/scenario.pb.h"
 

@@ -1,7 +1,6 @@
 // meshproof: the command-line client. Wires the subcommands; each lives in its own file.
-#include <cstdio>
-
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "clients/cli/completion_command.h"
 #include "clients/cli/exit_codes.h"

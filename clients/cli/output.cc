@@ -1,10 +1,10 @@
 #include "clients/cli/output.h"
 
-#include <algorithm>
-
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -19,7 +19,8 @@ bool NeedsQuotes(const std::string& s) {
   double number;
   if (absl::SimpleAtod(s, &number)) return true;
   const std::string lower = absl::AsciiStrToLower(s);
-  static const char* const kWords[] = {"true", "false", "yes", "no", "on", "off", "null", "~", "y", "n"};
+  static const char* const kWords[] = {"true", "false", "yes", "no", "on",
+                                       "off",  "null",  "~",   "y",  "n"};
   for (const char* word : kWords) {
     if (lower == word) return true;
   }
@@ -51,15 +52,9 @@ void Emit(const google::protobuf::Value& value, YAML::Emitter* out) {
       if (NeedsQuotes(value.string_value())) *out << YAML::DoubleQuoted;
       *out << value.string_value();
       break;
-    case google::protobuf::Value::kNumberValue:
-      *out << value.number_value();
-      break;
-    case google::protobuf::Value::kBoolValue:
-      *out << value.bool_value();
-      break;
-    default:
-      *out << YAML::Null;
-      break;
+    case google::protobuf::Value::kNumberValue: *out << value.number_value(); break;
+    case google::protobuf::Value::kBoolValue: *out << value.bool_value(); break;
+    default: *out << YAML::Null; break;
   }
 }
 
@@ -69,7 +64,8 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(absl::string_view text) {
   if (text == "table") return OutputFormat::kTable;
   if (text == "json") return OutputFormat::kJson;
   if (text == "yaml") return OutputFormat::kYaml;
-  return absl::InvalidArgumentError(absl::StrCat("--output: expected table, json or yaml, got \"", text, "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--output: expected table, json or yaml, got \"", text, "\""));
 }
 
 void AddOutputFlag(CLI::App* command, std::string* output) {

@@ -4,11 +4,11 @@
 #ifndef MESHPROOF_CLIENTS_CLI_OUTPUT_H_
 #define MESHPROOF_CLIENTS_CLI_OUTPUT_H_
 
-#include <string>
-#include <vector>
+#include <google/protobuf/message.h>
 
 #include <CLI/CLI.hpp>
-#include <google/protobuf/message.h>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

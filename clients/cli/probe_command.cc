@@ -1,10 +1,10 @@
 #include "clients/cli/probe_command.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "clients/cli/agent_client.h"
@@ -33,16 +33,19 @@ struct ProbeFlags {
 };
 
 void PrintResult(const rv1::TestResult& r) {
-  std::printf("%-8s %-32s expected %-28s got %s\n", results::TestVerdictWord(r.verdict()).c_str(), r.test().c_str(),
-              r.expected_summary().c_str(), r.actual_summary().empty() ? "-" : r.actual_summary().c_str());
+  std::printf("%-8s %-32s expected %-28s got %s\n", results::TestVerdictWord(r.verdict()).c_str(),
+              r.test().c_str(), r.expected_summary().c_str(),
+              r.actual_summary().empty() ? "-" : r.actual_summary().c_str());
   if (r.verdict() != rv1::TEST_VERDICT_PASS && !r.reason().empty()) {
     std::printf("         %s\n", r.reason().c_str());
   }
   if (r.flaky()) {
-    std::printf("         flaky: the attempts disagreed (%s)\n", results::AttemptSequence(r.attempt_history()).c_str());
+    std::printf("         flaky: the attempts disagreed (%s)\n",
+                results::AttemptSequence(r.attempt_history()).c_str());
   }
   for (const rv1::Evidence& e : r.evidence()) {
-    for (const std::string& line : e.lines()) std::printf("         [%s] %s\n", e.name().c_str(), line.c_str());
+    for (const std::string& line : e.lines())
+      std::printf("         [%s] %s\n", e.name().c_str(), line.c_str());
   }
   std::fflush(stdout);
 }
@@ -61,7 +64,8 @@ int RunProbe(const ProbeFlags& flags) {
     if (const char* env = std::getenv("MESHPROOF_AGENT")) agent = env;
   }
   if (agent.empty()) {
-    std::fprintf(stderr, "probe: no agent address; pass --agent HOST:PORT or set MESHPROOF_AGENT\n");
+    std::fprintf(stderr,
+                 "probe: no agent address; pass --agent HOST:PORT or set MESHPROOF_AGENT\n");
     return kExitBadInput;
   }
   if (flags.output != "table" && flags.output != "json") {
@@ -79,7 +83,8 @@ int RunProbe(const ProbeFlags& flags) {
     std::vector<scenario::Diagnostic> diagnostics;
     auto parsed = LoadScenario(file, *vars, /*substitute_vars=*/true, &diagnostics);
     if (!parsed.ok()) {
-      if (diagnostics.empty()) std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
+      if (diagnostics.empty())
+        std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
       for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
       return kExitBadInput;
     }
@@ -106,9 +111,9 @@ int RunProbe(const ProbeFlags& flags) {
     if (!result.ok()) {
       if (result.status().code() != absl::StatusCode::kUnavailable &&
           result.status().code() != absl::StatusCode::kDeadlineExceeded) {
-        return PrintError(absl::Status(result.status().code(), absl::StrCat("the agent refused scenario ",
-                                                                            scenario.name(), ": ",
-                                                                            result.status().message())));
+        return PrintError(absl::Status(result.status().code(),
+                                       absl::StrCat("the agent refused scenario ", scenario.name(),
+                                                    ": ", result.status().message())));
       }
       return PrintError(result.status());
     }
@@ -116,8 +121,9 @@ int RunProbe(const ProbeFlags& flags) {
     if (flags.output == "table") {
       const rv1::RunCounts& c = outcome.counts();
       std::printf("-> %s: %u passed, %u failed, %u errors, %u skipped, %u blocked%s%s\n",
-                  results::RunVerdictWord(outcome.verdict()).c_str(), c.passed(), c.failed(), c.errors(), c.skipped(),
-                  c.blocked(), outcome.reason().empty() ? "" : " — ", outcome.reason().c_str());
+                  results::RunVerdictWord(outcome.verdict()).c_str(), c.passed(), c.failed(),
+                  c.errors(), c.skipped(), c.blocked(), outcome.reason().empty() ? "" : " — ",
+                  outcome.reason().c_str());
       for (const rv1::ClaimResult& claim : outcome.claims()) {
         std::printf("   claim %-4s %s\n", claim.id().c_str(),
                     results::ClaimVerdictWord(claim.verdict()).c_str());
@@ -126,7 +132,8 @@ int RunProbe(const ProbeFlags& flags) {
       std::printf("%s\n", ToJson(outcome).c_str());
     }
     std::fflush(stdout);
-    any_failed |= outcome.verdict() == rv1::RUN_VERDICT_FAILED || outcome.verdict() == rv1::RUN_VERDICT_ERROR;
+    any_failed |=
+        outcome.verdict() == rv1::RUN_VERDICT_FAILED || outcome.verdict() == rv1::RUN_VERDICT_ERROR;
     any_inconclusive |= outcome.verdict() == rv1::RUN_VERDICT_INCONCLUSIVE;
   }
   if (any_failed) return kExitFailed;
@@ -138,25 +145,33 @@ int RunProbe(const ProbeFlags& flags) {
 
 void AddProbeCommand(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ProbeFlags>();
-  CLI::App* probe = app.add_subcommand("probe", "Run scenarios on an agent now, without scheduler or store");
+  CLI::App* probe =
+      app.add_subcommand("probe", "Run scenarios on an agent now, without scheduler or store");
   probe->footer(
-      "Example:\n  meshproof probe examples/scenarios/10-ingress.yaml --agent 127.0.0.1:7070 --vars-file lab.env\n"
-      "Deferred tests that require approval are skipped here: they run only in a scheduler run an approver\n"
+      "Example:\n  meshproof probe examples/scenarios/10-ingress.yaml --agent 127.0.0.1:7070 "
+      "--vars-file lab.env\n"
+      "Deferred tests that require approval are skipped here: they run only in a scheduler run an "
+      "approver\n"
       "approved (meshproof run start, then meshproof run approve).\n"
-      "Exit codes: 0 every scenario passed, 1 a test failed, 2 bad input or a refused token, 3 agent unreachable\n"
+      "Exit codes: 0 every scenario passed, 1 a test failed, 2 bad input or a refused token, 3 "
+      "agent unreachable\n"
       "or busy, 4 inconclusive.");
   probe->add_option("files", flags->files, "scenario YAML files")->required();
   probe->add_option("--agent", flags->agent, "agent HOST:PORT (or MESHPROOF_AGENT)");
   probe->add_option("--output", flags->output, "table or json")->capture_default_str();
   probe->add_option("--only", flags->only, "run only this test (repeatable)")
-      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  probe->add_option("--timeout", flags->timeout_seconds, "seconds a scenario may take")->capture_default_str();
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  probe->add_option("--timeout", flags->timeout_seconds, "seconds a scenario may take")
+      ->capture_default_str();
   probe->add_option("--config", flags->connection.config_file,
                     "config file for the token (default ~/.config/meshproof/config.yaml)");
   probe->add_option("--var", flags->vars.vars, "set a variable, NAME=VALUE (repeatable)")
-      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   probe->add_option("--vars-file", flags->vars.vars_files, "read variables from a file")
-      ->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   AddTokenFlags(probe, &flags->connection);
   AddTlsFlags(probe, &flags->connection);
   probe->callback([flags, exit_code] { *exit_code = RunProbe(*flags); });

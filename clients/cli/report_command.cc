@@ -55,7 +55,8 @@ int RunReport(const ReportFlags& flags) {
     file << text;
     file.close();
     if (!file) {
-      return PrintError(absl::InvalidArgumentError(absl::StrCat("--out ", flags.out, ": cannot write the file")));
+      return PrintError(
+          absl::InvalidArgumentError(absl::StrCat("--out ", flags.out, ": cannot write the file")));
     }
     std::fprintf(stderr, "wrote %s (%zu bytes)\n", flags.out.c_str(), text.size());
   }
@@ -75,13 +76,16 @@ void AddReportCommand(CLI::App& app, int* exit_code) {
       "Exit codes: 0 written (with --exit-with-verdict: 0 passed, 1 failed, 4 inconclusive),\n"
       "2 bad input or unknown run, 3 store unreachable.");
   cmd->add_option("run", flags->run_id, "run id")->required();
-  cmd->add_option("--against", flags->against, "compare with this run, or \"previous\" (same scenario and cluster)");
+  cmd->add_option("--against", flags->against,
+                  "compare with this run, or \"previous\" (same scenario and cluster)");
   cmd->add_option("-f,--format", flags->format, "md, html, junit or json")
       ->check(CLI::IsMember({"md", "html", "junit", "json"}))
       ->capture_default_str();
   cmd->add_option("--out", flags->out, "write to this file instead of stdout");
-  cmd->add_option("--history", flags->history_runs, "runs of history in the HTML grid")->capture_default_str();
-  cmd->add_flag("--exit-with-verdict", flags->exit_with_verdict, "exit with the run's verdict (for CI)");
+  cmd->add_option("--history", flags->history_runs, "runs of history in the HTML grid")
+      ->capture_default_str();
+  cmd->add_flag("--exit-with-verdict", flags->exit_with_verdict,
+                "exit with the run's verdict (for CI)");
   AddConnectionFlags(cmd, &flags->connection, /*scheduler=*/false, /*store=*/true);
   cmd->callback([flags, exit_code] { *exit_code = RunReport(*flags); });
 }

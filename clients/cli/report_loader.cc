@@ -28,17 +28,19 @@ absl::StatusOr<std::string> PreviousRunId(const StoreClient& client, const std::
     if (!response.ok()) return response.status();
     for (const storev1::RunRecord& r : response->runs()) {
       // Newest first; an open run has nothing to compare yet.
-      if (r.run_id() != run_id && r.verdict() != result::v1::RUN_VERDICT_UNSPECIFIED) return r.run_id();
+      if (r.run_id() != run_id && r.verdict() != result::v1::RUN_VERDICT_UNSPECIFIED)
+        return r.run_id();
     }
     if (response->next_page_token().empty()) break;
     list.set_page_token(response->next_page_token());
   }
   return absl::NotFoundError(absl::StrCat("no finished run of ", run.scenario(), " in cluster ",
-                                          run.cluster().empty() ? "(none)" : run.cluster(), " before ", run_id,
-                                          " to compare with"));
+                                          run.cluster().empty() ? "(none)" : run.cluster(),
+                                          " before ", run_id, " to compare with"));
 }
 
-absl::StatusOr<report::ReportInput> LoadReportInput(const StoreClient& client, const std::string& run_id,
+absl::StatusOr<report::ReportInput> LoadReportInput(const StoreClient& client,
+                                                    const std::string& run_id,
                                                     const LoadOptions& options) {
   report::ReportInput input;
   storev1::GetRunRequest get;

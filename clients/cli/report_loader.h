@@ -24,7 +24,8 @@ struct LoadOptions {
 absl::StatusOr<std::string> PreviousRunId(const StoreClient& client, const std::string& run_id);
 
 // Returns everything the renderers need for `run_id`. Errors are the store's, described.
-absl::StatusOr<report::ReportInput> LoadReportInput(const StoreClient& client, const std::string& run_id,
+absl::StatusOr<report::ReportInput> LoadReportInput(const StoreClient& client,
+                                                    const std::string& run_id,
                                                     const LoadOptions& options);
 
 }  // namespace meshproof::cli

@@ -6,8 +6,10 @@
 
 namespace meshproof::cli {
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address, const std::string& token,
-                                                           const ClientTlsOptions& tls, bool insecure) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address,
+                                                           const std::string& token,
+                                                           const ClientTlsOptions& tls,
+                                                           bool insecure) {
   ClientChannelOptions options;
   options.target = address;
   options.token = token;

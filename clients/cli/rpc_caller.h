@@ -4,10 +4,10 @@
 #ifndef MESHPROOF_CLIENTS_CLI_RPC_CALLER_H_
 #define MESHPROOF_CLIENTS_CLI_RPC_CALLER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -19,8 +19,10 @@ namespace meshproof::cli {
 // Returns the channel to `address` with the resolved token and TLS settings; a report's
 // RunDetail with evidence may exceed gRPC's 4 MiB default, so responses up to 64 MiB are
 // accepted. Errors as MakeClientChannel (a token refused in plaintext names --insecure).
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address, const std::string& token,
-                                                           const ClientTlsOptions& tls, bool insecure);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& address,
+                                                           const std::string& token,
+                                                           const ClientTlsOptions& tls,
+                                                           bool insecure);
 
 class RpcCaller {
  public:
@@ -35,7 +37,8 @@ class RpcCaller {
   // Calls a unary method of `stub` with the default timeout; the error is described.
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> Call(Stub* stub,
-                                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
                                 const Request& request) const {
     grpc::ClientContext context;
     Prepare(&context, timeout_);

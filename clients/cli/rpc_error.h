@@ -4,9 +4,9 @@
 #ifndef MESHPROOF_CLIENTS_CLI_RPC_ERROR_H_
 #define MESHPROOF_CLIENTS_CLI_RPC_ERROR_H_
 
-#include <string>
-
 #include <grpcpp/support/status.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"

@@ -47,20 +47,26 @@ struct RunFlags {
 void PrintRun(const schedv1::Run& run) {
   Table table({"FIELD", "VALUE"});
   table.AddRow({"run", run.run_id()});
-  table.AddRow({"scenario", absl::StrCat(run.scenario(), " @ ", run.scenario_version().substr(0, 12))});
+  table.AddRow(
+      {"scenario", absl::StrCat(run.scenario(), " @ ", run.scenario_version().substr(0, 12))});
   table.AddRow({"state", RunStateWord(run.state())});
   if (!run.reason().empty()) table.AddRow({"reason", run.reason()});
   table.AddRow({"counts", report::DescribeCounts(run.counts())});
-  table.AddRow({"trigger", absl::StrCat(report::TriggerWord(run.trigger()),
-                                        run.schedule_id().empty() ? "" : absl::StrCat(" (", run.schedule_id(), ")"))});
-  if (!run.agent_id().empty()) table.AddRow({"agent", absl::StrCat(run.agent_id(), ", attempt ", run.attempt())});
+  table.AddRow(
+      {"trigger",
+       absl::StrCat(report::TriggerWord(run.trigger()),
+                    run.schedule_id().empty() ? "" : absl::StrCat(" (", run.schedule_id(), ")"))});
+  if (!run.agent_id().empty())
+    table.AddRow({"agent", absl::StrCat(run.agent_id(), ", attempt ", run.attempt())});
   if (run.needs_approval()) {
-    table.AddRow({"approval", run.has_approval() ? absl::StrCat(run.approval().approved() ? "approved" : "rejected",
-                                                                " by ", run.approval().by(), ": ",
-                                                                run.approval().reason())
-                                                 : "required, not given yet"});
+    table.AddRow(
+        {"approval", run.has_approval()
+                         ? absl::StrCat(run.approval().approved() ? "approved" : "rejected", " by ",
+                                        run.approval().by(), ": ", run.approval().reason())
+                         : "required, not given yet"});
   }
-  if (run.has_timeout()) table.AddRow({"timeout", absl::FormatDuration(FromProtoDuration(run.timeout()))});
+  if (run.has_timeout())
+    table.AddRow({"timeout", absl::FormatDuration(FromProtoDuration(run.timeout()))});
   table.AddRow({"created", ShortTime(run.created_at())});
   table.AddRow({"started", ShortTime(run.started_at())});
   table.AddRow({"finished", ShortTime(run.finished_at())});
@@ -102,7 +108,8 @@ int RunStart(const RunFlags& flags) {
   if (!flags.wait) {
     if (table) {
       std::printf("started run %s (%s @ %s, %s)\n", run->run_id().c_str(), run->scenario().c_str(),
-                  run->scenario_version().substr(0, 12).c_str(), RunStateWord(run->state()).c_str());
+                  run->scenario_version().substr(0, 12).c_str(),
+                  RunStateWord(run->state()).c_str());
       if (run->state() == schedv1::RUN_STATE_AWAITING_APPROVAL) {
         std::printf("it has tests that need approval: meshproof run approve %s --reason '...'\n",
                     run->run_id().c_str());
@@ -151,9 +158,10 @@ int RunList(const RunFlags& flags) {
   for (const std::string& s : flags.states) {
     schedv1::RunState state;
     if (!schedv1::RunState_Parse(absl::StrCat("RUN_STATE_", absl::AsciiStrToUpper(s)), &state)) {
-      return PrintError(absl::InvalidArgumentError(absl::StrCat(
-          "--state \"", s, "\": expected pending, awaiting_approval, queued, running, passed, failed, "
-                           "inconclusive, error, cancelled or timed_out")));
+      return PrintError(absl::InvalidArgumentError(
+          absl::StrCat("--state \"", s,
+                       "\": expected pending, awaiting_approval, queued, running, passed, failed, "
+                       "inconclusive, error, cancelled or timed_out")));
     }
     request.add_states(state);
   }
@@ -191,7 +199,8 @@ enum class Action { kCancel, kApprove, kReject };
 
 int RunAct(const RunFlags& flags, Action action) {
   if (action != Action::kCancel && flags.reason.empty()) {
-    return PrintError(absl::InvalidArgumentError("--reason: say why you decide so; it is recorded with the run"));
+    return PrintError(
+        absl::InvalidArgumentError("--reason: say why you decide so; it is recorded with the run"));
   }
   auto client = ConnectScheduler(flags.connection);
   if (!client.ok()) return PrintError(client.status());
@@ -205,7 +214,8 @@ int RunAct(const RunFlags& flags, Action action) {
     schedv1::ApprovalRequest request;
     request.set_run_id(flags.run_id);
     request.set_reason(flags.reason);
-    run = action == Action::kApprove ? (*client)->ApproveRun(request) : (*client)->RejectRun(request);
+    run =
+        action == Action::kApprove ? (*client)->ApproveRun(request) : (*client)->RejectRun(request);
   }
   if (!run.ok()) return PrintError(run.status());
   return PrintResponse(*run, flags.output, [&] {
@@ -213,7 +223,8 @@ int RunAct(const RunFlags& flags, Action action) {
   });
 }
 
-CLI::App* Sub(CLI::App* group, const std::string& name, const std::string& help, const std::string& example) {
+CLI::App* Sub(CLI::App* group, const std::string& name, const std::string& help,
+              const std::string& example) {
   CLI::App* cmd = group->add_subcommand(name, help);
   cmd->footer(absl::StrCat("Example:\n  ", example));
   return cmd;
@@ -232,17 +243,20 @@ void AddVarsFlags(CLI::App* cmd, VarFlags* vars) {
 
 void AddRunCommands(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<RunFlags>();
-  CLI::App* group = app.add_subcommand("run", "Start, follow, list, cancel and approve runs (scheduler)");
+  CLI::App* group =
+      app.add_subcommand("run", "Start, follow, list, cancel and approve runs (scheduler)");
   group->require_subcommand(1);
   group->footer(
       "Exit codes: 0 ok/passed, 1 failed, 2 bad input, 3 scheduler unreachable, 4 inconclusive.");
 
-  CLI::App* start = Sub(group, "start", "Queue a run of a submitted scenario; --wait follows it to the end",
-                        "meshproof run start 20-egress --var EXTERNAL_HOST=httpbin.org --wait\n"
-                        "Exit codes with --wait: 0 passed, 1 failed, 4 inconclusive (preflight failed),\n"
-                        "2 bad input, 3 scheduler unreachable.");
+  CLI::App* start =
+      Sub(group, "start", "Queue a run of a submitted scenario; --wait follows it to the end",
+          "meshproof run start 20-egress --var EXTERNAL_HOST=httpbin.org --wait\n"
+          "Exit codes with --wait: 0 passed, 1 failed, 4 inconclusive (preflight failed),\n"
+          "2 bad input, 3 scheduler unreachable.");
   start->add_option("scenario", flags->scenario, "scenario name")->required();
-  start->add_option("--version", flags->version, "content hash of the version to run (default latest)");
+  start->add_option("--version", flags->version,
+                    "content hash of the version to run (default latest)");
   start->add_option("--only", flags->only, "run only this test (repeatable)")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -252,15 +266,19 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   start->add_option("--cluster", flags->cluster, "run on an agent of this cluster");
   start->add_option("--namespace", flags->ns, "run on an agent in this namespace");
-  start->add_option("--request-id", flags->request_id, "idempotency key: a retried start returns the same run");
-  start->add_option("--run-timeout", flags->run_timeout, "whole-run deadline, e.g. 30m (scheduler default 30m)");
+  start->add_option("--request-id", flags->request_id,
+                    "idempotency key: a retried start returns the same run");
+  start->add_option("--run-timeout", flags->run_timeout,
+                    "whole-run deadline, e.g. 30m (scheduler default 30m)");
   start->add_flag("--wait", flags->wait, "follow the run and exit with its verdict");
-  start->add_option("--wait-timeout", flags->wait_timeout, "give up following after this long")->capture_default_str();
+  start->add_option("--wait-timeout", flags->wait_timeout, "give up following after this long")
+      ->capture_default_str();
   AddOutputFlag(start, &flags->output);
   AddConnectionFlags(start, &flags->connection, /*scheduler=*/true, /*store=*/false);
   start->callback([flags, exit_code] { *exit_code = RunStart(*flags); });
 
-  CLI::App* list = Sub(group, "list", "List runs, newest first", "meshproof run list --scenario 10-ingress --state failed");
+  CLI::App* list = Sub(group, "list", "List runs, newest first",
+                       "meshproof run list --scenario 10-ingress --state failed");
   list->add_option("--scenario", flags->scenario, "only runs of this scenario");
   list->add_option("--schedule", flags->schedule_id, "only runs started by this schedule");
   list->add_option("--state", flags->states, "only runs in this state (repeatable)")
@@ -272,8 +290,9 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   AddConnectionFlags(list, &flags->connection, true, false);
   list->callback([flags, exit_code] { *exit_code = RunList(*flags); });
 
-  CLI::App* show = Sub(group, "show", "Show a run's state and counts (the report command shows results)",
-                       "meshproof run show run-0042 -o yaml");
+  CLI::App* show =
+      Sub(group, "show", "Show a run's state and counts (the report command shows results)",
+          "meshproof run show run-0042 -o yaml");
   show->add_option("run", flags->run_id, "run id")->required();
   AddOutputFlag(show, &flags->output);
   AddConnectionFlags(show, &flags->connection, true, false);
@@ -282,28 +301,32 @@ void AddRunCommands(CLI::App& app, int* exit_code) {
   CLI::App* watch = Sub(group, "watch", "Follow a run until it ends; exit with its verdict",
                         "meshproof run watch run-0042");
   watch->add_option("run", flags->run_id, "run id")->required();
-  watch->add_option("--wait-timeout", flags->wait_timeout, "give up following after this long")->capture_default_str();
+  watch->add_option("--wait-timeout", flags->wait_timeout, "give up following after this long")
+      ->capture_default_str();
   AddOutputFlag(watch, &flags->output);
   AddConnectionFlags(watch, &flags->connection, true, false);
   watch->callback([flags, exit_code] { *exit_code = RunWatch(*flags); });
 
-  CLI::App* cancel = Sub(group, "cancel", "Cancel a run that has not ended", "meshproof run cancel run-0042 --reason 'wrong cluster'");
+  CLI::App* cancel = Sub(group, "cancel", "Cancel a run that has not ended",
+                         "meshproof run cancel run-0042 --reason 'wrong cluster'");
   cancel->add_option("run", flags->run_id, "run id")->required();
   cancel->add_option("--reason", flags->reason, "why");
   AddOutputFlag(cancel, &flags->output);
   AddConnectionFlags(cancel, &flags->connection, true, false);
   cancel->callback([flags, exit_code] { *exit_code = RunAct(*flags, Action::kCancel); });
 
-  CLI::App* approve = Sub(group, "approve", "Approve a run awaiting approval: its gated tests will run",
-                          "meshproof run approve run-0042 --reason 'change window CHG-1234'");
+  CLI::App* approve =
+      Sub(group, "approve", "Approve a run awaiting approval: its gated tests will run",
+          "meshproof run approve run-0042 --reason 'change window CHG-1234'");
   approve->add_option("run", flags->run_id, "run id")->required();
   approve->add_option("--reason", flags->reason, "why (required, recorded)");
   AddOutputFlag(approve, &flags->output);
   AddConnectionFlags(approve, &flags->connection, true, false);
   approve->callback([flags, exit_code] { *exit_code = RunAct(*flags, Action::kApprove); });
 
-  CLI::App* reject = Sub(group, "reject", "Reject a run awaiting approval: its gated tests stay skipped",
-                         "meshproof run reject run-0042 --reason 'not during business hours'");
+  CLI::App* reject =
+      Sub(group, "reject", "Reject a run awaiting approval: its gated tests stay skipped",
+          "meshproof run reject run-0042 --reason 'not during business hours'");
   reject->add_option("run", flags->run_id, "run id")->required();
   reject->add_option("--reason", flags->reason, "why (required, recorded)");
   AddOutputFlag(reject, &flags->output);

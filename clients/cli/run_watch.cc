@@ -35,8 +35,9 @@ size_t DisplayWidth(absl::string_view s) {
 // id first (the "started run" line above names it), then cut at a character boundary.
 std::string ProgressLine(const Progress& p, int columns) {
   const std::string counts =
-      absl::StrCat(RunStateWord(p.run.state()), ": ", p.results, p.results == 1 ? " result" : " results", " — ",
-                   p.passed, " passed, ", p.failed, " failed", p.other > 0 ? absl::StrCat(", ", p.other, " other") : "");
+      absl::StrCat(RunStateWord(p.run.state()), ": ", p.results,
+                   p.results == 1 ? " result" : " results", " — ", p.passed, " passed, ", p.failed,
+                   " failed", p.other > 0 ? absl::StrCat(", ", p.other, " other") : "");
   std::string line = absl::StrCat("run ", p.run.run_id(), " ", counts);
   if (columns <= 0) return line;
   // The last column stays free: a character there puts some terminals in a pending wrap.
@@ -59,7 +60,8 @@ void ClearLine(Progress* p, std::FILE* out) {
   p->line_open = false;
 }
 
-void ShowResult(const rv1::TestResult& r, const WatchOptions& options, Progress* p, std::FILE* out) {
+void ShowResult(const rv1::TestResult& r, const WatchOptions& options, Progress* p,
+                std::FILE* out) {
   ++p->results;
   if (r.verdict() == rv1::TEST_VERDICT_PASS) {
     ++p->passed;
@@ -73,10 +75,13 @@ void ShowResult(const rv1::TestResult& r, const WatchOptions& options, Progress*
   // On a terminal only what needs attention scrolls by; the live line carries the counts.
   if (!options.live || noteworthy) {
     ClearLine(p, out);
-    std::fprintf(out, "%-8s %s  expected %s, got %s%s\n", results::TestVerdictWord(r.verdict()).c_str(),
-                 r.test().c_str(), r.expected_summary().empty() ? "-" : r.expected_summary().c_str(),
+    std::fprintf(out, "%-8s %s  expected %s, got %s%s\n",
+                 results::TestVerdictWord(r.verdict()).c_str(), r.test().c_str(),
+                 r.expected_summary().empty() ? "-" : r.expected_summary().c_str(),
                  r.actual_summary().empty() ? "-" : r.actual_summary().c_str(),
-                 r.passed_on_retry() ? " (on retry)" : r.flaky() ? " (flaky)" : "");
+                 r.passed_on_retry() ? " (on retry)"
+                 : r.flaky()         ? " (flaky)"
+                                     : "");
     if (noteworthy && !r.reason().empty()) std::fprintf(out, "         %s\n", r.reason().c_str());
   }
 }
@@ -90,13 +95,15 @@ void ShowState(const schedv1::Run& run, const WatchOptions& options, Progress* p
                run.agent_id().empty() ? "" : absl::StrCat(" on ", run.agent_id()).c_str(),
                run.reason().empty() ? "" : absl::StrCat(" — ", run.reason()).c_str());
   if (run.state() == schedv1::RUN_STATE_AWAITING_APPROVAL) {
-    std::fprintf(out, "  waiting for approval: meshproof run approve %s --reason '...'\n", run.run_id().c_str());
+    std::fprintf(out, "  waiting for approval: meshproof run approve %s --reason '...'\n",
+                 run.run_id().c_str());
   }
 }
 
 // One result's identity within a run: a later attempt of the run reruns the same tests.
 std::string ResultKey(const schedv1::Run& run, const rv1::TestResult& r) {
-  return absl::StrCat(run.attempt(), "\x1f", r.scenario(), "\x1f", r.test(), "\x1f", static_cast<int>(r.phase()));
+  return absl::StrCat(run.attempt(), "\x1f", r.scenario(), "\x1f", r.test(), "\x1f",
+                      static_cast<int>(r.phase()));
 }
 
 }  // namespace
@@ -107,8 +114,8 @@ int TerminalColumns(int fd) {
   return size.ws_col;
 }
 
-int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, const WatchOptions& options,
-                   std::FILE* out, schedv1::Run* final_run) {
+int WatchUntilDone(const SchedulerClient& client, const std::string& run_id,
+                   const WatchOptions& options, std::FILE* out, schedv1::Run* final_run) {
   Progress progress;
   progress.run.set_run_id(run_id);
   // Results already shown. Each new stream starts with the run and the results so far,
@@ -158,9 +165,9 @@ int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, con
   if (!status.ok() && !IsFinalState(progress.run.state())) {
     *final_run = progress.run;
     if (absl::IsDeadlineExceeded(status) || absl::IsUnavailable(status)) {
-      return PrintError(absl::UnavailableError(absl::StrCat(
-          "run ", run_id, " had not finished when the watch's deadline passed (", status.message(),
-          "); follow it again with: meshproof run watch ", run_id)));
+      return PrintError(absl::UnavailableError(
+          absl::StrCat("run ", run_id, " had not finished when the watch's deadline passed (",
+                       status.message(), "); follow it again with: meshproof run watch ", run_id)));
     }
     return PrintError(status);
   }
@@ -175,9 +182,9 @@ int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, con
   }
   *final_run = run;
   if (!IsFinalState(run.state())) {
-    return PrintError(absl::UnavailableError(
-        absl::StrCat("the scheduler ended the watch before run ", run_id, " finished (", RunStateWord(run.state()),
-                     "); follow it again with: meshproof run watch ", run_id)));
+    return PrintError(absl::UnavailableError(absl::StrCat(
+        "the scheduler ended the watch before run ", run_id, " finished (",
+        RunStateWord(run.state()), "); follow it again with: meshproof run watch ", run_id)));
   }
   if (!options.quiet) {
     std::fprintf(out, "run %s %s: %s%s%s\n", run_id.c_str(), RunStateWord(run.state()).c_str(),

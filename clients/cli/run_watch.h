@@ -29,8 +29,8 @@ int TerminalColumns(int fd);
 
 // Watches `run_id` until it ends and returns the exit code; *final_run receives the last
 // state seen. Progress goes to `out`, errors to stderr.
-int WatchUntilDone(const SchedulerClient& client, const std::string& run_id, const WatchOptions& options,
-                   std::FILE* out, scheduler::v1::Run* final_run);
+int WatchUntilDone(const SchedulerClient& client, const std::string& run_id,
+                   const WatchOptions& options, std::FILE* out, scheduler::v1::Run* final_run);
 
 }  // namespace meshproof::cli
 

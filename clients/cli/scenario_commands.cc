@@ -42,7 +42,8 @@ int Submit(const ScenarioFlags& flags) {
     auto parsed = LoadScenario(file, {}, /*substitute_vars=*/false, &diagnostics);
     if (!parsed.ok()) {
       bad = true;
-      if (diagnostics.empty()) std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
+      if (diagnostics.empty())
+        std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
       for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
       continue;
     }
@@ -65,8 +66,9 @@ int Submit(const ScenarioFlags& flags) {
       continue;
     }
     const schedv1::ScenarioVersion& v = response->version();
-    std::printf("%s: %s %s revision %u (version %s)\n", file.c_str(), response->created() ? "stored" : "unchanged,",
-                v.name().c_str(), v.revision(), v.version().substr(0, 12).c_str());
+    std::printf("%s: %s %s revision %u (version %s)\n", file.c_str(),
+                response->created() ? "stored" : "unchanged,", v.name().c_str(), v.revision(),
+                v.version().substr(0, 12).c_str());
   }
   return kExitOk;
 }
@@ -92,7 +94,8 @@ int List(const ScenarioFlags& flags) {
                   absl::StrCat(v.scenario().tests_size()), ShortTime(v.created_at())});
   }
   std::fputs(table.Render("no scenarios").c_str(), stdout);
-  if (!response->next_page_token().empty()) std::printf("more: --page-token %s\n", response->next_page_token().c_str());
+  if (!response->next_page_token().empty())
+    std::printf("more: --page-token %s\n", response->next_page_token().c_str());
   return kExitOk;
 }
 
@@ -110,8 +113,9 @@ int Show(const ScenarioFlags& flags) {
     std::fputs(FormatMessage(*v, *format).c_str(), stdout);
     return kExitOk;
   }
-  std::printf("# %s revision %u, version %s, team %s, stored %s\n", v->name().c_str(), v->revision(),
-              v->version().c_str(), v->team().empty() ? "-" : v->team().c_str(), ShortTime(v->created_at()).c_str());
+  std::printf("# %s revision %u, version %s, team %s, stored %s\n", v->name().c_str(),
+              v->revision(), v->version().c_str(), v->team().empty() ? "-" : v->team().c_str(),
+              ShortTime(v->created_at()).c_str());
   // The YAML as submitted is what its authors recognise; a scenario submitted as a
   // message has none, so show what each test does instead.
   if (!v->yaml().empty()) {
@@ -140,11 +144,12 @@ int Versions(const ScenarioFlags& flags) {
   }
   Table table({"REVISION", "VERSION", "TESTS", "CREATED"});
   for (const schedv1::ScenarioVersion& v : response->versions()) {
-    table.AddRow({absl::StrCat(v.revision()), v.version().substr(0, 12), absl::StrCat(v.scenario().tests_size()),
-                  ShortTime(v.created_at())});
+    table.AddRow({absl::StrCat(v.revision()), v.version().substr(0, 12),
+                  absl::StrCat(v.scenario().tests_size()), ShortTime(v.created_at())});
   }
   std::fputs(table.Render("no versions").c_str(), stdout);
-  if (!response->next_page_token().empty()) std::printf("more: --page-token %s\n", response->next_page_token().c_str());
+  if (!response->next_page_token().empty())
+    std::printf("more: --page-token %s\n", response->next_page_token().c_str());
   return kExitOk;
 }
 
@@ -155,7 +160,8 @@ int Delete(const ScenarioFlags& flags) {
   request.set_name(flags.name);
   auto response = (*client)->DeleteScenario(request);
   if (!response.ok()) return PrintError(response.status());
-  std::printf("deleted scenario %s and its schedules; its runs stay in the history\n", flags.name.c_str());
+  std::printf("deleted scenario %s and its schedules; its runs stay in the history\n",
+              flags.name.c_str());
   return kExitOk;
 }
 
@@ -163,12 +169,16 @@ int Delete(const ScenarioFlags& flags) {
 
 void AddScenarioCommands(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ScenarioFlags>();
-  CLI::App* group = app.add_subcommand("scenario", "Submit, list, show and delete scenarios (scheduler)");
+  CLI::App* group =
+      app.add_subcommand("scenario", "Submit, list, show and delete scenarios (scheduler)");
   group->require_subcommand(1);
   group->footer("Exit codes: 0 ok, 2 bad input or unknown scenario, 3 scheduler unreachable.");
 
-  CLI::App* submit = group->add_subcommand("submit", "Check scenario files and store them as new versions");
-  submit->footer("Example:\n  meshproof scenario submit examples/scenarios/10-ingress.yaml examples/scenarios/20-egress.yaml");
+  CLI::App* submit =
+      group->add_subcommand("submit", "Check scenario files and store them as new versions");
+  submit->footer(
+      "Example:\n  meshproof scenario submit examples/scenarios/10-ingress.yaml "
+      "examples/scenarios/20-egress.yaml");
   submit->add_option("files", flags->files, "scenario YAML files")->required();
   submit->add_option("--team", flags->team, "owning team (default: the token's team)");
   AddOutputFlag(submit, &flags->output);
@@ -192,7 +202,8 @@ void AddScenarioCommands(CLI::App& app, int* exit_code) {
   AddConnectionFlags(show, &flags->connection, true, false);
   show->callback([flags, exit_code] { *exit_code = Show(*flags); });
 
-  CLI::App* versions = group->add_subcommand("versions", "List a scenario's versions, newest first");
+  CLI::App* versions =
+      group->add_subcommand("versions", "List a scenario's versions, newest first");
   versions->footer("Example:\n  meshproof scenario versions 10-ingress");
   versions->add_option("name", flags->name, "scenario name")->required();
   versions->add_option("--limit", flags->limit, "versions per page")->capture_default_str();
@@ -201,7 +212,8 @@ void AddScenarioCommands(CLI::App& app, int* exit_code) {
   AddConnectionFlags(versions, &flags->connection, true, false);
   versions->callback([flags, exit_code] { *exit_code = Versions(*flags); });
 
-  CLI::App* del = group->add_subcommand("delete", "Delete a scenario and its schedules (runs stay)");
+  CLI::App* del =
+      group->add_subcommand("delete", "Delete a scenario and its schedules (runs stay)");
   del->footer("Example:\n  meshproof scenario delete 10-ingress-t10");
   del->add_option("name", flags->name, "scenario name")->required();
   AddConnectionFlags(del, &flags->connection, true, false);

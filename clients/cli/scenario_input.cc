@@ -32,7 +32,8 @@ absl::StatusOr<std::map<std::string, std::string>> MergeVars(const VarFlags& fla
   std::map<std::string, std::string> vars;
   for (const std::string& file : flags.vars_files) {
     auto text = ReadFile(file);
-    if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat("--vars-file ", text.status().message()));
+    if (!text.ok())
+      return absl::InvalidArgumentError(absl::StrCat("--vars-file ", text.status().message()));
     auto parsed = scenario::ParseVarsFile(*text, file);
     if (!parsed.ok()) return parsed.status();
     for (auto& [name, value] : *parsed) vars[name] = value;
@@ -46,8 +47,8 @@ absl::StatusOr<std::map<std::string, std::string>> MergeVars(const VarFlags& fla
 }
 
 absl::StatusOr<meshproof::scenario::v1::Scenario> LoadScenario(
-    const std::string& path, const std::map<std::string, std::string>& vars,
-    bool substitute_vars, std::vector<scenario::Diagnostic>* diagnostics) {
+    const std::string& path, const std::map<std::string, std::string>& vars, bool substitute_vars,
+    std::vector<scenario::Diagnostic>* diagnostics) {
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
   scenario::ParseOptions options;

@@ -27,8 +27,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // Reads and parses one scenario file. On a parse error returns INVALID_ARGUMENT with
 // every diagnostic, and fills *diagnostics.
 absl::StatusOr<meshproof::scenario::v1::Scenario> LoadScenario(
-    const std::string& path, const std::map<std::string, std::string>& vars,
-    bool substitute_vars, std::vector<scenario::Diagnostic>* diagnostics = nullptr);
+    const std::string& path, const std::map<std::string, std::string>& vars, bool substitute_vars,
+    std::vector<scenario::Diagnostic>* diagnostics = nullptr);
 
 }  // namespace meshproof::cli
 

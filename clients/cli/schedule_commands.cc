@@ -34,8 +34,10 @@ struct ScheduleFlags {
 };
 
 std::string Timing(const schedv1::Schedule& s) {
-  if (s.has_interval()) return absl::StrCat("every ", absl::FormatDuration(FromProtoDuration(s.interval())));
-  return absl::StrCat(s.cron(), s.time_zone().empty() ? "" : absl::StrCat(" (", s.time_zone(), ")"));
+  if (s.has_interval())
+    return absl::StrCat("every ", absl::FormatDuration(FromProtoDuration(s.interval())));
+  return absl::StrCat(s.cron(),
+                      s.time_zone().empty() ? "" : absl::StrCat(" (", s.time_zone(), ")"));
 }
 
 std::string NextFire(const schedv1::Schedule& s) {
@@ -50,7 +52,8 @@ void PrintSchedule(const schedv1::Schedule& s) {
   table.AddRow({"timing", Timing(s)});
   table.AddRow({"state", s.paused() ? "paused" : "active"});
   std::string policy = schedv1::ConcurrencyPolicy_Name(s.concurrency_policy());
-  table.AddRow({"concurrency", absl::AsciiStrToLower(policy.substr(std::string("CONCURRENCY_POLICY_").size()))});
+  table.AddRow({"concurrency",
+                absl::AsciiStrToLower(policy.substr(std::string("CONCURRENCY_POLICY_").size()))});
   std::vector<std::string> next;
   for (const auto& t : s.next_fire_times()) next.push_back(ShortTime(t));
   table.AddRow({"next (UTC)", next.empty() ? "-" : absl::StrJoin(next, ", ")});
@@ -64,8 +67,10 @@ void PrintSchedule(const schedv1::Schedule& s) {
     Table recent({"FIRED", "OUTCOME", "RUN", "STATE", "NOTE"});
     for (const schedv1::FireRecord& f : s.recent()) {
       std::string outcome = schedv1::FireRecord::Outcome_Name(f.outcome());
-      recent.AddRow({ShortTime(f.fire_time()), absl::AsciiStrToLower(outcome.substr(std::string("OUTCOME_").size())),
-                     f.run_id().empty() ? "-" : f.run_id(), f.run_id().empty() ? "-" : RunStateWord(f.run_state()),
+      recent.AddRow({ShortTime(f.fire_time()),
+                     absl::AsciiStrToLower(outcome.substr(std::string("OUTCOME_").size())),
+                     f.run_id().empty() ? "-" : f.run_id(),
+                     f.run_id().empty() ? "-" : RunStateWord(f.run_state()),
                      f.message().empty() ? "-" : f.message()});
     }
     std::printf("\n%s", recent.Render().c_str());
@@ -77,7 +82,8 @@ int Create(const ScheduleFlags& flags) {
   request.set_schedule_id(flags.schedule_id);
   request.set_scenario(flags.scenario);
   if (flags.cron.empty() == flags.every.empty()) {
-    return PrintError(absl::InvalidArgumentError("give exactly one of --cron EXPR or --every DURATION"));
+    return PrintError(
+        absl::InvalidArgumentError("give exactly one of --cron EXPR or --every DURATION"));
   }
   if (!flags.cron.empty()) request.set_cron(flags.cron);
   if (!flags.every.empty()) {
@@ -88,10 +94,11 @@ int Create(const ScheduleFlags& flags) {
   request.set_time_zone(flags.time_zone);
   if (!flags.concurrency.empty()) {
     schedv1::ConcurrencyPolicy policy;
-    if (!schedv1::ConcurrencyPolicy_Parse(absl::StrCat("CONCURRENCY_POLICY_", absl::AsciiStrToUpper(flags.concurrency)),
-                                          &policy)) {
-      return PrintError(absl::InvalidArgumentError(
-          absl::StrCat("--concurrency \"", flags.concurrency, "\": expected allow, forbid or replace")));
+    if (!schedv1::ConcurrencyPolicy_Parse(
+            absl::StrCat("CONCURRENCY_POLICY_", absl::AsciiStrToUpper(flags.concurrency)),
+            &policy)) {
+      return PrintError(absl::InvalidArgumentError(absl::StrCat(
+          "--concurrency \"", flags.concurrency, "\": expected allow, forbid or replace")));
     }
     request.set_concurrency_policy(policy);
   }
@@ -134,7 +141,8 @@ int List(const ScheduleFlags& flags) {
       table.AddRow({s.schedule_id(), s.scenario(), Timing(s), NextFire(s), last});
     }
     std::fputs(table.Render("no schedules").c_str(), stdout);
-    if (!response->next_page_token().empty()) std::printf("more: --page-token %s\n", response->next_page_token().c_str());
+    if (!response->next_page_token().empty())
+      std::printf("more: --page-token %s\n", response->next_page_token().c_str());
   });
 }
 
@@ -159,7 +167,8 @@ int Act(const ScheduleFlags& flags, Op op) {
       if (!s.ok()) return PrintError(s.status());
       return PrintResponse(*s, flags.output, [&] {
         std::printf("schedule %s: %s\n", s->schedule_id().c_str(),
-                    s->paused() ? "paused" : absl::StrCat("active, next fire ", NextFire(*s), " UTC").c_str());
+                    s->paused() ? "paused"
+                                : absl::StrCat("active, next fire ", NextFire(*s), " UTC").c_str());
       });
     }
     case Op::kTrigger: {
@@ -186,19 +195,22 @@ int Agents(const ScheduleFlags& flags) {
   auto response = (*client)->ListAgents(schedv1::ListAgentsRequest());
   if (!response.ok()) return PrintError(response.status());
   return PrintResponse(*response, flags.output, [&] {
-    Table table({"AGENT", "CLUSTER", "NAMESPACE", "STATE", "VERSION", "ACTIVE RUNS", "LAST HEARTBEAT"});
+    Table table(
+        {"AGENT", "CLUSTER", "NAMESPACE", "STATE", "VERSION", "ACTIVE RUNS", "LAST HEARTBEAT"});
     for (const schedv1::AgentStatus& a : response->agents()) {
       std::string state = schedv1::AgentState_Name(a.state());
       table.AddRow({a.info().agent_id(), a.info().cluster(), a.info().namespace_(),
-                    absl::AsciiStrToLower(state.substr(std::string("AGENT_STATE_").size())), a.info().version(),
-                    a.active_runs().empty() ? "-" : absl::StrJoin(a.active_runs(), ","), ShortTime(a.last_heartbeat())});
+                    absl::AsciiStrToLower(state.substr(std::string("AGENT_STATE_").size())),
+                    a.info().version(),
+                    a.active_runs().empty() ? "-" : absl::StrJoin(a.active_runs(), ","),
+                    ShortTime(a.last_heartbeat())});
     }
     std::fputs(table.Render("no agents have connected").c_str(), stdout);
   });
 }
 
-CLI::App* Sub(CLI::App* group, const std::string& name, const std::string& help, const std::string& example,
-              ScheduleFlags* flags, bool id, bool output) {
+CLI::App* Sub(CLI::App* group, const std::string& name, const std::string& help,
+              const std::string& example, ScheduleFlags* flags, bool id, bool output) {
   CLI::App* cmd = group->add_subcommand(name, help);
   cmd->footer(absl::StrCat("Example:\n  ", example));
   if (id) cmd->add_option("schedule", flags->schedule_id, "schedule id")->required();
@@ -211,20 +223,27 @@ CLI::App* Sub(CLI::App* group, const std::string& name, const std::string& help,
 
 void AddScheduleCommands(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ScheduleFlags>();
-  CLI::App* group = app.add_subcommand("schedule", "Run scenarios on a cron or an interval (scheduler)");
+  CLI::App* group =
+      app.add_subcommand("schedule", "Run scenarios on a cron or an interval (scheduler)");
   group->require_subcommand(1);
   group->footer("Exit codes: 0 ok, 2 bad input or unknown schedule, 3 scheduler unreachable.");
 
-  CLI::App* create = Sub(group, "create", "Create a schedule",
-                         "meshproof schedule create nightly-egress --scenario 20-egress --cron '0 2 * * *' "
-                         "--time-zone Europe/Berlin",
-                         flags.get(), true, true);
-  create->add_option("--scenario", flags->scenario, "scenario name (each fire runs its latest version)")->required();
+  CLI::App* create =
+      Sub(group, "create", "Create a schedule",
+          "meshproof schedule create nightly-egress --scenario 20-egress --cron '0 2 * * *' "
+          "--time-zone Europe/Berlin",
+          flags.get(), true, true);
+  create
+      ->add_option("--scenario", flags->scenario,
+                   "scenario name (each fire runs its latest version)")
+      ->required();
   create->add_option("--cron", flags->cron, "5-field cron or @hourly/@daily/@weekly/@monthly");
   create->add_option("--every", flags->every, "fixed interval instead of cron, e.g. 15m");
   create->add_option("--time-zone", flags->time_zone, "IANA time zone of the cron (default UTC)");
-  create->add_option("--concurrency", flags->concurrency, "allow, forbid (default) or replace an active run");
-  create->add_option("--starting-deadline", flags->starting_deadline, "a missed fire still runs if this late, e.g. 5m");
+  create->add_option("--concurrency", flags->concurrency,
+                     "allow, forbid (default) or replace an active run");
+  create->add_option("--starting-deadline", flags->starting_deadline,
+                     "a missed fire still runs if this late, e.g. 5m");
   create->add_option("--var", flags->vars, "variable for every run, NAME=VALUE (repeatable)")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -235,29 +254,33 @@ void AddScheduleCommands(CLI::App& app, int* exit_code) {
   create->add_option("--namespace", flags->ns, "run on an agent in this namespace");
   create->callback([flags, exit_code] { *exit_code = Create(*flags); });
 
-  CLI::App* list = Sub(group, "list", "List schedules", "meshproof schedule list --scenario 20-egress", flags.get(),
-                       false, true);
+  CLI::App* list = Sub(group, "list", "List schedules",
+                       "meshproof schedule list --scenario 20-egress", flags.get(), false, true);
   list->add_option("--scenario", flags->scenario, "only schedules of this scenario");
   list->add_option("--limit", flags->limit, "schedules per page")->capture_default_str();
   list->add_option("--page-token", flags->page_token, "continue a listing");
   list->callback([flags, exit_code] { *exit_code = List(*flags); });
 
-  Sub(group, "show", "Show a schedule, its next fire times and recent fires", "meshproof schedule show nightly-egress",
-      flags.get(), true, true)
+  Sub(group, "show", "Show a schedule, its next fire times and recent fires",
+      "meshproof schedule show nightly-egress", flags.get(), true, true)
       ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kShow); });
-  Sub(group, "pause", "Stop firing until resumed", "meshproof schedule pause nightly-egress", flags.get(), true, true)
-      ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kPause); });
-  Sub(group, "resume", "Fire again", "meshproof schedule resume nightly-egress", flags.get(), true, true)
-      ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kResume); });
-  Sub(group, "trigger", "Start a run now (the concurrency policy applies)", "meshproof schedule trigger nightly-egress",
+  Sub(group, "pause", "Stop firing until resumed", "meshproof schedule pause nightly-egress",
       flags.get(), true, true)
+      ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kPause); });
+  Sub(group, "resume", "Fire again", "meshproof schedule resume nightly-egress", flags.get(), true,
+      true)
+      ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kResume); });
+  Sub(group, "trigger", "Start a run now (the concurrency policy applies)",
+      "meshproof schedule trigger nightly-egress", flags.get(), true, true)
       ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kTrigger); });
-  Sub(group, "delete", "Delete a schedule (its runs stay)", "meshproof schedule delete nightly-egress", flags.get(),
-      true, false)
+  Sub(group, "delete", "Delete a schedule (its runs stay)",
+      "meshproof schedule delete nightly-egress", flags.get(), true, false)
       ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kDelete); });
 
-  CLI::App* agents = app.add_subcommand("agents", "List the agents the scheduler knows and their state");
-  agents->footer("Example:\n  meshproof agents -o json\nExit codes: 0 ok, 3 scheduler unreachable.");
+  CLI::App* agents =
+      app.add_subcommand("agents", "List the agents the scheduler knows and their state");
+  agents->footer(
+      "Example:\n  meshproof agents -o json\nExit codes: 0 ok, 3 scheduler unreachable.");
   AddOutputFlag(agents, &flags->output);
   AddConnectionFlags(agents, &flags->connection, true, false);
   agents->callback([flags, exit_code] { *exit_code = Agents(*flags); });

@@ -25,19 +25,24 @@ class SchedulerClient {
 
   const RpcCaller& caller() const { return caller_; }
 
-  absl::StatusOr<schedv1::SubmitScenarioResponse> SubmitScenario(const schedv1::SubmitScenarioRequest& request) const {
+  absl::StatusOr<schedv1::SubmitScenarioResponse> SubmitScenario(
+      const schedv1::SubmitScenarioRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::SubmitScenario, request);
   }
-  absl::StatusOr<schedv1::ListScenariosResponse> ListScenarios(const schedv1::ListScenariosRequest& request) const {
+  absl::StatusOr<schedv1::ListScenariosResponse> ListScenarios(
+      const schedv1::ListScenariosRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::ListScenarios, request);
   }
-  absl::StatusOr<schedv1::ScenarioVersion> GetScenario(const schedv1::GetScenarioRequest& request) const {
+  absl::StatusOr<schedv1::ScenarioVersion> GetScenario(
+      const schedv1::GetScenarioRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::GetScenario, request);
   }
-  absl::StatusOr<schedv1::ListScenarioVersionsResponse> ListScenarioVersions(const schedv1::ListScenarioVersionsRequest& request) const {
+  absl::StatusOr<schedv1::ListScenarioVersionsResponse> ListScenarioVersions(
+      const schedv1::ListScenarioVersionsRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::ListScenarioVersions, request);
   }
-  absl::StatusOr<schedv1::DeleteScenarioResponse> DeleteScenario(const schedv1::DeleteScenarioRequest& request) const {
+  absl::StatusOr<schedv1::DeleteScenarioResponse> DeleteScenario(
+      const schedv1::DeleteScenarioRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::DeleteScenario, request);
   }
   absl::StatusOr<schedv1::Run> StartRun(const schedv1::StartRunRequest& request) const {
@@ -46,7 +51,8 @@ class SchedulerClient {
   absl::StatusOr<schedv1::Run> GetRun(const schedv1::GetRunRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::GetRun, request);
   }
-  absl::StatusOr<schedv1::ListRunsResponse> ListRuns(const schedv1::ListRunsRequest& request) const {
+  absl::StatusOr<schedv1::ListRunsResponse> ListRuns(
+      const schedv1::ListRunsRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::ListRuns, request);
   }
   absl::StatusOr<schedv1::Run> CancelRun(const schedv1::CancelRunRequest& request) const {
@@ -58,10 +64,12 @@ class SchedulerClient {
   absl::StatusOr<schedv1::Run> RejectRun(const schedv1::ApprovalRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::RejectRun, request);
   }
-  absl::StatusOr<schedv1::Schedule> CreateSchedule(const schedv1::CreateScheduleRequest& request) const {
+  absl::StatusOr<schedv1::Schedule> CreateSchedule(
+      const schedv1::CreateScheduleRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::CreateSchedule, request);
   }
-  absl::StatusOr<schedv1::ListSchedulesResponse> ListSchedules(const schedv1::ListSchedulesRequest& request) const {
+  absl::StatusOr<schedv1::ListSchedulesResponse> ListSchedules(
+      const schedv1::ListSchedulesRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::ListSchedules, request);
   }
   absl::StatusOr<schedv1::Schedule> GetSchedule(const schedv1::GetScheduleRequest& request) const {
@@ -76,10 +84,12 @@ class SchedulerClient {
   absl::StatusOr<schedv1::Run> TriggerSchedule(const schedv1::ScheduleRef& request) const {
     return caller_.Call(stub_.get(), &Stub::TriggerSchedule, request);
   }
-  absl::StatusOr<schedv1::DeleteScheduleResponse> DeleteSchedule(const schedv1::ScheduleRef& request) const {
+  absl::StatusOr<schedv1::DeleteScheduleResponse> DeleteSchedule(
+      const schedv1::ScheduleRef& request) const {
     return caller_.Call(stub_.get(), &Stub::DeleteSchedule, request);
   }
-  absl::StatusOr<schedv1::ListAgentsResponse> ListAgents(const schedv1::ListAgentsRequest& request) const {
+  absl::StatusOr<schedv1::ListAgentsResponse> ListAgents(
+      const schedv1::ListAgentsRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::ListAgents, request);
   }
 

@@ -25,25 +25,32 @@ class StoreClient {
   absl::StatusOr<storev1::RunDetail> GetRun(const storev1::GetRunRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::GetRun, request);
   }
-  absl::StatusOr<storev1::ListRunsResponse> ListRuns(const storev1::ListRunsRequest& request) const {
+  absl::StatusOr<storev1::ListRunsResponse> ListRuns(
+      const storev1::ListRunsRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::ListRuns, request);
   }
-  absl::StatusOr<storev1::CompareRunsResponse> CompareRuns(const storev1::CompareRunsRequest& request) const {
+  absl::StatusOr<storev1::CompareRunsResponse> CompareRuns(
+      const storev1::CompareRunsRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::CompareRuns, request);
   }
-  absl::StatusOr<storev1::GetTestHistoryResponse> GetTestHistory(const storev1::GetTestHistoryRequest& request) const {
+  absl::StatusOr<storev1::GetTestHistoryResponse> GetTestHistory(
+      const storev1::GetTestHistoryRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::GetTestHistory, request);
   }
-  absl::StatusOr<storev1::ListFlakyTestsResponse> ListFlakyTests(const storev1::ListFlakyTestsRequest& request) const {
+  absl::StatusOr<storev1::ListFlakyTestsResponse> ListFlakyTests(
+      const storev1::ListFlakyTestsRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::ListFlakyTests, request);
   }
-  absl::StatusOr<storev1::GetLatestPerClusterResponse> GetLatestPerCluster(const storev1::GetLatestPerClusterRequest& request) const {
+  absl::StatusOr<storev1::GetLatestPerClusterResponse> GetLatestPerCluster(
+      const storev1::GetLatestPerClusterRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::GetLatestPerCluster, request);
   }
-  absl::StatusOr<storev1::GetClaimsLedgerResponse> GetClaimsLedger(const storev1::GetClaimsLedgerRequest& request) const {
+  absl::StatusOr<storev1::GetClaimsLedgerResponse> GetClaimsLedger(
+      const storev1::GetClaimsLedgerRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::GetClaimsLedger, request);
   }
-  absl::StatusOr<storev1::GetLatencyTrendResponse> GetLatencyTrend(const storev1::GetLatencyTrendRequest& request) const {
+  absl::StatusOr<storev1::GetLatencyTrendResponse> GetLatencyTrend(
+      const storev1::GetLatencyTrendRequest& request) const {
     return caller_.Call(stub_.get(), &Stub::GetLatencyTrend, request);
   }
 

@@ -34,8 +34,9 @@ struct TokenFlags {
 int TokenNew(const TokenFlags& flags) {
   absl::StatusOr<std::string> token = NewToken();
   if (!token.ok()) return PrintError(token.status());
-  absl::StatusOr<std::string> entry = TokenEntryYaml(flags.name, flags.team, flags.roles, *token,
-                                                     flags.agent_id, flags.cluster, flags.serves_teams);
+  absl::StatusOr<std::string> entry =
+      TokenEntryYaml(flags.name, flags.team, flags.roles, *token, flags.agent_id, flags.cluster,
+                     flags.serves_teams);
   if (!entry.ok()) return PrintError(entry.status());
   // The token alone on the first line, so `| head -1 > file` captures it; the entry
   // after it goes under `tokens:` in the service's tokens file.
@@ -77,8 +78,7 @@ absl::StatusOr<std::string> TokenEntryYaml(const std::string& name, const std::s
     const std::string role(absl::StripAsciiWhitespace(r));
     if (!auth::ParseRole(role).has_value()) {
       return absl::InvalidArgumentError(absl::StrCat("--roles: unknown role \"", role,
-                                                     "\" (expected ", auth::KnownRoleNames(),
-                                                     ")"));
+                                                     "\" (expected ", auth::KnownRoleNames(), ")"));
     }
     role_names.push_back(role);
   }
@@ -119,18 +119,23 @@ absl::StatusOr<std::string> TokenEntryYaml(const std::string& name, const std::s
 }
 
 void AddTokenCommand(CLI::App& app, int* exit_code) {
-  CLI::App* group = app.add_subcommand("token", "Make bearer tokens for the services' --tokens files");
+  CLI::App* group =
+      app.add_subcommand("token", "Make bearer tokens for the services' --tokens files");
   group->require_subcommand(1);
 
   auto flags = std::make_shared<TokenFlags>();
-  CLI::App* create = group->add_subcommand("new", "Print a new random token and its tokens-file entry");
-  create->footer("Example:\n  meshproof token new --name ci-nightly --team platform --roles viewer,runner\n"
-                 "The first line is the token (give it to the caller, e.g. as MESHPROOF_TOKEN);\n"
-                 "the rest goes under `tokens:` in the service's tokens file.");
+  CLI::App* create =
+      group->add_subcommand("new", "Print a new random token and its tokens-file entry");
+  create->footer(
+      "Example:\n  meshproof token new --name ci-nightly --team platform --roles viewer,runner\n"
+      "The first line is the token (give it to the caller, e.g. as MESHPROOF_TOKEN);\n"
+      "the rest goes under `tokens:` in the service's tokens file.");
   create->add_option("--name", flags->name, "who holds it; shown in logs and recorded as the actor")
       ->required();
   create->add_option("--team", flags->team, "the holder's team (optional)");
-  create->add_option("--roles", flags->roles, "comma-separated: viewer, runner, approver, agent, writer, admin")
+  create
+      ->add_option("--roles", flags->roles,
+                   "comma-separated: viewer, runner, approver, agent, writer, admin")
       ->required();
   create->add_option("--agent-id", flags->agent_id,
                      "with the role agent (required there): the only agent id the token may claim");

@@ -3,9 +3,8 @@
 #ifndef MESHPROOF_CLIENTS_CLI_TOKEN_COMMAND_H_
 #define MESHPROOF_CLIENTS_CLI_TOKEN_COMMAND_H_
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 

@@ -1,7 +1,6 @@
 #include "services/common/client_channel.h"
 
 #include <arpa/inet.h>
-
 #include <grpcpp/support/client_interceptor.h>
 
 #include "absl/strings/ascii.h"
@@ -30,10 +29,13 @@ class BearerTokenInterceptor final : public grpc::experimental::Interceptor {
   const std::string* header_;
 };
 
-class BearerTokenInterceptorFactory final : public grpc::experimental::ClientInterceptorFactoryInterface {
+class BearerTokenInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
  public:
-  explicit BearerTokenInterceptorFactory(const std::string& token) : header_(absl::StrCat("Bearer ", token)) {}
-  grpc::experimental::Interceptor* CreateClientInterceptor(grpc::experimental::ClientRpcInfo*) override {
+  explicit BearerTokenInterceptorFactory(const std::string& token)
+      : header_(absl::StrCat("Bearer ", token)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
     return new BearerTokenInterceptor(&header_);
   }
 
@@ -54,7 +56,8 @@ std::string TargetHost(absl::string_view target) {
   // one decides here and IsLoopbackTarget checks the rest.
   if (absl::StartsWith(target, "[")) {
     const size_t close = target.find(']');
-    return std::string(target.substr(1, close == absl::string_view::npos ? target.npos : close - 1));
+    return std::string(
+        target.substr(1, close == absl::string_view::npos ? target.npos : close - 1));
   }
   const size_t colon = target.find(':');
   if (colon != absl::string_view::npos && target.find(':', colon + 1) == absl::string_view::npos) {
@@ -91,18 +94,21 @@ absl::Status CheckClientChannelOptions(const ClientChannelOptions& options) {
   if (absl::Status s = CheckClientTlsOptions(options.tls); !s.ok()) return s;
   if (!options.token.empty() && !options.tls.enabled() && !options.allow_plaintext_token &&
       !IsLoopbackTarget(options.target)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "refusing to send the token in plaintext to ", options.target,
-        " (not a loopback address): turn TLS on with ", options.tls.flag_prefix, "ca (and ",
-        options.tls.flag_prefix, "server-name if needed), or accept the risk with ", options.insecure_flag));
+    return absl::InvalidArgumentError(
+        absl::StrCat("refusing to send the token in plaintext to ", options.target,
+                     " (not a loopback address): turn TLS on with ", options.tls.flag_prefix,
+                     "ca (and ", options.tls.flag_prefix,
+                     "server-name if needed), or accept the risk with ", options.insecure_flag));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeClientChannel(const ClientChannelOptions& options) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeClientChannel(
+    const ClientChannelOptions& options) {
   if (absl::Status s = CheckClientChannelOptions(options); !s.ok()) return s;
   grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
   // Idle channels (the scheduler's store channel between batches, an agent waiting for
@@ -118,13 +124,15 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeClientChannel(const ClientCha
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                 static_cast<int>(absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
   }
-  if (options.max_receive_message_bytes > 0) args.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  if (options.max_receive_message_bytes > 0)
+    args.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   if (!options.tls.server_name.empty()) {
     args.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, options.tls.server_name);
   }
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   // The plaintext case was refused above unless it is loopback or explicitly allowed.
-  if (!options.token.empty()) interceptors.push_back(std::make_unique<BearerTokenInterceptorFactory>(options.token));
+  if (!options.token.empty())
+    interceptors.push_back(std::make_unique<BearerTokenInterceptorFactory>(options.token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
       options.target, ChannelCredentialsFor(options.tls), args, std::move(interceptors));
 }

@@ -6,10 +6,10 @@
 #ifndef MESHPROOF_SERVICES_COMMON_CLIENT_CHANNEL_H_
 #define MESHPROOF_SERVICES_COMMON_CLIENT_CHANNEL_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -50,7 +50,8 @@ absl::Status CheckClientChannelOptions(const ClientChannelOptions& options);
 // is empty, when a token would cross a non-loopback connection in plaintext and
 // allow_plaintext_token is false (naming the TLS flags and the insecure flag), or as
 // CheckClientTlsOptions for the TLS files (NOT_FOUND for an unreadable one).
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeClientChannel(const ClientChannelOptions& options);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeClientChannel(
+    const ClientChannelOptions& options);
 
 }  // namespace meshproof
 

@@ -35,8 +35,9 @@ struct ServerKeepalivePolicy {
 inline void ApplyServerKeepalivePolicy(grpc::ServerBuilder* builder,
                                        const ServerKeepalivePolicy& policy = {}) {
   builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                              static_cast<int>(absl::ToInt64Milliseconds(policy.min_ping_interval)));
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(policy.min_ping_interval)));
 }
 
 }  // namespace meshproof

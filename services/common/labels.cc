@@ -8,8 +8,8 @@ namespace meshproof {
 namespace {
 
 bool IsKeyChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-         c == '-' || c == '/';
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
+         c == '/';
 }
 
 }  // namespace
@@ -47,7 +47,8 @@ absl::Status ValidateLabelEntries(const std::vector<std::pair<std::string, std::
         absl::StrCat(field, ": at most ", kMaxLabels, " entries, got ", labels.size()));
   }
   for (const auto& [key, value] : labels) {
-    if (key.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": keys must not be empty"));
+    if (key.empty())
+      return absl::InvalidArgumentError(absl::StrCat(field, ": keys must not be empty"));
     const std::string entry = absl::StrCat(field, "[\"", key.substr(0, 40), "\"]");
     if (key.size() > kMaxLabelKeyLength) {
       return absl::InvalidArgumentError(absl::StrCat(

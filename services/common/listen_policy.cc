@@ -21,7 +21,8 @@ std::string HostOf(absl::string_view address) {
   }
   const size_t colon = address.rfind(':');
   // More than one colon without brackets is a bare IPv6 literal with no port.
-  if (colon != absl::string_view::npos && address.find(':') == colon) address = address.substr(0, colon);
+  if (colon != absl::string_view::npos && address.find(':') == colon)
+    address = address.substr(0, colon);
   return std::string(address);
 }
 
@@ -29,7 +30,8 @@ std::string HostOf(absl::string_view address) {
 
 bool IsLoopbackListenAddress(absl::string_view address) {
   // gRPC's URI forms: a Unix socket is local by nature; ipv4:/ipv6: name an address.
-  if (absl::StartsWith(address, "unix:") || absl::StartsWith(address, "unix-abstract:")) return true;
+  if (absl::StartsWith(address, "unix:") || absl::StartsWith(address, "unix-abstract:"))
+    return true;
   absl::ConsumePrefix(&address, "ipv4:");
   absl::ConsumePrefix(&address, "ipv6:");
   const std::string host = absl::AsciiStrToLower(HostOf(address));
@@ -41,7 +43,8 @@ bool IsLoopbackListenAddress(absl::string_view address) {
   return false;
 }
 
-absl::Status CheckListenExposure(absl::string_view address, bool authenticated, bool insecure_open) {
+absl::Status CheckListenExposure(absl::string_view address, bool authenticated,
+                                 bool insecure_open) {
   if (authenticated || insecure_open || IsLoopbackListenAddress(address)) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "--listen ", address,

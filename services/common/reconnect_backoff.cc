@@ -1,7 +1,8 @@
 #include "services/common/reconnect_backoff.h"
 
-#include <algorithm>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "absl/time/clock.h"
 
@@ -15,7 +16,8 @@ absl::Duration ReconnectBackoff::Next() {
   state_ ^= state_ << 13;
   state_ ^= state_ >> 7;
   state_ ^= state_ << 17;
-  const double fraction = 0.5 + 0.5 * static_cast<double>(state_ >> 11) / static_cast<double>(1ULL << 53);
+  const double fraction =
+      0.5 + 0.5 * static_cast<double>(state_ >> 11) / static_cast<double>(1ULL << 53);
   const absl::Duration delay = base_ * fraction;
   base_ = std::min(base_ * 2, max_);
   return delay;
@@ -23,8 +25,8 @@ absl::Duration ReconnectBackoff::Next() {
 
 uint64_t BackoffSeed() {
   static int anchor = 0;
-  return static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^ (static_cast<uint64_t>(getpid()) << 32) ^
-         reinterpret_cast<uintptr_t>(&anchor);
+  return static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())) ^
+         (static_cast<uint64_t>(getpid()) << 32) ^ reinterpret_cast<uintptr_t>(&anchor);
 }
 
 }  // namespace meshproof

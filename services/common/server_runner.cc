@@ -1,21 +1,18 @@
 #include "services/common/server_runner.h"
 
-#include <signal.h>
-#include <unistd.h>
-
-#include <cstdio>
-
-#include <atomic>
-
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <unistd.h>
 
-#include "grpc/health/v1/health.grpc.pb.h"
+#include <atomic>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/listen_policy.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/keepalive_policy.h"
+#include "services/common/listen_policy.h"
 #include "services/common/log.h"
 #include "services/common/server_limits.h"
 
@@ -37,7 +34,8 @@ class HealthMirror final : public grpc::health::v1::Health::Service {
   void SetServing(bool serving) { serving_.store(serving); }
   grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* request,
                      grpc::health::v1::HealthCheckResponse* response) override {
-    if (!request->service().empty()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service");
+    if (!request->service().empty())
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service");
     response->set_status(serving_.load() ? grpc::health::v1::HealthCheckResponse::SERVING
                                          : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
     return grpc::Status::OK;
@@ -69,8 +67,8 @@ std::string WithPort(const std::string& address, int port) {
 }
 
 int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& services) {
-  if (absl::Status exposure = CheckListenExposure(options.listen_address, options.authenticated,
-                                                  options.insecure_open);
+  if (absl::Status exposure =
+          CheckListenExposure(options.listen_address, options.authenticated, options.insecure_open);
       !exposure.ok()) {
     LogError(exposure.message());
     return kExitUsage;
@@ -86,10 +84,10 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
   ApplyServerLimits(&builder);
   ApplyServerKeepalivePolicy(&builder);
   int selected_port = 0;
-  builder.AddListeningPort(options.listen_address,
-                           options.credentials ? options.credentials
-                                               : grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(
+      options.listen_address,
+      options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
+      &selected_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {
@@ -103,11 +101,12 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
     // The mirror alone (plus reflection, which gRPC adds to every server): no default
     // health service, none of the service's own.
     grpc::ServerBuilder health_builder;
-    health_builder.SetOption(std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
+    health_builder.SetOption(
+        std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
     health_builder.RegisterService(&health_mirror);
     int health_port = 0;
-    health_builder.AddListeningPort(options.health_listen_address, grpc::InsecureServerCredentials(),
-                                    &health_port);
+    health_builder.AddListeningPort(options.health_listen_address,
+                                    grpc::InsecureServerCredentials(), &health_port);
     health_server = health_builder.BuildAndStart();
     if (health_server == nullptr || health_port == 0) {
       LogError("cannot listen on ", options.health_listen_address, " (--health-listen)");
@@ -125,8 +124,7 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
   sigset_t set = TerminationSignals();
   int signal_number = 0;
   sigwait(&set, &signal_number);
-  LogInfo("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
-          ", shutting down");
+  LogInfo("received ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT", ", shutting down");
 
   // Load balancers and the CLI see NOT_SERVING before any call is refused.
   server->GetHealthCheckService()->SetServingStatus(false);

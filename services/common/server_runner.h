@@ -1,15 +1,16 @@
 // Runs a gRPC server the way every meshproof service does: health and reflection
-// served, client keepalive pings allowed (keepalive_policy.h), the chosen address printed, SIGTERM/SIGINT handled by turning health
-// NOT_SERVING first and then draining requests under a deadline.
+// served, client keepalive pings allowed (keepalive_policy.h), the chosen address printed,
+// SIGTERM/SIGINT handled by turning health NOT_SERVING first and then draining requests under a
+// deadline.
 #ifndef MESHPROOF_SERVICES_COMMON_SERVER_RUNNER_H_
 #define MESHPROOF_SERVICES_COMMON_SERVER_RUNNER_H_
+
+#include <grpcpp/grpcpp.h>
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 

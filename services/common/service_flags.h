@@ -6,11 +6,10 @@
 #ifndef MESHPROOF_SERVICES_COMMON_SERVICE_FLAGS_H_
 #define MESHPROOF_SERVICES_COMMON_SERVICE_FLAGS_H_
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <optional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "services/common/client_channel.h"
 #include "services/common/log.h"
@@ -68,7 +67,8 @@ inline void AddPeerTlsFlags(CLI::App& app, const std::string& peer, PeerTlsFlags
                  "PEM CA bundle that the " + peer + "'s certificate must chain to (turns TLS on)");
   app.add_option(p + "server-name", flags->tls.server_name,
                  "name to verify in the " + peer + "'s certificate instead of the address's host");
-  app.add_option(p + "cert", flags->tls.cert_file, "PEM client certificate for the " + peer + " (mTLS)");
+  app.add_option(p + "cert", flags->tls.cert_file,
+                 "PEM client certificate for the " + peer + " (mTLS)");
   app.add_option(p + "key", flags->tls.key_file, "PEM private key of " + p + "cert");
   app.add_flag("--" + peer + "-insecure", flags->insecure,
                "allow the token to the " + peer + " in plaintext over a non-loopback address");

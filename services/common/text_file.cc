@@ -32,8 +32,8 @@ absl::StatusOr<std::string> ReadTextFile(const std::string& path, absl::string_v
     // Checked while reading: a file that grows (or lies about its size) stops here.
     if (text.size() + static_cast<size_t>(n) > kMaxTextFileBytes) {
       close(fd);
-      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " is larger than ",
-                                                     kMaxTextFileBytes, " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": ", path, " is larger than ", kMaxTextFileBytes, " bytes"));
     }
     text.append(buffer, static_cast<size_t>(n));
   }

@@ -17,12 +17,14 @@ constexpr unsigned int kReloadSeconds = kCertificateReloadSeconds;
 // Reads `path` and checks it holds a PEM block whose label contains `label`
 // ("CERTIFICATE", "PRIVATE KEY"). gRPC only reports a bad file at the first handshake,
 // long after start-up, so the obvious mistakes are caught here.
-absl::Status CheckPemFile(const std::string& path, const std::string& flag, absl::string_view label) {
+absl::Status CheckPemFile(const std::string& path, const std::string& flag,
+                          absl::string_view label) {
   absl::StatusOr<std::string> text = ReadTextFile(path, flag);
   if (!text.ok()) return text.status();
   const size_t begin = text->find("-----BEGIN ");
-  const bool labelled = begin != std::string::npos &&
-                        absl::StrContains(text->substr(begin, text->find('\n', begin) - begin), label);
+  const bool labelled =
+      begin != std::string::npos &&
+      absl::StrContains(text->substr(begin, text->find('\n', begin) - begin), label);
   if (!labelled) {
     return absl::InvalidArgumentError(
         absl::StrCat(flag, ": ", path, " holds no PEM ", absl::AsciiStrToLower(label)));
@@ -30,8 +32,8 @@ absl::Status CheckPemFile(const std::string& path, const std::string& flag, absl
   return absl::OkStatus();
 }
 
-absl::Status CheckPair(const std::string& cert, const std::string& key, const std::string& cert_flag,
-                       const std::string& key_flag) {
+absl::Status CheckPair(const std::string& cert, const std::string& key,
+                       const std::string& cert_flag, const std::string& key_flag) {
   if (cert.empty() != key.empty()) {
     return absl::InvalidArgumentError(cert.empty() ? absl::StrCat(key_flag, " needs ", cert_flag)
                                                    : absl::StrCat(cert_flag, " needs ", key_flag));
@@ -68,7 +70,8 @@ absl::Status CheckServerTlsOptions(const ServerTlsOptions& options) {
   if (options.cert_file.empty() && options.key_file.empty()) {
     return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
   }
-  if (absl::Status s = CheckPair(options.cert_file, options.key_file, "--tls-cert", "--tls-key"); !s.ok()) {
+  if (absl::Status s = CheckPair(options.cert_file, options.key_file, "--tls-cert", "--tls-key");
+      !s.ok()) {
     return s;
   }
   if (options.client_ca_file.empty()) return absl::OkStatus();
@@ -77,7 +80,8 @@ absl::Status CheckServerTlsOptions(const ServerTlsOptions& options) {
 
 absl::Status CheckClientTlsOptions(const ClientTlsOptions& options) {
   const std::string& p = options.flag_prefix;
-  if (absl::Status s = CheckPair(options.cert_file, options.key_file, p + "cert", p + "key"); !s.ok()) {
+  if (absl::Status s = CheckPair(options.cert_file, options.key_file, p + "cert", p + "key");
+      !s.ok()) {
     return s;
   }
   if (options.ca_file.empty()) return absl::OkStatus();
@@ -88,8 +92,8 @@ grpc_server_credentials* NewCoreServerCredentials(const ServerTlsOptions& option
   if (!options.enabled()) return grpc_insecure_server_credentials_create();
   const bool mtls = !options.client_ca_file.empty();
   grpc_tls_certificate_provider* provider = grpc_tls_certificate_provider_file_watcher_create(
-      options.key_file.c_str(), options.cert_file.c_str(), mtls ? options.client_ca_file.c_str() : nullptr,
-      kReloadSeconds);
+      options.key_file.c_str(), options.cert_file.c_str(),
+      mtls ? options.client_ca_file.c_str() : nullptr, kReloadSeconds);
   grpc_tls_credentials_options* tls = grpc_tls_credentials_options_create();
   grpc_tls_credentials_options_set_certificate_provider(tls, provider);
   grpc_tls_certificate_provider_release(provider);  // the options hold their own reference
@@ -99,7 +103,8 @@ grpc_server_credentials* NewCoreServerCredentials(const ServerTlsOptions& option
     grpc_tls_credentials_options_set_cert_request_type(
         tls, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   } else {
-    grpc_tls_credentials_options_set_cert_request_type(tls, GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    grpc_tls_credentials_options_set_cert_request_type(tls,
+                                                       GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   }
   return grpc_tls_server_credentials_create(tls);  // takes the options
 }
@@ -122,7 +127,8 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFor(const ClientTlsO
     return gx::TlsCredentials(gx::TlsChannelCredentialsOptions());
   }
   auto provider = std::make_shared<gx::FileWatcherCertificateProvider>(
-      identity ? options.key_file : "", identity ? options.cert_file : "", options.ca_file, kReloadSeconds);
+      identity ? options.key_file : "", identity ? options.cert_file : "", options.ca_file,
+      kReloadSeconds);
   gx::TlsChannelCredentialsOptions tls;
   tls.set_certificate_provider(provider);
   // Without watching roots the client falls back to the system's roots.

@@ -9,11 +9,11 @@
 #ifndef MESHPROOF_SERVICES_COMMON_TLS_CREDENTIALS_H_
 #define MESHPROOF_SERVICES_COMMON_TLS_CREDENTIALS_H_
 
-#include <memory>
-#include <string>
-
 #include <grpc/grpc_security.h>
 #include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -23,7 +23,8 @@ namespace meshproof {
 // The smallest interval gRPC's file watcher supports; reading three small files once a
 // second costs nothing next to a TLS handshake.
 inline constexpr int kCertificateReloadSeconds = 1;
-inline constexpr absl::Duration kCertificateReloadInterval = absl::Seconds(kCertificateReloadSeconds);
+inline constexpr absl::Duration kCertificateReloadInterval =
+    absl::Seconds(kCertificateReloadSeconds);
 
 // A server's TLS files (--tls-cert, --tls-key, --tls-client-ca). All empty: plaintext.
 struct ServerTlsOptions {
@@ -31,7 +32,9 @@ struct ServerTlsOptions {
   std::string key_file;        // PEM private key of that certificate
   std::string client_ca_file;  // when set, every client must present a certificate from this CA
 
-  bool enabled() const { return !cert_file.empty() || !key_file.empty() || !client_ca_file.empty(); }
+  bool enabled() const {
+    return !cert_file.empty() || !key_file.empty() || !client_ca_file.empty();
+  }
 };
 
 // A client's TLS settings for one peer. All empty: plaintext.

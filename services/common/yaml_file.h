@@ -4,9 +4,9 @@
 #ifndef MESHPROOF_SERVICES_COMMON_YAML_FILE_H_
 #define MESHPROOF_SERVICES_COMMON_YAML_FILE_H_
 
-#include <string>
-
 #include <yaml-cpp/yaml.h>
+
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

@@ -19,9 +19,10 @@ void ReadExecAllowlist(const YamlField& field, std::vector<ExecRule>* out) {
   for (const YamlField& item : items) {
     if (item.node().IsScalar()) {
       // The form that named programs only let a scenario choose every argument.
-      item.Error(absl::StrCat("a program name alone is no longer accepted: write {program: /absolute/path, args: "
-                              "[PATTERN, ...]} (or args_pattern: PATTERN), got \"",
-                              item.node().Scalar().substr(0, 60), "\""));
+      item.Error(absl::StrCat(
+          "a program name alone is no longer accepted: write {program: /absolute/path, args: "
+          "[PATTERN, ...]} (or args_pattern: PATTERN), got \"",
+          item.node().Scalar().substr(0, 60), "\""));
       continue;
     }
     if (!item.CheckMap({"program", "args", "args_pattern"})) continue;
@@ -89,7 +90,8 @@ void ReadDestinations(const YamlField& field, std::vector<DestinationRule>* out)
     if (auto single = DestinationPolicy::Create({rule}); !single.ok()) {
       // Checked alone, the rule is number 0: the diagnostic gives its real place.
       absl::string_view message = single.status().message();
-      if (!absl::ConsumePrefix(&message, "destinations.allow[0].")) absl::ConsumePrefix(&message, "destinations.allow[0]: ");
+      if (!absl::ConsumePrefix(&message, "destinations.allow[0]."))
+        absl::ConsumePrefix(&message, "destinations.allow[0]: ");
       item.Error(std::string(message));
       continue;
     }
@@ -112,9 +114,9 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::
   scenario::DiagnosticCollector sink(file_name);
   const scenario::VarSubstituter no_vars({}, false);
   const YamlField top(root, "", &sink, &no_vars);
-  if (top.CheckMap({"agent_id", "cluster", "namespace", "labels", "max_concurrency", "exec_allowlist", "scheduler",
-                    "environment_kind", "kubernetes", "exec_env", "destinations", "follow_redirects",
-                    "fingerprint"})) {
+  if (top.CheckMap({"agent_id", "cluster", "namespace", "labels", "max_concurrency",
+                    "exec_allowlist", "scheduler", "environment_kind", "kubernetes", "exec_env",
+                    "destinations", "follow_redirects", "fingerprint"})) {
     if (YamlField f = top.Child("agent_id"); f.present()) f.NonEmptyString(&config.agent_id);
     if (YamlField f = top.Child("cluster"); f.present()) f.String(&config.cluster);
     if (YamlField f = top.Child("namespace"); f.present()) f.String(&config.namespace_);
@@ -123,12 +125,14 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::
     if (YamlField f = top.Child("max_concurrency"); f.present() && f.Uint(1, 4096, &concurrency)) {
       config.max_concurrency = static_cast<int>(concurrency);
     }
-    if (YamlField f = top.Child("exec_allowlist"); f.present()) ReadExecAllowlist(f, &config.exec_allowlist);
+    if (YamlField f = top.Child("exec_allowlist"); f.present())
+      ReadExecAllowlist(f, &config.exec_allowlist);
     if (YamlField f = top.Child("exec_env"); f.present() && f.StringMap(&config.exec_env)) {
       for (const auto& [name, value] : config.exec_env) {
-        if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos ||
-            value.find('\0') != std::string::npos) {
-          f.Error(absl::StrCat("\"", name.substr(0, 40), "\": expected NAME: value, a name without '='"));
+        if (name.empty() || name.find('=') != std::string::npos ||
+            name.find('\0') != std::string::npos || value.find('\0') != std::string::npos) {
+          f.Error(absl::StrCat("\"", name.substr(0, 40),
+                               "\": expected NAME: value, a name without '='"));
         }
       }
     }
@@ -138,27 +142,35 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::
     }
     if (YamlField f = top.Child("follow_redirects"); f.present()) f.Bool(&config.follow_redirects);
     if (YamlField f = top.Child("scheduler"); f.present()) f.String(&config.scheduler);
-    if (YamlField f = top.Child("fingerprint"); f.present() && f.CheckMap({"envoy_admin", "istiod"})) {
+    if (YamlField f = top.Child("fingerprint");
+        f.present() && f.CheckMap({"envoy_admin", "istiod"})) {
       for (auto [key, out] : {std::pair{"envoy_admin", &config.fingerprint_envoy_admin},
                               std::pair{"istiod", &config.fingerprint_istiod}}) {
         YamlField k = f.Child(key);
         if (!k.present() || !k.NonEmptyString(out)) continue;
         if (!absl::StartsWith(*out, "http://") && !absl::StartsWith(*out, "https://")) {
-          k.Error(absl::StrCat("expected an http:// or https:// URL (HOST:PORT of the ",
-                               std::string(key) == "istiod" ? "monitoring port, 15014" : "admin interface, 15000",
-                               "), got \"", out->substr(0, 60), "\""));
+          k.Error(absl::StrCat(
+              "expected an http:// or https:// URL (HOST:PORT of the ",
+              std::string(key) == "istiod" ? "monitoring port, 15014" : "admin interface, 15000",
+              "), got \"", out->substr(0, 60), "\""));
         }
       }
     }
     if (YamlField f = top.Child("kubernetes"); f.present()) config.has_kubernetes = true;
-    if (YamlField f = top.Child("kubernetes"); f.present() && f.CheckMap({"api_server", "token_file", "ca_file"})) {
-      if (YamlField k = f.Child("api_server"); k.present()) k.NonEmptyString(&config.kubernetes.api_server);
-      if (YamlField k = f.Child("token_file"); k.present()) k.NonEmptyString(&config.kubernetes.token_file);
-      if (YamlField k = f.Child("ca_file"); k.present()) k.NonEmptyString(&config.kubernetes.ca_file);
+    if (YamlField f = top.Child("kubernetes");
+        f.present() && f.CheckMap({"api_server", "token_file", "ca_file"})) {
+      if (YamlField k = f.Child("api_server"); k.present())
+        k.NonEmptyString(&config.kubernetes.api_server);
+      if (YamlField k = f.Child("token_file"); k.present())
+        k.NonEmptyString(&config.kubernetes.token_file);
+      if (YamlField k = f.Child("ca_file"); k.present())
+        k.NonEmptyString(&config.kubernetes.ca_file);
     }
-    if (YamlField f = top.Child("environment_kind"); f.present() && f.String(&config.environment_kind)) {
+    if (YamlField f = top.Child("environment_kind");
+        f.present() && f.String(&config.environment_kind)) {
       if (!CheckEnvironmentKind(config.environment_kind, "environment_kind").ok()) {
-        f.Error(absl::StrCat("expected lab or cluster, got \"", config.environment_kind.substr(0, 40), "\""));
+        f.Error(absl::StrCat("expected lab or cluster, got \"",
+                             config.environment_kind.substr(0, 40), "\""));
       }
     }
   }
@@ -167,7 +179,8 @@ absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::
   return config;
 }
 
-FingerprintSources FingerprintSourcesFor(const AgentConfig& config, const std::string& agent_version) {
+FingerprintSources FingerprintSourcesFor(const AgentConfig& config,
+                                         const std::string& agent_version) {
   FingerprintSources sources;
   sources.envoy_admin = config.fingerprint_envoy_admin;
   sources.istiod = config.fingerprint_istiod;
@@ -182,7 +195,8 @@ FingerprintSources FingerprintSourcesFor(const AgentConfig& config, const std::s
 
 absl::Status CheckEnvironmentKind(const std::string& kind, const std::string& field) {
   if (kind.empty() || kind == "lab" || kind == "cluster") return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(field, ": expected lab or cluster, got \"", kind.substr(0, 40), "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": expected lab or cluster, got \"", kind.substr(0, 40), "\""));
 }
 
 }  // namespace meshproof::agent

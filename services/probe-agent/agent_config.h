@@ -48,7 +48,8 @@ struct AgentConfig {
 // Returns where the environment fingerprint reads versions for this configuration: the
 // `fingerprint:` URLs, and the Kubernetes API when the file configures one or the agent
 // measures a cluster.
-FingerprintSources FingerprintSourcesFor(const AgentConfig& config, const std::string& agent_version);
+FingerprintSources FingerprintSourcesFor(const AgentConfig& config,
+                                         const std::string& agent_version);
 
 // Checks an environment kind: "", "lab" or "cluster". INVALID_ARGUMENT naming `field`.
 absl::Status CheckEnvironmentKind(const std::string& kind, const std::string& field);

@@ -96,7 +96,8 @@ class EventWriter {
 
 }  // namespace
 
-grpc::Status AgentService::GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*, av1::AgentInfo* response) {
+grpc::Status AgentService::GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*,
+                                   av1::AgentInfo* response) {
   *response = entrance_->info();
   return grpc::Status::OK;
 }
@@ -107,10 +108,11 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
   // an assignment; a caller of this API cannot claim it. The field stays in the contract
   // so an old client gets this answer instead of its gated tests silently skipped.
   if (request->approved()) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "approved: a caller cannot assert approval; gated tests run only in a scheduler "
-                        "assignment for a run an approver approved (meshproof run start, then "
-                        "meshproof run approve)");
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        "approved: a caller cannot assert approval; gated tests run only in a scheduler "
+        "assignment for a run an approver approved (meshproof run start, then "
+        "meshproof run approve)");
   }
   ExecuteOptions options;
   options.only_tests.assign(request->only_tests().begin(), request->only_tests().end());

@@ -15,9 +15,11 @@ class AgentService final : public meshproof::agent::v1::ProbeAgentService::Servi
  public:
   explicit AgentService(ScenarioEntrance* entrance) : entrance_(entrance) {}
 
-  grpc::Status Execute(grpc::ServerContext* context, const meshproof::agent::v1::ExecuteRequest* request,
+  grpc::Status Execute(grpc::ServerContext* context,
+                       const meshproof::agent::v1::ExecuteRequest* request,
                        grpc::ServerWriter<meshproof::agent::v1::ExecuteEvent>* writer) override;
-  grpc::Status GetInfo(grpc::ServerContext* context, const meshproof::agent::v1::GetInfoRequest* request,
+  grpc::Status GetInfo(grpc::ServerContext* context,
+                       const meshproof::agent::v1::GetInfoRequest* request,
                        meshproof::agent::v1::AgentInfo* response) override;
 
   // Refuses new work (UNAVAILABLE), on this path and the scheduler link's. Running

@@ -11,7 +11,8 @@ void SettleAttempts(uint32_t converge, rv1::TestResult* result) {
   const auto& history = result->attempt_history();
   result->set_flaky(results::AttemptsDisagree(history));
   uint32_t trailing_passes = 0;
-  for (auto it = history.rbegin(); it != history.rend() && it->verdict() == rv1::TEST_VERDICT_PASS; ++it) {
+  for (auto it = history.rbegin(); it != history.rend() && it->verdict() == rv1::TEST_VERDICT_PASS;
+       ++it) {
     ++trailing_passes;
   }
   if (converge > 1 && !history.empty() && trailing_passes < converge) {
@@ -25,15 +26,18 @@ void SettleAttempts(uint32_t converge, rv1::TestResult* result) {
     // Not converging is a wrong answer only when one was seen; passes mixed with attempts
     // that could not observe leave the question open.
     result->set_verdict(any_fail || !any_error ? rv1::TEST_VERDICT_FAIL : rv1::TEST_VERDICT_ERROR);
-    std::string reason = absl::StrCat("did not converge: ", converge, " consecutive passes needed, got ",
-                                      results::AttemptSequence(history));
+    std::string reason =
+        absl::StrCat("did not converge: ", converge, " consecutive passes needed, got ",
+                     results::AttemptSequence(history));
     if (last_non_pass != nullptr && !last_non_pass->reason().empty()) {
-      absl::StrAppend(&reason, "; attempt ", last_non_pass->attempt(), ": ", last_non_pass->reason());
+      absl::StrAppend(&reason, "; attempt ", last_non_pass->attempt(), ": ",
+                      last_non_pass->reason());
     }
     result->set_reason(reason);
   }
   bool any_non_pass = false;
-  for (const rv1::AttemptSummary& a : history) any_non_pass |= a.verdict() != rv1::TEST_VERDICT_PASS;
+  for (const rv1::AttemptSummary& a : history)
+    any_non_pass |= a.verdict() != rv1::TEST_VERDICT_PASS;
   result->set_passed_on_retry(result->verdict() == rv1::TEST_VERDICT_PASS && any_non_pass);
 }
 

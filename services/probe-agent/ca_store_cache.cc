@@ -16,16 +16,19 @@ int CaStoreCache::loads() const {
   return loads_;
 }
 
-absl::StatusOr<X509_STORE*> CaStoreCache::Get(const std::string& ca_file, const std::string& ca_path) {
-  if (ca_file.empty() && ca_path.empty()) return absl::InvalidArgumentError("no CA file and no CA path");
+absl::StatusOr<X509_STORE*> CaStoreCache::Get(const std::string& ca_file,
+                                              const std::string& ca_path) {
+  if (ca_file.empty() && ca_path.empty())
+    return absl::InvalidArgumentError("no CA file and no CA path");
   struct stat info {};
   if (!ca_file.empty() && stat(ca_file.c_str(), &info) != 0) {
     return absl::NotFoundError(absl::StrCat("cannot read CA file ", ca_file));
   }
   absl::MutexLock lock(&mu_);
   Entry& entry = entries_[{ca_file, ca_path}];
-  const bool same = entry.store != nullptr && entry.size == info.st_size && entry.inode == info.st_ino &&
-                    entry.mtime.tv_sec == info.st_mtim.tv_sec && entry.mtime.tv_nsec == info.st_mtim.tv_nsec;
+  const bool same = entry.store != nullptr && entry.size == info.st_size &&
+                    entry.inode == info.st_ino && entry.mtime.tv_sec == info.st_mtim.tv_sec &&
+                    entry.mtime.tv_nsec == info.st_mtim.tv_nsec;
   if (!same) {
     X509_STORE* store = X509_STORE_new();
     bool ok = store != nullptr;
@@ -42,7 +45,8 @@ absl::StatusOr<X509_STORE*> CaStoreCache::Get(const std::string& ca_file, const 
     if (!ok) {
       X509_STORE_free(store);
       if (entry.store == nullptr) entries_.erase({ca_file, ca_path});
-      return absl::InvalidArgumentError(absl::StrCat("no certificate could be loaded from ", ca_file));
+      return absl::InvalidArgumentError(
+          absl::StrCat("no certificate could be loaded from ", ca_file));
     }
     // The flags libcurl sets on the store it builds: prefer issuers from the trust store
     // to server-sent legacy intermediates, and accept a trusted intermediate as anchor.

@@ -121,7 +121,8 @@ void CurlMultiRunner::Run(Loop& loop) {
     while (CURLMsg* message = curl_multi_info_read(loop.multi, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
-      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&transfer));
+      curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE,
+                        reinterpret_cast<char**>(&transfer));
       transfer->result = message->data.result;
       curl_multi_remove_handle(loop.multi, message->easy_handle);
       finished.push_back(transfer);

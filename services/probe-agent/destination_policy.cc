@@ -1,12 +1,11 @@
 #include "services/probe-agent/destination_policy.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 
 #include <cstring>
 #include <memory>
-
-#include <curl/curl.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -28,7 +27,9 @@ std::string NormalizeName(const std::string& name) {
   return absl::AsciiStrToLower(absl::StripSuffix(name, "."));
 }
 
-std::string Bounded(const std::string& text) { return text.size() > 253 ? text.substr(0, 253) + "..." : text; }
+std::string Bounded(const std::string& text) {
+  return text.size() > 253 ? text.substr(0, 253) + "..." : text;
+}
 
 }  // namespace
 
@@ -41,7 +42,8 @@ absl::StatusOr<PortRange> ParsePortRange(const std::string& text, const std::str
                                 absl::SimpleAtoi(text.substr(dash + 1), &last);
   if (!parsed || first < 1 || last > 65535 || first > last) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": expected a port (1-65535) or a range like 8000-8100, got \"", text.substr(0, 40), "\""));
+        absl::StrCat(field, ": expected a port (1-65535) or a range like 8000-8100, got \"",
+                     text.substr(0, 40), "\""));
   }
   return PortRange{static_cast<uint16_t>(first), static_cast<uint16_t>(last)};
 }
@@ -54,7 +56,8 @@ absl::StatusOr<DestinationRule> ApiServerRule(const std::string& url) {
       curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK ||
       curl_url_get(parsed.get(), CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
     curl_free(host);
-    return absl::InvalidArgumentError(absl::StrCat("kubernetes.api_server: not a URL: \"", url.substr(0, 80), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("kubernetes.api_server: not a URL: \"", url.substr(0, 80), "\""));
   }
   DestinationRule rule;
   std::string name(absl::StripSuffix(absl::StripPrefix(host, "["), "]"));
@@ -92,10 +95,11 @@ absl::StatusOr<DestinationPolicy> DestinationPolicy::Create(std::vector<Destinat
       rule.network.prefix = max_prefix;
       if (rule.network.family == 0 ||
           (slash != std::string::npos &&
-           (!absl::SimpleAtoi(in.cidr.substr(slash + 1), &rule.network.prefix) || rule.network.prefix < 0 ||
-            rule.network.prefix > max_prefix))) {
+           (!absl::SimpleAtoi(in.cidr.substr(slash + 1), &rule.network.prefix) ||
+            rule.network.prefix < 0 || rule.network.prefix > max_prefix))) {
         return absl::InvalidArgumentError(
-            absl::StrCat(field, ".cidr: expected an address or ADDRESS/PREFIX, got \"", in.cidr.substr(0, 60), "\""));
+            absl::StrCat(field, ".cidr: expected an address or ADDRESS/PREFIX, got \"",
+                         in.cidr.substr(0, 60), "\""));
       }
     } else {
       rule.host = NormalizeName(in.host);
@@ -104,11 +108,12 @@ absl::StatusOr<DestinationPolicy> DestinationPolicy::Create(std::vector<Destinat
       if (labels.empty() || absl::StrContains(labels, '*') || absl::StrContains(labels, "..") ||
           ParseAddress(rule.host, ignored) != 0 ||
           !std::all_of(labels.begin(), labels.end(), [](char c) {
-            return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+            return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
+                   c == '_';
           })) {
         return absl::InvalidArgumentError(absl::StrCat(
-            field, ".host: expected a host name or *.SUFFIX (addresses go in cidr), got \"", in.host.substr(0, 60),
-            "\""));
+            field, ".host: expected a host name or *.SUFFIX (addresses go in cidr), got \"",
+            in.host.substr(0, 60), "\""));
       }
     }
     policy.rules_.push_back(std::move(rule));
@@ -142,7 +147,8 @@ bool DestinationPolicy::HostMatches(const std::string& pattern, const std::strin
   return name == pattern;
 }
 
-absl::Status DestinationPolicy::CheckAddress(const sockaddr* address, const std::string& name) const {
+absl::Status DestinationPolicy::CheckAddress(const sockaddr* address,
+                                             const std::string& name) const {
   if (allow_all_) return absl::OkStatus();
   int family = address->sa_family;
   uint8_t bytes[16] = {0};
@@ -175,7 +181,8 @@ absl::Status DestinationPolicy::CheckAddress(const sockaddr* address, const std:
       return absl::OkStatus();
     }
   }
-  const std::string shown = family == AF_INET6 ? absl::StrCat("[", text, "]:", port) : absl::StrCat(text, ":", port);
+  const std::string shown =
+      family == AF_INET6 ? absl::StrCat("[", text, "]:", port) : absl::StrCat(text, ":", port);
   return absl::PermissionDeniedError(absl::StrCat(
       "destination ", shown, trusted_name ? absl::StrCat(" (", Bounded(normalized), ")") : "",
       " is not allowed by the agent's destinations; nothing was sent"));
@@ -192,8 +199,9 @@ absl::Status DestinationPolicy::CheckLookup(const std::string& name) const {
       return absl::OkStatus();
     }
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "dns.name: \"", Bounded(normalized), "\" is not allowed by the agent's destinations; nothing was looked up"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("dns.name: \"", Bounded(normalized),
+                   "\" is not allowed by the agent's destinations; nothing was looked up"));
 }
 
 }  // namespace meshproof::agent

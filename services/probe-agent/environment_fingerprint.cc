@@ -33,22 +33,27 @@ bool LooksLikeVersion(absl::string_view v) {
     return false;
   }
   for (const char c : v) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+' && c != '_') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+' &&
+        c != '_') {
       return false;
     }
   }
   return true;
 }
 
-absl::StatusOr<std::string> JsonStringField(absl::string_view body, const char* field, const char* what) {
+absl::StatusOr<std::string> JsonStringField(absl::string_view body, const char* field,
+                                            const char* what) {
   google::protobuf::Value root;
-  if (!google::protobuf::util::JsonStringToMessage(std::string(body), &root).ok() || !root.has_struct_value()) {
-    return absl::InvalidArgumentError(absl::StrCat("the answer is not ", what, " (not a JSON object)"));
+  if (!google::protobuf::util::JsonStringToMessage(std::string(body), &root).ok() ||
+      !root.has_struct_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the answer is not ", what, " (not a JSON object)"));
   }
   const auto& fields = root.struct_value().fields();
   auto it = fields.find(field);
   if (it == fields.end() || !it->second.has_string_value()) {
-    return absl::InvalidArgumentError(absl::StrCat("the answer is not ", what, " (no \"", field, "\" string)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the answer is not ", what, " (no \"", field, "\" string)"));
   }
   return it->second.string_value();
 }
@@ -58,12 +63,14 @@ absl::StatusOr<std::string> JsonStringField(absl::string_view body, const char* 
 void ScenarioSources(const sv1::Scenario& scenario, std::string* admin, std::string* istiod) {
   auto consider = [&](const std::string& url) {
     if (IstiodBaseUrl(url).empty()) {
-      if (admin->empty() && (absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://"))) *admin = url;
+      if (admin->empty() && (absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://")))
+        *admin = url;
     } else if (istiod->empty()) {
       *istiod = IstiodBaseUrl(url);
     }
   };
-  for (const auto* list : {&scenario.preflight(), &scenario.setup(), &scenario.tests(), &scenario.teardown()}) {
+  for (const auto* list :
+       {&scenario.preflight(), &scenario.setup(), &scenario.tests(), &scenario.teardown()}) {
     for (const sv1::Test& test : *list) {
       if (test.probe().has_envoy_admin()) consider(test.probe().envoy_admin().admin_url());
       for (const sv1::EvidenceSpec& evidence : test.evidence()) {
@@ -96,7 +103,8 @@ absl::StatusOr<std::string> EnvoyVersionFromServerInfo(absl::string_view body) {
   const std::vector<absl::string_view> parts = absl::StrSplit(*full, '/');
   if (parts.size() < 2 || !LooksLikeVersion(parts[1])) {
     return absl::InvalidArgumentError(
-        absl::StrCat("\"version\" is not in Envoy's form (SHA/VERSION/STATUS/BUILD/SSL): \"", full->substr(0, 80), "\""));
+        absl::StrCat("\"version\" is not in Envoy's form (SHA/VERSION/STATUS/BUILD/SSL): \"",
+                     full->substr(0, 80), "\""));
   }
   return std::string(parts[1]);
 }
@@ -107,8 +115,8 @@ absl::StatusOr<std::string> IstioVersionFromIstiod(absl::string_view body) {
   // modified tree's REVISION is SHA-dirty.
   std::vector<absl::string_view> parts = absl::StrSplit(text, '-');
   if (parts.size() < 3) {
-    return absl::InvalidArgumentError(absl::StrCat("istiod's /version answer is not VERSION-REVISION-STATUS: \"",
-                                                   text.substr(0, 80), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "istiod's /version answer is not VERSION-REVISION-STATUS: \"", text.substr(0, 80), "\""));
   }
   size_t version_parts = parts.size() - 2;
   if (parts[parts.size() - 2] == "dirty") --version_parts;
@@ -117,17 +125,19 @@ absl::StatusOr<std::string> IstioVersionFromIstiod(absl::string_view body) {
     return absl::InvalidArgumentError("istiod reports no version (a build without version stamps)");
   }
   if (!LooksLikeVersion(version)) {
-    return absl::InvalidArgumentError(absl::StrCat("istiod's /version answer is not VERSION-REVISION-STATUS: \"",
-                                                   text.substr(0, 80), "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "istiod's /version answer is not VERSION-REVISION-STATUS: \"", text.substr(0, 80), "\""));
   }
   return version;
 }
 
 absl::StatusOr<std::string> KubernetesVersionFromVersion(absl::string_view body) {
-  absl::StatusOr<std::string> version = JsonStringField(body, "gitVersion", "the API server's /version");
+  absl::StatusOr<std::string> version =
+      JsonStringField(body, "gitVersion", "the API server's /version");
   if (!version.ok()) return version.status();
   if (!LooksLikeVersion(*version)) {
-    return absl::InvalidArgumentError(absl::StrCat("\"gitVersion\" is not a version: \"", version->substr(0, 80), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"gitVersion\" is not a version: \"", version->substr(0, 80), "\""));
   }
   return *version;
 }
@@ -159,25 +169,32 @@ void EnvironmentFingerprint::Stamp(const sv1::Scenario& scenario, rv1::Environme
     if (admin.empty()) admin = scenario_admin;
     if (istiod.empty()) istiod = scenario_istiod;
   }
-  Reading envoy{"", "no Envoy admin named (fingerprint.envoy_admin in the agent configuration, or an envoy_admin "
-                    "check in the scenario)"};
-  Reading istio{"", "no istiod source configured (fingerprint.istiod in the agent configuration, or an istiod:// "
-                    "config source in the scenario)"};
-  Reading kubernetes{"", sources_.kind == "lab"
-                             ? "not read: the agent measures meshproof's lab, which has no Kubernetes API"
-                             : "not read: the agent has no Kubernetes API configured (kubernetes.api_server)"};
+  Reading envoy{
+      "",
+      "no Envoy admin named (fingerprint.envoy_admin in the agent configuration, or an envoy_admin "
+      "check in the scenario)"};
+  Reading istio{
+      "",
+      "no istiod source configured (fingerprint.istiod in the agent configuration, or an istiod:// "
+      "config source in the scenario)"};
+  Reading kubernetes{
+      "", sources_.kind == "lab"
+              ? "not read: the agent measures meshproof's lab, which has no Kubernetes API"
+              : "not read: the agent has no Kubernetes API configured (kubernetes.api_server)"};
   // The three reads are independent; at once, a run waits for the slowest, not the sum.
   std::vector<std::thread> reads;
   if (!admin.empty()) {
     reads.emplace_back([&] {
       const std::string url = absl::StrCat(absl::StripSuffix(admin, "/"), "/server_info");
-      envoy = Read(FetchUrl(*prober_, url, sources_.timeout, kBodyLimit), url, &EnvoyVersionFromServerInfo);
+      envoy = Read(FetchUrl(*prober_, url, sources_.timeout, kBodyLimit), url,
+                   &EnvoyVersionFromServerInfo);
     });
   }
   if (!istiod.empty()) {
     reads.emplace_back([&] {
       const std::string url = absl::StrCat(absl::StripSuffix(istiod, "/"), "/version");
-      istio = Read(FetchUrl(*prober_, url, sources_.timeout, kBodyLimit), url, &IstioVersionFromIstiod);
+      istio =
+          Read(FetchUrl(*prober_, url, sources_.timeout, kBodyLimit), url, &IstioVersionFromIstiod);
     });
   }
   if (sources_.read_kubernetes) {

@@ -51,7 +51,8 @@ class EnvironmentFingerprint {
   // Reads the versions for a run of `scenario` into `env`: envoy_version,
   // istio_version, kubernetes_version, agent_version, kind, and unknown_versions for
   // every version it could not read. Leaves the other fields alone. Never fails.
-  void Stamp(const meshproof::scenario::v1::Scenario& scenario, meshproof::result::v1::Environment* env) const;
+  void Stamp(const meshproof::scenario::v1::Scenario& scenario,
+             meshproof::result::v1::Environment* env) const;
 
  private:
   Prober* prober_;

@@ -1,12 +1,11 @@
 #include "services/probe-agent/envoy_admin.h"
 
-#include <initializer_list>
-#include <set>
-
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
-
 #include <re2/re2.h>
+
+#include <initializer_list>
+#include <set>
 
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -42,18 +41,24 @@ std::vector<std::string> NamesIn(const Value& root, bool clusters, bool listener
   if (configs == nullptr || !configs->has_list_value()) return names;
   for (const Value& config : configs->list_value().values()) {
     if (clusters) {
-      for (const char* list : {"static_clusters", "dynamic_active_clusters", "dynamic_warming_clusters"}) {
+      for (const char* list :
+           {"static_clusters", "dynamic_active_clusters", "dynamic_warming_clusters"}) {
         const Value* items = Field(config, list);
         if (items == nullptr || !items->has_list_value()) continue;
-        for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"cluster", "name"}));
+        for (const Value& item : items->list_value().values())
+          names.push_back(StringAt(item, {"cluster", "name"}));
       }
     }
     if (!listeners) continue;
-    if (const Value* items = Field(config, "static_listeners"); items != nullptr && items->has_list_value()) {
-      for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"listener", "name"}));
+    if (const Value* items = Field(config, "static_listeners");
+        items != nullptr && items->has_list_value()) {
+      for (const Value& item : items->list_value().values())
+        names.push_back(StringAt(item, {"listener", "name"}));
     }
-    if (const Value* items = Field(config, "dynamic_listeners"); items != nullptr && items->has_list_value()) {
-      for (const Value& item : items->list_value().values()) names.push_back(StringAt(item, {"name"}));
+    if (const Value* items = Field(config, "dynamic_listeners");
+        items != nullptr && items->has_list_value()) {
+      for (const Value& item : items->list_value().values())
+        names.push_back(StringAt(item, {"name"}));
     }
   }
   return names;
@@ -61,7 +66,8 @@ std::vector<std::string> NamesIn(const Value& root, bool clusters, bool listener
 
 }  // namespace
 
-std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_view body, bool* parsed) {
+std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_view body,
+                                         bool* parsed) {
   if (parsed != nullptr) *parsed = false;
   std::vector<std::string> names;
   std::set<std::string> seen;
@@ -70,8 +76,8 @@ std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_vi
   };
   google::protobuf::Value root;
   if (google::protobuf::util::JsonStringToMessage(std::string(body), &root).ok()) {
-    for (const std::string& name : NamesIn(root, kind != v1::ENVOY_RESOURCE_LISTENERS,
-                                           kind != v1::ENVOY_RESOURCE_CLUSTERS)) {
+    for (const std::string& name :
+         NamesIn(root, kind != v1::ENVOY_RESOURCE_LISTENERS, kind != v1::ENVOY_RESOURCE_CLUSTERS)) {
       add(name);
     }
     if (parsed != nullptr) *parsed = true;

@@ -25,8 +25,8 @@ std::vector<std::string> AdminNames(meshproof::scenario::v1::EnvoyResource resou
 // no /clusters or /listeners text). A body that is not complete JSON (cut at the capture
 // limit) gives every "name" value and sets `*parsed` (when given) to false: callers that
 // must not guess treat that as unreadable.
-std::vector<std::string> ConfigDumpNames(meshproof::scenario::v1::EnvoyResource kind, absl::string_view body,
-                                         bool* parsed = nullptr);
+std::vector<std::string> ConfigDumpNames(meshproof::scenario::v1::EnvoyResource kind,
+                                         absl::string_view body, bool* parsed = nullptr);
 
 }  // namespace meshproof::agent
 

@@ -38,7 +38,8 @@ class Checks {
 
 std::string FailureText(const rv1::Failure& failure) {
   std::string text = absl::StrCat("fails at ", scenario::FailureClassName(failure.class_()));
-  if (failure.curl_exit_code() != 0) absl::StrAppend(&text, " (curl ", failure.curl_exit_code(), ")");
+  if (failure.curl_exit_code() != 0)
+    absl::StrAppend(&text, " (curl ", failure.curl_exit_code(), ")");
   return text;
 }
 
@@ -51,10 +52,8 @@ bool IsLocalError(const rv1::Failure& failure) {
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CIPHER:
-    case CURLE_ABORTED_BY_CALLBACK:
-      return true;
-    default:
-      return false;
+    case CURLE_ABORTED_BY_CALLBACK: return true;
+    default: return false;
   }
 }
 
@@ -67,7 +66,8 @@ const std::string* FindHeader(const rv1::HttpObservation& http, const std::strin
 }
 
 // Walks a dotted path ("headers.Host", "items.0.name") in a JSON value.
-const google::protobuf::Value* JsonAt(const google::protobuf::Value& root, const std::string& path) {
+const google::protobuf::Value* JsonAt(const google::protobuf::Value& root,
+                                      const std::string& path) {
   const google::protobuf::Value* node = &root;
   for (absl::string_view part : absl::StrSplit(path, '.')) {
     if (node->has_struct_value()) {
@@ -76,7 +76,8 @@ const google::protobuf::Value* JsonAt(const google::protobuf::Value& root, const
       node = &it->second;
     } else if (node->has_list_value()) {
       int index = 0;
-      if (!absl::SimpleAtoi(part, &index) || index < 0 || index >= node->list_value().values_size()) return nullptr;
+      if (!absl::SimpleAtoi(part, &index) || index < 0 || index >= node->list_value().values_size())
+        return nullptr;
       node = &node->list_value().values(index);
     } else {
       return nullptr;
@@ -95,15 +96,18 @@ std::string RenderJson(const google::protobuf::Value& value) {
 std::string StatusSet(const sv1::Expectation& expect) {
   std::vector<std::string> parts;
   for (const sv1::StatusRange& r : expect.status()) {
-    parts.push_back(r.min() == r.max() ? absl::StrCat(r.min()) : absl::StrCat(r.min(), "-", r.max()));
+    parts.push_back(r.min() == r.max() ? absl::StrCat(r.min())
+                                       : absl::StrCat(r.min(), "-", r.max()));
   }
   return parts.empty() ? "2xx" : absl::StrJoin(parts, " or ");
 }
 
-void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http, absl::Time now, Checks* checks) {
+void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http, absl::Time now,
+               Checks* checks) {
   const uint32_t status = http.status_code();
   bool status_ok = expect.status().empty() ? (status >= 200 && status <= 299) : false;
-  for (const sv1::StatusRange& r : expect.status()) status_ok |= status >= r.min() && status <= r.max();
+  for (const sv1::StatusRange& r : expect.status())
+    status_ok |= status >= r.min() && status <= r.max();
   if (!status_ok) checks->Mismatch("expect.status", StatusSet(expect), absl::StrCat(status));
 
   for (const sv1::HeaderExpectation& header : expect.headers()) {
@@ -112,7 +116,9 @@ void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http,
     const std::string actual = value ? *value : "(absent)";
     if (header.has_equals() && (value == nullptr || *value != header.equals())) {
       checks->Mismatch(field, header.equals(), actual);
-    } else if (header.has_pattern() && (value == nullptr || !RE2::PartialMatch(*value, RE2(header.pattern(), RE2::Quiet)))) {
+    } else if (header.has_pattern() &&
+               (value == nullptr ||
+                !RE2::PartialMatch(*value, RE2(header.pattern(), RE2::Quiet)))) {
       checks->Mismatch(field, absl::StrCat("/", header.pattern(), "/"), actual);
     } else if (header.has_present() && header.present() && value == nullptr) {
       checks->Mismatch(field, "present", actual);
@@ -124,10 +130,12 @@ void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http,
   const sv1::BodyExpectation& body = expect.body();
   const std::string& text = http.body_excerpt();
   if (!body.contains().empty() && text.find(body.contains()) == std::string::npos) {
-    checks->Mismatch("expect.body.contains", body.contains(), absl::StrCat(http.body_bytes(), " bytes without it"));
+    checks->Mismatch("expect.body.contains", body.contains(),
+                     absl::StrCat(http.body_bytes(), " bytes without it"));
   }
   if (!body.pattern().empty() && !RE2::PartialMatch(text, RE2(body.pattern(), RE2::Quiet))) {
-    checks->Mismatch("expect.body.pattern", absl::StrCat("/", body.pattern(), "/"), "no match in the body");
+    checks->Mismatch("expect.body.pattern", absl::StrCat("/", body.pattern(), "/"),
+                     "no match in the body");
   }
   if (body.json_size() > 0) {
     google::protobuf::Value root;
@@ -142,7 +150,9 @@ void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http,
           checks->Mismatch(field, json.exists() ? "exists" : "missing", actual);
         } else if (json.has_equals() && (value == nullptr || actual != json.equals())) {
           checks->Mismatch(field, json.equals(), actual);
-        } else if (json.has_pattern() && (value == nullptr || !RE2::PartialMatch(actual, RE2(json.pattern(), RE2::Quiet)))) {
+        } else if (json.has_pattern() &&
+                   (value == nullptr ||
+                    !RE2::PartialMatch(actual, RE2(json.pattern(), RE2::Quiet)))) {
           checks->Mismatch(field, absl::StrCat("/", json.pattern(), "/"), actual);
         }
       }
@@ -159,10 +169,14 @@ void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http,
       for (int i = 1; i <= 4; ++i) {
         if (tls.version() == kNames[i]) got = i;
       }
-      if (got < wanted) checks->Mismatch("expect.tls.min_version", absl::StrCat(">= ", kNames[wanted]), tls.version().empty() ? "(no TLS)" : tls.version());
+      if (got < wanted)
+        checks->Mismatch("expect.tls.min_version", absl::StrCat(">= ", kNames[wanted]),
+                         tls.version().empty() ? "(no TLS)" : tls.version());
     }
-    if (!want.subject_pattern().empty() && !RE2::PartialMatch(tls.peer_subject(), RE2(want.subject_pattern(), RE2::Quiet))) {
-      checks->Mismatch("expect.tls.subject", absl::StrCat("/", want.subject_pattern(), "/"), tls.peer_subject());
+    if (!want.subject_pattern().empty() &&
+        !RE2::PartialMatch(tls.peer_subject(), RE2(want.subject_pattern(), RE2::Quiet))) {
+      checks->Mismatch("expect.tls.subject", absl::StrCat("/", want.subject_pattern(), "/"),
+                       tls.peer_subject());
     }
     for (const std::string& san : want.san()) {
       if (std::find(tls.peer_sans().begin(), tls.peer_sans().end(), san) == tls.peer_sans().end()) {
@@ -172,7 +186,8 @@ void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http,
     if (want.min_days_to_expiry() > 0) {
       const double days = absl::ToDoubleHours(FromProtoTimestamp(tls.peer_not_after()) - now) / 24;
       if (!tls.has_peer_not_after() || days < want.min_days_to_expiry()) {
-        checks->Mismatch("expect.tls.min_days_to_expiry", absl::StrCat(">= ", want.min_days_to_expiry(), " days"),
+        checks->Mismatch("expect.tls.min_days_to_expiry",
+                         absl::StrCat(">= ", want.min_days_to_expiry(), " days"),
                          absl::StrCat(static_cast<int>(days), " days"));
       }
     }
@@ -188,7 +203,8 @@ void CheckOther(const sv1::Test& test, const rv1::ProbeOutcome& outcome, Checks*
     const auto& names = outcome.config().names();
     for (const std::string& want : expect.config_present()) {
       if (std::find(names.begin(), names.end(), want) == names.end()) {
-        checks->Mismatch("expect.config_present", want, absl::StrCat("not among ", names.size(), " names"));
+        checks->Mismatch("expect.config_present", want,
+                         absl::StrCat("not among ", names.size(), " names"));
       }
     }
     for (const std::string& unwanted : expect.config_absent()) {
@@ -207,11 +223,14 @@ void CheckOther(const sv1::Test& test, const rv1::ProbeOutcome& outcome, Checks*
   }
   if (test.probe().has_exec()) {
     if (outcome.exec().exit_code() != expect.exit_code()) {
-      checks->Mismatch("expect.exit_code", absl::StrCat(expect.exit_code()), absl::StrCat(outcome.exec().exit_code()));
+      checks->Mismatch("expect.exit_code", absl::StrCat(expect.exit_code()),
+                       absl::StrCat(outcome.exec().exit_code()));
     }
     if (!expect.stdout_pattern().empty() &&
-        !RE2::PartialMatch(outcome.exec().stdout_excerpt(), RE2(expect.stdout_pattern(), RE2::Quiet))) {
-      checks->Mismatch("expect.stdout", absl::StrCat("/", expect.stdout_pattern(), "/"), "no match");
+        !RE2::PartialMatch(outcome.exec().stdout_excerpt(),
+                           RE2(expect.stdout_pattern(), RE2::Quiet))) {
+      checks->Mismatch("expect.stdout", absl::StrCat("/", expect.stdout_pattern(), "/"),
+                       "no match");
     }
   }
 }
@@ -224,8 +243,10 @@ std::string SummarizeOutcome(const rv1::ProbeOutcome& outcome) {
   }
   switch (outcome.detail_case()) {
     case rv1::ProbeOutcome::kHttp: return absl::StrCat("status ", outcome.http().status_code());
-    case rv1::ProbeOutcome::kTcp: return absl::StrCat("connected to ", outcome.tcp().remote_address());
-    case rv1::ProbeOutcome::kDns: return absl::StrCat("resolved to ", absl::StrJoin(outcome.dns().addresses(), ", "));
+    case rv1::ProbeOutcome::kTcp:
+      return absl::StrCat("connected to ", outcome.tcp().remote_address());
+    case rv1::ProbeOutcome::kDns:
+      return absl::StrCat("resolved to ", absl::StrJoin(outcome.dns().addresses(), ", "));
     case rv1::ProbeOutcome::kConfig: return absl::StrCat(outcome.config().names_size(), " names");
     case rv1::ProbeOutcome::kExec: return absl::StrCat("exit ", outcome.exec().exit_code());
     default: return "no observation";
@@ -247,7 +268,8 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
     // The admin interface is how the configuration is observed, not what is tested: when
     // it cannot be read, nothing about the configuration was observed.
     result.verdict = rv1::TEST_VERDICT_ERROR;
-    result.reason = absl::StrCat("could not observe the proxy configuration: ", result.actual_summary);
+    result.reason =
+        absl::StrCat("could not observe the proxy configuration: ", result.actual_summary);
     return result;
   }
   if (expect.has_failure()) {
@@ -258,7 +280,8 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
     if (!outcome.has_failure()) {
       checks.Mismatch("expect.failure", wanted, result.actual_summary);
     } else if (outcome.failure().class_() != want.class_() ||
-               (want.curl_exit_code() != 0 && outcome.failure().curl_exit_code() != want.curl_exit_code())) {
+               (want.curl_exit_code() != 0 &&
+                outcome.failure().curl_exit_code() != want.curl_exit_code())) {
       checks.Mismatch("expect.failure", wanted, FailureText(outcome.failure()));
     }
   } else if (outcome.has_failure()) {
@@ -270,7 +293,8 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
   if (expect.has_max_latency()) {
     const absl::Duration took = FromProtoDuration(outcome.timings().total());
     if (took > FromProtoDuration(expect.max_latency())) {
-      checks.Mismatch("expect.max_latency", absl::FormatDuration(FromProtoDuration(expect.max_latency())),
+      checks.Mismatch("expect.max_latency",
+                      absl::FormatDuration(FromProtoDuration(expect.max_latency())),
                       absl::FormatDuration(took));
     }
   }
@@ -289,8 +313,9 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
   result.mismatches = std::move(checks.mismatches());
   if (result.mismatches.empty() && unobserved != nullptr) {
     result.verdict = rv1::TEST_VERDICT_ERROR;
-    result.reason = absl::StrCat("could not observe evidence[", unobserved->name(), "] (the call gave ",
-                                 result.actual_summary, "): ", unobserved->message());
+    result.reason =
+        absl::StrCat("could not observe evidence[", unobserved->name(), "] (the call gave ",
+                     result.actual_summary, "): ", unobserved->message());
     return result;
   }
   if (result.mismatches.empty()) {
@@ -303,7 +328,8 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
     result.reason = absl::StrCat("required ", first.field(), " missing although the call gave ",
                                  result.actual_summary, ": ", first.actual());
   } else {
-    result.reason = absl::StrCat(first.field(), ": expected ", first.expected(), ", got ", first.actual());
+    result.reason =
+        absl::StrCat(first.field(), ": expected ", first.expected(), ", got ", first.actual());
   }
   return result;
 }

@@ -38,7 +38,8 @@ void EvidenceCollector::Begin(const sv1::Test& test, const sv1::Defaults& defaul
   for (const sv1::EvidenceSpec& spec : test.evidence()) {
     Pending pending{&spec, nullptr};
     if (spec.has_log()) {
-      pending.window = DurationOr(spec.log().window(), DurationOr(defaults.evidence_window(), absl::Seconds(2)));
+      pending.window =
+          DurationOr(spec.log().window(), DurationOr(defaults.evidence_window(), absl::Seconds(2)));
       auto source = sources_(spec.log().source());
       if (source.ok()) {
         pending.source = std::move(*source);
@@ -91,15 +92,16 @@ class Rejections {
 
 }  // namespace
 
-rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& call, absl::Time deadline,
-                                            const CancelledFn& cancelled) {
+rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& call,
+                                            absl::Time deadline, const CancelledFn& cancelled) {
   const sv1::LogEvidence& spec = pending.spec->log();
   rv1::Evidence evidence;
   evidence.set_kind(rv1::Evidence::KIND_LOG);
   if (pending.source) evidence.set_source(pending.source->Describe());
   if (!pending.start.ok()) {
     evidence.set_unobservable(true);
-    evidence.set_message(absl::StrCat("could not read the log: ", pending.start.status().message()));
+    evidence.set_message(
+        absl::StrCat("could not read the log: ", pending.start.status().message()));
     return evidence;
   }
   RE2 pattern(spec.pattern(), RE2::Quiet);
@@ -154,7 +156,7 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
   evidence.set_matched(static_cast<uint32_t>(matched_count));
   evidence.set_rejected(rejected.total());
   const bool has_origins = std::any_of(matched_origins.begin(), matched_origins.end(),
-                                      [](const std::string& origin) { return !origin.empty(); });
+                                       [](const std::string& origin) { return !origin.empty(); });
   for (size_t i = 0; i < matched.size() && i < kMaxKeptLines; ++i) {
     evidence.add_lines(matched[i].substr(0, kMaxLineBytes));
     if (has_origins) evidence.add_line_origins(matched_origins[i]);
@@ -165,32 +167,35 @@ rv1::Evidence EvidenceCollector::CollectLog(Pending& pending, const CallWindow& 
   if (evidence.satisfied()) return evidence;
   if (!not_too_many) {
     // Observed: more lines of this call than allowed. Lost lines cannot make it fewer.
-    evidence.set_message(absl::StrCat(matched_count, " new lines of this call matching /", spec.pattern(),
-                                      "/ (wanted at most ", spec.max_lines(), ")"));
+    evidence.set_message(absl::StrCat(matched_count, " new lines of this call matching /",
+                                      spec.pattern(), "/ (wanted at most ", spec.max_lines(), ")"));
     return evidence;
   }
   // Too few lines. That is an observation only when every line could be read and
   // every matching line could be judged; otherwise nothing was proven either way.
   const std::string gap = pending.source->Gap();
-  const uint32_t unjudged = rejected.count(Attribution::kNoTime) + rejected.count(Attribution::kNoClientAddress);
+  const uint32_t unjudged =
+      rejected.count(Attribution::kNoTime) + rejected.count(Attribution::kNoClientAddress);
   if (!last_error.ok()) {
     evidence.set_unobservable(true);
     evidence.set_message(absl::StrCat("could not read the log: ", last_error.message()));
   } else if (!gap.empty()) {
     evidence.set_unobservable(true);
     // The gap says why: a rotation that can lose lines, replicas whose logs were not read.
-    evidence.set_message(absl::StrCat("lines of this call may be missing from what was read: ", gap));
+    evidence.set_message(
+        absl::StrCat("lines of this call may be missing from what was read: ", gap));
   } else if (unjudged > 0) {
     evidence.set_unobservable(true);
     evidence.set_message(absl::StrCat(
-        unjudged, " line", unjudged > 1 ? "s" : "", " matching /", spec.pattern(), "/ in ", evidence.source(),
-        " could not be tied to this call: ", rejected.Describe(attributor, call),
+        unjudged, " line", unjudged > 1 ? "s" : "", " matching /", spec.pattern(), "/ in ",
+        evidence.source(), " could not be tied to this call: ", rejected.Describe(attributor, call),
         " (see the log evidence's time and client_address_pattern)"));
   } else {
-    std::string message = absl::StrCat(
-        matched_count == 0 ? "no" : absl::StrCat("only ", matched_count), " new line", matched_count > 1 ? "s" : "",
-        " for this call matching /", spec.pattern(), "/ in ", evidence.source(), " within ",
-        absl::FormatDuration(pending.window), " (wanted at least ", min_lines, ")");
+    std::string message =
+        absl::StrCat(matched_count == 0 ? "no" : absl::StrCat("only ", matched_count), " new line",
+                     matched_count > 1 ? "s" : "", " for this call matching /", spec.pattern(),
+                     "/ in ", evidence.source(), " within ", absl::FormatDuration(pending.window),
+                     " (wanted at least ", min_lines, ")");
     if (rejected.total() > 0) {
       absl::StrAppend(&message, "; not counted: ", rejected.Describe(attributor, call));
     }
@@ -207,7 +212,8 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   if (!source.ok()) {
     evidence.set_source(config.admin_url());
     evidence.set_unobservable(true);
-    evidence.set_message(absl::StrCat("could not read the proxy configuration: ", source.status().message()));
+    evidence.set_message(
+        absl::StrCat("could not read the proxy configuration: ", source.status().message()));
     return evidence;
   }
   const std::string& url = source->read_url;
@@ -215,17 +221,20 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
   auto body = FetchUrl(*prober_, url, absl::Seconds(5), 8 << 20);
   if (!body.ok()) {
     evidence.set_unobservable(true);
-    evidence.set_message(absl::StrCat("could not read the proxy configuration: ", body.status().message()));
+    evidence.set_message(
+        absl::StrCat("could not read the proxy configuration: ", body.status().message()));
     return evidence;
   }
   bool parsed = true;
-  const std::vector<std::string> names = source->from_istiod ? ConfigDumpNames(config.resource(), *body, &parsed)
-                                                             : AdminNames(config.resource(), *body);
+  const std::vector<std::string> names = source->from_istiod
+                                             ? ConfigDumpNames(config.resource(), *body, &parsed)
+                                             : AdminNames(config.resource(), *body);
   if (!parsed) {
     // Names guessed from a cut document could prove a listener that is not there.
     evidence.set_unobservable(true);
-    evidence.set_message(absl::StrCat("could not read the proxy configuration: istiod's config dump of ",
-                                      source->proxy, " is not complete JSON"));
+    evidence.set_message(
+        absl::StrCat("could not read the proxy configuration: istiod's config dump of ",
+                     source->proxy, " is not complete JSON"));
     return evidence;
   }
   std::vector<std::string> missing, unexpected;
@@ -237,26 +246,31 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
     }
   }
   for (const std::string& unwanted : config.absent()) {
-    if (std::find(names.begin(), names.end(), unwanted) != names.end()) unexpected.push_back(unwanted);
+    if (std::find(names.begin(), names.end(), unwanted) != names.end())
+      unexpected.push_back(unwanted);
   }
   evidence.set_matched(static_cast<uint32_t>(evidence.lines_size()));
   evidence.set_satisfied(missing.empty() && unexpected.empty());
   if (!missing.empty()) {
     evidence.set_message(absl::StrCat("not in ", url, ": ", absl::StrJoin(missing, ", ")));
   } else if (!unexpected.empty()) {
-    evidence.set_message(absl::StrCat("present in ", url, " but should not be: ", absl::StrJoin(unexpected, ", ")));
+    evidence.set_message(
+        absl::StrCat("present in ", url, " but should not be: ", absl::StrJoin(unexpected, ", ")));
   }
   return evidence;
 }
 
-std::vector<rv1::Evidence> EvidenceCollector::Finish(const rv1::ProbeOutcome* outcome, const CancelledFn& cancelled) {
+std::vector<rv1::Evidence> EvidenceCollector::Finish(const rv1::ProbeOutcome* outcome,
+                                                     const CancelledFn& cancelled) {
   const absl::Time now = clock_->Now();
   CallWindow call{call_start_, now, ""};
-  if (outcome != nullptr && outcome->has_http()) call.local_address = outcome->http().local_address();
+  if (outcome != nullptr && outcome->has_http())
+    call.local_address = outcome->http().local_address();
   std::vector<rv1::Evidence> out;
   for (Pending& pending : pending_) {
-    rv1::Evidence evidence = pending.spec->has_log() ? CollectLog(pending, call, now + pending.window, cancelled)
-                                                     : CollectConfig(*pending.spec);
+    rv1::Evidence evidence = pending.spec->has_log()
+                                 ? CollectLog(pending, call, now + pending.window, cancelled)
+                                 : CollectConfig(*pending.spec);
     evidence.set_name(pending.spec->name());
     evidence.set_required(!pending.spec->optional());
     out.push_back(std::move(evidence));

@@ -31,14 +31,15 @@ class EvidenceCollector {
 
   // Notes the positions of the test's log sources and the call's start. Call right
   // before the probe.
-  void Begin(const meshproof::scenario::v1::Test& test, const meshproof::scenario::v1::Defaults& defaults);
+  void Begin(const meshproof::scenario::v1::Test& test,
+             const meshproof::scenario::v1::Defaults& defaults);
   // Collects the evidence of the call that `outcome` describes (null when the probe
   // could not run). Call right after the probe. Log sources are polled every 50 ms
   // until min_lines lines of this call are there (plus a 200 ms settle when max_lines
   // is set), the window ends, or `cancelled` returns true. Evidence that could not be
   // observed is marked `unobservable`, never merely unsatisfied.
-  std::vector<meshproof::result::v1::Evidence> Finish(const meshproof::result::v1::ProbeOutcome* outcome,
-                                                      const CancelledFn& cancelled = {});
+  std::vector<meshproof::result::v1::Evidence> Finish(
+      const meshproof::result::v1::ProbeOutcome* outcome, const CancelledFn& cancelled = {});
 
  private:
   struct Pending {
@@ -47,8 +48,8 @@ class EvidenceCollector {
     absl::StatusOr<uint64_t> start = uint64_t{0};
     absl::Duration window;
   };
-  meshproof::result::v1::Evidence CollectLog(Pending& pending, const CallWindow& call, absl::Time deadline,
-                                             const CancelledFn& cancelled);
+  meshproof::result::v1::Evidence CollectLog(Pending& pending, const CallWindow& call,
+                                             absl::Time deadline, const CancelledFn& cancelled);
   meshproof::result::v1::Evidence CollectConfig(const meshproof::scenario::v1::EvidenceSpec& spec);
 
   Prober* prober_;

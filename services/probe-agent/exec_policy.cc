@@ -45,12 +45,14 @@ absl::Status CheckExecRule(const ExecRule& rule, const std::string& field) {
   }
   for (size_t i = 0; i < rule.args.size(); ++i) {
     if (const auto re = Compile(rule.args[i]); !re->ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".args[", i, "]: not an RE2 pattern: ", re->error()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".args[", i, "]: not an RE2 pattern: ", re->error()));
     }
   }
   if (rule.has_args_pattern) {
     if (const auto re = Compile(rule.args_pattern); !re->ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(field, ".args_pattern: not an RE2 pattern: ", re->error()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".args_pattern: not an RE2 pattern: ", re->error()));
     }
   }
   return absl::OkStatus();
@@ -83,24 +85,26 @@ std::string ExecPolicy::Mismatch(const Compiled& compiled, const sv1::ExecProbe&
     for (int i = 0; i < probe.args_size(); ++i) {
       if (std::any_of(probe.args(i).begin(), probe.args(i).end(),
                       [](char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); })) {
-        return absl::StrCat("exec.args[", i, "]: ", Quote(probe.args(i)), " contains whitespace, which ", program,
+        return absl::StrCat("exec.args[", i, "]: ", Quote(probe.args(i)),
+                            " contains whitespace, which ", program,
                             "'s args_pattern cannot match unambiguously");
       }
     }
     const std::string joined = absl::StrJoin(probe.args(), " ");
     if (!RE2::FullMatch(joined, *compiled.args_pattern)) {
-      return absl::StrCat("exec.args: ", Quote(joined), " does not match the args_pattern allowed for ", program);
+      return absl::StrCat("exec.args: ", Quote(joined),
+                          " does not match the args_pattern allowed for ", program);
     }
     return "";
   }
   if (static_cast<size_t>(probe.args_size()) != compiled.args.size()) {
-    return absl::StrCat("exec.args: ", program, " is allowed ", compiled.args.size(), " argument(s), got ",
-                        probe.args_size());
+    return absl::StrCat("exec.args: ", program, " is allowed ", compiled.args.size(),
+                        " argument(s), got ", probe.args_size());
   }
   for (int i = 0; i < probe.args_size(); ++i) {
     if (!RE2::FullMatch(probe.args(i), *compiled.args[i])) {
-      return absl::StrCat("exec.args[", i, "]: ", Quote(probe.args(i)), " is not allowed for ", program,
-                          " (allowed: '", compiled.rule.args[i], "')");
+      return absl::StrCat("exec.args[", i, "]: ", Quote(probe.args(i)), " is not allowed for ",
+                          program, " (allowed: '", compiled.rule.args[i], "')");
     }
   }
   return "";
@@ -109,9 +113,10 @@ std::string ExecPolicy::Mismatch(const Compiled& compiled, const sv1::ExecProbe&
 absl::Status ExecPolicy::Check(const sv1::ExecProbe& probe) const {
   const std::string& program = probe.program();
   if (!absl::StartsWith(program, "/")) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "exec.program: ", Quote(program), " is not an absolute path; the agent runs only the absolute paths "
-        "its exec_allowlist names"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("exec.program: ", Quote(program),
+                     " is not an absolute path; the agent runs only the absolute paths "
+                     "its exec_allowlist names"));
   }
   if (!probe.env().empty()) {
     return absl::PermissionDeniedError(absl::StrCat(

@@ -4,12 +4,12 @@
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_EXEC_POLICY_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_EXEC_POLICY_H_
 
+#include <re2/re2.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <re2/re2.h>
 
 #include "absl/status/status.h"
 #include "meshproof/scenario/v1/scenario.pb.h"
@@ -55,7 +55,8 @@ class ExecPolicy {
     std::shared_ptr<const RE2> args_pattern;
   };
   // Returns why `probe`'s arguments do not fit `compiled` (empty: they fit).
-  static std::string Mismatch(const Compiled& compiled, const meshproof::scenario::v1::ExecProbe& probe);
+  static std::string Mismatch(const Compiled& compiled,
+                              const meshproof::scenario::v1::ExecProbe& probe);
 
   std::vector<Compiled> rules_;
   std::map<std::string, std::string> env_;

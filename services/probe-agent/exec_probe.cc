@@ -1,5 +1,6 @@
 #include "services/probe-agent/exec_probe.h"
 
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,8 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <vector>
-
-#include <curl/curl.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -36,7 +35,8 @@ bool Drain(int fd, std::string* out) {
   const ssize_t n = read(fd, buffer, sizeof(buffer));
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
   if (n <= 0) return false;
-  if (out->size() < kExecOutputLimit) out->append(buffer, std::min<size_t>(n, kExecOutputLimit - out->size()));
+  if (out->size() < kExecOutputLimit)
+    out->append(buffer, std::min<size_t>(n, kExecOutputLimit - out->size()));
   return true;
 }
 
@@ -66,7 +66,8 @@ rv1::ProbeOutcome RunExecProbe(const sv1::ExecProbe& probe, const sv1::Defaults&
   rv1::ProbeOutcome outcome;
   const absl::Time start = absl::Now();
   *outcome.mutable_started_at() = ToProtoTimestamp(start);
-  const absl::Duration timeout = DurationOr(probe.timeout(), DurationOr(defaults.timeout(), absl::Seconds(10)));
+  const absl::Duration timeout =
+      DurationOr(probe.timeout(), DurationOr(defaults.timeout(), absl::Seconds(10)));
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {
     Fail(&outcome, sv1::FAILURE_CLASS_OTHER, "pipe failed");
@@ -152,8 +153,9 @@ rv1::ProbeOutcome RunExecProbe(const sv1::ExecProbe& probe, const sv1::Defaults&
   exec->set_stderr_excerpt(err);
   exec->set_exit_code(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
   if (timed_out) {
-    Fail(&outcome, sv1::FAILURE_CLASS_TIMEOUT,
-         absl::StrCat("program timed out after ", absl::FormatDuration(timeout), " and was killed"));
+    Fail(
+        &outcome, sv1::FAILURE_CLASS_TIMEOUT,
+        absl::StrCat("program timed out after ", absl::FormatDuration(timeout), " and was killed"));
   } else if (was_cancelled) {
     outcome.mutable_failure()->set_class_(sv1::FAILURE_CLASS_OTHER);
     outcome.mutable_failure()->set_curl_exit_code(CURLE_ABORTED_BY_CALLBACK);

@@ -80,14 +80,15 @@ std::string NameToString(X509_NAME* name) {
 void ReadTls(Capture* capture) {
   capture->tls_read = true;
   struct curl_tlssessioninfo* info = nullptr;
-  if (curl_easy_getinfo(capture->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || info == nullptr ||
-      info->backend != CURLSSLBACKEND_OPENSSL || info->internals == nullptr) {
+  if (curl_easy_getinfo(capture->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK ||
+      info == nullptr || info->backend != CURLSSLBACKEND_OPENSSL || info->internals == nullptr) {
     return;
   }
   SSL* ssl = static_cast<SSL*>(info->internals);
   rv1::TlsInfo* tls = capture->http->mutable_tls();
   tls->set_version(SSL_get_version(ssl));
-  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) tls->set_cipher(SSL_CIPHER_get_name(cipher));
+  if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl))
+    tls->set_cipher(SSL_CIPHER_get_name(cipher));
   const unsigned char* alpn = nullptr;
   unsigned int alpn_length = 0;
   SSL_get0_alpn_selected(ssl, &alpn, &alpn_length);
@@ -96,7 +97,8 @@ void ReadTls(Capture* capture) {
   if (cert == nullptr) return;
   tls->set_peer_subject(NameToString(X509_get_subject_name(cert)));
   tls->set_peer_issuer(NameToString(X509_get_issuer_name(cert)));
-  if (auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))) {
+  if (auto* names = static_cast<GENERAL_NAMES*>(
+          X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr))) {
     for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
       if (name->type == GEN_DNS) {
@@ -108,7 +110,8 @@ void ReadTls(Capture* capture) {
         char text[INET6_ADDRSTRLEN] = {0};
         const int length = ASN1_STRING_length(ip);
         if ((length == 4 || length == 16) &&
-            inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof(text))) {
+            inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text,
+                      sizeof(text))) {
           tls->add_peer_sans(text);
         }
       }
@@ -144,7 +147,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     return bytes;
   }
   const size_t colon = line.find(':');
-  if (colon == absl::string_view::npos || capture->http->headers_size() >= static_cast<int>(kMaxHeaders)) {
+  if (colon == absl::string_view::npos ||
+      capture->http->headers_size() >= static_cast<int>(kMaxHeaders)) {
     return bytes;
   }
   rv1::ResponseHeader* header = capture->http->add_headers();
@@ -199,15 +203,18 @@ struct DestinationGuard {
 std::string ResolvedName(const DestinationGuard& guard) {
   if (guard.overridden) return "";
   char* url = nullptr;
-  if (curl_easy_getinfo(guard.easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || url == nullptr) return "";
+  if (curl_easy_getinfo(guard.easy, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK || url == nullptr)
+    return "";
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
   if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url, 0) != CURLUE_OK) return "";
   char* host = nullptr;
   char* port = nullptr;
   std::string name;
   if (curl_url_get(parsed.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK) name = host;
-  const bool port_ok = curl_url_get(parsed.get(), CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
-  if (!guard.sni.empty() && absl::EqualsIgnoreCase(name, guard.sni) && port_ok && guard.sni_port == port) {
+  const bool port_ok =
+      curl_url_get(parsed.get(), CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+  if (!guard.sni.empty() && absl::EqualsIgnoreCase(name, guard.sni) && port_ok &&
+      guard.sni_port == port) {
     name = guard.sni_host;
   }
   curl_free(host);
@@ -255,7 +262,7 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
   Capture capture;
   capture.http = http;
   capture.easy = h;
-  capture.body_limit = options.body_limit > 0         ? options.body_limit
+  capture.body_limit = options.body_limit > 0           ? options.body_limit
                        : probe.body_capture_bytes() > 0 ? probe.body_capture_bytes()
                                                         : kDefaultBodyCapture;
   char error[CURL_ERROR_SIZE] = {0};
@@ -337,8 +344,11 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     char* default_path = nullptr;
     curl_easy_getinfo(h, CURLINFO_CAINFO, &default_file);
     curl_easy_getinfo(h, CURLINFO_CAPATH, &default_path);
-    const std::string ca_file = !tls.ca_file().empty() ? tls.ca_file() : default_file ? default_file : "";
-    absl::StatusOr<X509_STORE*> cached = options.ca_cache->Get(ca_file, default_path ? default_path : "");
+    const std::string ca_file = !tls.ca_file().empty() ? tls.ca_file()
+                                : default_file         ? default_file
+                                                       : "";
+    absl::StatusOr<X509_STORE*> cached =
+        options.ca_cache->Get(ca_file, default_path ? default_path : "");
     if (cached.ok()) store.reset(*cached);
   }
   // libcurl 7.88 keeps one trust store per multi handle for 24 h and, for a connection
@@ -361,12 +371,19 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     curl_easy_setopt(h, CURLOPT_SSLCERT, tls.client_cert_file().c_str());
     curl_easy_setopt(h, CURLOPT_SSLKEY, tls.client_key_file().c_str());
   }
-  curl_easy_setopt(h, CURLOPT_SSLVERSION, TlsVersionFlag(tls.min_version()) | TlsMaxFlag(tls.max_version()));
+  curl_easy_setopt(h, CURLOPT_SSLVERSION,
+                   TlsVersionFlag(tls.min_version()) | TlsMaxFlag(tls.max_version()));
   if (tls.no_alpn()) curl_easy_setopt(h, CURLOPT_SSL_ENABLE_ALPN, 0L);
   switch (probe.http_version()) {
-    case sv1::HTTP_VERSION_1_0: curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_0); break;
-    case sv1::HTTP_VERSION_1_1: curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1); break;
-    case sv1::HTTP_VERSION_2: curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS); break;
+    case sv1::HTTP_VERSION_1_0:
+      curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_0);
+      break;
+    case sv1::HTTP_VERSION_1_1:
+      curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+      break;
+    case sv1::HTTP_VERSION_2:
+      curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+      break;
     case sv1::HTTP_VERSION_2_PRIOR_KNOWLEDGE:
       curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
       break;
@@ -376,14 +393,17 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
       curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
       break;
   }
-  const absl::Duration connect_timeout = DurationOr(
-      probe.connect_timeout(), DurationOr(defaults.connect_timeout(), absl::Seconds(5)));
-  const absl::Duration timeout = DurationOr(probe.timeout(), DurationOr(defaults.timeout(), absl::Seconds(10)));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(connect_timeout)));
+  const absl::Duration connect_timeout =
+      DurationOr(probe.connect_timeout(), DurationOr(defaults.connect_timeout(), absl::Seconds(5)));
+  const absl::Duration timeout =
+      DurationOr(probe.timeout(), DurationOr(defaults.timeout(), absl::Seconds(10)));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(connect_timeout)));
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(absl::ToInt64Milliseconds(timeout)));
   if (probe.follow_redirects()) {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, static_cast<long>(probe.max_redirects() > 0 ? probe.max_redirects() : 10));
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS,
+                     static_cast<long>(probe.max_redirects() > 0 ? probe.max_redirects() : 10));
   }
   if (!options.reuse_connections) {
     // Verification tests are independent, and the egress evidence (one access-log line
@@ -424,8 +444,9 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
   curl_easy_getinfo(h, CURLINFO_LOCAL_IP, &local_ip);
   curl_easy_getinfo(h, CURLINFO_LOCAL_PORT, &local_port);
   if (local_ip != nullptr && *local_ip != '\0' && local_port > 0) {
-    http->set_local_address(absl::StrContains(local_ip, ':') ? absl::StrCat("[", local_ip, "]:", local_port)
-                                                             : absl::StrCat(local_ip, ":", local_port));
+    http->set_local_address(absl::StrContains(local_ip, ':')
+                                ? absl::StrCat("[", local_ip, "]:", local_port)
+                                : absl::StrCat(local_ip, ":", local_port));
   }
   char* effective = nullptr;
   curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective);

@@ -27,7 +27,8 @@ constexpr absl::Duration kRequestTimeout = absl::Seconds(5);
 std::string QueryEscape(absl::string_view value) {
   std::string out;
   for (const char c : value) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+        c == '~') {
       out.push_back(c);
     } else {
       absl::StrAppendFormat(&out, "%%%02X", static_cast<unsigned char>(c));
@@ -38,7 +39,8 @@ std::string QueryEscape(absl::string_view value) {
 
 absl::StatusOr<std::vector<std::string>> PodNamesFromList(absl::string_view json) {
   google::protobuf::Value root;
-  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &root).ok() || !root.has_struct_value()) {
+  if (!google::protobuf::util::JsonStringToMessage(std::string(json), &root).ok() ||
+      !root.has_struct_value()) {
     return absl::InvalidArgumentError("the pod list is not a JSON object");
   }
   const auto& fields = root.struct_value().fields();
@@ -48,7 +50,8 @@ absl::StatusOr<std::vector<std::string>> PodNamesFromList(absl::string_view json
   for (const google::protobuf::Value& item : items->second.list_value().values()) {
     if (!item.has_struct_value()) continue;
     auto metadata = item.struct_value().fields().find("metadata");
-    if (metadata == item.struct_value().fields().end() || !metadata->second.has_struct_value()) continue;
+    if (metadata == item.struct_value().fields().end() || !metadata->second.has_struct_value())
+      continue;
     auto name = metadata->second.struct_value().fields().find("name");
     if (name != metadata->second.struct_value().fields().end() && name->second.has_string_value()) {
       names.push_back(name->second.string_value());
@@ -66,13 +69,14 @@ bool SplitTimestampedLine(absl::string_view line, absl::Time* time, std::string*
   return true;
 }
 
-KubernetesLogSource::KubernetesLogSource(Prober* prober, const Clock* clock, KubernetesAccess access,
-                                         sv1::KubernetesLogSource spec)
+KubernetesLogSource::KubernetesLogSource(Prober* prober, const Clock* clock,
+                                         KubernetesAccess access, sv1::KubernetesLogSource spec)
     : prober_(prober), clock_(clock), access_(std::move(access)), spec_(std::move(spec)) {}
 
 std::string KubernetesLogSource::Describe() const {
-  return absl::StrCat("pods ", spec_.label_selector(), " in namespace ", spec_.namespace_(),
-                      spec_.container().empty() ? "" : absl::StrCat(" (container ", spec_.container(), ")"));
+  return absl::StrCat(
+      "pods ", spec_.label_selector(), " in namespace ", spec_.namespace_(),
+      spec_.container().empty() ? "" : absl::StrCat(" (container ", spec_.container(), ")"));
 }
 
 absl::StatusOr<std::string> FetchKubernetesApi(Prober& prober, const KubernetesAccess& access,
@@ -95,7 +99,8 @@ absl::StatusOr<std::string> FetchKubernetesApi(Prober& prober, const KubernetesA
   return prober.Fetch(request, limit);
 }
 
-absl::StatusOr<std::string> KubernetesLogSource::Get(const std::string& path_and_query, size_t limit) {
+absl::StatusOr<std::string> KubernetesLogSource::Get(const std::string& path_and_query,
+                                                     size_t limit) {
   return FetchKubernetesApi(*prober_, access_, path_and_query, limit);
 }
 
@@ -105,7 +110,8 @@ absl::StatusOr<std::vector<std::string>> KubernetesLogSource::ListPods() {
                   kPodListLimit);
   if (!body.ok()) return body.status();
   auto names = PodNamesFromList(*body);
-  if (!names.ok()) return absl::UnavailableError(absl::StrCat("listing pods: ", names.status().message()));
+  if (!names.ok())
+    return absl::UnavailableError(absl::StrCat("listing pods: ", names.status().message()));
   if (names->empty()) {
     return absl::FailedPreconditionError(absl::StrCat("no pod matches ", spec_.label_selector(),
                                                       " in namespace ", spec_.namespace_()));
@@ -123,17 +129,19 @@ absl::StatusOr<uint64_t> KubernetesLogSource::Position() {
 absl::StatusOr<std::vector<std::string>> KubernetesLogSource::LinesSince(uint64_t position) {
   const absl::Time since = absl::FromUnixMicros(static_cast<int64_t>(position));
   // The API takes whole seconds; round down and filter the rest here.
-  const std::string since_text =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(absl::ToUnixSeconds(since)), absl::UTCTimeZone());
+  const std::string since_text = absl::FormatTime(
+      "%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(absl::ToUnixSeconds(since)), absl::UTCTimeZone());
   std::vector<std::string> lines;
   origins_.clear();
   absl::Status last_error;
   std::vector<std::string> unread;
   int read = 0;
   for (const std::string& pod : pods_) {
-    std::string query = absl::StrCat("/api/v1/namespaces/", QueryEscape(spec_.namespace_()), "/pods/",
-                                     QueryEscape(pod), "/log?timestamps=true&sinceTime=", QueryEscape(since_text));
-    if (!spec_.container().empty()) absl::StrAppend(&query, "&container=", QueryEscape(spec_.container()));
+    std::string query =
+        absl::StrCat("/api/v1/namespaces/", QueryEscape(spec_.namespace_()), "/pods/",
+                     QueryEscape(pod), "/log?timestamps=true&sinceTime=", QueryEscape(since_text));
+    if (!spec_.container().empty())
+      absl::StrAppend(&query, "&container=", QueryEscape(spec_.container()));
     auto body = Get(query, kPodLogLimit);
     if (!body.ok()) {
       last_error = body.status();

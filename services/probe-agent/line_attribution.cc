@@ -50,7 +50,8 @@ std::string Normalized(absl::string_view address) {
 
 }  // namespace
 
-bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* time, absl::Duration* precision) {
+bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* time,
+                  absl::Duration* precision) {
   text = absl::StripAsciiWhitespace(text);
   std::string error;
   if (format.empty() || format == "rfc3339") {
@@ -66,7 +67,8 @@ bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* 
     const absl::string_view whole = text.substr(0, dot);
     const absl::string_view fraction = dot == absl::string_view::npos ? "" : text.substr(dot + 1);
     int64_t seconds = 0;
-    if (whole.empty() || !absl::ascii_isdigit(whole[0]) || !absl::SimpleAtoi(whole, &seconds)) return false;
+    if (whole.empty() || !absl::ascii_isdigit(whole[0]) || !absl::SimpleAtoi(whole, &seconds))
+      return false;
     if (fraction.size() > 9) return false;
     int64_t nanos = 0;
     for (size_t i = 0; i < 9; ++i) {
@@ -89,11 +91,12 @@ bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* 
 
 LineAttributor::LineAttributor(const sv1::LogEvidence& spec)
     : format_(spec.time().format()),
-      time_pattern_(std::make_unique<RE2>(spec.time().pattern().empty() ? kDefaultTimePattern : spec.time().pattern(),
-                                          RE2::Quiet)),
-      address_pattern_(std::make_unique<RE2>(
-          spec.client_address_pattern().empty() ? kDefaultAddressPattern : spec.client_address_pattern(),
-          RE2::Quiet)),
+      time_pattern_(std::make_unique<RE2>(
+          spec.time().pattern().empty() ? kDefaultTimePattern : spec.time().pattern(), RE2::Quiet)),
+      address_pattern_(std::make_unique<RE2>(spec.client_address_pattern().empty()
+                                                 ? kDefaultAddressPattern
+                                                 : spec.client_address_pattern(),
+                                             RE2::Quiet)),
       correlate_(spec.correlate()),
       skew_(DurationOr(spec.skew(), kDefaultSkew)) {}
 
@@ -102,7 +105,8 @@ Attribution LineAttributor::Attribute(absl::string_view line, const CallWindow& 
     std::string captured;
     absl::Time started;
     absl::Duration precision;
-    if (!time_pattern_->ok() || !RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *time_pattern_, &captured) ||
+    if (!time_pattern_->ok() ||
+        !RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *time_pattern_, &captured) ||
         !ParseLogTime(captured, format_, &started, &precision)) {
       return Attribution::kNoTime;
     }
@@ -114,8 +118,9 @@ Attribution LineAttributor::Attribute(absl::string_view line, const CallWindow& 
   if (correlate_ == sv1::LOG_CORRELATION_UNSPECIFIED) return Attribution::kThisCall;
   if (call.local_address.empty()) return Attribution::kNoConnection;
   std::string client;
-  if (!address_pattern_->ok() || !RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *address_pattern_, &client) || client.empty() ||
-      client == "-") {
+  if (!address_pattern_->ok() ||
+      !RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *address_pattern_, &client) ||
+      client.empty() || client == "-") {
     return Attribution::kNoClientAddress;
   }
   const bool same = correlate_ == sv1::LOG_CORRELATION_CLIENT_IP

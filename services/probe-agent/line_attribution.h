@@ -27,12 +27,12 @@ struct CallWindow {
 
 enum class Attribution {
   kThisCall,
-  kBeforeCall,      // the line's start time is before the call (minus skew)
-  kAfterCall,       // the line's start time is after the call (plus skew)
-  kNoTime,          // the line has no start time readable with the time pattern
-  kOtherClient,     // the line names another client address
-  kNoClientAddress, // correlation was asked but the line names no client address
-  kNoConnection,    // correlation was asked but the call made no connection
+  kBeforeCall,       // the line's start time is before the call (minus skew)
+  kAfterCall,        // the line's start time is after the call (plus skew)
+  kNoTime,           // the line has no start time readable with the time pattern
+  kOtherClient,      // the line names another client address
+  kNoClientAddress,  // correlation was asked but the line names no client address
+  kNoConnection,     // correlation was asked but the call made no connection
 };
 
 class LineAttributor {
@@ -58,7 +58,8 @@ class LineAttributor {
 // Reads a time written in `format` ("rfc3339", "epoch", "common"). Sets `precision` to
 // the unit of its last digit (1s for whole seconds, 1ms for three decimals). False when
 // the text is not such a time.
-bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* time, absl::Duration* precision);
+bool ParseLogTime(absl::string_view text, absl::string_view format, absl::Time* time,
+                  absl::Duration* precision);
 
 // Says in words why a line was not counted ("started before the call").
 std::string AttributionText(Attribution attribution);

@@ -48,7 +48,8 @@ std::string ReadAt(int fd, uint64_t offset, uint64_t length) {
   std::string text(static_cast<size_t>(length), '\0');
   size_t done = 0;
   while (done < text.size()) {
-    const ssize_t n = pread(fd, text.data() + done, text.size() - done, static_cast<off_t>(offset + done));
+    const ssize_t n =
+        pread(fd, text.data() + done, text.size() - done, static_cast<off_t>(offset + done));
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
@@ -82,7 +83,8 @@ absl::StatusOr<uint64_t> FileLogSource::Position() {
   if (fd_ >= 0) close(fd_);
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
   fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd_ < 0) return absl::UnavailableError(absl::StrCat("cannot read ", path_, ": ", ErrnoText()));
+  if (fd_ < 0)
+    return absl::UnavailableError(absl::StrCat("cannot read ", path_, ": ", ErrnoText()));
   struct stat st {};
   if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd_);
@@ -105,16 +107,19 @@ bool FileLogSource::StillHoldsMark(uint64_t position) const {
 }
 
 absl::StatusOr<std::vector<std::string>> FileLogSource::LinesSince(uint64_t position) {
-  if (fd_ < 0) return absl::FailedPreconditionError(absl::StrCat("no position was taken in ", path_));
+  if (fd_ < 0)
+    return absl::FailedPreconditionError(absl::StrCat("no position was taken in ", path_));
   struct stat st {};
-  if (fstat(fd_, &st) != 0) return absl::UnavailableError(absl::StrCat("cannot read ", path_, ": ", ErrnoText()));
+  if (fstat(fd_, &st) != 0)
+    return absl::UnavailableError(absl::StrCat("cannot read ", path_, ": ", ErrnoText()));
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   // A file that shrank, or whose bytes before the position changed, was truncated in
   // place; once seen, it is read from its start for the rest of this source's life (the
   // file may regrow past the old size before the next poll).
   if (!truncated_ && (size < largest_size_ || size < position || !StillHoldsMark(position))) {
     truncated_ = true;
-    gap_ = absl::StrCat(path_, " was truncated while it was read (copytruncate rotation): lines written "
+    gap_ = absl::StrCat(path_,
+                        " was truncated while it was read (copytruncate rotation): lines written "
                         "just before the truncation are only in the rotated copy");
   }
   largest_size_ = std::max(largest_size_, size);
@@ -163,15 +168,16 @@ absl::StatusOr<std::vector<std::string>> HttpLogSource::LinesSince(uint64_t posi
   if (!lines.ok()) return lines.status();
   if (lines->size() < position) {
     // The log restarted: lines written before the restart are gone.
-    gap_ = absl::StrCat(spec_.url(), " served fewer lines than before (the log restarted or was rotated)");
+    gap_ = absl::StrCat(spec_.url(),
+                        " served fewer lines than before (the log restarted or was rotated)");
     return lines;
   }
   return std::vector<std::string>(lines->begin() + static_cast<long>(position), lines->end());
 }
 
-absl::StatusOr<std::unique_ptr<LogSource>> MakeLogSource(const meshproof::scenario::v1::LogSource& spec,
-                                                         Prober* prober, const Clock* clock,
-                                                         const KubernetesAccess& kubernetes) {
+absl::StatusOr<std::unique_ptr<LogSource>> MakeLogSource(
+    const meshproof::scenario::v1::LogSource& spec, Prober* prober, const Clock* clock,
+    const KubernetesAccess& kubernetes) {
   if (spec.has_uri()) {
     auto named = scenario::ResolveLogSourceUri(spec.uri());
     if (!named.ok()) return named.status();

@@ -98,9 +98,9 @@ struct KubernetesAccess;
 
 // Returns the source a spec names; a Kubernetes source reaches the API with `kubernetes`
 // (the agent's configuration). INVALID_ARGUMENT when the spec names none.
-absl::StatusOr<std::unique_ptr<LogSource>> MakeLogSource(const meshproof::scenario::v1::LogSource& spec,
-                                                         Prober* prober, const Clock* clock,
-                                                         const KubernetesAccess& kubernetes);
+absl::StatusOr<std::unique_ptr<LogSource>> MakeLogSource(
+    const meshproof::scenario::v1::LogSource& spec, Prober* prober, const Clock* clock,
+    const KubernetesAccess& kubernetes);
 
 }  // namespace meshproof::agent
 

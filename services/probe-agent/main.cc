@@ -1,8 +1,7 @@
 // meshproof-agent: the probe agent. Wires flags, configuration, the prober, the executor
 // and the gRPC service.
-#include <unistd.h>
-
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -40,12 +39,14 @@ int Main(int argc, char** argv) {
                "meshproof-agent"};
   meshproof::CommonServiceFlags common;
   meshproof::AddCommonServiceFlags(app, &common);
-  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id, environment_kind, tokens;
+  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id, environment_kind,
+      tokens;
   int max_concurrency = 0;
   app.add_option("--scheduler", scheduler, "scheduler HOST:PORT to dial for assignments");
-  app.add_option("--tokens", tokens,
-                 "tokens file (YAML: name, roles, sha256 of each token) for ProbeAgentService: Execute "
-                 "needs runner, GetInfo viewer; without it the API is open to every caller");
+  app.add_option(
+      "--tokens", tokens,
+      "tokens file (YAML: name, roles, sha256 of each token) for ProbeAgentService: Execute "
+      "needs runner, GetInfo viewer; without it the API is open to every caller");
   app.add_option("--scheduler-token-file", scheduler_token_file,
                  "file whose first line is the bearer token sent to the scheduler (role agent)");
   meshproof::PeerTlsFlags scheduler_tls;
@@ -55,8 +56,10 @@ int Main(int argc, char** argv) {
   app.add_option("--labels", labels_text, "agent labels as k=v,k2=v2");
   app.add_option("--agent-id", agent_id, "stable agent id (default: host name)");
   app.add_option("--environment-kind", environment_kind,
-                 "what this agent measures: lab (meshproof's lab) or cluster (a real mesh); recorded with every run");
-  app.add_option("--max-concurrency", max_concurrency, "most probes in flight at once (default 64)");
+                 "what this agent measures: lab (meshproof's lab) or cluster (a real mesh); "
+                 "recorded with every run");
+  app.add_option("--max-concurrency", max_concurrency,
+                 "most probes in flight at once (default 64)");
   if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "agent")) return *code;
   if (absl::Status s = meshproof::CheckServerTlsOptions(common.tls); !s.ok()) {
     meshproof::LogError(s.message());
@@ -85,7 +88,9 @@ int Main(int argc, char** argv) {
   if (!scheduler.empty()) config.scheduler = scheduler;
   if (max_concurrency > 0) config.max_concurrency = max_concurrency;
   if (!environment_kind.empty()) config.environment_kind = environment_kind;
-  if (auto kind = meshproof::agent::CheckEnvironmentKind(config.environment_kind, "--environment-kind"); !kind.ok()) {
+  if (auto kind =
+          meshproof::agent::CheckEnvironmentKind(config.environment_kind, "--environment-kind");
+      !kind.ok()) {
     meshproof::LogError(kind.message());
     return meshproof::kExitUsage;
   }
@@ -95,7 +100,8 @@ int Main(int argc, char** argv) {
     return meshproof::kExitUsage;
   }
   for (const auto& [k, v] : *labels) config.labels[k] = v;
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
+  absl::StatusOr<meshproof::auth::ServerAuth> auth =
+      meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
     meshproof::LogError("bad tokens file: ", auth.status().message());
     return meshproof::kExitUsage;
@@ -142,9 +148,11 @@ int Main(int argc, char** argv) {
   meshproof::agent::ScenarioExecutor executor(
       &prober, meshproof::RealClock::Get(), [](absl::Duration d) { absl::SleepFor(d); },
       [&prober, &config](const meshproof::scenario::v1::LogSource& spec) {
-        return meshproof::agent::MakeLogSource(spec, &prober, meshproof::RealClock::Get(), config.kubernetes);
+        return meshproof::agent::MakeLogSource(spec, &prober, meshproof::RealClock::Get(),
+                                               config.kubernetes);
       });
-  const meshproof::agent::EnvironmentFingerprint fingerprint(&prober, FingerprintSourcesFor(config, MESHPROOF_VERSION));
+  const meshproof::agent::EnvironmentFingerprint fingerprint(
+      &prober, FingerprintSourcesFor(config, MESHPROOF_VERSION));
   executor.SetFingerprint(&fingerprint);
 
   meshproof::agent::v1::AgentInfo info;
@@ -154,14 +162,15 @@ int Main(int argc, char** argv) {
   info.mutable_labels()->insert(config.labels.begin(), config.labels.end());
   info.set_version(MESHPROOF_VERSION);
   info.set_environment_kind(config.environment_kind);
-  for (const char* capability : {"http", "tcp", "dns", "envoy_admin", "exec", "log.file", "log.http",
-                                  "log.kubernetes"}) {
+  for (const char* capability :
+       {"http", "tcp", "dns", "envoy_admin", "exec", "log.file", "log.http", "log.kubernetes"}) {
     info.add_capabilities(capability);
   }
   info.set_max_concurrency(static_cast<uint32_t>(config.max_concurrency));
   for (const auto& program : prober_options.exec.programs()) info.add_exec_allowlist(program);
   // Both ways in — the direct API and the scheduler's assignments — pass this entrance.
-  meshproof::agent::ScenarioEntrance entrance(&executor, meshproof::RealClock::Get(), info, /*max_scenarios=*/16);
+  meshproof::agent::ScenarioEntrance entrance(&executor, meshproof::RealClock::Get(), info,
+                                              /*max_scenarios=*/16);
   meshproof::agent::AgentService service(&entrance);
 
   // With --scheduler, also take assignments from the scheduler's stream.
@@ -180,8 +189,8 @@ int Main(int argc, char** argv) {
       return meshproof::kExitUsage;
     }
     link = std::make_unique<meshproof::agent::SchedulerLink>(
-        link_options, [&entrance](const meshproof::scheduler::v1::Assignment& a,
-                                  const auto& emit, const auto& cancelled) {
+        link_options, [&entrance](const meshproof::scheduler::v1::Assignment& a, const auto& emit,
+                                  const auto& cancelled) {
           return entrance.ExecuteAssignment(a, emit, cancelled);
         });
     link->Start();

@@ -1,6 +1,7 @@
 #include "services/probe-agent/prober.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -12,8 +13,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <curl/curl.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -43,7 +42,8 @@ std::string AddressToString(const sockaddr* addr) {
   if (addr->sa_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, host, sizeof(host));
   } else if (addr->sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr, host, sizeof(host));
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr, host,
+              sizeof(host));
   }
   return host;
 }
@@ -65,7 +65,8 @@ absl::StatusOr<rv1::ProbeOutcome> RunTcp(const sv1::TcpProbe& probe, const sv1::
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, freeaddrinfo);
   // The address about to be connected to, with the name the resolver gave it.
-  if (absl::Status allowed = destinations.CheckAddress(found->ai_addr, probe.host()); !allowed.ok()) {
+  if (absl::Status allowed = destinations.CheckAddress(found->ai_addr, probe.host());
+      !allowed.ok()) {
     return allowed;
   }
   const int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -91,7 +92,8 @@ absl::StatusOr<rv1::ProbeOutcome> RunTcp(const sv1::TcpProbe& probe, const sv1::
   *outcome.mutable_timings()->mutable_connect() = ToProtoDuration(absl::Now() - start);
   *outcome.mutable_timings()->mutable_total() = ToProtoDuration(absl::Now() - start);
   if (err == 0) {
-    outcome.mutable_tcp()->set_remote_address(absl::StrCat(AddressToString(found->ai_addr), ":", probe.port()));
+    outcome.mutable_tcp()->set_remote_address(
+        absl::StrCat(AddressToString(found->ai_addr), ":", probe.port()));
   } else if (err == ETIMEDOUT) {
     Fail(&outcome, sv1::FAILURE_CLASS_CONNECT_TIMEOUT, "connect timed out");
   } else if (err == ECONNREFUSED) {
@@ -102,14 +104,15 @@ absl::StatusOr<rv1::ProbeOutcome> RunTcp(const sv1::TcpProbe& probe, const sv1::
   return outcome;
 }
 
-absl::StatusOr<rv1::ProbeOutcome> RunDns(const sv1::DnsProbe& probe, const DestinationPolicy& destinations) {
+absl::StatusOr<rv1::ProbeOutcome> RunDns(const sv1::DnsProbe& probe,
+                                         const DestinationPolicy& destinations) {
   if (absl::Status allowed = destinations.CheckLookup(probe.name()); !allowed.ok()) return allowed;
   rv1::ProbeOutcome outcome;
   const absl::Time start = absl::Now();
   *outcome.mutable_started_at() = ToProtoTimestamp(start);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_family = probe.record_type() == sv1::DNS_RECORD_TYPE_AAAA ? AF_INET6
+  hints.ai_family = probe.record_type() == sv1::DNS_RECORD_TYPE_AAAA  ? AF_INET6
                     : probe.record_type() == sv1::DNS_RECORD_TYPE_ANY ? AF_UNSPEC
                                                                       : AF_INET;
   addrinfo* found = nullptr;
@@ -123,7 +126,8 @@ absl::StatusOr<rv1::ProbeOutcome> RunDns(const sv1::DnsProbe& probe, const Desti
   rv1::DnsObservation* dns = outcome.mutable_dns();
   for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
     const std::string address = AddressToString(a->ai_addr);
-    if (std::find(dns->addresses().begin(), dns->addresses().end(), address) == dns->addresses().end()) {
+    if (std::find(dns->addresses().begin(), dns->addresses().end(), address) ==
+        dns->addresses().end()) {
       dns->add_addresses(address);
     }
   }
@@ -144,13 +148,15 @@ absl::StatusOr<std::string> FetchUrl(Prober& prober, const std::string& url, abs
   return prober.Fetch(request, limit);
 }
 
-absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const sv1::Defaults& defaults,
+absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe,
+                                                  const sv1::Defaults& defaults,
                                                   const CancelledFn& cancelled) {
   switch (probe.kind_case()) {
     case sv1::Probe::kHttp: {
       if (probe.http().follow_redirects() && !options_.follow_redirects) {
         return absl::PermissionDeniedError(
-            "http.follow_redirects: this agent does not follow redirects (follow_redirects in its configuration)");
+            "http.follow_redirects: this agent does not follow redirects (follow_redirects in its "
+            "configuration)");
       }
       std::string denied;
       HttpProbeOptions options;
@@ -185,34 +191,33 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe, const
       const std::string& body = observed.body_excerpt();
       if (!outcome.has_failure() && observed.status_code() != 200) {
         // istiod says why in the body ("Proxy not connected to this Pilot instance").
-        std::string why(absl::StripAsciiWhitespace(absl::string_view(body).substr(0, body.find('\n'))));
+        std::string why(
+            absl::StripAsciiWhitespace(absl::string_view(body).substr(0, body.find('\n'))));
         Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
              absl::StrCat(source->from_istiod ? "istiod answered " : "admin interface answered ",
                           observed.status_code(), why.empty() ? "" : ": ", why.substr(0, 300)));
       }
       bool parsed = true;
-      std::vector<std::string> names = source->from_istiod ? ConfigDumpNames(resource, body, &parsed)
-                                                           : AdminNames(resource, body);
+      std::vector<std::string> names = source->from_istiod
+                                           ? ConfigDumpNames(resource, body, &parsed)
+                                           : AdminNames(resource, body);
       if (!outcome.has_failure() && !parsed) {
         // Guessing names from a cut document could prove a listener that is not there.
         Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
-             absl::StrCat("istiod's config dump of ", source->proxy, " is not complete JSON (", body.size(),
-                          " bytes read)"));
+             absl::StrCat("istiod's config dump of ", source->proxy, " is not complete JSON (",
+                          body.size(), " bytes read)"));
       }
       for (size_t i = 0; i < names.size() && i < 1000; ++i) config->add_names(names[i]);
       config->set_excerpt(body.substr(0, 2048));
       return outcome;
     }
-    case sv1::Probe::kTcp:
-      return RunTcp(probe.tcp(), defaults, options_.destinations);
-    case sv1::Probe::kDns:
-      return RunDns(probe.dns(), options_.destinations);
+    case sv1::Probe::kTcp: return RunTcp(probe.tcp(), defaults, options_.destinations);
+    case sv1::Probe::kDns: return RunDns(probe.dns(), options_.destinations);
     case sv1::Probe::kExec: {
       if (absl::Status allowed = options_.exec.Check(probe.exec()); !allowed.ok()) return allowed;
       return RunExecProbe(probe.exec(), defaults, options_.exec.env(), cancelled);
     }
-    default:
-      return absl::InvalidArgumentError("the test has no probe");
+    default: return absl::InvalidArgumentError("the test has no probe");
   }
 }
 
@@ -241,8 +246,8 @@ absl::StatusOr<std::string> RealProber::Fetch(const sv1::HttpProbe& request, siz
     const std::string& body = outcome.http().body_excerpt();
     std::string why(absl::StripAsciiWhitespace(absl::string_view(body).substr(0, body.find('\n'))));
     if (why.size() > 300) why = absl::StrCat(why.substr(0, 300), "...");
-    return absl::UnavailableError(
-        absl::StrCat(url, ": answered ", outcome.http().status_code(), why.empty() ? "" : absl::StrCat(": ", why)));
+    return absl::UnavailableError(absl::StrCat(url, ": answered ", outcome.http().status_code(),
+                                               why.empty() ? "" : absl::StrCat(": ", why)));
   }
   return outcome.http().body_excerpt();
 }

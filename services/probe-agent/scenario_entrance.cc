@@ -39,14 +39,14 @@ void ScenarioEntrance::StampEnvironment(rv1::Environment* env) const {
   env->set_kind(info_.environment_kind());
 }
 
-absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(const sv1::Scenario* scenario,
-                                                               const ExecuteOptions& options, const EmitFn& emit,
-                                                               const std::function<bool()>& cancelled,
-                                                               const std::string& run_id) {
+absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(
+    const sv1::Scenario* scenario, const ExecuteOptions& options, const EmitFn& emit,
+    const std::function<bool()>& cancelled, const std::string& run_id) {
   if (shutting_down_) return absl::UnavailableError("the agent is shutting down");
   if (scenario == nullptr) return absl::InvalidArgumentError("scenario: is required");
   if (absl::Status valid = scenario::ValidateScenario(*scenario); !valid.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("scenario ", scenario->name(), ": ", valid.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("scenario ", scenario->name(), ": ", valid.message()));
   }
   if (running_.fetch_add(1) >= max_scenarios_) {
     running_.fetch_sub(1);
@@ -54,7 +54,8 @@ absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(const sv1::Scenar
         absl::StrCat("the agent already runs ", max_scenarios_, " scenarios; retry later"));
   }
   Slot slot(&running_);
-  LogInfo("executing scenario ", scenario->name(), run_id.empty() ? "" : absl::StrCat(" for run ", run_id));
+  LogInfo("executing scenario ", scenario->name(),
+          run_id.empty() ? "" : absl::StrCat(" for run ", run_id));
   rv1::ScenarioOutcome outcome = executor_->Execute(*scenario, options, emit, cancelled);
   StampEnvironment(outcome.mutable_environment());
   LogInfo("scenario ", scenario->name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
@@ -62,22 +63,24 @@ absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(const sv1::Scenar
   return outcome;
 }
 
-rv1::ScenarioOutcome ScenarioEntrance::ExecuteAssignment(const meshproof::scheduler::v1::Assignment& assignment,
-                                                         const EmitFn& emit, const std::function<bool()>& cancelled) {
+rv1::ScenarioOutcome ScenarioEntrance::ExecuteAssignment(
+    const meshproof::scheduler::v1::Assignment& assignment, const EmitFn& emit,
+    const std::function<bool()>& cancelled) {
   ExecuteOptions options;
   options.only_tests.assign(assignment.only_tests().begin(), assignment.only_tests().end());
   // The scheduler sets this only for a run an approver approved (docs/auth.md).
   options.approved = assignment.approved();
   absl::StatusOr<rv1::ScenarioOutcome> outcome =
-      Execute(assignment.has_scenario() ? &assignment.scenario() : nullptr, options, emit, cancelled,
-              assignment.run_id());
+      Execute(assignment.has_scenario() ? &assignment.scenario() : nullptr, options, emit,
+              cancelled, assignment.run_id());
   if (outcome.ok()) return *std::move(outcome);
-  LogWarning("refused assignment ", assignment.assignment_id(), " of run ", assignment.run_id(), ": ",
-             outcome.status().message());
+  LogWarning("refused assignment ", assignment.assignment_id(), " of run ", assignment.run_id(),
+             ": ", outcome.status().message());
   rv1::ScenarioOutcome refused;
   refused.set_scenario(assignment.scenario().name());
   refused.set_verdict(rv1::RUN_VERDICT_ERROR);
-  refused.set_reason(absl::StrCat("the agent refused the assignment: ", outcome.status().message()));
+  refused.set_reason(
+      absl::StrCat("the agent refused the assignment: ", outcome.status().message()));
   StampEnvironment(refused.mutable_environment());
   const auto now = ToProtoTimestamp(clock_->Now());
   *refused.mutable_started_at() = now;

@@ -28,8 +28,8 @@ class ScenarioEntrance {
   // `info` describes this agent (its cluster, namespace, version and environment kind
   // go into every outcome); at most `max_scenarios` scenarios run at once, over both
   // paths together.
-  ScenarioEntrance(ScenarioExecutor* executor, const Clock* clock, meshproof::agent::v1::AgentInfo info,
-                   int max_scenarios);
+  ScenarioEntrance(ScenarioExecutor* executor, const Clock* clock,
+                   meshproof::agent::v1::AgentInfo info, int max_scenarios);
 
   // Executes `scenario` as ScenarioExecutor::Execute does (`emit` and `cancelled` as
   // there) and returns the outcome with this agent's environment. Refuses before running
@@ -38,17 +38,17 @@ class ScenarioEntrance {
   // max_scenarios are already running. `options.approved` is the caller's to decide:
   // the gRPC adapter never sets it, an assignment sets it from the scheduler. `run_id`
   // (may be empty) only goes into the log.
-  absl::StatusOr<meshproof::result::v1::ScenarioOutcome> Execute(const meshproof::scenario::v1::Scenario* scenario,
-                                                                 const ExecuteOptions& options, const EmitFn& emit,
-                                                                 const std::function<bool()>& cancelled,
-                                                                 const std::string& run_id = "");
+  absl::StatusOr<meshproof::result::v1::ScenarioOutcome> Execute(
+      const meshproof::scenario::v1::Scenario* scenario, const ExecuteOptions& options,
+      const EmitFn& emit, const std::function<bool()>& cancelled, const std::string& run_id = "");
 
   // The scheduler-link path: executes `assignment` (its tests, and its gated tests only
   // when the scheduler says the run was approved). A refusal cannot be an RPC status on
   // the link, so it becomes the run's outcome: verdict ERROR, the refusal as its reason,
   // no results — the scheduler records why the run did not run.
-  meshproof::result::v1::ScenarioOutcome ExecuteAssignment(const meshproof::scheduler::v1::Assignment& assignment,
-                                                           const EmitFn& emit, const std::function<bool()>& cancelled);
+  meshproof::result::v1::ScenarioOutcome ExecuteAssignment(
+      const meshproof::scheduler::v1::Assignment& assignment, const EmitFn& emit,
+      const std::function<bool()>& cancelled);
 
   // Refuses new work from now on (UNAVAILABLE). Running scenarios go on until their
   // callers cancel them.

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <thread>
 
-#include "absl/synchronization/mutex.h"
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "services/common/results/attempts.h"
 #include "services/common/results/claims_ledger.h"
 #include "services/common/results/run_counts.h"
@@ -32,7 +31,8 @@ rv1::TestResult Skeleton(const sv1::Scenario& scenario, const sv1::Test& test, r
   for (const std::string& claim : test.claims()) result.add_claims(claim);
   result.set_expected_summary(scenario::DescribeExpectation(test));
   std::string reproduction = scenario::ReproductionCommand(test, scenario.defaults());
-  for (const std::string& line : scenario::EvidenceCommands(test)) absl::StrAppend(&reproduction, "\n", line);
+  for (const std::string& line : scenario::EvidenceCommands(test))
+    absl::StrAppend(&reproduction, "\n", line);
   result.set_reproduction(reproduction);
   return result;
 }
@@ -64,8 +64,10 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
   uint32_t consecutive_passes = 0;
   for (uint32_t attempt = 1; attempt <= attempts; ++attempt) {
     collector.Begin(test, scenario.defaults());
-    absl::StatusOr<rv1::ProbeOutcome> outcome = prober_->Run(test.probe(), scenario.defaults(), cancelled);
-    std::vector<rv1::Evidence> evidence = collector.Finish(outcome.ok() ? &*outcome : nullptr, cancelled);
+    absl::StatusOr<rv1::ProbeOutcome> outcome =
+        prober_->Run(test.probe(), scenario.defaults(), cancelled);
+    std::vector<rv1::Evidence> evidence =
+        collector.Finish(outcome.ok() ? &*outcome : nullptr, cancelled);
     if (cancelled && cancelled()) {
       // What an aborted probe saw says nothing about the mesh.
       rv1::TestResult not_run = NotRun(scenario, test, phase, rv1::TEST_VERDICT_NOT_RUN,
@@ -105,11 +107,14 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
     const bool passed = evaluation.verdict == rv1::TEST_VERDICT_PASS;
     if (passed) {
       if (++consecutive_passes >= converge) break;
-      if (converge > 1) result.set_reason(absl::StrCat("passed ", consecutive_passes, " of ", converge, " in a row"));
+      if (converge > 1)
+        result.set_reason(
+            absl::StrCat("passed ", consecutive_passes, " of ", converge, " in a row"));
     } else {
       consecutive_passes = 0;
-      const bool retryable = evaluation.verdict == rv1::TEST_VERDICT_ERROR ||
-                             (evaluation.verdict == rv1::TEST_VERDICT_FAIL && (retry.on_failure() || converge > 1));
+      const bool retryable =
+          evaluation.verdict == rv1::TEST_VERDICT_ERROR ||
+          (evaluation.verdict == rv1::TEST_VERDICT_FAIL && (retry.on_failure() || converge > 1));
       if (!retryable) break;
     }
     if (attempt < attempts && !passed) {
@@ -122,9 +127,10 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
   return result;
 }
 
-rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, const ExecuteOptions& options,
-                                               const std::function<void(const rv1::TestResult&)>& emit,
-                                               const std::function<bool()>& cancelled_or_empty) {
+rv1::ScenarioOutcome ScenarioExecutor::Execute(
+    const sv1::Scenario& scenario, const ExecuteOptions& options,
+    const std::function<void(const rv1::TestResult&)>& emit,
+    const std::function<bool()>& cancelled_or_empty) {
   const CancelledFn cancelled = cancelled_or_empty ? cancelled_or_empty : [] { return false; };
   rv1::ScenarioOutcome outcome;
   outcome.set_scenario(scenario.name());
@@ -135,7 +141,8 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
   rv1::RunVerdict blocked_verdict = rv1::RUN_VERDICT_UNSPECIFIED;
   // Tests after a failed preflight or setup are BLOCKED; after a cancellation, NOT_RUN.
   auto not_run_verdict = [&] {
-    return blocked_verdict == rv1::RUN_VERDICT_CANCELLED ? rv1::TEST_VERDICT_NOT_RUN : rv1::TEST_VERDICT_BLOCKED;
+    return blocked_verdict == rv1::RUN_VERDICT_CANCELLED ? rv1::TEST_VERDICT_NOT_RUN
+                                                         : rv1::TEST_VERDICT_BLOCKED;
   };
 
   for (const sv1::Test& check : scenario.preflight()) {
@@ -177,19 +184,21 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
   for (int i = 0; i < count; ++i) {
     const sv1::Test& test = scenario.tests(i);
     const bool selected = options.only_tests.empty() ||
-                          std::find(options.only_tests.begin(), options.only_tests.end(), test.name()) !=
-                              options.only_tests.end();
+                          std::find(options.only_tests.begin(), options.only_tests.end(),
+                                    test.name()) != options.only_tests.end();
     if (!blocked_reason.empty()) {
       decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, not_run_verdict(), blocked_reason);
     } else if (!selected) {
-      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "not selected");
+      decided[i] =
+          NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "not selected");
     } else if (test.has_deferral() && !(test.deferral().requires_approval() && options.approved)) {
       const std::string why = test.deferral().requires_approval()
                                   ? absl::StrCat("not approved: ", test.deferral().reason())
                                   : absl::StrCat("deferred: ", test.deferral().reason());
       decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, why);
     } else if (test.probe().kind_case() == sv1::Probe::KIND_NOT_SET) {
-      decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "no probe to run");
+      decided[i] =
+          NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "no probe to run");
     } else {
       to_run.push_back(i);
     }
@@ -207,8 +216,8 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
         index = to_run[next++];
         if (!was_cancelled && cancelled()) was_cancelled = true;
         if (was_cancelled) {
-          decided[index] = NotRun(scenario, scenario.tests(index), rv1::PHASE_TEST, rv1::TEST_VERDICT_NOT_RUN,
-                                  "the run was cancelled");
+          decided[index] = NotRun(scenario, scenario.tests(index), rv1::PHASE_TEST,
+                                  rv1::TEST_VERDICT_NOT_RUN, "the run was cancelled");
           emit(decided[index]);
           continue;
         }
@@ -219,7 +228,8 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
       emit(decided[index]);
     }
   };
-  const int parallelism = static_cast<int>(std::clamp<uint32_t>(scenario.defaults().parallelism(), 1, 64));
+  const int parallelism =
+      static_cast<int>(std::clamp<uint32_t>(scenario.defaults().parallelism(), 1, 64));
   std::vector<bool> runs(count, false);
   for (int index : to_run) runs[index] = true;
   if (parallelism == 1) {
@@ -241,13 +251,15 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(const sv1::Scenario& scenario, co
       if (!runs[i]) emit(decided[i]);
     }
     std::vector<std::thread> threads;
-    for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t) threads.emplace_back(worker);
+    for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t)
+      threads.emplace_back(worker);
     for (std::thread& thread : threads) thread.join();
   }
   for (rv1::TestResult& result : decided) test_results.push_back(std::move(result));
   // Teardown runs even after a cancellation, and is not itself cancelled: it restores
   // state the setup changed. Its own timeouts bound it.
-  for (const sv1::Test& step : scenario.teardown()) emit(RunTest(scenario, step, rv1::PHASE_TEARDOWN, {}));
+  for (const sv1::Test& step : scenario.teardown())
+    emit(RunTest(scenario, step, rv1::PHASE_TEARDOWN, {}));
 
   *outcome.mutable_counts() = results::CountTests(test_results);
   // A stop before the tests decides; a test NOT_RUN (even the last one, cancelled while it

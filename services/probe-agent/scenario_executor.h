@@ -50,7 +50,8 @@ class ScenarioExecutor {
  private:
   meshproof::result::v1::TestResult RunTest(const meshproof::scenario::v1::Scenario& scenario,
                                             const meshproof::scenario::v1::Test& test,
-                                            meshproof::result::v1::Phase phase, const CancelledFn& cancelled);
+                                            meshproof::result::v1::Phase phase,
+                                            const CancelledFn& cancelled);
 
   Prober* prober_;
   const Clock* clock_;

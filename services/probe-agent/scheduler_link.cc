@@ -32,7 +32,8 @@ SchedulerLink::SchedulerLink(SchedulerLinkOptions options, AssignmentRunner runn
       runner_(std::move(runner)),
       heartbeat_interval_(options_.heartbeat_interval) {
   // One channel to the scheduler, kept alive so a silently dead path is noticed.
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeClientChannel(LinkChannelOptions(options_));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeClientChannel(LinkChannelOptions(options_));
   if (!channel.ok()) {
     // main checks the options first (CheckClientChannelOptions); this is the backstop.
     LogError("scheduler link: ", channel.status().message());
@@ -43,7 +44,9 @@ SchedulerLink::SchedulerLink(SchedulerLinkOptions options, AssignmentRunner runn
 
 SchedulerLink::~SchedulerLink() { Stop(); }
 
-void SchedulerLink::Start() { connect_thread_ = std::thread([this] { ConnectLoop(); }); }
+void SchedulerLink::Start() {
+  connect_thread_ = std::thread([this] { ConnectLoop(); });
+}
 
 void SchedulerLink::Stop() {
   {
@@ -92,7 +95,8 @@ void SchedulerLink::ConnectLoop() {
     const absl::Duration delay = backoff.Next();
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
-    LogInfo("scheduler link: reconnecting to ", options_.address, " in ", absl::FormatDuration(delay));
+    LogInfo("scheduler link: reconnecting to ", options_.address, " in ",
+            absl::FormatDuration(delay));
     auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
     mu_.AwaitWithTimeout(absl::Condition(&stopped), delay);
   }
@@ -145,8 +149,8 @@ bool SchedulerLink::RunSession() {
   // A refused token will not fix itself: say which flag to look at.
   const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                        status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
-  LogWarning("scheduler link: stream to ", options_.address, " ended: ",
-             status.error_code(), " ", status.error_message(),
+  LogWarning("scheduler link: stream to ", options_.address, " ended: ", status.error_code(), " ",
+             status.error_message(),
              refused ? " (check --scheduler-token-file: the token needs the role agent)" : "");
   return welcomed;
 }
@@ -228,13 +232,12 @@ void SchedulerLink::Handle(const sv1::SchedulerMessage& message, bool* welcomed)
       case sv1::SchedulerMessage::kCancel: {
         auto it = work_.find(message.cancel().assignment_id());
         if (it == work_.end()) break;
-        LogInfo("scheduler link: assignment ", it->first, " cancelled: ",
-                message.cancel().reason());
+        LogInfo("scheduler link: assignment ", it->first,
+                " cancelled: ", message.cancel().reason());
         it->second->cancelled = true;
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
   // The done was the thread's last act; join outside the lock it may still be leaving.
@@ -272,8 +275,8 @@ void SchedulerLink::RunAssignment(Work* work) {
   *done->mutable_outcome() = std::move(outcome);
   work->unacked.push_back(m);
   work->finished = true;
-  LogInfo("scheduler link: assignment ", a.assignment_id(), " finished: ",
-          rv1::RunVerdict_Name(done->outcome().verdict()));
+  LogInfo("scheduler link: assignment ", a.assignment_id(),
+          " finished: ", rv1::RunVerdict_Name(done->outcome().verdict()));
   SendLocked(m);
 }
 

@@ -8,14 +8,14 @@
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_SCHEDULER_LINK_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_SCHEDULER_LINK_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

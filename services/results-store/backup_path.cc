@@ -47,9 +47,10 @@ absl::StatusOr<std::string> CheckBackupDestination(const std::string& destinatio
   const std::string parent = destination.substr(0, destination.rfind('/'));
   const std::string resolved_parent = Resolve(parent.empty() ? "/" : parent);
   const std::string resolved_dir = Resolve(directory);
-  const bool inside = !resolved_parent.empty() && !resolved_dir.empty() &&
-                      (resolved_parent == resolved_dir ||
-                       absl::StartsWith(resolved_parent, resolved_dir == "/" ? "/" : resolved_dir + "/"));
+  const bool inside =
+      !resolved_parent.empty() && !resolved_dir.empty() &&
+      (resolved_parent == resolved_dir ||
+       absl::StartsWith(resolved_parent, resolved_dir == "/" ? "/" : resolved_dir + "/"));
   if (!inside) {
     return absl::PermissionDeniedError(
         "destination: backups are written only under the store's backup directory "

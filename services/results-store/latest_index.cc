@@ -43,8 +43,7 @@ absl::StatusOr<std::vector<int64_t>> LatestIndex::ReadTestIds(Database* db, int6
   return ids;
 }
 
-absl::StatusOr<std::vector<int64_t>> LatestIndex::TestIdsOfLatest(Database* db,
-                                                                  int64_t scenario_id,
+absl::StatusOr<std::vector<int64_t>> LatestIndex::TestIdsOfLatest(Database* db, int64_t scenario_id,
                                                                   int64_t cluster_id,
                                                                   int64_t run_pk) {
   const auto key = std::make_pair(scenario_id, cluster_id);
@@ -66,9 +65,8 @@ absl::Status LatestIndex::OnRunFinished(Database* db, const FinishedRun& run) {
   MP_ASSIGN_OR_RETURN(std::vector<int64_t> tests, ReadTestIds(db, run.pk, run.latest_attempt));
   std::optional<LatestRun> latest;
   {
-    MP_ASSIGN_OR_RETURN(Statement stmt,
-                        db->Prepare("SELECT run_pk, started_at FROM latest_runs"
-                                    " WHERE scenario_id = ?1 AND cluster_id = ?2"));
+    MP_ASSIGN_OR_RETURN(Statement stmt, db->Prepare("SELECT run_pk, started_at FROM latest_runs"
+                                                    " WHERE scenario_id = ?1 AND cluster_id = ?2"));
     stmt.Bind(1, run.scenario_id).Bind(2, run.cluster_id);
     MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (row) latest = LatestRun{stmt.Int(0), stmt.Int(1)};

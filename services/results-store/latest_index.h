@@ -40,8 +40,7 @@ class LatestIndex {
   absl::Status OnRunFinished(Database* db, const FinishedRun& run);
 
   // Removes what points at a run about to be deleted (retention).
-  absl::Status OnRunDeleted(Database* db, int64_t run_pk, int64_t scenario_id,
-                            int64_t cluster_id);
+  absl::Status OnRunDeleted(Database* db, int64_t run_pk, int64_t scenario_id, int64_t cluster_id);
 
   // Drops what is remembered (after a rollback, the database may no longer match it).
   void Forget() { latest_tests_.clear(); }

@@ -17,8 +17,7 @@
 namespace {
 
 int Main(int argc, char** argv) {
-  CLI::App app{"meshproof results store: the history of every run, in SQLite",
-               "meshproof-store"};
+  CLI::App app{"meshproof results store: the history of every run, in SQLite", "meshproof-store"};
   meshproof::CommonServiceFlags common;
   meshproof::AddCommonServiceFlags(app, &common);
   std::string db_path = "meshproof-store.db";
@@ -48,14 +47,16 @@ int Main(int argc, char** argv) {
   if (common.tls.cert_file.empty()) common.tls.cert_file = config.tls_cert;
   if (common.tls.key_file.empty()) common.tls.key_file = config.tls_key;
   if (common.tls.client_ca_file.empty()) common.tls.client_ca_file = config.tls_client_ca;
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
+  absl::StatusOr<meshproof::auth::ServerAuth> auth =
+      meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
     meshproof::LogError("bad tokens or TLS files: ", auth.status().message());
     return meshproof::kExitUsage;
   }
   if (auth->authorizer == nullptr) {
-    meshproof::LogWarning("team isolation is off: without --tokens every caller reads every "
-                          "team's runs and results (lab and development only)");
+    meshproof::LogWarning(
+        "team isolation is off: without --tokens every caller reads every "
+        "team's runs and results (lab and development only)");
   }
 
   meshproof::store::ResultsStoreOptions options;

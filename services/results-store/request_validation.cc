@@ -1,7 +1,6 @@
 #include "services/results-store/request_validation.h"
 
 #include <set>
-
 #include <string>
 #include <utility>
 
@@ -48,7 +47,8 @@ absl::Status CheckClaims(const google::protobuf::RepeatedPtrField<scenario::v1::
     const std::string at = absl::StrCat(field, "[", i, "]");
     MP_RETURN_IF_ERROR(CheckRequired(claims[i].id(), kMaxNameLength, absl::StrCat(at, ".id")));
     if (!seen.insert(claims[i].id()).second) {
-      return Invalid(absl::StrCat(at, ".id"), absl::StrCat("duplicate claim \"", claims[i].id(), "\""));
+      return Invalid(absl::StrCat(at, ".id"),
+                     absl::StrCat("duplicate claim \"", claims[i].id(), "\""));
     }
     MP_RETURN_IF_ERROR(CheckLength(claims[i].text(), kMaxTextLength, absl::StrCat(at, ".text")));
     MP_RETURN_IF_ERROR(
@@ -61,7 +61,8 @@ absl::Status CheckClaims(const google::protobuf::RepeatedPtrField<scenario::v1::
 // The fields the environment fingerprint adds: envoy_version and unknown_versions (each
 // component at most once, one of the four, with a reason).
 absl::Status CheckVersions(const result::v1::Environment& env, const std::string& prefix) {
-  MP_RETURN_IF_ERROR(CheckLength(env.envoy_version(), kMaxNameLength, absl::StrCat(prefix, ".envoy_version")));
+  MP_RETURN_IF_ERROR(
+      CheckLength(env.envoy_version(), kMaxNameLength, absl::StrCat(prefix, ".envoy_version")));
   std::set<std::string> seen;
   for (int i = 0; i < env.unknown_versions_size(); ++i) {
     const result::v1::UnknownVersion& u = env.unknown_versions(i);
@@ -69,10 +70,12 @@ absl::Status CheckVersions(const result::v1::Environment& env, const std::string
     if (u.component() != "envoy" && u.component() != "istio" && u.component() != "kubernetes" &&
         u.component() != "agent") {
       return Invalid(absl::StrCat(at, ".component"),
-                     absl::StrCat("expected envoy, istio, kubernetes or agent, got \"", u.component().substr(0, 40), "\""));
+                     absl::StrCat("expected envoy, istio, kubernetes or agent, got \"",
+                                  u.component().substr(0, 40), "\""));
     }
     if (!seen.insert(u.component()).second) {
-      return Invalid(absl::StrCat(at, ".component"), absl::StrCat("\"", u.component(), "\" appears twice"));
+      return Invalid(absl::StrCat(at, ".component"),
+                     absl::StrCat("\"", u.component(), "\" appears twice"));
     }
     MP_RETURN_IF_ERROR(CheckRequired(u.reason(), kMaxTextLength, absl::StrCat(at, ".reason")));
   }
@@ -96,8 +99,7 @@ absl::Status ValidateBeginRun(const v1::BeginRunRequest& request) {
   const v1::RunRecord& run = request.run();
   MP_RETURN_IF_ERROR(ValidateRunId(run.run_id(), "run.run_id"));
   MP_RETURN_IF_ERROR(CheckRequired(run.scenario(), kMaxNameLength, "run.scenario"));
-  MP_RETURN_IF_ERROR(
-      CheckRequired(run.scenario_version(), kMaxNameLength, "run.scenario_version"));
+  MP_RETURN_IF_ERROR(CheckRequired(run.scenario_version(), kMaxNameLength, "run.scenario_version"));
   MP_RETURN_IF_ERROR(CheckLength(run.cluster(), kMaxNameLength, "run.cluster"));
   MP_RETURN_IF_ERROR(CheckLength(run.namespace_(), kMaxNameLength, "run.namespace"));
   MP_RETURN_IF_ERROR(CheckLength(run.team(), kMaxNameLength, "run.team"));
@@ -112,14 +114,15 @@ absl::Status ValidateBeginRun(const v1::BeginRunRequest& request) {
   MP_RETURN_IF_ERROR(CheckLength(env.namespace_(), kMaxNameLength, "run.environment.namespace"));
   MP_RETURN_IF_ERROR(
       CheckLength(env.istio_version(), kMaxNameLength, "run.environment.istio_version"));
-  MP_RETURN_IF_ERROR(CheckLength(env.kubernetes_version(), kMaxNameLength,
-                                 "run.environment.kubernetes_version"));
+  MP_RETURN_IF_ERROR(
+      CheckLength(env.kubernetes_version(), kMaxNameLength, "run.environment.kubernetes_version"));
   MP_RETURN_IF_ERROR(
       CheckLength(env.agent_version(), kMaxNameLength, "run.environment.agent_version"));
   MP_RETURN_IF_ERROR(CheckVersions(env, "run.environment"));
   if (!env.kind().empty() && env.kind() != "lab" && env.kind() != "cluster") {
-    return absl::InvalidArgumentError(absl::StrCat("run.environment.kind: expected lab, cluster or empty, got \"",
-                                                   env.kind().substr(0, 40), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("run.environment.kind: expected lab, cluster or empty, got \"",
+                     env.kind().substr(0, 40), "\""));
   }
   MP_RETURN_IF_ERROR(CheckTags(env.tags(), "run.environment.tags"));
   MP_RETURN_IF_ERROR(CheckTags(run.labels(), "run.labels"));
@@ -185,9 +188,12 @@ absl::Status ValidateFinishRun(const v1::FinishRunRequest& request) {
   MP_RETURN_IF_ERROR(CheckLength(request.reason(), kMaxTextLength, "reason"));
   if (request.has_environment()) {
     const result::v1::Environment& env = request.environment();
-    MP_RETURN_IF_ERROR(CheckLength(env.istio_version(), kMaxNameLength, "environment.istio_version"));
-    MP_RETURN_IF_ERROR(CheckLength(env.kubernetes_version(), kMaxNameLength, "environment.kubernetes_version"));
-    MP_RETURN_IF_ERROR(CheckLength(env.agent_version(), kMaxNameLength, "environment.agent_version"));
+    MP_RETURN_IF_ERROR(
+        CheckLength(env.istio_version(), kMaxNameLength, "environment.istio_version"));
+    MP_RETURN_IF_ERROR(
+        CheckLength(env.kubernetes_version(), kMaxNameLength, "environment.kubernetes_version"));
+    MP_RETURN_IF_ERROR(
+        CheckLength(env.agent_version(), kMaxNameLength, "environment.agent_version"));
     MP_RETURN_IF_ERROR(CheckVersions(env, "environment"));
   }
   for (int i = 0; i < request.claims_size(); ++i) {
@@ -196,8 +202,8 @@ absl::Status ValidateFinishRun(const v1::FinishRunRequest& request) {
         CheckRequired(request.claims(i).id(), kMaxNameLength, absl::StrCat(at, ".id")));
     MP_RETURN_IF_ERROR(
         CheckLength(request.claims(i).text(), kMaxTextLength, absl::StrCat(at, ".text")));
-    MP_RETURN_IF_ERROR(CheckLength(request.claims(i).reference(), kMaxTextLength,
-                                   absl::StrCat(at, ".reference")));
+    MP_RETURN_IF_ERROR(
+        CheckLength(request.claims(i).reference(), kMaxTextLength, absl::StrCat(at, ".reference")));
     MP_RETURN_IF_ERROR(
         CheckLength(request.claims(i).note(), kMaxTextLength, absl::StrCat(at, ".note")));
   }

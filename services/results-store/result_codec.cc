@@ -41,7 +41,8 @@ absl::StatusOr<std::string> Unpack(absl::string_view blob) {
   if (blob[0] == kRaw) return std::string(blob.substr(1));
   if (blob[0] != kZlib || blob.size() < 5) return absl::InternalError("unknown detail encoding");
   uint32_t size = 0;
-  for (int i = 0; i < 4; ++i) size |= static_cast<uint32_t>(static_cast<uint8_t>(blob[1 + i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    size |= static_cast<uint32_t>(static_cast<uint8_t>(blob[1 + i])) << (8 * i);
   std::string out(size, '\0');
   uLongf out_size = size;
   if (uncompress(reinterpret_cast<Bytef*>(out.data()), &out_size,
@@ -74,7 +75,8 @@ bool FitsInColumns(const result::v1::TestResult& r) {
   if (o.has_http()) {
     const result::v1::HttpObservation& h = o.http();
     if (!h.http_version().empty() || h.headers_size() || !h.body_excerpt().empty() ||
-        h.body_bytes() || !h.remote_address().empty() || h.has_tls() || !h.effective_url().empty()) {
+        h.body_bytes() || !h.remote_address().empty() || h.has_tls() ||
+        !h.effective_url().empty()) {
       return false;
     }
   }
@@ -178,8 +180,7 @@ absl::StatusOr<result::v1::TestResult> DecodeResult(const ResultRow& row) {
       o->mutable_timings()->mutable_total()->set_nanos((row.latency_us % 1000000) * 1000);
     }
     if (row.flags & kFlagFailure) {
-      o->mutable_failure()->set_class_(
-          static_cast<scenario::v1::FailureClass>(row.failure_class));
+      o->mutable_failure()->set_class_(static_cast<scenario::v1::FailureClass>(row.failure_class));
     }
   }
   return result;
@@ -188,8 +189,8 @@ absl::StatusOr<result::v1::TestResult> DecodeResult(const ResultRow& row) {
 std::string OutcomeString(int64_t flags, int64_t status_code, int64_t failure_class,
                           int64_t verdict) {
   if ((flags & kFlagFailure) && failure_class != 0) {
-    std::string name = scenario::v1::FailureClass_Name(
-        static_cast<scenario::v1::FailureClass>(failure_class));
+    std::string name =
+        scenario::v1::FailureClass_Name(static_cast<scenario::v1::FailureClass>(failure_class));
     if (name.empty()) return absl::StrCat("failure_", failure_class);
     constexpr absl::string_view kPrefix = "FAILURE_CLASS_";
     if (absl::StartsWith(name, kPrefix)) name = name.substr(kPrefix.size());

@@ -18,13 +18,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "services/common/results/claims_ledger.h"
+#include "services/common/results/environment_versions.h"
 #include "services/common/status_macros.h"
 #include "services/results-store/comparison.h"
 #include "services/results-store/flakiness.h"
 #include "services/results-store/page_token.h"
 #include "services/results-store/request_validation.h"
 #include "services/results-store/result_codec.h"
-#include "services/common/results/environment_versions.h"
 #include "services/results-store/run_records.h"
 
 namespace meshproof::store {
@@ -57,8 +57,7 @@ absl::StatusOr<int64_t> RequireRun(Database* db, const std::string& run_id,
   return *pk;
 }
 
-absl::StatusOr<std::vector<result::v1::ClaimResult>> Ledger(Database* db,
-                                                            const v1::RunRecord& run,
+absl::StatusOr<std::vector<result::v1::ClaimResult>> Ledger(Database* db, const v1::RunRecord& run,
                                                             int64_t pk) {
   if (run.claims().empty()) return std::vector<result::v1::ClaimResult>();
   MP_ASSIGN_OR_RETURN(std::vector<StoredResult> stored,
@@ -251,7 +250,8 @@ absl::StatusOr<v1::ListRunsResponse> ResultsQueries::ListRuns(const v1::ListRuns
   }
   for (const auto& [key, value] : labels) {
     const std::string k = param(), v = param();
-    absl::StrAppend(&sql, " AND EXISTS (SELECT 1 FROM run_tags g WHERE g.run_pk = u.id AND g.kind = ",
+    absl::StrAppend(&sql,
+                    " AND EXISTS (SELECT 1 FROM run_tags g WHERE g.run_pk = u.id AND g.kind = ",
                     kTagLabel, " AND g.key = ", k, " AND g.value = ", v, ")");
     binds.push_back([key = key, value = value, i = next - 2](Statement& s) {
       s.BindText(i, key).BindText(i + 1, value);
@@ -319,11 +319,13 @@ absl::StatusOr<v1::CompareRunsResponse> ResultsQueries::CompareRuns(
     if (is_base) {
       c->set_base_verdict(verdict);
       c->set_base_outcome(outcome);
-      if (r.row.flags & kFlagTimings) *c->mutable_base_latency() = MicrosToDuration(r.row.latency_us);
+      if (r.row.flags & kFlagTimings)
+        *c->mutable_base_latency() = MicrosToDuration(r.row.latency_us);
     } else {
       c->set_head_verdict(verdict);
       c->set_head_outcome(outcome);
-      if (r.row.flags & kFlagTimings) *c->mutable_head_latency() = MicrosToDuration(r.row.latency_us);
+      if (r.row.flags & kFlagTimings)
+        *c->mutable_head_latency() = MicrosToDuration(r.row.latency_us);
     }
   };
   for (const StoredResult& h : head) {
@@ -533,7 +535,8 @@ absl::StatusOr<v1::ListFlakyTestsResponse> ResultsQueries::ListFlakyTests(
     v1::FlakyTest t;
     MP_ASSIGN_OR_RETURN(*t.mutable_scenario(),
                         name_of("SELECT name FROM scenarios WHERE id = ?1", f.scenario_id));
-    MP_ASSIGN_OR_RETURN(*t.mutable_test(), name_of("SELECT name FROM tests WHERE id = ?1", f.test_id));
+    MP_ASSIGN_OR_RETURN(*t.mutable_test(),
+                        name_of("SELECT name FROM tests WHERE id = ?1", f.test_id));
     MP_ASSIGN_OR_RETURN(*t.mutable_cluster(),
                         name_of("SELECT name FROM clusters WHERE id = ?1", f.cluster_id));
     t.set_flip_rate(f.counter.flip_rate());
@@ -545,8 +548,10 @@ absl::StatusOr<v1::ListFlakyTestsResponse> ResultsQueries::ListFlakyTests(
   }
   std::sort(tests.begin(), tests.end(), [](const v1::FlakyTest& a, const v1::FlakyTest& b) {
     if (a.flip_rate() != b.flip_rate()) return a.flip_rate() > b.flip_rate();
-    if (a.passed_on_retry() != b.passed_on_retry()) return a.passed_on_retry() > b.passed_on_retry();
-    return std::tie(a.scenario(), a.test(), a.cluster()) < std::tie(b.scenario(), b.test(), b.cluster());
+    if (a.passed_on_retry() != b.passed_on_retry())
+      return a.passed_on_retry() > b.passed_on_retry();
+    return std::tie(a.scenario(), a.test(), a.cluster()) <
+           std::tie(b.scenario(), b.test(), b.cluster());
   });
   if (tests.size() > limit) tests.resize(limit);
   for (auto& t : tests) *response.add_tests() = std::move(t);
@@ -650,7 +655,10 @@ absl::StatusOr<v1::GetLatencyTrendResponse> ResultsQueries::GetLatencyTrend(
       " WHERE u.scenario_id = ?3 AND u.started_at >= ?4 AND (r.flags & ?5) != 0",
       cluster_id ? " AND u.cluster_id = ?6" : "");
   MP_ASSIGN_OR_RETURN(Statement stmt, db->Prepare(sql));
-  stmt.Bind(1, key->test_id).Bind(2, kPhaseTest).Bind(3, key->scenario_id).Bind(4, since)
+  stmt.Bind(1, key->test_id)
+      .Bind(2, kPhaseTest)
+      .Bind(3, key->scenario_id)
+      .Bind(4, since)
       .Bind(5, kFlagTimings);
   if (cluster_id) stmt.Bind(6, *cluster_id);
   std::map<int64_t, std::vector<int64_t>> by_day;

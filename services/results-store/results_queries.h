@@ -67,8 +67,7 @@ class ResultsQueries {
   // True when a stored run of `scenario` belongs to a team other than `team`: the
   // scenario-wide queries (history, trend, latest per cluster, flaky tests) are then not
   // shown to a caller scoped to `team`.
-  absl::StatusOr<bool> ScenarioHasRunsOutside(const std::string& scenario,
-                                              const std::string& team);
+  absl::StatusOr<bool> ScenarioHasRunsOutside(const std::string& scenario, const std::string& team);
 
  private:
   ResultsQueries(std::unique_ptr<ReaderPool> readers, const Clock* clock)

@@ -8,8 +8,9 @@
 
 namespace meshproof::store {
 
-absl::StatusOr<std::unique_ptr<ResultsStore>> ResultsStore::Open(
-    const std::string& path, const ResultsStoreOptions& options, const Clock* clock) {
+absl::StatusOr<std::unique_ptr<ResultsStore>> ResultsStore::Open(const std::string& path,
+                                                                 const ResultsStoreOptions& options,
+                                                                 const Clock* clock) {
   if (options.max_batch < 1 || options.max_batch > kMaxBatch) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_batch: must be 1..", kMaxBatch, ", got ", options.max_batch));

@@ -24,7 +24,6 @@
 
 namespace meshproof::store {
 
-
 class ResultsStore {
  public:
   // Opens (creating if needed) the store at `path` and applies pending migrations.
@@ -92,8 +91,7 @@ class ResultsStore {
   absl::StatusOr<v1::GetLatencyTrendResponse> GetLatencyTrend(
       const v1::GetLatencyTrendRequest& request);
   // True when a run of `scenario` belongs to a team other than `team` (team scope).
-  absl::StatusOr<bool> ScenarioHasRunsOutside(const std::string& scenario,
-                                              const std::string& team);
+  absl::StatusOr<bool> ScenarioHasRunsOutside(const std::string& scenario, const std::string& team);
 
   // -------------------------------------------------------------- maintenance
   // Deletes runs started before the cutoff, batch_size runs per short transaction.
@@ -116,8 +114,8 @@ class ResultsStore {
   GroupCommit::Counts WriteGroupCounts() { return writer_->WriteGroupCounts(); }
 
  private:
-  ResultsStore(std::string path, ResultsStoreOptions options,
-               std::unique_ptr<ResultsWriter> writer, std::unique_ptr<ResultsQueries> queries)
+  ResultsStore(std::string path, ResultsStoreOptions options, std::unique_ptr<ResultsWriter> writer,
+               std::unique_ptr<ResultsQueries> queries)
       : path_(std::move(path)),
         options_(std::move(options)),
         writer_(std::move(writer)),

@@ -96,13 +96,13 @@ absl::StatusOr<std::optional<ResultsWriter::RunState>> ResultsWriter::FindRun(
 }
 
 absl::StatusOr<int64_t> ResultsWriter::InternName(absl::string_view table,
-                                                 const std::string& name) {
+                                                  const std::string& name) {
   auto& cache = table == "scenarios" ? scenario_ids_ : cluster_ids_;
   if (auto it = cache.find(name); it != cache.end()) return it->second;
   MP_ASSIGN_OR_RETURN(std::optional<int64_t> id, FindNameId(writer_.get(), table, name));
   if (!id) {
-    MP_ASSIGN_OR_RETURN(Statement insert,
-                        writer_->Prepare(absl::StrCat("INSERT INTO ", table, " (name) VALUES (?1)")));
+    MP_ASSIGN_OR_RETURN(Statement insert, writer_->Prepare(absl::StrCat("INSERT INTO ", table,
+                                                                        " (name) VALUES (?1)")));
     MP_RETURN_IF_ERROR(insert.BindText(1, name).Run());
     id = writer_->LastInsertRowId();
   }
@@ -113,8 +113,9 @@ absl::StatusOr<int64_t> ResultsWriter::InternName(absl::string_view table,
 absl::StatusOr<int64_t> ResultsWriter::InternTest(int64_t scenario_id, const std::string& name) {
   auto key = std::make_pair(scenario_id, name);
   if (auto it = test_ids_.find(key); it != test_ids_.end()) return it->second;
-  MP_ASSIGN_OR_RETURN(Statement find,
-                      writer_->Prepare("SELECT id FROM tests WHERE scenario_id = ?1 AND name = ?2"));
+  MP_ASSIGN_OR_RETURN(
+      Statement find,
+      writer_->Prepare("SELECT id FROM tests WHERE scenario_id = ?1 AND name = ?2"));
   find.Bind(1, scenario_id).BindText(2, name);
   MP_ASSIGN_OR_RETURN(bool found, find.Step());
   int64_t id;
@@ -147,7 +148,8 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
     const v1::BeginRunRequest& request) {
   v1::RunRecord run = request.run();
   run.clear_latest_attempt();
-  if (!run.has_started_at()) *run.mutable_started_at() = FromMicros(absl::ToUnixMicros(clock_->Now()));
+  if (!run.has_started_at())
+    *run.mutable_started_at() = FromMicros(absl::ToUnixMicros(clock_->Now()));
   MP_ASSIGN_OR_RETURN(std::optional<RunState> existing, FindRunForWrite(run.run_id()));
   if (existing) {
     MP_ASSIGN_OR_RETURN(v1::RunRecord stored, LoadRunRecord(writer_.get(), existing->pk));
@@ -155,8 +157,8 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
     // A retry that did not set started_at takes the stored one.
     if (!request.run().has_started_at()) *wanted.mutable_started_at() = stored.started_at();
     if (!google::protobuf::util::MessageDifferencer::Equals(BeginPart(stored), wanted)) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "run.run_id: run \"", run.run_id(), "\" already exists with different content"));
+      return absl::AlreadyExistsError(absl::StrCat("run.run_id: run \"", run.run_id(),
+                                                   "\" already exists with different content"));
     }
     v1::BeginRunResponse response;
     response.set_created(false);
@@ -203,15 +205,18 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
   {
     MP_ASSIGN_OR_RETURN(
         Statement tag,
-        writer_->Prepare("INSERT INTO run_tags (run_pk, kind, key, value) VALUES (?1, ?2, ?3, ?4)"));
+        writer_->Prepare(
+            "INSERT INTO run_tags (run_pk, kind, key, value) VALUES (?1, ?2, ?3, ?4)"));
     for (const auto& [key, value] : run.labels()) {
-      MP_RETURN_IF_ERROR(tag.Bind(1, pk).Bind(2, kTagLabel).BindText(3, key).BindText(4, value).Run());
+      MP_RETURN_IF_ERROR(
+          tag.Bind(1, pk).Bind(2, kTagLabel).BindText(3, key).BindText(4, value).Run());
     }
   }
   {
     MP_ASSIGN_OR_RETURN(
         Statement tag,
-        writer_->Prepare("INSERT INTO run_tags (run_pk, kind, key, value) VALUES (?1, ?2, ?3, ?4)"));
+        writer_->Prepare(
+            "INSERT INTO run_tags (run_pk, kind, key, value) VALUES (?1, ?2, ?3, ?4)"));
     for (const auto& [key, value] : run.environment().tags()) {
       MP_RETURN_IF_ERROR(
           tag.Bind(1, pk).Bind(2, kTagEnvironment).BindText(3, key).BindText(4, value).Run());
@@ -276,9 +281,9 @@ absl::StatusOr<v1::AppendResultsResponse> ResultsWriter::AppendResultsLocked(
   for (int i = 0; i < request.results_size(); ++i) {
     const std::string& scenario = request.results(i).scenario();
     if (!scenario.empty() && scenario != run->scenario) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("results[", i, "].scenario: \"", scenario, "\" is not the run's scenario \"",
-                       run->scenario, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("results[", i, "].scenario: \"", scenario,
+                                                     "\" is not the run's scenario \"",
+                                                     run->scenario, "\""));
     }
   }
   MP_ASSIGN_OR_RETURN(
@@ -350,7 +355,8 @@ absl::StatusOr<v1::AppendResultsResponse> ResultsWriter::AppendResultsLocked(
 
 // --------------------------------------------------------------------- FinishRun
 
-absl::StatusOr<v1::FinishRunResponse> ResultsWriter::FinishRun(const v1::FinishRunRequest& request) {
+absl::StatusOr<v1::FinishRunResponse> ResultsWriter::FinishRun(
+    const v1::FinishRunRequest& request) {
   MP_RETURN_IF_ERROR(ValidateFinishRun(request));
   v1::FinishRunResponse response;
   MP_RETURN_IF_ERROR(writes_->Run([&]() -> absl::Status {
@@ -393,10 +399,11 @@ absl::StatusOr<v1::FinishRunResponse> ResultsWriter::FinishRunLocked(
   if (request.has_environment()) {
     // The agent reads the versions once the run is under way, after BeginRun.
     const result::v1::Environment& env = request.environment();
-    MP_ASSIGN_OR_RETURN(Statement update,
-                        writer_->Prepare("UPDATE runs SET istio_version = ?2, k8s_version = ?3,"
-                                         " envoy_version = ?4, agent_version = coalesce(nullif(?5, ''),"
-                                         " agent_version) WHERE id = ?1"));
+    MP_ASSIGN_OR_RETURN(
+        Statement update,
+        writer_->Prepare("UPDATE runs SET istio_version = ?2, k8s_version = ?3,"
+                         " envoy_version = ?4, agent_version = coalesce(nullif(?5, ''),"
+                         " agent_version) WHERE id = ?1"));
     MP_RETURN_IF_ERROR(update.Bind(1, run->pk)
                            .BindText(2, env.istio_version())
                            .BindText(3, env.kubernetes_version())
@@ -480,16 +487,16 @@ absl::StatusOr<v1::ApplyRetentionResponse> ResultsWriter::ApplyRetention(
       if (row) response.set_results_deleted(response.results_deleted() + count.Int(0));
       MP_RETURN_IF_ERROR(count.Run());
       // The latest index has no foreign key to runs (migrations 0004, 0005).
-      MP_RETURN_IF_ERROR(latest_.OnRunDeleted(writer_.get(), run.pk, run.scenario_id,
-                                              run.cluster_id));
+      MP_RETURN_IF_ERROR(
+          latest_.OnRunDeleted(writer_.get(), run.pk, run.scenario_id, run.cluster_id));
       MP_RETURN_IF_ERROR(remove.Bind(1, run.pk).Run());
     }
     MP_RETURN_IF_ERROR(tx.Commit());
     response.set_runs_deleted(response.runs_deleted() + runs.size());
   }
   if (response.runs_deleted() > 0) {
-    LogInfo("retention deleted ", response.runs_deleted(), " runs and ",
-            response.results_deleted(), " results");
+    LogInfo("retention deleted ", response.runs_deleted(), " runs and ", response.results_deleted(),
+            " results");
   }
   return response;
 }

@@ -5,7 +5,9 @@
 
 namespace meshproof::store {
 
-void RetentionLoop::Start() { thread_ = std::thread([this] { Loop(); }); }
+void RetentionLoop::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void RetentionLoop::Stop() {
   {

@@ -42,14 +42,19 @@ absl::StatusOr<std::optional<int64_t>> FindNameId(Database* db, absl::string_vie
 
 absl::Status WriteUnknownVersions(Database* db, int64_t pk, const result::v1::Environment& env) {
   {
-    MP_ASSIGN_OR_RETURN(Statement clear, db->Prepare("DELETE FROM run_tags WHERE run_pk = ?1 AND kind = ?2"));
+    MP_ASSIGN_OR_RETURN(Statement clear,
+                        db->Prepare("DELETE FROM run_tags WHERE run_pk = ?1 AND kind = ?2"));
     MP_RETURN_IF_ERROR(clear.Bind(1, pk).Bind(2, kTagUnknownVersion).Run());
   }
-  MP_ASSIGN_OR_RETURN(Statement tag, db->Prepare("INSERT OR REPLACE INTO run_tags (run_pk, kind, key, value)"
-                                                 " VALUES (?1, ?2, ?3, ?4)"));
+  MP_ASSIGN_OR_RETURN(Statement tag,
+                      db->Prepare("INSERT OR REPLACE INTO run_tags (run_pk, kind, key, value)"
+                                  " VALUES (?1, ?2, ?3, ?4)"));
   for (const result::v1::UnknownVersion& u : env.unknown_versions()) {
-    MP_RETURN_IF_ERROR(
-        tag.Bind(1, pk).Bind(2, kTagUnknownVersion).BindText(3, u.component()).BindText(4, u.reason()).Run());
+    MP_RETURN_IF_ERROR(tag.Bind(1, pk)
+                           .Bind(2, kTagUnknownVersion)
+                           .BindText(3, u.component())
+                           .BindText(4, u.reason())
+                           .Run());
   }
   return absl::OkStatus();
 }
@@ -59,13 +64,14 @@ absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
   {
     MP_ASSIGN_OR_RETURN(
         Statement stmt,
-        db->Prepare("SELECT u.run_id, s.name, u.scenario_version, c.name, u.namespace, u.team,"
-                    " u.agent_id, u.trigger, u.schedule_id, u.started_at, u.finished_at,"
-                    " u.verdict, u.counts, u.reason, u.env_cluster, u.env_namespace,"
-                    " u.istio_version, u.k8s_version, u.agent_version, u.latest_attempt, u.env_kind,"
-                    " u.envoy_version"
-                    " FROM runs u JOIN scenarios s ON s.id = u.scenario_id"
-                    " JOIN clusters c ON c.id = u.cluster_id WHERE u.id = ?1"));
+        db->Prepare(
+            "SELECT u.run_id, s.name, u.scenario_version, c.name, u.namespace, u.team,"
+            " u.agent_id, u.trigger, u.schedule_id, u.started_at, u.finished_at,"
+            " u.verdict, u.counts, u.reason, u.env_cluster, u.env_namespace,"
+            " u.istio_version, u.k8s_version, u.agent_version, u.latest_attempt, u.env_kind,"
+            " u.envoy_version"
+            " FROM runs u JOIN scenarios s ON s.id = u.scenario_id"
+            " JOIN clusters c ON c.id = u.cluster_id WHERE u.id = ?1"));
     stmt.Bind(1, pk);
     MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return absl::NotFoundError("run not found");
@@ -137,8 +143,7 @@ absl::StatusOr<std::vector<StoredResult>> LoadResults(Database* db, int64_t pk, 
   const std::string sql = absl::StrCat(
       "SELECT r.test_id, t.name, r.phase, r.verdict, r.status_code, r.failure_class,"
       " r.latency_us, r.flags, r.attempts, r.reason",
-      with_detail ? ", d.detail" : "",
-      " FROM results r JOIN tests t ON t.id = r.test_id",
+      with_detail ? ", d.detail" : "", " FROM results r JOIN tests t ON t.id = r.test_id",
       with_detail ? " LEFT JOIN result_details d ON d.run_pk = r.run_pk AND"
                     " d.test_id = r.test_id AND d.phase = r.phase AND d.attempt = r.attempt"
                   : "",

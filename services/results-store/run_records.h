@@ -3,12 +3,12 @@
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_RUN_RECORDS_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_RUN_RECORDS_H_
 
+#include <google/protobuf/timestamp.pb.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/timestamp.pb.h>
 
 #include "absl/status/statusor.h"
 #include "meshproof/store/v1/store.pb.h"

@@ -19,9 +19,9 @@ absl::StatusOr<v1::BackupResponse> BackupDatabase(const std::string& path,
                                                   const v1::BackupRequest& request) {
   // Only a new file under the backup folder (backup_path.h): the caller never picks
   // where on the store's host the file lands.
-  MP_ASSIGN_OR_RETURN(const std::string destination,
-                      CheckBackupDestination(request.destination(),
-                                             BackupDirectory(backup_dir, path)));
+  MP_ASSIGN_OR_RETURN(
+      const std::string destination,
+      CheckBackupDestination(request.destination(), BackupDirectory(backup_dir, path)));
   struct stat info;
   // A connection of its own: pages are read from consistent snapshots while the writer
   // goes on (SQLite restarts the copy if the source changes between steps).

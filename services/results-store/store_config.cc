@@ -23,8 +23,8 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
     const YAML::Node& value = entry.second;
     const std::string at = YamlWhere(file_name, entry.first.Mark());
     auto bad = [&](absl::string_view expected) {
-      return absl::InvalidArgumentError(absl::StrCat(YamlWhere(file_name, value.Mark()), ": ", key,
-                                                     ": expected ", expected));
+      return absl::InvalidArgumentError(
+          absl::StrCat(YamlWhere(file_name, value.Mark()), ": ", key, ": expected ", expected));
     };
     try {
       if (key == "listen") {
@@ -43,7 +43,8 @@ absl::StatusOr<StoreConfig> ParseStoreConfig(absl::string_view text, absl::strin
         if (!value.IsScalar()) return bad("1..500");
         config.max_batch = value.as<int>();
         if (config.max_batch < 1 || config.max_batch > 500) return bad("1..500");
-      } else if (key == "tokens" || key == "tls_cert" || key == "tls_key" || key == "tls_client_ca") {
+      } else if (key == "tokens" || key == "tls_cert" || key == "tls_key" ||
+                 key == "tls_client_ca") {
         if (!value.IsScalar() || value.as<std::string>().empty()) return bad("a file path");
         (key == "tokens"     ? config.tokens
          : key == "tls_cert" ? config.tls_cert

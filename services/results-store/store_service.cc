@@ -31,7 +31,8 @@ grpc::Status StoreService::BeginRun(grpc::ServerContext*, const v1::BeginRunRequ
   return Serve(shutting_down_, response, [&] { return store_->BeginRun(*request); });
 }
 
-grpc::Status StoreService::AppendResults(grpc::ServerContext*, const v1::AppendResultsRequest* request,
+grpc::Status StoreService::AppendResults(grpc::ServerContext*,
+                                         const v1::AppendResultsRequest* request,
                                          v1::AppendResultsResponse* response) {
   return Serve(shutting_down_, response, [&] { return store_->AppendResults(*request); });
 }
@@ -43,45 +44,61 @@ grpc::Status StoreService::FinishRun(grpc::ServerContext*, const v1::FinishRunRe
 
 grpc::Status StoreService::GetRun(grpc::ServerContext* context, const v1::GetRunRequest* request,
                                   v1::RunDetail* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedGetRun(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedGetRun(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::ListRuns(grpc::ServerContext* context, const v1::ListRunsRequest* request,
+grpc::Status StoreService::ListRuns(grpc::ServerContext* context,
+                                    const v1::ListRunsRequest* request,
                                     v1::ListRunsResponse* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedListRuns(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedListRuns(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::CompareRuns(grpc::ServerContext* context, const v1::CompareRunsRequest* request,
+grpc::Status StoreService::CompareRuns(grpc::ServerContext* context,
+                                       const v1::CompareRunsRequest* request,
                                        v1::CompareRunsResponse* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedCompareRuns(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedCompareRuns(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetTestHistory(grpc::ServerContext* context, const v1::GetTestHistoryRequest* request,
+grpc::Status StoreService::GetTestHistory(grpc::ServerContext* context,
+                                          const v1::GetTestHistoryRequest* request,
                                           v1::GetTestHistoryResponse* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedGetTestHistory(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedGetTestHistory(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::ListFlakyTests(grpc::ServerContext* context, const v1::ListFlakyTestsRequest* request,
+grpc::Status StoreService::ListFlakyTests(grpc::ServerContext* context,
+                                          const v1::ListFlakyTestsRequest* request,
                                           v1::ListFlakyTestsResponse* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedListFlakyTests(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedListFlakyTests(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetLatestPerCluster(grpc::ServerContext* context, const v1::GetLatestPerClusterRequest* request,
+grpc::Status StoreService::GetLatestPerCluster(grpc::ServerContext* context,
+                                               const v1::GetLatestPerClusterRequest* request,
                                                v1::GetLatestPerClusterResponse* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedGetLatestPerCluster(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedGetLatestPerCluster(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetClaimsLedger(grpc::ServerContext* context, const v1::GetClaimsLedgerRequest* request,
+grpc::Status StoreService::GetClaimsLedger(grpc::ServerContext* context,
+                                           const v1::GetClaimsLedgerRequest* request,
                                            v1::GetClaimsLedgerResponse* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedGetClaimsLedger(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedGetClaimsLedger(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::GetLatencyTrend(grpc::ServerContext* context, const v1::GetLatencyTrendRequest* request,
+grpc::Status StoreService::GetLatencyTrend(grpc::ServerContext* context,
+                                           const v1::GetLatencyTrendRequest* request,
                                            v1::GetLatencyTrendResponse* response) {
-  return Serve(shutting_down_, response, [&] { return ScopedGetLatencyTrend(store_, Scope(*context), *request); });
+  return Serve(shutting_down_, response,
+               [&] { return ScopedGetLatencyTrend(store_, Scope(*context), *request); });
 }
 
-grpc::Status StoreService::ApplyRetention(grpc::ServerContext*, const v1::ApplyRetentionRequest* request,
+grpc::Status StoreService::ApplyRetention(grpc::ServerContext*,
+                                          const v1::ApplyRetentionRequest* request,
                                           v1::ApplyRetentionResponse* response) {
   return Serve(shutting_down_, response, [&] { return store_->ApplyRetention(*request); });
 }

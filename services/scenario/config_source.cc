@@ -13,7 +13,8 @@ namespace v1 = ::meshproof::scenario::v1;
 bool IsProxyId(absl::string_view proxy) {
   if (proxy.empty()) return false;
   for (const char c : proxy) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') return false;
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
+      return false;
   }
   return true;
 }
@@ -33,7 +34,8 @@ bool IsIstiodUrl(absl::string_view admin_url) {
   return absl::StartsWith(admin_url, "istiod://") || absl::StartsWith(admin_url, "istiods://");
 }
 
-absl::StatusOr<ConfigSource> ResolveConfigSource(absl::string_view admin_url, v1::EnvoyResource resource) {
+absl::StatusOr<ConfigSource> ResolveConfigSource(absl::string_view admin_url,
+                                                 v1::EnvoyResource resource) {
   ConfigSource source;
   absl::string_view rest = admin_url;
   const char* scheme = nullptr;
@@ -47,13 +49,16 @@ absl::StatusOr<ConfigSource> ResolveConfigSource(absl::string_view admin_url, v1
   }
   const size_t slash = rest.find('/');
   const absl::string_view authority = rest.substr(0, slash);
-  const absl::string_view proxy =
-      slash == absl::string_view::npos ? absl::string_view() : absl::StripSuffix(rest.substr(slash + 1), "/");
-  if (authority.empty()) return absl::InvalidArgumentError("istiod URL has no host (istiod://HOST:PORT/POD.NAMESPACE)");
+  const absl::string_view proxy = slash == absl::string_view::npos
+                                      ? absl::string_view()
+                                      : absl::StripSuffix(rest.substr(slash + 1), "/");
+  if (authority.empty())
+    return absl::InvalidArgumentError("istiod URL has no host (istiod://HOST:PORT/POD.NAMESPACE)");
   if (!IsProxyId(proxy)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "istiod URL must name the proxy as its path (istiod://HOST:PORT/POD.NAMESPACE, letters, digits, . - _), got \"",
-        admin_url.substr(0, 120), "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("istiod URL must name the proxy as its path "
+                     "(istiod://HOST:PORT/POD.NAMESPACE, letters, digits, . - _), got \"",
+                     admin_url.substr(0, 120), "\""));
   }
   // istiod matches proxyID as a substring of its connections' IDs (POD.NAMESPACE-N), so
   // the proxy needs no escaping beyond the characters allowed above.

@@ -33,7 +33,8 @@ const char* TlsFlag(v1::TlsVersion version) {
 }
 
 // Splits "scheme://host:port/path" into its host and port ("" when absent).
-void UrlHostPort(const std::string& url, std::string* host, std::string* port, std::string* scheme) {
+void UrlHostPort(const std::string& url, std::string* host, std::string* port,
+                 std::string* scheme) {
   absl::string_view rest = url;
   const size_t sep = rest.find("://");
   *scheme = sep == absl::string_view::npos ? "" : std::string(rest.substr(0, sep));
@@ -50,7 +51,8 @@ void UrlHostPort(const std::string& url, std::string* host, std::string* port, s
 }
 
 std::string HttpCommand(const v1::HttpProbe& http, const v1::Defaults& defaults) {
-  std::vector<std::string> args = {"curl", "-sS", "-o", "/dev/null", "-w", ShellQuote("%{http_code}\\n")};
+  std::vector<std::string> args = {"curl",      "-sS", "-o",
+                                   "/dev/null", "-w",  ShellQuote("%{http_code}\\n")};
   if (!http.method().empty() && http.method() != "GET") {
     args.push_back("-X");
     args.push_back(ShellQuote(http.method()));
@@ -150,22 +152,24 @@ std::string ShellQuote(absl::string_view text) {
 std::string ReproductionCommand(const v1::Test& test, const v1::Defaults& defaults) {
   const v1::Probe& probe = test.probe();
   switch (probe.kind_case()) {
-    case v1::Probe::kHttp:
-      return HttpCommand(probe.http(), defaults);
+    case v1::Probe::kHttp: return HttpCommand(probe.http(), defaults);
     case v1::Probe::kTcp: {
-      const auto& timeout = probe.tcp().has_timeout() ? probe.tcp().timeout() : defaults.connect_timeout();
+      const auto& timeout =
+          probe.tcp().has_timeout() ? probe.tcp().timeout() : defaults.connect_timeout();
       std::string wait = timeout.seconds() > 0 ? absl::StrCat(" -w ", timeout.seconds()) : "";
-      return absl::StrCat("nc -z", wait, " ", ShellQuote(probe.tcp().host()), " ", probe.tcp().port());
+      return absl::StrCat("nc -z", wait, " ", ShellQuote(probe.tcp().host()), " ",
+                          probe.tcp().port());
     }
     case v1::Probe::kDns: {
-      const char* db = probe.dns().record_type() == v1::DNS_RECORD_TYPE_AAAA ? "ahostsv6"
+      const char* db = probe.dns().record_type() == v1::DNS_RECORD_TYPE_AAAA  ? "ahostsv6"
                        : probe.dns().record_type() == v1::DNS_RECORD_TYPE_ANY ? "ahosts"
                                                                               : "ahostsv4";
       return absl::StrCat("getent ", db, " ", ShellQuote(probe.dns().name()));
     }
     case v1::Probe::kEnvoyAdmin: {
       std::string command = absl::StrCat(
-          "curl -s ", ShellQuote(AdminUrl(probe.envoy_admin().admin_url(), probe.envoy_admin().resource())));
+          "curl -s ",
+          ShellQuote(AdminUrl(probe.envoy_admin().admin_url(), probe.envoy_admin().resource())));
       for (const std::string& name : test.expect().config_present()) {
         absl::StrAppend(&command, " | grep -F ", ShellQuote(name));
       }
@@ -176,8 +180,7 @@ std::string ReproductionCommand(const v1::Test& test, const v1::Defaults& defaul
       for (const std::string& arg : probe.exec().args()) parts.push_back(ShellQuote(arg));
       return absl::StrJoin(parts, " ");
     }
-    default:
-      return "";
+    default: return "";
   }
 }
 
@@ -186,8 +189,10 @@ std::vector<std::string> EvidenceCommands(const v1::Test& test) {
   for (const v1::EvidenceSpec& evidence : test.evidence()) {
     if (evidence.has_config()) {
       const v1::ConfigEvidence& config = evidence.config();
-      std::string command = absl::StrCat("curl -s ", ShellQuote(AdminUrl(config.admin_url(), config.resource())));
-      for (const std::string& name : config.present()) absl::StrAppend(&command, " | grep -F ", ShellQuote(name));
+      std::string command =
+          absl::StrCat("curl -s ", ShellQuote(AdminUrl(config.admin_url(), config.resource())));
+      for (const std::string& name : config.present())
+        absl::StrAppend(&command, " | grep -F ", ShellQuote(name));
       lines.push_back(command);
       continue;
     }
@@ -203,7 +208,8 @@ std::vector<std::string> EvidenceCommands(const v1::Test& test) {
     if (source.has_file()) {
       lines.push_back(absl::StrCat("tail -n 20 ", ShellQuote(source.file().path()), " | ", grep));
     } else if (source.has_http()) {
-      lines.push_back(absl::StrCat("curl -s ", ShellQuote(source.http().url()), " | tail -n 20 | ", grep));
+      lines.push_back(
+          absl::StrCat("curl -s ", ShellQuote(source.http().url()), " | tail -n 20 | ", grep));
     } else if (source.has_kubernetes()) {
       const v1::KubernetesLogSource& k8s = source.kubernetes();
       std::string command = absl::StrCat("kubectl -n ", ShellQuote(k8s.namespace_()), " logs -l ",

@@ -10,7 +10,6 @@ namespace meshproof::scenario {
 
 using ::meshproof::scenario::v1::Test;
 
-
 std::string FailureClassName(meshproof::scenario::v1::FailureClass failure_class) {
   switch (failure_class) {
     case v1::FAILURE_CLASS_DNS: return "dns";
@@ -57,17 +56,24 @@ std::string DescribeExpectation(const meshproof::scenario::v1::Test& test) {
   }
   for (const v1::HeaderExpectation& header : expect.headers()) {
     if (header.has_equals()) parts.push_back(absl::StrCat(header.name(), ": ", header.equals()));
-    if (header.has_pattern()) parts.push_back(absl::StrCat(header.name(), " ~ /", header.pattern(), "/"));
+    if (header.has_pattern())
+      parts.push_back(absl::StrCat(header.name(), " ~ /", header.pattern(), "/"));
     if (header.has_present()) parts.push_back(absl::StrCat(header.name(), " present"));
     if (header.has_absent()) parts.push_back(absl::StrCat(header.name(), " absent"));
   }
-  if (!expect.body().contains().empty()) parts.push_back(absl::StrCat("body contains \"", expect.body().contains(), "\""));
-  if (!expect.body().pattern().empty()) parts.push_back(absl::StrCat("body ~ /", expect.body().pattern(), "/"));
-  for (const std::string& name : expect.config_present()) parts.push_back(absl::StrCat("config has ", name));
-  for (const std::string& name : expect.config_absent()) parts.push_back(absl::StrCat("config lacks ", name));
-  for (const std::string& address : expect.dns_addresses()) parts.push_back(absl::StrCat("resolves to ", address));
+  if (!expect.body().contains().empty())
+    parts.push_back(absl::StrCat("body contains \"", expect.body().contains(), "\""));
+  if (!expect.body().pattern().empty())
+    parts.push_back(absl::StrCat("body ~ /", expect.body().pattern(), "/"));
+  for (const std::string& name : expect.config_present())
+    parts.push_back(absl::StrCat("config has ", name));
+  for (const std::string& name : expect.config_absent())
+    parts.push_back(absl::StrCat("config lacks ", name));
+  for (const std::string& address : expect.dns_addresses())
+    parts.push_back(absl::StrCat("resolves to ", address));
   if (expect.has_max_latency()) {
-    parts.push_back(absl::StrCat("within ", absl::FormatDuration(FromProtoDuration(expect.max_latency()))));
+    parts.push_back(
+        absl::StrCat("within ", absl::FormatDuration(FromProtoDuration(expect.max_latency()))));
   }
   for (const v1::EvidenceSpec& evidence : test.evidence()) {
     if (evidence.optional()) continue;
@@ -80,7 +86,8 @@ std::string DescribeExpectation(const meshproof::scenario::v1::Test& test) {
     }
   }
   if (test.has_deferral()) {
-    parts.push_back(test.deferral().requires_approval() ? "(deferred: needs approval)" : "(deferred)");
+    parts.push_back(test.deferral().requires_approval() ? "(deferred: needs approval)"
+                                                        : "(deferred)");
   }
   return absl::StrJoin(parts, ", ");
 }

@@ -29,8 +29,7 @@ void SortDiagnostics(std::vector<Diagnostic>* diagnostics) {
 absl::Status DiagnosticsToStatus(const std::vector<Diagnostic>& diagnostics) {
   if (diagnostics.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(
-      diagnostics, "\n",
-      [](std::string* out, const Diagnostic& d) { out->append(d.ToString()); }));
+      diagnostics, "\n", [](std::string* out, const Diagnostic& d) { out->append(d.ToString()); }));
 }
 
 }  // namespace meshproof::scenario

@@ -11,8 +11,8 @@ namespace meshproof::scenario {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;       // 1-based; 0 when unknown
+  int column = 0;     // 1-based; 0 when unknown
   std::string field;  // e.g. "tests[2].http.url"
   std::string message;
 

@@ -1,9 +1,9 @@
 #include "services/scenario/enum_values.h"
 
-#include <vector>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
+
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -22,7 +22,8 @@ void FindUnknownEnumValues(const google::protobuf::Message& message, const std::
       if (field->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
           const int number = reflection->GetRepeatedEnumValue(message, field, i);
-          if (type->FindValueByNumber(number) == nullptr) report(absl::StrCat(at, "[", i, "]"), number);
+          if (type->FindValueByNumber(number) == nullptr)
+            report(absl::StrCat(at, "[", i, "]"), number);
         }
       } else {
         const int number = reflection->GetEnumValue(message, field);

@@ -4,10 +4,10 @@
 #ifndef MESHPROOF_SERVICES_SCENARIO_ENUM_VALUES_H_
 #define MESHPROOF_SERVICES_SCENARIO_ENUM_VALUES_H_
 
+#include <google/protobuf/message.h>
+
 #include <functional>
 #include <string>
-
-#include <google/protobuf/message.h>
 
 namespace meshproof::scenario {
 

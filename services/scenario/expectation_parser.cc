@@ -10,8 +10,9 @@
 namespace meshproof::scenario::internal {
 namespace {
 
-constexpr char kStatusHint[] = "expected a status code (200), a class (\"2xx\"), a range "
-                               "(\"500-599\") or a list of those";
+constexpr char kStatusHint[] =
+    "expected a status code (200), a class (\"2xx\"), a range "
+    "(\"500-599\") or a list of those";
 
 bool ParseStatusCode(absl::string_view text, uint32_t* code) {
   return absl::SimpleAtoi(text, code) && *code >= 100 && *code <= 599;
@@ -112,11 +113,13 @@ void ReadHeaderChecks(const YamlField& field, v1::Expectation* expect) {
     header->set_name(name);
     std::string text;
     bool flag = false;
-    if (YamlField f = check.Child("equals"); f.present() && f.String(&text)) header->set_equals(text);
+    if (YamlField f = check.Child("equals"); f.present() && f.String(&text))
+      header->set_equals(text);
     if (YamlField f = check.Child("pattern"); f.present() && f.NonEmptyString(&text)) {
       header->set_pattern(text);
     }
-    if (YamlField f = check.Child("present"); f.present() && f.Bool(&flag)) header->set_present(flag);
+    if (YamlField f = check.Child("present"); f.present() && f.Bool(&flag))
+      header->set_present(flag);
     if (YamlField f = check.Child("absent"); f.present() && f.Bool(&flag)) header->set_absent(flag);
   }
 }
@@ -142,7 +145,8 @@ void ReadBody(const YamlField& field, v1::BodyExpectation* body) {
       v1::JsonExpectation* json = body->add_json();
       json->set_path(path);
       bool flag = false;
-      if (YamlField c = check.Child("equals"); c.present() && c.String(&text)) json->set_equals(text);
+      if (YamlField c = check.Child("equals"); c.present() && c.String(&text))
+        json->set_equals(text);
       if (YamlField c = check.Child("pattern"); c.present() && c.NonEmptyString(&text)) {
         json->set_pattern(text);
       }
@@ -169,7 +173,8 @@ void ReadTlsExpectation(const YamlField& field, v1::TlsExpectation* tls) {
   if (YamlField f = field.Child("min_days_to_expiry"); f.present() && f.Uint(0, 36500, &days)) {
     tls->set_min_days_to_expiry(days);
   }
-  if (YamlField f = field.Child("alpn"); f.present() && f.NonEmptyString(&text)) tls->set_alpn(text);
+  if (YamlField f = field.Child("alpn"); f.present() && f.NonEmptyString(&text))
+    tls->set_alpn(text);
 }
 
 void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
@@ -193,12 +198,14 @@ void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
     if (f.CheckMap({"namespace", "selector", "container", "api_server", "token_file", "ca_file"})) {
       if (f.Child("namespace").NonEmptyString(&text)) k8s->set_namespace_(text);
       if (f.Child("selector").NonEmptyString(&text)) k8s->set_label_selector(text);
-      if (YamlField c = f.Child("container"); c.present() && c.NonEmptyString(&text)) k8s->set_container(text);
+      if (YamlField c = f.Child("container"); c.present() && c.NonEmptyString(&text))
+        k8s->set_container(text);
       // The API server and the credentials are the agent's, never a scenario's: a
       // scenario that chose them could send the agent's token anywhere.
       for (const char* key : {"api_server", "token_file", "ca_file"}) {
         if (YamlField c = f.Child(key); c.present()) {
-          c.Error(absl::StrCat("is set by the agent's configuration (kubernetes.", key, "), never by a scenario"));
+          c.Error(absl::StrCat("is set by the agent's configuration (kubernetes.", key,
+                               "), never by a scenario"));
         }
       }
     }
@@ -220,15 +227,20 @@ void ReadLogEvidence(const YamlField& field, v1::LogEvidence* log) {
   if (YamlField f = field.Child("max_lines"); f.present() && f.Uint(1, 10000, &number)) {
     log->set_max_lines(number);
   }
-  if (YamlField f = field.Child("window"); f.present()) f.Duration(kMaxEvidenceWindow, log->mutable_window());
+  if (YamlField f = field.Child("window"); f.present())
+    f.Duration(kMaxEvidenceWindow, log->mutable_window());
   if (YamlField f = field.Child("time"); f.present() && f.CheckMap({"pattern", "format"})) {
-    if (YamlField p = f.Child("pattern"); p.present() && p.NonEmptyString(&text)) log->mutable_time()->set_pattern(text);
-    if (YamlField p = f.Child("format"); p.present() && p.Choice({"rfc3339", "epoch", "common", "none"}, &text)) {
+    if (YamlField p = f.Child("pattern"); p.present() && p.NonEmptyString(&text))
+      log->mutable_time()->set_pattern(text);
+    if (YamlField p = f.Child("format");
+        p.present() && p.Choice({"rfc3339", "epoch", "common", "none"}, &text)) {
       log->mutable_time()->set_format(text);
     }
   }
-  if (YamlField f = field.Child("skew"); f.present()) f.Duration(kMaxEvidenceWindow, log->mutable_skew());
-  if (YamlField f = field.Child("correlate"); f.present() && f.Choice({"client_address", "client_ip", "none"}, &text)) {
+  if (YamlField f = field.Child("skew"); f.present())
+    f.Duration(kMaxEvidenceWindow, log->mutable_skew());
+  if (YamlField f = field.Child("correlate");
+      f.present() && f.Choice({"client_address", "client_ip", "none"}, &text)) {
     if (text == "client_address") log->set_correlate(v1::LOG_CORRELATION_CLIENT_ADDRESS);
     if (text == "client_ip") log->set_correlate(v1::LOG_CORRELATION_CLIENT_IP);
   }
@@ -309,7 +321,8 @@ void ReadEvidenceList(const YamlField& field, v1::Test* test) {
       ReadConfigEvidence(config, spec->mutable_config());
     }
     bool flag = false;
-    if (YamlField f = item.Child("optional"); f.present() && f.Bool(&flag)) spec->set_optional(flag);
+    if (YamlField f = item.Child("optional"); f.present() && f.Bool(&flag))
+      spec->set_optional(flag);
   }
 }
 
@@ -319,9 +332,11 @@ void ReadRetry(const YamlField& field, v1::RetryPolicy* retry) {
   if (YamlField f = field.Child("attempts"); f.present() && f.Uint(1, kMaxAttempts, &number)) {
     retry->set_attempts(number);
   }
-  if (YamlField f = field.Child("backoff"); f.present()) f.Duration(absl::Minutes(1), retry->mutable_backoff());
+  if (YamlField f = field.Child("backoff"); f.present())
+    f.Duration(absl::Minutes(1), retry->mutable_backoff());
   bool flag = false;
-  if (YamlField f = field.Child("on_failure"); f.present() && f.Bool(&flag)) retry->set_on_failure(flag);
+  if (YamlField f = field.Child("on_failure"); f.present() && f.Bool(&flag))
+    retry->set_on_failure(flag);
   if (YamlField f = field.Child("converge"); f.present() && f.Uint(1, kMaxAttempts, &number)) {
     retry->set_converge(number);
   }

@@ -41,8 +41,8 @@ absl::StatusOr<v1::LogSource> ResolveLogSourceUri(absl::string_view uri) {
     std::string path;
     if (!absl::StartsWith(rest, "/") || !PercentDecode(rest, &path)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("a file:// source needs an absolute path (file:///var/log/x.log), got \"", uri.substr(0, 120),
-                       "\""));
+          absl::StrCat("a file:// source needs an absolute path (file:///var/log/x.log), got \"",
+                       uri.substr(0, 120), "\""));
     }
     source.mutable_file()->set_path(path);
     return source;
@@ -51,11 +51,13 @@ absl::StatusOr<v1::LogSource> ResolveLogSourceUri(absl::string_view uri) {
     const std::vector<absl::string_view> parts = absl::StrSplit(rest, '/');
     std::string selector, container;
     if (parts.size() < 2 || parts.size() > 3 || parts[0].empty() || parts[1].empty() ||
-        !PercentDecode(parts[1], &selector) || (parts.size() == 3 && !PercentDecode(parts[2], &container))) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a k8s:// source is k8s://NAMESPACE/SELECTOR[/CONTAINER] (e.g. k8s://istio-system/istio=egressgateway/"
-          "istio-proxy), got \"",
-          uri.substr(0, 120), "\""));
+        !PercentDecode(parts[1], &selector) ||
+        (parts.size() == 3 && !PercentDecode(parts[2], &container))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a k8s:// source is k8s://NAMESPACE/SELECTOR[/CONTAINER] (e.g. "
+                       "k8s://istio-system/istio=egressgateway/"
+                       "istio-proxy), got \"",
+                       uri.substr(0, 120), "\""));
     }
     v1::KubernetesLogSource* k8s = source.mutable_kubernetes();
     k8s->set_namespace_(std::string(parts[0]));
@@ -67,9 +69,10 @@ absl::StatusOr<v1::LogSource> ResolveLogSourceUri(absl::string_view uri) {
     source.mutable_http()->set_url(std::string(uri));
     return source;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "expected a log source URI (file:///PATH, k8s://NAMESPACE/SELECTOR[/CONTAINER], http(s)://URL), got \"",
-      uri.substr(0, 120), "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("expected a log source URI (file:///PATH, k8s://NAMESPACE/SELECTOR[/CONTAINER], "
+                   "http(s)://URL), got \"",
+                   uri.substr(0, 120), "\""));
 }
 
 }  // namespace meshproof::scenario

@@ -11,14 +11,15 @@ namespace {
 
 // Reads `tls:` of an HTTP probe.
 void ReadTlsOptions(const YamlField& field, v1::TlsOptions* tls) {
-  if (!field.CheckMap({"insecure", "ca_file", "client_cert", "client_key", "sni",
-                       "min_version", "max_version", "no_alpn"})) {
+  if (!field.CheckMap({"insecure", "ca_file", "client_cert", "client_key", "sni", "min_version",
+                       "max_version", "no_alpn"})) {
     return;
   }
   bool flag = false;
   std::string text;
   if (YamlField f = field.Child("insecure"); f.present() && f.Bool(&flag)) tls->set_insecure(flag);
-  if (YamlField f = field.Child("ca_file"); f.present() && f.NonEmptyString(&text)) tls->set_ca_file(text);
+  if (YamlField f = field.Child("ca_file"); f.present() && f.NonEmptyString(&text))
+    tls->set_ca_file(text);
   if (YamlField f = field.Child("client_cert"); f.present() && f.NonEmptyString(&text)) {
     tls->set_client_cert_file(text);
   }
@@ -95,13 +96,15 @@ void ReadHttp(const YamlField& field, v1::HttpProbe* http) {
   if (YamlField f = field.Child("connect_timeout"); f.present()) {
     f.Duration(kMaxTimeout, http->mutable_connect_timeout());
   }
-  if (YamlField f = field.Child("timeout"); f.present()) f.Duration(kMaxTimeout, http->mutable_timeout());
+  if (YamlField f = field.Child("timeout"); f.present())
+    f.Duration(kMaxTimeout, http->mutable_timeout());
   bool flag = false;
   if (YamlField f = field.Child("follow_redirects"); f.present() && f.Bool(&flag)) {
     http->set_follow_redirects(flag);
   }
   uint32_t number = 0;
-  if (YamlField f = field.Child("max_redirects"); f.present() && f.Uint(0, kMaxRedirects, &number)) {
+  if (YamlField f = field.Child("max_redirects");
+      f.present() && f.Uint(0, kMaxRedirects, &number)) {
     http->set_max_redirects(number);
   }
   if (YamlField f = field.Child("body_capture_bytes");
@@ -120,7 +123,8 @@ void ReadTcp(const YamlField& field, v1::TcpProbe* tcp) {
   } else if (f.Uint(1, 65535, &port)) {
     tcp->set_port(port);
   }
-  if (YamlField f = field.Child("timeout"); f.present()) f.Duration(kMaxTimeout, tcp->mutable_timeout());
+  if (YamlField f = field.Child("timeout"); f.present())
+    f.Duration(kMaxTimeout, tcp->mutable_timeout());
 }
 
 void ReadDns(const YamlField& field, v1::DnsProbe* dns) {
@@ -138,7 +142,8 @@ void ReadDns(const YamlField& field, v1::DnsProbe* dns) {
       f.Error(absl::StrCat("expected A, AAAA or ANY, got \"", text.substr(0, 40), "\""));
     }
   }
-  if (YamlField f = field.Child("timeout"); f.present()) f.Duration(kMaxTimeout, dns->mutable_timeout());
+  if (YamlField f = field.Child("timeout"); f.present())
+    f.Duration(kMaxTimeout, dns->mutable_timeout());
 }
 
 void ReadEnvoyAdmin(const YamlField& field, v1::EnvoyAdminProbe* admin) {
@@ -151,7 +156,8 @@ void ReadEnvoyAdmin(const YamlField& field, v1::EnvoyAdminProbe* admin) {
   } else if (ReadEnvoyResource(f, &resource)) {
     admin->set_resource(resource);
   }
-  if (YamlField f = field.Child("timeout"); f.present()) f.Duration(kMaxTimeout, admin->mutable_timeout());
+  if (YamlField f = field.Child("timeout"); f.present())
+    f.Duration(kMaxTimeout, admin->mutable_timeout());
 }
 
 void ReadExec(const YamlField& field, v1::ExecProbe* exec) {
@@ -166,7 +172,8 @@ void ReadExec(const YamlField& field, v1::ExecProbe* exec) {
   if (YamlField f = field.Child("env"); f.present() && f.StringMap(&env)) {
     exec->mutable_env()->insert(env.begin(), env.end());
   }
-  if (YamlField f = field.Child("timeout"); f.present()) f.Duration(kMaxTimeout, exec->mutable_timeout());
+  if (YamlField f = field.Child("timeout"); f.present())
+    f.Duration(kMaxTimeout, exec->mutable_timeout());
 }
 
 }  // namespace
@@ -186,11 +193,11 @@ void ReadProbe(const std::string& kind, const YamlField& field, v1::Probe* probe
 }
 
 bool ReadTlsVersion(const YamlField& field, v1::TlsVersion* version) {
-  static const auto* kVersions = new std::map<std::string, v1::TlsVersion>{
-      {"1.0", v1::TLS_VERSION_1_0},
-      {"1.1", v1::TLS_VERSION_1_1},
-      {"1.2", v1::TLS_VERSION_1_2},
-      {"1.3", v1::TLS_VERSION_1_3}};
+  static const auto* kVersions =
+      new std::map<std::string, v1::TlsVersion>{{"1.0", v1::TLS_VERSION_1_0},
+                                                {"1.1", v1::TLS_VERSION_1_1},
+                                                {"1.2", v1::TLS_VERSION_1_2},
+                                                {"1.3", v1::TLS_VERSION_1_3}};
   std::string text;
   if (!field.String(&text)) return false;
   auto it = kVersions->find(text);

@@ -1,13 +1,13 @@
 #include "services/scenario/scenario_parser.h"
 
-#include <algorithm>
-#include <set>
-#include <sstream>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
@@ -64,7 +64,8 @@ class ShapeChecker : public YAML::EventHandler {
     if (++events_ > kMaxYamlEvents) Fail(mark, "the document is too large");
   }
   void Open(const YAML::Mark& mark) {
-    if (++depth_ > kMaxDepth) Fail(mark, absl::StrCat("nesting deeper than ", kMaxDepth, " levels"));
+    if (++depth_ > kMaxDepth)
+      Fail(mark, absl::StrCat("nesting deeper than ", kMaxDepth, " levels"));
   }
   void Fail(const YAML::Mark& mark, std::string message) {
     if (failed_) return;
@@ -98,15 +99,14 @@ bool LineIndentedWithTab(absl::string_view text, int line) {
 
 const std::vector<std::string>& TopLevelKeys() {
   static const auto* kKeys = new std::vector<std::string>{
-      "apiVersion", "kind",     "name",  "description", "team",     "labels",
-      "target",     "vars",     "defaults", "preflight", "setup",   "tests",
-      "deferred",   "teardown", "claims"};
+      "apiVersion", "kind",      "name",  "description", "team",     "labels",   "target", "vars",
+      "defaults",   "preflight", "setup", "tests",       "deferred", "teardown", "claims"};
   return *kKeys;
 }
 
 std::vector<std::string> TestKeys(bool deferred) {
-  std::vector<std::string> keys = {"name", "description", "expect", "evidence", "proves",
-                                   "claims", "retry", "labels"};
+  std::vector<std::string> keys = {"name",   "description", "expect", "evidence",
+                                   "proves", "claims",      "retry",  "labels"};
   keys.insert(keys.end(), ProbeKeys().begin(), ProbeKeys().end());
   if (deferred) {
     keys.push_back("reason");
@@ -141,7 +141,8 @@ void ReadTest(const YamlField& field, bool deferred, v1::Test* test) {
   if (YamlField f = field.Child("claims"); f.present() && f.StringList(&claims)) {
     for (auto& claim : claims) test->add_claims(claim);
   }
-  if (YamlField f = field.Child("retry"); f.present()) internal::ReadRetry(f, test->mutable_retry());
+  if (YamlField f = field.Child("retry"); f.present())
+    internal::ReadRetry(f, test->mutable_retry());
   std::map<std::string, std::string> labels;
   if (YamlField f = field.Child("labels"); f.present() && f.StringMap(&labels)) {
     test->mutable_labels()->insert(labels.begin(), labels.end());
@@ -164,15 +165,17 @@ void ReadTestList(const YamlField& field, bool deferred,
 }
 
 void ReadDefaults(const YamlField& field, v1::Defaults* defaults) {
-  if (!field.CheckMap({"connect_timeout", "timeout", "retry", "parallelism",
-                       "reuse_connections", "evidence_window"})) {
+  if (!field.CheckMap({"connect_timeout", "timeout", "retry", "parallelism", "reuse_connections",
+                       "evidence_window"})) {
     return;
   }
   if (YamlField f = field.Child("connect_timeout"); f.present()) {
     f.Duration(kMaxTimeout, defaults->mutable_connect_timeout());
   }
-  if (YamlField f = field.Child("timeout"); f.present()) f.Duration(kMaxTimeout, defaults->mutable_timeout());
-  if (YamlField f = field.Child("retry"); f.present()) internal::ReadRetry(f, defaults->mutable_retry());
+  if (YamlField f = field.Child("timeout"); f.present())
+    f.Duration(kMaxTimeout, defaults->mutable_timeout());
+  if (YamlField f = field.Child("retry"); f.present())
+    internal::ReadRetry(f, defaults->mutable_retry());
   uint32_t number = 0;
   if (YamlField f = field.Child("parallelism"); f.present() && f.Uint(1, 64, &number)) {
     defaults->set_parallelism(number);
@@ -189,7 +192,8 @@ void ReadDefaults(const YamlField& field, v1::Defaults* defaults) {
 void ReadTarget(const YamlField& field, v1::Target* target) {
   if (!field.CheckMap({"cluster", "namespace", "agent"})) return;
   std::string text;
-  if (YamlField f = field.Child("cluster"); f.present() && f.String(&text)) target->set_cluster(text);
+  if (YamlField f = field.Child("cluster"); f.present() && f.String(&text))
+    target->set_cluster(text);
   if (YamlField f = field.Child("namespace"); f.present() && f.String(&text)) {
     target->set_namespace_(text);
   }
@@ -208,7 +212,8 @@ void ReadClaims(const YamlField& field, v1::Scenario* scenario) {
     std::string text;
     if (item.Child("id").NonEmptyString(&text)) claim->set_id(text);
     if (item.Child("text").NonEmptyString(&text)) claim->set_text(text);
-    if (YamlField f = item.Child("reference"); f.present() && f.String(&text)) claim->set_reference(text);
+    if (YamlField f = item.Child("reference"); f.present() && f.String(&text))
+      claim->set_reference(text);
     if (YamlField f = item.Child("note"); f.present() && f.String(&text)) claim->set_note(text);
   }
 }
@@ -247,8 +252,8 @@ std::map<std::string, std::string> ReadDeclaredVars(const YamlField& field,
 }
 
 // One pass over the document, with or without substitution.
-v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
-                          bool substitute, DiagnosticCollector* sink) {
+v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options, bool substitute,
+                          DiagnosticCollector* sink) {
   v1::Scenario scenario;
   const VarSubstituter no_vars({}, /*enabled=*/false);
   const YamlField top(root, "", sink, &no_vars);
@@ -261,8 +266,7 @@ v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
   // so of the version), and SubstituteVars starts from them.
   if (!substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
   for (const auto& [name, value] : options.vars) values[name] = value;
-  VarSubstituter vars(values, substitute,
-                      std::set<std::string>(required.begin(), required.end()));
+  VarSubstituter vars(values, substitute, std::set<std::string>(required.begin(), required.end()));
   vars.SetExpansionLimits(kMaxStringBytes, kMaxExpandedBytes);
   const YamlField doc(root, "", sink, &vars);
   if (substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
@@ -288,13 +292,17 @@ v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
     scenario.mutable_labels()->insert(labels.begin(), labels.end());
   }
   if (YamlField f = doc.Child("target"); f.present()) ReadTarget(f, scenario.mutable_target());
-  if (YamlField f = doc.Child("defaults"); f.present()) ReadDefaults(f, scenario.mutable_defaults());
+  if (YamlField f = doc.Child("defaults"); f.present())
+    ReadDefaults(f, scenario.mutable_defaults());
   if (YamlField f = doc.Child("preflight"); f.present()) {
     ReadTestList(f, false, scenario.mutable_preflight());
   }
-  if (YamlField f = doc.Child("setup"); f.present()) ReadTestList(f, false, scenario.mutable_setup());
-  if (YamlField f = doc.Child("tests"); f.present()) ReadTestList(f, false, scenario.mutable_tests());
-  if (YamlField f = doc.Child("deferred"); f.present()) ReadTestList(f, true, scenario.mutable_tests());
+  if (YamlField f = doc.Child("setup"); f.present())
+    ReadTestList(f, false, scenario.mutable_setup());
+  if (YamlField f = doc.Child("tests"); f.present())
+    ReadTestList(f, false, scenario.mutable_tests());
+  if (YamlField f = doc.Child("deferred"); f.present())
+    ReadTestList(f, true, scenario.mutable_tests());
   if (YamlField f = doc.Child("teardown"); f.present()) {
     ReadTestList(f, false, scenario.mutable_teardown());
   }
@@ -307,7 +315,8 @@ v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options,
     if (!v.first_field.empty()) {
       const YAML::Mark first = sink->LocationOf(v.first_field);
       if (first.line >= 0) {
-        absl::StrAppend(&message, " (first defined at ", first.line + 1, ":", first.column + 1, ")");
+        absl::StrAppend(&message, " (first defined at ", first.line + 1, ":", first.column + 1,
+                        ")");
       } else {
         absl::StrAppend(&message, " (first defined at ", v.first_field, ")");
       }
@@ -374,8 +383,9 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
     return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", e.what()));
   }
   if (!root.IsDefined() || root.IsNull()) {
-    return fail_at(YAML::Mark::null_mark(), "the file is empty; a scenario starts with "
-                                            "apiVersion: meshproof/v1");
+    return fail_at(YAML::Mark::null_mark(),
+                   "the file is empty; a scenario starts with "
+                   "apiVersion: meshproof/v1");
   }
 
   // The unsubstituted pass defines the version and checks the structure; the
@@ -433,7 +443,8 @@ void SubstituteMessage(google::protobuf::Message* message, const VarSubstituter&
   reflection->ListFields(*message, &fields);
   for (const FieldDescriptor* field : fields) {
     if (IsYamlKey(field)) continue;
-    const std::string field_path = path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
+    const std::string field_path =
+        path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
     if (field->is_map()) {
       // Map values are strings everywhere in the scenario model.
       const int size = reflection->FieldSize(*message, field);
@@ -444,7 +455,8 @@ void SubstituteMessage(google::protobuf::Message* message, const VarSubstituter&
         const std::string key = entry->GetReflection()->GetString(
             *entry, entry->GetDescriptor()->FindFieldByName("key"));
         std::string out, error;
-        if (!vars.Substitute(entry->GetReflection()->GetString(*entry, value_field), &out, &error)) {
+        if (!vars.Substitute(entry->GetReflection()->GetString(*entry, value_field), &out,
+                             &error)) {
           report(absl::StrCat(field_path, ".", key), error);
         } else {
           entry->GetReflection()->SetString(entry, value_field, out);
@@ -464,8 +476,8 @@ void SubstituteMessage(google::protobuf::Message* message, const VarSubstituter&
             reflection->SetRepeatedString(message, field, i, out);
           }
         } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
-          SubstituteMessage(reflection->MutableRepeatedMessage(message, field, i), vars,
-                            item_path, report);
+          SubstituteMessage(reflection->MutableRepeatedMessage(message, field, i), vars, item_path,
+                            report);
         }
       }
       continue;

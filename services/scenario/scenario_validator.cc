@@ -1,10 +1,10 @@
 #include "services/scenario/scenario_validator.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
-
-#include <re2/re2.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -61,7 +61,8 @@ std::string UrlProblem(const std::string& url) {
                         "\"");
   }
   for (char c : url) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c)) ||
+        absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
       return "URL must not contain spaces or control characters";
     }
   }
@@ -87,7 +88,8 @@ std::string UrlProblem(const std::string& url) {
   if (!port.empty() && !IsPort(port)) {
     return absl::StrCat("URL port must be 1-65535, got \"", port, "\"");
   }
-  if (authority.find(':') != absl::string_view::npos && port.empty() && !absl::StartsWith(authority, "[")) {
+  if (authority.find(':') != absl::string_view::npos && port.empty() &&
+      !absl::StartsWith(authority, "[")) {
     return "URL has an empty port";
   }
   return "";
@@ -150,8 +152,10 @@ class Checker {
   void CheckLabels(const std::string& path,
                    const google::protobuf::Map<std::string, std::string>& labels) {
     for (const auto& [key, value] : labels) {
-      if (key.size() > 63) Report(absl::StrCat(path, ".", key), "label keys are at most 63 characters");
-      if (value.size() > 253) Report(absl::StrCat(path, ".", key), "label values are at most 253 characters");
+      if (key.size() > 63)
+        Report(absl::StrCat(path, ".", key), "label keys are at most 63 characters");
+      if (value.size() > 253)
+        Report(absl::StrCat(path, ".", key), "label values are at most 253 characters");
     }
   }
 
@@ -163,7 +167,8 @@ class Checker {
       const std::string path = absl::StrCat("claims[", i, "]");
       if (!RE2::FullMatch(claim.id(), *kClaimId)) {
         Report(path + ".id", absl::StrCat("expected an id like C1 (a letter, then letters, "
-                                          "digits, . _ -), got \"", claim.id().substr(0, 40), "\""));
+                                          "digits, . _ -), got \"",
+                                          claim.id().substr(0, 40), "\""));
       } else if (auto [it, inserted] = seen.emplace(claim.id(), path + ".id"); !inserted) {
         Report(path + ".id", absl::StrCat("duplicate claim id \"", claim.id(), "\""), it->second);
       }
@@ -176,8 +181,8 @@ class Checker {
     if (value.empty()) Report(path, "is required and must not be empty");
   }
 
-  void CheckDuration(const std::string& path, bool present,
-                     const google::protobuf::Duration& value, absl::Duration max) {
+  void CheckDuration(const std::string& path, bool present, const google::protobuf::Duration& value,
+                     absl::Duration max) {
     if (!present) return;
     const absl::Duration d = FromProtoDuration(value);
     if (d <= absl::ZeroDuration()) {
@@ -211,15 +216,17 @@ class Checker {
 
   // Request headers (a probe's, an HTTP log source's): a CR or LF would end the header
   // and let the scenario write further headers or a second request.
-  void CheckHeaders(const std::string& path, const google::protobuf::RepeatedPtrField<v1::Header>& headers) {
+  void CheckHeaders(const std::string& path,
+                    const google::protobuf::RepeatedPtrField<v1::Header>& headers) {
     static const LazyRE2 kToken = {"[!#$%&'*+.^_`|~0-9A-Za-z-]+"};
     for (int i = 0; i < headers.size(); ++i) {
       const v1::Header& header = headers.Get(i);
-      const bool printable_name = std::none_of(header.name().begin(), header.name().end(), [](char c) {
-        return absl::ascii_iscntrl(static_cast<unsigned char>(c));
-      });
+      const bool printable_name =
+          std::none_of(header.name().begin(), header.name().end(),
+                       [](char c) { return absl::ascii_iscntrl(static_cast<unsigned char>(c)); });
       // A name with control characters is not echoed: the field is named by position.
-      const std::string field = printable_name ? absl::StrCat(path, ".", header.name()) : absl::StrCat(path, "[", i, "]");
+      const std::string field =
+          printable_name ? absl::StrCat(path, ".", header.name()) : absl::StrCat(path, "[", i, "]");
       if (header.name().find_first_of("\r\n") != std::string::npos) {
         Report(field, "header names must not contain line breaks");
       } else if (!RE2::FullMatch(header.name(), *kToken)) {
@@ -252,9 +259,10 @@ class Checker {
       Report(path + ".name", absl::StrCat("is ", test.name().size(), " characters long; at most ",
                                           kMaxNameLength, " are allowed"));
     } else if (!IsTestName(test.name())) {
-      Report(path + ".name", absl::StrCat("expected a name of letters, digits, . _ - (starting "
-                                          "with a letter or digit, at most ", kMaxNameLength,
-                                          " characters), got \"", test.name().substr(0, 80), "\""));
+      Report(path + ".name",
+             absl::StrCat("expected a name of letters, digits, . _ - (starting "
+                          "with a letter or digit, at most ",
+                          kMaxNameLength, " characters), got \"", test.name().substr(0, 80), "\""));
     } else {
       auto [it, inserted] = names_.emplace(test.name(), path + ".name");
       if (!inserted) {
@@ -271,8 +279,8 @@ class Checker {
     }
     for (const std::string& claim : test.claims()) {
       if (!claim_ids_.contains(claim)) {
-        Report(path + ".claims", absl::StrCat("unknown claim \"", claim,
-                                              "\"; declare it under claims:"));
+        Report(path + ".claims",
+               absl::StrCat("unknown claim \"", claim, "\"; declare it under claims:"));
       }
     }
     CheckProbe(path, test.probe());
@@ -309,8 +317,8 @@ class Checker {
         }
         static const LazyRE2 kToken = {"[!#$%&'*+.^_`|~0-9A-Za-z-]+"};
         if (!http.method().empty() && !RE2::FullMatch(http.method(), *kToken)) {
-          Report(path + ".http.method", absl::StrCat("not a valid HTTP method: \"",
-                                                     http.method().substr(0, 40), "\""));
+          Report(path + ".http.method",
+                 absl::StrCat("not a valid HTTP method: \"", http.method().substr(0, 40), "\""));
         }
         CheckHeaders(path + ".http.headers", http.headers());
         for (int i = 0; i < http.resolve_size(); ++i) {
@@ -354,8 +362,7 @@ class Checker {
                  "is a program name, not a shell command; put arguments under args");
         }
         break;
-      default:
-        break;
+      default: break;
     }
   }
 
@@ -378,7 +385,8 @@ class Checker {
     if (!RE2::FullMatch(entry, *kConnectTo, nullptr, &port1, nullptr, &port2) ||
         (!port1.empty() && !IsPort(port1)) || (!port2.empty() && !IsPort(port2))) {
       Report(path, absl::StrCat("expected HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT "
-                                "(curl --connect-to), got \"", entry.substr(0, 80), "\""));
+                                "(curl --connect-to), got \"",
+                                entry.substr(0, 80), "\""));
     }
   }
 
@@ -443,7 +451,8 @@ class Checker {
     CheckDuration(path + ".max_latency", expect.has_max_latency(), expect.max_latency(),
                   kMaxTimeout);
     if (expect.exit_code() < 0 || expect.exit_code() > 255) {
-      Report(path + ".exit_code", absl::StrCat("must be between 0 and 255, got ", expect.exit_code()));
+      Report(path + ".exit_code",
+             absl::StrCat("must be between 0 and 255, got ", expect.exit_code()));
     }
     CheckAtMost(path + ".tls.min_days_to_expiry", expect.tls().min_days_to_expiry(), 36500);
     CheckPattern(path + ".tls.subject", expect.tls().subject_pattern());
@@ -465,7 +474,8 @@ class Checker {
       CheckDuration(path + ".log.skew", log.has_skew(), log.skew(), kMaxEvidenceWindow);
       CheckCapturePattern(path + ".log.time.pattern", log.time().pattern());
       CheckCapturePattern(path + ".log.client_address_pattern", log.client_address_pattern());
-      if (log.correlate() != v1::LOG_CORRELATION_UNSPECIFIED && log.correlate() != v1::LOG_CORRELATION_CLIENT_ADDRESS &&
+      if (log.correlate() != v1::LOG_CORRELATION_UNSPECIFIED &&
+          log.correlate() != v1::LOG_CORRELATION_CLIENT_ADDRESS &&
           log.correlate() != v1::LOG_CORRELATION_CLIENT_IP) {
         Report(path + ".log.correlate", "unknown correlation");
       }
@@ -489,12 +499,13 @@ class Checker {
         Required(path + ".log.kubernetes.namespace", source.kubernetes().namespace_());
         Required(path + ".log.kubernetes.selector", source.kubernetes().label_selector());
         const v1::KubernetesLogSource& k8s = source.kubernetes();
-        for (const auto& [key, value] : {std::pair{"api_server", &k8s.api_server()},
-                                         std::pair{"token_file", &k8s.token_file()},
-                                         std::pair{"ca_file", &k8s.ca_file()}}) {
+        for (const auto& [key, value] :
+             {std::pair{"api_server", &k8s.api_server()},
+              std::pair{"token_file", &k8s.token_file()}, std::pair{"ca_file", &k8s.ca_file()}}) {
           if (!value->empty()) {
             Report(absl::StrCat(path, ".log.kubernetes.", key),
-                   absl::StrCat("is set by the agent's configuration (kubernetes.", key, "), never by a scenario"));
+                   absl::StrCat("is set by the agent's configuration (kubernetes.", key,
+                                "), never by a scenario"));
           }
         }
       }

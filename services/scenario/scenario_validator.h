@@ -26,8 +26,8 @@ using ViolationSink = std::function<void(const Violation&)>;
 
 // Checks every rule and reports each violation to `sink`. With `allow_unsubstituted`,
 // strings still holding a ${...} reference skip the checks that need final values.
-void CheckScenarioRules(const meshproof::scenario::v1::Scenario& scenario,
-                        bool allow_unsubstituted, const ViolationSink& sink);
+void CheckScenarioRules(const meshproof::scenario::v1::Scenario& scenario, bool allow_unsubstituted,
+                        const ViolationSink& sink);
 
 // Validates an already-built scenario (as received over gRPC); `allow_unsubstituted` as
 // for CheckScenarioRules (true for a stored scenario whose vars are set per run). Returns

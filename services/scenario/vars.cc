@@ -63,15 +63,14 @@ bool VarSubstituter::Substitute(absl::string_view text, std::string* out,
         return false;
       }
       if (it == values_.end()) {
-        *error = absl::StrCat("undefined variable ${", name,
-                              "}; declare it under vars:, pass --var ", name,
-                              "=VALUE, or give a vars file that sets it");
+        *error =
+            absl::StrCat("undefined variable ${", name, "}; declare it under vars:, pass --var ",
+                         name, "=VALUE, or give a vars file that sets it");
         return false;
       }
       if (it->second.size() > kMaxVarValueBytes) {
         *error = absl::StrCat("variable ${", name, "} is ", it->second.size(),
-                              " bytes long; a value may be at most ", kMaxVarValueBytes,
-                              " bytes");
+                              " bytes long; a value may be at most ", kMaxVarValueBytes, " bytes");
         return false;
       }
       // Checked before copying: a reference repeated many times must fail here, not
@@ -166,8 +165,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseVarsFile(absl::string_vi
     absl::string_view name = absl::StripAsciiWhitespace(line.substr(0, eq));
     if (absl::ConsumePrefix(&name, "export ")) name = absl::StripAsciiWhitespace(name);
     if (!IsValidVarName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file_name, ":", line_number, ": \"", name, "\" is not a valid variable name"));
+      return absl::InvalidArgumentError(absl::StrCat(file_name, ":", line_number, ": \"", name,
+                                                     "\" is not a valid variable name"));
     }
     vars[std::string(name)] = std::string(line.substr(eq + 1));
   }

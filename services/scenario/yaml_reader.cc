@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -241,7 +240,8 @@ bool YamlField::Choice(const std::vector<std::string>& allowed, std::string* out
     return true;
   }
   if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
-    Error(absl::StrCat("expected ", absl::StrJoin(allowed, ", "), "; got \"", text.substr(0, 40), "\""));
+    Error(absl::StrCat("expected ", absl::StrJoin(allowed, ", "), "; got \"", text.substr(0, 40),
+                       "\""));
     return false;
   }
   *out = std::move(text);

@@ -4,14 +4,14 @@
 #ifndef MESHPROOF_SERVICES_SCENARIO_YAML_READER_H_
 #define MESHPROOF_SERVICES_SCENARIO_YAML_READER_H_
 
+#include <google/protobuf/duration.pb.h>
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <google/protobuf/duration.pb.h>
-#include <yaml-cpp/yaml.h>
 
 #include "absl/time/time.h"
 #include "services/scenario/diagnostic.h"

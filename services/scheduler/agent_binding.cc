@@ -22,14 +22,14 @@ absl::StatusOr<std::vector<std::string>> CheckAgentHello(const v1::Hello& hello,
   }
   const auth::AgentBinding& binding = *caller->agent;
   if (info.agent_id() != binding.agent_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "hello.info.agent_id: token \"", caller->name, "\" is bound to agent \"",
-        binding.agent_id, "\", not \"", info.agent_id(), "\""));
+    return absl::PermissionDeniedError(absl::StrCat("hello.info.agent_id: token \"", caller->name,
+                                                    "\" is bound to agent \"", binding.agent_id,
+                                                    "\", not \"", info.agent_id(), "\""));
   }
   if (info.cluster() != binding.cluster) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "hello.info.cluster: token \"", caller->name, "\" is bound to cluster \"",
-        binding.cluster, "\", not \"", info.cluster(), "\""));
+    return absl::PermissionDeniedError(absl::StrCat("hello.info.cluster: token \"", caller->name,
+                                                    "\" is bound to cluster \"", binding.cluster,
+                                                    "\", not \"", info.cluster(), "\""));
   }
   return binding.teams;
 }

@@ -33,7 +33,8 @@ v1::Assignment AgentDispatch::AssignmentFor(const RunRow& row) const {
   for (const std::string& t : row.run.only_tests()) a.add_only_tests(t);
   a.set_approved(row.run.has_approval() && row.run.approval().approved());
   *a.mutable_lease() = ToProtoDuration(state_->config.lease);
-  if (row.deadline != absl::InfiniteFuture()) *a.mutable_deadline() = ToProtoTimestamp(row.deadline);
+  if (row.deadline != absl::InfiniteFuture())
+    *a.mutable_deadline() = ToProtoTimestamp(row.deadline);
   return a;
 }
 
@@ -46,8 +47,8 @@ absl::Status AgentDispatch::AssignLocked(RunRow* row, const AgentEntry& agent) {
   if (!row->run.has_started_at()) *row->run.mutable_started_at() = ToProtoTimestamp(now);
   MP_RETURN_IF_ERROR(runs_->EnsureStoreBegunLocked(row));
   runs_->SetStateLocked(row, v1::RUN_STATE_RUNNING,
-                 absl::StrCat("assigned to agent ", agent.info.agent_id(), " (attempt ",
-                              row->run.attempt(), ")"));
+                        absl::StrCat("assigned to agent ", agent.info.agent_id(), " (attempt ",
+                                     row->run.attempt(), ")"));
   MP_RETURN_IF_ERROR(state_->runs.Update(*row));
   v1::SchedulerMessage message;
   *message.mutable_assignment() = AssignmentFor(*row);
@@ -73,8 +74,8 @@ void AgentDispatch::DispatchLocked() {
     int best_load = 0;
     for (const auto& [id, agent] : state_->agents) {
       if (agent.sink == nullptr || !AgentMatches(row.run.target(), agent.info)) continue;
-      if (!agent.teams.empty() && std::find(agent.teams.begin(), agent.teams.end(),
-                                            row.run.team()) == agent.teams.end()) {
+      if (!agent.teams.empty() &&
+          std::find(agent.teams.begin(), agent.teams.end(), row.run.team()) == agent.teams.end()) {
         continue;  // its token serves other teams only
       }
       const int capacity =

@@ -60,9 +60,8 @@ class GrpcAgentSink final : public AgentSink {
       v1::SchedulerMessage message;
       {
         absl::MutexLock lock(&mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stopped_ || !queue_.empty();
-        };
+        auto ready = [this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopped_ || !queue_.empty(); };
         mu_.Await(absl::Condition(&ready));
         if (queue_.empty()) return;
         message = std::move(queue_.front());
@@ -99,9 +98,8 @@ class InboundBatcher {
   // stream (gRPC flow control) instead of growing memory.
   void Push(v1::AgentMessage message) {
     absl::MutexLock lock(&mu_);
-    auto has_room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return queue_.size() < kMaxQueued;
-    };
+    auto has_room = [this]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return queue_.size() < kMaxQueued; };
     mu_.Await(absl::Condition(&has_room));
     queue_.push_back(std::move(message));
   }
@@ -160,8 +158,7 @@ grpc::Status AgentGatewayServiceImpl::Connect(grpc::ServerContext* context, Stre
                         "message: the first message must be a hello");
   }
   absl::StatusOr<std::vector<std::string>> teams = CheckAgentHello(
-      first.hello(),
-      authorizer_ != nullptr ? auth::Caller(*context, authorizer_.get()) : nullptr);
+      first.hello(), authorizer_ != nullptr ? auth::Caller(*context, authorizer_.get()) : nullptr);
   if (!teams.ok()) {
     LogWarning("agent hello refused: ", teams.status().message());
     return ToGrpcStatus(teams.status());

@@ -6,9 +6,9 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include <memory>
 
+#include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "services/common/auth/authorizer.h"
 #include "services/scheduler/scheduler.h"
 

@@ -28,9 +28,8 @@ absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, Age
   AgentEntry& entry = state_->agents[info.agent_id()];
   if (entry.sink != nullptr) {
     if (now - entry.last_heartbeat < 2 * state_->config.heartbeat_interval) {
-      return absl::AlreadyExistsError(absl::StrCat("agent \"", info.agent_id(),
-                                                   "\" already has a live session ",
-                                                   entry.session_id));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "agent \"", info.agent_id(), "\" already has a live session ", entry.session_id));
     }
     // The old stream is dead but not yet noticed (a cut network): the new one wins.
     entry.sink->Close(absl::AbortedError("replaced by a newer session of the same agent"));
@@ -57,7 +56,8 @@ absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, Age
                                hello.active_assignments().end());
   absl::Status status = [&]() -> absl::Status {
     MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
-    MP_ASSIGN_OR_RETURN(std::vector<RunRow> running, state_->runs.InStates({v1::RUN_STATE_RUNNING}));
+    MP_ASSIGN_OR_RETURN(std::vector<RunRow> running,
+                        state_->runs.InStates({v1::RUN_STATE_RUNNING}));
     for (RunRow& row : running) {
       if (row.run.agent_id() != info.agent_id()) continue;
       if (active.erase(row.assignment_id) > 0) {
@@ -111,7 +111,7 @@ void AgentSessions::Disconnected(const std::string& session_id) {
 }
 
 void AgentSessions::OnMessages(const std::string& session_id,
-                                absl::Span<const v1::AgentMessage> messages) {
+                               absl::Span<const v1::AgentMessage> messages) {
   absl::MutexLock lock(&state_->mu);
   auto it = state_->sessions.find(session_id);
   if (it == state_->sessions.end()) return;
@@ -128,14 +128,9 @@ void AgentSessions::OnMessages(const std::string& session_id,
       continue;
     }
     switch (message.message_case()) {
-      case v1::AgentMessage::kHeartbeat:
-        OnHeartbeatLocked(agent_id, message.heartbeat());
-        break;
-      case v1::AgentMessage::kDone:
-        OnDoneLocked(agent_id, message.done());
-        break;
-      default:
-        LogWarning("agent ", agent_id, " sent an unexpected message; ignored");
+      case v1::AgentMessage::kHeartbeat: OnHeartbeatLocked(agent_id, message.heartbeat()); break;
+      case v1::AgentMessage::kDone: OnDoneLocked(agent_id, message.done()); break;
+      default: LogWarning("agent ", agent_id, " sent an unexpected message; ignored");
     }
     ++i;
   }
@@ -145,7 +140,8 @@ void AgentSessions::OnHeartbeatLocked(const std::string& agent_id, const v1::Hea
   const absl::Time now = state_->clock->Now();
   absl::Status status = [&]() -> absl::Status {
     MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
-    MP_ASSIGN_OR_RETURN(std::vector<RunRow> running, state_->runs.InStates({v1::RUN_STATE_RUNNING}));
+    MP_ASSIGN_OR_RETURN(std::vector<RunRow> running,
+                        state_->runs.InStates({v1::RUN_STATE_RUNNING}));
     for (const std::string& id : heartbeat.active_assignments()) {
       auto row = std::find_if(running.begin(), running.end(), [&](const RunRow& r) {
         return r.assignment_id == id && r.run.agent_id() == agent_id;
@@ -169,7 +165,7 @@ void AgentSessions::OnHeartbeatLocked(const std::string& agent_id, const v1::Hea
 }
 
 void AgentSessions::OnResultsLocked(const std::string& agent_id,
-                                absl::Span<const v1::AgentMessage> reports) {
+                                    absl::Span<const v1::AgentMessage> reports) {
   const absl::Time now = state_->clock->Now();
   absl::Status status = [&]() -> absl::Status {
     MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
@@ -245,23 +241,22 @@ void AgentSessions::OnDoneLocked(const std::string& agent_id, const v1::Assignme
     ack.mutable_ack()->set_done(true);
     if (!row || row->run.state() != v1::RUN_STATE_RUNNING ||
         row->assignment_id != done.assignment_id() || row->run.agent_id() != agent_id) {
-      LogInfo("run ", done.run_id(), ": done of stale assignment ", done.assignment_id(),
-              " from ", agent_id, " acknowledged and ignored");
+      LogInfo("run ", done.run_id(), ": done of stale assignment ", done.assignment_id(), " from ",
+              agent_id, " acknowledged and ignored");
       state_->publisher.QueueSend(agent_id, std::move(ack));
       return state_->publisher.Commit(tx);
     }
     if (row->acked_seq < done.sequence()) {
       // Reports are missing; the agent resends them (and this) after a reconnect.
-      LogWarning("run ", done.run_id(), ": done at sequence ", done.sequence(),
-                 " but only ", row->acked_seq, " received; waiting for the rest");
+      LogWarning("run ", done.run_id(), ": done at sequence ", done.sequence(), " but only ",
+                 row->acked_seq, " received; waiting for the rest");
       return absl::OkStatus();
     }
-    const std::string reason =
-        done.outcome().reason().empty()
-            ? absl::StrCat("agent ", agent_id, " finished the run")
-            : done.outcome().reason();
-    MP_RETURN_IF_ERROR(
-        runs_->EndRunLocked(&*row, StateForVerdict(done.outcome().verdict()), reason, &done.outcome()));
+    const std::string reason = done.outcome().reason().empty()
+                                   ? absl::StrCat("agent ", agent_id, " finished the run")
+                                   : done.outcome().reason();
+    MP_RETURN_IF_ERROR(runs_->EndRunLocked(&*row, StateForVerdict(done.outcome().verdict()), reason,
+                                           &done.outcome()));
     state_->publisher.QueueSend(agent_id, std::move(ack));
     return state_->publisher.Commit(tx);
   }();

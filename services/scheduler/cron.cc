@@ -18,8 +18,8 @@ struct FieldInfo {
   const char* const* names;  // index 0 maps to `min`; nullptr when the field has none
 };
 
-constexpr const char* kMonthNames[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                       "jul", "aug", "sep", "oct", "nov", "dec", nullptr};
+constexpr const char* kMonthNames[] = {"jan", "feb", "mar", "apr", "may", "jun",  "jul",
+                                       "aug", "sep", "oct", "nov", "dec", nullptr};
 constexpr const char* kDayNames[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", nullptr};
 
 constexpr FieldInfo kFields[5] = {
@@ -45,8 +45,8 @@ absl::StatusOr<int> ParseValue(const FieldInfo& f, absl::string_view text) {
   int value = 0;
   if (text.empty() || !absl::SimpleAtoi(text, &value) ||
       !absl::ascii_isdigit(static_cast<unsigned char>(text[0]))) {
-    return FieldError(f, absl::StrCat("\"", text, "\" is not a number",
-                                      f.names != nullptr ? " or a name" : ""));
+    return FieldError(
+        f, absl::StrCat("\"", text, "\" is not a number", f.names != nullptr ? " or a name" : ""));
   }
   if (value < f.min || value > f.max) {
     return FieldError(f, absl::StrCat(value, " is out of range ", f.min, "-", f.max));
@@ -104,20 +104,25 @@ bool DayMatches(const CronSpec& spec, absl::CivilDay day) {
 absl::StatusOr<CronSpec> ParseCron(absl::string_view text) {
   std::string expr(absl::StripAsciiWhitespace(text));
   const std::string lower = absl::AsciiStrToLower(expr);
-  if (lower == "@hourly") expr = "0 * * * *";
-  else if (lower == "@daily" || lower == "@midnight") expr = "0 0 * * *";
-  else if (lower == "@weekly") expr = "0 0 * * 0";
-  else if (lower == "@monthly") expr = "0 0 1 * *";
-  else if (lower == "@yearly" || lower == "@annually") expr = "0 0 1 1 *";
+  if (lower == "@hourly")
+    expr = "0 * * * *";
+  else if (lower == "@daily" || lower == "@midnight")
+    expr = "0 0 * * *";
+  else if (lower == "@weekly")
+    expr = "0 0 * * 0";
+  else if (lower == "@monthly")
+    expr = "0 0 1 * *";
+  else if (lower == "@yearly" || lower == "@annually")
+    expr = "0 0 1 1 *";
   else if (!expr.empty() && expr[0] == '@') {
     return absl::InvalidArgumentError(absl::StrCat(
         "cron: unknown macro \"", expr, "\" (known: @hourly, @daily, @weekly, @monthly, @yearly)"));
   }
   std::vector<std::string> fields = absl::StrSplit(expr, ' ', absl::SkipEmpty());
   if (fields.size() != 5) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cron: expected 5 fields (minute hour day-of-month month day-of-week), got ",
-        fields.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cron: expected 5 fields (minute hour day-of-month month day-of-week), got ",
+                     fields.size()));
   }
   CronSpec spec;
   std::vector<bool> bits;

@@ -38,8 +38,8 @@ absl::StatusOr<FireTiming> FireTiming::Cron(const std::string& expression,
   // "file:", or with ".."): a request must never make the scheduler open a file of its
   // choosing (a FIFO would block it), so only IANA-shaped names reach it.
   if (!IsIanaZoneName(zone_name) || !absl::LoadTimeZone(zone_name, &timing.zone_)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "time_zone: unknown IANA time zone \"", zone_name, "\" (e.g. Europe/Berlin)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("time_zone: unknown IANA time zone \"", zone_name, "\" (e.g. Europe/Berlin)"));
   }
   // Reject expressions that can never fire (30 February) when the schedule is made.
   absl::StatusOr<absl::Time> next = NextCronFire(timing.cron_, timing.zone_, absl::UnixEpoch());

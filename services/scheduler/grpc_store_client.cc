@@ -38,8 +38,7 @@ class GrpcStoreClient final : public StoreClient {
  private:
   // Every call gets the deadline (the channel adds the token).
   void Prepare(grpc::ClientContext* context) {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoMilliseconds(deadline_));
+    context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
   }
   absl::Duration deadline_;
   std::unique_ptr<sv1::ResultsStoreService::Stub> stub_;

@@ -63,14 +63,16 @@ int Main(int argc, char** argv) {
   fill(store_tls.tls.server_name, config.store_tls.server_name);
   fill(store_tls.tls.cert_file, config.store_tls.cert_file);
   fill(store_tls.tls.key_file, config.store_tls.key_file);
-  absl::StatusOr<meshproof::auth::ServerAuth> auth = meshproof::auth::ServerAuthForTokens(tokens, common.tls);
+  absl::StatusOr<meshproof::auth::ServerAuth> auth =
+      meshproof::auth::ServerAuthForTokens(tokens, common.tls);
   if (!auth.ok()) {
     meshproof::LogError("bad tokens or TLS files: ", auth.status().message());
     return meshproof::kExitUsage;
   }
   if (auth->authorizer == nullptr) {
-    meshproof::LogWarning("team isolation is off: without --tokens every caller sees and changes "
-                          "every team's scenarios, runs and schedules (lab and development only)");
+    meshproof::LogWarning(
+        "team isolation is off: without --tokens every caller sees and changes "
+        "every team's scenarios, runs and schedules (lab and development only)");
   }
   std::string store_token;
   if (!store_token_file.empty()) {
@@ -123,8 +125,9 @@ int Main(int argc, char** argv) {
     forwarder->Start();
     meshproof::LogInfo("forwarding results to the store at ", store);
   } else {
-    meshproof::LogWarning("no --store: results are kept in the outbox until the scheduler "
-                          "runs with --store");
+    meshproof::LogWarning(
+        "no --store: results are kept in the outbox until the scheduler "
+        "runs with --store");
   }
 
   ms::ClockWaiter waiter(clock);

@@ -26,10 +26,8 @@ bool IsRetryableStoreError(const absl::Status& status) {
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kNotFound:
     case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kUnimplemented:
-      return false;
-    default:
-      return true;
+    case absl::StatusCode::kUnimplemented: return false;
+    default: return true;
   }
 }
 
@@ -88,8 +86,7 @@ absl::Status OutboxForwarder::ForwardOnce() {
     }
     // A refusal would block every later write forever: set these aside, loudly.
     LogError("results store refused outbox entries of run ", first.run_id, " (kind ",
-             static_cast<int>(first.kind), "): ", status.ToString(),
-             "; moved to outbox_dead");
+             static_cast<int>(first.kind), "): ", status.ToString(), "; moved to outbox_dead");
     for (const OutboxEntry& e : head) {
       if (std::find(ids.begin(), ids.end(), e.id) == ids.end()) break;
       MP_RETURN_IF_ERROR(outbox_.MoveToDead(e, status.ToString(), clock_->Now()));
@@ -97,7 +94,9 @@ absl::Status OutboxForwarder::ForwardOnce() {
   }
 }
 
-void OutboxForwarder::Start() { thread_ = std::thread([this] { Loop(); }); }
+void OutboxForwarder::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void OutboxForwarder::Wake() {
   absl::MutexLock lock(&mu_);

@@ -24,8 +24,7 @@ class RunEventHub {
   uint64_t Cursor(const std::string& run_id);
   // Waits until the run has events past *cursor, the hub shuts down, or `deadline`
   // (real time) passes; returns those events and advances *cursor.
-  std::vector<v1::RunEvent> Wait(const std::string& run_id, uint64_t* cursor,
-                                 absl::Time deadline);
+  std::vector<v1::RunEvent> Wait(const std::string& run_id, uint64_t* cursor, absl::Time deadline);
   // Drops the logs of runs that ended before `cutoff` (their watchers already finished).
   void ForgetEndedBefore(absl::Time cutoff);
   // Marks the run's log as ended at `at` (for ForgetEndedBefore).

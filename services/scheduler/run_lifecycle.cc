@@ -154,8 +154,8 @@ absl::Status RunLifecycle::EnsureStoreBegunLocked(RunRow* row) {
     rec->set_cluster(run.target().cluster());
     rec->set_namespace_(run.target().namespace_());
   }
-  MP_RETURN_IF_ERROR(state_->outbox.Add(run.run_id(), OutboxKind::kBegin, 0, begin.SerializeAsString(),
-                                 state_->clock->Now()));
+  MP_RETURN_IF_ERROR(state_->outbox.Add(run.run_id(), OutboxKind::kBegin, 0,
+                                        begin.SerializeAsString(), state_->clock->Now()));
   row->store_begun = true;
   state_->publisher.NoteOutbox();
   return absl::OkStatus();
@@ -164,11 +164,11 @@ absl::Status RunLifecycle::EnsureStoreBegunLocked(RunRow* row) {
 absl::StatusOr<bool> RunLifecycle::RecordResultLocked(RunRow* row, const rv1::TestResult& result) {
   MP_ASSIGN_OR_RETURN(bool inserted,
                       state_->runs.InsertResult(row->run.run_id(), row->run.attempt(), result,
-                                         state_->clock->Now()));
+                                                state_->clock->Now()));
   if (!inserted) return false;
   MP_RETURN_IF_ERROR(EnsureStoreBegunLocked(row));
   MP_RETURN_IF_ERROR(state_->outbox.Add(row->run.run_id(), OutboxKind::kAppend, row->run.attempt(),
-                                 result.SerializeAsString(), state_->clock->Now()));
+                                        result.SerializeAsString(), state_->clock->Now()));
   state_->publisher.NoteOutbox();
   v1::RunEvent event;
   *event.mutable_result() = result;
@@ -177,7 +177,7 @@ absl::StatusOr<bool> RunLifecycle::RecordResultLocked(RunRow* row, const rv1::Te
 }
 
 absl::Status RunLifecycle::EndRunLocked(RunRow* row, v1::RunState state, const std::string& reason,
-                                     const rv1::ScenarioOutcome* outcome) {
+                                        const rv1::ScenarioOutcome* outcome) {
   const absl::Time now = state_->clock->Now();
   const bool was_running = row->run.state() == v1::RUN_STATE_RUNNING;
   rv1::RunCounts counts;
@@ -233,7 +233,7 @@ absl::Status RunLifecycle::EndRunLocked(RunRow* row, v1::RunState state, const s
     if (outcome->has_environment()) *finish.mutable_environment() = outcome->environment();
   }
   MP_RETURN_IF_ERROR(state_->outbox.Add(row->run.run_id(), OutboxKind::kFinish, row->run.attempt(),
-                                 finish.SerializeAsString(), now));
+                                        finish.SerializeAsString(), now));
   state_->publisher.NoteOutbox();
   state_->ahead.erase(row->assignment_id);
   return state_->runs.Update(*row);
@@ -280,11 +280,10 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> version,
                       scenarios_->LookupLocked(req.scenario(), req.version(), scope));
   if (!version) {
-    return absl::NotFoundError(
-        req.version().empty()
-            ? absl::StrCat("scenario: \"", req.scenario(), "\" not found")
-            : absl::StrCat("version: scenario \"", req.scenario(), "\" has no version ",
-                           req.version()));
+    return absl::NotFoundError(req.version().empty()
+                                   ? absl::StrCat("scenario: \"", req.scenario(), "\" not found")
+                                   : absl::StrCat("version: scenario \"", req.scenario(),
+                                                  "\" has no version ", req.version()));
   }
   std::set<std::string> names;
   for (const scv1::Test& test : version->scenario().tests()) names.insert(test.name());
@@ -299,9 +298,9 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   absl::StatusOr<scv1::Scenario> substituted =
       meshproof::scenario::SubstituteVars(version->scenario(), vars);
   if (!substituted.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("vars: scenario \"", req.scenario(), "\" cannot run with these variables:\n",
-                     substituted.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("vars: scenario \"", req.scenario(),
+                                                   "\" cannot run with these variables:\n",
+                                                   substituted.status().message()));
   }
   if (req.has_target()) *substituted->mutable_target() = req.target();
   MP_RETURN_IF_ERROR(CheckAssignmentSize(*substituted));
@@ -341,8 +340,7 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   return row;
 }
 
-absl::StatusOr<v1::Run> RunLifecycle::Get(const v1::GetRunRequest& req,
-                                           const CallerScope& scope) {
+absl::StatusOr<v1::Run> RunLifecycle::Get(const v1::GetRunRequest& req, const CallerScope& scope) {
   if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id(), scope));
@@ -367,9 +365,9 @@ absl::StatusOr<v1::ListRunsResponse> RunLifecycle::List(const v1::ListRunsReques
   const std::string team = scope.ListFilter();
   if (team.empty()) scope.AuditList("runs");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::vector<RunRow> page, state_->runs.List(team, req.scenario(),
-                                                                  req.schedule_id(), states,
-                                                                  before, limit + 1));
+  MP_ASSIGN_OR_RETURN(
+      std::vector<RunRow> page,
+      state_->runs.List(team, req.scenario(), req.schedule_id(), states, before, limit + 1));
   v1::ListRunsResponse response;
   for (int i = 0; i < static_cast<int>(page.size()) && i < limit; ++i) {
     *response.add_runs() = page[i].run;
@@ -381,15 +379,15 @@ absl::StatusOr<v1::ListRunsResponse> RunLifecycle::List(const v1::ListRunsReques
 }
 
 absl::StatusOr<v1::Run> RunLifecycle::Cancel(const v1::CancelRunRequest& req,
-                                              const CallerScope& scope) {
+                                             const CallerScope& scope) {
   if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
   MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id(), scope));
   if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
   if (IsTerminal(row->run.state())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "run ", req.run_id(), " already ended ", StateName(row->run.state())));
+    return absl::FailedPreconditionError(
+        absl::StrCat("run ", req.run_id(), " already ended ", StateName(row->run.state())));
   }
   absl::Status status = EndRunLocked(
       &*row, v1::RUN_STATE_CANCELLED,
@@ -403,8 +401,8 @@ absl::StatusOr<v1::Run> RunLifecycle::Cancel(const v1::CancelRunRequest& req,
 }
 
 absl::StatusOr<v1::Run> RunLifecycle::DecideApprovalLocked(const v1::ApprovalRequest& req,
-                                                        const std::string& by, bool approved,
-                                                        const CallerScope& scope) {
+                                                           const std::string& by, bool approved,
+                                                           const CallerScope& scope) {
   if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
   if (req.reason().empty()) {
     return absl::InvalidArgumentError("reason: say why the run is approved or rejected");
@@ -444,7 +442,8 @@ absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& 
   MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(run_id, scope));
   if (!row) return absl::NotFoundError(absl::StrCat("run \"", run_id, "\" not found"));
   Watch watch;
-  // Events are published under the state's mutex, so nothing falls between this snapshot and the cursor.
+  // Events are published under the state's mutex, so nothing falls between this snapshot and the
+  // cursor.
   watch.cursor = state_->events.Cursor(run_id);
   v1::RunEvent first;
   *first.mutable_run() = row->run;
@@ -470,17 +469,18 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
   absl::Status status;
   for (RunRow& row : open) {
     if (row.deadline < now) {
-      status = EndRunLocked(&row, v1::RUN_STATE_TIMED_OUT,
-                            absl::StrCat("the run's deadline passed (timeout ",
-                                         absl::FormatDuration(FromProtoDuration(row.run.timeout())),
-                                         row.run.state() == v1::RUN_STATE_QUEUED
-                                             ? "; no matching agent took it)"
-                                             : ")"),
-                            nullptr);
+      status = EndRunLocked(
+          &row, v1::RUN_STATE_TIMED_OUT,
+          absl::StrCat(
+              "the run's deadline passed (timeout ",
+              absl::FormatDuration(FromProtoDuration(row.run.timeout())),
+              row.run.state() == v1::RUN_STATE_QUEUED ? "; no matching agent took it)" : ")"),
+          nullptr);
     } else if (row.run.state() == v1::RUN_STATE_RUNNING && row.lease_expiry < now) {
-      status = RequeueOrFailLocked(
-          &row, absl::StrCat("agent ", row.run.agent_id(), " lost: its lease expired (no heartbeat for ",
-                             absl::FormatDuration(state_->config.lease), ")"));
+      status =
+          RequeueOrFailLocked(&row, absl::StrCat("agent ", row.run.agent_id(),
+                                                 " lost: its lease expired (no heartbeat for ",
+                                                 absl::FormatDuration(state_->config.lease), ")"));
     }
     if (!status.ok()) {
       state_->publisher.Discard();

@@ -31,10 +31,8 @@ bool IsTerminal(v1::RunState state) {
     case v1::RUN_STATE_INCONCLUSIVE:
     case v1::RUN_STATE_ERROR:
     case v1::RUN_STATE_CANCELLED:
-    case v1::RUN_STATE_TIMED_OUT:
-      return true;
-    default:
-      return false;
+    case v1::RUN_STATE_TIMED_OUT: return true;
+    default: return false;
   }
 }
 
@@ -64,9 +62,8 @@ absl::Status RunQueue::Insert(RunRow* row) {
   if (!row->request_id.empty()) {
     MP_ASSIGN_OR_RETURN(std::optional<RunRow> existing, FindByRequestId(row->request_id));
     if (existing) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("request_id: \"", row->request_id, "\" already started run ",
-                       existing->run.run_id()));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "request_id: \"", row->request_id, "\" already started run ", existing->run.run_id()));
     }
   }
   MP_ASSIGN_OR_RETURN(
@@ -125,8 +122,8 @@ absl::Status RunQueue::Update(const RunRow& row) {
 }
 
 absl::StatusOr<std::optional<RunRow>> RunQueue::Find(const std::string& run_id) {
-  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat(
-                                          "SELECT ", kColumns, " FROM runs WHERE run_id = ?1")));
+  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns,
+                                                                " FROM runs WHERE run_id = ?1")));
   stmt.BindText(1, run_id);
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> rows, ReadAll(stmt));
   if (rows.empty()) return std::nullopt;
@@ -134,9 +131,9 @@ absl::StatusOr<std::optional<RunRow>> RunQueue::Find(const std::string& run_id) 
 }
 
 absl::StatusOr<std::optional<RunRow>> RunQueue::FindByRequestId(const std::string& request_id) {
-  MP_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare(absl::StrCat("SELECT ", kColumns,
-                                                " FROM runs WHERE request_id = ?1")));
+  MP_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare(absl::StrCat("SELECT ", kColumns, " FROM runs WHERE request_id = ?1")));
   stmt.BindText(1, request_id);
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> rows, ReadAll(stmt));
   if (rows.empty()) return std::nullopt;
@@ -169,22 +166,21 @@ absl::StatusOr<std::vector<RunRow>> RunQueue::List(const std::string& team,
 }
 
 absl::StatusOr<std::vector<RunRow>> RunQueue::ActiveForSchedule(const std::string& schedule_id) {
-  MP_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare(absl::StrCat("SELECT ", kColumns,
-                                " FROM runs WHERE schedule_id = ?1 AND state IN (",
-                                StateList({v1::RUN_STATE_PENDING, v1::RUN_STATE_AWAITING_APPROVAL,
-                                           v1::RUN_STATE_QUEUED, v1::RUN_STATE_RUNNING}),
-                                ") ORDER BY id")));
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare(absl::StrCat(
+                          "SELECT ", kColumns, " FROM runs WHERE schedule_id = ?1 AND state IN (",
+                          StateList({v1::RUN_STATE_PENDING, v1::RUN_STATE_AWAITING_APPROVAL,
+                                     v1::RUN_STATE_QUEUED, v1::RUN_STATE_RUNNING}),
+                          ") ORDER BY id")));
   stmt.BindText(1, schedule_id);
   return ReadAll(stmt);
 }
 
 absl::StatusOr<std::map<std::string, int>> RunQueue::RunningPerAgent() {
-  MP_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare(absl::StrCat("SELECT agent_id, COUNT(*) FROM runs WHERE state = ",
-                                                static_cast<int>(v1::RUN_STATE_RUNNING),
-                                                " GROUP BY agent_id")));
+  MP_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare(absl::StrCat("SELECT agent_id, COUNT(*) FROM runs WHERE state = ",
+                                static_cast<int>(v1::RUN_STATE_RUNNING), " GROUP BY agent_id")));
   std::map<std::string, int> counts;
   while (true) {
     MP_ASSIGN_OR_RETURN(bool row, stmt.Step());

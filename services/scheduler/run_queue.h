@@ -53,8 +53,8 @@ class RunQueue {
   // Newest first, id < before (0: no bound); empty filters match all.
   absl::StatusOr<std::vector<RunRow>> List(const std::string& team, const std::string& scenario,
                                            const std::string& schedule_id,
-                                           const std::vector<v1::RunState>& states,
-                                           int64_t before, int limit);
+                                           const std::vector<v1::RunState>& states, int64_t before,
+                                           int limit);
   // Runs of `schedule_id` not yet ended.
   absl::StatusOr<std::vector<RunRow>> ActiveForSchedule(const std::string& schedule_id);
   // Number of RUNNING runs per agent id.
@@ -67,7 +67,7 @@ class RunQueue {
                                     absl::Time now);
   // The results of (run_id, attempt) in the order received.
   absl::StatusOr<std::vector<meshproof::result::v1::TestResult>> Results(const std::string& run_id,
-                                                                        uint32_t attempt);
+                                                                         uint32_t attempt);
 
  private:
   absl::StatusOr<std::vector<RunRow>> ReadAll(Statement& stmt);

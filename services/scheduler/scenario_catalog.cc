@@ -30,21 +30,23 @@ absl::StatusOr<v1::ScenarioVersion> ScenarioCatalog::Put(
     const std::string& team, const std::string& yaml, absl::Time now, bool* created) {
   *created = false;
   {
-    MP_ASSIGN_OR_RETURN(Statement owner, db_->Prepare("SELECT team FROM scenarios WHERE name = ?1"));
+    MP_ASSIGN_OR_RETURN(Statement owner,
+                        db_->Prepare("SELECT team FROM scenarios WHERE name = ?1"));
     owner.BindText(1, scenario.name());
     MP_ASSIGN_OR_RETURN(bool row, owner.Step());
     if (row && owner.Text(0) != team) {
-      return absl::PermissionDeniedError(absl::StrCat("scenario \"", scenario.name(),
-                                                      "\" belongs to team \"", owner.Text(0),
-                                                      "\""));
+      return absl::PermissionDeniedError(absl::StrCat(
+          "scenario \"", scenario.name(), "\" belongs to team \"", owner.Text(0), "\""));
     }
     if (!row) {
       owner.Reset();
       MP_ASSIGN_OR_RETURN(Statement insert,
                           db_->Prepare("INSERT INTO scenarios (name, team, created_us)"
                                        " VALUES (?1, ?2, ?3)"));
-      MP_RETURN_IF_ERROR(
-          insert.BindText(1, scenario.name()).BindText(2, team).Bind(3, absl::ToUnixMicros(now)).Run());
+      MP_RETURN_IF_ERROR(insert.BindText(1, scenario.name())
+                             .BindText(2, team)
+                             .Bind(3, absl::ToUnixMicros(now))
+                             .Run());
     }
   }
   MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> existing, Get(scenario.name(), version));
@@ -57,10 +59,9 @@ absl::StatusOr<v1::ScenarioVersion> ScenarioCatalog::Put(
     MP_ASSIGN_OR_RETURN(bool row, max.Step());
     if (row) revision = static_cast<int>(max.Int(0)) + 1;
   }
-  MP_ASSIGN_OR_RETURN(
-      Statement insert,
-      db_->Prepare(absl::StrCat("INSERT INTO scenario_versions (", kColumns,
-                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")));
+  MP_ASSIGN_OR_RETURN(Statement insert,
+                      db_->Prepare(absl::StrCat("INSERT INTO scenario_versions (", kColumns,
+                                                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")));
   std::string blob;
   scenario.SerializeToString(&blob);
   MP_RETURN_IF_ERROR(insert.BindText(1, scenario.name())
@@ -81,11 +82,12 @@ absl::StatusOr<std::optional<v1::ScenarioVersion>> ScenarioCatalog::Get(
     const std::string& name, const std::string& version) {
   MP_ASSIGN_OR_RETURN(
       Statement stmt,
-      db_->Prepare(version.empty()
-                       ? absl::StrCat("SELECT ", kColumns, " FROM scenario_versions"
-                                      " WHERE name = ?1 ORDER BY revision DESC LIMIT 1")
-                       : absl::StrCat("SELECT ", kColumns, " FROM scenario_versions"
-                                      " WHERE name = ?1 AND version = ?2")));
+      db_->Prepare(version.empty() ? absl::StrCat("SELECT ", kColumns,
+                                                  " FROM scenario_versions"
+                                                  " WHERE name = ?1 ORDER BY revision DESC LIMIT 1")
+                                   : absl::StrCat("SELECT ", kColumns,
+                                                  " FROM scenario_versions"
+                                                  " WHERE name = ?1 AND version = ?2")));
   stmt.BindText(1, name);
   if (!version.empty()) stmt.BindText(2, version);
   MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -96,13 +98,13 @@ absl::StatusOr<std::optional<v1::ScenarioVersion>> ScenarioCatalog::Get(
 
 absl::StatusOr<std::vector<v1::ScenarioVersion>> ScenarioCatalog::ListLatest(
     const std::string& team, const std::string& after, int limit) {
-  MP_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare(absl::StrCat(
-          "SELECT ", kColumns, " FROM scenario_versions v WHERE v.name > ?1"
-          " AND (?2 = '' OR v.team = ?2) AND v.revision ="
-          " (SELECT MAX(revision) FROM scenario_versions w WHERE w.name = v.name)"
-          " ORDER BY v.name LIMIT ?3")));
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare(absl::StrCat(
+                          "SELECT ", kColumns,
+                          " FROM scenario_versions v WHERE v.name > ?1"
+                          " AND (?2 = '' OR v.team = ?2) AND v.revision ="
+                          " (SELECT MAX(revision) FROM scenario_versions w WHERE w.name = v.name)"
+                          " ORDER BY v.name LIMIT ?3")));
   stmt.BindText(1, after).BindText(2, team).Bind(3, limit);
   std::vector<v1::ScenarioVersion> out;
   while (true) {

@@ -51,7 +51,8 @@ absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
     yaml = req.yaml().text();
   } else if (req.has_scenario()) {
     scenario = req.scenario();
-    MP_RETURN_IF_ERROR(meshproof::scenario::ValidateScenario(scenario, /*allow_unsubstituted=*/true));
+    MP_RETURN_IF_ERROR(
+        meshproof::scenario::ValidateScenario(scenario, /*allow_unsubstituted=*/true));
   } else {
     return absl::InvalidArgumentError("content: yaml or scenario is required");
   }
@@ -59,7 +60,8 @@ absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
   // The owner is the caller's team: a request or a file naming another one is refused,
   // never silently moved (only an admin may place a scenario in another team).
   MP_RETURN_IF_ERROR(scope.CheckNamedTeam(req.team(), "team"));
-  MP_RETURN_IF_ERROR(scope.CheckNamedTeam(scenario.team(), req.has_yaml() ? "team" : "scenario.team"));
+  MP_RETURN_IF_ERROR(
+      scope.CheckNamedTeam(scenario.team(), req.has_yaml() ? "team" : "scenario.team"));
   std::string team = req.team();
   if (team.empty()) team = scenario.team();
   if (team.empty()) team = scope.DefaultOwner();
@@ -75,8 +77,8 @@ absl::StatusOr<v1::SubmitScenarioResponse> ScenarioRegistry::Submit(
       state_->catalog.Put(scenario, version, team, yaml, state_->clock->Now(), &created);
   if (absl::IsPermissionDenied(put.status()) && scope.scoped()) {
     // Names are unique across teams; say it is taken without saying by whom.
-    return absl::PermissionDeniedError(absl::StrCat(
-        "name: scenario \"", scenario.name(), "\" is not available to team \"", team, "\""));
+    return absl::PermissionDeniedError(absl::StrCat("name: scenario \"", scenario.name(),
+                                                    "\" is not available to team \"", team, "\""));
   }
   MP_ASSIGN_OR_RETURN(v1::ScenarioVersion stored, std::move(put));
   MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
@@ -110,7 +112,8 @@ absl::StatusOr<v1::ScenarioVersion> ScenarioRegistry::Get(const v1::GetScenarioR
                                                           const CallerScope& scope) {
   if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> v, LookupLocked(req.name(), req.version(), scope));
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> v,
+                      LookupLocked(req.name(), req.version(), scope));
   if (!v) {
     return absl::NotFoundError(
         req.version().empty()
@@ -129,7 +132,8 @@ absl::StatusOr<v1::ListScenarioVersionsResponse> ScenarioRegistry::ListVersions(
   }
   const int limit = PageSize(req.page_size());
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> latest, LookupLocked(req.name(), "", scope));
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> latest,
+                      LookupLocked(req.name(), "", scope));
   if (!latest) return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
   MP_ASSIGN_OR_RETURN(std::vector<v1::ScenarioVersion> page,
                       state_->catalog.Versions(req.name(), before, limit + 1));
@@ -150,7 +154,8 @@ absl::Status ScenarioRegistry::Delete(const v1::DeleteScenarioRequest& req,
                                       const CallerScope& scope) {
   if (req.name().empty()) return absl::InvalidArgumentError("name: is required");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> latest, LookupLocked(req.name(), "", scope));
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> latest,
+                      LookupLocked(req.name(), "", scope));
   if (!latest) return absl::NotFoundError(absl::StrCat("scenario \"", req.name(), "\" not found"));
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
   MP_RETURN_IF_ERROR(state_->schedules.DeleteForScenario(req.name()));

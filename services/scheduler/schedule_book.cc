@@ -49,9 +49,9 @@ absl::Status ScheduleBook::Insert(const ScheduleRow& row) {
 }
 
 absl::StatusOr<std::optional<ScheduleRow>> ScheduleBook::Find(const std::string& schedule_id) {
-  MP_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare(absl::StrCat("SELECT ", kColumns,
-                                                " FROM schedules WHERE schedule_id = ?1")));
+  MP_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db_->Prepare(absl::StrCat("SELECT ", kColumns, " FROM schedules WHERE schedule_id = ?1")));
   stmt.BindText(1, schedule_id);
   MP_ASSIGN_OR_RETURN(std::vector<ScheduleRow> rows, ReadAll(stmt));
   if (rows.empty()) return std::nullopt;
@@ -123,8 +123,8 @@ absl::Status ScheduleBook::DeleteForScenario(const std::string& scenario) {
 
 absl::StatusOr<bool> ScheduleBook::RecordFire(const std::string& schedule_id, absl::Time fire_time,
                                               v1::FireRecord::Outcome outcome,
-                                              const std::string& run_id,
-                                              const std::string& message, absl::Time now) {
+                                              const std::string& run_id, const std::string& message,
+                                              absl::Time now) {
   MP_ASSIGN_OR_RETURN(
       Statement stmt,
       db_->Prepare("INSERT OR IGNORE INTO fire_records (schedule_id, fire_time_us, outcome, run_id,"

@@ -32,7 +32,8 @@ class ScheduleBook {
   absl::Status Insert(const ScheduleRow& row);
   absl::StatusOr<std::optional<ScheduleRow>> Find(const std::string& schedule_id);
   // By id, id > after; `scenario` filters when not empty.
-  absl::StatusOr<std::vector<ScheduleRow>> List(const std::string& team, const std::string& scenario,
+  absl::StatusOr<std::vector<ScheduleRow>> List(const std::string& team,
+                                                const std::string& scenario,
                                                 const std::string& after, int limit);
   // Unpaused schedules whose next fire time is at or before `now`.
   absl::StatusOr<std::vector<ScheduleRow>> Due(absl::Time now);

@@ -40,7 +40,7 @@ absl::StatusOr<absl::Time> ScheduleFiring::EarliestNextFireLocked() {
 }
 
 absl::StatusOr<v1::FireRecord> ScheduleFiring::FireAtLocked(const ScheduleRow& row,
-                                                       absl::Time fire_time, bool manual) {
+                                                            absl::Time fire_time, bool manual) {
   // fire_time may move forward below (manual triggers only).
   const v1::Schedule& s = row.schedule;
   const absl::Time now = state_->clock->Now();
@@ -48,16 +48,16 @@ absl::StatusOr<v1::FireRecord> ScheduleFiring::FireAtLocked(const ScheduleRow& r
   *record.mutable_fire_time() = ToProtoTimestamp(fire_time);
   // The INSERT decides: a fire time already recorded (by an earlier life of this process)
   // is never handled again. Its outcome is filled in below, in this same transaction.
-  MP_ASSIGN_OR_RETURN(bool first, state_->schedules.RecordFire(s.schedule_id(), fire_time,
-                                                        v1::FireRecord::OUTCOME_UNSPECIFIED, "",
-                                                        "", now));
+  MP_ASSIGN_OR_RETURN(
+      bool first, state_->schedules.RecordFire(s.schedule_id(), fire_time,
+                                               v1::FireRecord::OUTCOME_UNSPECIFIED, "", "", now));
   // A manual trigger is recorded at its own instant; if a scheduled fire holds that exact
   // key, the trigger takes the next free microsecond instead of being refused.
   for (int i = 0; manual && !first && i < 1000; ++i) {
     fire_time += absl::Microseconds(1);
-    MP_ASSIGN_OR_RETURN(first, state_->schedules.RecordFire(s.schedule_id(), fire_time,
-                                                     v1::FireRecord::OUTCOME_UNSPECIFIED, "",
-                                                     "", now));
+    MP_ASSIGN_OR_RETURN(
+        first, state_->schedules.RecordFire(s.schedule_id(), fire_time,
+                                            v1::FireRecord::OUTCOME_UNSPECIFIED, "", "", now));
   }
   if (!first) return absl::AbortedError("fire time already handled");
   *record.mutable_fire_time() = ToProtoTimestamp(fire_time);
@@ -70,15 +70,16 @@ absl::StatusOr<v1::FireRecord> ScheduleFiring::FireAtLocked(const ScheduleRow& r
   } else {
     if (s.concurrency_policy() == v1::CONCURRENCY_POLICY_REPLACE) {
       for (RunRow& old : active) {
-        MP_RETURN_IF_ERROR(runs_->EndRunLocked(
-            &old, v1::RUN_STATE_CANCELLED,
-            absl::StrCat("replaced by schedule ", s.schedule_id(), "'s fire at ", Rfc3339(fire_time)),
-            nullptr));
+        MP_RETURN_IF_ERROR(
+            runs_->EndRunLocked(&old, v1::RUN_STATE_CANCELLED,
+                                absl::StrCat("replaced by schedule ", s.schedule_id(),
+                                             "'s fire at ", Rfc3339(fire_time)),
+                                nullptr));
       }
     }
     absl::StatusOr<RunRow> run =
         runs_->CreateLocked(RunRequestFor(s), manual ? rv1::TRIGGER_MANUAL : rv1::TRIGGER_SCHEDULE,
-                        s.schedule_id(), s.team());
+                            s.schedule_id(), s.team());
     if (run.ok()) {
       record.set_outcome(v1::FireRecord::OUTCOME_STARTED);
       record.set_run_id(run->run.run_id());
@@ -90,17 +91,18 @@ absl::StatusOr<v1::FireRecord> ScheduleFiring::FireAtLocked(const ScheduleRow& r
       record.set_message(std::string(run.status().message()));
     }
   }
-  MP_ASSIGN_OR_RETURN(Statement update,
-                      state_->db->Prepare("UPDATE fire_records SET outcome = ?3, run_id = ?4, message = ?5"
-                                   " WHERE schedule_id = ?1 AND fire_time_us = ?2"));
+  MP_ASSIGN_OR_RETURN(
+      Statement update,
+      state_->db->Prepare("UPDATE fire_records SET outcome = ?3, run_id = ?4, message = ?5"
+                          " WHERE schedule_id = ?1 AND fire_time_us = ?2"));
   MP_RETURN_IF_ERROR(update.BindText(1, s.schedule_id())
                          .Bind(2, absl::ToUnixMicros(fire_time))
                          .Bind(3, record.outcome())
                          .BindText(4, record.run_id())
                          .BindText(5, record.message())
                          .Run());
-  LogInfo("schedule ", s.schedule_id(), manual ? " triggered at " : " fired for ", Rfc3339(fire_time),
-          ": ", v1::FireRecord::Outcome_Name(record.outcome()),
+  LogInfo("schedule ", s.schedule_id(), manual ? " triggered at " : " fired for ",
+          Rfc3339(fire_time), ": ", v1::FireRecord::Outcome_Name(record.outcome()),
           record.run_id().empty() ? "" : absl::StrCat(" run ", record.run_id()),
           record.message().empty() ? "" : absl::StrCat(" (", record.message(), ")"));
   return record;
@@ -132,8 +134,8 @@ absl::Status ScheduleFiring::FireScheduleLocked(const ScheduleRow& row, absl::Ti
                            .status());
   }
   if (due.size() > 1) {
-    LogWarning("schedule ", s.schedule_id(), ": ", due.size() - 1, " fire times missed, the last at ",
-               Rfc3339(due[due.size() - 2]));
+    LogWarning("schedule ", s.schedule_id(), ": ", due.size() - 1,
+               " fire times missed, the last at ", Rfc3339(due[due.size() - 2]));
   }
   if (now - latest <= starting_deadline) {
     absl::StatusOr<v1::FireRecord> fired = FireAtLocked(row, latest, /*manual=*/false);

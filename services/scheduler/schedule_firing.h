@@ -42,7 +42,8 @@ class ScheduleFiring {
   // Applies the concurrency policy and starts a run for `fire_time` (inside the caller's
   // transaction). Returns the outcome recorded; ABORTED when the time was handled before.
   absl::StatusOr<v1::FireRecord> FireAtLocked(const ScheduleRow& row, absl::Time fire_time,
-                                              bool manual) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+                                              bool manual)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
   SchedulerState* const state_;
   ScheduleRegistry* const schedules_;

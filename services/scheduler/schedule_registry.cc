@@ -17,7 +17,6 @@ namespace meshproof::scheduler {
 
 namespace {
 
-
 absl::Status ValidateScheduleId(const std::string& id) {
   if (id.empty() || id.size() > 63) {
     return absl::InvalidArgumentError("schedule_id: 1 to 63 characters of [a-z0-9-]");
@@ -34,10 +33,12 @@ absl::Status ValidateScheduleId(const std::string& id) {
 
 }  // namespace
 
-std::string Rfc3339(absl::Time t) { return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone()); }
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
 
 absl::StatusOr<ScheduleRow> ScheduleRegistry::FindLocked(const std::string& schedule_id,
-                                                        const CallerScope& scope) {
+                                                         const CallerScope& scope) {
   MP_ASSIGN_OR_RETURN(std::optional<ScheduleRow> row, state_->schedules.Find(schedule_id));
   if (row && !scope.Sees(row->schedule.team(), absl::StrCat("schedule ", schedule_id))) {
     row.reset();
@@ -77,14 +78,14 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
   if (!v1::ConcurrencyPolicy_IsValid(req.concurrency_policy())) {
     return absl::InvalidArgumentError("concurrency_policy: unknown value");
   }
-  const absl::Duration starting_deadline =
-      DurationOr(req.starting_deadline(), absl::Minutes(5));
+  const absl::Duration starting_deadline = DurationOr(req.starting_deadline(), absl::Minutes(5));
   if (starting_deadline < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("starting_deadline: must not be negative");
   }
   absl::MutexLock lock(&state_->mu);
   const absl::Time now = state_->clock->Now();
-  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> scenario, scenarios_->LookupLocked(req.scenario(), "", scope));
+  MP_ASSIGN_OR_RETURN(std::optional<v1::ScenarioVersion> scenario,
+                      scenarios_->LookupLocked(req.scenario(), "", scope));
   if (!scenario) {
     return absl::NotFoundError(absl::StrCat("scenario: \"", req.scenario(), "\" not found"));
   }
@@ -113,8 +114,9 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
   MP_RETURN_IF_ERROR(state_->schedules.Insert(row));
   MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
   LogInfo("schedule ", s.schedule_id(), " created for ", s.scenario(), " (",
-          s.has_interval() ? absl::StrCat("every ", absl::FormatDuration(FromProtoDuration(s.interval())))
-                           : absl::StrCat("cron \"", s.cron(), "\" in ", s.time_zone()),
+          s.has_interval()
+              ? absl::StrCat("every ", absl::FormatDuration(FromProtoDuration(s.interval())))
+              : absl::StrCat("cron \"", s.cron(), "\" in ", s.time_zone()),
           ", ", v1::ConcurrencyPolicy_Name(s.concurrency_policy()), "); next fire ",
           Rfc3339(row.next_fire));
   return ViewLocked(row);
@@ -146,7 +148,7 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Get(const std::string& schedule_i
 }
 
 absl::StatusOr<v1::Schedule> ScheduleRegistry::Pause(const std::string& schedule_id,
-                                                   const CallerScope& scope) {
+                                                     const CallerScope& scope) {
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id, scope));
   if (!row.paused) {
@@ -158,7 +160,7 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Pause(const std::string& schedule
 }
 
 absl::StatusOr<v1::Schedule> ScheduleRegistry::Resume(const std::string& schedule_id,
-                                                   const CallerScope& scope) {
+                                                      const CallerScope& scope) {
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(ScheduleRow row, FindLocked(schedule_id, scope));
   if (row.paused) {
@@ -175,7 +177,8 @@ absl::Status ScheduleRegistry::Delete(const std::string& schedule_id, const Call
   absl::MutexLock lock(&state_->mu);
   MP_RETURN_IF_ERROR(FindLocked(schedule_id, scope).status());
   MP_ASSIGN_OR_RETURN(bool deleted, state_->schedules.Delete(schedule_id));
-  if (!deleted) return absl::NotFoundError(absl::StrCat("schedule \"", schedule_id, "\" not found"));
+  if (!deleted)
+    return absl::NotFoundError(absl::StrCat("schedule \"", schedule_id, "\" not found"));
   LogInfo("schedule ", schedule_id, " deleted");
   return absl::OkStatus();
 }

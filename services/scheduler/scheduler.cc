@@ -38,11 +38,11 @@ absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Open(const std::string& pa
   // from now for its agent to reconnect and say it still holds the assignment.
   MP_ASSIGN_OR_RETURN(int running, scheduler->runs_.RenewLeasesAfterRestartLocked());
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> open,
-                      state.runs.InStates({v1::RUN_STATE_AWAITING_APPROVAL,
-                                           v1::RUN_STATE_QUEUED, v1::RUN_STATE_RUNNING}));
+                      state.runs.InStates({v1::RUN_STATE_AWAITING_APPROVAL, v1::RUN_STATE_QUEUED,
+                                           v1::RUN_STATE_RUNNING}));
   MP_ASSIGN_OR_RETURN(int64_t outbox, state.outbox.Size());
-  LogInfo("database ", path, " open: ", open.size(), " open runs (", running,
-          " running), ", outbox, " outbox entries to forward");
+  LogInfo("database ", path, " open: ", open.size(), " open runs (", running, " running), ", outbox,
+          " outbox entries to forward");
   return scheduler;
 }
 
@@ -63,7 +63,8 @@ absl::StatusOr<v1::ListScenariosResponse> Scheduler::ListScenarios(
   return scenarios_.List(req, scope);
 }
 
-absl::StatusOr<v1::ScenarioVersion> Scheduler::GetScenario(const v1::GetScenarioRequest& req, const CallerScope& scope) {
+absl::StatusOr<v1::ScenarioVersion> Scheduler::GetScenario(const v1::GetScenarioRequest& req,
+                                                           const CallerScope& scope) {
   return scenarios_.Get(req, scope);
 }
 
@@ -72,14 +73,16 @@ absl::StatusOr<v1::ListScenarioVersionsResponse> Scheduler::ListScenarioVersions
   return scenarios_.ListVersions(req, scope);
 }
 
-absl::Status Scheduler::DeleteScenario(const v1::DeleteScenarioRequest& req, const CallerScope& scope) {
+absl::Status Scheduler::DeleteScenario(const v1::DeleteScenarioRequest& req,
+                                       const CallerScope& scope) {
   return scenarios_.Delete(req, scope);
 }
 
 // ----------------------------------------------------------------------- runs
 
 absl::StatusOr<v1::Run> Scheduler::StartRun(const v1::StartRunRequest& req,
-                                            meshproof::result::v1::Trigger trigger, const CallerScope& scope) {
+                                            meshproof::result::v1::Trigger trigger,
+                                            const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
   MP_ASSIGN_OR_RETURN(RunLifecycle::Started started, runs_.StartLocked(req, trigger, scope));
   if (!started.created) return started.run;
@@ -91,37 +94,41 @@ absl::StatusOr<v1::Run> Scheduler::GetRun(const v1::GetRunRequest& req, const Ca
   return runs_.Get(req, scope);
 }
 
-absl::StatusOr<v1::ListRunsResponse> Scheduler::ListRuns(const v1::ListRunsRequest& req, const CallerScope& scope) {
+absl::StatusOr<v1::ListRunsResponse> Scheduler::ListRuns(const v1::ListRunsRequest& req,
+                                                         const CallerScope& scope) {
   return runs_.List(req, scope);
 }
 
-absl::StatusOr<v1::Run> Scheduler::CancelRun(const v1::CancelRunRequest& req, const CallerScope& scope) {
+absl::StatusOr<v1::Run> Scheduler::CancelRun(const v1::CancelRunRequest& req,
+                                             const CallerScope& scope) {
   return runs_.Cancel(req, scope);
 }
 
-absl::StatusOr<v1::Run> Scheduler::ApproveRun(const v1::ApprovalRequest& req,
-                                              const std::string& by, const CallerScope& scope) {
+absl::StatusOr<v1::Run> Scheduler::ApproveRun(const v1::ApprovalRequest& req, const std::string& by,
+                                              const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
   MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/true, scope));
   dispatch_.DispatchLocked();
   return runs_.CurrentLocked(run);
 }
 
-absl::StatusOr<v1::Run> Scheduler::RejectRun(const v1::ApprovalRequest& req,
-                                             const std::string& by, const CallerScope& scope) {
+absl::StatusOr<v1::Run> Scheduler::RejectRun(const v1::ApprovalRequest& req, const std::string& by,
+                                             const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
   MP_ASSIGN_OR_RETURN(v1::Run run, runs_.DecideApprovalLocked(req, by, /*approved=*/false, scope));
   dispatch_.DispatchLocked();
   return runs_.CurrentLocked(run);
 }
 
-absl::StatusOr<Scheduler::Watch> Scheduler::BeginWatch(const std::string& run_id, const CallerScope& scope) {
+absl::StatusOr<Scheduler::Watch> Scheduler::BeginWatch(const std::string& run_id,
+                                                       const CallerScope& scope) {
   return runs_.BeginWatch(run_id, scope);
 }
 
 // ------------------------------------------------------------------ schedules
 
-absl::StatusOr<v1::Schedule> Scheduler::CreateSchedule(const v1::CreateScheduleRequest& req, const CallerScope& scope) {
+absl::StatusOr<v1::Schedule> Scheduler::CreateSchedule(const v1::CreateScheduleRequest& req,
+                                                       const CallerScope& scope) {
   return schedules_.Create(req, scope);
 }
 
@@ -130,19 +137,23 @@ absl::StatusOr<v1::ListSchedulesResponse> Scheduler::ListSchedules(
   return schedules_.List(req, scope);
 }
 
-absl::StatusOr<v1::Schedule> Scheduler::GetSchedule(const std::string& schedule_id, const CallerScope& scope) {
+absl::StatusOr<v1::Schedule> Scheduler::GetSchedule(const std::string& schedule_id,
+                                                    const CallerScope& scope) {
   return schedules_.Get(schedule_id, scope);
 }
 
-absl::StatusOr<v1::Schedule> Scheduler::PauseSchedule(const std::string& schedule_id, const CallerScope& scope) {
+absl::StatusOr<v1::Schedule> Scheduler::PauseSchedule(const std::string& schedule_id,
+                                                      const CallerScope& scope) {
   return schedules_.Pause(schedule_id, scope);
 }
 
-absl::StatusOr<v1::Schedule> Scheduler::ResumeSchedule(const std::string& schedule_id, const CallerScope& scope) {
+absl::StatusOr<v1::Schedule> Scheduler::ResumeSchedule(const std::string& schedule_id,
+                                                       const CallerScope& scope) {
   return schedules_.Resume(schedule_id, scope);
 }
 
-absl::StatusOr<v1::Run> Scheduler::TriggerSchedule(const std::string& schedule_id, const CallerScope& scope) {
+absl::StatusOr<v1::Run> Scheduler::TriggerSchedule(const std::string& schedule_id,
+                                                   const CallerScope& scope) {
   absl::MutexLock lock(&state_.mu);
   MP_ASSIGN_OR_RETURN(std::string run_id, firing_.TriggerLocked(schedule_id, scope));
   dispatch_.DispatchLocked();

@@ -60,14 +60,19 @@ class Scheduler {
   // ------------------------------------------------------- scenarios (ScenarioRegistry)
   // INVALID_ARGUMENT with the parser's "file:line:col: field: message" lines, or the
   // validator's "field: message" lines; nothing is stored then.
-  absl::StatusOr<v1::SubmitScenarioResponse> SubmitScenario(const v1::SubmitScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
-  absl::StatusOr<v1::ListScenariosResponse> ListScenarios(const v1::ListScenariosRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::SubmitScenarioResponse> SubmitScenario(
+      const v1::SubmitScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::ListScenariosResponse> ListScenarios(
+      const v1::ListScenariosRequest& req, const CallerScope& scope = CallerScope::Everyone());
   // NOT_FOUND for an unknown name or version.
-  absl::StatusOr<v1::ScenarioVersion> GetScenario(const v1::GetScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::ScenarioVersion> GetScenario(
+      const v1::GetScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
   absl::StatusOr<v1::ListScenarioVersionsResponse> ListScenarioVersions(
-      const v1::ListScenarioVersionsRequest& req, const CallerScope& scope = CallerScope::Everyone());
+      const v1::ListScenarioVersionsRequest& req,
+      const CallerScope& scope = CallerScope::Everyone());
   // Deletes the scenario, its versions and its schedules; runs stay. NOT_FOUND.
-  absl::Status DeleteScenario(const v1::DeleteScenarioRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::Status DeleteScenario(const v1::DeleteScenarioRequest& req,
+                              const CallerScope& scope = CallerScope::Everyone());
 
   // ---------------------------------------------------------------- runs (RunLifecycle)
   // Queues a run (or parks it AWAITING_APPROVAL) and offers it to the agents. NOT_FOUND
@@ -75,32 +80,46 @@ class Scheduler {
   // named in the message, bad request_id or timeout). A repeated request_id returns the
   // run it started.
   absl::StatusOr<v1::Run> StartRun(const v1::StartRunRequest& req,
-                                   meshproof::result::v1::Trigger trigger, const CallerScope& scope = CallerScope::Everyone());
-  absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req, const CallerScope& scope = CallerScope::Everyone());
-  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req, const CallerScope& scope = CallerScope::Everyone());
+                                   meshproof::result::v1::Trigger trigger,
+                                   const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req,
+                                 const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req,
+                                                const CallerScope& scope = CallerScope::Everyone());
   // FAILED_PRECONDITION when the run already ended.
-  absl::StatusOr<v1::Run> CancelRun(const v1::CancelRunRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Run> CancelRun(const v1::CancelRunRequest& req,
+                                    const CallerScope& scope = CallerScope::Everyone());
   // FAILED_PRECONDITION unless AWAITING_APPROVAL; INVALID_ARGUMENT without a reason.
   // Approved: the run is queued and its gated tests run. Rejected: the run is queued
   // without approval, so its gated tests are SKIPPED (docs/scheduler.md).
-  absl::StatusOr<v1::Run> ApproveRun(const v1::ApprovalRequest& req, const std::string& by, const CallerScope& scope = CallerScope::Everyone());
-  absl::StatusOr<v1::Run> RejectRun(const v1::ApprovalRequest& req, const std::string& by, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Run> ApproveRun(const v1::ApprovalRequest& req, const std::string& by,
+                                     const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Run> RejectRun(const v1::ApprovalRequest& req, const std::string& by,
+                                    const CallerScope& scope = CallerScope::Everyone());
 
   using Watch = RunLifecycle::Watch;
   // NOT_FOUND for an unknown run.
-  absl::StatusOr<Watch> BeginWatch(const std::string& run_id, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<Watch> BeginWatch(const std::string& run_id,
+                                   const CallerScope& scope = CallerScope::Everyone());
   RunEventHub* events() { return &state_.events; }
 
   // ------------------------------------------ schedules (ScheduleRegistry, ScheduleFiring)
-  absl::StatusOr<v1::Schedule> CreateSchedule(const v1::CreateScheduleRequest& req, const CallerScope& scope = CallerScope::Everyone());
-  absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(const v1::ListSchedulesRequest& req, const CallerScope& scope = CallerScope::Everyone());
-  absl::StatusOr<v1::Schedule> GetSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
-  absl::StatusOr<v1::Schedule> PauseSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Schedule> CreateSchedule(const v1::CreateScheduleRequest& req,
+                                              const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::ListSchedulesResponse> ListSchedules(
+      const v1::ListSchedulesRequest& req, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Schedule> GetSchedule(const std::string& schedule_id,
+                                           const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Schedule> PauseSchedule(const std::string& schedule_id,
+                                             const CallerScope& scope = CallerScope::Everyone());
   // Fire times that passed while paused are not made up for.
-  absl::StatusOr<v1::Schedule> ResumeSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Schedule> ResumeSchedule(const std::string& schedule_id,
+                                              const CallerScope& scope = CallerScope::Everyone());
   // FAILED_PRECONDITION under FORBID while a run of the schedule is active.
-  absl::StatusOr<v1::Run> TriggerSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
-  absl::Status DeleteSchedule(const std::string& schedule_id, const CallerScope& scope = CallerScope::Everyone());
+  absl::StatusOr<v1::Run> TriggerSchedule(const std::string& schedule_id,
+                                          const CallerScope& scope = CallerScope::Everyone());
+  absl::Status DeleteSchedule(const std::string& schedule_id,
+                              const CallerScope& scope = CallerScope::Everyone());
 
   // ------------------------------------------------------------- agents (AgentSessions)
   v1::ListAgentsResponse ListAgents();
@@ -114,8 +133,7 @@ class Scheduler {
   // Messages that arrived together, handled in order; consecutive results share one
   // transaction (one commit, one run-row read and write per run, one acknowledgement per
   // assignment), which is what keeps a 1,000-test run from costing 1,000 commits.
-  void OnAgentMessages(const std::string& session_id,
-                       absl::Span<const v1::AgentMessage> messages);
+  void OnAgentMessages(const std::string& session_id, absl::Span<const v1::AgentMessage> messages);
   void AgentDisconnected(const std::string& session_id);
 
   // ----------------------------------------------------------------------------- loop

@@ -2,7 +2,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
@@ -111,8 +110,8 @@ absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
         }
       } else {
         return absl::InvalidArgumentError(absl::StrCat(YamlWhere(file_name, entry.first.Mark()),
-                                                       ": unknown key \"", key, "\" (known: ",
-                                                       kKnownKeys, ")"));
+                                                       ": unknown key \"", key,
+                                                       "\" (known: ", kKnownKeys, ")"));
       }
     } catch (const YAML::Exception&) {
       return bad(key == "max_attempts" ? "a whole number 1..10" : "a number");

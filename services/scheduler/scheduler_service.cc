@@ -59,8 +59,8 @@ grpc::Status SchedulerServiceImpl::DeleteScenario(grpc::ServerContext* context,
                                                   v1::DeleteScenarioResponse*) {
   return ToGrpcStatus(scheduler_->DeleteScenario(*req, Scope(context)));
 }
-grpc::Status SchedulerServiceImpl::StartRun(grpc::ServerContext* context, const v1::StartRunRequest* req,
-                                            v1::Run* resp) {
+grpc::Status SchedulerServiceImpl::StartRun(grpc::ServerContext* context,
+                                            const v1::StartRunRequest* req, v1::Run* resp) {
   namespace rv1 = meshproof::result::v1;
   switch (req->trigger()) {
     case rv1::TRIGGER_UNSPECIFIED:
@@ -74,16 +74,17 @@ grpc::Status SchedulerServiceImpl::StartRun(grpc::ServerContext* context, const 
                           "schedule runs are started by schedules (use TriggerSchedule)");
   }
 }
-grpc::Status SchedulerServiceImpl::GetRun(grpc::ServerContext* context, const v1::GetRunRequest* req,
-                                          v1::Run* resp) {
+grpc::Status SchedulerServiceImpl::GetRun(grpc::ServerContext* context,
+                                          const v1::GetRunRequest* req, v1::Run* resp) {
   return Reply(scheduler_->GetRun(*req, Scope(context)), resp);
 }
-grpc::Status SchedulerServiceImpl::ListRuns(grpc::ServerContext* context, const v1::ListRunsRequest* req,
+grpc::Status SchedulerServiceImpl::ListRuns(grpc::ServerContext* context,
+                                            const v1::ListRunsRequest* req,
                                             v1::ListRunsResponse* resp) {
   return Reply(scheduler_->ListRuns(*req, Scope(context)), resp);
 }
-grpc::Status SchedulerServiceImpl::CancelRun(grpc::ServerContext* context, const v1::CancelRunRequest* req,
-                                             v1::Run* resp) {
+grpc::Status SchedulerServiceImpl::CancelRun(grpc::ServerContext* context,
+                                             const v1::CancelRunRequest* req, v1::Run* resp) {
   return Reply(scheduler_->CancelRun(*req, Scope(context)), resp);
 }
 
@@ -136,19 +137,20 @@ grpc::Status SchedulerServiceImpl::GetSchedule(grpc::ServerContext* context,
                                                v1::Schedule* resp) {
   return Reply(scheduler_->GetSchedule(req->schedule_id(), Scope(context)), resp);
 }
-grpc::Status SchedulerServiceImpl::PauseSchedule(grpc::ServerContext* context, const v1::ScheduleRef* req,
-                                                 v1::Schedule* resp) {
+grpc::Status SchedulerServiceImpl::PauseSchedule(grpc::ServerContext* context,
+                                                 const v1::ScheduleRef* req, v1::Schedule* resp) {
   return Reply(scheduler_->PauseSchedule(req->schedule_id(), Scope(context)), resp);
 }
-grpc::Status SchedulerServiceImpl::ResumeSchedule(grpc::ServerContext* context, const v1::ScheduleRef* req,
-                                                  v1::Schedule* resp) {
+grpc::Status SchedulerServiceImpl::ResumeSchedule(grpc::ServerContext* context,
+                                                  const v1::ScheduleRef* req, v1::Schedule* resp) {
   return Reply(scheduler_->ResumeSchedule(req->schedule_id(), Scope(context)), resp);
 }
 grpc::Status SchedulerServiceImpl::TriggerSchedule(grpc::ServerContext* context,
                                                    const v1::ScheduleRef* req, v1::Run* resp) {
   return Reply(scheduler_->TriggerSchedule(req->schedule_id(), Scope(context)), resp);
 }
-grpc::Status SchedulerServiceImpl::DeleteSchedule(grpc::ServerContext* context, const v1::ScheduleRef* req,
+grpc::Status SchedulerServiceImpl::DeleteSchedule(grpc::ServerContext* context,
+                                                  const v1::ScheduleRef* req,
                                                   v1::DeleteScheduleResponse*) {
   return ToGrpcStatus(scheduler_->DeleteSchedule(req->schedule_id(), Scope(context)));
 }

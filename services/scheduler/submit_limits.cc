@@ -1,10 +1,10 @@
 #include "services/scheduler/submit_limits.h"
 
-#include <functional>
-#include <vector>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
+
+#include <functional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/labels.h"
@@ -73,9 +73,9 @@ class ExpansionMeter {
       auto it = values_.find(name);
       length += it == values_.end() ? close - open + 1 : it->second.size();
       if (length > scenario::kMaxStringBytes) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": substituting ${", name, "} makes this string longer than ",
-            scenario::kMaxStringBytes, " bytes"));
+        return absl::InvalidArgumentError(absl::StrCat(field, ": substituting ${", name,
+                                                       "} makes this string longer than ",
+                                                       scenario::kMaxStringBytes, " bytes"));
       }
       if (total_ + length > scenario::kMaxExpandedBytes) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -87,9 +87,9 @@ class ExpansionMeter {
     }
     total_ += length;
     if (total_ > scenario::kMaxExpandedBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": the scenario's strings are longer than ", scenario::kMaxExpandedBytes,
-          " bytes in total"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": the scenario's strings are longer than ",
+                       scenario::kMaxExpandedBytes, " bytes in total"));
     }
     return absl::OkStatus();
   }
@@ -101,8 +101,8 @@ class ExpansionMeter {
 absl::Status CheckVars(const google::protobuf::Map<std::string, std::string>& vars,
                        absl::string_view field) {
   if (vars.size() > scenario::kMaxVars) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": at most ", scenario::kMaxVars,
-                                                   " variables, got ", vars.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", scenario::kMaxVars, " variables, got ", vars.size()));
   }
   return scenario::CheckVarValues(std::map<std::string, std::string>(vars.begin(), vars.end()),
                                   field);
@@ -118,8 +118,8 @@ absl::Status CheckAgentName(const std::string& value, absl::string_view field, b
                     : absl::OkStatus();
   }
   if (value.size() > kMaxAgentNameLength) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": at most ", kMaxAgentNameLength,
-                                                   " characters, got ", value.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", kMaxAgentNameLength, " characters, got ", value.size()));
   }
   for (char c : value) {
     const unsigned char u = static_cast<unsigned char>(c);
@@ -155,8 +155,7 @@ absl::Status CheckSubmittedScenario(const scv1::Scenario& scenario) {
                                                    " bytes; at most ", kMaxAssignmentBytes,
                                                    " are accepted"));
   }
-  const std::map<std::string, std::string> values(scenario.vars().begin(),
-                                                  scenario.vars().end());
+  const std::map<std::string, std::string> values(scenario.vars().begin(), scenario.vars().end());
   ExpansionMeter meter(values);
   return meter.Measure(scenario, "");
 }
@@ -170,8 +169,8 @@ absl::Status CheckScheduleRequest(const v1::CreateScheduleRequest& req) {
   // Five fields of lists and ranges fit easily; the expression is stored and shown.
   constexpr size_t kMaxCronLength = 256;
   if (req.cron().size() > kMaxCronLength) {
-    return absl::InvalidArgumentError(absl::StrCat("cron: at most ", kMaxCronLength,
-                                                   " characters, got ", req.cron().size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cron: at most ", kMaxCronLength, " characters, got ", req.cron().size()));
   }
   MP_RETURN_IF_ERROR(CheckVars(req.vars(), "vars"));
   return ValidateLabels(req.labels(), "labels");
@@ -180,9 +179,9 @@ absl::Status CheckScheduleRequest(const v1::CreateScheduleRequest& req) {
 absl::Status CheckAssignmentSize(const scv1::Scenario& substituted) {
   const size_t bytes = substituted.ByteSizeLong();
   if (bytes > kMaxAssignmentBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "vars: with these variables the scenario is ", bytes, " bytes; an agent accepts at most ",
-        kMaxAssignmentBytes));
+    return absl::InvalidArgumentError(absl::StrCat("vars: with these variables the scenario is ",
+                                                   bytes, " bytes; an agent accepts at most ",
+                                                   kMaxAssignmentBytes));
   }
   return absl::OkStatus();
 }

@@ -42,12 +42,15 @@ class FakeAgent final : public av1::ProbeAgentService::Service {
     }
     last_request = *request;
     auto auth = context->client_metadata().find("authorization");
-    authorization = auth == context->client_metadata().end() ? "" : std::string(auth->second.data(), auth->second.size());
+    authorization = auth == context->client_metadata().end()
+                        ? ""
+                        : std::string(auth->second.data(), auth->second.size());
     saw_deadline = context->deadline() < std::chrono::system_clock::time_point::max();
     for (const auto& event : to_send) writer->Write(event);
     return finish;
   }
-  grpc::Status GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*, av1::AgentInfo* info) override {
+  grpc::Status GetInfo(grpc::ServerContext*, const av1::GetInfoRequest*,
+                       av1::AgentInfo* info) override {
     info->set_agent_id("fake");
     return grpc::Status::OK;
   }
@@ -73,7 +76,8 @@ av1::ExecuteEvent Outcome(uint64_t sequence) {
 AgentClient ClientOf(const std::string& address, const std::string& token = "") {
   auto channel = MakeChannel(address, token, ClientTlsOptions{}, /*insecure=*/false);
   EXPECT_TRUE(channel.ok()) << channel.status();
-  return AgentClient(*channel, RpcCaller(Peer{"agent", address, "--agent", "MESHPROOF_AGENT"}, absl::Seconds(5)));
+  return AgentClient(
+      *channel, RpcCaller(Peer{"agent", address, "--agent", "MESHPROOF_AGENT"}, absl::Seconds(5)));
 }
 
 class AgentClientTest : public ::testing::Test {
@@ -114,7 +118,8 @@ TEST_F(AgentClientTest, DeliversResultsInOrderAndReturnsTheOutcome) {
 }
 
 TEST_F(AgentClientTest, MapsTheAgentsErrorsAndNamesTheAgent) {
-  agent_.finish = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "scenario s: tests[0]: expected exactly one probe");
+  agent_.finish = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "scenario s: tests[0]: expected exactly one probe");
   auto outcome = Client().Execute(scenario::v1::Scenario(), {}, absl::Seconds(10), nullptr);
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(outcome.status().message(), "scenario s: tests[0]: expected exactly one probe");
@@ -146,10 +151,11 @@ TEST_F(AgentClientTest, GetInfo) {
 
 TEST(AgentClientUnreachableTest, NoAgentIsUnavailable) {
   // Port 1 on loopback: nothing listens there, and connecting needs no privilege.
-  auto outcome = ClientOf("127.0.0.1:1").Execute(scenario::v1::Scenario(), {}, absl::Seconds(5),
-                                                                   nullptr);
+  auto outcome =
+      ClientOf("127.0.0.1:1").Execute(scenario::v1::Scenario(), {}, absl::Seconds(5), nullptr);
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(std::string(outcome.status().message()), HasSubstr("cannot reach the agent at 127.0.0.1:1"));
+  EXPECT_THAT(std::string(outcome.status().message()),
+              HasSubstr("cannot reach the agent at 127.0.0.1:1"));
 }
 
 }  // namespace

@@ -1,13 +1,14 @@
 // Where the CLI finds its addresses and token: flag > environment > config file, and a
 // config file with an unknown key is rejected at its line and column.
-#include <map>
-#include <optional>
-#include <string>
+#include "clients/cli/cli_config.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "clients/cli/cli_config.h"
+#include <map>
+#include <optional>
+#include <string>
+
 #include "clients/cli/output.h"
 #include "meshproof/scheduler/v1/scheduler.pb.h"
 #include "tests/testing/service_process.h"
@@ -52,7 +53,8 @@ TEST_F(CliConfigTest, FlagBeatsEnvironmentBeatsFile) {
   EXPECT_EQ(c.token.value, "file-token");
   EXPECT_THAT(c.scheduler.source, HasSubstr("config.yaml"));
   // Environment over file.
-  auto env = FakeEnv(Env({{"MESHPROOF_SCHEDULER", "env-sched:3"}, {"MESHPROOF_TOKEN", "env-token"}}));
+  auto env =
+      FakeEnv(Env({{"MESHPROOF_SCHEDULER", "env-sched:3"}, {"MESHPROOF_TOKEN", "env-token"}}));
   MP_ASSERT_OK_AND_ASSIGN(c, ResolveConfig(flags, env));
   EXPECT_EQ(c.scheduler.value, "env-sched:3");
   EXPECT_EQ(c.scheduler.source, "MESHPROOF_SCHEDULER");
@@ -74,7 +76,8 @@ TEST_F(CliConfigTest, TheTokenCanComeFromAFileInsteadOfTheCommandLine) {
   flags.token_file = home_.path() + "/token";
   // The file beats the environment and the config file, like --token.
   WriteConfig("token: config-token\n");
-  MP_ASSERT_OK_AND_ASSIGN(CliConfig c, ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TOKEN", "env-token"}}))));
+  MP_ASSERT_OK_AND_ASSIGN(CliConfig c,
+                          ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TOKEN", "env-token"}}))));
   EXPECT_EQ(c.token.value, "file-flag-token");
   EXPECT_EQ(c.token.source, "--token-file");
 
@@ -83,7 +86,8 @@ TEST_F(CliConfigTest, TheTokenCanComeFromAFileInsteadOfTheCommandLine) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--token and --token-file")));
   flags.token.clear();
   flags.token_file = home_.path() + "/missing";
-  EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())), StatusIs(absl::StatusCode::kNotFound, HasSubstr("--token-file")));
+  EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("--token-file")));
   home_.WriteFile("empty", "\n");
   flags.token_file = home_.path() + "/empty";
   EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())), StatusIs(absl::StatusCode::kInvalidArgument));
@@ -100,7 +104,8 @@ TEST_F(CliConfigTest, MissingDefaultFileIsFineButANamedOneIsNot) {
   EXPECT_TRUE(c.scheduler.value.empty());
   ConnectionFlags flags;
   flags.config_file = home_.File("nope.yaml");
-  EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())), StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope.yaml")));
+  EXPECT_THAT(ResolveConfig(flags, FakeEnv(Env())),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope.yaml")));
   EXPECT_THAT(ResolveConfig({}, FakeEnv(Env({{"MESHPROOF_CONFIG", home_.File("gone.yaml")}}))),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("gone.yaml")));
 }
@@ -108,24 +113,28 @@ TEST_F(CliConfigTest, MissingDefaultFileIsFineButANamedOneIsNot) {
 TEST_F(CliConfigTest, XdgConfigHomeIsUsed) {
   meshproof::testing::TempDir xdg;
   xdg.WriteFile("meshproof/config.yaml", "scheduler: xdg:9\n");
-  MP_ASSERT_OK_AND_ASSIGN(CliConfig c, ResolveConfig({}, FakeEnv(Env({{"XDG_CONFIG_HOME", xdg.path()}}))));
+  MP_ASSERT_OK_AND_ASSIGN(CliConfig c,
+                          ResolveConfig({}, FakeEnv(Env({{"XDG_CONFIG_HOME", xdg.path()}}))));
   EXPECT_EQ(c.scheduler.value, "xdg:9");
 }
 
 TEST_F(CliConfigTest, TlsSettingsFlagBeatsEnvironmentBeatsFile) {
-  WriteConfig("tls_ca: file-ca.pem\ntls_server_name: file.name\ntls_cert: file.pem\ntls_key: file.key\n");
+  WriteConfig(
+      "tls_ca: file-ca.pem\ntls_server_name: file.name\ntls_cert: file.pem\ntls_key: file.key\n");
   ConnectionFlags flags;
   MP_ASSERT_OK_AND_ASSIGN(CliConfig c, ResolveConfig(flags, FakeEnv(Env())));
   EXPECT_EQ(c.tls.ca_file, "file-ca.pem");
   EXPECT_EQ(c.tls.server_name, "file.name");
   EXPECT_EQ(c.tls.cert_file, "file.pem");
   EXPECT_EQ(c.tls.key_file, "file.key");
-  MP_ASSERT_OK_AND_ASSIGN(c, ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TLS_CA", "env-ca.pem"}}))));
+  MP_ASSERT_OK_AND_ASSIGN(c,
+                          ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TLS_CA", "env-ca.pem"}}))));
   EXPECT_EQ(c.tls.ca_file, "env-ca.pem");
   EXPECT_EQ(c.tls.server_name, "file.name");
   flags.tls.ca_file = "flag-ca.pem";
   flags.insecure = true;
-  MP_ASSERT_OK_AND_ASSIGN(c, ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TLS_CA", "env-ca.pem"}}))));
+  MP_ASSERT_OK_AND_ASSIGN(c,
+                          ResolveConfig(flags, FakeEnv(Env({{"MESHPROOF_TLS_CA", "env-ca.pem"}}))));
   EXPECT_EQ(c.tls.ca_file, "flag-ca.pem");
   EXPECT_TRUE(c.insecure);
 }
@@ -133,15 +142,18 @@ TEST_F(CliConfigTest, TlsSettingsFlagBeatsEnvironmentBeatsFile) {
 TEST(ParseConfigFileTest, UnknownKeyNamesLineAndColumn) {
   EXPECT_THAT(ParseConfigFile("scheduler: a:1\n  \nstroe: b:2\n", "config.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "config.yaml:3:1: stroe: unknown key (expected scheduler, store, token, tls_ca, tls_server_name, tls_cert or tls_key)"));
+                       "config.yaml:3:1: stroe: unknown key (expected scheduler, store, token, "
+                       "tls_ca, tls_server_name, tls_cert or tls_key)"));
 }
 
 TEST(ParseConfigFileTest, RejectsNonStringValuesAndBadSyntax) {
-  EXPECT_THAT(ParseConfigFile("scheduler: [a, b]\n", "c.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "c.yaml:1:12: scheduler: expected a string"));
+  EXPECT_THAT(
+      ParseConfigFile("scheduler: [a, b]\n", "c.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "c.yaml:1:12: scheduler: expected a string"));
   EXPECT_THAT(ParseConfigFile("scheduler: a\n store: : :\n", "c.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("c.yaml:")));
-  EXPECT_THAT(ParseConfigFile("- a\n", "c.yaml"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("c.yaml:1:1")));
+  EXPECT_THAT(ParseConfigFile("- a\n", "c.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("c.yaml:1:1")));
 }
 
 TEST(ParseConfigFileTest, EmptyFileSetsNothing) {
@@ -151,14 +163,16 @@ TEST(ParseConfigFileTest, EmptyFileSetsNothing) {
 
 TEST_F(CliConfigTest, BinaryRejectsAMalformedConfigFileWithExitTwo) {
   WriteConfig("scheduler: 127.0.0.1:1\ntimeout: 5\n");
-  auto r = RunCommand({"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof"), "run", "list"});
+  auto r = RunCommand(
+      {"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof"), "run", "list"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("config.yaml:2:1: timeout: unknown key"));
 }
 
 TEST_F(CliConfigTest, BinaryUsesTheFileWhenNothingElseIsGiven) {
   WriteConfig("scheduler: 127.0.0.1:1\n");
-  auto r = RunCommand({"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof"), "run", "list"});
+  auto r = RunCommand(
+      {"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof"), "run", "list"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr("cannot reach the scheduler at 127.0.0.1:1"));
   // The environment wins over the file...
@@ -173,8 +187,8 @@ TEST_F(CliConfigTest, BinaryUsesTheFileWhenNothingElseIsGiven) {
 
 TEST(OutputTest, YamlQuotesStringsThatWouldChangeType) {
   scheduler::v1::Run run;
-  run.set_run_id("123");           // a number if unquoted
-  run.set_scenario("true");        // a boolean if unquoted
+  run.set_run_id("123");     // a number if unquoted
+  run.set_scenario("true");  // a boolean if unquoted
   run.set_reason("plain words");
   (*run.mutable_vars())["PORT"] = "31080";
   const std::string yaml = ToYaml(run);

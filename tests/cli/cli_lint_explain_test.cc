@@ -1,13 +1,13 @@
 // The meshproof binary as a user runs it: lint and explain on the examples and on bad
 // input, checking exit codes and what is printed.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
@@ -25,17 +25,17 @@ std::string Source(const std::string& relative) {
 }
 
 TEST(LintTest, ExamplesAreValid) {
-  auto result = RunCommand({BinaryPath("meshproof"), "lint", Source("examples/scenarios/10-ingress.yaml"),
-                            Source("examples/scenarios/20-egress.yaml")});
+  auto result =
+      RunCommand({BinaryPath("meshproof"), "lint", Source("examples/scenarios/10-ingress.yaml"),
+                  Source("examples/scenarios/20-egress.yaml")});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("10-ingress, 4 tests"));
 }
 
 TEST(LintTest, ExamplesAreValidWithTheirVars) {
-  auto result = RunCommand({BinaryPath("meshproof"), "lint", "--vars-file",
-                            Source("examples/vars/homelab.env"),
-                            Source("examples/scenarios/10-ingress.yaml"),
-                            Source("examples/scenarios/20-egress.yaml")});
+  auto result = RunCommand(
+      {BinaryPath("meshproof"), "lint", "--vars-file", Source("examples/vars/homelab.env"),
+       Source("examples/scenarios/10-ingress.yaml"), Source("examples/scenarios/20-egress.yaml")});
   EXPECT_EQ(result.exit_code, 0) << result.err;
 }
 
@@ -43,7 +43,8 @@ TEST(LintTest, ExamplesAreValidWithTheirVars) {
 // it defines every variable they use (a cluster must not fall back to the defaults,
 // which describe the report's homelab).
 TEST(LintTest, SeedScenariosLintWithEveryClusterEnvWhichDefinesEveryVariable) {
-  const std::vector<std::string> scenarios = {"10-ingress.yaml", "10-ingress-t10.yaml", "20-egress.yaml"};
+  const std::vector<std::string> scenarios = {"10-ingress.yaml", "10-ingress-t10.yaml",
+                                              "20-egress.yaml"};
   std::set<std::string> used;
   for (const std::string& file : scenarios) {
     const std::string text = testing::ReadFileOrEmpty(Source("examples/scenarios/" + file));
@@ -84,10 +85,10 @@ TEST(LintTest, SeedScenariosLintWithEveryClusterEnvWhichDefinesEveryVariable) {
 
 TEST(LintTest, BadFileExitsTwoWithTheLocation) {
   testing::TempDir dir;
-  const std::string file = dir.WriteFile(
-      "bad.yaml",
-      "apiVersion: meshproof/v1\nkind: Scenario\nname: t\ntests:\n  - name: a\n"
-      "    http: {url: \"http://x/get\", timout: 2s}\n");
+  const std::string file =
+      dir.WriteFile("bad.yaml",
+                    "apiVersion: meshproof/v1\nkind: Scenario\nname: t\ntests:\n  - name: a\n"
+                    "    http: {url: \"http://x/get\", timout: 2s}\n");
   auto result = RunCommand({BinaryPath("meshproof"), "lint", file});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("bad.yaml:6:33: tests[0].http.timout: unknown key \"timout\"; "
@@ -108,9 +109,9 @@ TEST(LintTest, BadVarFlagExitsTwo) {
 }
 
 TEST(ExplainTest, PrintsTheSeedReportsIngressCurlLines) {
-  auto result = RunCommand({BinaryPath("meshproof"), "explain",
-                            Source("examples/scenarios/10-ingress.yaml"), "--vars-file",
-                            Source("examples/vars/homelab.env")});
+  auto result =
+      RunCommand({BinaryPath("meshproof"), "explain", Source("examples/scenarios/10-ingress.yaml"),
+                  "--vars-file", Source("examples/vars/homelab.env")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // The four rows of the report's ingress table, as curl lines a person can paste.
   EXPECT_THAT(result.out, HasSubstr("-H 'Host: httpbin.example.com' --connect-timeout 3 "
@@ -135,43 +136,48 @@ TEST(ExplainTest, VarFlagOverridesVarsFile) {
 }
 
 TEST(ExplainTest, ShowsEvidenceCheckLines) {
-  auto result = RunCommand({BinaryPath("meshproof"), "explain",
-                            Source("examples/scenarios/20-egress.yaml")});
+  auto result =
+      RunCommand({BinaryPath("meshproof"), "explain", Source("examples/scenarios/20-egress.yaml")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   // The scenario's defaults are a cluster's: the gateway's log through the Kubernetes API.
-  EXPECT_THAT(result.out, HasSubstr("evidence $ kubectl -n istio-system logs -l istio=egressgateway "
-                                    "-c istio-proxy --since=1m | grep -E"));
+  EXPECT_THAT(result.out,
+              HasSubstr("evidence $ kubectl -n istio-system logs -l istio=egressgateway "
+                        "-c istio-proxy --since=1m | grep -E"));
   EXPECT_THAT(result.out, HasSubstr("fails at tls_handshake (curl 35)"));
   EXPECT_THAT(result.out, HasSubstr("deferred: Needs outboundTrafficPolicy REGISTRY_ONLY"));
 
   // The same scenario with the log named as a file (the lab's form) explains a file read.
-  auto lab = RunCommand({BinaryPath("meshproof"), "explain", Source("examples/scenarios/20-egress.yaml"),
-                         "--var", "EGRESS_LOG_SOURCE=file:///var/log/istio/egressgateway.log"});
+  auto lab =
+      RunCommand({BinaryPath("meshproof"), "explain", Source("examples/scenarios/20-egress.yaml"),
+                  "--var", "EGRESS_LOG_SOURCE=file:///var/log/istio/egressgateway.log"});
   ASSERT_EQ(lab.exit_code, 0) << lab.err;
-  EXPECT_THAT(lab.out, HasSubstr("evidence $ tail -n 20 /var/log/istio/egressgateway.log | grep -E"));
+  EXPECT_THAT(lab.out,
+              HasSubstr("evidence $ tail -n 20 /var/log/istio/egressgateway.log | grep -E"));
   EXPECT_THAT(lab.out, Not(HasSubstr("kubectl -n istio-system logs")));
 }
 
 TEST(ProbeTest, UnreachableAgentExitsThree) {
   // Port 1 on loopback: nothing listens there.
-  auto result = RunCommand({BinaryPath("meshproof"), "probe", Source("examples/scenarios/10-ingress.yaml"),
-                            "--vars-file", Source("examples/vars/homelab.env"), "--agent", "127.0.0.1:1",
-                            "--timeout", "5"});
+  auto result =
+      RunCommand({BinaryPath("meshproof"), "probe", Source("examples/scenarios/10-ingress.yaml"),
+                  "--vars-file", Source("examples/vars/homelab.env"), "--agent", "127.0.0.1:1",
+                  "--timeout", "5"});
   EXPECT_EQ(result.exit_code, 3) << result.err;
   EXPECT_THAT(result.err, HasSubstr("cannot reach the agent at 127.0.0.1:1"));
 }
 
 TEST(ProbeTest, BadScenarioExitsTwoBeforeContactingTheAgent) {
   testing::TempDir dir;
-  const std::string file = dir.WriteFile("bad.yaml", "apiVersion: meshproof/v1\nkind: Scenario\nname: t\n");
+  const std::string file =
+      dir.WriteFile("bad.yaml", "apiVersion: meshproof/v1\nkind: Scenario\nname: t\n");
   auto result = RunCommand({BinaryPath("meshproof"), "probe", file, "--agent", "127.0.0.1:1"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("tests: a scenario needs at least one test"));
 }
 
 TEST(ProbeTest, MissingAgentAddressExitsTwo) {
-  auto result = RunCommand({"/usr/bin/env", "-u", "MESHPROOF_AGENT", BinaryPath("meshproof"), "probe",
-                            Source("examples/scenarios/10-ingress.yaml")});
+  auto result = RunCommand({"/usr/bin/env", "-u", "MESHPROOF_AGENT", BinaryPath("meshproof"),
+                            "probe", Source("examples/scenarios/10-ingress.yaml")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("--agent"));
 }

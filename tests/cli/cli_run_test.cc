@@ -1,12 +1,12 @@
 // `meshproof run ...` against a fake scheduler: every exit code of `run start --wait`,
 // the token and deadline on each call, human error messages, and the output formats.
-#include <string>
-
+#include <gmock/gmock.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
+
+#include <string>
 
 #include "tests/cli/fake_services.h"
 #include "tests/cli/pty_command.h"
@@ -39,7 +39,8 @@ schedv1::RunEvent RunEvent(schedv1::RunState state) {
   return event;
 }
 
-schedv1::RunEvent ResultEvent(const std::string& test, result::v1::TestVerdict verdict, const std::string& actual) {
+schedv1::RunEvent ResultEvent(const std::string& test, result::v1::TestVerdict verdict,
+                              const std::string& actual) {
   schedv1::RunEvent event;
   result::v1::TestResult* r = event.mutable_result();
   r->set_scenario("10-ingress");
@@ -48,7 +49,8 @@ schedv1::RunEvent ResultEvent(const std::string& test, result::v1::TestVerdict v
   r->set_verdict(verdict);
   r->set_expected_summary("status 418");
   r->set_actual_summary(actual);
-  if (verdict != result::v1::TEST_VERDICT_PASS) r->set_reason("expect.status: expected 418, got " + actual);
+  if (verdict != result::v1::TEST_VERDICT_PASS)
+    r->set_reason("expect.status: expected 418, got " + actual);
   return event;
 }
 
@@ -65,7 +67,8 @@ class RunCommandTest : public ::testing::Test {
   // Runs meshproof with a clean environment (no config file, no MESHPROOF_*), so only
   // the flags given here count.
   CommandResult Meshproof(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof")};
+    std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_.path(),
+                                     BinaryPath("meshproof")};
     argv.insert(argv.end(), args.begin(), args.end());
     return RunCommand(argv);
   }
@@ -73,10 +76,11 @@ class RunCommandTest : public ::testing::Test {
   // Scripts a run that goes QUEUED -> RUNNING -> `final` with one result.
   void ScriptRun(schedv1::RunState final, result::v1::TestVerdict verdict) {
     fake_.started = MakeRun(schedv1::RUN_STATE_QUEUED);
-    fake_.watch_events = {RunEvent(schedv1::RUN_STATE_QUEUED), RunEvent(schedv1::RUN_STATE_RUNNING),
-                          ResultEvent("path-match-status-418", verdict,
-                                      verdict == result::v1::TEST_VERDICT_PASS ? "status 418" : "status 200"),
-                          RunEvent(final)};
+    fake_.watch_events = {
+        RunEvent(schedv1::RUN_STATE_QUEUED), RunEvent(schedv1::RUN_STATE_RUNNING),
+        ResultEvent("path-match-status-418", verdict,
+                    verdict == result::v1::TEST_VERDICT_PASS ? "status 418" : "status 200"),
+        RunEvent(final)};
     fake_.get_run = MakeRun(final);
   }
 
@@ -88,21 +92,24 @@ class RunCommandTest : public ::testing::Test {
     failed.mutable_run()->mutable_counts()->set_total(2);
     failed.mutable_run()->mutable_counts()->set_passed(1);
     failed.mutable_run()->mutable_counts()->set_failed(1);
-    fake_.watch_events = {RunEvent(schedv1::RUN_STATE_QUEUED), RunEvent(schedv1::RUN_STATE_RUNNING),
-                          ResultEvent("http-catch-all", result::v1::TEST_VERDICT_PASS, "status 418"),
-                          ResultEvent("path-match-status-418", result::v1::TEST_VERDICT_FAIL, "status 200"), failed};
+    fake_.watch_events = {
+        RunEvent(schedv1::RUN_STATE_QUEUED), RunEvent(schedv1::RUN_STATE_RUNNING),
+        ResultEvent("http-catch-all", result::v1::TEST_VERDICT_PASS, "status 418"),
+        ResultEvent("path-match-status-418", result::v1::TEST_VERDICT_FAIL, "status 200"), failed};
     fake_.get_run = failed.run();
   }
 
   // `run start --wait` with a terminal `columns` wide as stdout (and stdin and stderr).
   testing::PtyResult StartAndWaitOnTerminal(int columns) {
-    return testing::RunOnPty({"/usr/bin/env", "-i", "HOME=" + home_.path(), "TERM=xterm", BinaryPath("meshproof"),
-                              "run", "start", "10-ingress", "--wait", "--scheduler", server_.address()},
-                             columns);
+    return testing::RunOnPty(
+        {"/usr/bin/env", "-i", "HOME=" + home_.path(), "TERM=xterm", BinaryPath("meshproof"), "run",
+         "start", "10-ingress", "--wait", "--scheduler", server_.address()},
+        columns);
   }
 
   CommandResult StartAndWait() {
-    return Meshproof({"run", "start", "10-ingress", "--wait", "--scheduler", server_.address(), "--token", "s3cret"});
+    return Meshproof({"run", "start", "10-ingress", "--wait", "--scheduler", server_.address(),
+                      "--token", "s3cret"});
   }
 
   testing::FakeScheduler fake_;
@@ -147,12 +154,11 @@ TEST_F(RunCommandTest, OnATerminalALiveLineCountsAndOnlyWhatNeedsAttentionScroll
   const testing::PtyResult r = StartAndWaitOnTerminal(120);
   ASSERT_EQ(r.exit_code, 1) << r.output;
   // The live line is redrawn in place (carriage return, erase line) as the counts change.
-  EXPECT_THAT(LiveLines(r.output),
-              ElementsAre("run run-7 QUEUED: 0 results — 0 passed, 0 failed",
-                          "run run-7 RUNNING: 0 results — 0 passed, 0 failed",
-                          "run run-7 RUNNING: 1 result — 1 passed, 0 failed",
-                          "run run-7 RUNNING: 2 results — 1 passed, 1 failed",
-                          "run run-7 FAILED: 2 results — 1 passed, 1 failed"))
+  EXPECT_THAT(LiveLines(r.output), ElementsAre("run run-7 QUEUED: 0 results — 0 passed, 0 failed",
+                                               "run run-7 RUNNING: 0 results — 0 passed, 0 failed",
+                                               "run run-7 RUNNING: 1 result — 1 passed, 0 failed",
+                                               "run run-7 RUNNING: 2 results — 1 passed, 1 failed",
+                                               "run run-7 FAILED: 2 results — 1 passed, 1 failed"))
       << r.output;
   // What stays on screen: the failure with its reason and the verdict; the passing test
   // and the state changes were only ever on the live line, which is gone at the end.
@@ -183,14 +189,18 @@ TEST_F(RunCommandTest, OnANarrowTerminalTheLiveLineNeverWraps) {
     for (const std::string& line : live) EXPECT_LT(Columns(line), columns) << line;
     if (columns == 44) {
       // Too narrow for the run id (the "started run" line names it): state and counts stay.
-      EXPECT_THAT(live, ElementsAre("QUEUED: 0 results — 0 passed, 0 failed", "RUNNING: 0 results — 0 passed, 0 failed",
-                                    "RUNNING: 1 result — 1 passed, 0 failed", "RUNNING: 2 results — 1 passed, 1 failed",
+      EXPECT_THAT(live, ElementsAre("QUEUED: 0 results — 0 passed, 0 failed",
+                                    "RUNNING: 0 results — 0 passed, 0 failed",
+                                    "RUNNING: 1 result — 1 passed, 0 failed",
+                                    "RUNNING: 2 results — 1 passed, 1 failed",
                                     "FAILED: 2 results — 1 passed, 1 failed"));
     }
     // The screen holds the lasting lines exactly as a terminal wraps them, nothing else.
     std::string unknown;
-    EXPECT_EQ(testing::ReplayScreen(r.output, columns, &unknown), testing::ReplayScreen(lasting, columns, &unknown))
-        << columns << " columns:\n" << r.output;
+    EXPECT_EQ(testing::ReplayScreen(r.output, columns, &unknown),
+              testing::ReplayScreen(lasting, columns, &unknown))
+        << columns << " columns:\n"
+        << r.output;
   }
 }
 
@@ -217,7 +227,8 @@ TEST_F(RunCommandTest, WaitExitsOneWhenATestFailed) {
   ScriptRun(schedv1::RUN_STATE_FAILED, result::v1::TEST_VERDICT_FAIL);
   CommandResult r = StartAndWait();
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("FAIL     path-match-status-418  expected status 418, got status 200"));
+  EXPECT_THAT(r.out,
+              HasSubstr("FAIL     path-match-status-418  expected status 418, got status 200"));
   EXPECT_THAT(r.out, HasSubstr("expect.status: expected 418, got status 200"));
 }
 
@@ -236,41 +247,54 @@ TEST_F(RunCommandTest, WaitExitsOneWhenTheRunErrorsOrIsCancelled) {
 }
 
 TEST_F(RunCommandTest, UnknownScenarioExitsTwoWithTheSchedulersMessage) {
-  fake_.start_status = grpc::Status(grpc::StatusCode::NOT_FOUND, "scenario: no scenario named 10-ingres");
+  fake_.start_status =
+      grpc::Status(grpc::StatusCode::NOT_FOUND, "scenario: no scenario named 10-ingres");
   CommandResult r = StartAndWait();
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("scenario: no scenario named 10-ingres"));
 }
 
 TEST_F(RunCommandTest, BadFlagsExitTwoBeforeAnyCall) {
-  EXPECT_EQ(Meshproof({"run", "start", "10-ingress", "--label", "novalue", "--scheduler", server_.address()}).exit_code, 2);
-  EXPECT_EQ(Meshproof({"run", "start", "10-ingress", "--run-timeout", "soon", "--scheduler", server_.address()}).exit_code,
+  EXPECT_EQ(Meshproof({"run", "start", "10-ingress", "--label", "novalue", "--scheduler",
+                       server_.address()})
+                .exit_code,
             2);
-  EXPECT_EQ(Meshproof({"run", "start", "--scheduler", server_.address()}).exit_code, 2);  // no scenario
+  EXPECT_EQ(Meshproof({"run", "start", "10-ingress", "--run-timeout", "soon", "--scheduler",
+                       server_.address()})
+                .exit_code,
+            2);
+  EXPECT_EQ(Meshproof({"run", "start", "--scheduler", server_.address()}).exit_code,
+            2);  // no scenario
   EXPECT_TRUE(fake_.calls().empty());
 }
 
 TEST_F(RunCommandTest, UnreachableSchedulerExitsThreeWithAHint) {
   // Port 1 on loopback: nothing listens there.
-  CommandResult r = Meshproof({"run", "start", "10-ingress", "--wait", "--scheduler", "127.0.0.1:1"});
+  CommandResult r =
+      Meshproof({"run", "start", "10-ingress", "--wait", "--scheduler", "127.0.0.1:1"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, HasSubstr("cannot reach the scheduler at 127.0.0.1:1: connection refused — is it running? "
-                               "set --scheduler or MESHPROOF_SCHEDULER"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("cannot reach the scheduler at 127.0.0.1:1: connection refused — is it running? "
+                "set --scheduler or MESHPROOF_SCHEDULER"));
 }
 
 TEST_F(RunCommandTest, NoSchedulerAddressExitsTwo) {
   CommandResult r = Meshproof({"run", "list"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("no scheduler address: pass --scheduler HOST:PORT, set MESHPROOF_SCHEDULER"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr("no scheduler address: pass --scheduler HOST:PORT, set MESHPROOF_SCHEDULER"));
 }
 
 TEST_F(RunCommandTest, WatchGivesUpWithThreeAtItsDeadlineWhenTheSchedulerStaysAway) {
   ScriptRun(schedv1::RUN_STATE_PASSED, result::v1::TEST_VERDICT_PASS);
   fake_.watch_events.pop_back();  // never reaches a final state...
-  fake_.watch_status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");  // ...the scheduler stops
+  fake_.watch_status =
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down");  // ...the scheduler stops
   fake_.get_run = MakeRun(schedv1::RUN_STATE_RUNNING);
-  CommandResult r = Meshproof({"run", "start", "10-ingress", "--wait", "--wait-timeout", "2s", "--scheduler",
-                               server_.address(), "--token", "s3cret"});
+  CommandResult r = Meshproof({"run", "start", "10-ingress", "--wait", "--wait-timeout", "2s",
+                               "--scheduler", server_.address(), "--token", "s3cret"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("had not finished when the watch's deadline passed"));
   // It kept trying until its deadline, and showed the one result once.
@@ -285,7 +309,8 @@ TEST_F(RunCommandTest, WatchReconnectsAfterAGracefulRestartAndShowsEachEventOnce
   // First stream: QUEUED, RUNNING, the passing result, then the scheduler shuts down.
   std::vector<schedv1::RunEvent> full = fake_.watch_events;
   fake_.watch_events = {full[0], full[1], full[2]};
-  fake_.watch_status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler shutting down; watch again");
+  fake_.watch_status =
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler shutting down; watch again");
   // After the restart the scheduler replays the run (RUNNING) and the result so far, then
   // goes on with the failing result and the end.
   fake_.later_watches = {{{full[1], full[2], full[3], full[4]}, grpc::Status::OK}};
@@ -319,10 +344,12 @@ TEST_F(RunCommandTest, EveryCallCarriesTheTokenAndADeadline) {
 TEST_F(RunCommandTest, StartSendsVarsLabelsAndTarget) {
   fake_.started = MakeRun(schedv1::RUN_STATE_QUEUED);
   meshproof::testing::TempDir dir;
-  const std::string vars = dir.WriteFile("lab.env", "INGRESS_HOST=127.0.0.1\nINGRESS_HTTP_PORT=18001\n");
-  CommandResult r = Meshproof({"run", "start", "10-ingress", "--vars-file", vars, "--var", "INGRESS_HTTP_PORT=18081",
-                               "--label", "variant=t10", "--cluster", "lab", "--only", "http-catch-all",
-                               "--scheduler", server_.address()});
+  const std::string vars =
+      dir.WriteFile("lab.env", "INGRESS_HOST=127.0.0.1\nINGRESS_HTTP_PORT=18001\n");
+  CommandResult r =
+      Meshproof({"run", "start", "10-ingress", "--vars-file", vars, "--var",
+                 "INGRESS_HTTP_PORT=18081", "--label", "variant=t10", "--cluster", "lab", "--only",
+                 "http-catch-all", "--scheduler", server_.address()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("started run run-7 (10-ingress @ 3f2a9c1d0e4b, QUEUED)"));
   EXPECT_EQ(fake_.last_start.vars().at("INGRESS_HOST"), "127.0.0.1");
@@ -335,7 +362,8 @@ TEST_F(RunCommandTest, StartSendsVarsLabelsAndTarget) {
 TEST_F(RunCommandTest, ApproveNeedsAReasonAndReportsTheWrongState) {
   fake_.get_run = MakeRun(schedv1::RUN_STATE_RUNNING);
   EXPECT_EQ(Meshproof({"run", "approve", "run-7", "--scheduler", server_.address()}).exit_code, 2);
-  CommandResult r = Meshproof({"run", "approve", "run-7", "--reason", "CHG-1", "--scheduler", server_.address()});
+  CommandResult r =
+      Meshproof({"run", "approve", "run-7", "--reason", "CHG-1", "--scheduler", server_.address()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("run run-7 is not awaiting approval"));
   fake_.get_run = MakeRun(schedv1::RUN_STATE_AWAITING_APPROVAL);
@@ -378,7 +406,8 @@ TEST_F(RunCommandTest, ListAsTableJsonAndYaml) {
 
 TEST_F(RunCommandTest, StartWaitWithJsonPrintsTheFinalRunOnly) {
   ScriptRun(schedv1::RUN_STATE_FAILED, result::v1::TEST_VERDICT_FAIL);
-  CommandResult r = Meshproof({"run", "start", "10-ingress", "--wait", "-o", "json", "--scheduler", server_.address()});
+  CommandResult r = Meshproof(
+      {"run", "start", "10-ingress", "--wait", "-o", "json", "--scheduler", server_.address()});
   EXPECT_EQ(r.exit_code, 1);
   schedv1::Run parsed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(r.out, &parsed).ok()) << r.out;
@@ -394,39 +423,44 @@ TEST_F(RunCommandTest, ShowUnknownRunExitsTwo) {
 
 TEST_F(RunCommandTest, SubmitChecksEveryFileBeforeSendingAny) {
   meshproof::testing::TempDir dir;
-  const std::string bad = dir.WriteFile("bad.yaml", "apiVersion: meshproof/v1\nkind: Scenario\nname: t\n");
-  const std::string good = std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/10-ingress.yaml";
+  const std::string bad =
+      dir.WriteFile("bad.yaml", "apiVersion: meshproof/v1\nkind: Scenario\nname: t\n");
+  const std::string good =
+      std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/10-ingress.yaml";
   CommandResult r = Meshproof({"scenario", "submit", good, bad, "--scheduler", server_.address()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("bad.yaml:"));
   EXPECT_TRUE(fake_.submitted.empty());
 
-  r = Meshproof({"scenario", "submit", good, "--team", "platform", "--scheduler", server_.address()});
+  r = Meshproof(
+      {"scenario", "submit", good, "--team", "platform", "--scheduler", server_.address()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(fake_.submitted.size(), 1u);
   EXPECT_EQ(fake_.submitted[0].yaml().file_name(), "10-ingress.yaml");
   EXPECT_THAT(fake_.submitted[0].yaml().text(), HasSubstr("name: 10-ingress"));
-  EXPECT_THAT(fake_.submitted[0].yaml().text(), HasSubstr("${INGRESS_HOST}"));  // sent unsubstituted
+  EXPECT_THAT(fake_.submitted[0].yaml().text(),
+              HasSubstr("${INGRESS_HOST}"));  // sent unsubstituted
   EXPECT_EQ(fake_.submitted[0].team(), "platform");
   EXPECT_THAT(r.out, HasSubstr("stored scenario-1 revision 1 (version abcdef012345)"));
 }
 
 TEST_F(RunCommandTest, ScheduleCreateTakesCronOrInterval) {
-  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--scheduler", server_.address()})
+  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--scheduler",
+                       server_.address()})
                 .exit_code,
             2);
-  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--cron", "0 2 * * *", "--every",
-                       "1h", "--scheduler", server_.address()})
+  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--cron",
+                       "0 2 * * *", "--every", "1h", "--scheduler", server_.address()})
                 .exit_code,
             2);
-  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--every", "1h", "--concurrency",
-                       "sometimes", "--scheduler", server_.address()})
+  EXPECT_EQ(Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--every", "1h",
+                       "--concurrency", "sometimes", "--scheduler", server_.address()})
                 .exit_code,
             2);
   EXPECT_TRUE(fake_.calls().empty());
-  CommandResult r = Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--cron", "0 2 * * *",
-                               "--time-zone", "Europe/Berlin", "--concurrency", "replace", "--var", "A=1",
-                               "--scheduler", server_.address()});
+  CommandResult r = Meshproof({"schedule", "create", "nightly", "--scenario", "20-egress", "--cron",
+                               "0 2 * * *", "--time-zone", "Europe/Berlin", "--concurrency",
+                               "replace", "--var", "A=1", "--scheduler", server_.address()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(fake_.last_schedule.cron(), "0 2 * * *");
   EXPECT_EQ(fake_.last_schedule.time_zone(), "Europe/Berlin");
@@ -436,13 +470,36 @@ TEST_F(RunCommandTest, ScheduleCreateTakesCronOrInterval) {
 }
 
 TEST_F(RunCommandTest, EverySubcommandHasHelpWithAnExample) {
-  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
-           {"run", "start"}, {"run", "list"}, {"run", "show"}, {"run", "watch"}, {"run", "cancel"},
-           {"run", "approve"}, {"run", "reject"}, {"scenario", "submit"}, {"scenario", "list"},
-           {"scenario", "show"}, {"scenario", "versions"}, {"scenario", "delete"}, {"schedule", "create"},
-           {"schedule", "list"}, {"schedule", "show"}, {"schedule", "pause"}, {"schedule", "resume"},
-           {"schedule", "trigger"}, {"schedule", "delete"}, {"agents"}, {"compare"}, {"history"}, {"flaky"},
-           {"clusters"}, {"report"}, {"lint"}, {"explain"}, {"probe"}, {"completion"}}) {
+  for (const std::vector<std::string>& cmd :
+       std::vector<std::vector<std::string>>{{"run", "start"},
+                                             {"run", "list"},
+                                             {"run", "show"},
+                                             {"run", "watch"},
+                                             {"run", "cancel"},
+                                             {"run", "approve"},
+                                             {"run", "reject"},
+                                             {"scenario", "submit"},
+                                             {"scenario", "list"},
+                                             {"scenario", "show"},
+                                             {"scenario", "versions"},
+                                             {"scenario", "delete"},
+                                             {"schedule", "create"},
+                                             {"schedule", "list"},
+                                             {"schedule", "show"},
+                                             {"schedule", "pause"},
+                                             {"schedule", "resume"},
+                                             {"schedule", "trigger"},
+                                             {"schedule", "delete"},
+                                             {"agents"},
+                                             {"compare"},
+                                             {"history"},
+                                             {"flaky"},
+                                             {"clusters"},
+                                             {"report"},
+                                             {"lint"},
+                                             {"explain"},
+                                             {"probe"},
+                                             {"completion"}}) {
     std::vector<std::string> args = cmd;
     args.push_back("--help");
     CommandResult r = Meshproof(args);

@@ -1,13 +1,13 @@
 // `meshproof report|compare|history` against a fake results store: the report command
 // prints exactly what the renderer makes of the store's answer, --against previous finds
 // the run before, and store errors come back as exit codes with human messages.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <google/protobuf/util/json_util.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "clients/cli/report/html_report.h"
 #include "clients/cli/report/junit_report.h"
@@ -39,7 +39,8 @@ class StoreCommandTest : public ::testing::Test {
   }
 
   CommandResult Meshproof(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof")};
+    std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_.path(),
+                                     BinaryPath("meshproof")};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back("--store");
     argv.push_back(server_.address());
@@ -77,7 +78,8 @@ TEST_F(StoreCommandTest, NoPreviousRunExitsTwo) {
 
 TEST_F(StoreCommandTest, HtmlReportFetchesHistoryAndWritesAFile) {
   const std::string out = home_.File("report.html");
-  CommandResult r = Meshproof({"report", "run-0042", "--format", "html", "--against", "run-0041", "--out", out});
+  CommandResult r =
+      Meshproof({"report", "run-0042", "--format", "html", "--against", "run-0041", "--out", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::ifstream in(out);
   std::stringstream html;
@@ -140,12 +142,16 @@ TEST_F(StoreCommandTest, HistoryTable) {
 }
 
 TEST_F(StoreCommandTest, UnreachableStoreExitsThree) {
-  std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + home_.path(), BinaryPath("meshproof"),
-                                   "report", "run-0042", "--store", "127.0.0.1:1"};
+  std::vector<std::string> argv = {
+      "/usr/bin/env", "-i",      "HOME=" + home_.path(), BinaryPath("meshproof"), "report",
+      "run-0042",     "--store", "127.0.0.1:1"};
   CommandResult r = RunCommand(argv);
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_THAT(r.err, HasSubstr("cannot reach the results store at 127.0.0.1:1: connection refused — is it running? "
-                               "set --store or MESHPROOF_STORE"));
+  EXPECT_THAT(
+      r.err,
+      HasSubstr(
+          "cannot reach the results store at 127.0.0.1:1: connection refused — is it running? "
+          "set --store or MESHPROOF_STORE"));
   EXPECT_THAT(r.err, Not(HasSubstr("UNAVAILABLE")));
 }
 

@@ -4,6 +4,8 @@
 #ifndef MESHPROOF_TESTS_CLI_FAKE_SERVICES_H_
 #define MESHPROOF_TESTS_CLI_FAKE_SERVICES_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -11,8 +13,6 @@
 #include <tuple>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
@@ -32,9 +32,11 @@ class Recorder {
     CallRecord record;
     record.method = method;
     auto it = context->client_metadata().find("authorization");
-    if (it != context->client_metadata().end()) record.authorization = std::string(it->second.data(), it->second.size());
+    if (it != context->client_metadata().end())
+      record.authorization = std::string(it->second.data(), it->second.size());
     // A call without a deadline arrives with an infinite one (far in the future).
-    record.had_deadline = context->deadline() < std::chrono::system_clock::now() + std::chrono::hours(24 * 365);
+    record.had_deadline =
+        context->deadline() < std::chrono::system_clock::now() + std::chrono::hours(24 * 365);
     std::lock_guard<std::mutex> lock(mu_);
     calls_.push_back(record);
   }
@@ -50,7 +52,8 @@ class Recorder {
 
 // Scripted scheduler: StartRun answers `start_status` or a run in `initial_state`;
 // WatchRun sends `watch_events` then ends with `watch_status`; GetRun returns
-// `get_run` (later WatchRun calls follow `later_watches`); ListRuns returns `list_runs`; approvals move the run to QUEUED.
+// `get_run` (later WatchRun calls follow `later_watches`); ListRuns returns `list_runs`; approvals
+// move the run to QUEUED.
 class FakeScheduler final : public scheduler::v1::SchedulerService::Service, public Recorder {
  public:
   grpc::Status start_status = grpc::Status::OK;
@@ -66,7 +69,8 @@ class FakeScheduler final : public scheduler::v1::SchedulerService::Service, pub
   scheduler::v1::CreateScheduleRequest last_schedule;
   scheduler::v1::ApprovalRequest last_approval;
 
-  grpc::Status SubmitScenario(grpc::ServerContext* context, const scheduler::v1::SubmitScenarioRequest* request,
+  grpc::Status SubmitScenario(grpc::ServerContext* context,
+                              const scheduler::v1::SubmitScenarioRequest* request,
                               scheduler::v1::SubmitScenarioResponse* response) override {
     Record("SubmitScenario", context);
     submitted.push_back(*request);
@@ -76,7 +80,8 @@ class FakeScheduler final : public scheduler::v1::SchedulerService::Service, pub
     response->mutable_version()->set_revision(static_cast<uint32_t>(submitted.size()));
     return grpc::Status::OK;
   }
-  grpc::Status CreateSchedule(grpc::ServerContext* context, const scheduler::v1::CreateScheduleRequest* request,
+  grpc::Status CreateSchedule(grpc::ServerContext* context,
+                              const scheduler::v1::CreateScheduleRequest* request,
                               scheduler::v1::Schedule* response) override {
     Record("CreateSchedule", context);
     last_schedule = *request;
@@ -124,7 +129,8 @@ class FakeScheduler final : public scheduler::v1::SchedulerService::Service, pub
     *response = list_runs;
     return grpc::Status::OK;
   }
-  grpc::Status ApproveRun(grpc::ServerContext* context, const scheduler::v1::ApprovalRequest* request,
+  grpc::Status ApproveRun(grpc::ServerContext* context,
+                          const scheduler::v1::ApprovalRequest* request,
                           scheduler::v1::Run* response) override {
     Record("ApproveRun", context);
     last_approval = *request;
@@ -132,12 +138,14 @@ class FakeScheduler final : public scheduler::v1::SchedulerService::Service, pub
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "run " + request->run_id() + " not found");
     }
     if (get_run.state() != scheduler::v1::RUN_STATE_AWAITING_APPROVAL) {
-      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "run " + request->run_id() + " is not awaiting approval");
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "run " + request->run_id() + " is not awaiting approval");
     }
     *response = get_run;
     response->set_state(scheduler::v1::RUN_STATE_QUEUED);
     return grpc::Status::OK;
   }
+
  private:
   std::mutex watch_mu_;
   int watches_ = 0;
@@ -163,7 +171,8 @@ class FakeStore final : public store::v1::ResultsStoreService::Service, public R
     *response = detail;
     return grpc::Status::OK;
   }
-  grpc::Status CompareRuns(grpc::ServerContext* context, const store::v1::CompareRunsRequest* request,
+  grpc::Status CompareRuns(grpc::ServerContext* context,
+                           const store::v1::CompareRunsRequest* request,
                            store::v1::CompareRunsResponse* response) override {
     Record("CompareRuns", context);
     last_compare = *request;
@@ -177,7 +186,8 @@ class FakeStore final : public store::v1::ResultsStoreService::Service, public R
     *response = runs;
     return grpc::Status::OK;
   }
-  grpc::Status GetTestHistory(grpc::ServerContext* context, const store::v1::GetTestHistoryRequest* request,
+  grpc::Status GetTestHistory(grpc::ServerContext* context,
+                              const store::v1::GetTestHistoryRequest* request,
                               store::v1::GetTestHistoryResponse* response) override {
     Record("GetTestHistory", context);
     auto it = history.find(request->test());

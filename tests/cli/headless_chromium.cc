@@ -1,6 +1,7 @@
 #include "tests/cli/headless_chromium.h"
 
 #include <fcntl.h>
+#include <google/protobuf/util/json_util.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,8 +11,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -70,7 +69,8 @@ absl::StatusOr<std::string> FindChromium() {
     return absl::NotFoundError(absl::StrCat("MESHPROOF_CHROMIUM=", env, " is not an executable"));
   }
   const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path == nullptr ? "/usr/bin:/bin" : path, ':', absl::SkipEmpty())) {
+  for (absl::string_view dir :
+       absl::StrSplit(path == nullptr ? "/usr/bin:/bin" : path, ':', absl::SkipEmpty())) {
     for (const char* name : {"chromium", "chromium-browser"}) {
       const std::string candidate = absl::StrCat(dir, "/", name);
       if (IsExecutable(candidate)) return candidate;
@@ -81,10 +81,9 @@ absl::StatusOr<std::string> FindChromium() {
       "(scripts/setup.sh installs it), or set MESHPROOF_CHROMIUM to a Chromium binary");
 }
 
-absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(const std::string& binary,
-                                                                           const std::string& profile_dir,
-                                                                           const std::string& log_path,
-                                                                           absl::Duration timeout) {
+absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(
+    const std::string& binary, const std::string& profile_dir, const std::string& log_path,
+    absl::Duration timeout) {
   // A browser that died mid-write must fail the test, not kill it with SIGPIPE.
   signal(SIGPIPE, SIG_IGN);
   int to[2], from[2];
@@ -146,8 +145,9 @@ absl::StatusOr<std::unique_ptr<HeadlessChromium>> HeadlessChromium::Start(const 
   // The first answer proves the pipe works and the browser is up.
   auto version = browser->Call("Browser.getVersion", Struct(), /*browser_level=*/true);
   if (!version.ok()) {
-    return absl::UnavailableError(absl::StrCat(binary, " did not answer over --remote-debugging-pipe: ",
-                                               version.status().message(), " (its log: ", log_path, ")"));
+    return absl::UnavailableError(absl::StrCat(
+        binary, " did not answer over --remote-debugging-pipe: ", version.status().message(),
+        " (its log: ", log_path, ")"));
   }
   return browser;
 }
@@ -174,21 +174,26 @@ absl::StatusOr<Struct> HeadlessChromium::ReadMessage(absl::Time deadline) {
     const size_t end = buffer_.find('\0');
     if (end != std::string::npos) {
       Struct message;
-      const auto status = google::protobuf::util::JsonStringToMessage(buffer_.substr(0, end), &message);
+      const auto status =
+          google::protobuf::util::JsonStringToMessage(buffer_.substr(0, end), &message);
       buffer_.erase(0, end + 1);
-      if (!status.ok()) return absl::InternalError(absl::StrCat("bad DevTools message: ", status.ToString()));
+      if (!status.ok())
+        return absl::InternalError(absl::StrCat("bad DevTools message: ", status.ToString()));
       return message;
     }
     const absl::Duration left = deadline - absl::Now();
-    if (left <= absl::ZeroDuration()) return absl::DeadlineExceededError("the browser did not answer in time");
+    if (left <= absl::ZeroDuration())
+      return absl::DeadlineExceededError("the browser did not answer in time");
     pollfd p{from_browser_, POLLIN, 0};
     const int ready = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
-    if (ready < 0 && errno != EINTR) return absl::InternalError(absl::StrCat("poll: ", std::strerror(errno)));
+    if (ready < 0 && errno != EINTR)
+      return absl::InternalError(absl::StrCat("poll: ", std::strerror(errno)));
     if (ready <= 0) continue;
     char chunk[65536];
     const ssize_t n = read(from_browser_, chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::UnavailableError("the browser closed its DevTools pipe (did it crash?)");
+    if (n <= 0)
+      return absl::UnavailableError("the browser closed its DevTools pipe (did it crash?)");
     buffer_.append(chunk, static_cast<size_t>(n));
   }
 }
@@ -207,24 +212,29 @@ void HeadlessChromium::NoteEvent(const Struct& message) {
     for (const Value& arg : Field(message, {"params", "args"}).list_value().values()) {
       const Value& v = Field(arg.struct_value(), {"value"});
       absl::StrAppend(&text, " ",
-                      v.has_string_value() ? v.string_value() : Field(arg.struct_value(), {"description"}).string_value());
+                      v.has_string_value()
+                          ? v.string_value()
+                          : Field(arg.struct_value(), {"description"}).string_value());
     }
     load_.errors.push_back(text);
   } else if (method == "Runtime.exceptionThrown") {
     const std::string& description =
         Field(message, {"params", "exceptionDetails", "exception", "description"}).string_value();
     load_.errors.push_back(absl::StrCat(
-        "exception: ", description.empty() ? Field(message, {"params", "exceptionDetails", "text"}).string_value()
-                                           : description));
+        "exception: ", description.empty()
+                           ? Field(message, {"params", "exceptionDetails", "text"}).string_value()
+                           : description));
   } else if (method == "Log.entryAdded") {
     // Failed loads, blocked mixed content, CSP and other browser-side errors.
     if (Field(message, {"params", "entry", "level"}).string_value() != "error") return;
-    load_.errors.push_back(absl::StrCat("log: ", Field(message, {"params", "entry", "text"}).string_value(), " (",
-                                        Field(message, {"params", "entry", "url"}).string_value(), ")"));
+    load_.errors.push_back(
+        absl::StrCat("log: ", Field(message, {"params", "entry", "text"}).string_value(), " (",
+                     Field(message, {"params", "entry", "url"}).string_value(), ")"));
   }
 }
 
-absl::StatusOr<Struct> HeadlessChromium::Call(const std::string& method, const Struct& params, bool browser_level) {
+absl::StatusOr<Struct> HeadlessChromium::Call(const std::string& method, const Struct& params,
+                                              bool browser_level) {
   const int id = ++next_id_;
   Struct message = Params({{"id", Num(id)}, {"method", Str(method)}});
   *(*message.mutable_fields())["params"].mutable_struct_value() = params;
@@ -237,13 +247,16 @@ absl::StatusOr<Struct> HeadlessChromium::Call(const std::string& method, const S
   for (size_t done = 0; done < json.size();) {
     const ssize_t n = write(to_browser_, json.data() + done, json.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return absl::UnavailableError(absl::StrCat(method, ": the browser's pipe is closed"));
+    if (n <= 0)
+      return absl::UnavailableError(absl::StrCat(method, ": the browser's pipe is closed"));
     done += static_cast<size_t>(n);
   }
   const absl::Time deadline = absl::Now() + timeout_;
   for (;;) {
     auto reply = ReadMessage(deadline);
-    if (!reply.ok()) return absl::Status(reply.status().code(), absl::StrCat(method, ": ", reply.status().message()));
+    if (!reply.ok())
+      return absl::Status(reply.status().code(),
+                          absl::StrCat(method, ": ", reply.status().message()));
     const Value& reply_id = Field(*reply, {"id"});
     if (!reply_id.has_number_value() || static_cast<int>(reply_id.number_value()) != id) {
       NoteEvent(*reply);
@@ -259,11 +272,13 @@ absl::StatusOr<Struct> HeadlessChromium::Call(const std::string& method, const S
 
 absl::StatusOr<PageLoad> HeadlessChromium::Load(const std::string& url, const Viewport& viewport) {
   // A fresh tab per page, so nothing of an earlier page's events leaks into this one.
-  auto target = Call("Target.createTarget", Params({{"url", Str("about:blank")}}), /*browser_level=*/true);
+  auto target =
+      Call("Target.createTarget", Params({{"url", Str("about:blank")}}), /*browser_level=*/true);
   if (!target.ok()) return target.status();
-  auto attached = Call("Target.attachToTarget",
-                       Params({{"targetId", Field(*target, {"targetId"})}, {"flatten", Bool(true)}}),
-                       /*browser_level=*/true);
+  auto attached =
+      Call("Target.attachToTarget",
+           Params({{"targetId", Field(*target, {"targetId"})}, {"flatten", Bool(true)}}),
+           /*browser_level=*/true);
   if (!attached.ok()) return attached.status();
   session_ = Field(*attached, {"sessionId"}).string_value();
   load_ = PageLoad();
@@ -271,11 +286,11 @@ absl::StatusOr<PageLoad> HeadlessChromium::Load(const std::string& url, const Vi
   for (const char* domain : {"Runtime.enable", "Log.enable", "Page.enable", "Network.enable"}) {
     if (auto enabled = Call(domain, Struct()); !enabled.ok()) return enabled.status();
   }
-  auto metrics = Call("Emulation.setDeviceMetricsOverride",
-                      Params({{"width", Num(viewport.width)},
-                              {"height", Num(viewport.height)},
-                              {"deviceScaleFactor", Num(1)},
-                              {"mobile", Bool(viewport.mobile)}}));
+  auto metrics =
+      Call("Emulation.setDeviceMetricsOverride", Params({{"width", Num(viewport.width)},
+                                                         {"height", Num(viewport.height)},
+                                                         {"deviceScaleFactor", Num(1)},
+                                                         {"mobile", Bool(viewport.mobile)}}));
   if (!metrics.ok()) return metrics.status();
   auto navigated = Call("Page.navigate", Params({{"url", Str(url)}}));
   if (!navigated.ok()) return navigated.status();
@@ -285,7 +300,9 @@ absl::StatusOr<PageLoad> HeadlessChromium::Load(const std::string& url, const Vi
   const absl::Time deadline = absl::Now() + timeout_;
   while (!load_fired_) {
     auto event = ReadMessage(deadline);
-    if (!event.ok()) return absl::Status(event.status().code(), absl::StrCat("loading ", url, ": ", event.status().message()));
+    if (!event.ok())
+      return absl::Status(event.status().code(),
+                          absl::StrCat("loading ", url, ": ", event.status().message()));
     NoteEvent(*event);
   }
   // One round trip after the load event, so errors reported around it have arrived.
@@ -294,13 +311,16 @@ absl::StatusOr<PageLoad> HeadlessChromium::Load(const std::string& url, const Vi
 }
 
 absl::StatusOr<Value> HeadlessChromium::Evaluate(const std::string& expression) {
-  auto result = Call("Runtime.evaluate", Params({{"expression", Str(expression)}, {"returnByValue", Bool(true)}}));
+  auto result = Call("Runtime.evaluate",
+                     Params({{"expression", Str(expression)}, {"returnByValue", Bool(true)}}));
   if (!result.ok()) return result.status();
   if (result->fields().contains("exceptionDetails")) {
-    const std::string& description = Field(*result, {"exceptionDetails", "exception", "description"}).string_value();
+    const std::string& description =
+        Field(*result, {"exceptionDetails", "exception", "description"}).string_value();
     return absl::InvalidArgumentError(absl::StrCat(
-        "the expression threw: ",
-        description.empty() ? Field(*result, {"exceptionDetails", "text"}).string_value() : description));
+        "the expression threw: ", description.empty()
+                                      ? Field(*result, {"exceptionDetails", "text"}).string_value()
+                                      : description));
   }
   return Field(*result, {"result", "value"});
 }

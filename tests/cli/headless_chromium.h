@@ -12,13 +12,12 @@
 #ifndef MESHPROOF_TESTS_CLI_HEADLESS_CHROMIUM_H_
 #define MESHPROOF_TESTS_CLI_HEADLESS_CHROMIUM_H_
 
+#include <google/protobuf/struct.pb.h>
 #include <sys/types.h>
 
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/struct.pb.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -46,10 +45,9 @@ class HeadlessChromium {
  public:
   // Starts `binary` with a fresh profile under `profile_dir`; its stderr goes to
   // `log_path`. Returns UNAVAILABLE when it does not answer within `timeout`.
-  static absl::StatusOr<std::unique_ptr<HeadlessChromium>> Start(const std::string& binary,
-                                                                 const std::string& profile_dir,
-                                                                 const std::string& log_path,
-                                                                 absl::Duration timeout = absl::Seconds(20));
+  static absl::StatusOr<std::unique_ptr<HeadlessChromium>> Start(
+      const std::string& binary, const std::string& profile_dir, const std::string& log_path,
+      absl::Duration timeout = absl::Seconds(20));
   ~HeadlessChromium();  // closes the browser; kills its process group if it lingers
   HeadlessChromium(const HeadlessChromium&) = delete;
   HeadlessChromium& operator=(const HeadlessChromium&) = delete;
@@ -66,7 +64,8 @@ class HeadlessChromium {
   HeadlessChromium() = default;
   // Sends one command (to the page's session unless `browser_level`) and returns its
   // result, keeping the events that arrive meanwhile.
-  absl::StatusOr<google::protobuf::Struct> Call(const std::string& method, const google::protobuf::Struct& params,
+  absl::StatusOr<google::protobuf::Struct> Call(const std::string& method,
+                                                const google::protobuf::Struct& params,
                                                 bool browser_level = false);
   absl::StatusOr<google::protobuf::Struct> ReadMessage(absl::Time deadline);
   void NoteEvent(const google::protobuf::Struct& message);

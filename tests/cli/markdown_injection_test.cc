@@ -1,11 +1,11 @@
 // The Markdown report treats every string from a run as text: a scenario, test, reason,
 // evidence line or claim cannot add a heading, a link, raw HTML, a table row or cell, or
 // end a code block. Checked on the rendered report line by line.
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -20,8 +20,9 @@ namespace rv1 = ::meshproof::result::v1;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kHostile[] = "x\n# Injected heading\n| forged | row |\n<script>alert(1)</script> "
-                            "[click](javascript:alert(1)) ![img](http://evil/x.png) **bold**";
+constexpr char kHostile[] =
+    "x\n# Injected heading\n| forged | row |\n<script>alert(1)</script> "
+    "[click](javascript:alert(1)) ![img](http://evil/x.png) **bold**";
 
 // Pipes that end a table cell: not escaped with a backslash.
 int CellBoundaries(absl::string_view line) {
@@ -38,7 +39,8 @@ int CellBoundaries(absl::string_view line) {
 
 // True when `needle` occurs in `text` not preceded by a backslash.
 bool HasUnescaped(absl::string_view text, absl::string_view needle) {
-  for (size_t at = text.find(needle); at != absl::string_view::npos; at = text.find(needle, at + 1)) {
+  for (size_t at = text.find(needle); at != absl::string_view::npos;
+       at = text.find(needle, at + 1)) {
     if (at == 0 || text[at - 1] != '\\') return true;
   }
   return false;

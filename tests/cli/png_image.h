@@ -35,7 +35,8 @@ class PngImage {
     for (size_t at = 8; at + 12 <= png.size();) {
       const uint32_t length = Be32(png, at);
       const std::string type = png.substr(at + 4, 4);
-      if (at + 12 + length > png.size()) return absl::InvalidArgumentError("truncated PNG chunk " + type);
+      if (at + 12 + length > png.size())
+        return absl::InvalidArgumentError("truncated PNG chunk " + type);
       const size_t data = at + 8;
       if (type == "IHDR") {
         image.width_ = static_cast<int>(Be32(png, data));
@@ -50,16 +51,18 @@ class PngImage {
       }
       at += 12 + length;
     }
-    if (image.width_ <= 0 || image.height_ <= 0) return absl::InvalidArgumentError("PNG without a size");
+    if (image.width_ <= 0 || image.height_ <= 0)
+      return absl::InvalidArgumentError("PNG without a size");
     if (bit_depth != 8 || (colour_type != 2 && colour_type != 6) || interlace != 0) {
-      return absl::UnimplementedError(absl::StrCat("PNG bit depth ", bit_depth, ", colour type ", colour_type,
-                                                   ", interlace ", interlace));
+      return absl::UnimplementedError(absl::StrCat("PNG bit depth ", bit_depth, ", colour type ",
+                                                   colour_type, ", interlace ", interlace));
     }
     image.channels_ = colour_type == 6 ? 4 : 3;
     const size_t stride = static_cast<size_t>(image.width_) * image.channels_;
     std::vector<uint8_t> raw((stride + 1) * image.height_);
     uLongf raw_size = raw.size();
-    if (uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(idat.data()), idat.size()) != Z_OK ||
+    if (uncompress(raw.data(), &raw_size, reinterpret_cast<const Bytef*>(idat.data()),
+                   idat.size()) != Z_OK ||
         raw_size != raw.size()) {
       return absl::InvalidArgumentError("PNG image data does not inflate to its size");
     }
@@ -82,7 +85,8 @@ class PngImage {
           case 2: predicted = b; break;
           case 3: predicted = (a + b) / 2; break;
           case 4: {
-            const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+            const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b),
+                      pc = std::abs(p - c);
             predicted = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
             break;
           }
@@ -105,7 +109,8 @@ class PngImage {
   static uint32_t Be32(const std::string& s, size_t at) {
     return (static_cast<uint32_t>(static_cast<uint8_t>(s[at])) << 24) |
            (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 1])) << 16) |
-           (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 2])) << 8) | static_cast<uint8_t>(s[at + 3]);
+           (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 2])) << 8) |
+           static_cast<uint8_t>(s[at + 3]);
   }
 
   int width_ = 0, height_ = 0, channels_ = 0;

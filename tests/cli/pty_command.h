@@ -26,7 +26,8 @@ struct PtyResult {
 };
 
 // Runs `argv` on a new pseudo-terminal `columns` wide until it exits or `timeout` passes.
-inline PtyResult RunOnPty(const std::vector<std::string>& argv, int columns, absl::Duration timeout = absl::Seconds(20)) {
+inline PtyResult RunOnPty(const std::vector<std::string>& argv, int columns,
+                          absl::Duration timeout = absl::Seconds(20)) {
   std::vector<std::string> args = argv;
   std::vector<char*> c_args;
   for (std::string& a : args) c_args.push_back(a.data());
@@ -81,7 +82,8 @@ inline PtyResult RunOnPty(const std::vector<std::string>& argv, int columns, abs
 // the row. Returns the rows left on screen (trailing spaces trimmed) and, in *unknown,
 // any other escape sequence (which this model, and a test, would not understand).
 // A UTF-8 character counts as one column.
-inline std::vector<std::string> ReplayScreen(const std::string& bytes, int columns, std::string* unknown) {
+inline std::vector<std::string> ReplayScreen(const std::string& bytes, int columns,
+                                             std::string* unknown) {
   std::vector<std::vector<std::string>> rows(1);  // each cell holds one UTF-8 character
   size_t row = 0;
   int col = 0;
@@ -107,9 +109,12 @@ inline std::vector<std::string> ReplayScreen(const std::string& bytes, int colum
       }
     } else {
       size_t len = 1;
-      if (b >= 0xf0) len = 4;
-      else if (b >= 0xe0) len = 3;
-      else if (b >= 0xc0) len = 2;
+      if (b >= 0xf0)
+        len = 4;
+      else if (b >= 0xe0)
+        len = 3;
+      else if (b >= 0xc0)
+        len = 2;
       if (col >= columns) {  // auto-wrap
         ++row;
         col = 0;

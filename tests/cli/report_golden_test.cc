@@ -1,14 +1,14 @@
 // Golden-file tests of the four report formats over a fixed run (report_fixture.h).
 // The golden files are reviewed by hand; to see a change, run with
 // MESHPROOF_UPDATE_GOLDEN=1 and read `git diff tests/cli/golden` before committing.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <google/protobuf/util/json_util.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "clients/cli/report/html_report.h"
 #include "clients/cli/report/json_report.h"
@@ -51,11 +51,13 @@ TEST(ReportGoldenTest, FixtureParses) {
 }
 
 TEST(ReportGoldenTest, Markdown) {
-  ExpectGolden("report.md", report::RenderMarkdown(testing::FixtureInput(/*with_comparison=*/false)));
+  ExpectGolden("report.md",
+               report::RenderMarkdown(testing::FixtureInput(/*with_comparison=*/false)));
 }
 
 TEST(ReportGoldenTest, MarkdownWithComparison) {
-  ExpectGolden("report-compare.md", report::RenderMarkdown(testing::FixtureInput(/*with_comparison=*/true)));
+  ExpectGolden("report-compare.md",
+               report::RenderMarkdown(testing::FixtureInput(/*with_comparison=*/true)));
 }
 
 TEST(ReportGoldenTest, Html) {
@@ -63,7 +65,8 @@ TEST(ReportGoldenTest, Html) {
 }
 
 TEST(ReportGoldenTest, Junit) {
-  ExpectGolden("report.junit.xml", report::RenderJunit(testing::FixtureInput(/*with_comparison=*/false)));
+  ExpectGolden("report.junit.xml",
+               report::RenderJunit(testing::FixtureInput(/*with_comparison=*/false)));
 }
 
 TEST(ReportGoldenTest, Json) {
@@ -91,7 +94,9 @@ TEST(ReportTest, MarkdownPutsRegressionsFirstAndEvidenceUnderTheTable) {
 TEST(ReportTest, JsonIsTheRunDetailMessage) {
   const store::v1::RunDetail original = testing::FixtureRunDetail();
   store::v1::RunDetail parsed;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(report::RenderJson(testing::FixtureInput(false)), &parsed).ok());
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  report::RenderJson(testing::FixtureInput(false)), &parsed)
+                  .ok());
   EXPECT_EQ(parsed.SerializeAsString(), original.SerializeAsString());
 }
 
@@ -117,7 +122,8 @@ TEST(ReportTest, HtmlAndXmlEscapeWhatTheyShow) {
   report::ReportInput input = testing::FixtureInput(false);
   input.detail.mutable_results(1)->set_proves("<script>alert(1)</script> & \"quotes\"");
   EXPECT_THAT(report::RenderHtml(input), Not(HasSubstr("<script>alert")));
-  EXPECT_THAT(report::RenderHtml(input), HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"));
+  EXPECT_THAT(report::RenderHtml(input),
+              HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"));
   EXPECT_THAT(report::RenderJunit(input), Not(HasSubstr("<script>alert")));
 }
 
@@ -128,7 +134,8 @@ class JunitSchemaTest : public ::testing::Test {
   int Validate(const std::string& xml) {
     const std::string file = dir_.WriteFile("report.xml", xml);
     auto result = meshproof::testing::RunCommand(
-        {"xmllint", "--noout", "--schema", std::string(MESHPROOF_SOURCE_DIR) + "/tests/cli/junit.xsd", file});
+        {"xmllint", "--noout", "--schema",
+         std::string(MESHPROOF_SOURCE_DIR) + "/tests/cli/junit.xsd", file});
     last_err_ = result.err;
     return result.exit_code;
   }
@@ -191,7 +198,9 @@ TEST(ReportFlakyTest, MarkdownMarksFlakyPassesAndFailures) {
 TEST(ReportFlakyTest, HtmlMarksFlakyPassesAndFailures) {
   const std::string html = report::RenderHtml(FlakyInput());
   EXPECT_THAT(html, HasSubstr("on attempt 2</span> <span class=\"badge flaky\">flaky</span>"));
-  EXPECT_THAT(html, HasSubstr("<span class=\"badge fail\">FAIL</span> <span class=\"badge flaky\">flaky</span>"));
+  EXPECT_THAT(
+      html,
+      HasSubstr("<span class=\"badge fail\">FAIL</span> <span class=\"badge flaky\">flaky</span>"));
   EXPECT_THAT(html, HasSubstr("<li><b>flaky</b>: the attempts disagreed (P F)</li>"));
   report::ReportInput stable = testing::FixtureInput(false);
   stable.detail.mutable_results(2)->set_flaky(false);
@@ -200,7 +209,9 @@ TEST(ReportFlakyTest, HtmlMarksFlakyPassesAndFailures) {
 
 TEST(ReportFlakyTest, JunitNamesFlakyTestsAndSaysWhyInTheirOutput) {
   const std::string xml = report::RenderJunit(FlakyInput());
-  EXPECT_THAT(xml, HasSubstr("<property name=\"flaky\" value=\"egress-through-gateway,bypass-is-not-proof\"/>"));
+  EXPECT_THAT(
+      xml,
+      HasSubstr("<property name=\"flaky\" value=\"egress-through-gateway,bypass-is-not-proof\"/>"));
   EXPECT_THAT(xml, HasSubstr("<system-out>flaky: the attempts disagreed (F P)\n"));
   report::ReportInput stable = testing::FixtureInput(false);
   stable.detail.mutable_results(2)->set_flaky(false);
@@ -214,7 +225,10 @@ TEST(ReportLabEvidenceTest, LabRunsAreMarkedInTheHeaderAndTheLedger) {
   ASSERT_GT(lab.detail.claims_size(), 0);
   lab.detail.mutable_run()->mutable_environment()->set_kind("lab");
   const std::string md = report::RenderMarkdown(lab);
-  EXPECT_THAT(md, HasSubstr("| Measured on | meshproof's lab (a reproduction of the gateways, not a real mesh) |"));
+  EXPECT_THAT(
+      md,
+      HasSubstr(
+          "| Measured on | meshproof's lab (a reproduction of the gateways, not a real mesh) |"));
   EXPECT_THAT(md, HasSubstr("> Measured on meshproof's lab"));
   EXPECT_THAT(md, Not(HasSubstr("| CONFIRMED by measurement |")));
   const std::string html = report::RenderHtml(lab);

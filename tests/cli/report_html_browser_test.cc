@@ -4,13 +4,13 @@
 // per test and one cell per run, passed-on-retry drawn apart from a plain pass — checked
 // in the DOM and in the pixels of the screenshot — and no horizontal overflow at desktop
 // or phone width. Chromium is required: without it these tests fail and say how to get it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "clients/cli/report/html_report.h"
 #include "tests/cli/headless_chromium.h"
@@ -23,8 +23,8 @@ namespace {
 
 using ::google::protobuf::Value;
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using testing::HeadlessChromium;
+using ::testing::IsEmpty;
 using testing::PngImage;
 using testing::Rgb;
 using testing::Viewport;
@@ -63,26 +63,33 @@ constexpr char kGridFacts[] = R"js((() => {
   };
 })())js";
 
-double Number(const Value& facts, const char* key) { return facts.struct_value().fields().at(key).number_value(); }
-const Value& Get(const Value& facts, const char* key) { return facts.struct_value().fields().at(key); }
+double Number(const Value& facts, const char* key) {
+  return facts.struct_value().fields().at(key).number_value();
+}
+const Value& Get(const Value& facts, const char* key) {
+  return facts.struct_value().fields().at(key);
+}
 
 bool Near(const Rgb& a, const Rgb& b, int tolerance = 8) {
-  return std::abs(a.r - b.r) <= tolerance && std::abs(a.g - b.g) <= tolerance && std::abs(a.b - b.b) <= tolerance;
+  return std::abs(a.r - b.r) <= tolerance && std::abs(a.g - b.g) <= tolerance &&
+         std::abs(a.b - b.b) <= tolerance;
 }
 
 // How many pixels inside `box` (a CSS box; one CSS pixel is one image pixel here) are `colour`.
 int CountColour(const PngImage& image, const Value& box, const Rgb& colour) {
   int count = 0;
-  const int x0 = static_cast<int>(std::ceil(Number(box, "x"))), y0 = static_cast<int>(std::ceil(Number(box, "y")));
+  const int x0 = static_cast<int>(std::ceil(Number(box, "x"))),
+            y0 = static_cast<int>(std::ceil(Number(box, "y")));
   const int x1 = static_cast<int>(Number(box, "x") + Number(box, "w")),
             y1 = static_cast<int>(Number(box, "y") + Number(box, "h"));
   for (int y = std::max(0, y0); y < std::min(image.height(), y1); ++y) {
-    for (int x = std::max(0, x0); x < std::min(image.width(), x1); ++x) count += Near(image.At(x, y), colour);
+    for (int x = std::max(0, x0); x < std::min(image.width(), x1); ++x)
+      count += Near(image.At(x, y), colour);
   }
   return count;
 }
 
-constexpr Rgb kPassGreen{0x2e, 0x7d, 0x32};   // --pass in the report's CSS
+constexpr Rgb kPassGreen{0x2e, 0x7d, 0x32};    // --pass in the report's CSS
 constexpr Rgb kRetryYellow{0xf9, 0xa8, 0x25};  // --retry
 
 class ReportInBrowserTest : public ::testing::Test {
@@ -92,11 +99,13 @@ class ReportInBrowserTest : public ::testing::Test {
     // Fail, not skip: a machine set up with scripts/setup.sh has chromium, and a browser
     // check that silently does not run would let a broken report through.
     ASSERT_TRUE(binary.ok()) << binary.status().message();
-    auto browser = HeadlessChromium::Start(*binary, dir_.File("profile"), dir_.File("chromium.log"));
+    auto browser =
+        HeadlessChromium::Start(*binary, dir_.File("profile"), dir_.File("chromium.log"));
     ASSERT_TRUE(browser.ok()) << browser.status().message() << "\n"
                               << meshproof::testing::ReadFileOrEmpty(dir_.File("chromium.log"));
     browser_ = std::move(*browser);
-    report_path_ = dir_.WriteFile("report.html", report::RenderHtml(testing::FixtureInput(/*with_comparison=*/true)));
+    report_path_ = dir_.WriteFile(
+        "report.html", report::RenderHtml(testing::FixtureInput(/*with_comparison=*/true)));
     report_url_ = "file://" + report_path_;
   }
 
@@ -140,11 +149,14 @@ class ReportInBrowserTest : public ::testing::Test {
     EXPECT_EQ(Number(facts, "runColumns"), static_cast<double>(runs.size()));
     const auto& per_row = Get(facts, "cellsPerRow").list_value().values();
     EXPECT_EQ(per_row.size(), static_cast<size_t>(tests));
-    for (const Value& cells : per_row) EXPECT_EQ(cells.number_value(), static_cast<double>(runs.size()));
+    for (const Value& cells : per_row)
+      EXPECT_EQ(cells.number_value(), static_cast<double>(runs.size()));
     EXPECT_GE(Number(facts, "smallestCell"), 10) << "grid squares collapsed";
     EXPECT_EQ(Number(facts, "retryCount"), retries);
-    EXPECT_THAT(Get(facts, "retryBackground").string_value(), ::testing::HasSubstr("repeating-linear-gradient"));
-    EXPECT_EQ(Get(facts, "passBackground").string_value(), "none") << "a plain pass must look different from a retry";
+    EXPECT_THAT(Get(facts, "retryBackground").string_value(),
+                ::testing::HasSubstr("repeating-linear-gradient"));
+    EXPECT_EQ(Get(facts, "passBackground").string_value(), "none")
+        << "a plain pass must look different from a retry";
 
     // On screen: the grid starts inside the viewport and is not wider than the page.
     const Value& grid = Get(facts, "grid");
@@ -170,7 +182,8 @@ class ReportInBrowserTest : public ::testing::Test {
     // The pixels show the grid: a pass square is solid green; the retry square has the
     // retry stripes' yellow, which no plain pass square has.
     EXPECT_TRUE(Get(facts, "pass").has_struct_value() && Get(facts, "retry").has_struct_value());
-    if (!Get(facts, "pass").has_struct_value() || !Get(facts, "retry").has_struct_value()) return facts;
+    if (!Get(facts, "pass").has_struct_value() || !Get(facts, "retry").has_struct_value())
+      return facts;
     const Value& pass = Get(facts, "pass");
     EXPECT_GT(CountColour(*image, pass, kPassGreen), Number(pass, "w") * Number(pass, "h") / 2)
         << "the pass square is not green in " << ScreenshotPath(screenshot_name);
@@ -187,13 +200,16 @@ class ReportInBrowserTest : public ::testing::Test {
 };
 
 TEST_F(ReportInBrowserTest, DesktopShowsTheGridWithoutErrorsOrFetches) {
-  const Value facts = CheckReportAt(Viewport{.width = 1280, .height = 800, .mobile = false}, "report-desktop.png");
+  const Value facts =
+      CheckReportAt(Viewport{.width = 1280, .height = 800, .mobile = false}, "report-desktop.png");
   if (HasFailure()) return;
-  EXPECT_NE(Get(facts, "stackHeadDisplay").string_value(), "none") << "tables are stacked on a desktop";
+  EXPECT_NE(Get(facts, "stackHeadDisplay").string_value(), "none")
+      << "tables are stacked on a desktop";
 }
 
 TEST_F(ReportInBrowserTest, PhoneWidthStacksTablesAndDoesNotOverflow) {
-  const Value facts = CheckReportAt(Viewport{.width = 390, .height = 844, .mobile = true}, "report-phone.png");
+  const Value facts =
+      CheckReportAt(Viewport{.width = 390, .height = 844, .mobile = true}, "report-phone.png");
   if (HasFailure()) return;
   // Below 640 px the tables become cards: their header rows are hidden.
   EXPECT_EQ(Get(facts, "stackHeadDisplay").string_value(), "none");
@@ -204,7 +220,8 @@ TEST_F(ReportInBrowserTest, PhoneWidthStacksTablesAndDoesNotOverflow) {
 TEST_F(ReportInBrowserTest, HarnessSeesErrorsExceptionsAndFetches) {
   const std::string bad = dir_.WriteFile(
       "bad.html",
-      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\"></head><body>"
+      "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=\"icon\" "
+      "href=\"data:,\"></head><body>"
       "<div style=\"width:3000px\">wide</div>"
       "<img src=\"http://127.0.0.1:9/pixel.png\">"
       "<script>console.error('broken on purpose'); throw new Error('thrown on purpose');</script>"
@@ -217,7 +234,8 @@ TEST_F(ReportInBrowserTest, HarnessSeesErrorsExceptionsAndFetches) {
   auto facts = browser_->Evaluate(kGridFacts);
   ASSERT_TRUE(facts.ok()) << facts.status().message();
   EXPECT_FALSE(Get(*facts, "found").bool_value());
-  auto overflow = browser_->Evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth");
+  auto overflow = browser_->Evaluate(
+      "document.documentElement.scrollWidth > document.documentElement.clientWidth");
   ASSERT_TRUE(overflow.ok()) << overflow.status().message();
   EXPECT_TRUE(overflow->bool_value());
 }

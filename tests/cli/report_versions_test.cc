@@ -32,10 +32,13 @@ report::ReportInput WithVersions(bool with_comparison) {
 TEST(ReportVersionsTest, TheHeaderNamesEveryVersionAndWhyOneIsUnknown) {
   const report::ReportInput input = WithVersions(false);
   const std::string versions =
-      "Envoy 1.32.2-dev · Istio 1.30.0 · Kubernetes unknown (GET https://10.96.0.1/version: answered 403) · "
+      "Envoy 1.32.2-dev · Istio 1.30.0 · Kubernetes unknown (GET https://10.96.0.1/version: "
+      "answered 403) · "
       "agent 0.1.0";
-  EXPECT_THAT(report::RenderMarkdown(input), HasSubstr(absl::StrCat("| Versions | ", versions, " |")));
-  EXPECT_THAT(report::RenderHtml(input), HasSubstr(absl::StrCat("<dt>Versions</dt><dd>", versions, "</dd>")));
+  EXPECT_THAT(report::RenderMarkdown(input),
+              HasSubstr(absl::StrCat("| Versions | ", versions, " |")));
+  EXPECT_THAT(report::RenderHtml(input),
+              HasSubstr(absl::StrCat("<dt>Versions</dt><dd>", versions, "</dd>")));
   const std::string junit = report::RenderJunit(input);
   EXPECT_THAT(junit, HasSubstr("<property name=\"envoy_version\" value=\"1.32.2-dev\"/>"));
   EXPECT_THAT(junit, HasSubstr("<property name=\"kubernetes_version_unknown\" value=\"GET "
@@ -72,7 +75,10 @@ TEST(ReportVersionsTest, TheHistoryGridMarksTheRunWhereAVersionChanged) {
     }
   }
   const std::string html = report::RenderHtml(input);
-  EXPECT_THAT(html, HasSubstr("<th class=\"r vchg\" title=\"run-0042: Istio 1.29.1 → 1.30.0 since the last run\">▲ "));
+  EXPECT_THAT(
+      html,
+      HasSubstr(
+          "<th class=\"r vchg\" title=\"run-0042: Istio 1.29.1 → 1.30.0 since the last run\">▲ "));
   EXPECT_THAT(html, HasSubstr("<th class=\"r\" title=\"run-0041\">"));
   // Without a change no column is marked.
   const std::string unchanged = report::RenderHtml(WithVersions(false));

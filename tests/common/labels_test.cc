@@ -24,8 +24,8 @@ TEST(ParseLabelsTest, EmptyIsNoLabels) {
 }
 
 TEST(ParseLabelsTest, RejectsMissingEquals) {
-  EXPECT_THAT(ParseLabels("env", "--labels"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--labels: expected key=value")));
+  EXPECT_THAT(ParseLabels("env", "--labels"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       HasSubstr("--labels: expected key=value")));
 }
 
 TEST(ParseLabelsTest, RejectsDuplicateKey) {

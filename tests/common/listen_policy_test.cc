@@ -10,15 +10,17 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(ListenPolicyTest, LoopbackAddresses) {
-  for (const char* address : {"127.0.0.1:0", "127.0.0.1:7002", "127.1.2.3:80", "localhost:7000", "LOCALHOST:1",
-                              "[::1]:7002", "::1", "unix:/run/meshproof.sock", "ipv4:127.0.0.1:5"}) {
+  for (const char* address :
+       {"127.0.0.1:0", "127.0.0.1:7002", "127.1.2.3:80", "localhost:7000", "LOCALHOST:1",
+        "[::1]:7002", "::1", "unix:/run/meshproof.sock", "ipv4:127.0.0.1:5"}) {
     EXPECT_TRUE(IsLoopbackListenAddress(address)) << address;
   }
 }
 
 TEST(ListenPolicyTest, EverythingElseIsReachableFromOtherHosts) {
-  for (const char* address : {"0.0.0.0:7002", "[::]:7002", "10.0.0.5:7000", "meshproof.example:7000", ":7000",
-                              "", "128.0.0.1:1", "[::ffff:127.0.0.1]:1", "[2001:db8::1]:80", "localhost.evil:1"}) {
+  for (const char* address :
+       {"0.0.0.0:7002", "[::]:7002", "10.0.0.5:7000", "meshproof.example:7000", ":7000", "",
+        "128.0.0.1:1", "[::ffff:127.0.0.1]:1", "[2001:db8::1]:80", "localhost.evil:1"}) {
     EXPECT_FALSE(IsLoopbackListenAddress(address)) << address;
   }
 }

@@ -27,7 +27,8 @@ TEST(ReconnectBackoffTest, ResetReturnsToTheShortDelay) {
 }
 
 TEST(ReconnectBackoffTest, JitterSpreadsClientsApart) {
-  ReconnectBackoff a(absl::Seconds(1), absl::Seconds(1), 1), b(absl::Seconds(1), absl::Seconds(1), 2);
+  ReconnectBackoff a(absl::Seconds(1), absl::Seconds(1), 1),
+      b(absl::Seconds(1), absl::Seconds(1), 2);
   int differ = 0;
   for (int i = 0; i < 10; ++i) differ += a.Next() != b.Next();
   EXPECT_GT(differ, 5);

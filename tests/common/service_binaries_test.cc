@@ -64,11 +64,13 @@ std::vector<std::string> BaseArgs(const std::string& binary, const testing::Temp
 TEST_P(ServiceBinaryTest, ANonLoopbackAddressWithoutTokensIsRefused) {
   testing::TempDir dir;
   // Bounded: a binary that wrongly starts serving is stopped (exit 124), and fails below.
-  std::vector<std::string> args = {"/usr/bin/timeout", "20", BinaryPath(GetParam()), "--listen", "0.0.0.0:0"};
+  std::vector<std::string> args = {"/usr/bin/timeout", "20", BinaryPath(GetParam()), "--listen",
+                                   "0.0.0.0:0"};
   for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
   auto result = RunCommand(args);
   EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
-  EXPECT_NE(result.err.find("--listen 0.0.0.0:0: this address is reachable from other hosts"), std::string::npos)
+  EXPECT_NE(result.err.find("--listen 0.0.0.0:0: this address is reachable from other hosts"),
+            std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find("--insecure-open"), std::string::npos) << result.err;
   EXPECT_EQ(result.out.find("listening on"), std::string::npos) << result.out;
@@ -83,14 +85,15 @@ TEST_P(ServiceBinaryTest, ANonLoopbackAddressServesWithTokensOrInsecureOpen) {
   const std::string tokens = dir.WriteFile(
       "tokens.yaml", absl::StrCat("tokens:\n  - name: ops\n    roles: [admin]\n    sha256: ",
                                   auth::HashToHex(auth::HashToken("mpt-ops-0123456789")), "\n"));
-  for (const std::vector<std::string>& extra :
-       {std::vector<std::string>{"--tokens", tokens}, std::vector<std::string>{"--insecure-open"}}) {
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--tokens", tokens},
+                                                std::vector<std::string>{"--insecure-open"}}) {
     std::vector<std::string> args = {"--listen", "0.0.0.0:0"};
     for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
     args.insert(args.end(), extra.begin(), extra.end());
     const std::string log = dir.File(extra[0] == "--tokens" ? "tokens.log" : "open.log");
     auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, log);
-    ASSERT_TRUE(process.ok()) << extra[0] << ": " << process.status() << testing::ReadFileOrEmpty(log);
+    ASSERT_TRUE(process.ok()) << extra[0] << ": " << process.status()
+                              << testing::ReadFileOrEmpty(log);
     auto code = process->Terminate();
     ASSERT_TRUE(code.ok()) << code.status();
     EXPECT_EQ(*code, 0);
@@ -106,7 +109,8 @@ INSTANTIATE_TEST_SUITE_P(AllServices, ServiceBinaryTest,
                                            "meshproof-scheduler"),
                          [](const auto& info) {
                            std::string name = info.param;
-                           for (char& c : name) if (c == '-') c = '_';
+                           for (char& c : name)
+                             if (c == '-') c = '_';
                            return name;
                          });
 

@@ -3,11 +3,11 @@
 // there), each example tokens file with the tokens-file parser, and each example token a
 // manifest mounts matches an entry with the role its sender needs, so an install from
 // the examples authenticates end to end before its tokens are replaced.
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "services/common/auth/roles.h"
@@ -56,19 +56,18 @@ bool Grants(const std::string& tokens_file, const std::string& token, auth::Role
 }
 
 TEST(DeployConfigTest, StoreConfigurationParsesWithTheStoresParser) {
-  MP_ASSERT_OK_AND_ASSIGN(store::StoreConfig config,
-                          store::ParseStoreConfig(Read("base/control-plane/config/store.yaml"),
-                                                  "store.yaml"));
+  MP_ASSERT_OK_AND_ASSIGN(
+      store::StoreConfig config,
+      store::ParseStoreConfig(Read("base/control-plane/config/store.yaml"), "store.yaml"));
   ASSERT_TRUE(config.db.has_value());
   EXPECT_THAT(*config.db, StartsWith("/var/lib/meshproof/"));  // the PersistentVolume
   EXPECT_THAT(config.tokens, Not(IsEmpty()));
 }
 
 TEST(DeployConfigTest, SchedulerConfigurationParsesWithTheSchedulersParser) {
-  MP_ASSERT_OK_AND_ASSIGN(
-      scheduler::SchedulerConfig config,
-      scheduler::ParseSchedulerConfig(Read("base/control-plane/config/scheduler.yaml"),
-                                      "scheduler.yaml"));
+  MP_ASSERT_OK_AND_ASSIGN(scheduler::SchedulerConfig config,
+                          scheduler::ParseSchedulerConfig(
+                              Read("base/control-plane/config/scheduler.yaml"), "scheduler.yaml"));
   EXPECT_THAT(config.tokens, Not(IsEmpty()));
   EXPECT_THAT(config.store_token_file, Not(IsEmpty()));
 }
@@ -79,8 +78,7 @@ TEST(DeployConfigTest, EveryAgentConfigurationParsesAndNamesItsScheduler) {
        {"base/agent/config/agent.yaml", "overlays/one-cluster/agent.yaml",
         "overlays/hub-and-spoke/hub/agent.yaml", "overlays/hub-and-spoke/spoke/agent.yaml"}) {
     SCOPED_TRACE(file);
-    MP_ASSERT_OK_AND_ASSIGN(agent::AgentConfig config,
-                            agent::ParseAgentConfig(Read(file), file));
+    MP_ASSERT_OK_AND_ASSIGN(agent::AgentConfig config, agent::ParseAgentConfig(Read(file), file));
     EXPECT_THAT(config.scheduler, Not(IsEmpty()));
     EXPECT_THAT(config.cluster, Not(IsEmpty()));
     // Every run on a cluster records the sidecar's Envoy and istiod's Istio version.
@@ -113,8 +111,8 @@ TEST(DeployConfigTest, ExampleTokensHoldTheRolesTheirSendersNeed) {
   // is an agent token a writer at the store.
   EXPECT_FALSE(Grants("base/control-plane/secrets/scheduler-tokens.example.yaml", spoke_agent,
                       auth::Role::kAgent));
-  EXPECT_FALSE(Grants("base/control-plane/secrets/store-tokens.example.yaml", agent,
-                      auth::Role::kWriter));
+  EXPECT_FALSE(
+      Grants("base/control-plane/secrets/store-tokens.example.yaml", agent, auth::Role::kWriter));
 }
 
 // The agent's own tokens file: the example client may run probes (and read the agent's

@@ -4,17 +4,16 @@
 // in the store, where the history must land. What the seed report found by hand must come
 // out of the pipeline unchanged: ingress 200/418/404 and HTTPS 200, egress 200 with the
 // gateway's access-log line as evidence, the SNI mismatch failing at the TLS layer.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
 #include <iostream>
 #include <map>
 #include <set>
-
-#include <gmock/gmock.h>
-#include <google/protobuf/util/json_util.h>
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -36,13 +35,13 @@ namespace sv1 = meshproof::store::v1;
 namespace v1 = meshproof::scheduler::v1;
 using ::meshproof::testing::BinaryPath;
 using ::meshproof::testing::CertAndKey;
-using ::meshproof::testing::TestCa;
 using ::meshproof::testing::CommandResult;
 using ::meshproof::testing::Deadline;
 using ::meshproof::testing::Lab;
 using ::meshproof::testing::RunCommand;
 using ::meshproof::testing::ServiceProcess;
 using ::meshproof::testing::TempDir;
+using ::meshproof::testing::TestCa;
 using ::meshproof::testing::WaitForFinishedRun;
 using ::testing::HasSubstr;
 
@@ -91,11 +90,12 @@ class EndToEndTest : public ::testing::Test {
     ASSERT_TRUE(server_cert.ok() && client_cert.ok());
     server_cert_ = *server_cert;
     client_cert_ = *client_cert;
-    absl::StatusOr<ServiceProcess> store = ServiceProcess::Start(
-        BinaryPath("meshproof-store"),
-        {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db"), "--tls-cert", server_cert_.cert_file,
-         "--tls-key", server_cert_.key_file, "--tls-client-ca", ca_.ca_file()},
-        dir_.File("store.log"));
+    absl::StatusOr<ServiceProcess> store =
+        ServiceProcess::Start(BinaryPath("meshproof-store"),
+                              {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db"),
+                               "--tls-cert", server_cert_.cert_file, "--tls-key",
+                               server_cert_.key_file, "--tls-client-ca", ca_.ca_file()},
+                              dir_.File("store.log"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_.emplace(std::move(*store));
 
@@ -104,10 +104,10 @@ class EndToEndTest : public ::testing::Test {
         "scheduler.yaml", "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n");
     absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
         BinaryPath("meshproof-scheduler"),
-        {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--store",
-         store_->address(), "--config", config, "--tls-cert", server_cert_.cert_file, "--tls-key",
-         server_cert_.key_file, "--store-tls-ca", ca_.ca_file(), "--store-tls-cert", client_cert_.cert_file,
-         "--store-tls-key", client_cert_.key_file},
+        {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--store", store_->address(),
+         "--config", config, "--tls-cert", server_cert_.cert_file, "--tls-key",
+         server_cert_.key_file, "--store-tls-ca", ca_.ca_file(), "--store-tls-cert",
+         client_cert_.cert_file, "--store-tls-key", client_cert_.key_file},
         dir_.File("scheduler.log"));
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_.emplace(std::move(*scheduler));
@@ -125,8 +125,8 @@ class EndToEndTest : public ::testing::Test {
     setenv("MESHPROOF_TLS_KEY", client_cert_.key_file.c_str(), 1);
 
     ASSERT_NO_FATAL_FAILURE(StartAgent("lab-agent-1"));
-    const CommandResult submit = Cli({"scenario", "submit", Example("10-ingress"),
-                                      Example("20-egress")});
+    const CommandResult submit =
+        Cli({"scenario", "submit", Example("10-ingress"), Example("20-egress")});
     ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
   }
 
@@ -146,7 +146,8 @@ class EndToEndTest : public ::testing::Test {
         BinaryPath("meshproof-agent"),
         {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(), "--cluster", "lab",
          "--namespace", "mesh-test", "--agent-id", id, "--environment-kind", "lab", "--tls-cert",
-         server_cert_.cert_file, "--tls-key", server_cert_.key_file, "--scheduler-tls-ca", ca_.ca_file()},
+         server_cert_.cert_file, "--tls-key", server_cert_.key_file, "--scheduler-tls-ca",
+         ca_.ca_file()},
         dir_.File(id + ".log"));
     ASSERT_TRUE(agent.ok()) << agent.status();
     agents_.emplace(id, std::move(*agent));
@@ -202,8 +203,8 @@ class EndToEndTest : public ::testing::Test {
     std::optional<sv1::RunDetail> stored = WaitForFinishedRun(
         *store_stub_, run_id, results, /*include_evidence=*/true, absl::Seconds(30), &last_seen);
     if (stored) return *stored;
-    ADD_FAILURE() << "run " << run_id << " never arrived finished in the store with "
-                  << results << " results; last seen: " << last_seen.ShortDebugString();
+    ADD_FAILURE() << "run " << run_id << " never arrived finished in the store with " << results
+                  << " results; last seen: " << last_seen.ShortDebugString();
     return last_seen;
   }
 
@@ -219,8 +220,8 @@ class EndToEndTest : public ::testing::Test {
 };
 
 TEST_F(EndToEndTest, TheSeedIngressTableThroughSchedulerAgentAndStore) {
-  const CommandResult started = Cli({"run", "start", "10-ingress", "--vars-file",
-                                     lab_->env_file(), "--wait", "--output", "json"});
+  const CommandResult started = Cli({"run", "start", "10-ingress", "--vars-file", lab_->env_file(),
+                                     "--wait", "--output", "json"});
   ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
   const v1::Run run = FromJson<v1::Run>(started.out);
   EXPECT_EQ(run.state(), v1::RUN_STATE_PASSED) << run.reason();
@@ -260,8 +261,8 @@ TEST_F(EndToEndTest, TheSeedIngressTableThroughSchedulerAgentAndStore) {
 TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure) {
   const std::string access_log = lab_->Get("EGRESS_ACCESS_LOG");
   ASSERT_FALSE(access_log.empty());
-  const CommandResult started = Cli({"run", "start", "20-egress", "--vars-file",
-                                     lab_->env_file(), "--output", "json"});
+  const CommandResult started =
+      Cli({"run", "start", "20-egress", "--vars-file", lab_->env_file(), "--output", "json"});
   ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
   const v1::Run pending = FromJson<v1::Run>(started.out);
   ASSERT_EQ(pending.state(), v1::RUN_STATE_AWAITING_APPROVAL);
@@ -313,7 +314,9 @@ TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure)
   const CommandResult report = Cli({"report", run.run_id(), "--format", "md"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_THAT(report.out, HasSubstr("outbound|443||external.test"));
-  EXPECT_THAT(report.out, HasSubstr("| Versions | Envoy 1.15.0-dev · Istio unknown (no istiod source configured"));
+  EXPECT_THAT(
+      report.out,
+      HasSubstr("| Versions | Envoy 1.15.0-dev · Istio unknown (no istiod source configured"));
 
   const rv1::TestResult& sni = results["sni-mismatch-fails-at-tls"];
   EXPECT_EQ(sni.verdict(), rv1::TEST_VERDICT_PASS) << sni.reason();
@@ -334,8 +337,8 @@ TEST_F(EndToEndTest, EgressWaitsForApprovalThenProvesTheGatewayAndTheSniFailure)
 }
 
 TEST_F(EndToEndTest, ARejectedRunStillRunsButSkipsItsGatedTest) {
-  const CommandResult started = Cli({"run", "start", "20-egress", "--vars-file",
-                                     lab_->env_file(), "--output", "json"});
+  const CommandResult started =
+      Cli({"run", "start", "20-egress", "--vars-file", lab_->env_file(), "--output", "json"});
   ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
   const v1::Run pending = FromJson<v1::Run>(started.out);
   const CommandResult rejected =
@@ -344,7 +347,8 @@ TEST_F(EndToEndTest, ARejectedRunStillRunsButSkipsItsGatedTest) {
   const CommandResult watched = Cli({"run", "watch", pending.run_id(), "--output", "json"});
   const v1::Run run = FromJson<v1::Run>(watched.out);
   EXPECT_EQ(run.state(), v1::RUN_STATE_PASSED) << run.reason();
-  std::map<std::string, rv1::TestResult> results = ByTest(StoredRun(run.run_id(), run.counts().total()));
+  std::map<std::string, rv1::TestResult> results =
+      ByTest(StoredRun(run.run_id(), run.counts().total()));
   const rv1::TestResult& gated = results["registry-only-blocks-unregistered"];
   EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_SKIPPED);
   EXPECT_EQ(gated.attempts(), 0u);
@@ -352,8 +356,9 @@ TEST_F(EndToEndTest, ARejectedRunStillRunsButSkipsItsGatedTest) {
 }
 
 TEST_F(EndToEndTest, AnIntervalScheduleFiresOneRunPerIntervalAndEachLandsInTheStore) {
-  std::vector<std::string> create = {"schedule", "create", "every-2s", "--scenario",
-                                     "10-ingress", "--every", "2s", "--concurrency", "forbid"};
+  std::vector<std::string> create = {"schedule",   "create",        "every-2s",
+                                     "--scenario", "10-ingress",    "--every",
+                                     "2s",         "--concurrency", "forbid"};
   for (const auto& [key, value] : lab_->env()) {
     create.push_back("--var");
     create.push_back(absl::StrCat(key, "=", value));
@@ -426,8 +431,8 @@ tests:
     expect: {status: 200}
 )");
   ASSERT_EQ(Cli({"scenario", "submit", slow}).exit_code, 0);
-  const CommandResult started = Cli({"run", "start", "slow-ingress", "--vars-file",
-                                     lab_->env_file(), "--output", "json"});
+  const CommandResult started =
+      Cli({"run", "start", "slow-ingress", "--vars-file", lab_->env_file(), "--output", "json"});
   ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
   const std::string run_id = FromJson<v1::Run>(started.out).run_id();
 
@@ -435,8 +440,10 @@ tests:
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
   while (absl::Now() < give_up && holder.empty()) {
     const v1::Run run = GetRun(run_id);
-    if (run.state() == v1::RUN_STATE_RUNNING) holder = run.agent_id();
-    else absl::SleepFor(absl::Milliseconds(20));
+    if (run.state() == v1::RUN_STATE_RUNNING)
+      holder = run.agent_id();
+    else
+      absl::SleepFor(absl::Milliseconds(20));
   }
   ASSERT_FALSE(holder.empty()) << "the run never started";
   agents_.at(holder).Kill();

@@ -5,6 +5,8 @@
 //     ContentHash of the unsubstituted scenario;
 //   - substituting an accepted unsubstituted scenario with the same values gives the
 //     same scenario as parsing with substitution.
+#include <google/protobuf/util/message_differencer.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,8 +14,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/util/message_differencer.h>
 
 #include "absl/strings/string_view.h"
 #include "services/scenario/content_hash.h"

@@ -42,7 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto file = sc::ParseVarsFile(text, "fuzz.env");
   if (file.ok()) {
-    for (const auto& [name, value] : *file) Check(sc::IsValidVarName(name), "vars file gave a bad name");
+    for (const auto& [name, value] : *file)
+      Check(sc::IsValidVarName(name), "vars file gave a bad name");
   }
   auto flag = sc::ParseVarFlag(text);
   if (flag.ok()) Check(sc::IsValidVarName(flag->first), "--var gave a bad name");

@@ -31,7 +31,8 @@ follow_redirects: true
 scheduler: scheduler.meshproof:7443
 environment_kind: cluster
 kubernetes: {api_server: "https://10.96.0.1", token_file: /run/token, ca_file: /run/ca.crt}
-)", "agent.yaml");
+)",
+                                 "agent.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->agent_id, "sleep-homelab-1");
   EXPECT_EQ(config->cluster, "homelab");
@@ -80,7 +81,8 @@ TEST(AgentConfigTest, AnEmptyFileGivesDefaults) {
 TEST(AgentConfigTest, FingerprintSourcesComeFromTheFileAndTheKind) {
   auto config = ParseAgentConfig(
       "environment_kind: cluster\n"
-      "fingerprint: {envoy_admin: http://127.0.0.1:15000, istiod: http://istiod.istio-system.svc:15014}\n",
+      "fingerprint: {envoy_admin: http://127.0.0.1:15000, istiod: "
+      "http://istiod.istio-system.svc:15014}\n",
       "agent.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
   const FingerprintSources sources = FingerprintSourcesFor(*config, "0.1.0");
@@ -96,16 +98,19 @@ TEST(AgentConfigTest, FingerprintSourcesComeFromTheFileAndTheKind) {
   auto lab = ParseAgentConfig("environment_kind: lab\n", "agent.yaml");
   ASSERT_TRUE(lab.ok());
   EXPECT_FALSE(FingerprintSourcesFor(*lab, "0.1.0").read_kubernetes);
-  auto configured = ParseAgentConfig("kubernetes: {api_server: \"https://127.0.0.1:6443\"}\n", "agent.yaml");
+  auto configured =
+      ParseAgentConfig("kubernetes: {api_server: \"https://127.0.0.1:6443\"}\n", "agent.yaml");
   ASSERT_TRUE(configured.ok());
   EXPECT_TRUE(FingerprintSourcesFor(*configured, "0.1.0").read_kubernetes);
 }
 
 TEST(AgentConfigTest, AFingerprintSourceMustBeAnHttpUrl) {
-  auto config = ParseAgentConfig("fingerprint:\n  istiod: istiod://istiod:15014/gw\n", "agent.yaml");
+  auto config =
+      ParseAgentConfig("fingerprint:\n  istiod: istiod://istiod:15014/gw\n", "agent.yaml");
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(std::string(config.status().message()),
-              HasSubstr("agent.yaml:2:11: fingerprint.istiod: expected an http:// or https:// URL"));
+  EXPECT_THAT(
+      std::string(config.status().message()),
+      HasSubstr("agent.yaml:2:11: fingerprint.istiod: expected an http:// or https:// URL"));
   auto unknown = ParseAgentConfig("fingerprint: {envoy: http://127.0.0.1:15000}\n", "agent.yaml");
   ASSERT_FALSE(unknown.ok());
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("unknown key \"envoy\""));
@@ -123,11 +128,15 @@ TEST(AgentConfigTest, TheOldListOfProgramNamesIsRefusedNamingTheNewForm) {
 
 TEST(AgentConfigTest, BadExecEntriesAreErrorsNamingTheField) {
   auto relative = ParseAgentConfig("exec_allowlist: [{program: kubectl}]\n", "agent.yaml");
-  EXPECT_THAT(std::string(relative.status().message()), HasSubstr("program: expected an absolute path"));
-  auto regex = ParseAgentConfig("exec_allowlist: [{program: /bin/date, args: ['(']}]\n", "agent.yaml");
+  EXPECT_THAT(std::string(relative.status().message()),
+              HasSubstr("program: expected an absolute path"));
+  auto regex =
+      ParseAgentConfig("exec_allowlist: [{program: /bin/date, args: ['(']}]\n", "agent.yaml");
   EXPECT_THAT(std::string(regex.status().message()), HasSubstr("args[0]: not an RE2 pattern"));
-  auto both = ParseAgentConfig("exec_allowlist: [{program: /bin/date, args: [a], args_pattern: a}]\n", "agent.yaml");
-  EXPECT_THAT(std::string(both.status().message()), HasSubstr("give args or args_pattern, not both"));
+  auto both = ParseAgentConfig(
+      "exec_allowlist: [{program: /bin/date, args: [a], args_pattern: a}]\n", "agent.yaml");
+  EXPECT_THAT(std::string(both.status().message()),
+              HasSubstr("give args or args_pattern, not both"));
   auto missing = ParseAgentConfig("exec_allowlist: [{args: [a]}]\n", "agent.yaml");
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("program is required"));
   auto env = ParseAgentConfig("exec_env: {'A=B': c}\n", "agent.yaml");
@@ -138,13 +147,15 @@ TEST(AgentConfigTest, BadDestinationsAreErrorsNamingTheField) {
   auto cidr = ParseAgentConfig("destinations: {allow: [{cidr: 10.0.0.0/40}]}\n", "agent.yaml");
   EXPECT_THAT(std::string(cidr.status().message()), HasSubstr("destinations.allow[0]"));
   EXPECT_THAT(std::string(cidr.status().message()), HasSubstr("cidr"));
-  auto port = ParseAgentConfig("destinations: {allow: [{host: a.test, ports: [0]}]}\n", "agent.yaml");
+  auto port =
+      ParseAgentConfig("destinations: {allow: [{host: a.test, ports: [0]}]}\n", "agent.yaml");
   EXPECT_THAT(std::string(port.status().message()), HasSubstr("destinations.allow[0].ports[0]"));
   auto neither = ParseAgentConfig("destinations: {allow: [{ports: [80]}]}\n", "agent.yaml");
   EXPECT_THAT(std::string(neither.status().message()), HasSubstr("exactly one of cidr and host"));
   auto no_allow = ParseAgentConfig("destinations: {}\n", "agent.yaml");
   EXPECT_FALSE(no_allow.ok());
-  auto unknown = ParseAgentConfig("destinations: {allow: [{cidr: 10.0.0.0/8, port: 80}]}\n", "agent.yaml");
+  auto unknown =
+      ParseAgentConfig("destinations: {allow: [{cidr: 10.0.0.0/8, port: 80}]}\n", "agent.yaml");
   EXPECT_FALSE(unknown.ok());
   auto empty = ParseAgentConfig("destinations: {allow: []}\n", "agent.yaml");
   ASSERT_TRUE(empty.ok());  // deny everything
@@ -167,7 +178,8 @@ TEST(AgentConfigTest, BadValuesAreErrors) {
   EXPECT_FALSE(ParseAgentConfig("labels: [a]\n", "agent.yaml").ok());
   auto kind = ParseAgentConfig("environment_kind: staging\n", "agent.yaml");
   ASSERT_FALSE(kind.ok());
-  EXPECT_THAT(std::string(kind.status().message()), HasSubstr("agent.yaml:1:19: environment_kind: expected lab or cluster"));
+  EXPECT_THAT(std::string(kind.status().message()),
+              HasSubstr("agent.yaml:1:19: environment_kind: expected lab or cluster"));
   EXPECT_FALSE(ParseAgentConfig("kubernetes: {server: x}\n", "agent.yaml").ok());
   auto syntax = ParseAgentConfig("cluster: [unclosed\n", "agent.yaml");
   EXPECT_FALSE(syntax.ok());

@@ -1,25 +1,24 @@
 // The agent against the lab, as a user runs it: a real meshproof-agent process, real
 // gRPC, real nginx gateways and httpbin. The seed report's tables must come out exactly.
 
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <google/protobuf/util/json_util.h>
-
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.pb.h"
 #include "services/scenario/scenario_parser.h"
 #include "tests/testing/lab.h"
+#include "tests/testing/loopback_listener.h"
 #include "tests/testing/scheduler_run.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
-#include "tests/testing/loopback_listener.h"
 #include "tests/truthfulness/netns_relay.h"
 
 namespace meshproof {
@@ -39,7 +38,8 @@ struct AgentRun {
   rv1::ScenarioOutcome outcome;
 };
 
-scenario::v1::Scenario Parse(const std::string& yaml, const std::map<std::string, std::string>& vars) {
+scenario::v1::Scenario Parse(const std::string& yaml,
+                             const std::map<std::string, std::string>& vars) {
   scenario::ParseOptions options;
   options.vars = vars;
   auto parsed = scenario::ParseScenario(yaml, options);
@@ -47,12 +47,14 @@ scenario::v1::Scenario Parse(const std::string& yaml, const std::map<std::string
   return parsed.ok() ? *parsed : scenario::v1::Scenario();
 }
 
-scenario::v1::Scenario ParseFile(const std::string& relative, const std::map<std::string, std::string>& vars) {
+scenario::v1::Scenario ParseFile(const std::string& relative,
+                                 const std::map<std::string, std::string>& vars) {
   return Parse(testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/" + relative), vars);
 }
 
 AgentRun Execute(const std::string& address, const scenario::v1::Scenario& scenario) {
-  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub = av1::ProbeAgentService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   av1::ExecuteRequest request;
@@ -80,7 +82,8 @@ class AgentLabTest : public ::testing::Test {
     lab_ = std::move(*lab);
   }
   void StartAgent(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--cluster", "lab", "--environment-kind", "lab"};
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0",        "--cluster",
+                                     "lab",      "--environment-kind", "lab"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto agent = ServiceProcess::Start(BinaryPath("meshproof-agent"), args, dir_.File("agent.log"));
     ASSERT_TRUE(agent.ok()) << agent.status();
@@ -95,18 +98,21 @@ class AgentLabTest : public ::testing::Test {
 TEST_F(AgentLabTest, ReproducesTheSeedIngressTable) {
   StartLab(Lab::Options());
   StartAgent();
-  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
+  AgentRun run =
+      Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
   EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_PASSED) << run.outcome.reason();
   EXPECT_EQ(run.outcome.environment().kind(), "lab");  // lab evidence, never a mesh's
   EXPECT_EQ(run.results["http-catch-all"].outcome().http().status_code(), 200u);
   EXPECT_EQ(run.results["path-match-status-418"].outcome().http().status_code(), 418u);
   EXPECT_EQ(run.results["tls-termination"].outcome().http().status_code(), 200u);
   EXPECT_THAT(run.results["tls-termination"].outcome().http().tls().version(), HasSubstr("TLSv1."));
-  EXPECT_THAT(run.results["tls-termination"].outcome().http().tls().peer_sans(), ::testing::Contains("httpbin.example.com"));
+  EXPECT_THAT(run.results["tls-termination"].outcome().http().tls().peer_sans(),
+              ::testing::Contains("httpbin.example.com"));
   EXPECT_EQ(run.results["unknown-host-404"].outcome().http().status_code(), 404u);
   for (const auto& [name, result] : run.results) {
     EXPECT_EQ(result.verdict(), rv1::TEST_VERDICT_PASS) << name << ": " << result.reason();
-    EXPECT_THAT(result.reproduction(), ::testing::StartsWith(name == "ingress-listens" ? "nc -z" : "curl"));
+    EXPECT_THAT(result.reproduction(),
+                ::testing::StartsWith(name == "ingress-listens" ? "nc -z" : "curl"));
   }
 }
 
@@ -115,7 +121,8 @@ TEST_F(AgentLabTest, CatchAllFirstReturns200ForStatus418AsInT10) {
   options.route_order = "catchall-first";
   StartLab(options);
   StartAgent();
-  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
+  AgentRun run =
+      Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
   const rv1::TestResult& t10 = run.results["path-match-status-418"];
   EXPECT_EQ(t10.outcome().http().status_code(), 200u);
   EXPECT_EQ(t10.verdict(), rv1::TEST_VERDICT_FAIL);
@@ -126,7 +133,8 @@ TEST_F(AgentLabTest, CatchAllFirstReturns200ForStatus418AsInT10) {
 TEST_F(AgentLabTest, EgressNeedsTheGatewaysLogLineAndSniMismatchFailsAtTls) {
   StartLab(Lab::Options());
   StartAgent();
-  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
+  AgentRun run =
+      Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
   EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_PASSED) << run.outcome.reason();
   const rv1::TestResult& through = run.results["egress-through-gateway"];
   EXPECT_EQ(through.verdict(), rv1::TEST_VERDICT_PASS) << through.reason();
@@ -155,7 +163,8 @@ TEST_F(AgentLabTest, EgressNeedsTheGatewaysLogLineAndSniMismatchFailsAtTls) {
 TEST_F(AgentLabTest, EveryRunRecordsTheEnvironmentFingerprint) {
   StartLab(Lab::Options());
   StartAgent();
-  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
+  AgentRun run =
+      Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
   const rv1::Environment& env = run.outcome.environment();
   EXPECT_EQ(env.envoy_version(), "1.15.0-dev");
   EXPECT_EQ(env.istio_version(), "");
@@ -168,7 +177,8 @@ TEST_F(AgentLabTest, EveryRunRecordsTheEnvironmentFingerprint) {
   EXPECT_THAT(unknown["istio"], HasSubstr("no istiod source configured"));
   EXPECT_THAT(unknown["kubernetes"], HasSubstr("meshproof's lab"));
   // 10-ingress names no Envoy admin: nothing to read, and it says so.
-  AgentRun ingress = Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
+  AgentRun ingress =
+      Execute(agent_->address(), ParseFile("examples/scenarios/10-ingress.yaml", lab_->env()));
   EXPECT_EQ(ingress.outcome.environment().envoy_version(), "");
   ASSERT_GT(ingress.outcome.environment().unknown_versions_size(), 0);
   EXPECT_EQ(ingress.outcome.environment().unknown_versions(0).component(), "envoy");
@@ -189,7 +199,8 @@ TEST_F(AgentLabTest, SeedScenariosLintWithTheLabEnvWhichDefinesEveryVariable) {
     ASSERT_FALSE(text.empty()) << file;
     for (size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {
       const std::string name = text.substr(at + 2, text.find('}', at) - at - 2);
-      EXPECT_EQ(lab_->env().count(name), 1u) << file << " uses ${" << name << "}, which lab.env does not define";
+      EXPECT_EQ(lab_->env().count(name), 1u)
+          << file << " uses ${" << name << "}, which lab.env does not define";
     }
   }
   // The log source and the gateway configuration are the lab's own.
@@ -204,17 +215,20 @@ TEST_F(AgentLabTest, SeedScenariosLintWithTheLabEnvWhichDefinesEveryVariable) {
 TEST_F(AgentLabTest, ApprovedRegistryOnlyTestFailsOnAnAllowAnyLab) {
   StartLab(Lab::Options());
   ASSERT_EQ(lab_->Get("OUTBOUND_POLICY"), "ALLOW_ANY");
-  auto scheduler = ServiceProcess::Start(BinaryPath("meshproof-scheduler"),
-                                         {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db")},
-                                         dir_.File("scheduler.log"));
+  auto scheduler = ServiceProcess::Start(
+      BinaryPath("meshproof-scheduler"),
+      {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db")}, dir_.File("scheduler.log"));
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-  StartAgent({"--scheduler", scheduler->address(), "--namespace", "mesh-test", "--agent-id", "lab-agent"});
+  StartAgent(
+      {"--scheduler", scheduler->address(), "--namespace", "mesh-test", "--agent-id", "lab-agent"});
   ASSERT_TRUE(testing::WaitForConnectedAgent(scheduler->address(), "lab-agent").ok());
   testing::SchedulerRunOptions options;
   options.vars = lab_->env();
-  auto run = testing::RunThroughScheduler(
-      scheduler->address(), testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/20-egress.yaml"),
-      options);
+  auto run =
+      testing::RunThroughScheduler(scheduler->address(),
+                                   testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) +
+                                                            "/examples/scenarios/20-egress.yaml"),
+                                   options);
   ASSERT_TRUE(run.ok()) << run.status();
   const rv1::TestResult& gated = run->results["registry-only-blocks-unregistered"];
   EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_FAIL) << gated.reason();
@@ -232,7 +246,8 @@ TEST_F(AgentLabTest, EgressRouteAbsentFailsTheConfigLayerTests) {
   options.egress_route_absent = true;
   StartLab(options);
   StartAgent();
-  AgentRun run = Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
+  AgentRun run =
+      Execute(agent_->address(), ParseFile("examples/scenarios/20-egress.yaml", lab_->env()));
   EXPECT_EQ(run.results["egress-cluster-in-sidecar"].verdict(), rv1::TEST_VERDICT_FAIL)
       << run.results["egress-cluster-in-sidecar"].reason();
   EXPECT_EQ(run.results["egress-gateway-listener"].verdict(), rv1::TEST_VERDICT_FAIL)
@@ -265,7 +280,9 @@ tests:
   const rv1::TestResult& direct = run.results["direct-call"];
   EXPECT_EQ(direct.outcome().http().status_code(), 200u);
   EXPECT_EQ(direct.verdict(), rv1::TEST_VERDICT_FAIL);
-  EXPECT_THAT(direct.reason(), HasSubstr("required evidence[gateway-access-log] missing although the call gave status 200"));
+  EXPECT_THAT(
+      direct.reason(),
+      HasSubstr("required evidence[gateway-access-log] missing although the call gave status 200"));
   EXPECT_THAT(direct.reason(), HasSubstr("no new line for this call matching"));
 }
 
@@ -276,28 +293,33 @@ TEST_F(AgentLabTest, EachProbeIsVerifiedAgainstTheCaItNamesInEitherOrder) {
   auto second = Lab::Start(dir_.File("lab2"));
   ASSERT_TRUE(second.ok()) << second.status();
   std::unique_ptr<Lab> lab2 = std::move(*second);
-  ASSERT_NE(testing::ReadFileOrEmpty(lab_->Get("LAB_CA_FILE")), testing::ReadFileOrEmpty(lab2->Get("LAB_CA_FILE")));
+  ASSERT_NE(testing::ReadFileOrEmpty(lab_->Get("LAB_CA_FILE")),
+            testing::ReadFileOrEmpty(lab2->Get("LAB_CA_FILE")));
   StartAgent();
   // A test that calls `lab`'s HTTPS ingress trusting `ca`.
   auto call = [](const std::string& name, const Lab& lab, const std::string& ca) {
     return absl::StrCat("  - name: ", name, R"(
     http:
-      url: "https://httpbin.example.com:)", lab.Get("INGRESS_HTTPS_PORT"), R"(/status/200"
-      resolve: ["httpbin.example.com:)", lab.Get("INGRESS_HTTPS_PORT"), R"(:127.0.0.1"]
-      tls: {ca_file: ")", ca, R"("}
+      url: "https://httpbin.example.com:)",
+                        lab.Get("INGRESS_HTTPS_PORT"), R"(/status/200"
+      resolve: ["httpbin.example.com:)",
+                        lab.Get("INGRESS_HTTPS_PORT"), R"(:127.0.0.1"]
+      tls: {ca_file: ")",
+                        ca, R"("}
     expect: {status: 200}
 )");
   };
   const std::string ca1 = lab_->Get("LAB_CA_FILE");
   const std::string ca2 = lab2->Get("LAB_CA_FILE");
-  const std::string yaml = absl::StrCat("apiVersion: meshproof/v1\nkind: Scenario\nname: two-cas\ntests:\n",
-                                        call("right-1", *lab_, ca1), call("wrong-1", *lab2, ca1),
-                                        call("right-2", *lab2, ca2), call("wrong-2", *lab_, ca2),
-                                        call("right-1-again", *lab_, ca1));
+  const std::string yaml = absl::StrCat(
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: two-cas\ntests:\n",
+      call("right-1", *lab_, ca1), call("wrong-1", *lab2, ca1), call("right-2", *lab2, ca2),
+      call("wrong-2", *lab_, ca2), call("right-1-again", *lab_, ca1));
   for (int round = 0; round < 2; ++round) {  // the second round runs on warm caches
     AgentRun run = Execute(agent_->address(), Parse(yaml, {}));
     for (const char* name : {"right-1", "right-2", "right-1-again"}) {
-      EXPECT_EQ(run.results[name].verdict(), rv1::TEST_VERDICT_PASS) << name << ": " << run.results[name].reason();
+      EXPECT_EQ(run.results[name].verdict(), rv1::TEST_VERDICT_PASS)
+          << name << ": " << run.results[name].reason();
     }
     for (const char* name : {"wrong-1", "wrong-2"}) {
       EXPECT_EQ(run.results[name].verdict(), rv1::TEST_VERDICT_FAIL) << name;
@@ -307,16 +329,19 @@ TEST_F(AgentLabTest, EachProbeIsVerifiedAgainstTheCaItNamesInEitherOrder) {
 
   // One CA file path whose content changes between two runs.
   const std::string rotating = dir_.WriteFile("rotating-ca.pem", testing::ReadFileOrEmpty(ca1));
-  const std::string rotating_yaml = absl::StrCat("apiVersion: meshproof/v1\nkind: Scenario\nname: rotating\ntests:\n",
-                                                 call("lab-1", *lab_, rotating), call("lab-2", *lab2, rotating));
+  const std::string rotating_yaml =
+      absl::StrCat("apiVersion: meshproof/v1\nkind: Scenario\nname: rotating\ntests:\n",
+                   call("lab-1", *lab_, rotating), call("lab-2", *lab2, rotating));
   AgentRun before = Execute(agent_->address(), Parse(rotating_yaml, {}));
-  EXPECT_EQ(before.results["lab-1"].verdict(), rv1::TEST_VERDICT_PASS) << before.results["lab-1"].reason();
+  EXPECT_EQ(before.results["lab-1"].verdict(), rv1::TEST_VERDICT_PASS)
+      << before.results["lab-1"].reason();
   EXPECT_EQ(before.results["lab-2"].verdict(), rv1::TEST_VERDICT_FAIL);
   dir_.WriteFile("rotating-ca.pem", testing::ReadFileOrEmpty(ca2));
   AgentRun after = Execute(agent_->address(), Parse(rotating_yaml, {}));
   EXPECT_EQ(after.results["lab-1"].verdict(), rv1::TEST_VERDICT_FAIL);
   EXPECT_THAT(after.results["lab-1"].reason(), HasSubstr("tls_verify"));
-  EXPECT_EQ(after.results["lab-2"].verdict(), rv1::TEST_VERDICT_PASS) << after.results["lab-2"].reason();
+  EXPECT_EQ(after.results["lab-2"].verdict(), rv1::TEST_VERDICT_PASS)
+      << after.results["lab-2"].reason();
 }
 
 TEST_F(AgentLabTest, ProbeCommandExitsOneWhenATestFails) {
@@ -324,9 +349,10 @@ TEST_F(AgentLabTest, ProbeCommandExitsOneWhenATestFails) {
   options.route_order = "catchall-first";
   StartLab(options);
   StartAgent();
-  auto result = testing::RunCommand({BinaryPath("meshproof"), "probe",
-                                     std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/10-ingress.yaml",
-                                     "--agent", agent_->address(), "--vars-file", lab_->env_file()});
+  auto result = testing::RunCommand(
+      {BinaryPath("meshproof"), "probe",
+       std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/10-ingress.yaml", "--agent",
+       agent_->address(), "--vars-file", lab_->env_file()});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("FAIL     path-match-status-418"));
   EXPECT_THAT(result.out, HasSubstr("expect.status: expected 418, got 200"));
@@ -337,7 +363,8 @@ TEST_F(AgentLabTest, RejectsAnInvalidScenarioNamingTheField) {
   scenario::v1::Scenario bad;
   bad.set_name("bad");
   bad.add_tests()->set_name("t");  // no probe
-  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
+  auto stub = av1::ProbeAgentService::NewStub(
+      grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   av1::ExecuteRequest request;
@@ -356,9 +383,11 @@ kind: Scenario
 name: hanging
 tests:
   - name: never-answered
-    http: {url: "http://127.0.0.1:)", port, R"(/", timeout: 10m}
+    http: {url: "http://127.0.0.1:)",
+                            port, R"(/", timeout: 10m}
   - name: after
-    http: {url: "http://127.0.0.1:)", port, R"(/", timeout: 10m}
+    http: {url: "http://127.0.0.1:)",
+                            port, R"(/", timeout: 10m}
 )"),
                {});
 }
@@ -376,7 +405,8 @@ bool WaitForText(const std::string& path, const std::string& text, absl::Duratio
 TEST_F(AgentLabTest, TheCallsDeadlineAbortsTheProbeInFlight) {
   StartAgent();
   SilentListener silent;
-  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
+  auto stub = av1::ProbeAgentService::NewStub(
+      grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   av1::ExecuteRequest request;
@@ -388,14 +418,16 @@ TEST_F(AgentLabTest, TheCallsDeadlineAbortsTheProbeInFlight) {
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // The probe's timeout is ten minutes: the scenario ends only because the deadline
   // cancelled the transfer in flight.
-  EXPECT_TRUE(WaitForText(dir_.File("agent.log"), "scenario hanging ended: RUN_VERDICT_CANCELLED", absl::Seconds(30)))
+  EXPECT_TRUE(WaitForText(dir_.File("agent.log"), "scenario hanging ended: RUN_VERDICT_CANCELLED",
+                          absl::Seconds(30)))
       << testing::ReadFileOrEmpty(dir_.File("agent.log"));
 }
 
 TEST_F(AgentLabTest, SigtermDrainsThenCancelsARunningScenario) {
   StartAgent();
   SilentListener silent;
-  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
+  auto stub = av1::ProbeAgentService::NewStub(
+      grpc::CreateChannel(agent_->address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   av1::ExecuteRequest request;
@@ -421,8 +453,9 @@ TEST_F(AgentLabTest, NetnsModeForcesEgressThroughTheGateway) {
   ASSERT_FALSE(ns.empty());
   // The agent runs inside the mesh namespace, as a pod would; its only way out is the
   // egress gateway, and port 443 is redirected there as a sidecar would.
-  auto agent = ServiceProcess::Start("/usr/bin/ip", {"netns", "exec", ns, BinaryPath("meshproof-agent"),
-                                                     "--listen", "127.0.0.1:0", "--cluster", "lab"},
+  auto agent = ServiceProcess::Start("/usr/bin/ip",
+                                     {"netns", "exec", ns, BinaryPath("meshproof-agent"),
+                                      "--listen", "127.0.0.1:0", "--cluster", "lab"},
                                      dir_.File("agent-netns.log"));
   ASSERT_TRUE(agent.ok()) << agent.status();
   const std::string yaml = R"(apiVersion: meshproof/v1
@@ -441,9 +474,9 @@ tests:
 )";
   const std::string scenario_file = dir_.WriteFile("netns.yaml", yaml);
   // The CLI runs inside the namespace too: the agent listens on the namespace's loopback.
-  auto result = testing::RunCommand({"/usr/bin/ip", "netns", "exec", ns, BinaryPath("meshproof"), "probe",
-                                     scenario_file, "--agent", agent->address(), "--vars-file",
-                                     lab_->env_file(), "--output", "json"});
+  auto result = testing::RunCommand({"/usr/bin/ip", "netns", "exec", ns, BinaryPath("meshproof"),
+                                     "probe", scenario_file, "--agent", agent->address(),
+                                     "--vars-file", lab_->env_file(), "--output", "json"});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("outbound|443||external.test"));
   EXPECT_THAT(result.out, HasSubstr("\"verdict\":\"RUN_VERDICT_PASSED\""));
@@ -463,15 +496,18 @@ TEST_F(AgentLabTest, RegistryOnlyLabBlocksTheDirectCallFromTheMesh) {
   StartLab(options);
   ASSERT_EQ(lab_->Get("OUTBOUND_POLICY"), "REGISTRY_ONLY");
   const std::string ns = lab_->Get("MESH_NETNS");
-  auto scheduler = ServiceProcess::Start("/usr/bin/ip", {"netns", "exec", ns, BinaryPath("meshproof-scheduler"),
-                                                         "--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db")},
-                                         dir_.File("scheduler-netns.log"));
+  auto scheduler =
+      ServiceProcess::Start("/usr/bin/ip",
+                            {"netns", "exec", ns, BinaryPath("meshproof-scheduler"), "--listen",
+                             "127.0.0.1:0", "--db", dir_.File("scheduler.db")},
+                            dir_.File("scheduler-netns.log"));
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-  auto agent = ServiceProcess::Start("/usr/bin/ip", {"netns", "exec", ns, BinaryPath("meshproof-agent"),
-                                                     "--listen", "127.0.0.1:0", "--cluster", "lab", "--namespace",
-                                                     "mesh-test", "--agent-id", "mesh-agent", "--scheduler",
-                                                     scheduler->address()},
-                                     dir_.File("agent-netns.log"));
+  auto agent =
+      ServiceProcess::Start("/usr/bin/ip",
+                            {"netns", "exec", ns, BinaryPath("meshproof-agent"), "--listen",
+                             "127.0.0.1:0", "--cluster", "lab", "--namespace", "mesh-test",
+                             "--agent-id", "mesh-agent", "--scheduler", scheduler->address()},
+                            dir_.File("agent-netns.log"));
   ASSERT_TRUE(agent.ok()) << agent.status();
   const std::string inner = scheduler->address();
   int port = 0;
@@ -481,15 +517,19 @@ TEST_F(AgentLabTest, RegistryOnlyLabBlocksTheDirectCallFromTheMesh) {
   ASSERT_TRUE(testing::WaitForConnectedAgent((*relay)->address(), "mesh-agent").ok());
 
   testing::SchedulerRunOptions run_options;
-  for (absl::string_view line : absl::StrSplit(testing::ReadFileOrEmpty(lab_->mesh_env_file()), '\n')) {
+  for (absl::string_view line :
+       absl::StrSplit(testing::ReadFileOrEmpty(lab_->mesh_env_file()), '\n')) {
     const size_t eq = line.find('=');
     if (eq == absl::string_view::npos || absl::StartsWith(line, "#")) continue;
     run_options.vars[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
   }
-  auto run = testing::RunThroughScheduler(
-      (*relay)->address(),
-      testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/examples/scenarios/20-egress.yaml"), run_options);
-  ASSERT_TRUE(run.ok()) << run.status() << "\n" << testing::ReadFileOrEmpty(dir_.File("agent-netns.log"));
+  auto run =
+      testing::RunThroughScheduler((*relay)->address(),
+                                   testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) +
+                                                            "/examples/scenarios/20-egress.yaml"),
+                                   run_options);
+  ASSERT_TRUE(run.ok()) << run.status() << "\n"
+                        << testing::ReadFileOrEmpty(dir_.File("agent-netns.log"));
   std::map<std::string, rv1::TestResult>& results = run->results;
   const rv1::TestResult& gated = results["registry-only-blocks-unregistered"];
   EXPECT_EQ(gated.verdict(), rv1::TEST_VERDICT_PASS) << gated.reason();

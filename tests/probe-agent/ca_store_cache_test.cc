@@ -2,10 +2,9 @@
 // reparsed when the file changes, errors for unreadable or certificate-less files.
 #include "services/probe-agent/ca_store_cache.h"
 
-#include <openssl/x509.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/x509.h>
 
 #include "tests/testing/temp_dir.h"
 

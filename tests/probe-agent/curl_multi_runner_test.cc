@@ -2,12 +2,12 @@
 // over finishes and wakes its caller.
 #include "services/probe-agent/curl_multi_runner.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <thread>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/time/clock.h"
 #include "tests/testing/loopback_listener.h"

@@ -2,10 +2,9 @@
 // evidence read opens is checked by the address it goes to, whatever the scenario's
 // resolve/connect_to overrides say, redirects included; refused means nothing was sent.
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
@@ -16,10 +15,10 @@ namespace meshproof::agent {
 namespace {
 
 namespace sv1 = ::meshproof::scenario::v1;
-using ::testing::HasSubstr;
 using testing::FakeHttpServer;
 using testing::FakeRequest;
 using testing::FakeResponse;
+using ::testing::HasSubstr;
 
 DestinationRule Cidr(std::string cidr, std::vector<PortRange> ports = {}) {
   DestinationRule rule;
@@ -35,7 +34,9 @@ DestinationRule Host(std::string host, std::vector<PortRange> ports = {}) {
   return rule;
 }
 
-PortRange Port(int port) { return PortRange{static_cast<uint16_t>(port), static_cast<uint16_t>(port)}; }
+PortRange Port(int port) {
+  return PortRange{static_cast<uint16_t>(port), static_cast<uint16_t>(port)};
+}
 
 ProberOptions Allow(std::vector<DestinationRule> rules, bool follow_redirects = false) {
   ProberOptions options;
@@ -88,7 +89,8 @@ TEST(DestinationTest, HostRulesTrustOnlyTheSystemResolver) {
   FakeHttpServer server(Ok());
   RealProber prober(Allow({Host("localhost", {Port(server.port())}), Host("*.allowed.test")}));
   const std::string port = absl::StrCat(server.port());
-  auto by_name = prober.Run(Http(absl::StrCat("http://localhost:", port, "/")), sv1::Defaults(), {});
+  auto by_name =
+      prober.Run(Http(absl::StrCat("http://localhost:", port, "/")), sv1::Defaults(), {});
   ASSERT_TRUE(by_name.ok()) << by_name.status();
   EXPECT_EQ(by_name->http().status_code(), 200u);
   ASSERT_EQ(server.requests().size(), 1u);
@@ -98,11 +100,13 @@ TEST(DestinationTest, HostRulesTrustOnlyTheSystemResolver) {
   resolved.mutable_http()->add_resolve(absl::StrCat("api.allowed.test:", port, ":127.0.0.1"));
   auto by_resolve = prober.Run(resolved, sv1::Defaults(), {});
   EXPECT_EQ(by_resolve.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(by_resolve.status().message(), HasSubstr("is not allowed by the agent's destinations"));
+  EXPECT_THAT(by_resolve.status().message(),
+              HasSubstr("is not allowed by the agent's destinations"));
 
   sv1::Probe connected = Http(absl::StrCat("http://localhost:", port, "/"));
   connected.mutable_http()->add_connect_to(absl::StrCat("localhost:", port, ":127.0.0.1:", port));
-  EXPECT_EQ(prober.Run(connected, sv1::Defaults(), {}).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(prober.Run(connected, sv1::Defaults(), {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
 
   // An address literal is judged by CIDR rules only.
   EXPECT_EQ(prober.Run(Http(server.url()), sv1::Defaults(), {}).status().code(),
@@ -152,7 +156,8 @@ TEST(DestinationTest, EvidenceReadsTcpAndDnsProbesAreCheckedToo) {
   sv1::Probe envoy;
   envoy.mutable_envoy_admin()->set_admin_url(server.url());
   envoy.mutable_envoy_admin()->set_resource(sv1::ENVOY_RESOURCE_CLUSTERS);
-  EXPECT_EQ(prober.Run(envoy, sv1::Defaults(), {}).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(prober.Run(envoy, sv1::Defaults(), {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(server.requests().empty());
 
   sv1::Probe tcp;
@@ -175,7 +180,8 @@ TEST(DestinationTest, AScenariosResolveEntriesDoNotOutliveItsProbe) {
   RealProber prober(ProberOptions{.curl_loops = 1});
   const std::string url = absl::StrCat("http://meshproof-resolve.invalid:", server.port(), "/");
   sv1::Probe pinned = Http(url);
-  pinned.mutable_http()->add_resolve(absl::StrCat("meshproof-resolve.invalid:", server.port(), ":127.0.0.1"));
+  pinned.mutable_http()->add_resolve(
+      absl::StrCat("meshproof-resolve.invalid:", server.port(), ":127.0.0.1"));
   auto first = prober.Run(pinned, sv1::Defaults(), {});
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->http().status_code(), 200u);
@@ -201,7 +207,8 @@ TEST(DestinationPolicyTest, MalformedRulesAreRefusedNamingThem) {
 }
 
 TEST(DestinationPolicyTest, MappedAddressesAndWildcardsAreJudgedForWhatTheyReach) {
-  auto policy = DestinationPolicy::Create({Cidr("10.0.0.0/8"), Host("*.svc.cluster.local", {Port(443)})});
+  auto policy =
+      DestinationPolicy::Create({Cidr("10.0.0.0/8"), Host("*.svc.cluster.local", {Port(443)})});
   ASSERT_TRUE(policy.ok());
   sockaddr_in6 mapped{};
   mapped.sin6_family = AF_INET6;
@@ -214,12 +221,15 @@ TEST(DestinationPolicyTest, MappedAddressesAndWildcardsAreJudgedForWhatTheyReach
   any.sin_family = AF_INET;
   any.sin_port = htons(443);
   inet_pton(AF_INET, "169.254.169.254", &any.sin_addr);
-  EXPECT_TRUE(policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "api.ns.svc.cluster.local").ok());
+  EXPECT_TRUE(
+      policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "api.ns.svc.cluster.local").ok());
   EXPECT_FALSE(policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "svc.cluster.local").ok());
-  EXPECT_FALSE(policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "evilsvc.cluster.local").ok());
+  EXPECT_FALSE(
+      policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "evilsvc.cluster.local").ok());
   EXPECT_FALSE(policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "").ok());
   any.sin_port = htons(80);
-  EXPECT_FALSE(policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "api.ns.svc.cluster.local").ok());
+  EXPECT_FALSE(
+      policy->CheckAddress(reinterpret_cast<sockaddr*>(&any), "api.ns.svc.cluster.local").ok());
 }
 
 }  // namespace

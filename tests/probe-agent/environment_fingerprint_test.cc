@@ -19,12 +19,12 @@ namespace {
 
 namespace sv1 = ::meshproof::scenario::v1;
 namespace rv1 = ::meshproof::result::v1;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using testing::FakeHttpServer;
 using testing::FakeKubernetesApi;
 using testing::FakeRequest;
 using testing::FakeResponse;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using testing::RealFixture;
 
 // The reason recorded for `component`, or "" when its version was read.
@@ -83,7 +83,9 @@ class EnvironmentFingerprintTest : public ::testing::Test {
     return {404, "404 page not found\n"};
   }
 
-  std::string istiod_url() const { return absl::StrCat("istiod://127.0.0.1:", istiod_.port(), "/istio-egressgateway"); }
+  std::string istiod_url() const {
+    return absl::StrCat("istiod://127.0.0.1:", istiod_.port(), "/istio-egressgateway");
+  }
 
   rv1::Environment Stamp(const sv1::Scenario& scenario) {
     rv1::Environment env;
@@ -122,7 +124,9 @@ TEST_F(EnvironmentFingerprintTest, ReadsEveryVersionFromWhereTheScenarioAndTheAg
 }
 
 TEST_F(EnvironmentFingerprintTest, TheAgentConfigurationWinsOverTheScenario) {
-  FakeHttpServer other_admin([](const FakeRequest&) { return FakeResponse{200, "{\"version\": \"x/1.29.0/Clean/RELEASE/BoringSSL\"}"}; });
+  FakeHttpServer other_admin([](const FakeRequest&) {
+    return FakeResponse{200, "{\"version\": \"x/1.29.0/Clean/RELEASE/BoringSSL\"}"};
+  });
   sources_.envoy_admin = other_admin.url();
   sources_.istiod = absl::StrCat("http://127.0.0.1:", istiod_.port());
   const rv1::Environment env = Stamp(sv1::Scenario());
@@ -140,7 +144,8 @@ TEST_F(EnvironmentFingerprintTest, NothingToReadFromIsUnknownWithWhyAndAsksNobod
   EXPECT_EQ(env.kubernetes_version(), "");
   EXPECT_THAT(Unknown(env, "envoy"), HasSubstr("no Envoy admin named"));
   EXPECT_THAT(Unknown(env, "istio"), HasSubstr("no istiod source configured"));
-  EXPECT_THAT(Unknown(env, "kubernetes"), HasSubstr("meshproof's lab, which has no Kubernetes API"));
+  EXPECT_THAT(Unknown(env, "kubernetes"),
+              HasSubstr("meshproof's lab, which has no Kubernetes API"));
   EXPECT_EQ(Unknown(env, "agent"), "");
   EXPECT_THAT(admin_.requests(), IsEmpty());
   EXPECT_THAT(istiod_.requests(), IsEmpty());
@@ -157,17 +162,21 @@ TEST_F(EnvironmentFingerprintTest, AnswersThatAreNotVersionsAreUnknownNotValues)
   EXPECT_EQ(env.envoy_version(), "");
   EXPECT_EQ(env.istio_version(), "");
   EXPECT_EQ(env.kubernetes_version(), "");
-  EXPECT_THAT(Unknown(env, "envoy"), HasSubstr(absl::StrCat(admin_.url(), "/server_info: answered 503")));
+  EXPECT_THAT(Unknown(env, "envoy"),
+              HasSubstr(absl::StrCat(admin_.url(), "/server_info: answered 503")));
   EXPECT_THAT(Unknown(env, "istio"), HasSubstr("istiod reports no version"));
   EXPECT_THAT(Unknown(env, "kubernetes"), HasSubstr("answered 401"));
 }
 
 TEST_F(EnvironmentFingerprintTest, AnIstiodThatIsNotThereIsUnknownWithTheAddress) {
   sources_.read_kubernetes = false;
-  const std::string gone = absl::StrCat("istiod://127.0.0.1:", [] {
-    FakeHttpServer closed([](const FakeRequest&) { return FakeResponse{}; });
-    return closed.port();  // closed when this returns: nothing listens there any more
-  }(), "/istio-egressgateway");
+  const std::string gone = absl::StrCat(
+      "istiod://127.0.0.1:",
+      [] {
+        FakeHttpServer closed([](const FakeRequest&) { return FakeResponse{}; });
+        return closed.port();  // closed when this returns: nothing listens there any more
+      }(),
+      "/istio-egressgateway");
   const rv1::Environment env = Stamp(ScenarioNaming(admin_.url(), gone));
   EXPECT_EQ(env.envoy_version(), "1.15.0-dev");
   EXPECT_EQ(env.istio_version(), "");
@@ -185,7 +194,8 @@ TEST(EnvironmentFingerprintParseTest, IstioVersionIsWhatPrecedesTheRevision) {
   EXPECT_EQ(*IstioVersionFromIstiod(RealFixture("istiod-version.txt")), "1.12.0");
   EXPECT_EQ(*IstioVersionFromIstiod(RealFixture("istiod-version-prerelease.txt")),
             "1.7-alpha.9c900ba74d10a1affe7c23557ef0eebd6103b03c");
-  EXPECT_EQ(*IstioVersionFromIstiod("1.30.0-3b0bf86a4d3c4e7f9a8e2d1c6b5a4f3e2d1c0b9a-Clean\n"), "1.30.0");
+  EXPECT_EQ(*IstioVersionFromIstiod("1.30.0-3b0bf86a4d3c4e7f9a8e2d1c6b5a4f3e2d1c0b9a-Clean\n"),
+            "1.30.0");
   EXPECT_FALSE(IstioVersionFromIstiod("404 page not found").ok());
   EXPECT_FALSE(IstioVersionFromIstiod("unknown-unknown-unknown").ok());
   EXPECT_FALSE(IstioVersionFromIstiod("<html><body>a-b-c</body></html>").ok());

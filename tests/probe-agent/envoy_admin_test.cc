@@ -16,22 +16,26 @@ using ::testing::ElementsAre;
 using ::testing::Not;
 
 std::string Fixture(const std::string& name) {
-  return testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/deploy/lab/fixtures/envoy-admin/" + name);
+  return testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) +
+                                  "/deploy/lab/fixtures/envoy-admin/" + name);
 }
 
 TEST(AdminNamesTest, ClustersAreTheTextBeforeTheFirstSeparator) {
-  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_CLUSTERS,
-                         "outbound|443||external.test::observability_name::outbound|443||external.test\n"
-                         "outbound|443||external.test::10.0.0.1:443::cx_active::0\n"
-                         "BlackHoleCluster::default_priority::max_connections::1\n"),
-              ElementsAre("outbound|443||external.test", "BlackHoleCluster"));
+  EXPECT_THAT(
+      AdminNames(sv1::ENVOY_RESOURCE_CLUSTERS,
+                 "outbound|443||external.test::observability_name::outbound|443||external.test\n"
+                 "outbound|443||external.test::10.0.0.1:443::cx_active::0\n"
+                 "BlackHoleCluster::default_priority::max_connections::1\n"),
+      ElementsAre("outbound|443||external.test", "BlackHoleCluster"));
   const std::string clusters = Fixture("clusters.txt");
   ASSERT_FALSE(clusters.empty());
-  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_CLUSTERS, clusters), Contains("outbound|443||external.test"));
+  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_CLUSTERS, clusters),
+              Contains("outbound|443||external.test"));
 }
 
 TEST(AdminNamesTest, ListenersAreTheTextBeforeTheSeparator) {
-  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_LISTENERS, "0.0.0.0_80::0.0.0.0:80\n0.0.0.0_443::0.0.0.0:443\n"),
+  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_LISTENERS,
+                         "0.0.0.0_80::0.0.0.0:80\n0.0.0.0_443::0.0.0.0:443\n"),
               ElementsAre("0.0.0.0_80", "0.0.0.0_443"));
 }
 
@@ -47,7 +51,8 @@ TEST(AdminNamesTest, ConfigDumpGivesClusterAndListenerNamesOnly) {
 }
 
 TEST(AdminNamesTest, ATruncatedConfigDumpFallsBackToEveryName) {
-  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_CONFIG_DUMP, R"({"configs": [{"cluster": {"name": "a"}, "x": {"name": "b")"),
+  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_CONFIG_DUMP,
+                         R"({"configs": [{"cluster": {"name": "a"}, "x": {"name": "b")"),
               ElementsAre("a", "b"));
 }
 
@@ -56,7 +61,8 @@ TEST(AdminPathTest, MapsResources) {
   EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_CLUSTERS), "/clusters");
   EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_LISTENERS), "/listeners");
   EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_CONFIG_DUMP), "/config_dump");
-  auto source = scenario::ResolveConfigSource("http://127.0.0.1:15000/", sv1::ENVOY_RESOURCE_LISTENERS);
+  auto source =
+      scenario::ResolveConfigSource("http://127.0.0.1:15000/", sv1::ENVOY_RESOURCE_LISTENERS);
   ASSERT_TRUE(source.ok());
   EXPECT_EQ(source->read_url, "http://127.0.0.1:15000/listeners");
 }
@@ -64,12 +70,13 @@ TEST(AdminPathTest, MapsResources) {
 // A config dump recorded from a real Istio proxy (tests/fixtures/real): its static
 // listener has no name and is skipped; filters and routes do not count as names.
 TEST(EnvoyAdminTest, NamesInARecordedIstioConfigDump) {
-  const std::string body =
-      testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/tests/fixtures/real/envoy-admin-config_dump.json");
+  const std::string body = testing::ReadFileOrEmpty(
+      std::string(MESHPROOF_SOURCE_DIR) + "/tests/fixtures/real/envoy-admin-config_dump.json");
   ASSERT_FALSE(body.empty());
-  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_CONFIG_DUMP, body),
-              ElementsAre("agent", "prometheus_stats", "inbound-vip|8000|http|httpbin.default.svc.cluster.local",
-                          "main_internal"));
+  EXPECT_THAT(
+      AdminNames(sv1::ENVOY_RESOURCE_CONFIG_DUMP, body),
+      ElementsAre("agent", "prometheus_stats",
+                  "inbound-vip|8000|http|httpbin.default.svc.cluster.local", "main_internal"));
   EXPECT_THAT(ConfigDumpNames(sv1::ENVOY_RESOURCE_LISTENERS, body), ElementsAre("main_internal"));
   EXPECT_THAT(ConfigDumpNames(sv1::ENVOY_RESOURCE_CLUSTERS, body), Not(Contains("main_internal")));
   bool parsed = true;

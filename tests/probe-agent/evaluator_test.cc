@@ -13,7 +13,8 @@ namespace rv1 = ::meshproof::result::v1;
 using ::testing::HasSubstr;
 
 sv1::Test ParseTest(const std::string& test_yaml) {
-  const std::string text = "apiVersion: meshproof/v1\nkind: Scenario\nname: t\ntests:\n" + test_yaml;
+  const std::string text =
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: t\ntests:\n" + test_yaml;
   auto parsed = scenario::ParseScenario(text, scenario::ParseOptions());
   EXPECT_TRUE(parsed.ok()) << parsed.status();
   return parsed.ok() ? parsed->tests(0) : sv1::Test();
@@ -38,7 +39,8 @@ rv1::ProbeOutcome Failed(scenario::v1::FailureClass failure_class, uint32_t curl
 const absl::Time kNow = absl::FromUnixSeconds(1780790400);
 
 TEST(EvaluateTest, StatusMatchPassesAndMismatchSaysExpectedAndGot) {
-  sv1::Test test = ParseTest("  - name: a\n    http: {url: \"http://x/status/418\"}\n    expect: {status: 418}\n");
+  sv1::Test test = ParseTest(
+      "  - name: a\n    http: {url: \"http://x/status/418\"}\n    expect: {status: 418}\n");
   EXPECT_EQ(Evaluate(test, Http(418), {}, kNow).verdict, rv1::TEST_VERDICT_PASS);
   Evaluation e = Evaluate(test, Http(200), {}, kNow);
   EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_FAIL);
@@ -54,11 +56,14 @@ TEST(EvaluateTest, EmptyExpectationMeansAny2xx) {
 
 TEST(EvaluateTest, ExpectedTlsFailure) {
   sv1::Test test = ParseTest(
-      "  - name: a\n    http: {url: \"https://x/\"}\n    expect: {failure: {class: tls_handshake, curl_exit: 35}}\n");
-  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_TLS_HANDSHAKE, 35), {}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+      "  - name: a\n    http: {url: \"https://x/\"}\n    expect: {failure: {class: tls_handshake, "
+      "curl_exit: 35}}\n");
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_TLS_HANDSHAKE, 35), {}, kNow).verdict,
+            rv1::TEST_VERDICT_PASS);
   Evaluation got_status = Evaluate(test, Http(404), {}, kNow);
   EXPECT_EQ(got_status.verdict, rv1::TEST_VERDICT_FAIL);
-  EXPECT_EQ(got_status.reason, "expect.failure: expected fails at tls_handshake (curl 35), got status 404");
+  EXPECT_EQ(got_status.reason,
+            "expect.failure: expected fails at tls_handshake (curl 35), got status 404");
   Evaluation wrong_class = Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow);
   EXPECT_THAT(wrong_class.reason, HasSubstr("got fails at connect_refused (curl 7)"));
 }
@@ -74,7 +79,9 @@ TEST(EvaluateTest, A200WithoutRequiredEvidenceFails) {
   missing.set_message("no new line matching /outbound/");
   Evaluation e = Evaluate(test, Http(200), {missing}, kNow);
   EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_FAIL);
-  EXPECT_EQ(e.reason, "required evidence[gateway-log] missing although the call gave status 200: no new line matching /outbound/");
+  EXPECT_EQ(e.reason,
+            "required evidence[gateway-log] missing although the call gave status 200: no new line "
+            "matching /outbound/");
   missing.set_required(false);
   EXPECT_EQ(Evaluate(test, Http(200), {missing}, kNow).verdict, rv1::TEST_VERDICT_PASS);
 }
@@ -96,7 +103,8 @@ TEST(EvaluateTest, EvidenceThatCouldNotBeObservedIsAnErrorNotAFail) {
   Evaluation e = Evaluate(test, Http(200), {unreadable, seen}, kNow);
   EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_ERROR);
   EXPECT_EQ(e.reason,
-            "could not observe evidence[gateway-log] (the call gave status 200): could not read the log: cannot "
+            "could not observe evidence[gateway-log] (the call gave status 200): could not read "
+            "the log: cannot "
             "read /l: Permission denied");
   // What was observed to be wrong still makes it a FAIL: the call itself ...
   EXPECT_EQ(Evaluate(test, Http(503), {unreadable, seen}, kNow).verdict, rv1::TEST_VERDICT_FAIL);
@@ -126,18 +134,23 @@ TEST(EvaluateTest, AnAdminInterfaceThatCannotBeReadIsAnError) {
 }
 
 TEST(EvaluateTest, UnexpectedConnectFailureIsAFailAndLocalProblemsAreErrors) {
-  sv1::Test test = ParseTest("  - name: a\n    http: {url: \"https://x/\"}\n    expect: {status: 200}\n");
-  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow).verdict, rv1::TEST_VERDICT_FAIL);
+  sv1::Test test =
+      ParseTest("  - name: a\n    http: {url: \"https://x/\"}\n    expect: {status: 200}\n");
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow).verdict,
+            rv1::TEST_VERDICT_FAIL);
   // curl 77: the CA file could not be read on the agent: nothing was learnt about the mesh.
-  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_OTHER, 77), {}, kNow).verdict, rv1::TEST_VERDICT_ERROR);
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_OTHER, 77), {}, kNow).verdict,
+            rv1::TEST_VERDICT_ERROR);
 }
 
 TEST(EvaluateTest, HeadersBodyAndJson) {
   sv1::Test test = ParseTest(
       "  - name: a\n    http: {url: \"http://x/\"}\n    expect:\n"
       "      headers: {x-meshproof-route: {equals: status}}\n"
-      "      body: {contains: httpbin, json: {\"headers.Host\": {equals: httpbin.example.com}, \"n.1\": {equals: \"2\"}}}\n");
-  rv1::ProbeOutcome ok = Http(200, R"({"headers": {"Host": "httpbin.example.com"}, "n": [1, 2], "from": "httpbin"})");
+      "      body: {contains: httpbin, json: {\"headers.Host\": {equals: httpbin.example.com}, "
+      "\"n.1\": {equals: \"2\"}}}\n");
+  rv1::ProbeOutcome ok =
+      Http(200, R"({"headers": {"Host": "httpbin.example.com"}, "n": [1, 2], "from": "httpbin"})");
   auto* header = ok.mutable_http()->add_headers();
   header->set_name("x-meshproof-route");
   header->set_value("status");

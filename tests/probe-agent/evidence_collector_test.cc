@@ -46,7 +46,8 @@ class TimedSource : public LogSource {
   absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t p) override {
     if (!log_->error.ok()) return log_->error;
     auto all = log_->Visible();
-    return std::vector<std::string>(all.begin() + static_cast<long>(std::min<uint64_t>(p, all.size())), all.end());
+    return std::vector<std::string>(
+        all.begin() + static_cast<long>(std::min<uint64_t>(p, all.size())), all.end());
   }
   std::string Describe() const override { return "timed log"; }
   std::string Gap() const override { return log_->gap; }
@@ -58,7 +59,8 @@ class TimedSource : public LogSource {
 class AdminProber : public Prober {
  public:
   std::string body;
-  absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe&, const sv1::Defaults&, const CancelledFn&) override {
+  absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe&, const sv1::Defaults&,
+                                        const CancelledFn&) override {
     return rv1::ProbeOutcome();
   }
   absl::StatusOr<std::string> Fetch(const sv1::HttpProbe& request, size_t) override {
@@ -72,10 +74,15 @@ class AdminProber : public Prober {
 class EvidenceCollectorTest : public ::testing::Test {
  protected:
   EvidenceCollectorTest()
-      : collector_(&prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); ++sleeps_; },
-                   [this](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
-                     return std::make_unique<TimedSource>(&log_);
-                   }) {
+      : collector_(
+            &prober_, &clock_,
+            [this](absl::Duration d) {
+              clock_.Advance(d);
+              ++sleeps_;
+            },
+            [this](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
+              return std::make_unique<TimedSource>(&log_);
+            }) {
     log_.clock = &clock_;
   }
 
@@ -92,12 +99,16 @@ class EvidenceCollectorTest : public ::testing::Test {
   }
 
   // A line that appears `after` the start, stamped (Envoy style) with that instant.
-  void LineAt(absl::Duration after, std::string line) { StartedLineAt(after, after, std::move(line)); }
+  void LineAt(absl::Duration after, std::string line) {
+    StartedLineAt(after, after, std::move(line));
+  }
   // A line that appears `after` the start but whose connection started at `started`.
   void StartedLineAt(absl::Duration after, absl::Duration started, std::string line) {
     log_.lines.push_back({start_ + after, absl::StrCat("[", Stamp(start_ + started), "] ", line)});
   }
-  static std::string Stamp(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone()); }
+  static std::string Stamp(absl::Time t) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+  }
 
   testing::FakeClock clock_;
   const absl::Time start_ = clock_.Now();
@@ -133,7 +144,8 @@ TEST_F(EvidenceCollectorTest, WaitsTheWholeWindowAndSaysWhatWasMissing) {
   EXPECT_EQ(evidence[0].matched(), 0u);
   EXPECT_EQ(clock_.Now() - start_, absl::Seconds(2));
   EXPECT_EQ(evidence[0].message(),
-            "no new line for this call matching /outbound\\|443\\|\\|external\\.test/ in timed log within 2s "
+            "no new line for this call matching /outbound\\|443\\|\\|external\\.test/ in timed log "
+            "within 2s "
             "(wanted at least 1)");
   EXPECT_FALSE(evidence[0].unobservable());
 }
@@ -189,7 +201,8 @@ TEST_F(EvidenceCollectorTest, AnUnreadableSourceIsUnobservableWithTheReason) {
   auto evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_TRUE(evidence[0].unobservable());
-  EXPECT_EQ(evidence[0].message(), "could not read the log: cannot read /l: No such file or directory");
+  EXPECT_EQ(evidence[0].message(),
+            "could not read the log: cannot read /l: No such file or directory");
 }
 
 TEST_F(EvidenceCollectorTest, ALineOfAnEarlierCallWrittenLateDoesNotCount) {
@@ -197,7 +210,8 @@ TEST_F(EvidenceCollectorTest, ALineOfAnEarlierCallWrittenLateDoesNotCount) {
   collector_.Begin(test, sv1::Defaults());
   // Written 100 ms into this call's window, for a connection that started 1.5 s before
   // it (beyond the default 1 s skew).
-  StartedLineAt(absl::Milliseconds(100), absl::Milliseconds(-1500), "earlier outbound|443||external.test");
+  StartedLineAt(absl::Milliseconds(100), absl::Milliseconds(-1500),
+                "earlier outbound|443||external.test");
   auto evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_FALSE(evidence[0].unobservable());
@@ -211,7 +225,8 @@ TEST_F(EvidenceCollectorTest, TheDeclaredSkewWidensTheWindow) {
   sv1::Test test = LogTest(1, 0, absl::Seconds(1));
   *test.mutable_evidence(0)->mutable_log()->mutable_skew() = ToProtoDuration(absl::Seconds(2));
   collector_.Begin(test, sv1::Defaults());
-  StartedLineAt(absl::Milliseconds(100), absl::Milliseconds(-1500), "skewed outbound|443||external.test");
+  StartedLineAt(absl::Milliseconds(100), absl::Milliseconds(-1500),
+                "skewed outbound|443||external.test");
   EXPECT_TRUE(collector_.Finish(nullptr)[0].satisfied());
 }
 
@@ -219,7 +234,8 @@ TEST_F(EvidenceCollectorTest, ALineStartedAfterTheCallDoesNotCount) {
   const sv1::Test test = LogTest(1, 0, absl::Seconds(3));
   collector_.Begin(test, sv1::Defaults());
   // The probe returns at once; a connection opened 2.5 s later is another call's.
-  StartedLineAt(absl::Milliseconds(2600), absl::Milliseconds(2500), "later outbound|443||external.test");
+  StartedLineAt(absl::Milliseconds(2600), absl::Milliseconds(2500),
+                "later outbound|443||external.test");
   auto evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_THAT(evidence[0].message(), HasSubstr("1 started after the call"));
@@ -227,30 +243,35 @@ TEST_F(EvidenceCollectorTest, ALineStartedAfterTheCallDoesNotCount) {
 
 TEST_F(EvidenceCollectorTest, WholeSecondTimesCountForTheWholeSecond) {
   sv1::Test test = LogTest(1, 0, absl::Seconds(1));
-  *test.mutable_evidence(0)->mutable_log()->mutable_skew() = ToProtoDuration(absl::Milliseconds(10));
+  *test.mutable_evidence(0)->mutable_log()->mutable_skew() =
+      ToProtoDuration(absl::Milliseconds(10));
   clock_.Advance(absl::Milliseconds(900));  // the call starts at .900 of its second
   collector_.Begin(test, sv1::Defaults());
-  const std::string second =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", start_, absl::UTCTimeZone());  // nginx's $time_iso8601
-  log_.lines.push_back({start_ + absl::Milliseconds(950), "[" + second + "] outbound|443||external.test"});
+  const std::string second = absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", start_,
+                                              absl::UTCTimeZone());  // nginx's $time_iso8601
+  log_.lines.push_back(
+      {start_ + absl::Milliseconds(950), "[" + second + "] outbound|443||external.test"});
   EXPECT_TRUE(collector_.Finish(nullptr)[0].satisfied());
 }
 
 TEST_F(EvidenceCollectorTest, LinesWithoutAReadableTimeAreUnobservableNotMissing) {
   const sv1::Test test = LogTest(1, 0, absl::Milliseconds(200));
   collector_.Begin(test, sv1::Defaults());
-  log_.lines.push_back({start_ + absl::Milliseconds(10), "no time here outbound|443||external.test"});
+  log_.lines.push_back(
+      {start_ + absl::Milliseconds(10), "no time here outbound|443||external.test"});
   auto evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_TRUE(evidence[0].unobservable());
-  EXPECT_THAT(evidence[0].message(), HasSubstr("could not be tied to this call: 1 carry no readable start time"));
+  EXPECT_THAT(evidence[0].message(),
+              HasSubstr("could not be tied to this call: 1 carry no readable start time"));
 }
 
 TEST_F(EvidenceCollectorTest, TimeFormatNoneCountsLinesByPositionAlone) {
   sv1::Test test = LogTest(1, 0, absl::Milliseconds(200));
   test.mutable_evidence(0)->mutable_log()->mutable_time()->set_format("none");
   collector_.Begin(test, sv1::Defaults());
-  log_.lines.push_back({start_ + absl::Milliseconds(10), "no time here outbound|443||external.test"});
+  log_.lines.push_back(
+      {start_ + absl::Milliseconds(10), "no time here outbound|443||external.test"});
   EXPECT_TRUE(collector_.Finish(nullptr)[0].satisfied());
 }
 
@@ -260,16 +281,19 @@ TEST_F(EvidenceCollectorTest, CorrelationCountsOnlyTheLineWithThisCallsClientAdd
   rv1::ProbeOutcome outcome;
   outcome.mutable_http()->set_local_address("127.0.0.1:40001");
   // Envoy's TCP format ends with UPSTREAM_LOCAL DOWNSTREAM_LOCAL DOWNSTREAM_REMOTE SNI ROUTE.
-  const std::string other = R"("- - -" 0 - - - "-" 1 2 3 - "-" "-" "-" "-" "127.0.0.1:9443" )"
-                            R"(outbound|443||external.test - 127.0.0.1:8443 127.0.0.1:40000 external.test -)";
-  const std::string mine = R"("- - -" 0 - - - "-" 1 2 3 - "-" "-" "-" "-" "127.0.0.1:9443" )"
-                           R"(outbound|443||external.test - 127.0.0.1:8443 127.0.0.1:40001 external.test -)";
+  const std::string other =
+      R"("- - -" 0 - - - "-" 1 2 3 - "-" "-" "-" "-" "127.0.0.1:9443" )"
+      R"(outbound|443||external.test - 127.0.0.1:8443 127.0.0.1:40000 external.test -)";
+  const std::string mine =
+      R"("- - -" 0 - - - "-" 1 2 3 - "-" "-" "-" "-" "127.0.0.1:9443" )"
+      R"(outbound|443||external.test - 127.0.0.1:8443 127.0.0.1:40001 external.test -)";
   collector_.Begin(test, sv1::Defaults());
   LineAt(absl::Milliseconds(10), other);
   auto evidence = collector_.Finish(&outcome);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_FALSE(evidence[0].unobservable());
-  EXPECT_THAT(evidence[0].message(), HasSubstr("1 name another client address than 127.0.0.1:40001"));
+  EXPECT_THAT(evidence[0].message(),
+              HasSubstr("1 name another client address than 127.0.0.1:40001"));
 
   collector_.Begin(test, sv1::Defaults());
   LineAt(absl::Milliseconds(400), other);
@@ -285,8 +309,10 @@ TEST_F(EvidenceCollectorTest, CorrelationByIpAcceptsAnotherPortOfTheSameHost) {
   rv1::ProbeOutcome outcome;
   outcome.mutable_http()->set_local_address("10.1.2.3:40001");
   collector_.Begin(test, sv1::Defaults());
-  LineAt(absl::Milliseconds(10), "outbound|443||external.test - 10.9.9.9:8443 10.1.2.4:40001 external.test -");
-  LineAt(absl::Milliseconds(20), "outbound|443||external.test - 10.9.9.9:8443 10.1.2.3:51234 external.test -");
+  LineAt(absl::Milliseconds(10),
+         "outbound|443||external.test - 10.9.9.9:8443 10.1.2.4:40001 external.test -");
+  LineAt(absl::Milliseconds(20),
+         "outbound|443||external.test - 10.9.9.9:8443 10.1.2.3:51234 external.test -");
   auto evidence = collector_.Finish(&outcome);
   EXPECT_TRUE(evidence[0].satisfied()) << evidence[0].message();
   EXPECT_EQ(evidence[0].matched(), 1u);
@@ -297,7 +323,8 @@ TEST_F(EvidenceCollectorTest, CorrelationWithoutAConnectionCountsNothing) {
   sv1::Test test = LogTest(1, 0, absl::Milliseconds(100));
   test.mutable_evidence(0)->mutable_log()->set_correlate(sv1::LOG_CORRELATION_CLIENT_ADDRESS);
   collector_.Begin(test, sv1::Defaults());
-  LineAt(absl::Milliseconds(10), "outbound|443||external.test - 127.0.0.1:8443 127.0.0.1:40001 external.test -");
+  LineAt(absl::Milliseconds(10),
+         "outbound|443||external.test - 127.0.0.1:8443 127.0.0.1:40001 external.test -");
   auto evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_FALSE(evidence[0].unobservable());
@@ -311,7 +338,8 @@ TEST_F(EvidenceCollectorTest, ALogThatMayHaveLostLinesIsUnobservableWhenTheLineI
   auto evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_TRUE(evidence[0].unobservable());
-  EXPECT_THAT(evidence[0].message(), HasSubstr("may be missing from what was read: egress.log was truncated"));
+  EXPECT_THAT(evidence[0].message(),
+              HasSubstr("may be missing from what was read: egress.log was truncated"));
   // ... but a line of this call found in spite of the rotation is proof.
   collector_.Begin(test, sv1::Defaults());
   LineAt(clock_.Now() - start_ + absl::Milliseconds(10), "found outbound|443||external.test");
@@ -328,7 +356,8 @@ TEST_F(EvidenceCollectorTest, OptionalEvidenceIsMarkedNotRequired) {
 TEST_F(EvidenceCollectorTest, CancellationStopsPolling) {
   const sv1::Test test = LogTest(1, 0, absl::Seconds(30));
   collector_.Begin(test, sv1::Defaults());
-  auto evidence = collector_.Finish(nullptr, [this] { return clock_.Now() - start_ >= absl::Milliseconds(100); });
+  auto evidence = collector_.Finish(
+      nullptr, [this] { return clock_.Now() - start_ >= absl::Milliseconds(100); });
   EXPECT_FALSE(evidence[0].satisfied());
   EXPECT_EQ(clock_.Now() - start_, absl::Milliseconds(100));
 }
@@ -355,7 +384,8 @@ TEST_F(EvidenceCollectorTest, ConfigEvidenceChecksPresentAndAbsentNames) {
   collector_.Begin(test, sv1::Defaults());
   evidence = collector_.Finish(nullptr);
   EXPECT_FALSE(evidence[0].satisfied());
-  EXPECT_THAT(evidence[0].message(), HasSubstr("not in http://127.0.0.1:15000/clusters: outbound|443||nope.test"));
+  EXPECT_THAT(evidence[0].message(),
+              HasSubstr("not in http://127.0.0.1:15000/clusters: outbound|443||nope.test"));
 
   EXPECT_FALSE(evidence[0].unobservable());
 

@@ -1,6 +1,8 @@
 // Exec probes with real processes: the allowlist of absolute paths and argument
 // patterns, the operator's environment only, and the whole process group killed at the
 // timeout.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,9 +11,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -58,7 +57,8 @@ sv1::Probe Exec(std::string program, std::vector<std::string> args) {
 // A fresh path under the test's temporary directory that does not exist yet.
 std::string MarkerPath(const std::string& name) {
   const char* dir = std::getenv("TEST_TMPDIR");
-  std::string path = absl::StrCat(dir != nullptr ? dir : "/tmp", "/meshproof-exec-", getpid(), "-", name);
+  std::string path =
+      absl::StrCat(dir != nullptr ? dir : "/tmp", "/meshproof-exec-", getpid(), "-", name);
   unlink(path.c_str());
   return path;
 }
@@ -89,7 +89,8 @@ bool WaitUntilGone(pid_t pid, absl::Duration limit) {
 
 TEST(ExecProbeTest, RunsAnAllowedCommandWithoutAShell) {
   RealProber prober(Options({Rule("/usr/bin/printf", {"%s[|]%s", ".*", "a b"})}));
-  auto outcome = prober.Run(Exec("/usr/bin/printf", {"%s|%s", "$HOME", "a b"}), sv1::Defaults(), {});
+  auto outcome =
+      prober.Run(Exec("/usr/bin/printf", {"%s|%s", "$HOME", "a b"}), sv1::Defaults(), {});
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_FALSE(outcome->has_failure());
   EXPECT_EQ(outcome->exec().exit_code(), 0);
@@ -100,11 +101,13 @@ TEST(ExecProbeTest, ProgramsNotListedOrNotAbsoluteAreRefused) {
   RealProber prober(Options({Rule("/bin/sleep", {"[0-9]+"})}));
   auto unlisted = prober.Run(Exec("/usr/bin/kubectl", {}), sv1::Defaults(), {});
   EXPECT_EQ(unlisted.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(unlisted.status().message(), HasSubstr("\"/usr/bin/kubectl\" is not in the agent's exec_allowlist"));
+  EXPECT_THAT(unlisted.status().message(),
+              HasSubstr("\"/usr/bin/kubectl\" is not in the agent's exec_allowlist"));
   // A bare name would be looked up on a PATH; only the listed absolute path runs.
   auto relative = prober.Run(Exec("sleep", {"1"}), sv1::Defaults(), {});
   EXPECT_EQ(relative.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(relative.status().message(), HasSubstr("exec.program: \"sleep\" is not an absolute path"));
+  EXPECT_THAT(relative.status().message(),
+              HasSubstr("exec.program: \"sleep\" is not an absolute path"));
   auto dotted = prober.Run(Exec("./sleep", {"1"}), sv1::Defaults(), {});
   EXPECT_EQ(dotted.status().code(), absl::StatusCode::kPermissionDenied);
 }
@@ -115,12 +118,14 @@ TEST(ExecProbeTest, ADisallowedArgumentIsRefusedBeforeAnythingRuns) {
   RealProber prober(Options({Rule("/usr/bin/touch", {".*-allowed"})}));
   auto refused = prober.Run(Exec("/usr/bin/touch", {other}), sv1::Defaults(), {});
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(refused.status().message(), HasSubstr(absl::StrCat("exec.args[0]: \"", other, "\" is not allowed")));
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr(absl::StrCat("exec.args[0]: \"", other, "\" is not allowed")));
   EXPECT_FALSE(Exists(other));
   // An extra argument (date -f FILE style) is refused too, by count.
   auto extra = prober.Run(Exec("/usr/bin/touch", {allowed, other}), sv1::Defaults(), {});
   EXPECT_EQ(extra.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(extra.status().message(), HasSubstr("exec.args: /usr/bin/touch is allowed 1 argument(s), got 2"));
+  EXPECT_THAT(extra.status().message(),
+              HasSubstr("exec.args: /usr/bin/touch is allowed 1 argument(s), got 2"));
   EXPECT_FALSE(Exists(allowed));
   EXPECT_FALSE(Exists(other));
   // The allowed form runs.
@@ -137,10 +142,12 @@ TEST(ExecProbeTest, AWholeArgvPatternRefusesArgumentsWithWhitespace) {
   EXPECT_EQ(ok->exec().stdout_excerpt(), "get pods -n mesh-test\n");
   auto joined = prober.Run(Exec("/bin/echo", {"get pods", "-n", "mesh-test"}), sv1::Defaults(), {});
   EXPECT_EQ(joined.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(joined.status().message(), HasSubstr("exec.args[0]: \"get pods\" contains whitespace"));
+  EXPECT_THAT(joined.status().message(),
+              HasSubstr("exec.args[0]: \"get pods\" contains whitespace"));
   auto other = prober.Run(Exec("/bin/echo", {"get", "secrets", "-n", "x"}), sv1::Defaults(), {});
   EXPECT_EQ(other.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(other.status().message(), HasSubstr("does not match the args_pattern allowed for /bin/echo"));
+  EXPECT_THAT(other.status().message(),
+              HasSubstr("does not match the args_pattern allowed for /bin/echo"));
 }
 
 TEST(ExecProbeTest, AScenarioEnvironmentIsRefused) {
@@ -157,7 +164,8 @@ TEST(ExecProbeTest, AScenarioEnvironmentIsRefused) {
 TEST(ExecProbeTest, TheProgramSeesOnlyTheOperatorsEnvironment) {
   // Something of the agent's own environment that must not reach the program.
   setenv("MESHPROOF_AGENT_ONLY", "secret", 1);
-  RealProber prober(Options({Rule("/usr/bin/env", {})}, {{"PATH", "/usr/bin:/bin"}, {"LANG", "C"}}));
+  RealProber prober(
+      Options({Rule("/usr/bin/env", {})}, {{"PATH", "/usr/bin:/bin"}, {"LANG", "C"}}));
   auto outcome = prober.Run(Exec("/usr/bin/env", {}), sv1::Defaults(), {});
   unsetenv("MESHPROOF_AGENT_ONLY");
   ASSERT_TRUE(outcome.ok()) << outcome.status();
@@ -179,9 +187,11 @@ TEST(ExecProbeTest, TheTimeoutKillsTheWholeProcessGroup) {
   EXPECT_THAT(outcome->failure().message(), HasSubstr("killed"));
   EXPECT_EQ(outcome->exec().exit_code(), 128 + SIGKILL);
   pid_t child = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(outcome->exec().stdout_excerpt()), &child))
+  ASSERT_TRUE(
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(outcome->exec().stdout_excerpt()), &child))
       << outcome->exec().stdout_excerpt();
-  EXPECT_TRUE(WaitUntilGone(child, absl::Seconds(5))) << "background child " << child << " survived";
+  EXPECT_TRUE(WaitUntilGone(child, absl::Seconds(5)))
+      << "background child " << child << " survived";
 }
 
 TEST(ExecProbeTest, AProgramThatExitsIsDoneEvenIfItLeftAChildHoldingItsOutput) {
@@ -195,7 +205,8 @@ TEST(ExecProbeTest, AProgramThatExitsIsDoneEvenIfItLeftAChildHoldingItsOutput) {
   EXPECT_FALSE(outcome->has_failure()) << outcome->failure().message();
   EXPECT_EQ(outcome->exec().exit_code(), 4);
   pid_t child = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(outcome->exec().stdout_excerpt()), &child));
+  ASSERT_TRUE(
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(outcome->exec().stdout_excerpt()), &child));
   EXPECT_TRUE(WaitUntilGone(child, absl::Seconds(5)));
 }
 

@@ -1,14 +1,13 @@
 // The executor's logic with a fake prober, fake log sources and a fake clock: preflight
 // blocks, setup stops, deferral and approval, retries and convergence, evidence windows,
 // and the claims ledger.
-#include "services/probe-agent/scenario_executor.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <deque>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
+#include "services/probe-agent/scenario_executor.h"
 #include "services/scenario/scenario_parser.h"
 #include "tests/testing/fake_clock.h"
 
@@ -41,7 +40,8 @@ class FakeProber : public Prober {
       outcome.mutable_http()->set_status_code(queue.empty() ? 200 : queue.front());
       if (queue.size() > 1) queue.pop_front();
     }
-    if (outcome.http().status_code() == kUnobservable) return absl::UnavailableError("admin endpoint refused");
+    if (outcome.http().status_code() == kUnobservable)
+      return absl::UnavailableError("admin endpoint refused");
     if (on_probe) on_probe();
     return outcome;
   }
@@ -61,7 +61,8 @@ class FakeLog : public LogSource {
   std::vector<std::string> lines;
   absl::StatusOr<uint64_t> Position() override { return lines.size(); }
   absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t p) override {
-    return std::vector<std::string>(lines.begin() + static_cast<long>(std::min<uint64_t>(p, lines.size())), lines.end());
+    return std::vector<std::string>(
+        lines.begin() + static_cast<long>(std::min<uint64_t>(p, lines.size())), lines.end());
   }
   std::string Describe() const override { return "fake log"; }
 };
@@ -69,24 +70,30 @@ class FakeLog : public LogSource {
 class ExecutorTest : public ::testing::Test {
  protected:
   ExecutorTest()
-      : executor_(&prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
-                  [this](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
-                    struct Shared : LogSource {
-                      FakeLog* log;
-                      explicit Shared(FakeLog* l) : log(l) {}
-                      absl::StatusOr<uint64_t> Position() override { return log->Position(); }
-                      absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t p) override { return log->LinesSince(p); }
-                      std::string Describe() const override { return log->Describe(); }
-                    };
-                    return std::make_unique<Shared>(&log_);
-                  }) {}
+      : executor_(
+            &prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
+            [this](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
+              struct Shared : LogSource {
+                FakeLog* log;
+                explicit Shared(FakeLog* l) : log(l) {}
+                absl::StatusOr<uint64_t> Position() override { return log->Position(); }
+                absl::StatusOr<std::vector<std::string>> LinesSince(uint64_t p) override {
+                  return log->LinesSince(p);
+                }
+                std::string Describe() const override { return log->Describe(); }
+              };
+              return std::make_unique<Shared>(&log_);
+            }) {}
 
-  std::pair<std::vector<rv1::TestResult>, rv1::ScenarioOutcome> Run(const std::string& body, ExecuteOptions options = {}) {
-    auto parsed = scenario::ParseScenario("apiVersion: meshproof/v1\nkind: Scenario\nname: s\n" + body, scenario::ParseOptions());
+  std::pair<std::vector<rv1::TestResult>, rv1::ScenarioOutcome> Run(const std::string& body,
+                                                                    ExecuteOptions options = {}) {
+    auto parsed = scenario::ParseScenario(
+        "apiVersion: meshproof/v1\nkind: Scenario\nname: s\n" + body, scenario::ParseOptions());
     EXPECT_TRUE(parsed.ok()) << parsed.status();
     std::vector<rv1::TestResult> results;
     rv1::ScenarioOutcome outcome = executor_.Execute(
-        *parsed, options, [&](const rv1::TestResult& r) { results.push_back(r); }, [] { return false; });
+        *parsed, options, [&](const rv1::TestResult& r) { results.push_back(r); },
+        [] { return false; });
     return {results, outcome};
   }
 
@@ -98,9 +105,9 @@ class ExecutorTest : public ::testing::Test {
 
 TEST_F(ExecutorTest, FailedPreflightBlocksTestsAndIsInconclusive) {
   prober_.statuses["http://mesh/ready"] = {503};
-  auto [results, outcome] = Run(
-      "preflight:\n  - {name: ready, http: {url: \"http://mesh/ready\"}}\n"
-      "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
+  auto [results, outcome] =
+      Run("preflight:\n  - {name: ready, http: {url: \"http://mesh/ready\"}}\n"
+          "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
   EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_INCONCLUSIVE);
   EXPECT_THAT(outcome.reason(), HasSubstr("preflight ready failed"));
   ASSERT_EQ(results.size(), 2u);
@@ -111,9 +118,10 @@ TEST_F(ExecutorTest, FailedPreflightBlocksTestsAndIsInconclusive) {
 
 TEST_F(ExecutorTest, FailedSetupStopsTheScenarioWithItsReason) {
   prober_.statuses["http://x/setup1"] = {500};
-  auto [results, outcome] = Run(
-      "setup:\n  - {name: one, http: {url: \"http://x/setup1\"}}\n  - {name: two, http: {url: \"http://x/setup2\"}}\n"
-      "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
+  auto [results, outcome] =
+      Run("setup:\n  - {name: one, http: {url: \"http://x/setup1\"}}\n  - {name: two, http: {url: "
+          "\"http://x/setup2\"}}\n"
+          "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
   EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_ERROR);
   EXPECT_THAT(outcome.reason(), HasSubstr("setup step one failed"));
   EXPECT_EQ(prober_.calls["http://x/setup2"], 0);
@@ -123,7 +131,8 @@ TEST_F(ExecutorTest, FailedSetupStopsTheScenarioWithItsReason) {
 TEST_F(ExecutorTest, DeferredTestsRunOnlyWhenApproved) {
   const std::string body =
       "tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n"
-      "deferred:\n  - {name: gated, reason: mesh-global, requires_approval: true, http: {url: \"http://x/gated\"}}\n";
+      "deferred:\n  - {name: gated, reason: mesh-global, requires_approval: true, http: {url: "
+      "\"http://x/gated\"}}\n";
   auto [skipped, outcome1] = Run(body);
   EXPECT_EQ(skipped.back().verdict(), rv1::TEST_VERDICT_SKIPPED);
   EXPECT_EQ(skipped.back().reason(), "not approved: mesh-global");
@@ -137,8 +146,9 @@ TEST_F(ExecutorTest, DeferredTestsRunOnlyWhenApproved) {
 
 TEST_F(ExecutorTest, RetryOnFailureKeepsPassedOnRetryVisible) {
   prober_.statuses["http://x/flaky"] = {503, 200};
-  auto [results, outcome] = Run(
-      "tests:\n  - {name: a, http: {url: \"http://x/flaky\"}, retry: {attempts: 3, on_failure: true, backoff: 1s}}\n");
+  auto [results, outcome] =
+      Run("tests:\n  - {name: a, http: {url: \"http://x/flaky\"}, retry: {attempts: 3, on_failure: "
+          "true, backoff: 1s}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
   EXPECT_TRUE(results[0].passed_on_retry());
   EXPECT_EQ(results[0].attempts(), 2u);
@@ -149,11 +159,13 @@ TEST_F(ExecutorTest, RetryOnFailureKeepsPassedOnRetryVisible) {
 
 TEST_F(ExecutorTest, ConvergeNeedsConsecutivePasses) {
   prober_.statuses["http://x/c"] = {200, 503, 200, 200};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 5, converge: 2}}\n");
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 5, converge: 2}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
   EXPECT_EQ(results[0].attempts(), 4u);
   prober_.statuses["http://x/d"] = {200, 503};
-  auto [results2, outcome2] = Run("tests:\n  - {name: a, http: {url: \"http://x/d\"}, retry: {attempts: 3, converge: 2}}\n");
+  auto [results2, outcome2] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/d\"}, retry: {attempts: 3, converge: 2}}\n");
   EXPECT_EQ(results2[0].verdict(), rv1::TEST_VERDICT_FAIL);
 }
 
@@ -161,30 +173,33 @@ TEST_F(ExecutorTest, LogEvidenceCountsOnlyNewLinesWithinTheWindow) {
   log_.lines = {"old outbound|443||external.test"};
   // The gateway writes its line while the probe runs.
   prober_.on_probe = [this] { log_.lines.push_back("new outbound|443||external.test"); };
-  auto [results, outcome] = Run(
-      "tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
-      "      - {name: gw, log: {file: /l, pattern: 'outbound\\|443', min_lines: 1, max_lines: 1, window: 2s,\n"
-      "               time: {format: none}}}\n");
+  auto [results, outcome] =
+      Run("tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
+          "      - {name: gw, log: {file: /l, pattern: 'outbound\\|443', min_lines: 1, max_lines: "
+          "1, window: 2s,\n"
+          "               time: {format: none}}}\n");
   ASSERT_EQ(results[0].evidence_size(), 1);
   EXPECT_TRUE(results[0].evidence(0).satisfied());
   EXPECT_EQ(results[0].evidence(0).lines(0), "new outbound|443||external.test");
 
   prober_.on_probe = nullptr;
   const absl::Time before = clock_.Now();
-  auto [missing, outcome2] = Run(
-      "tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
-      "      - {name: gw, log: {file: /l, pattern: 'outbound', window: 2s, time: {format: none}}}\n");
+  auto [missing, outcome2] =
+      Run("tests:\n  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"
+          "      - {name: gw, log: {file: /l, pattern: 'outbound', window: 2s, time: {format: "
+          "none}}}\n");
   EXPECT_EQ(missing[0].verdict(), rv1::TEST_VERDICT_FAIL);
-  EXPECT_THAT(missing[0].reason(), HasSubstr("no new line for this call matching /outbound/ in fake log within 2s"));
+  EXPECT_THAT(missing[0].reason(),
+              HasSubstr("no new line for this call matching /outbound/ in fake log within 2s"));
   EXPECT_GE(clock_.Now() - before, absl::Seconds(2));  // it waited the whole window
 }
 
 TEST_F(ExecutorTest, ClaimsLedgerFollowsLinkedTests) {
   prober_.statuses["http://x/bad"] = {500};
-  auto [results, outcome] = Run(
-      "tests:\n  - {name: a, http: {url: \"http://x/a\"}, claims: [C1]}\n"
-      "  - {name: b, http: {url: \"http://x/bad\"}, claims: [C2]}\n"
-      "claims:\n  - {id: C1, text: one}\n  - {id: C2, text: two}\n  - {id: C3, text: three}\n");
+  auto [results, outcome] =
+      Run("tests:\n  - {name: a, http: {url: \"http://x/a\"}, claims: [C1]}\n"
+          "  - {name: b, http: {url: \"http://x/bad\"}, claims: [C2]}\n"
+          "claims:\n  - {id: C1, text: one}\n  - {id: C2, text: two}\n  - {id: C3, text: three}\n");
   ASSERT_EQ(outcome.claims_size(), 3);
   EXPECT_EQ(outcome.claims(0).verdict(), rv1::CLAIM_VERDICT_CONFIRMED);
   EXPECT_EQ(outcome.claims(1).verdict(), rv1::CLAIM_VERDICT_REFUTED);
@@ -195,7 +210,10 @@ TEST_F(ExecutorTest, ClaimsLedgerFollowsLinkedTests) {
 TEST_F(ExecutorTest, OnlyTestsSkipsTheRest) {
   ExecuteOptions options;
   options.only_tests = {"b"};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n  - {name: b, http: {url: \"http://x/b\"}}\n", options);
+  auto [results, outcome] =
+      Run("tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n  - {name: b, http: {url: "
+          "\"http://x/b\"}}\n",
+          options);
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_SKIPPED);
   EXPECT_EQ(results[0].reason(), "not selected");
   EXPECT_EQ(results[1].verdict(), rv1::TEST_VERDICT_PASS);
@@ -208,7 +226,9 @@ TEST_F(ExecutorTest, ParallelismRunsTestsAtOnce) {
     absl::MutexLock lock(&mu);
     most = std::max(most, ++in_flight);
     // Wait (bounded) until all four probes overlap; sequential execution never gets there.
-    mu.AwaitWithTimeout(absl::Condition(+[](int* n) { return *n >= 4; }, &in_flight), absl::Seconds(5));
+    mu.AwaitWithTimeout(absl::Condition(
+                            +[](int* n) { return *n >= 4; }, &in_flight),
+                        absl::Seconds(5));
   };
   auto [results, outcome] = Run(
       "defaults: {parallelism: 4}\ntests:\n"
@@ -233,7 +253,8 @@ TEST_F(ExecutorTest, CancellationDuringATestMakesItAndTheRestNotRunButTeardownRu
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   std::vector<rv1::TestResult> results;
   rv1::ScenarioOutcome outcome = executor_.Execute(
-      *parsed, {}, [&](const rv1::TestResult& r) { results.push_back(r); }, [&] { return cancelled.load(); });
+      *parsed, {}, [&](const rv1::TestResult& r) { results.push_back(r); },
+      [&] { return cancelled.load(); });
   ASSERT_EQ(results.size(), 4u);
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
   EXPECT_EQ(results[1].verdict(), rv1::TEST_VERDICT_NOT_RUN);
@@ -248,15 +269,18 @@ TEST_F(ExecutorTest, CancellationDuringATestMakesItAndTheRestNotRunButTeardownRu
 
 TEST_F(ExecutorTest, AnEmptyCancellationFunctionMeansNever) {
   auto parsed = scenario::ParseScenario(
-      "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntests:\n  - {name: a, http: {url: \"http://x/a\"}}\n",
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntests:\n  - {name: a, http: {url: "
+      "\"http://x/a\"}}\n",
       scenario::ParseOptions());
   ASSERT_TRUE(parsed.ok());
-  rv1::ScenarioOutcome outcome = executor_.Execute(*parsed, {}, [](const rv1::TestResult&) {}, nullptr);
+  rv1::ScenarioOutcome outcome = executor_.Execute(
+      *parsed, {}, [](const rv1::TestResult&) {}, nullptr);
   EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_PASSED);
 }
 
 TEST_F(ExecutorTest, AProbeTheProberRefusesIsAnErrorWithItsReason) {
-  prober_.refuse = absl::PermissionDeniedError("program kubectl is not allowlisted in the agent configuration");
+  prober_.refuse =
+      absl::PermissionDeniedError("program kubectl is not allowlisted in the agent configuration");
   auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/a\"}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_ERROR);
   EXPECT_EQ(results[0].reason(), "program kubectl is not allowlisted in the agent configuration");
@@ -267,9 +291,11 @@ TEST_F(ExecutorTest, AProbeTheProberRefusesIsAnErrorWithItsReason) {
 // attempt sequence, whatever the attempt count and whichever attempt came last.
 TEST_F(ExecutorTest, NotConvergingWithAsManyAttemptsAsPassesNeededSaysSo) {
   prober_.statuses["http://x/c"] = {200, 200, 503};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 3}}\n");
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 3}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
-  EXPECT_THAT(results[0].reason(), HasSubstr("did not converge: 3 consecutive passes needed, got P P F; attempt 3: "));
+  EXPECT_THAT(results[0].reason(),
+              HasSubstr("did not converge: 3 consecutive passes needed, got P P F; attempt 3: "));
   EXPECT_EQ(results[0].attempts(), 3u);
   EXPECT_TRUE(results[0].flaky());
   EXPECT_FALSE(results[0].passed_on_retry());
@@ -278,10 +304,12 @@ TEST_F(ExecutorTest, NotConvergingWithAsManyAttemptsAsPassesNeededSaysSo) {
 
 TEST_F(ExecutorTest, AFinalFailingAttemptAfterAConvergePolicyCarriesTheConvergeReason) {
   prober_.statuses["http://x/c"] = {200, 503, 200, 503, 200, 503};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 6, converge: 3}}\n");
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 6, converge: 3}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
-  EXPECT_THAT(results[0].reason(),
-              HasSubstr("did not converge: 3 consecutive passes needed, got P F P F P F; attempt 6: "));
+  EXPECT_THAT(
+      results[0].reason(),
+      HasSubstr("did not converge: 3 consecutive passes needed, got P F P F P F; attempt 6: "));
   EXPECT_EQ(results[0].attempt_history_size(), 6);
   EXPECT_TRUE(results[0].flaky());
   // The final attempt's mismatches stay: they say what the last failure was.
@@ -290,28 +318,35 @@ TEST_F(ExecutorTest, AFinalFailingAttemptAfterAConvergePolicyCarriesTheConvergeR
 
 TEST_F(ExecutorTest, AFinalPassingAttemptThatDidNotConvergeIsAFailWithTheSequence) {
   prober_.statuses["http://x/c"] = {200, 503, 200};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 2}}\n");
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 2}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
-  EXPECT_THAT(results[0].reason(), HasSubstr("did not converge: 2 consecutive passes needed, got P F P; attempt 2: "));
+  EXPECT_THAT(results[0].reason(),
+              HasSubstr("did not converge: 2 consecutive passes needed, got P F P; attempt 2: "));
   EXPECT_TRUE(results[0].flaky());
 }
 
 TEST_F(ExecutorTest, EveryAttemptFailingUnderConvergeStillSaysItDidNotConverge) {
   prober_.statuses["http://x/c"] = {503};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 2, converge: 2}}\n");
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 2, converge: 2}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_FAIL);
-  EXPECT_THAT(results[0].reason(), HasSubstr("did not converge: 2 consecutive passes needed, got F F; attempt 2: "));
+  EXPECT_THAT(results[0].reason(),
+              HasSubstr("did not converge: 2 consecutive passes needed, got F F; attempt 2: "));
   // Attempts that agree are not flaky, even when they all fail.
   EXPECT_FALSE(results[0].flaky());
 }
 
 TEST_F(ExecutorTest, PassesMixedWithUnobservableAttemptsDoNotConvergeAndAreAnErrorNotAFail) {
   prober_.statuses["http://x/c"] = {200, kUnobservable, 200};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 2}, claims: [C1]}\n"
-                                "claims:\n  - {id: C1, text: one}\n");
+  auto [results, outcome] =
+      Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 3, converge: 2}, "
+          "claims: [C1]}\n"
+          "claims:\n  - {id: C1, text: one}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_ERROR);
   EXPECT_EQ(results[0].reason(),
-            "did not converge: 2 consecutive passes needed, got P E P; attempt 2: admin endpoint refused");
+            "did not converge: 2 consecutive passes needed, got P E P; attempt 2: admin endpoint "
+            "refused");
   EXPECT_TRUE(results[0].flaky());
   // Nothing wrong was observed: the claim is not refuted.
   EXPECT_EQ(outcome.claims(0).verdict(), rv1::CLAIM_VERDICT_UNTESTED);
@@ -320,7 +355,8 @@ TEST_F(ExecutorTest, PassesMixedWithUnobservableAttemptsDoNotConvergeAndAreAnErr
 
 TEST_F(ExecutorTest, AConvergedTestWhoseAttemptsDisagreedIsAFlakyPass) {
   prober_.statuses["http://x/c"] = {503, 200, 200};
-  auto [results, outcome] = Run("tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 5, converge: 2}}\n");
+  auto [results, outcome] = Run(
+      "tests:\n  - {name: a, http: {url: \"http://x/c\"}, retry: {attempts: 5, converge: 2}}\n");
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
   EXPECT_EQ(results[0].attempts(), 3u);
   EXPECT_TRUE(results[0].passed_on_retry());
@@ -350,12 +386,13 @@ TEST_F(ExecutorTest, AttemptsThatAgreeAreNotFlaky) {
 TEST_F(ExecutorTest, TheLedgerListsTestsThatCouldNotDecideButOnlyAnObservationDecidesAClaim) {
   prober_.statuses["http://x/bad"] = {503};
   prober_.statuses["http://x/err"] = {kUnobservable};
-  auto [results, outcome] = Run(
-      "tests:\n  - {name: z-pass, http: {url: \"http://x/a\"}, claims: [C1, C3]}\n"
-      "  - {name: a-error, http: {url: \"http://x/err\"}, claims: [C1, C2, C3]}\n"
-      "  - {name: m-fail, http: {url: \"http://x/bad\"}, claims: [C3]}\n"
-      "deferred:\n  - {name: later, reason: not yet, http: {url: \"http://x/later\"}, claims: [C2]}\n"
-      "claims:\n  - {id: C1, text: one}\n  - {id: C2, text: two}\n  - {id: C3, text: three}\n");
+  auto [results, outcome] =
+      Run("tests:\n  - {name: z-pass, http: {url: \"http://x/a\"}, claims: [C1, C3]}\n"
+          "  - {name: a-error, http: {url: \"http://x/err\"}, claims: [C1, C2, C3]}\n"
+          "  - {name: m-fail, http: {url: \"http://x/bad\"}, claims: [C3]}\n"
+          "deferred:\n  - {name: later, reason: not yet, http: {url: \"http://x/later\"}, claims: "
+          "[C2]}\n"
+          "claims:\n  - {id: C1, text: one}\n  - {id: C2, text: two}\n  - {id: C3, text: three}\n");
   ASSERT_EQ(outcome.claims_size(), 3);
   // C1: a pass and an error: confirmed; the error is listed, sorted by test name.
   EXPECT_EQ(outcome.claims(0).verdict(), rv1::CLAIM_VERDICT_CONFIRMED);

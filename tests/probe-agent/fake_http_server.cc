@@ -2,11 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +27,8 @@ FakeHttpServer::FakeHttpServer(Handler handler, const FakeTls& tls) : handler_(s
   ctx_ = SSL_CTX_new(TLS_server_method());
   if (ctx_ == nullptr || SSL_CTX_use_certificate_chain_file(ctx_, tls.cert_file.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx_, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    std::fprintf(stderr, "fake server: cannot load %s / %s\n", tls.cert_file.c_str(), tls.key_file.c_str());
+    std::fprintf(stderr, "fake server: cannot load %s / %s\n", tls.cert_file.c_str(),
+                 tls.key_file.c_str());
     std::abort();
   }
   listen_fd_ = ListenOnLoopback(&port_);
@@ -74,7 +74,8 @@ void FakeHttpServer::Serve() {
       }
     }
     auto receive = [&](char* buffer, size_t size) -> ssize_t {
-      return ssl != nullptr ? SSL_read(ssl, buffer, static_cast<int>(size)) : read(fd, buffer, size);
+      return ssl != nullptr ? SSL_read(ssl, buffer, static_cast<int>(size))
+                            : read(fd, buffer, size);
     };
     auto send = [&](const std::string& out) {
       if (ssl != nullptr) {
@@ -118,8 +119,10 @@ void FakeHttpServer::Serve() {
     }
     if (!response.hang_up) {
       std::string extra;
-      for (const auto& [name, value] : response.headers) absl::StrAppend(&extra, name, ": ", value, "\r\n");
-      send(absl::StrCat("HTTP/1.1 ", response.status, " X\r\nContent-Length: ", response.body.size(), "\r\n", extra,
+      for (const auto& [name, value] : response.headers)
+        absl::StrAppend(&extra, name, ": ", value, "\r\n");
+      send(absl::StrCat("HTTP/1.1 ", response.status,
+                        " X\r\nContent-Length: ", response.body.size(), "\r\n", extra,
                         "Connection: close\r\n\r\n", response.body));
     }
     if (ssl != nullptr) {

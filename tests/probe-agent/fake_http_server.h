@@ -19,7 +19,7 @@ namespace meshproof::testing {
 
 struct FakeRequest {
   std::string method;
-  std::string target;  // path and query as sent
+  std::string target;                          // path and query as sent
   std::map<std::string, std::string> headers;  // names lower-cased
 };
 
@@ -50,7 +50,8 @@ class FakeHttpServer {
 
   int port() const { return port_; }
   std::string url() const {
-    return std::string(ctx_ != nullptr ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+    return std::string(ctx_ != nullptr ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(port_);
   }
   std::vector<FakeRequest> requests() const;
   // Counts the connections whose TLS handshake failed (a client that refused the

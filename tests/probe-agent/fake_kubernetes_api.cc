@@ -14,8 +14,9 @@ namespace {
 
 // The body a real API server sends with an error status (metav1.Status).
 std::string StatusBody(int code, const std::string& reason, const std::string& message) {
-  return absl::StrCat(R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":")", message,
-                      R"(","reason":")", reason, R"(","code":)", code, "}\n");
+  return absl::StrCat(
+      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":")", message,
+      R"(","reason":")", reason, R"(","code":)", code, "}\n");
 }
 
 std::string Unescape(const std::string& value) {
@@ -45,7 +46,8 @@ void FakeKubernetesApi::AcceptToken(const std::string& token) {
   token_ = token;
 }
 
-void FakeKubernetesApi::SetPods(const std::string& namespace_name, const std::string& pod_list_json) {
+void FakeKubernetesApi::SetPods(const std::string& namespace_name,
+                                const std::string& pod_list_json) {
   absl::MutexLock lock(&mu_);
   pods_[namespace_name] = pod_list_json;
 }
@@ -68,19 +70,24 @@ FakeResponse FakeKubernetesApi::Answer(const FakeRequest& request) {
     return {401, StatusBody(401, "Unauthorized", "Unauthorized")};
   }
   if (fail_status_ != 0) return {fail_status_, StatusBody(fail_status_, "Failure", fail_message_)};
-  if (request.method != "GET") return {405, StatusBody(405, "MethodNotAllowed", "method not allowed")};
+  if (request.method != "GET")
+    return {405, StatusBody(405, "MethodNotAllowed", "method not allowed")};
   const std::string path = request.target.substr(0, request.target.find('?'));
   if (path == "/version") return {200, RealFixture("kubernetes-version.json")};
   // /api/v1/namespaces/NS/pods[/POD/log]
   const std::vector<std::string> parts = absl::StrSplit(path, '/');
-  if (parts.size() == 6 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "namespaces" && parts[5] == "pods") {
+  if (parts.size() == 6 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "namespaces" &&
+      parts[5] == "pods") {
     auto it = pods_.find(parts[4]);
-    return {200, it == pods_.end() ? R"({"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]})" : it->second};
+    return {200, it == pods_.end()
+                     ? R"({"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]})"
+                     : it->second};
   }
   if (parts.size() == 8 && parts[5] == "pods" && parts[7] == "log") {
     auto it = logs_.find(parts[6]);
     if (it == logs_.end()) {
-      return {404, StatusBody(404, "NotFound", absl::StrCat("pods \\\"", parts[6], "\\\" not found"))};
+      return {404,
+              StatusBody(404, "NotFound", absl::StrCat("pods \\\"", parts[6], "\\\" not found"))};
     }
     absl::Time since = absl::InfinitePast();
     std::string error;
@@ -93,7 +100,9 @@ FakeResponse FakeKubernetesApi::Answer(const FakeRequest& request) {
     for (absl::string_view line : absl::StrSplit(it->second, '\n', absl::SkipEmpty())) {
       const size_t space = line.find(' ');
       absl::Time stamp;
-      if (!absl::ParseTime(absl::RFC3339_full, line.substr(0, space), &stamp, &error) || stamp < since) continue;
+      if (!absl::ParseTime(absl::RFC3339_full, line.substr(0, space), &stamp, &error) ||
+          stamp < since)
+        continue;
       absl::StrAppend(&body, timestamps ? line : line.substr(space + 1), "\n");
     }
     return {200, body};

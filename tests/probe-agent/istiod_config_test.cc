@@ -20,10 +20,10 @@ namespace sv1 = ::meshproof::scenario::v1;
 namespace rv1 = ::meshproof::result::v1;
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::FakeRequest;
 using testing::FakeResponse;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::RealFixture;
 
 // The proxy of the recorded dump: ratings' waypoint in namespace default.
@@ -37,14 +37,17 @@ class IstiodConfigTest : public ::testing::Test {
           return answer_;
         }),
         prober_(ProberOptions()),
-        collector_(&prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
-                   [](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
-                     return absl::InvalidArgumentError("no log sources here");
-                   }) {
+        collector_(
+            &prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
+            [](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
+              return absl::InvalidArgumentError("no log sources here");
+            }) {
     Answer({200, RealFixture("istiod-debug-config_dump.json")});
   }
 
-  void SetUp() override { ASSERT_FALSE(RealFixture("istiod-debug-config_dump.json").empty()) << "missing fixture"; }
+  void SetUp() override {
+    ASSERT_FALSE(RealFixture("istiod-debug-config_dump.json").empty()) << "missing fixture";
+  }
 
   // What the fake istiod answers from now on.
   void Answer(FakeResponse response) {
@@ -52,7 +55,9 @@ class IstiodConfigTest : public ::testing::Test {
     answer_ = std::move(response);
   }
 
-  std::string IstiodUrl() const { return absl::StrCat("istiod://127.0.0.1:", istiod_.port(), "/", kProxy); }
+  std::string IstiodUrl() const {
+    return absl::StrCat("istiod://127.0.0.1:", istiod_.port(), "/", kProxy);
+  }
 
   rv1::Evidence Collect(sv1::EnvoyResource resource, std::vector<std::string> present,
                         std::vector<std::string> absent = {}) {
@@ -77,12 +82,13 @@ class IstiodConfigTest : public ::testing::Test {
 };
 
 TEST_F(IstiodConfigTest, ReadsTheProxysListenersFromIstiodsConfigDump) {
-  const rv1::Evidence evidence = Collect(sv1::ENVOY_RESOURCE_LISTENERS, {"main_internal", "connect_originate"});
+  const rv1::Evidence evidence =
+      Collect(sv1::ENVOY_RESOURCE_LISTENERS, {"main_internal", "connect_originate"});
   EXPECT_TRUE(evidence.satisfied()) << evidence.message();
   EXPECT_FALSE(evidence.unobservable());
   EXPECT_THAT(evidence.lines(), ElementsAre("main_internal", "connect_originate"));
-  EXPECT_EQ(evidence.source(),
-            absl::StrCat("http://127.0.0.1:", istiod_.port(), "/debug/config_dump?proxyID=", kProxy));
+  EXPECT_EQ(evidence.source(), absl::StrCat("http://127.0.0.1:", istiod_.port(),
+                                            "/debug/config_dump?proxyID=", kProxy));
   ASSERT_EQ(istiod_.requests().size(), 1u);
   EXPECT_EQ(istiod_.requests()[0].target, absl::StrCat("/debug/config_dump?proxyID=", kProxy));
 }
@@ -98,10 +104,12 @@ TEST_F(IstiodConfigTest, AListenerIstiodDoesNotSendIsAnObservedAbsence) {
 TEST_F(IstiodConfigTest, NamesAreReadByKind) {
   // A listener's name is not a cluster, and a cluster's not a listener.
   EXPECT_FALSE(Collect(sv1::ENVOY_RESOURCE_CLUSTERS, {"main_internal"}).satisfied());
-  EXPECT_TRUE(Collect(sv1::ENVOY_RESOURCE_CLUSTERS, {"inbound-vip|9080|http|ratings.default.svc.cluster.local"},
+  EXPECT_TRUE(Collect(sv1::ENVOY_RESOURCE_CLUSTERS,
+                      {"inbound-vip|9080|http|ratings.default.svc.cluster.local"},
                       {"main_internal"})
                   .satisfied());
-  EXPECT_FALSE(Collect(sv1::ENVOY_RESOURCE_LISTENERS, {"inbound-vip|9080|http|ratings.default.svc.cluster.local"})
+  EXPECT_FALSE(Collect(sv1::ENVOY_RESOURCE_LISTENERS,
+                       {"inbound-vip|9080|http|ratings.default.svc.cluster.local"})
                    .satisfied());
   // config_dump names both.
   EXPECT_TRUE(Collect(sv1::ENVOY_RESOURCE_CONFIG_DUMP,
@@ -114,15 +122,16 @@ TEST_F(IstiodConfigTest, AProxyConnectedToAnotherIstiodIsUnobservable) {
   const rv1::Evidence evidence = Collect(sv1::ENVOY_RESOURCE_LISTENERS, {"0.0.0.0_8443"});
   EXPECT_FALSE(evidence.satisfied());
   EXPECT_TRUE(evidence.unobservable());
-  EXPECT_THAT(evidence.message(), HasSubstr("answered 404: Proxy not connected to this Pilot instance"));
+  EXPECT_THAT(evidence.message(),
+              HasSubstr("answered 404: Proxy not connected to this Pilot instance"));
 }
 
 TEST_F(IstiodConfigTest, ACutDocumentIsUnobservableNotGuessed) {
   // The names are in the first half; guessing from "name" strings would prove them.
   const std::string whole = RealFixture("istiod-debug-config_dump.json");
   Answer({200, whole.substr(0, whole.size() / 2)});
-  const rv1::Evidence evidence = Collect(sv1::ENVOY_RESOURCE_CLUSTERS,
-                                         {"inbound-vip|9080|http|ratings.default.svc.cluster.local"});
+  const rv1::Evidence evidence = Collect(
+      sv1::ENVOY_RESOURCE_CLUSTERS, {"inbound-vip|9080|http|ratings.default.svc.cluster.local"});
   EXPECT_FALSE(evidence.satisfied());
   EXPECT_TRUE(evidence.unobservable());
   EXPECT_THAT(evidence.message(), HasSubstr("not complete JSON"));
@@ -135,8 +144,10 @@ TEST_F(IstiodConfigTest, TheEnvoyAdminProbeReadsIstiodToo) {
   auto outcome = prober_.Run(probe, sv1::Defaults(), {});
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_FALSE(outcome->has_failure()) << outcome->failure().message();
-  EXPECT_THAT(outcome->config().names(), ElementsAre("connect_terminate", "main_internal", "connect_originate"));
-  EXPECT_THAT(outcome->config().names(), Not(Contains("inbound-vip|9080|http|ratings.default.svc.cluster.local")));
+  EXPECT_THAT(outcome->config().names(),
+              ElementsAre("connect_terminate", "main_internal", "connect_originate"));
+  EXPECT_THAT(outcome->config().names(),
+              Not(Contains("inbound-vip|9080|http|ratings.default.svc.cluster.local")));
 
   Answer({404, RealFixture("istiod-debug-proxy-not-connected.txt")});
   outcome = prober_.Run(probe, sv1::Defaults(), {});
@@ -145,7 +156,8 @@ TEST_F(IstiodConfigTest, TheEnvoyAdminProbeReadsIstiodToo) {
   EXPECT_THAT(outcome->failure().message(), HasSubstr("istiod answered 404: Proxy not connected"));
 
   probe.mutable_envoy_admin()->set_admin_url("istiod://127.0.0.1:1/");
-  EXPECT_EQ(prober_.Run(probe, sv1::Defaults(), {}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(prober_.Run(probe, sv1::Defaults(), {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -24,9 +24,9 @@ namespace {
 namespace sv1 = ::meshproof::scenario::v1;
 namespace rv1 = ::meshproof::result::v1;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeKubernetesApi;
 using testing::FakeRequest;
+using ::testing::HasSubstr;
 using testing::QueryParam;
 using testing::RealFixture;
 
@@ -67,7 +67,8 @@ class KubernetesApiTlsTest : public ::testing::Test {
   FakeKubernetesApi api_;
   RealProber prober_;
   // The recorded TCP line starts at 18:12:33.101; the probe starts just before it.
-  testing::FakeClock clock_{absl::FromUnixSeconds(1583518353) + absl::Milliseconds(50)};  // 2020-03-06T18:12:33.05Z
+  testing::FakeClock clock_{absl::FromUnixSeconds(1583518353) +
+                            absl::Milliseconds(50)};  // 2020-03-06T18:12:33.05Z
   KubernetesAccess access_;
   sv1::KubernetesLogSource spec_;
   const std::string tcp_line_ = FixtureLine("gateway-access-log-tcp.txt");
@@ -93,7 +94,8 @@ TEST_F(KubernetesApiTlsTest, ReadsEveryReplicaOverVerifiedHttpsAndNamesEachLines
 
   const std::vector<FakeRequest> requests = api_.requests();
   ASSERT_EQ(requests.size(), 3u);
-  EXPECT_EQ(requests[0].target, "/api/v1/namespaces/default/pods?labelSelector=run%3Dkubernetes-bootcamp");
+  EXPECT_EQ(requests[0].target,
+            "/api/v1/namespaces/default/pods?labelSelector=run%3Dkubernetes-bootcamp");
   for (int i : {1, 2}) {
     EXPECT_EQ(QueryParam(requests[i].target, "container"), "istio-proxy");
     EXPECT_EQ(QueryParam(requests[i].target, "sinceTime"), "2020-03-06T18%3A12%3A33Z");
@@ -119,7 +121,8 @@ TEST_F(KubernetesApiTlsTest, ASourceNamedByAUriReadsThePods) {
   EXPECT_THAT(*lines, ElementsAre(tcp_line_));
   EXPECT_EQ(QueryParam(api_.requests().back().target, "container"), "istio-proxy");
   spec.set_uri("k8s://default");
-  EXPECT_EQ(MakeLogSource(spec, &prober_, &clock_, access_).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MakeLogSource(spec, &prober_, &clock_, access_).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(KubernetesApiTlsTest, AServerTheConfiguredCaDidNotSignGetsNoToken) {
@@ -132,7 +135,8 @@ TEST_F(KubernetesApiTlsTest, AServerTheConfiguredCaDidNotSignGetsNoToken) {
   EXPECT_THAT(std::string(position.status().message()), HasSubstr(api_.url()));
   // The server notes the refused handshake on its own thread, maybe after the client gave up.
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (api_.failed_handshakes() == 0 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  while (api_.failed_handshakes() == 0 && absl::Now() < deadline)
+    absl::SleepFor(absl::Milliseconds(5));
   EXPECT_GE(api_.failed_handshakes(), 1);
   EXPECT_TRUE(api_.requests().empty()) << "a request (and the token) reached an unverified server";
 }
@@ -163,8 +167,9 @@ TEST_F(KubernetesApiTlsTest, RefusalsAndServerErrorsAreUnavailableWithTheStatus)
     int status;
     std::string message;
   } cases[] = {
-      {403, "pods is forbidden: User \\\"system:serviceaccount:meshproof:agent\\\" cannot list resource "
-            "\\\"pods\\\" in API group \\\"\\\" in the namespace \\\"default\\\""},
+      {403,
+       "pods is forbidden: User \\\"system:serviceaccount:meshproof:agent\\\" cannot list resource "
+       "\\\"pods\\\" in API group \\\"\\\" in the namespace \\\"default\\\""},
       {500, "etcdserver: request timed out"},
       {503, "service unavailable"},
   };
@@ -173,8 +178,10 @@ TEST_F(KubernetesApiTlsTest, RefusalsAndServerErrorsAreUnavailableWithTheStatus)
     KubernetesLogSource source(&prober_, &clock_, access_, spec_);
     auto position = source.Position();
     EXPECT_EQ(position.status().code(), absl::StatusCode::kUnavailable) << c.status;
-    EXPECT_THAT(std::string(position.status().message()), HasSubstr(absl::StrCat("answered ", c.status)));
-    EXPECT_THAT(std::string(position.status().message()), HasSubstr(c.status == 403 ? "forbidden" : "Failure"));
+    EXPECT_THAT(std::string(position.status().message()),
+                HasSubstr(absl::StrCat("answered ", c.status)));
+    EXPECT_THAT(std::string(position.status().message()),
+                HasSubstr(c.status == 403 ? "forbidden" : "Failure"));
   }
 }
 
@@ -183,10 +190,12 @@ TEST_F(KubernetesApiTlsTest, RefusalsAndServerErrorsAreUnavailableWithTheStatus)
 class KubernetesEvidenceTest : public KubernetesApiTlsTest {
  protected:
   KubernetesEvidenceTest()
-      : collector_(&prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
-                   [this](const sv1::LogSource& spec) -> absl::StatusOr<std::unique_ptr<LogSource>> {
-                     return std::make_unique<KubernetesLogSource>(&prober_, &clock_, access_, spec.kubernetes());
-                   }) {
+      : collector_(
+            &prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
+            [this](const sv1::LogSource& spec) -> absl::StatusOr<std::unique_ptr<LogSource>> {
+              return std::make_unique<KubernetesLogSource>(&prober_, &clock_, access_,
+                                                           spec.kubernetes());
+            }) {
     sv1::EvidenceSpec* evidence = test_.add_evidence();
     evidence->set_name("gateway-access-log");
     sv1::LogEvidence* log = evidence->mutable_log();

@@ -16,16 +16,17 @@ namespace {
 
 namespace sv1 = ::meshproof::scenario::v1;
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::FakeRequest;
 using testing::FakeResponse;
+using ::testing::HasSubstr;
 
 constexpr char kPods[] = R"({"kind": "PodList", "apiVersion": "v1", "items": [
   {"metadata": {"name": "istio-egressgateway-7d9f-abcde", "namespace": "istio-system"}},
   {"metadata": {"name": "istio-egressgateway-7d9f-fghij", "namespace": "istio-system"}}]})";
 
 TEST(KubernetesHelpersTest, PodNamesFromAPodList) {
-  EXPECT_THAT(*PodNamesFromList(kPods), ElementsAre("istio-egressgateway-7d9f-abcde", "istio-egressgateway-7d9f-fghij"));
+  EXPECT_THAT(*PodNamesFromList(kPods),
+              ElementsAre("istio-egressgateway-7d9f-abcde", "istio-egressgateway-7d9f-fghij"));
   EXPECT_TRUE(PodNamesFromList(R"({"items": []})")->empty());
   EXPECT_FALSE(PodNamesFromList("not json").ok());
 }
@@ -40,14 +41,16 @@ TEST(KubernetesHelpersTest, SplitsTimestampedLines) {
 }
 
 TEST(KubernetesHelpersTest, QueryEscape) {
-  EXPECT_EQ(QueryEscape("istio=egressgateway,app in (a b)"), "istio%3Degressgateway%2Capp%20in%20%28a%20b%29");
+  EXPECT_EQ(QueryEscape("istio=egressgateway,app in (a b)"),
+            "istio%3Degressgateway%2Capp%20in%20%28a%20b%29");
   EXPECT_EQ(QueryEscape("2026-06-07T00:00:01Z"), "2026-06-07T00%3A00%3A01Z");
 }
 
 class KubernetesLogSourceTest : public ::testing::Test {
  protected:
   KubernetesLogSourceTest()
-      : server_([this](const FakeRequest& request) { return Answer(request); }), prober_(ProberOptions()) {
+      : server_([this](const FakeRequest& request) { return Answer(request); }),
+        prober_(ProberOptions()) {
     access_.api_server = server_.url();
     access_.token_file = dir_.WriteFile("token", "secret-token\n");
     spec_.set_namespace_("istio-system");
@@ -56,10 +59,12 @@ class KubernetesLogSourceTest : public ::testing::Test {
   }
 
   FakeResponse Answer(const FakeRequest& request) {
-    if (request.headers.count("authorization") == 0 || request.headers.at("authorization") != "Bearer secret-token") {
+    if (request.headers.count("authorization") == 0 ||
+        request.headers.at("authorization") != "Bearer secret-token") {
       return {401, "{}"};
     }
-    if (absl::StartsWith(request.target, "/api/v1/namespaces/istio-system/pods?")) return {200, pods_};
+    if (absl::StartsWith(request.target, "/api/v1/namespaces/istio-system/pods?"))
+      return {200, pods_};
     if (absl::StrContains(request.target, "abcde/log?")) return {200, log_a_};
     if (absl::StrContains(request.target, "fghij/log?")) return {200, log_b_};
     return {404, "{}"};
@@ -68,7 +73,8 @@ class KubernetesLogSourceTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeHttpServer server_;
   RealProber prober_;
-  testing::FakeClock clock_{absl::FromUnixSeconds(1780790401) + absl::Milliseconds(500)};  // 00:00:01.5
+  testing::FakeClock clock_{absl::FromUnixSeconds(1780790401) +
+                            absl::Milliseconds(500)};  // 00:00:01.5
   KubernetesAccess access_;
   sv1::KubernetesLogSource spec_;
   std::string pods_ = kPods;
@@ -94,11 +100,13 @@ TEST_F(KubernetesLogSourceTest, ReadsEveryPodsLinesSinceTheNotedInstant) {
   const std::vector<FakeRequest> requests = server_.requests();
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_EQ(requests[0].method, "GET");
-  EXPECT_EQ(requests[0].target, "/api/v1/namespaces/istio-system/pods?labelSelector=istio%3Degressgateway");
+  EXPECT_EQ(requests[0].target,
+            "/api/v1/namespaces/istio-system/pods?labelSelector=istio%3Degressgateway");
   EXPECT_EQ(requests[1].target,
             "/api/v1/namespaces/istio-system/pods/istio-egressgateway-7d9f-abcde/log"
             "?timestamps=true&sinceTime=2026-06-07T00%3A00%3A01Z&container=istio-proxy");
-  EXPECT_EQ(source.Describe(), "pods istio=egressgateway in namespace istio-system (container istio-proxy)");
+  EXPECT_EQ(source.Describe(),
+            "pods istio=egressgateway in namespace istio-system (container istio-proxy)");
 }
 
 TEST_F(KubernetesLogSourceTest, NoMatchingPodIsAFailedPrecondition) {
@@ -106,7 +114,8 @@ TEST_F(KubernetesLogSourceTest, NoMatchingPodIsAFailedPrecondition) {
   KubernetesLogSource source(&prober_, &clock_, access_, spec_);
   auto position = source.Position();
   EXPECT_EQ(position.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(std::string(position.status().message()), HasSubstr("no pod matches istio=egressgateway"));
+  EXPECT_THAT(std::string(position.status().message()),
+              HasSubstr("no pod matches istio=egressgateway"));
 }
 
 TEST_F(KubernetesLogSourceTest, AWrongTokenIsUnavailableWithTheStatus) {
@@ -120,7 +129,8 @@ TEST_F(KubernetesLogSourceTest, AWrongTokenIsUnavailableWithTheStatus) {
 TEST_F(KubernetesLogSourceTest, AMissingTokenFileIsNamed) {
   access_.token_file = dir_.File("absent");
   KubernetesLogSource source(&prober_, &clock_, access_, spec_);
-  EXPECT_THAT(std::string(source.Position().status().message()), HasSubstr("cannot read the token file"));
+  EXPECT_THAT(std::string(source.Position().status().message()),
+              HasSubstr("cannot read the token file"));
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 // One poll of a file log source holds a bounded number of lines: a log that grew by far
 // more lines than one read takes gives the first ones and a gap saying later lines were
 // not read, so "no matching line" can never be concluded from a partial read.
-#include <fstream>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
 
 #include "services/probe-agent/log_source.h"
 #include "tests/testing/temp_dir.h"

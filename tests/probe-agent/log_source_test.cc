@@ -1,13 +1,12 @@
 // File log sources: new complete lines since the noted offset, truncation and rotation.
 #include "services/probe-agent/log_source.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/testing/temp_dir.h"
 
@@ -61,8 +60,12 @@ TEST(FileLogSourceTest, ATruncationIsRememberedWhenTheFileRegrowsPastTheOldSize)
   Append(path, "written before the copy\n");
   EXPECT_THAT(*source.LinesSince(position), ElementsAre("written before the copy"));
   // copytruncate between two polls, then the writer appends more than there was.
-  { std::ofstream(path, std::ios::trunc) << "after the truncation, a much longer line than before\n"; }
-  EXPECT_THAT(*source.LinesSince(position), ElementsAre("after the truncation, a much longer line than before"));
+  {
+    std::ofstream(path, std::ios::trunc)
+        << "after the truncation, a much longer line than before\n";
+  }
+  EXPECT_THAT(*source.LinesSince(position),
+              ElementsAre("after the truncation, a much longer line than before"));
   EXPECT_THAT(source.Gap(), HasSubstr("truncated"));
   Append(path, "next\n");
   // Still read from the start: the old offset means nothing in the new content.
@@ -94,7 +97,8 @@ TEST(FileLogSourceTest, ARenamedFileIsFollowedToItsEndAndTheNewFileReadFromItsSt
   // It reopens: the new file at the path, already longer than the old position.
   dir.WriteFile("egress.log", "new 1\nnew 2\n");
   writer << "old writer 2\n" << std::flush;
-  EXPECT_THAT(*source.LinesSince(position), ElementsAre("old writer 1", "old writer 2", "new 1", "new 2"));
+  EXPECT_THAT(*source.LinesSince(position),
+              ElementsAre("old writer 1", "old writer 2", "new 1", "new 2"));
   EXPECT_EQ(source.Gap(), "");  // nothing was lost
 }
 

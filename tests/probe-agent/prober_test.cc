@@ -2,14 +2,13 @@
 // programs. Failure classes, recorded fields, cancellation of a transfer in flight.
 #include "services/probe-agent/prober.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "services/common/time_util.h"
 #include "tests/probe-agent/fake_http_server.h"
@@ -19,9 +18,9 @@ namespace {
 
 namespace sv1 = ::meshproof::scenario::v1;
 namespace rv1 = ::meshproof::result::v1;
-using ::testing::HasSubstr;
 using testing::FakeRequest;
 using testing::FakeResponse;
+using ::testing::HasSubstr;
 
 // A port nothing listens on: bound, then closed.
 int ClosedPort() {
@@ -43,7 +42,9 @@ sv1::Probe Http(const std::string& url) {
 }
 
 TEST(RealProberTest, RecordsStatusHeadersBodyAndWhatWasSent) {
-  testing::FakeHttpServer server([](const FakeRequest&) { return FakeResponse{418, "I'm a teapot"}; });
+  testing::FakeHttpServer server([](const FakeRequest&) {
+    return FakeResponse{418, "I'm a teapot"};
+  });
   RealProber prober(ProberOptions{});
   sv1::Probe probe = Http(server.url() + "/status/418");
   probe.mutable_http()->set_method("POST");
@@ -59,7 +60,8 @@ TEST(RealProberTest, RecordsStatusHeadersBodyAndWhatWasSent) {
   EXPECT_EQ(outcome->http().remote_address(), "127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(outcome->http().http_version(), "HTTP/1.1");
   bool saw_length = false;
-  for (const auto& h : outcome->http().headers()) saw_length |= h.name() == "content-length" && h.value() == "12";
+  for (const auto& h : outcome->http().headers())
+    saw_length |= h.name() == "content-length" && h.value() == "12";
   EXPECT_TRUE(saw_length);
   EXPECT_GT(FromProtoDuration(outcome->timings().total()), absl::ZeroDuration());
   ASSERT_EQ(server.requests().size(), 1u);
@@ -81,7 +83,8 @@ TEST(RealProberTest, EmptyReplyIsExit52) {
 TEST(RealProberTest, ClosedPortIsConnectRefusedForHttpAndTcp) {
   const int port = ClosedPort();
   RealProber prober(ProberOptions{});
-  auto http = prober.Run(Http("http://127.0.0.1:" + std::to_string(port) + "/"), sv1::Defaults(), {});
+  auto http =
+      prober.Run(Http("http://127.0.0.1:" + std::to_string(port) + "/"), sv1::Defaults(), {});
   ASSERT_TRUE(http.ok());
   EXPECT_EQ(http->failure().class_(), sv1::FAILURE_CLASS_CONNECT_REFUSED);
   EXPECT_EQ(http->failure().curl_exit_code(), 7u);
@@ -120,7 +123,8 @@ TEST(RealProberTest, CancellationAbortsATransferInFlight) {
   *probe.mutable_http()->mutable_timeout() = ToProtoDuration(absl::Hours(1));
   // Cancelled once the server has the request: the probe must end well before its
   // hour-long timeout (the test would hang otherwise).
-  auto outcome = prober.Run(probe, sv1::Defaults(), [&server] { return !server.requests().empty(); });
+  auto outcome =
+      prober.Run(probe, sv1::Defaults(), [&server] { return !server.requests().empty(); });
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->failure().curl_exit_code(), 42u);
 }

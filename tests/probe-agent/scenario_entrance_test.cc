@@ -5,11 +5,11 @@
 // and can hold a probe until the test lets it go.
 #include "services/probe-agent/scenario_entrance.h"
 
-#include <map>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "services/scenario/scenario_parser.h"
@@ -28,11 +28,13 @@ using ::testing::HasSubstr;
 // the test calls Release().
 class GateProber : public Prober {
  public:
-  absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe& probe, const sv1::Defaults&, const CancelledFn&) override {
+  absl::StatusOr<rv1::ProbeOutcome> Run(const sv1::Probe& probe, const sv1::Defaults&,
+                                        const CancelledFn&) override {
     absl::MutexLock lock(&mu_);
     ++calls_[probe.http().url()];
     ++in_flight_;
-    mu_.Await(absl::Condition(+[](GateProber* p) { return !p->hold_; }, this));
+    mu_.Await(absl::Condition(
+        +[](GateProber* p) { return !p->hold_; }, this));
     --in_flight_;
     rv1::ProbeOutcome outcome;
     outcome.mutable_http()->set_status_code(200);
@@ -109,10 +111,11 @@ schedv1::Assignment AssignmentOf(const sv1::Scenario& scenario, bool approved) {
 class ScenarioEntranceTest : public ::testing::Test {
  protected:
   ScenarioEntranceTest()
-      : executor_(&prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
-                  [](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
-                    return absl::UnimplementedError("no log sources here");
-                  }),
+      : executor_(
+            &prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
+            [](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<LogSource>> {
+              return absl::UnimplementedError("no log sources here");
+            }),
         entrance_(&executor_, &clock_, Info(), /*max_scenarios=*/1) {}
 
   static av1::AgentInfo Info() {
@@ -125,10 +128,11 @@ class ScenarioEntranceTest : public ::testing::Test {
     return info;
   }
 
-  std::map<std::string, rv1::TestResult> Collect(const schedv1::Assignment& a, rv1::ScenarioOutcome* outcome) {
+  std::map<std::string, rv1::TestResult> Collect(const schedv1::Assignment& a,
+                                                 rv1::ScenarioOutcome* outcome) {
     std::map<std::string, rv1::TestResult> results;
-    *outcome = entrance_.ExecuteAssignment(a, [&](const rv1::TestResult& r) { results[r.test()] = r; },
-                                           [] { return false; });
+    *outcome = entrance_.ExecuteAssignment(
+        a, [&](const rv1::TestResult& r) { results[r.test()] = r; }, [] { return false; });
     return results;
   }
 
@@ -161,7 +165,8 @@ TEST_F(ScenarioEntranceTest, TheLinkPathStampsTheEnvironmentAndRunsGatedTestsOnl
 
 TEST_F(ScenarioEntranceTest, TheDirectPathStampsTheEnvironmentToo) {
   const sv1::Scenario scenario = Valid();
-  auto outcome = entrance_.Execute(&scenario, ExecuteOptions(), [](const rv1::TestResult&) {}, [] { return false; });
+  auto outcome = entrance_.Execute(
+      &scenario, ExecuteOptions(), [](const rv1::TestResult&) {}, [] { return false; });
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   ExpectEnvironment(*outcome);
 }
@@ -179,7 +184,8 @@ TEST_F(ScenarioEntranceTest, TheLinkPathValidatesTheScenario) {
   const sv1::Scenario invalid = Invalid();
   auto direct = entrance_.Execute(&invalid, ExecuteOptions(), nullptr, nullptr);
   EXPECT_EQ(direct.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(direct.status().message()), HasSubstr("tests[0]: expected exactly one probe"));
+  EXPECT_THAT(std::string(direct.status().message()),
+              HasSubstr("tests[0]: expected exactly one probe"));
   EXPECT_EQ(entrance_.Execute(nullptr, ExecuteOptions(), nullptr, nullptr).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
@@ -189,7 +195,8 @@ TEST_F(ScenarioEntranceTest, BothPathsShareOneCap) {
   const sv1::Scenario scenario = Valid();
   absl::StatusOr<rv1::ScenarioOutcome> first;
   std::thread running([&] {
-    first = entrance_.Execute(&scenario, ExecuteOptions(), [](const rv1::TestResult&) {}, [] { return false; });
+    first = entrance_.Execute(
+        &scenario, ExecuteOptions(), [](const rv1::TestResult&) {}, [] { return false; });
   });
   ASSERT_TRUE(prober_.WaitInFlight(1));
   EXPECT_EQ(entrance_.running(), 1);

@@ -1,13 +1,13 @@
 // Backup writes only under the store's backup directory: paths outside it, through a
 // symlinked folder that leads out, with .. components, or onto a dangling symlink are
 // refused and nothing is created; a new file inside it is written.
-#include <sys/stat.h>
-#include <unistd.h>
+#include "services/results-store/backup_path.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "services/results-store/backup_path.h"
 #include "services/results-store/results_store.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"

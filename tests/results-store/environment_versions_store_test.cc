@@ -12,8 +12,8 @@ namespace meshproof::store::testing {
 namespace {
 
 using ::meshproof::testing::StatusIs;
-using ::testing::HasSubstr;
 using result::v1::TEST_VERDICT_PASS;
+using ::testing::HasSubstr;
 
 result::v1::Environment Measured(const std::string& istio, const std::string& envoy) {
   result::v1::Environment env;
@@ -35,7 +35,8 @@ class EnvironmentVersionsStoreTest : public ::testing::Test {
     // What the scheduler knows at BeginRun: no versions read yet.
     begin.mutable_run()->mutable_environment()->clear_istio_version();
     MP_ASSERT_OK(h_.store->BeginRun(begin));
-    MP_ASSERT_OK(h_.store->AppendResults(MakeAppend(run_id, {MakeResult("egress-through-gateway", TEST_VERDICT_PASS)})));
+    MP_ASSERT_OK(h_.store->AppendResults(
+        MakeAppend(run_id, {MakeResult("egress-through-gateway", TEST_VERDICT_PASS)})));
     auto finish = MakeFinish(run_id);
     *finish.mutable_environment() = env;
     MP_ASSERT_OK(h_.store->FinishRun(finish));
@@ -113,11 +114,13 @@ TEST_F(EnvironmentVersionsStoreTest, ABadUnknownVersionIsRefusedNamingTheFieldAn
   finish.mutable_environment()->add_unknown_versions()->set_component("istiod");
   finish.mutable_environment()->mutable_unknown_versions(0)->set_reason("x");
   EXPECT_THAT(h_.store->FinishRun(finish),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("environment.unknown_versions[0].component")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("environment.unknown_versions[0].component")));
   finish.mutable_environment()->mutable_unknown_versions(0)->set_component("envoy");
   finish.mutable_environment()->mutable_unknown_versions(0)->clear_reason();
   EXPECT_THAT(h_.store->FinishRun(finish),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("environment.unknown_versions[0].reason")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("environment.unknown_versions[0].reason")));
   // Still open, still the versions BeginRun gave.
   v1::GetRunRequest get;
   get.set_run_id("r1");

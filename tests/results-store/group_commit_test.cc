@@ -26,10 +26,10 @@ namespace {
 
 using ::meshproof::testing::StatusIs;
 using ::meshproof::testing::TempDir;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using result::v1::TEST_VERDICT_FAIL;
 using result::v1::TEST_VERDICT_PASS;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 constexpr absl::Duration kWait = absl::Seconds(30);
 
@@ -76,13 +76,14 @@ class GroupCommitTest : public ::testing::Test {
     auto db = Database::Open(dir_.File("g.db"), {});
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    MP_ASSERT_OK(db_->Exec(
-        "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
-        "CREATE TABLE t (x INTEGER NOT NULL,"
-        " p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"));
+    MP_ASSERT_OK(
+        db_->Exec("CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+                  "CREATE TABLE t (x INTEGER NOT NULL,"
+                  " p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)"));
     GroupCommitOptions options;
     options.before_commit = gate_.Hook();
-    commit_ = std::make_unique<GroupCommit>(db_.get(), &mu_, [this] { ++rollbacks_; }, options);
+    commit_ = std::make_unique<GroupCommit>(
+        db_.get(), &mu_, [this] { ++rollbacks_; }, options);
   }
 
   // A write inserting x (and, when `fail`, then failing).
@@ -189,9 +190,8 @@ TEST_F(GroupCommitTest, AFailedCommitAcknowledgesNoWriteOfItsGroup) {
   HoldFirstGroup(&first);
   Queue(Insert(1), &a, 1);
   // Succeeds on its own, but leaves a deferred foreign-key violation that fails COMMIT.
-  Queue([this]() -> absl::Status {
-    return db_->Exec("INSERT INTO t (x, p) VALUES (2, 99)");
-  }, &b, 2);
+  Queue([this]() -> absl::Status { return db_->Exec("INSERT INTO t (x, p) VALUES (2, 99)"); }, &b,
+        2);
   Finish();
   MP_EXPECT_OK(first);
   EXPECT_THAT(a, StatusIs(absl::StatusCode::kInternal));
@@ -244,12 +244,14 @@ TEST(StoreGroupCommitTest, AGroupKeepsEveryWritesOutcomeIdempotencyAndAtomicity)
   queue([&] { append = h.store->AppendResults(batch); });
   queue([&] { retry = h.store->AppendResults(batch); });
   queue([&] {
-    auto wrong = MakeAppend("r2", {MakeResult("t3", TEST_VERDICT_PASS),
-                                   MakeResult("t4", TEST_VERDICT_PASS)});
+    auto wrong = MakeAppend(
+        "r2", {MakeResult("t3", TEST_VERDICT_PASS), MakeResult("t4", TEST_VERDICT_PASS)});
     wrong.mutable_results(1)->set_scenario("10-ingress");
     bad = h.store->AppendResults(wrong);
   });
-  queue([&] { unknown = h.store->AppendResults(MakeAppend("nope", {MakeResult("t1", TEST_VERDICT_PASS)})); });
+  queue([&] {
+    unknown = h.store->AppendResults(MakeAppend("nope", {MakeResult("t1", TEST_VERDICT_PASS)}));
+  });
   queue([&] { finish = h.store->FinishRun(MakeFinish("r2", result::v1::RUN_VERDICT_FAILED)); });
   gate.Release();
   for (auto& t : threads) t.join();

@@ -3,12 +3,12 @@
 // answer must always be, for each test, the newest finished run (by start) that has
 // it, and the index must hold a row only for tests missing from their cluster's latest
 // run.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "tests/results-store/store_fixtures.h"
 #include "tests/testing/sqlite_query.h"
@@ -18,9 +18,9 @@ namespace meshproof::store::testing {
 namespace {
 
 using ::meshproof::testing::StatusIs;
+using result::v1::TEST_VERDICT_PASS;
 using ::testing::ElementsAre;
 using ::testing::Pair;
-using result::v1::TEST_VERDICT_PASS;
 
 constexpr char kScenario[] = "30-mesh";
 
@@ -85,8 +85,8 @@ TEST_F(LatestIndexTest, FollowsTestsAddedRemovedAndFinishedOutOfOrder) {
 
   // Started before everything, finished now: only its test nobody newer has counts.
   Run("r0", Night(0), {"a", "d"});
-  EXPECT_THAT(Latest(), ElementsAre(Pair("a", "r3"), Pair("b", "r2"), Pair("c", "r3"),
-                                    Pair("d", "r0")));
+  EXPECT_THAT(Latest(),
+              ElementsAre(Pair("a", "r3"), Pair("b", "r2"), Pair("c", "r3"), Pair("d", "r0")));
 
   // Started between r2 and r3, finished after r3: newer than r2 for b, first with e.
   Run("r2b", Night(2) + absl::Hours(1), {"b", "e"});
@@ -151,7 +151,8 @@ TEST_F(LatestIndexTest, AppendOrderSurvivesARejectedBatchBetweenBatches) {
   Begin("r1", Night(1), {"a", "b"});
   EXPECT_THAT(h_.store->AppendResults(MakeAppend("r1", {MakeResult("c", TEST_VERDICT_PASS),
                                                         [] {
-                                                          auto r = MakeResult("d", TEST_VERDICT_PASS);
+                                                          auto r =
+                                                              MakeResult("d", TEST_VERDICT_PASS);
                                                           r.set_scenario("other");
                                                           return r;
                                                         }()})),

@@ -1,10 +1,11 @@
 // Schema migrations: from empty, re-run, close and reopen, a newer database refused, a
 // failing script rolled back.
+#include "services/results-store/migrations.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-#include "services/results-store/migrations.h"
 #include "tests/results-store/store_fixtures.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/sqlite_query.h"
@@ -22,7 +23,8 @@ TEST(MigrationsTest, FromEmptyReachesNewestAndRecordsEachScript) {
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
   MP_ASSERT_OK_AND_ASSIGN(int version, ApplyMigrations(db.get(), ResultsMigrations()));
   EXPECT_EQ(version, static_cast<int>(ResultsMigrations().size()));
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM schema_migrations"), static_cast<int64_t>(ResultsMigrations().size()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM schema_migrations"),
+            static_cast<int64_t>(ResultsMigrations().size()));
   EXPECT_EQ(QueryInt(db.get(), "PRAGMA user_version"), int64_t{version});
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM results"), int64_t{0});
 }
@@ -33,23 +35,25 @@ TEST(MigrationsTest, RerunIsANoOp) {
   MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
   MP_ASSERT_OK_AND_ASSIGN(int version, ApplyMigrations(db.get(), ResultsMigrations()));
   EXPECT_EQ(version, static_cast<int>(ResultsMigrations().size()));
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM schema_migrations"), static_cast<int64_t>(ResultsMigrations().size()));
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM schema_migrations"),
+            static_cast<int64_t>(ResultsMigrations().size()));
 }
 
 TEST(MigrationsTest, CloseAndReopenKeepsData) {
   StoreHarness h;
   MP_ASSERT_OK(h.Open());
   MP_ASSERT_OK(h.store->BeginRun(MakeBegin("r1", "s", "c", Night(1))));
-  MP_ASSERT_OK(h.store->AppendResults(
-      MakeAppend("r1", {MakeResult("t1", result::v1::TEST_VERDICT_PASS)})));
+  MP_ASSERT_OK(
+      h.store->AppendResults(MakeAppend("r1", {MakeResult("t1", result::v1::TEST_VERDICT_PASS)})));
   MP_ASSERT_OK(h.Open());  // closes the first store, opens again
   v1::GetRunRequest get;
   get.set_run_id("r1");
   MP_ASSERT_OK_AND_ASSIGN(auto run, h.store->GetRun(get));
   EXPECT_EQ(run.results_size(), 1);
   // Idempotency survives the reopen too.
-  MP_ASSERT_OK_AND_ASSIGN(auto again, h.store->AppendResults(
-      MakeAppend("r1", {MakeResult("t1", result::v1::TEST_VERDICT_PASS)})));
+  MP_ASSERT_OK_AND_ASSIGN(
+      auto again,
+      h.store->AppendResults(MakeAppend("r1", {MakeResult("t1", result::v1::TEST_VERDICT_PASS)})));
   EXPECT_EQ(again.duplicates(), 1u);
 }
 
@@ -61,8 +65,8 @@ TEST(MigrationsTest, NewerDatabaseIsRefused) {
     MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(h.path(), {}));
     MP_ASSERT_OK(db->Exec("PRAGMA user_version=999"));
   }
-  EXPECT_THAT(h.Open(), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                 HasSubstr("schema version 999")));
+  EXPECT_THAT(h.Open(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("schema version 999")));
 }
 
 TEST(MigrationsTest, BinaryExitsOneOnNewerDatabase) {
@@ -71,9 +75,9 @@ TEST(MigrationsTest, BinaryExitsOneOnNewerDatabase) {
     MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("new.db"), {}));
     MP_ASSERT_OK(db->Exec("PRAGMA user_version=999"));
   }
-  auto result = ::meshproof::testing::RunCommand(
-      {::meshproof::testing::BinaryPath("meshproof-store"), "--listen", "127.0.0.1:0", "--db",
-       dir.File("new.db")});
+  auto result =
+      ::meshproof::testing::RunCommand({::meshproof::testing::BinaryPath("meshproof-store"),
+                                        "--listen", "127.0.0.1:0", "--db", dir.File("new.db")});
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_THAT(result.err, HasSubstr("schema version 999"));
 }
@@ -109,12 +113,13 @@ TEST(MigrationsTest, SecondScriptCarriesLatestRowsOver) {
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
   ASSERT_GE(ResultsMigrations().size(), 2u);
   MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0]}));
-  MP_ASSERT_OK(db->Exec(absl::StrCat(
-      kOneRun,
-      "INSERT INTO latest_results (test_id, cluster_id, run_pk, started_at) VALUES (11, 3, 5, 100);")));
+  MP_ASSERT_OK(db->Exec(absl::StrCat(kOneRun,
+                                     "INSERT INTO latest_results (test_id, cluster_id, run_pk, "
+                                     "started_at) VALUES (11, 3, 5, 100);")));
   MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0], ResultsMigrations()[1]}));
-  EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
-                               " cluster_id = 3 AND test_id = 11"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
+                     " cluster_id = 3 AND test_id = 11"),
             5);
   // The cascade still reaches the rekeyed table.
   MP_ASSERT_OK(db->Exec("DELETE FROM runs WHERE id = 5"));
@@ -125,18 +130,20 @@ TEST(MigrationsTest, FourthScriptCarriesLatestRowsOverWithoutTheRunIndex) {
   ::meshproof::testing::TempDir dir;
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
   ASSERT_GE(ResultsMigrations().size(), 4u);
-  MP_ASSERT_OK(ApplyMigrations(db.get(), {ResultsMigrations()[0], ResultsMigrations()[1],
-                                          ResultsMigrations()[2]}));
+  MP_ASSERT_OK(ApplyMigrations(
+      db.get(), {ResultsMigrations()[0], ResultsMigrations()[1], ResultsMigrations()[2]}));
   MP_ASSERT_OK(db->Exec(absl::StrCat(
       kOneRun,
       "INSERT INTO latest_results (scenario_id, cluster_id, test_id, run_pk, started_at)"
       " VALUES (7, 3, 11, 5, 100);")));
   MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
-  EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
-                               " cluster_id = 3 AND test_id = 11"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT run_pk FROM latest_results WHERE scenario_id = 7 AND"
+                     " cluster_id = 3 AND test_id = 11"),
             5);
-  EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND"
-                               " tbl_name = 'latest_results' AND sql IS NOT NULL"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND"
+                     " tbl_name = 'latest_results' AND sql IS NOT NULL"),
             0);
 }
 
@@ -165,8 +172,9 @@ TEST(MigrationsTest, FifthScriptKeepsTheLatestRunAndOnlyTheTestsItLacks) {
       "INSERT INTO latest_results (scenario_id, cluster_id, test_id, run_pk, started_at)"
       " VALUES (7, 3, 11, 6, 200), (7, 3, 12, 5, 100);"));
   MP_ASSERT_OK(ApplyMigrations(db.get(), ResultsMigrations()));
-  EXPECT_EQ(QueryInt(db.get(), "SELECT run_pk FROM latest_runs WHERE scenario_id = 7 AND"
-                               " cluster_id = 3"),
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT run_pk FROM latest_runs WHERE scenario_id = 7 AND"
+                     " cluster_id = 3"),
             6);
   EXPECT_EQ(QueryInt(db.get(), "SELECT count(*) FROM latest_runs"), 1);
   // Test 11 is covered by run 6; test 12, which run 6 lacks, keeps run 5.
@@ -220,7 +228,8 @@ TEST(MigrationsTest, ThirdScriptMakesTheHistoryWalkCovering) {
 TEST(MigrationsTest, GapInNumbersIsRejected) {
   ::meshproof::testing::TempDir dir;
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("m.db"), {}));
-  std::vector<Migration> migrations = {{1, "0001_a.sql", "SELECT 1;"}, {3, "0003_c.sql", "SELECT 1;"}};
+  std::vector<Migration> migrations = {{1, "0001_a.sql", "SELECT 1;"},
+                                       {3, "0003_c.sql", "SELECT 1;"}};
   EXPECT_THAT(ApplyMigrations(db.get(), migrations), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -19,11 +19,11 @@ namespace meshproof::store::testing {
 namespace {
 
 using ::meshproof::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using result::v1::TEST_VERDICT_FAIL;
 using result::v1::TEST_VERDICT_PASS;
 using result::v1::TEST_VERDICT_SKIPPED;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 constexpr char kScenario[] = "10-ingress";
 
@@ -60,8 +60,8 @@ class QueriesTest : public ::testing::Test {
       results.push_back(regress);
     }
     if (n < 4) {
-      results.push_back(MakeResult("fixed", TEST_VERDICT_FAIL, 0, 5,
-                                   scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE));
+      results.push_back(
+          MakeResult("fixed", TEST_VERDICT_FAIL, 0, 5, scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE));
     } else {
       auto fixed = MakeResult("fixed", TEST_VERDICT_PASS, 200, 12);
       fixed.add_claims("C2");
@@ -101,9 +101,9 @@ class QueriesTest : public ::testing::Test {
     auto begin = MakeBegin(id, kScenario, "staging", Night(n) + absl::Hours(1));
     begin.mutable_run()->set_team("sre");
     MP_ASSERT_OK(h_.store->BeginRun(begin));
-    MP_ASSERT_OK(h_.store->AppendResults(
-        MakeAppend(id, {MakeResult("stable", TEST_VERDICT_PASS, 200, 100),
-                        MakeResult("regress", TEST_VERDICT_FAIL, 503)})));
+    MP_ASSERT_OK(
+        h_.store->AppendResults(MakeAppend(id, {MakeResult("stable", TEST_VERDICT_PASS, 200, 100),
+                                                MakeResult("regress", TEST_VERDICT_FAIL, 503)})));
     MP_ASSERT_OK(h_.store->FinishRun(MakeFinish(id, result::v1::RUN_VERDICT_FAILED)));
   }
 
@@ -125,13 +125,14 @@ TEST_F(QueriesTest, CompareRunsClassifiesEveryTestRegressionsFirst) {
   for (const auto& t : response.tests()) {
     order.push_back(t.test() + ":" + v1::Change_Name(t.change()));
   }
-  EXPECT_THAT(order, ElementsAre("flaky:CHANGE_REGRESSED", "regress:CHANGE_REGRESSED",
-                                 "fixed:CHANGE_FIXED", "stillfail:CHANGE_STILL_FAILING",
-                                 "added:CHANGE_ADDED", "deferred:CHANGE_ADDED",
-                                 "removed:CHANGE_REMOVED", "retry:CHANGE_STILL_PASSING",
-                                 "stable:CHANGE_STILL_PASSING"));
+  EXPECT_THAT(
+      order, ElementsAre("flaky:CHANGE_REGRESSED", "regress:CHANGE_REGRESSED", "fixed:CHANGE_FIXED",
+                         "stillfail:CHANGE_STILL_FAILING", "added:CHANGE_ADDED",
+                         "deferred:CHANGE_ADDED", "removed:CHANGE_REMOVED",
+                         "retry:CHANGE_STILL_PASSING", "stable:CHANGE_STILL_PASSING"));
   const auto find = [&](const std::string& name) {
-    for (const auto& t : response.tests()) if (t.test() == name) return t;
+    for (const auto& t : response.tests())
+      if (t.test() == name) return t;
     return v1::TestComparison();
   };
   auto regress = find("regress");
@@ -237,8 +238,8 @@ TEST_F(QueriesTest, FlakyTestsOverAllRuns) {
   MP_ASSERT_OK_AND_ASSIGN(auto response, h_.store->ListFlakyTests(request));
   std::vector<std::string> names;
   for (const auto& t : response.tests()) names.push_back(t.test() + "@" + t.cluster());
-  EXPECT_THAT(names, ElementsAre("flaky@homelab", "fixed@homelab", "regress@homelab",
-                                 "retry@homelab"));
+  EXPECT_THAT(names,
+              ElementsAre("flaky@homelab", "fixed@homelab", "regress@homelab", "retry@homelab"));
   const auto& flaky = response.tests(0);
   EXPECT_EQ(flaky.flips(), 3u);
   EXPECT_EQ(flaky.runs(), 4u);
@@ -272,7 +273,8 @@ TEST_F(QueriesTest, FlakyTestsOverLastTwoRunsAndMinRate) {
 
 TEST_F(QueriesTest, FlakyIgnoresOpenRuns) {
   MP_ASSERT_OK(h_.store->BeginRun(MakeBegin("h5", kScenario, "homelab", Night(5))));
-  MP_ASSERT_OK(h_.store->AppendResults(MakeAppend("h5", {MakeResult("stable", TEST_VERDICT_FAIL)})));
+  MP_ASSERT_OK(
+      h_.store->AppendResults(MakeAppend("h5", {MakeResult("stable", TEST_VERDICT_FAIL)})));
   v1::ListFlakyTestsRequest request;
   request.set_scenario(kScenario);
   MP_ASSERT_OK_AND_ASSIGN(auto response, h_.store->ListFlakyTests(request));
@@ -282,7 +284,8 @@ TEST_F(QueriesTest, FlakyIgnoresOpenRuns) {
 TEST_F(QueriesTest, LatestPerClusterSideBySide) {
   // An older run finished late must not replace the latest.
   MP_ASSERT_OK(h_.store->BeginRun(MakeBegin("h0", kScenario, "homelab", Night(0))));
-  MP_ASSERT_OK(h_.store->AppendResults(MakeAppend("h0", {MakeResult("stable", TEST_VERDICT_FAIL)})));
+  MP_ASSERT_OK(
+      h_.store->AppendResults(MakeAppend("h0", {MakeResult("stable", TEST_VERDICT_FAIL)})));
   MP_ASSERT_OK(h_.store->FinishRun(MakeFinish("h0")));
 
   v1::GetLatestPerClusterRequest request;

@@ -1,9 +1,9 @@
 // ResultsStore writes: idempotency, state checks, rejected batches storing nothing.
-#include <map>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <string>
 
 #include "tests/results-store/store_fixtures.h"
 #include "tests/testing/status_matchers.h"
@@ -12,9 +12,9 @@ namespace meshproof::store::testing {
 namespace {
 
 using ::meshproof::testing::StatusIs;
-using ::testing::HasSubstr;
 using result::v1::TEST_VERDICT_FAIL;
 using result::v1::TEST_VERDICT_PASS;
+using ::testing::HasSubstr;
 
 class WritesTest : public ::testing::Test {
  protected:
@@ -48,8 +48,8 @@ TEST_F(WritesTest, BeginRunNamesBadFields) {
   EXPECT_THAT(h_.store->BeginRun(request),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("run.run_id")));
   request = MakeBegin("r2", "", "homelab", Night(1));
-  EXPECT_THAT(h_.store->BeginRun(request),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("run.scenario: must not be empty")));
+  EXPECT_THAT(h_.store->BeginRun(request), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                    HasSubstr("run.scenario: must not be empty")));
   request = MakeBegin("r2", "s", "homelab", Night(1));
   request.mutable_run()->set_verdict(result::v1::RUN_VERDICT_PASSED);
   EXPECT_THAT(h_.store->BeginRun(request),
@@ -90,7 +90,8 @@ TEST_F(WritesTest, BeginRunDefaultsStartedAtToNow) {
 }
 
 TEST_F(WritesTest, AppendRetryReportsDuplicatesAndChangesNothing) {
-  auto batch = MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t2", TEST_VERDICT_FAIL)});
+  auto batch =
+      MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t2", TEST_VERDICT_FAIL)});
   MP_ASSERT_OK_AND_ASSIGN(auto first, h_.store->AppendResults(batch));
   EXPECT_EQ(first.inserted(), 2u);
   EXPECT_EQ(first.duplicates(), 0u);
@@ -121,15 +122,17 @@ TEST_F(WritesTest, AppendToFinishedRunIsFailedPrecondition) {
 }
 
 TEST_F(WritesTest, RejectedBatchNamesFieldAndStoresNothing) {
-  auto batch = MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t2", TEST_VERDICT_PASS),
-                                 MakeResult("t3", TEST_VERDICT_PASS), MakeResult("", TEST_VERDICT_PASS)});
+  auto batch =
+      MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t2", TEST_VERDICT_PASS),
+                        MakeResult("t3", TEST_VERDICT_PASS), MakeResult("", TEST_VERDICT_PASS)});
   EXPECT_THAT(h_.store->AppendResults(batch),
               StatusIs(absl::StatusCode::kInvalidArgument, "results[3].test: must not be empty"));
   EXPECT_EQ(ResultCount("r1"), 0);
 }
 
 TEST_F(WritesTest, BatchWithForeignScenarioStoresNothing) {
-  auto batch = MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t2", TEST_VERDICT_PASS)});
+  auto batch =
+      MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t2", TEST_VERDICT_PASS)});
   batch.mutable_results(1)->set_scenario("20-egress");
   EXPECT_THAT(h_.store->AppendResults(batch),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("results[1].scenario")));
@@ -141,7 +144,8 @@ TEST_F(WritesTest, BatchWithForeignScenarioStoresNothing) {
 }
 
 TEST_F(WritesTest, DuplicateInBatchAndMissingVerdictAreNamed) {
-  auto batch = MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t1", TEST_VERDICT_FAIL)});
+  auto batch =
+      MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS), MakeResult("t1", TEST_VERDICT_FAIL)});
   EXPECT_THAT(h_.store->AppendResults(batch),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("results[1].test")));
   batch = MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS)});
@@ -157,7 +161,8 @@ TEST_F(WritesTest, DuplicateInBatchAndMissingVerdictAreNamed) {
 
 TEST_F(WritesTest, BatchOverLimitIsResourceExhausted) {
   std::vector<result::v1::TestResult> results;
-  for (int i = 0; i < 501; ++i) results.push_back(MakeResult("t" + std::to_string(i), TEST_VERDICT_PASS));
+  for (int i = 0; i < 501; ++i)
+    results.push_back(MakeResult("t" + std::to_string(i), TEST_VERDICT_PASS));
   EXPECT_THAT(h_.store->AppendResults(MakeAppend("r1", results)),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("results: at most 500")));
   results.pop_back();
@@ -169,9 +174,9 @@ TEST_F(WritesTest, ConfiguredMaxBatchIsEnforced) {
   ResultsStoreOptions options;
   options.max_batch = 2;
   MP_ASSERT_OK(h_.Open(options));
-  EXPECT_THAT(h_.store->AppendResults(MakeAppend("r1", {MakeResult("a", TEST_VERDICT_PASS),
-                                                       MakeResult("b", TEST_VERDICT_PASS),
-                                                       MakeResult("c", TEST_VERDICT_PASS)})),
+  EXPECT_THAT(h_.store->AppendResults(MakeAppend(
+                  "r1", {MakeResult("a", TEST_VERDICT_PASS), MakeResult("b", TEST_VERDICT_PASS),
+                         MakeResult("c", TEST_VERDICT_PASS)})),
               StatusIs(absl::StatusCode::kResourceExhausted));
 }
 
@@ -185,7 +190,9 @@ TEST_F(WritesTest, OversizedEvidenceIsRejectedNamingTheResult) {
   for (int i = 0; i < 1600; ++i) {
     line.clear();
     for (int j = 0; j < 1024; ++j) {
-      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
       line.push_back(static_cast<char>('!' + x % 90));
     }
     evidence->add_lines(line);
@@ -258,7 +265,8 @@ TEST_F(WritesTest, FlakyResultsRoundTripAcrossReopen) {
   auto columns_only = MakeResult("columns-only", TEST_VERDICT_PASS);
   columns_only.set_flaky(true);
   auto stable = MakeResult("stable", TEST_VERDICT_PASS);
-  MP_ASSERT_OK(h_.store->AppendResults(MakeAppend("r1", {flaky_pass, flaky_fail, columns_only, stable})));
+  MP_ASSERT_OK(
+      h_.store->AppendResults(MakeAppend("r1", {flaky_pass, flaky_fail, columns_only, stable})));
   MP_ASSERT_OK(h_.Open());
   v1::GetRunRequest get;
   get.set_run_id("r1");
@@ -280,8 +288,8 @@ TEST_F(WritesTest, FlakyResultsRoundTripAcrossReopen) {
 }
 
 TEST_F(WritesTest, GetRunReadsOnlyTheLatestAttempt) {
-  MP_ASSERT_OK(h_.store->AppendResults(
-      MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_FAIL), MakeResult("t2", TEST_VERDICT_FAIL)}, 1)));
+  MP_ASSERT_OK(h_.store->AppendResults(MakeAppend(
+      "r1", {MakeResult("t1", TEST_VERDICT_FAIL), MakeResult("t2", TEST_VERDICT_FAIL)}, 1)));
   MP_ASSERT_OK(h_.store->AppendResults(MakeAppend("r1", {MakeResult("t1", TEST_VERDICT_PASS)}, 2)));
   v1::GetRunRequest get;
   get.set_run_id("r1");

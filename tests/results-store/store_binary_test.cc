@@ -2,8 +2,8 @@
 // retry and a rejected batch), finish, get and compare; a bad --config; and a SIGKILL in
 // the middle of a stream of appends, after which every acknowledged batch is whole and
 // no batch is half-present.
-#include <grpcpp/grpcpp.h>
 #include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -22,9 +22,9 @@ namespace {
 using ::meshproof::testing::BinaryPath;
 using ::meshproof::testing::ServiceProcess;
 using ::meshproof::testing::TempDir;
-using ::testing::HasSubstr;
 using result::v1::TEST_VERDICT_FAIL;
 using result::v1::TEST_VERDICT_PASS;
+using ::testing::HasSubstr;
 
 std::unique_ptr<v1::ResultsStoreService::Stub> Connect(const std::string& address) {
   return v1::ResultsStoreService::NewStub(
@@ -48,20 +48,22 @@ TEST(StoreBinaryTest, WritesReadsAndComparesOverGrpc) {
 
   for (const char* id : {"base", "head"}) {
     v1::BeginRunResponse begun;
-    auto status = stub->BeginRun(Deadline().get(), MakeBegin(id, "20-egress", "homelab", Night(1)), &begun);
+    auto status =
+        stub->BeginRun(Deadline().get(), MakeBegin(id, "20-egress", "homelab", Night(1)), &begun);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_TRUE(begun.created());
   }
   v1::AppendResultsResponse appended;
-  ASSERT_TRUE(stub->AppendResults(Deadline().get(),
-                                  MakeAppend("base", {MakeResult("sni-allowed", TEST_VERDICT_PASS),
-                                                      MakeResult("sni-blocked", TEST_VERDICT_PASS)}),
-                                  &appended)
-                  .ok());
-  const auto head_batch = MakeAppend(
-      "head", {MakeResult("sni-allowed", TEST_VERDICT_PASS),
-               MakeResult("sni-blocked", TEST_VERDICT_FAIL, 0, 3,
-                          scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE)});
+  ASSERT_TRUE(
+      stub->AppendResults(Deadline().get(),
+                          MakeAppend("base", {MakeResult("sni-allowed", TEST_VERDICT_PASS),
+                                              MakeResult("sni-blocked", TEST_VERDICT_PASS)}),
+                          &appended)
+          .ok());
+  const auto head_batch =
+      MakeAppend("head", {MakeResult("sni-allowed", TEST_VERDICT_PASS),
+                          MakeResult("sni-blocked", TEST_VERDICT_FAIL, 0, 3,
+                                     scenario::v1::FAILURE_CLASS_TLS_HANDSHAKE)});
   ASSERT_TRUE(stub->AppendResults(Deadline().get(), head_batch, &appended).ok());
   EXPECT_EQ(appended.inserted(), 2u);
   // The scheduler's retry after a lost acknowledgement.
@@ -69,7 +71,8 @@ TEST(StoreBinaryTest, WritesReadsAndComparesOverGrpc) {
   EXPECT_EQ(appended.inserted(), 0u);
   EXPECT_EQ(appended.duplicates(), 2u);
   // A bad batch is refused with the field named, and stores nothing.
-  auto bad = MakeAppend("head", {MakeResult("ok-1", TEST_VERDICT_PASS), MakeResult("", TEST_VERDICT_PASS)});
+  auto bad = MakeAppend("head",
+                        {MakeResult("ok-1", TEST_VERDICT_PASS), MakeResult("", TEST_VERDICT_PASS)});
   grpc::Status refused = stub->AppendResults(Deadline().get(), bad, &appended);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(refused.error_message(), "results[1].test: must not be empty");
@@ -80,7 +83,8 @@ TEST(StoreBinaryTest, WritesReadsAndComparesOverGrpc) {
   v1::FinishRunResponse finished;
   ASSERT_TRUE(stub->FinishRun(Deadline().get(), MakeFinish("base"), &finished).ok());
   ASSERT_TRUE(stub->FinishRun(Deadline().get(), MakeFinish("head", result::v1::RUN_VERDICT_FAILED),
-                              &finished).ok());
+                              &finished)
+                  .ok());
   EXPECT_TRUE(finished.finished());
   grpc::Status late = stub->AppendResults(
       Deadline().get(), MakeAppend("head", {MakeResult("late", TEST_VERDICT_PASS)}), &appended);
@@ -121,16 +125,17 @@ TEST(StoreBinaryTest, ConfigFileChoosesTheDatabase) {
   TempDir dir;
   const std::string config =
       dir.WriteFile("store.yaml", "db: " + dir.File("from-config.db") + "\nmax_batch: 2\n");
-  MP_ASSERT_OK_AND_ASSIGN(ServiceProcess process,
-                          ServiceProcess::Start(BinaryPath("meshproof-store"),
-                                                {"--listen", "127.0.0.1:0", "--config", config},
-                                                dir.File("log")));
+  MP_ASSERT_OK_AND_ASSIGN(
+      ServiceProcess process,
+      ServiceProcess::Start(BinaryPath("meshproof-store"),
+                            {"--listen", "127.0.0.1:0", "--config", config}, dir.File("log")));
   auto stub = Connect(process.address());
   v1::BeginRunResponse begun;
   ASSERT_TRUE(stub->BeginRun(Deadline().get(), MakeBegin("r", "s", "c", Night(1)), &begun).ok());
   v1::AppendResultsResponse appended;
-  auto three = MakeAppend("r", {MakeResult("a", TEST_VERDICT_PASS), MakeResult("b", TEST_VERDICT_PASS),
-                                MakeResult("c", TEST_VERDICT_PASS)});
+  auto three =
+      MakeAppend("r", {MakeResult("a", TEST_VERDICT_PASS), MakeResult("b", TEST_VERDICT_PASS),
+                       MakeResult("c", TEST_VERDICT_PASS)});
   EXPECT_EQ(stub->AppendResults(Deadline().get(), three, &appended).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
   MP_ASSERT_OK(process.Terminate().status());
@@ -143,9 +148,9 @@ constexpr int kPerBatch = 200;
 v1::AppendResultsRequest CrashBatch(int writer, int batch) {
   std::vector<result::v1::TestResult> results;
   for (int i = 0; i < kPerBatch; ++i) {
-    auto r = MakeResult("w" + std::to_string(writer) + "-b" + std::to_string(batch) + "-t" +
-                            std::to_string(i),
-                        i % 7 == 0 ? TEST_VERDICT_FAIL : TEST_VERDICT_PASS);
+    auto r = MakeResult(
+        "w" + std::to_string(writer) + "-b" + std::to_string(batch) + "-t" + std::to_string(i),
+        i % 7 == 0 ? TEST_VERDICT_FAIL : TEST_VERDICT_PASS);
     r.add_evidence()->set_name("log");
     r.mutable_evidence(0)->add_lines(std::string(300, 'x'));
     results.push_back(std::move(r));
@@ -167,7 +172,8 @@ TEST(StoreCrashTest, SigkillMidStreamLosesNoAcknowledgedBatchAndLeavesNoHalfBatc
       v1::BeginRunResponse begun;
       ASSERT_TRUE(stub->BeginRun(Deadline().get(),
                                  MakeBegin("run-" + std::to_string(w), "crash", "c", Night(1)),
-                                 &begun).ok());
+                                 &begun)
+                      .ok());
     }
   }
   absl::Mutex mu;
@@ -189,7 +195,8 @@ TEST(StoreCrashTest, SigkillMidStreamLosesNoAcknowledgedBatchAndLeavesNoHalfBatc
     // Kill once enough batches were acknowledged, while writers are still sending.
     absl::MutexLock lock(&mu);
     ASSERT_TRUE(mu.AwaitWithTimeout(
-        absl::Condition(+[](std::set<std::pair<int, int>>* a) { return a->size() >= 30; }, &acked),
+        absl::Condition(
+            +[](std::set<std::pair<int, int>>* a) { return a->size() >= 30; }, &acked),
         absl::Seconds(60)));
   }
   process.Kill();

@@ -42,10 +42,9 @@ inline v1::BeginRunRequest MakeBegin(const std::string& run_id, const std::strin
 }
 
 // A TEST-phase HTTP result. `status` 0 with a failure class means no response.
-inline result::v1::TestResult MakeResult(const std::string& test, TestVerdict verdict,
-                                         int status = 200, int latency_ms = 10,
-                                         scenario::v1::FailureClass failure =
-                                             scenario::v1::FAILURE_CLASS_UNSPECIFIED) {
+inline result::v1::TestResult MakeResult(
+    const std::string& test, TestVerdict verdict, int status = 200, int latency_ms = 10,
+    scenario::v1::FailureClass failure = scenario::v1::FAILURE_CLASS_UNSPECIFIED) {
   result::v1::TestResult r;
   r.set_test(test);
   r.set_phase(result::v1::PHASE_TEST);
@@ -72,8 +71,8 @@ inline v1::AppendResultsRequest MakeAppend(const std::string& run_id,
   return request;
 }
 
-inline v1::FinishRunRequest MakeFinish(const std::string& run_id,
-                                       result::v1::RunVerdict verdict = result::v1::RUN_VERDICT_PASSED) {
+inline v1::FinishRunRequest MakeFinish(
+    const std::string& run_id, result::v1::RunVerdict verdict = result::v1::RUN_VERDICT_PASSED) {
   v1::FinishRunRequest request;
   request.set_run_id(run_id);
   request.set_verdict(verdict);

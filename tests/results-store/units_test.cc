@@ -15,11 +15,11 @@ namespace meshproof::store::testing {
 namespace {
 
 using ::meshproof::testing::StatusIs;
-using ::testing::HasSubstr;
 using result::v1::TEST_VERDICT_ERROR;
 using result::v1::TEST_VERDICT_FAIL;
 using result::v1::TEST_VERDICT_PASS;
 using result::v1::TEST_VERDICT_SKIPPED;
+using ::testing::HasSubstr;
 
 TEST(ResultCodecTest, PlainResultNeedsNoDetail) {
   auto r = MakeResult("t", TEST_VERDICT_PASS, 200, 12);
@@ -105,11 +105,10 @@ TEST(PageTokenTest, RoundTripsAndRejectsOtherKinds) {
 }
 
 TEST(StoreConfigTest, ParsesKnownKeys) {
-  MP_ASSERT_OK_AND_ASSIGN(auto config,
-                          ParseStoreConfig("listen: 127.0.0.1:7003\ndb: /tmp/x.db\n"
-                                           "retention_days: 30\nmax_batch: 100\n"
-                                           "synchronous: full\n",
-                                           "store.yaml"));
+  MP_ASSERT_OK_AND_ASSIGN(auto config, ParseStoreConfig("listen: 127.0.0.1:7003\ndb: /tmp/x.db\n"
+                                                        "retention_days: 30\nmax_batch: 100\n"
+                                                        "synchronous: full\n",
+                                                        "store.yaml"));
   EXPECT_EQ(*config.listen, "127.0.0.1:7003");
   EXPECT_EQ(*config.db, "/tmp/x.db");
   EXPECT_EQ(config.retention_days, 30);
@@ -125,8 +124,9 @@ TEST(StoreConfigTest, ParsesTlsKeys) {
   EXPECT_EQ(config.tls_cert, "/tls/tls.crt");
   EXPECT_EQ(config.tls_key, "/tls/tls.key");
   EXPECT_EQ(config.tls_client_ca, "/tls/ca.crt");
-  EXPECT_THAT(ParseStoreConfig("tls_cert: [a]\n", "store.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls_cert: expected a file path")));
+  EXPECT_THAT(
+      ParseStoreConfig("tls_cert: [a]\n", "store.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls_cert: expected a file path")));
 }
 
 TEST(StoreConfigTest, UnknownKeyNamesFileLineAndColumn) {

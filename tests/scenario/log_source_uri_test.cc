@@ -14,7 +14,8 @@ TEST(LogSourceUriTest, NamesEachKind) {
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_EQ(file->file().path(), "/var/log/egress gw.log");
 
-  auto pods = ResolveLogSourceUri("k8s://istio-system/istio=egressgateway,app%20in%20(a)/istio-proxy");
+  auto pods =
+      ResolveLogSourceUri("k8s://istio-system/istio=egressgateway,app%20in%20(a)/istio-proxy");
   ASSERT_TRUE(pods.ok()) << pods.status();
   EXPECT_EQ(pods->kubernetes().namespace_(), "istio-system");
   EXPECT_EQ(pods->kubernetes().label_selector(), "istio=egressgateway,app in (a)");
@@ -31,8 +32,9 @@ TEST(LogSourceUriTest, NamesEachKind) {
 }
 
 TEST(LogSourceUriTest, RefusesWhatItCannotRead) {
-  for (const char* bad : {"file://var/log/x.log", "k8s://istio-system", "k8s:///istio=egressgateway",
-                          "k8s://ns/sel/container/extra", "k8s://ns/a%zz", "/var/log/x.log", "ftp://x/log"}) {
+  for (const char* bad :
+       {"file://var/log/x.log", "k8s://istio-system", "k8s:///istio=egressgateway",
+        "k8s://ns/sel/container/extra", "k8s://ns/a%zz", "/var/log/x.log", "ftp://x/log"}) {
     auto source = ResolveLogSourceUri(bad);
     EXPECT_EQ(source.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(std::string(source.status().message()), HasSubstr(bad)) << bad;

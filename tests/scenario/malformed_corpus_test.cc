@@ -1,10 +1,10 @@
 // Every file under malformed/ is a broken scenario; its .expected file holds the exact
 // first diagnostic (location and message) the parser must report. Nothing is returned.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/strip.h"
 #include "services/scenario/scenario_parser.h"

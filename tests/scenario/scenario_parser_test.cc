@@ -1,12 +1,11 @@
 #include "services/scenario/scenario_parser.h"
 
-#include <tuple>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
+#include <tuple>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
 #include "services/scenario/content_hash.h"
 #include "services/scenario/scenario_validator.h"
@@ -115,7 +114,8 @@ TEST(ScenarioParserTest, VersionDoesNotDependOnVariableValues) {
   MP_ASSERT_OK_AND_ASSIGN(v1::Scenario first, ParseScenario(kRich, a));
   MP_ASSERT_OK_AND_ASSIGN(v1::Scenario second, ParseScenario(kRich, b));
   EXPECT_EQ(first.source().content_hash(), second.source().content_hash());
-  EXPECT_NE(first.tests(0).probe().http().connect_to(0), second.tests(0).probe().http().connect_to(0));
+  EXPECT_NE(first.tests(0).probe().http().connect_to(0),
+            second.tests(0).probe().http().connect_to(0));
 }
 
 TEST(ScenarioParserTest, VersionChangesWithContent) {
@@ -130,7 +130,8 @@ TEST(ScenarioParserTest, UnsubstitutedFormKeepsReferencesAndSubstitutesLater) {
   ParseOptions options;
   options.substitute_vars = false;
   MP_ASSERT_OK_AND_ASSIGN(v1::Scenario raw, ParseScenario(kRich, options));
-  EXPECT_EQ(raw.tests(0).probe().http().connect_to(0), "external.test:443:127.0.0.1:${EGRESS_PORT}");
+  EXPECT_EQ(raw.tests(0).probe().http().connect_to(0),
+            "external.test:443:127.0.0.1:${EGRESS_PORT}");
   MP_ASSERT_OK_AND_ASSIGN(v1::Scenario run, SubstituteVars(raw, {{"EGRESS_PORT", "18443"}}));
   EXPECT_EQ(run.tests(0).probe().http().connect_to(0), "external.test:443:127.0.0.1:18443");
   EXPECT_EQ(run.target().cluster(), "homelab");
@@ -143,9 +144,11 @@ TEST(ScenarioParserTest, SubstituteVarsNamesTheFieldOfAnUndefinedVariable) {
   std::string text = kRich;
   text.replace(text.find("${LOG}"), 6, "${MISSING}");
   MP_ASSERT_OK_AND_ASSIGN(v1::Scenario raw, ParseScenario(text, options));
-  EXPECT_THAT(SubstituteVars(raw, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("tests[0].evidence[0].log.source.file.path: undefined variable ${MISSING}")));
+  EXPECT_THAT(
+      SubstituteVars(raw, {}),
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          HasSubstr("tests[0].evidence[0].log.source.file.path: undefined variable ${MISSING}")));
 }
 
 TEST(ScenarioParserTest, EscapedReferenceStaysLiteral) {
@@ -316,11 +319,14 @@ TEST(ScenarioParserTest, ParsesEveryProbeKindAndSection) {
 
 TEST(ScenarioParserTest, StatusForms) {
   for (const auto& [written, min, max] :
-       std::vector<std::tuple<std::string, uint32_t, uint32_t>>{
-           {"404", 404, 404}, {"\"2xx\"", 200, 299}, {"\"500-599\"", 500, 599}, {"[418]", 418, 418}}) {
-    const std::string yaml = "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntests:\n"
-                             "  - {name: a, http: {url: \"http://x/\"}, expect: {status: " +
-                             written + "}}\n";
+       std::vector<std::tuple<std::string, uint32_t, uint32_t>>{{"404", 404, 404},
+                                                                {"\"2xx\"", 200, 299},
+                                                                {"\"500-599\"", 500, 599},
+                                                                {"[418]", 418, 418}}) {
+    const std::string yaml =
+        "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntests:\n"
+        "  - {name: a, http: {url: \"http://x/\"}, expect: {status: " +
+        written + "}}\n";
     MP_ASSERT_OK_AND_ASSIGN(v1::Scenario s, ParseScenario(yaml, ParseOptions()));
     ASSERT_EQ(s.tests(0).expect().status_size(), 1) << written;
     EXPECT_EQ(s.tests(0).expect().status(0).min(), min) << written;
@@ -362,8 +368,8 @@ TEST(ScenarioParserTest, AValuelessVariableIsAnErrorOnlyWhereUsed) {
 // A scenario that chose the API server or the token file could make the agent send its
 // service-account token to any listener: those keys belong to the agent's configuration.
 TEST(ScenarioParserTest, AKubernetesSourceCannotChooseTheServerOrTheCredentials) {
-  for (const std::string key : {"api_server: https://attacker.test", "token_file: /etc/shadow",
-                                "ca_file: /tmp/ca.pem"}) {
+  for (const std::string key :
+       {"api_server: https://attacker.test", "token_file: /etc/shadow", "ca_file: /tmp/ca.pem"}) {
     const std::string yaml = std::string(R"(apiVersion: meshproof/v1
 kind: Scenario
 name: steal
@@ -373,7 +379,8 @@ tests:
     evidence:
       - name: gw
         log:
-          kubernetes: {namespace: istio-system, selector: istio=egressgateway, )") + key + R"(}
+          kubernetes: {namespace: istio-system, selector: istio=egressgateway, )") +
+                             key + R"(}
           pattern: x
 )";
     std::vector<Diagnostic> diagnostics;
@@ -419,7 +426,8 @@ tests:
   EXPECT_FALSE(ParseScenario(bad, ParseOptions(), &diagnostics).ok());
   ASSERT_FALSE(diagnostics.empty());
   EXPECT_THAT(diagnostics[0].ToString(),
-              HasSubstr("tests[0].evidence[0].log.correlate: expected client_address, client_ip, none; got \"nearby\""));
+              HasSubstr("tests[0].evidence[0].log.correlate: expected client_address, client_ip, "
+                        "none; got \"nearby\""));
   bad = kYaml;
   bad.replace(bad.find("'^(\\S+)'"), 8, "'^\\S+'");
   diagnostics.clear();

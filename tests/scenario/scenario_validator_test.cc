@@ -34,8 +34,8 @@ v1::HttpProbe* AddHttpTest(v1::Scenario* s, const std::string& name, const std::
 }
 
 MATCHER_P(IsInvalidWith, text, "") {
-  return ::testing::ExplainMatchResult(StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(text)),
-                                       arg, result_listener);
+  return ::testing::ExplainMatchResult(
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(text)), arg, result_listener);
 }
 
 TEST(ValidateScenarioTest, AcceptsAMinimalScenario) { MP_EXPECT_OK(ValidateScenario(Minimal())); }
@@ -69,9 +69,13 @@ TEST(ValidateScenarioTest, LineBreaksInRequestHeadersAreRefusedNamingTheField) {
   log_name->set_name("X\rY");
   log_name->set_value("v");
   const absl::Status status = ValidateScenario(s);
-  EXPECT_THAT(status, IsInvalidWith("tests[1].http.headers.X-A: header values must not contain line breaks"));
-  EXPECT_THAT(status, IsInvalidWith("tests[1].http.headers[1]: header names must not contain line breaks"));
-  EXPECT_THAT(status, IsInvalidWith(".log.headers.Authorization: header values must not contain line breaks"));
+  EXPECT_THAT(status, IsInvalidWith(
+                          "tests[1].http.headers.X-A: header values must not contain line breaks"));
+  EXPECT_THAT(status,
+              IsInvalidWith("tests[1].http.headers[1]: header names must not contain line breaks"));
+  EXPECT_THAT(
+      status,
+      IsInvalidWith(".log.headers.Authorization: header values must not contain line breaks"));
   EXPECT_THAT(status, IsInvalidWith(".log.headers[1]: header names must not contain line breaks"));
   // Nothing of the injected text is echoed.
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr("Injected")));
@@ -116,7 +120,8 @@ TEST(ValidateScenarioTest, RequiredProbeFieldsAndRanges) {
   EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].http.url: is required"));
   s = Minimal();
   s.add_tests()->set_name("c");
-  s.mutable_tests(1)->mutable_probe()->mutable_envoy_admin()->set_admin_url("http://127.0.0.1:15000");
+  s.mutable_tests(1)->mutable_probe()->mutable_envoy_admin()->set_admin_url(
+      "http://127.0.0.1:15000");
   EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.resource: is required"));
 }
 
@@ -128,12 +133,14 @@ TEST(ValidateScenarioTest, AdminUrlsMayNameAProxyThroughIstiod) {
   admin->set_admin_url("istiod://istiod.istio-system:15014/istio-egressgateway.istio-system");
   MP_EXPECT_OK(ValidateScenario(s));
   admin->set_admin_url("istiod://istiod.istio-system:15014/");
-  EXPECT_THAT(ValidateScenario(s),
-              IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy as its path"));
+  EXPECT_THAT(
+      ValidateScenario(s),
+      IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy as its path"));
   admin->set_admin_url("istiod://istiod:99999/gw.ns");
   EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.admin_url:"));
   admin->set_admin_url("istiod://istiod:15014/gw.ns?x=1");
-  EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy"));
+  EXPECT_THAT(ValidateScenario(s),
+              IsInvalidWith("tests[1].envoy_admin.admin_url: istiod URL must name the proxy"));
 }
 
 TEST(ValidateScenarioTest, LogSourceUrisAreCheckedAsTheSourceTheyName) {
@@ -144,8 +151,9 @@ TEST(ValidateScenarioTest, LogSourceUrisAreCheckedAsTheSourceTheyName) {
   e->mutable_log()->mutable_source()->set_uri("k8s://istio-system/istio=egressgateway/istio-proxy");
   MP_EXPECT_OK(ValidateScenario(s));
   e->mutable_log()->mutable_source()->set_uri("file://relative.log");
-  EXPECT_THAT(ValidateScenario(s),
-              IsInvalidWith("tests[0].evidence[0].log.source: a file:// source needs an absolute path"));
+  EXPECT_THAT(
+      ValidateScenario(s),
+      IsInvalidWith("tests[0].evidence[0].log.source: a file:// source needs an absolute path"));
   e->mutable_log()->mutable_source()->set_uri("https://");
   EXPECT_THAT(ValidateScenario(s), IsInvalidWith("tests[0].evidence[0].log.url: URL has no host"));
 }

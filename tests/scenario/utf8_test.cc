@@ -18,12 +18,12 @@ TEST(Utf8Test, RejectsMalformedSequencesAndSaysWhere) {
   EXPECT_EQ(at, 2u);
   EXPECT_FALSE(IsValidUtf8("x\xC3", &at));  // truncated
   EXPECT_EQ(at, 1u);
-  EXPECT_FALSE(IsValidUtf8("\xC0\xAF", &at));  // overlong "/"
-  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF", &at));  // overlong
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80", &at));  // surrogate U+D800
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF", &at));          // overlong "/"
+  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF", &at));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80", &at));      // surrogate U+D800
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80", &at));  // past U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xE2\x82", &at));  // truncated euro sign
-  EXPECT_FALSE(IsValidUtf8("\x80", &at));  // lone continuation byte
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82", &at));          // truncated euro sign
+  EXPECT_FALSE(IsValidUtf8("\x80", &at));              // lone continuation byte
 }
 
 }  // namespace

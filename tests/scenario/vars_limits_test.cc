@@ -1,11 +1,11 @@
 // Variable values and their expansion are bounded while substituting: one value, one
 // string and the sum of a scenario's strings, each refused with the variable named and
 // before the oversized text is built.
-#include <map>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <string>
 
 #include "services/scenario/limits.h"
 #include "services/scenario/scenario_parser.h"

@@ -34,8 +34,9 @@ class YamlReaderTest : public ::testing::Test {
 TEST_F(YamlReaderTest, UnknownKeyGetsTheNearestValidKey) {
   YamlField f = Load("url: x\ntimout: 2s\n");
   EXPECT_TRUE(f.CheckMap({"url", "timeout", "connect_timeout"}));
-  EXPECT_THAT(Messages(),
-              ElementsAre("f.yaml:2:1: root.timout: unknown key \"timout\"; did you mean \"timeout\"?"));
+  EXPECT_THAT(
+      Messages(),
+      ElementsAre("f.yaml:2:1: root.timout: unknown key \"timout\"; did you mean \"timeout\"?"));
 }
 
 TEST_F(YamlReaderTest, UnknownKeyFarFromAllListsTheValidKeys) {
@@ -134,8 +135,8 @@ TEST_F(YamlReaderTest, UndefinedAndValuelessVariablesAreNamed) {
   const std::vector<std::string> messages = Messages();
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_THAT(messages[0], ::testing::HasSubstr("undefined variable ${NOPE}"));
-  EXPECT_THAT(messages[1], ::testing::HasSubstr(
-                               "${REQUIRED} is declared without a default (~) and no value"));
+  EXPECT_THAT(messages[1],
+              ::testing::HasSubstr("${REQUIRED} is declared without a default (~) and no value"));
 }
 
 TEST_F(YamlReaderTest, EntriesKeepFileOrder) {
@@ -169,8 +170,8 @@ TEST(DiagnosticTest, ToStringLeavesOutWhatIsUnknown) {
 }
 
 TEST(DiagnosticTest, SortsByLineThenColumnKeepingTies) {
-  std::vector<Diagnostic> d = {{"f", 5, 1, "", "c"}, {"f", 2, 9, "", "b"}, {"f", 2, 3, "", "a"},
-                               {"f", 5, 1, "", "d"}};
+  std::vector<Diagnostic> d = {
+      {"f", 5, 1, "", "c"}, {"f", 2, 9, "", "b"}, {"f", 2, 3, "", "a"}, {"f", 5, 1, "", "d"}};
   SortDiagnostics(&d);
   std::vector<std::string> order;
   for (const auto& x : d) order.push_back(x.message);

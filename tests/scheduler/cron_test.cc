@@ -1,9 +1,10 @@
 // Cron parsing and next-fire computation, including the daylight-saving rule in two
 // time zones (America/New_York and Europe/Berlin, from Debian's tzdata).
+#include "services/scheduler/cron.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/scheduler/cron.h"
 #include "services/scheduler/fire_timing.h"
 #include "tests/testing/status_matchers.h"
 
@@ -20,7 +21,9 @@ absl::Time Utc(const std::string& rfc3339) {
   return t;
 }
 
-std::string Show(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
+std::string Show(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
 
 absl::TimeZone Zone(const std::string& name) {
   absl::TimeZone zone;
@@ -74,10 +77,10 @@ TEST(CronParseTest, AcceptsRangesListsStepsNamesAndMacros) {
 }
 
 TEST(CronParseTest, RejectsMalformedExpressionsNamingTheField) {
-  EXPECT_THAT(ParseCron("* * * *"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                             HasSubstr("expected 5 fields")));
-  EXPECT_THAT(ParseCron("0 24 * * *"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hour: 24 is out of range 0-23")));
+  EXPECT_THAT(ParseCron("* * * *"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected 5 fields")));
+  EXPECT_THAT(ParseCron("0 24 * * *"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                HasSubstr("hour: 24 is out of range 0-23")));
   EXPECT_THAT(ParseCron("60 * * * *"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("minute")));
   EXPECT_THAT(ParseCron("0 0 0 * *"),
@@ -137,15 +140,15 @@ TEST(CronNextTest, NeverFiringExpressionIsNotFound) {
 // exist. The daily 02:30 fires once, at 03:00 EDT (07:00Z), then at 02:30 EDT again.
 TEST(CronDstTest, NewYorkSpringForwardFiresOnceAtTheNextValidInstant) {
   EXPECT_THAT(Next("30 2 * * *", "America/New_York", "2026-03-07T12:00:00Z", 3),
-              ::testing::ElementsAre("2026-03-08T07:00:00Z",   // 03:00 EDT (02:30 skipped)
-                                     "2026-03-09T06:30:00Z",   // 02:30 EDT
+              ::testing::ElementsAre("2026-03-08T07:00:00Z",  // 03:00 EDT (02:30 skipped)
+                                     "2026-03-09T06:30:00Z",  // 02:30 EDT
                                      "2026-03-10T06:30:00Z"));
   // Every 15 minutes through the gap: 02:00..02:45 collapse into one firing at 03:00 EDT,
   // which is also the 03:00 time itself — once.
   EXPECT_THAT(Next("*/15 * * * *", "America/New_York", "2026-03-08T06:40:00Z", 4),
-              ::testing::ElementsAre("2026-03-08T06:45:00Z",   // 01:45 EST
-                                     "2026-03-08T07:00:00Z",   // 03:00 EDT
-                                     "2026-03-08T07:15:00Z",   // 03:15 EDT
+              ::testing::ElementsAre("2026-03-08T06:45:00Z",  // 01:45 EST
+                                     "2026-03-08T07:00:00Z",  // 03:00 EDT
+                                     "2026-03-08T07:15:00Z",  // 03:15 EDT
                                      "2026-03-08T07:30:00Z"));
 }
 
@@ -153,16 +156,16 @@ TEST(CronDstTest, NewYorkSpringForwardFiresOnceAtTheNextValidInstant) {
 // daily 01:30 fires once, at the first occurrence (05:30Z), not again at 06:30Z.
 TEST(CronDstTest, NewYorkFallBackFiresRepeatedTimeOnce) {
   EXPECT_THAT(Next("30 1 * * *", "America/New_York", "2026-10-31T12:00:00Z", 3),
-              ::testing::ElementsAre("2026-11-01T05:30:00Z",   // 01:30 EDT
-                                     "2026-11-02T06:30:00Z",   // 01:30 EST, next day
+              ::testing::ElementsAre("2026-11-01T05:30:00Z",  // 01:30 EDT
+                                     "2026-11-02T06:30:00Z",  // 01:30 EST, next day
                                      "2026-11-03T06:30:00Z"));
   // Asked from inside the second 01:xx hour, the 01:30 of that day is already past.
   EXPECT_THAT(Next("30 1 * * *", "America/New_York", "2026-11-01T06:10:00Z", 1),
               ::testing::ElementsAre("2026-11-02T06:30:00Z"));
   // Hourly across the repeated hour: 01:00 fires once (at its first occurrence).
   EXPECT_THAT(Next("0 * * * *", "America/New_York", "2026-11-01T04:30:00Z", 3),
-              ::testing::ElementsAre("2026-11-01T05:00:00Z",   // 01:00 EDT
-                                     "2026-11-01T07:00:00Z",   // 02:00 EST
+              ::testing::ElementsAre("2026-11-01T05:00:00Z",  // 01:00 EDT
+                                     "2026-11-01T07:00:00Z",  // 02:00 EST
                                      "2026-11-01T08:00:00Z"));
 }
 
@@ -170,11 +173,11 @@ TEST(CronDstTest, NewYorkFallBackFiresRepeatedTimeOnce) {
 // 2026-10-25 (03:00 CEST → 02:00 CET, so 02:00-02:59 repeats).
 TEST(CronDstTest, BerlinSpringForwardAndFallBack) {
   EXPECT_THAT(Next("30 2 * * *", "Europe/Berlin", "2026-03-28T12:00:00Z", 2),
-              ::testing::ElementsAre("2026-03-29T01:00:00Z",   // 03:00 CEST (02:30 skipped)
-                                     "2026-03-30T00:30:00Z")); // 02:30 CEST
+              ::testing::ElementsAre("2026-03-29T01:00:00Z",    // 03:00 CEST (02:30 skipped)
+                                     "2026-03-30T00:30:00Z"));  // 02:30 CEST
   EXPECT_THAT(Next("30 2 * * *", "Europe/Berlin", "2026-10-24T12:00:00Z", 2),
-              ::testing::ElementsAre("2026-10-25T00:30:00Z",   // 02:30 CEST, first occurrence
-                                     "2026-10-26T01:30:00Z")); // 02:30 CET
+              ::testing::ElementsAre("2026-10-25T00:30:00Z",    // 02:30 CEST, first occurrence
+                                     "2026-10-26T01:30:00Z"));  // 02:30 CET
   // A time outside the transition hour is unaffected, before and after.
   EXPECT_THAT(Next("0 9 * * *", "Europe/Berlin", "2026-03-28T12:00:00Z", 2),
               ::testing::ElementsAre("2026-03-29T07:00:00Z", "2026-03-30T07:00:00Z"));

@@ -3,14 +3,14 @@
 // hundreds of MiB, a declared default over the per-variable bound, and labels the store
 // would refuse are all refused with INVALID_ARGUMENT naming the variable or field;
 // nothing is stored, and the scheduler stays healthy and answers at once afterwards.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -34,15 +34,18 @@ std::string AmplifyingScenario(const std::string& name, const std::string& big_d
   for (int i = 0; i < 512; ++i) refs += "${BIG}";
   return absl::StrCat(R"(apiVersion: meshproof/v1
 kind: Scenario
-name: )", name, R"(
+name: )",
+                      name, R"(
 vars:
-  BIG: ")", big_default, R"("
+  BIG: ")",
+                      big_default, R"("
 tests:
   - name: t1
     http:
       url: "http://127.0.0.1:1/"
       headers:
-        x-big: ")", refs, R"("
+        x-big: ")",
+                      refs, R"("
 )");
 }
 

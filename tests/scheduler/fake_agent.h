@@ -4,6 +4,8 @@
 #ifndef MESHPROOF_TESTS_SCHEDULER_FAKE_AGENT_H_
 #define MESHPROOF_TESTS_SCHEDULER_FAKE_AGENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <deque>
 #include <functional>
 #include <memory>
@@ -11,8 +13,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -90,7 +90,8 @@ class FakeAgent {
     return WaitFor([&](const v1::SchedulerMessage& m) {
              return m.has_ack() && m.ack().assignment_id() == assignment_id &&
                     m.ack().sequence() >= sequence && (!done || m.ack().done());
-           }).has_value();
+           })
+        .has_value();
   }
 
   // Drops the stream without a word, like a killed process.

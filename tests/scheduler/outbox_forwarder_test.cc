@@ -1,9 +1,10 @@
 // The outbox and its forwarder with a fake store: order, batching, retry while the store
 // is down with nothing lost or doubled, refusals set aside, and the backoff schedule.
+#include "services/scheduler/outbox_forwarder.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/scheduler/outbox_forwarder.h"
 #include "tests/scheduler/scheduler_fixtures.h"
 #include "tests/testing/status_matchers.h"
 
@@ -23,8 +24,8 @@ class OutboxForwarderTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<Database>> db =
         Database::Open(h.dir.File("scheduler.db"), DatabaseOptions());
     ASSERT_TRUE(db.ok());
-    forwarder = std::make_unique<OutboxForwarder>(std::move(*db), &store, &h.clock,
-                                                  ForwarderOptions());
+    forwarder =
+        std::make_unique<OutboxForwarder>(std::move(*db), &store, &h.clock, ForwarderOptions());
   }
   // Runs one scenario to PASSED on a fake agent; returns the run id.
   std::string FinishOneRun() {
@@ -78,8 +79,8 @@ TEST_F(OutboxForwarderTest, WhileTheStoreIsDownNothingIsLostOrDoubled) {
   store.set_down(false);
   MP_ASSERT_OK(forwarder->ForwardOnce());
   EXPECT_THAT(store.calls(), SizeIs(6));
-  EXPECT_THAT(store.results(), ElementsAre(run + "/1/t1", run + "/1/t2", second + "/1/t1",
-                                           second + "/1/t2"));
+  EXPECT_THAT(store.results(),
+              ElementsAre(run + "/1/t1", run + "/1/t2", second + "/1/t1", second + "/1/t2"));
 }
 
 TEST_F(OutboxForwarderTest, RefusedEntriesAreSetAsideSoLaterWritesGoThrough) {

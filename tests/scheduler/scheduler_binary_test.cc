@@ -2,15 +2,14 @@
 // with fake agents written in the test: submit → start → results acked → verdict → the
 // store holds them; approvals; schedules; SIGKILL of the scheduler and of an agent; the
 // store going away during a run; and the agent's SchedulerLink against the real binary.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <iostream>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <grpcpp/grpcpp.h>
 
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
@@ -104,9 +103,10 @@ class SchedulerBinaryTest : public ::testing::Test {
     store_stub_ = sv1::ResultsStoreService::NewStub(
         grpc::CreateChannel(store_->address(), grpc::InsecureChannelCredentials()));
   }
-  void StartScheduler(const std::string& config = "lease: 3s\nheartbeat_interval: 500ms\n"
-                                                  "tick_interval: 100ms\n"
-                                                  "store_backoff_max: 500ms\n") {
+  void StartScheduler(const std::string& config =
+                          "lease: 3s\nheartbeat_interval: 500ms\n"
+                          "tick_interval: 100ms\n"
+                          "store_backoff_max: 500ms\n") {
     const std::string config_file = dir.WriteFile("scheduler.yaml", config);
     std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--db", dir.File("scheduler.db"),
                                      "--config", config_file};
@@ -114,8 +114,8 @@ class SchedulerBinaryTest : public ::testing::Test {
       args.push_back("--store");
       args.push_back(absl::StrCat("127.0.0.1:", store_port_));
     }
-    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
-        BinaryPath("meshproof-scheduler"), args, dir.File("scheduler.log"));
+    absl::StatusOr<ServiceProcess> scheduler =
+        ServiceProcess::Start(BinaryPath("meshproof-scheduler"), args, dir.File("scheduler.log"));
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_ = std::make_unique<ServiceProcess>(std::move(*scheduler));
     stub_ = v1::SchedulerService::NewStub(
@@ -439,9 +439,7 @@ TEST_F(SchedulerBinaryTest, TheAgentsSchedulerLinkRunsAssignmentsEndToEnd) {
   options.address = scheduler_->address();
   options.info = AgentInfo("linked");
   agent::SchedulerLink link(options, [](const v1::Assignment& a, const auto& emit,
-                                        const auto& cancelled) {
-    return PassEveryTest(a, emit);
-  });
+                                        const auto& cancelled) { return PassEveryTest(a, emit); });
   link.Start();
   v1::Run run = Start("plain", {{"PORT", "1"}});
   std::vector<v1::RunEvent> events = WatchToEnd(run.run_id());
@@ -486,12 +484,13 @@ TEST_F(SchedulerBinaryTest, TheLinksHeartbeatsKeepALongAssignmentsLeaseAlive) {
   agent::SchedulerLinkOptions options;
   options.address = scheduler_->address();
   options.info = AgentInfo("slow");
-  agent::SchedulerLink link(options, [](const v1::Assignment& a, const auto& emit,
-                                        const auto& cancelled) {
-    // Three leases long, reporting nothing meanwhile: a probe waiting on a slow upstream.
-    absl::SleepFor(absl::Seconds(3));
-    return PassEveryTest(a, emit);
-  });
+  agent::SchedulerLink link(options,
+                            [](const v1::Assignment& a, const auto& emit, const auto& cancelled) {
+                              // Three leases long, reporting nothing meanwhile: a probe waiting on
+                              // a slow upstream.
+                              absl::SleepFor(absl::Seconds(3));
+                              return PassEveryTest(a, emit);
+                            });
   link.Start();
   v1::Run run = Start("plain", {{"PORT", "1"}});
   std::vector<v1::RunEvent> events = WatchToEnd(run.run_id());

@@ -41,10 +41,12 @@ TEST(SchedulerMigrationsTest, FireRecordsAreUniquePerScheduleAndTime) {
   ::meshproof::testing::TempDir dir;
   MP_ASSERT_OK_AND_ASSIGN(auto db, Database::Open(dir.File("s.db"), {}));
   MP_ASSERT_OK(ApplyMigrations(db.get(), SchedulerMigrations()).status());
-  MP_ASSERT_OK(db->Exec("INSERT INTO schedules (schedule_id, scenario_name, next_fire_us,"
-                        " schedule, created_us) VALUES ('s', 'x', 0, x'', 0)"));
-  MP_ASSERT_OK(db->Exec("INSERT INTO fire_records (schedule_id, fire_time_us, outcome,"
-                        " recorded_us) VALUES ('s', 60, 1, 0)"));
+  MP_ASSERT_OK(
+      db->Exec("INSERT INTO schedules (schedule_id, scenario_name, next_fire_us,"
+               " schedule, created_us) VALUES ('s', 'x', 0, x'', 0)"));
+  MP_ASSERT_OK(
+      db->Exec("INSERT INTO fire_records (schedule_id, fire_time_us, outcome,"
+               " recorded_us) VALUES ('s', 60, 1, 0)"));
   EXPECT_FALSE(db->Exec("INSERT INTO fire_records (schedule_id, fire_time_us, outcome,"
                         " recorded_us) VALUES ('s', 60, 1, 0)")
                    .ok());
@@ -70,9 +72,9 @@ TEST(SchedulerConfigTest, ParsesKnownKeysAndRejectsUnknownOnes) {
   EXPECT_EQ(config.heartbeat_interval, absl::Seconds(5));
   EXPECT_EQ(config.max_attempts, 3);
   EXPECT_EQ(config.default_run_timeout, absl::Hours(1));
-  EXPECT_THAT(ParseSchedulerConfig("lease: 30s\nleese: 1s\n", "s.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("s.yaml:2:1: unknown key \"leese\"")));
+  EXPECT_THAT(
+      ParseSchedulerConfig("lease: 30s\nleese: 1s\n", "s.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("s.yaml:2:1: unknown key \"leese\"")));
   EXPECT_THAT(ParseSchedulerConfig("lease: soon\n", "s.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lease: expected")));
   EXPECT_THAT(ParseSchedulerConfig("max_attempts: 0\n", "s.yaml"),
@@ -87,10 +89,11 @@ TEST(SchedulerConfigTest, ParsesKnownKeysAndRejectsUnknownOnes) {
 TEST(SchedulerConfigTest, ParsesTlsKeys) {
   MP_ASSERT_OK_AND_ASSIGN(
       SchedulerConfig config,
-      ParseSchedulerConfig("tls_cert: /tls/tls.crt\ntls_key: /tls/tls.key\ntls_client_ca: /tls/ca.crt\n"
-                           "store_tls_ca: /tls/store-ca.crt\nstore_tls_server_name: store.test\n"
-                           "store_tls_cert: /tls/client.crt\nstore_tls_key: /tls/client.key\n",
-                           "s.yaml"));
+      ParseSchedulerConfig(
+          "tls_cert: /tls/tls.crt\ntls_key: /tls/tls.key\ntls_client_ca: /tls/ca.crt\n"
+          "store_tls_ca: /tls/store-ca.crt\nstore_tls_server_name: store.test\n"
+          "store_tls_cert: /tls/client.crt\nstore_tls_key: /tls/client.key\n",
+          "s.yaml"));
   EXPECT_EQ(config.tls.cert_file, "/tls/tls.crt");
   EXPECT_EQ(config.tls.key_file, "/tls/tls.key");
   EXPECT_EQ(config.tls.client_ca_file, "/tls/ca.crt");

@@ -4,12 +4,12 @@
 #ifndef MESHPROOF_TESTS_SCHEDULER_SCHEDULER_FIXTURES_H_
 #define MESHPROOF_TESTS_SCHEDULER_SCHEDULER_FIXTURES_H_
 
+#include <gtest/gtest.h>
+
 #include <deque>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "absl/synchronization/mutex.h"
 #include "services/scheduler/scheduler.h"
@@ -97,8 +97,10 @@ class FakeStore final : public StoreClient {
     if (down_) return absl::UnavailableError("store down");
     if (refuse_appends_) return absl::InvalidArgumentError("results[0].test: refused");
     for (const auto& r : request.results()) {
-      const std::string key = request.run_id() + "/" + std::to_string(request.attempt()) + "/" + r.test();
-      if (std::find(results_.begin(), results_.end(), key) == results_.end()) results_.push_back(key);
+      const std::string key =
+          request.run_id() + "/" + std::to_string(request.attempt()) + "/" + r.test();
+      if (std::find(results_.begin(), results_.end(), key) == results_.end())
+        results_.push_back(key);
     }
     calls_.push_back("append " + request.run_id() + " x" + std::to_string(request.results_size()));
     return absl::OkStatus();
@@ -160,7 +162,10 @@ inline meshproof::result::v1::TestResult Result(const std::string& scenario,
 
 class SchedulerHarness {
  public:
-  SchedulerHarness() { config.lease = absl::Seconds(30); config.heartbeat_interval = absl::Seconds(10); }
+  SchedulerHarness() {
+    config.lease = absl::Seconds(30);
+    config.heartbeat_interval = absl::Seconds(10);
+  }
   // (Re)opens the scheduler on the same database file.
   absl::Status Open() {
     scheduler.reset();

@@ -1,10 +1,10 @@
 // The Scheduler domain class on a real SQLite file with a fake clock and recording
 // agent sinks: scenario versions, the run state machine, approvals, acks and duplicates,
 // leases expiring into a second attempt or NOT_RUN, deadlines, restart.
-#include <set>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "tests/scheduler/scheduler_fixtures.h"
 #include "tests/testing/status_matchers.h"
@@ -258,9 +258,9 @@ TEST_F(SchedulerRunsTest, ABatchOfReportsIsRecordedOnceAndAcknowledgedOncePerAss
   EXPECT_EQ(done.counts().passed(), 2u);
   MP_ASSERT_OK_AND_ASSIGN(Scheduler::Watch watch, h.scheduler->BeginWatch(run.run_id()));
   ASSERT_THAT(watch.initial, SizeIs(4));  // the run, t1 and t2 once each, the final run
-  EXPECT_THAT((std::set<std::string>{watch.initial[1].result().test(),
-                                     watch.initial[2].result().test()}),
-              ::testing::ElementsAre("t1", "t2"));
+  EXPECT_THAT(
+      (std::set<std::string>{watch.initial[1].result().test(), watch.initial[2].result().test()}),
+      ::testing::ElementsAre("t1", "t2"));
 }
 
 TEST_F(SchedulerRunsTest, ResultsThenDoneInOneBatchFinishTheRun) {
@@ -481,8 +481,7 @@ TEST_F(SchedulerRunsTest, SecondLiveSessionWithTheSameIdIsRefused) {
   h.Connect(AgentInfo("a1"), &one);
   v1::Hello hello;
   *hello.mutable_info() = AgentInfo("a1");
-  EXPECT_THAT(h.scheduler->AgentConnected(hello, &two),
-              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(h.scheduler->AgentConnected(hello, &two), StatusIs(absl::StatusCode::kAlreadyExists));
   // Once the first session has been silent for two heartbeat intervals, the new one wins.
   h.clock.Advance(absl::Seconds(21));
   MP_EXPECT_OK(h.scheduler->AgentConnected(hello, &two).status());

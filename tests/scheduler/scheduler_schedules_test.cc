@@ -47,8 +47,8 @@ class SchedulerSchedulesTest : public ::testing::Test {
 };
 
 TEST_F(SchedulerSchedulesTest, IntervalFiresOncePerIntervalWithAllow) {
-  MP_ASSERT_OK_AND_ASSIGN(v1::Schedule s, h.scheduler->CreateSchedule(
-                                              Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW)));
+  MP_ASSERT_OK_AND_ASSIGN(v1::Schedule s, h.scheduler->CreateSchedule(Every(
+                                              absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW)));
   ASSERT_THAT(s.next_fire_times(), SizeIs(5));
   EXPECT_EQ(FromProtoTimestamp(s.next_fire_times(0)), h.clock.Now() + absl::Minutes(10));
   for (int i = 0; i < 30; ++i) {  // 30 minutes, ticking every minute
@@ -134,8 +134,8 @@ TEST_F(SchedulerSchedulesTest, PastTheStartingDeadlineTheFireIsRecordedMissed) {
 }
 
 TEST_F(SchedulerSchedulesTest, NeverFiresTwiceForOneFireTimeAcrossARestart) {
-  MP_ASSERT_OK(h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW))
-                   .status());
+  MP_ASSERT_OK(
+      h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW)).status());
   h.clock.Advance(absl::Minutes(10));
   h.scheduler->Tick();
   ASSERT_THAT(Runs(), SizeIs(1));
@@ -151,8 +151,8 @@ TEST_F(SchedulerSchedulesTest, NeverFiresTwiceForOneFireTimeAcrossARestart) {
 }
 
 TEST_F(SchedulerSchedulesTest, PausedSchedulesDoNotFireAndResumeDoesNotCatchUp) {
-  MP_ASSERT_OK(h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW))
-                   .status());
+  MP_ASSERT_OK(
+      h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW)).status());
   MP_ASSERT_OK_AND_ASSIGN(v1::Schedule paused, h.scheduler->PauseSchedule("every"));
   EXPECT_TRUE(paused.paused());
   h.clock.Advance(absl::Minutes(32));
@@ -219,8 +219,8 @@ TEST_F(SchedulerSchedulesTest, CronScheduleFiresAtLocalTimes) {
 }
 
 TEST_F(SchedulerSchedulesTest, DeletingTheScenarioDeletesItsSchedules) {
-  MP_ASSERT_OK(h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW))
-                   .status());
+  MP_ASSERT_OK(
+      h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW)).status());
   v1::DeleteScenarioRequest del;
   del.set_name("plain");
   MP_ASSERT_OK(h.scheduler->DeleteScenario(del));
@@ -230,8 +230,8 @@ TEST_F(SchedulerSchedulesTest, DeletingTheScenarioDeletesItsSchedules) {
 TEST_F(SchedulerSchedulesTest, TickAsksToWakeAtTheNextFireTime) {
   h.config.tick_interval = absl::Hours(1);
   MP_ASSERT_OK(h.Open());
-  MP_ASSERT_OK(h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW))
-                   .status());
+  MP_ASSERT_OK(
+      h.scheduler->CreateSchedule(Every(absl::Minutes(10), v1::CONCURRENCY_POLICY_ALLOW)).status());
   EXPECT_EQ(h.scheduler->Tick(), h.clock.Now() + absl::Minutes(10));
 }
 

@@ -6,6 +6,11 @@
 // team with the role gets NOT_FOUND (one object), sees nothing of the other team (lists)
 // or is PERMISSION_DENIED (a request naming another team), and an admin is allowed.
 // Agent tokens are bound to their agent id and cluster, and get only their teams' runs.
+#include <gmock/gmock.h>
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -13,11 +18,6 @@
 #include <memory>
 #include <set>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <google/protobuf/descriptor.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -50,15 +50,15 @@ std::string Entry(const std::string& name, const std::string& team, const std::s
                   const std::string& extra = "") {
   std::string entry = absl::StrCat("  - name: ", name, "\n");
   if (!team.empty()) absl::StrAppend(&entry, "    team: ", team, "\n");
-  absl::StrAppend(&entry, "    roles: [", roles, "]\n", extra, "    sha256: ",
-                  auth::HashToHex(auth::HashToken(Token(name))), "\n");
+  absl::StrAppend(&entry, "    roles: [", roles, "]\n", extra,
+                  "    sha256: ", auth::HashToHex(auth::HashToken(Token(name))), "\n");
   return entry;
 }
 
 std::string AgentEntry(const std::string& name, const std::string& team) {
-  return Entry(name, "", "agent",
-               absl::StrCat("    agent_id: ", name, "\n    cluster: lab\n    serves_teams: [", team,
-                            "]\n"));
+  return Entry(
+      name, "", "agent",
+      absl::StrCat("    agent_id: ", name, "\n    cluster: lab\n    serves_teams: [", team, "]\n"));
 }
 
 // A scenario with one plain test and one gated test: a run of it waits for approval,
@@ -97,13 +97,13 @@ struct Target {
 
 // How a method treats teams, and so what each caller must get.
 enum class Kind {
-  kOne,           // names one object: other team NOT_FOUND
-  kList,          // lists or aggregates: other team OK but sees nothing of the target
-  kNamesTeam,     // the request names the team: other team PERMISSION_DENIED
-  kUnscoped,      // not a team's object (the agents listing): every team allowed
-  kWriter,        // the store's writes: only the writer (and admin)
-  kAdminOnly,     // maintenance: only admin
-  kAgentStream,   // the agent gateway: tested by AgentTokensAreBoundToTheirAgent
+  kOne,          // names one object: other team NOT_FOUND
+  kList,         // lists or aggregates: other team OK but sees nothing of the target
+  kNamesTeam,    // the request names the team: other team PERMISSION_DENIED
+  kUnscoped,     // not a team's object (the agents listing): every team allowed
+  kWriter,       // the store's writes: only the writer (and admin)
+  kAdminOnly,    // maintenance: only admin
+  kAgentStream,  // the agent gateway: tested by AgentTokensAreBoundToTheirAgent
 };
 
 struct Outcome {
@@ -140,18 +140,20 @@ class TeamIsolationTest : public ::testing::Test {
                       Entry(t + "-runner", team, "runner"),
                       Entry(t + "-approver", team, "approver"), AgentEntry("agent-" + t, team));
     }
-    absl::StrAppend(&tokens, Entry("admin", "ops", "admin"), Entry("no-team", "", "viewer, runner"));
+    absl::StrAppend(&tokens, Entry("admin", "ops", "admin"),
+                    Entry("no-team", "", "viewer, runner"));
     const std::string scheduler_tokens = dir_->WriteFile("scheduler-tokens.yaml", tokens);
     const std::string store_token = dir_->WriteFile("store.token", Token("writer") + "\n");
-    const std::string config = dir_->WriteFile(
-        "scheduler.yaml", "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n"
-                          "store_backoff_max: 500ms\n");
-    auto scheduler = ServiceProcess::Start(
-        BinaryPath("meshproof-scheduler"),
-        {"--listen", "127.0.0.1:0", "--db", dir_->File("scheduler.db"), "--config", config,
-         "--tokens", scheduler_tokens, "--store", store_->address(), "--store-token-file",
-         store_token},
-        dir_->File("scheduler.log"));
+    const std::string config =
+        dir_->WriteFile("scheduler.yaml",
+                        "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n"
+                        "store_backoff_max: 500ms\n");
+    auto scheduler =
+        ServiceProcess::Start(BinaryPath("meshproof-scheduler"),
+                              {"--listen", "127.0.0.1:0", "--db", dir_->File("scheduler.db"),
+                               "--config", config, "--tokens", scheduler_tokens, "--store",
+                               store_->address(), "--store-token-file", store_token},
+                              dir_->File("scheduler.log"));
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_ = new ServiceProcess(std::move(*scheduler));
   }
@@ -304,8 +306,7 @@ ServiceProcess* TeamIsolationTest::scheduler_ = nullptr;
 
 // A unary call with `token`, as an Outcome.
 template <typename Stub, typename Req, typename Resp>
-Outcome Unary(Stub* stub,
-              grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+Outcome Unary(Stub* stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
               const std::string& token, const Req& req, Resp* resp) {
   grpc::ClientContext context;
   Prepare(&context, token);
@@ -322,269 +323,282 @@ std::map<std::string, Row> TeamIsolationTest::Rows() {
   using St = stv1::ResultsStoreService::Stub;
 
   // ------------------------------------------------------------------ scheduler
-  rows[sched + "SubmitScenario"] = {Kind::kNamesTeam, "runner", [=](auto& token, auto& t) {
-    sv1::SubmitScenarioRequest req;
-    req.mutable_yaml()->set_text(ScenarioYaml(Unique("submitted")));
-    req.set_team(t.team);
-    sv1::SubmitScenarioResponse resp;
-    return Unary(s, &S::SubmitScenario, token, req, &resp);
-  }};
+  rows[sched + "SubmitScenario"] = {
+      Kind::kNamesTeam, "runner", [=](auto& token, auto& t) {
+        sv1::SubmitScenarioRequest req;
+        req.mutable_yaml()->set_text(ScenarioYaml(Unique("submitted")));
+        req.set_team(t.team);
+        sv1::SubmitScenarioResponse resp;
+        return Unary(s, &S::SubmitScenario, token, req, &resp);
+      }};
   rows[sched + "ListScenarios"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    sv1::ListScenariosRequest req;
-    req.set_page_size(500);
-    sv1::ListScenariosResponse resp;
-    Outcome o = Unary(s, &S::ListScenarios, token, req, &resp);
-    for (const auto& v : resp.scenarios()) o.saw |= v.name() == t.scenario;
-    return o;
-  }};
+                                     sv1::ListScenariosRequest req;
+                                     req.set_page_size(500);
+                                     sv1::ListScenariosResponse resp;
+                                     Outcome o = Unary(s, &S::ListScenarios, token, req, &resp);
+                                     for (const auto& v : resp.scenarios())
+                                       o.saw |= v.name() == t.scenario;
+                                     return o;
+                                   }};
   rows[sched + "GetScenario"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    sv1::GetScenarioRequest req;
-    req.set_name(t.scenario);
-    sv1::ScenarioVersion resp;
-    return Unary(s, &S::GetScenario, token, req, &resp);
-  }};
+                                   sv1::GetScenarioRequest req;
+                                   req.set_name(t.scenario);
+                                   sv1::ScenarioVersion resp;
+                                   return Unary(s, &S::GetScenario, token, req, &resp);
+                                 }};
   rows[sched + "ListScenarioVersions"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    sv1::ListScenarioVersionsRequest req;
-    req.set_name(t.scenario);
-    sv1::ListScenarioVersionsResponse resp;
-    return Unary(s, &S::ListScenarioVersions, token, req, &resp);
-  }};
+                                            sv1::ListScenarioVersionsRequest req;
+                                            req.set_name(t.scenario);
+                                            sv1::ListScenarioVersionsResponse resp;
+                                            return Unary(s, &S::ListScenarioVersions, token, req,
+                                                         &resp);
+                                          }};
   rows[sched + "DeleteScenario"] = {Kind::kOne, "runner", [=](auto& token, auto& t) {
-    sv1::DeleteScenarioRequest req;
-    req.set_name(t.scenario);
-    sv1::DeleteScenarioResponse resp;
-    return Unary(s, &S::DeleteScenario, token, req, &resp);
-  }};
+                                      sv1::DeleteScenarioRequest req;
+                                      req.set_name(t.scenario);
+                                      sv1::DeleteScenarioResponse resp;
+                                      return Unary(s, &S::DeleteScenario, token, req, &resp);
+                                    }};
   rows[sched + "StartRun"] = {Kind::kOne, "runner", [=](auto& token, auto& t) {
-    sv1::StartRunRequest req;
-    req.set_scenario(t.scenario);
-    sv1::Run resp;
-    return Unary(s, &S::StartRun, token, req, &resp);
-  }};
+                                sv1::StartRunRequest req;
+                                req.set_scenario(t.scenario);
+                                sv1::Run resp;
+                                return Unary(s, &S::StartRun, token, req, &resp);
+                              }};
   rows[sched + "GetRun"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    sv1::GetRunRequest req;
-    req.set_run_id(t.run_id);
-    sv1::Run resp;
-    return Unary(s, &S::GetRun, token, req, &resp);
-  }};
+                              sv1::GetRunRequest req;
+                              req.set_run_id(t.run_id);
+                              sv1::Run resp;
+                              return Unary(s, &S::GetRun, token, req, &resp);
+                            }};
   rows[sched + "ListRuns"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    sv1::ListRunsRequest req;
-    req.set_page_size(500);
-    sv1::ListRunsResponse resp;
-    Outcome o = Unary(s, &S::ListRuns, token, req, &resp);
-    for (const auto& r : resp.runs()) o.saw |= r.run_id() == t.run_id;
-    return o;
-  }};
+                                sv1::ListRunsRequest req;
+                                req.set_page_size(500);
+                                sv1::ListRunsResponse resp;
+                                Outcome o = Unary(s, &S::ListRuns, token, req, &resp);
+                                for (const auto& r : resp.runs()) o.saw |= r.run_id() == t.run_id;
+                                return o;
+                              }};
   rows[sched + "CancelRun"] = {Kind::kOne, "runner", [=](auto& token, auto& t) {
-    sv1::CancelRunRequest req;
-    req.set_run_id(t.run_id);
-    sv1::Run resp;
-    return Unary(s, &S::CancelRun, token, req, &resp);
-  }};
+                                 sv1::CancelRunRequest req;
+                                 req.set_run_id(t.run_id);
+                                 sv1::Run resp;
+                                 return Unary(s, &S::CancelRun, token, req, &resp);
+                               }};
   rows[sched + "WatchRun"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    grpc::ClientContext context;
-    Prepare(&context, token);
-    sv1::WatchRunRequest req;
-    req.set_run_id(t.run_id);
-    auto reader = s->WatchRun(&context, req);
-    sv1::RunEvent event;
-    if (reader->Read(&event)) {
-      // The run as it is now came back: allowed. The run stays open, so stop watching.
-      context.TryCancel();
-      reader->Finish().IgnoreError();
-      return Outcome{grpc::Status::OK};
-    }
-    return Outcome{reader->Finish()};
-  }};
+                                grpc::ClientContext context;
+                                Prepare(&context, token);
+                                sv1::WatchRunRequest req;
+                                req.set_run_id(t.run_id);
+                                auto reader = s->WatchRun(&context, req);
+                                sv1::RunEvent event;
+                                if (reader->Read(&event)) {
+                                  // The run as it is now came back: allowed. The run stays open, so
+                                  // stop watching.
+                                  context.TryCancel();
+                                  reader->Finish().IgnoreError();
+                                  return Outcome{grpc::Status::OK};
+                                }
+                                return Outcome{reader->Finish()};
+                              }};
   for (const char* m : {"ApproveRun", "RejectRun"}) {
     const bool approve = std::string(m) == "ApproveRun";
     rows[sched + m] = {Kind::kOne, "approver", [=](auto& token, auto& t) {
-      sv1::ApprovalRequest req;
-      req.set_run_id(t.run_id);
-      req.set_reason("checked");
-      sv1::Run resp;
-      return approve ? Unary(s, &S::ApproveRun, token, req, &resp)
-                     : Unary(s, &S::RejectRun, token, req, &resp);
-    }};
+                         sv1::ApprovalRequest req;
+                         req.set_run_id(t.run_id);
+                         req.set_reason("checked");
+                         sv1::Run resp;
+                         return approve ? Unary(s, &S::ApproveRun, token, req, &resp)
+                                        : Unary(s, &S::RejectRun, token, req, &resp);
+                       }};
   }
   rows[sched + "CreateSchedule"] = {Kind::kOne, "runner", [=](auto& token, auto& t) {
-    sv1::CreateScheduleRequest req;
-    req.set_schedule_id(Unique("created"));
-    req.set_scenario(t.scenario);
-    req.mutable_interval()->set_seconds(3600);
-    sv1::Schedule resp;
-    return Unary(s, &S::CreateSchedule, token, req, &resp);
-  }};
+                                      sv1::CreateScheduleRequest req;
+                                      req.set_schedule_id(Unique("created"));
+                                      req.set_scenario(t.scenario);
+                                      req.mutable_interval()->set_seconds(3600);
+                                      sv1::Schedule resp;
+                                      return Unary(s, &S::CreateSchedule, token, req, &resp);
+                                    }};
   rows[sched + "ListSchedules"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    sv1::ListSchedulesRequest req;
-    req.set_page_size(500);
-    sv1::ListSchedulesResponse resp;
-    Outcome o = Unary(s, &S::ListSchedules, token, req, &resp);
-    for (const auto& x : resp.schedules()) o.saw |= x.schedule_id() == t.schedule_id;
-    return o;
-  }};
+                                     sv1::ListSchedulesRequest req;
+                                     req.set_page_size(500);
+                                     sv1::ListSchedulesResponse resp;
+                                     Outcome o = Unary(s, &S::ListSchedules, token, req, &resp);
+                                     for (const auto& x : resp.schedules())
+                                       o.saw |= x.schedule_id() == t.schedule_id;
+                                     return o;
+                                   }};
   rows[sched + "GetSchedule"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    sv1::GetScheduleRequest req;
-    req.set_schedule_id(t.schedule_id);
-    sv1::Schedule resp;
-    return Unary(s, &S::GetSchedule, token, req, &resp);
-  }};
+                                   sv1::GetScheduleRequest req;
+                                   req.set_schedule_id(t.schedule_id);
+                                   sv1::Schedule resp;
+                                   return Unary(s, &S::GetSchedule, token, req, &resp);
+                                 }};
   for (const char* m : {"PauseSchedule", "ResumeSchedule", "TriggerSchedule", "DeleteSchedule"}) {
     const std::string name = m;
     rows[sched + m] = {Kind::kOne, "runner", [=](auto& token, auto& t) {
-      sv1::ScheduleRef req;
-      req.set_schedule_id(t.schedule_id);
-      if (name == "PauseSchedule") {
-        sv1::Schedule resp;
-        return Unary(s, &S::PauseSchedule, token, req, &resp);
-      }
-      if (name == "ResumeSchedule") {
-        sv1::Schedule resp;
-        return Unary(s, &S::ResumeSchedule, token, req, &resp);
-      }
-      if (name == "TriggerSchedule") {
-        sv1::Run resp;
-        return Unary(s, &S::TriggerSchedule, token, req, &resp);
-      }
-      sv1::DeleteScheduleResponse resp;
-      return Unary(s, &S::DeleteSchedule, token, req, &resp);
-    }};
+                         sv1::ScheduleRef req;
+                         req.set_schedule_id(t.schedule_id);
+                         if (name == "PauseSchedule") {
+                           sv1::Schedule resp;
+                           return Unary(s, &S::PauseSchedule, token, req, &resp);
+                         }
+                         if (name == "ResumeSchedule") {
+                           sv1::Schedule resp;
+                           return Unary(s, &S::ResumeSchedule, token, req, &resp);
+                         }
+                         if (name == "TriggerSchedule") {
+                           sv1::Run resp;
+                           return Unary(s, &S::TriggerSchedule, token, req, &resp);
+                         }
+                         sv1::DeleteScheduleResponse resp;
+                         return Unary(s, &S::DeleteSchedule, token, req, &resp);
+                       }};
   }
   rows[sched + "ListAgents"] = {Kind::kUnscoped, "viewer", [=](auto& token, auto&) {
-    sv1::ListAgentsRequest req;
-    sv1::ListAgentsResponse resp;
-    return Unary(s, &S::ListAgents, token, req, &resp);
-  }};
+                                  sv1::ListAgentsRequest req;
+                                  sv1::ListAgentsResponse resp;
+                                  return Unary(s, &S::ListAgents, token, req, &resp);
+                                }};
   rows["/meshproof.scheduler.v1.AgentGatewayService/Connect"] = {Kind::kAgentStream, "", nullptr};
 
   // ---------------------------------------------------------------------- store
-  rows[store + "BeginRun"] = {Kind::kWriter, "", [=](auto& token, auto& t) {
-    stv1::BeginRunRequest req;
-    req.mutable_run()->set_run_id(Unique("written"));
-    req.mutable_run()->set_scenario(t.store_scenario);
-    req.mutable_run()->set_scenario_version("v1");
-    req.mutable_run()->set_cluster("lab");
-    req.mutable_run()->set_team(t.team);
-    req.mutable_run()->set_trigger(rv1::TRIGGER_API);
-    req.mutable_run()->mutable_started_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-    stv1::BeginRunResponse resp;
-    return Unary(st, &St::BeginRun, token, req, &resp);
-  }};
-  rows[store + "AppendResults"] = {Kind::kWriter, "", [=](auto& token, auto& t) {
-    // Into a run still open (the target's runs are finished), begun by the writer.
-    const std::string run_id = Unique("open");
-    stv1::BeginRunRequest begin;
-    begin.mutable_run()->set_run_id(run_id);
-    begin.mutable_run()->set_scenario(t.store_scenario);
-    begin.mutable_run()->set_scenario_version("v1");
-    begin.mutable_run()->set_cluster("lab");
-    begin.mutable_run()->set_team(t.team);
-    begin.mutable_run()->set_trigger(rv1::TRIGGER_API);
-    begin.mutable_run()->mutable_started_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-    stv1::BeginRunResponse begun;
-    Outcome b = Unary(st, &St::BeginRun, Token("writer"), begin, &begun);
-    if (!b.status.ok()) return b;
-    stv1::AppendResultsRequest req;
-    req.set_run_id(run_id);
-    req.set_attempt(1);
-    rv1::TestResult* result = req.add_results();
-    result->set_scenario(t.store_scenario);
-    result->set_test("t2");
-    result->set_phase(rv1::PHASE_TEST);
-    result->set_verdict(rv1::TEST_VERDICT_PASS);
-    stv1::AppendResultsResponse resp;
-    return Unary(st, &St::AppendResults, token, req, &resp);
-  }};
-  rows[store + "FinishRun"] = {Kind::kWriter, "", [=](auto& token, auto& t) {
-    stv1::FinishRunRequest req;
-    req.set_run_id(t.store_run_id);
-    req.set_verdict(rv1::RUN_VERDICT_PASSED);
-    req.mutable_finished_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-    stv1::FinishRunResponse resp;
-    return Unary(st, &St::FinishRun, token, req, &resp);
-  }};
+  rows[store + "BeginRun"] = {
+      Kind::kWriter, "", [=](auto& token, auto& t) {
+        stv1::BeginRunRequest req;
+        req.mutable_run()->set_run_id(Unique("written"));
+        req.mutable_run()->set_scenario(t.store_scenario);
+        req.mutable_run()->set_scenario_version("v1");
+        req.mutable_run()->set_cluster("lab");
+        req.mutable_run()->set_team(t.team);
+        req.mutable_run()->set_trigger(rv1::TRIGGER_API);
+        req.mutable_run()->mutable_started_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+        stv1::BeginRunResponse resp;
+        return Unary(st, &St::BeginRun, token, req, &resp);
+      }};
+  rows[store + "AppendResults"] = {
+      Kind::kWriter, "", [=](auto& token, auto& t) {
+        // Into a run still open (the target's runs are finished), begun by the writer.
+        const std::string run_id = Unique("open");
+        stv1::BeginRunRequest begin;
+        begin.mutable_run()->set_run_id(run_id);
+        begin.mutable_run()->set_scenario(t.store_scenario);
+        begin.mutable_run()->set_scenario_version("v1");
+        begin.mutable_run()->set_cluster("lab");
+        begin.mutable_run()->set_team(t.team);
+        begin.mutable_run()->set_trigger(rv1::TRIGGER_API);
+        begin.mutable_run()->mutable_started_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+        stv1::BeginRunResponse begun;
+        Outcome b = Unary(st, &St::BeginRun, Token("writer"), begin, &begun);
+        if (!b.status.ok()) return b;
+        stv1::AppendResultsRequest req;
+        req.set_run_id(run_id);
+        req.set_attempt(1);
+        rv1::TestResult* result = req.add_results();
+        result->set_scenario(t.store_scenario);
+        result->set_test("t2");
+        result->set_phase(rv1::PHASE_TEST);
+        result->set_verdict(rv1::TEST_VERDICT_PASS);
+        stv1::AppendResultsResponse resp;
+        return Unary(st, &St::AppendResults, token, req, &resp);
+      }};
+  rows[store + "FinishRun"] = {
+      Kind::kWriter, "", [=](auto& token, auto& t) {
+        stv1::FinishRunRequest req;
+        req.set_run_id(t.store_run_id);
+        req.set_verdict(rv1::RUN_VERDICT_PASSED);
+        req.mutable_finished_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+        stv1::FinishRunResponse resp;
+        return Unary(st, &St::FinishRun, token, req, &resp);
+      }};
   rows[store + "GetRun"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    stv1::GetRunRequest req;
-    req.set_run_id(t.store_run_id);
-    stv1::RunDetail resp;
-    return Unary(st, &St::GetRun, token, req, &resp);
-  }};
+                              stv1::GetRunRequest req;
+                              req.set_run_id(t.store_run_id);
+                              stv1::RunDetail resp;
+                              return Unary(st, &St::GetRun, token, req, &resp);
+                            }};
   rows[store + "GetClaimsLedger"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    stv1::GetClaimsLedgerRequest req;
-    req.set_run_id(t.store_run_id);
-    stv1::GetClaimsLedgerResponse resp;
-    return Unary(st, &St::GetClaimsLedger, token, req, &resp);
-  }};
+                                       stv1::GetClaimsLedgerRequest req;
+                                       req.set_run_id(t.store_run_id);
+                                       stv1::GetClaimsLedgerResponse resp;
+                                       return Unary(st, &St::GetClaimsLedger, token, req, &resp);
+                                     }};
   rows[store + "CompareRuns"] = {Kind::kOne, "viewer", [=](auto& token, auto& t) {
-    stv1::CompareRunsRequest req;
-    req.set_base_run_id(t.store_run_id);
-    req.set_head_run_id(t.store_run_id);
-    stv1::CompareRunsResponse resp;
-    return Unary(st, &St::CompareRuns, token, req, &resp);
-  }};
+                                   stv1::CompareRunsRequest req;
+                                   req.set_base_run_id(t.store_run_id);
+                                   req.set_head_run_id(t.store_run_id);
+                                   stv1::CompareRunsResponse resp;
+                                   return Unary(st, &St::CompareRuns, token, req, &resp);
+                                 }};
   rows[store + "ListRuns"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    stv1::ListRunsRequest req;
-    req.set_scenario(t.store_scenario);
-    stv1::ListRunsResponse resp;
-    Outcome o = Unary(st, &St::ListRuns, token, req, &resp);
-    for (const auto& r : resp.runs()) o.saw |= r.run_id() == t.store_run_id;
-    return o;
-  }};
+                                stv1::ListRunsRequest req;
+                                req.set_scenario(t.store_scenario);
+                                stv1::ListRunsResponse resp;
+                                Outcome o = Unary(st, &St::ListRuns, token, req, &resp);
+                                for (const auto& r : resp.runs())
+                                  o.saw |= r.run_id() == t.store_run_id;
+                                return o;
+                              }};
   rows[store + "GetTestHistory"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    stv1::GetTestHistoryRequest req;
-    req.set_scenario(t.store_scenario);
-    req.set_test("t1");
-    stv1::GetTestHistoryResponse resp;
-    Outcome o = Unary(st, &St::GetTestHistory, token, req, &resp);
-    o.saw = resp.points_size() > 0;
-    return o;
-  }};
+                                      stv1::GetTestHistoryRequest req;
+                                      req.set_scenario(t.store_scenario);
+                                      req.set_test("t1");
+                                      stv1::GetTestHistoryResponse resp;
+                                      Outcome o = Unary(st, &St::GetTestHistory, token, req, &resp);
+                                      o.saw = resp.points_size() > 0;
+                                      return o;
+                                    }};
   rows[store + "ListFlakyTests"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    stv1::ListFlakyTestsRequest req;
-    req.set_limit(500);
-    stv1::ListFlakyTestsResponse resp;
-    Outcome o = Unary(st, &St::ListFlakyTests, token, req, &resp);
-    for (const auto& f : resp.tests()) o.saw |= f.scenario() == t.store_scenario;
-    return o;
-  }};
+                                      stv1::ListFlakyTestsRequest req;
+                                      req.set_limit(500);
+                                      stv1::ListFlakyTestsResponse resp;
+                                      Outcome o = Unary(st, &St::ListFlakyTests, token, req, &resp);
+                                      for (const auto& f : resp.tests())
+                                        o.saw |= f.scenario() == t.store_scenario;
+                                      return o;
+                                    }};
   rows[store + "GetLatestPerCluster"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    stv1::GetLatestPerClusterRequest req;
-    req.set_scenario(t.store_scenario);
-    stv1::GetLatestPerClusterResponse resp;
-    Outcome o = Unary(st, &St::GetLatestPerCluster, token, req, &resp);
-    o.saw = resp.rows_size() > 0;
-    return o;
-  }};
+                                           stv1::GetLatestPerClusterRequest req;
+                                           req.set_scenario(t.store_scenario);
+                                           stv1::GetLatestPerClusterResponse resp;
+                                           Outcome o = Unary(st, &St::GetLatestPerCluster, token,
+                                                             req, &resp);
+                                           o.saw = resp.rows_size() > 0;
+                                           return o;
+                                         }};
   rows[store + "GetLatencyTrend"] = {Kind::kList, "viewer", [=](auto& token, auto& t) {
-    stv1::GetLatencyTrendRequest req;
-    req.set_scenario(t.store_scenario);
-    req.set_test("t1");
-    stv1::GetLatencyTrendResponse resp;
-    Outcome o = Unary(st, &St::GetLatencyTrend, token, req, &resp);
-    o.saw = resp.days_size() > 0;
-    return o;
-  }};
-  rows[store + "ApplyRetention"] = {Kind::kAdminOnly, "", [=](auto& token, auto&) {
-    stv1::ApplyRetentionRequest req;
-    req.mutable_cutoff()->set_seconds(1);  // deletes nothing this test made
-    stv1::ApplyRetentionResponse resp;
-    return Unary(st, &St::ApplyRetention, token, req, &resp);
-  }};
+                                       stv1::GetLatencyTrendRequest req;
+                                       req.set_scenario(t.store_scenario);
+                                       req.set_test("t1");
+                                       stv1::GetLatencyTrendResponse resp;
+                                       Outcome o =
+                                           Unary(st, &St::GetLatencyTrend, token, req, &resp);
+                                       o.saw = resp.days_size() > 0;
+                                       return o;
+                                     }};
+  rows[store + "ApplyRetention"] = {
+      Kind::kAdminOnly, "", [=](auto& token, auto&) {
+        stv1::ApplyRetentionRequest req;
+        req.mutable_cutoff()->set_seconds(1);  // deletes nothing this test made
+        stv1::ApplyRetentionResponse resp;
+        return Unary(st, &St::ApplyRetention, token, req, &resp);
+      }};
   rows[store + "Backup"] = {Kind::kAdminOnly, "", [=](auto& token, auto&) {
-    stv1::BackupRequest req;
-    req.set_destination(dir_->File(Unique("backup") + ".db"));
-    stv1::BackupResponse resp;
-    return Unary(st, &St::Backup, token, req, &resp);
-  }};
+                              stv1::BackupRequest req;
+                              req.set_destination(dir_->File(Unique("backup") + ".db"));
+                              stv1::BackupResponse resp;
+                              return Unary(st, &St::Backup, token, req, &resp);
+                            }};
   return rows;
 }
 
 // The methods of every service in the contracts the scheduler and the store serve.
 std::vector<std::string> ContractMethods() {
   std::vector<std::string> methods;
-  for (const auto* service : {sv1::SchedulerService::service_full_name(),
-                              sv1::AgentGatewayService::service_full_name(),
-                              stv1::ResultsStoreService::service_full_name()}) {
+  for (const auto* service :
+       {sv1::SchedulerService::service_full_name(), sv1::AgentGatewayService::service_full_name(),
+        stv1::ResultsStoreService::service_full_name()}) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     if (descriptor == nullptr) {
@@ -635,10 +649,10 @@ TEST_F(TeamIsolationTest, EveryRpcIsScopedToTheCallersTeam) {
         EXPECT_EQ(other.status.error_code(), grpc::StatusCode::NOT_FOUND)
             << "other team: " << other.status.error_message();
         // Not found, and not changed either: B still finds its object.
-        Outcome still = row.call(WithRole("b", row.role == "approver" ? "approver" : row.role),
-                                 theirs);
-        EXPECT_TRUE(still.status.ok()) << "owner after the refusal: "
-                                       << still.status.error_message();
+        Outcome still =
+            row.call(WithRole("b", row.role == "approver" ? "approver" : row.role), theirs);
+        EXPECT_TRUE(still.status.ok())
+            << "owner after the refusal: " << still.status.error_message();
         Outcome admin = row.call(Token("admin"), Make(kB));
         EXPECT_TRUE(admin.status.ok()) << "admin: " << admin.status.error_message();
         break;
@@ -697,8 +711,7 @@ TEST_F(TeamIsolationTest, EveryRpcIsScopedToTheCallersTeam) {
         EXPECT_TRUE(admin.status.ok()) << admin.status.error_message();
         break;
       }
-      case Kind::kAgentStream:
-        break;  // AgentTokensAreBoundToTheirAgent
+      case Kind::kAgentStream: break;  // AgentTokensAreBoundToTheirAgent
     }
   }
   // Every row names a method that exists, so the matrix cannot drift from the contracts.
@@ -794,13 +807,12 @@ TEST_F(TeamIsolationTest, TheForwarderWritesTheRunsTeamSoTheStoreScopesIt) {
 
 // Opens an agent stream with `token` and `hello`; returns the first message's status:
 // OK when a Welcome came back, else the stream's status.
-grpc::Status Hello(sv1::AgentGatewayService::Stub* gateway, const std::string& token,
-                   const std::string& agent_id, const std::string& cluster,
-                   sv1::SchedulerMessage* first = nullptr,
-                   std::unique_ptr<grpc::ClientContext>* keep = nullptr,
-                   std::unique_ptr<grpc::ClientReaderWriter<sv1::AgentMessage,
-                                                            sv1::SchedulerMessage>>* stream_out =
-                       nullptr) {
+grpc::Status Hello(
+    sv1::AgentGatewayService::Stub* gateway, const std::string& token, const std::string& agent_id,
+    const std::string& cluster, sv1::SchedulerMessage* first = nullptr,
+    std::unique_ptr<grpc::ClientContext>* keep = nullptr,
+    std::unique_ptr<grpc::ClientReaderWriter<sv1::AgentMessage, sv1::SchedulerMessage>>*
+        stream_out = nullptr) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
@@ -844,8 +856,8 @@ TEST_F(TeamIsolationTest, AnAgentIsGivenOnlyTheRunsOfTheTeamsItServes) {
   // agent-a serves team-a only: a queued run of team-b waits; one of team-a is assigned.
   std::unique_ptr<grpc::ClientContext> context;
   std::unique_ptr<grpc::ClientReaderWriter<sv1::AgentMessage, sv1::SchedulerMessage>> stream;
-  ASSERT_TRUE(Hello(gateway_.get(), Token("agent-a"), "agent-a", "lab", nullptr, &context,
-                    &stream).ok());
+  ASSERT_TRUE(
+      Hello(gateway_.get(), Token("agent-a"), "agent-a", "lab", nullptr, &context, &stream).ok());
   auto queue = [&](const std::string& team) {
     Target target = Make(team);
     grpc::ClientContext c;

@@ -4,6 +4,8 @@
 // Each input must get the status its row names, within a bounded deadline (a
 // DEADLINE_EXCEEDED is a hang); afterwards every process is alive and reports SERVING
 // over grpc.health.v1.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -13,9 +15,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -79,9 +78,10 @@ class Services {
   // A connection of its own per case: a case the server answers by closing the
   // connection (oversized headers) must not decide the next case's outcome.
   std::shared_ptr<grpc::Channel> ChannelFor(const std::string& rpc) {
-    const std::string& address = absl::StartsWith(rpc, "meshproof.store.")   ? store_->address()
-                                 : absl::StartsWith(rpc, "meshproof.agent.") ? agent_->address()
-                                                                             : scheduler_->address();
+    const std::string& address = absl::StartsWith(rpc, "meshproof.store.") ? store_->address()
+                                 : absl::StartsWith(rpc, "meshproof.agent.")
+                                     ? agent_->address()
+                                     : scheduler_->address();
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     // Room for every answer a case may get (GetInfo, a page of 500 runs).
@@ -119,24 +119,23 @@ void RunFileCase(const HostileCase& c, const TempDir& dir, std::vector<std::stri
   const std::string file = dir.WriteFile(absl::StrCat("case-", c.name), c.content);
   std::vector<std::string> argv = {"timeout", "-k", "2", "10", BinaryPath(c.binary)};
   for (const std::string& arg : c.args) {
-    argv.push_back(absl::StrReplaceAll(
-        arg, {{"{file}", file},
-              {"{dir}", dir.path()},
-              {"{src}", MESHPROOF_SOURCE_DIR},
-              {"{db}", dir.File("files-" + c.name + ".db")}}));
+    argv.push_back(absl::StrReplaceAll(arg, {{"{file}", file},
+                                             {"{dir}", dir.path()},
+                                             {"{src}", MESHPROOF_SOURCE_DIR},
+                                             {"{db}", dir.File("files-" + c.name + ".db")}}));
   }
   ::meshproof::testing::CommandResult result = ::meshproof::testing::RunCommand(argv);
   if (result.exit_code == 124 || result.exit_code == 137) {
     failures->push_back(absl::StrCat(c.name, ": hung (killed after 10 s)"));
   } else if (result.exit_code >= 128) {
-    failures->push_back(absl::StrCat(c.name, ": crashed with signal ", result.exit_code - 128,
-                                     "\n", result.err.substr(0, 600)));
+    failures->push_back(absl::StrCat(c.name, ": crashed with signal ", result.exit_code - 128, "\n",
+                                     result.err.substr(0, 600)));
   } else if (result.exit_code != c.expect_exit) {
     failures->push_back(absl::StrCat(c.name, ": exit ", result.exit_code, ", expected ",
                                      c.expect_exit, "\n", result.err.substr(0, 600)));
   } else if (!c.message.empty() && !absl::StrContains(result.err + result.out, c.message)) {
-    failures->push_back(absl::StrCat(c.name, ": output lacks \"", c.message, "\":\n",
-                                     result.err.substr(0, 600)));
+    failures->push_back(
+        absl::StrCat(c.name, ": output lacks \"", c.message, "\":\n", result.err.substr(0, 600)));
   }
 }
 
@@ -168,7 +167,8 @@ class HostileInputTest : public ::testing::Test {
         continue;
       }
       if (outcome->took > absl::Seconds(2)) {
-        std::cerr << table << ": " << c.name << " took " << absl::FormatDuration(outcome->took) << "\n";
+        std::cerr << table << ": " << c.name << " took " << absl::FormatDuration(outcome->took)
+                  << "\n";
       }
       const std::string code = CodeName(outcome->code);
       if (outcome->code == grpc::StatusCode::DEADLINE_EXCEEDED &&
@@ -184,8 +184,8 @@ class HostileInputTest : public ::testing::Test {
                                         " items, expected ", c.count));
       } else if (!c.message.empty() && !absl::StrContains(outcome->message, c.message)) {
         failures.push_back(absl::StrCat(c.name, ": ", code, " but the message \"",
-                                        outcome->message.substr(0, 300), "\" lacks \"",
-                                        c.message, "\""));
+                                        outcome->message.substr(0, 300), "\" lacks \"", c.message,
+                                        "\""));
       }
     }
     for (const std::string& f : failures) ADD_FAILURE() << table << ": " << f;

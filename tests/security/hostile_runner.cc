@@ -124,8 +124,8 @@ absl::StatusOr<std::vector<HostileCase>> LoadCases(const std::string& path) {
       if (row["count"]) c.count = row["count"].as<int>();
       if (c.name.empty() || (c.rpc.empty() && c.binary.empty()) ||
           (!c.rpc.empty() && c.expect.empty())) {
-        return absl::InvalidArgumentError(absl::StrCat(file, ": case \"", c.name,
-                                                       "\" needs rpc and expect, or binary"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(file, ": case \"", c.name, "\" needs rpc and expect, or binary"));
       }
       cases.push_back(std::move(c));
     }
@@ -136,12 +136,23 @@ absl::StatusOr<std::vector<HostileCase>> LoadCases(const std::string& path) {
 }
 
 std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",   "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",       "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i <= 16 ? kNames[i] : absl::StrCat("CODE_", i);
 }
@@ -195,11 +206,10 @@ absl::StatusOr<CallOutcome> CallCase(const HostileCase& c,
     grpc::ByteBuffer response;
     absl::Notification done;
     grpc::Status status;
-    stub.UnaryCall(&context, path, grpc::StubOptions(), &request, &response,
-                   [&](grpc::Status s) {
-                     status = std::move(s);
-                     done.Notify();
-                   });
+    stub.UnaryCall(&context, path, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+      status = std::move(s);
+      done.Notify();
+    });
     // The call's own deadline ends it; the extra margin only catches a client bug.
     if (!done.WaitForNotificationWithTimeout(deadline + absl::Seconds(5))) {
       context.TryCancel();
@@ -208,9 +218,10 @@ absl::StatusOr<CallOutcome> CallCase(const HostileCase& c,
     outcome.code = status.error_code();
     outcome.message = status.error_message();
     if (status.ok() && !c.count_field.empty()) {
-      std::unique_ptr<google::protobuf::Message> reply(google::protobuf::MessageFactory::generated_factory()
-                                                           ->GetPrototype(method->output_type())
-                                                           ->New());
+      std::unique_ptr<google::protobuf::Message> reply(
+          google::protobuf::MessageFactory::generated_factory()
+              ->GetPrototype(method->output_type())
+              ->New());
       std::vector<grpc::Slice> slices;
       std::string bytes;
       if (response.Dump(&slices).ok()) {

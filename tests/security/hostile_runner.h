@@ -5,12 +5,12 @@
 #ifndef MESHPROOF_TESTS_SECURITY_HOSTILE_RUNNER_H_
 #define MESHPROOF_TESTS_SECURITY_HOSTILE_RUNNER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

@@ -3,15 +3,16 @@
 // kMaxConcurrentStreams calls (each holds a server thread), a further call waits in the
 // client instead of taking another thread, other connections and health are served
 // meanwhile, and the connection works again once its streams end.
+#include "services/common/server_limits.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-#include <grpcpp/grpcpp.h>
-
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
-#include "services/common/server_limits.h"
 #include "tests/security/hostile_runner.h"
 #include "tests/testing/grpc_polling.h"
 #include "tests/testing/service_process.h"
@@ -99,8 +100,8 @@ TEST(ServerLimitsTest, OneConnectionHoldsAtMostTheStreamLimit) {
   // (Channels to one address share a connection unless told not to.)
   grpc::ChannelArguments separate;
   separate.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto other = grpc::CreateCustomChannel(scheduler->address(), grpc::InsecureChannelCredentials(),
-                                         separate);
+  auto other =
+      grpc::CreateCustomChannel(scheduler->address(), grpc::InsecureChannelCredentials(), separate);
   EXPECT_TRUE(Serving(other, absl::Seconds(3)));
 
   for (auto& context : contexts) context->TryCancel();

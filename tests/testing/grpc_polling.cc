@@ -10,9 +10,11 @@ void Deadline(grpc::ClientContext* context, absl::Duration d) {
   context->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(d));
 }
 
-std::optional<store::v1::RunDetail> WaitForFinishedRun(
-    store::v1::ResultsStoreService::Stub& store, const std::string& run_id, int min_results,
-    bool include_evidence, absl::Duration timeout, store::v1::RunDetail* last_seen) {
+std::optional<store::v1::RunDetail> WaitForFinishedRun(store::v1::ResultsStoreService::Stub& store,
+                                                       const std::string& run_id, int min_results,
+                                                       bool include_evidence,
+                                                       absl::Duration timeout,
+                                                       store::v1::RunDetail* last_seen) {
   const absl::Time give_up = absl::Now() + timeout;
   store::v1::RunDetail detail;
   while (absl::Now() < give_up) {

@@ -16,11 +16,22 @@ std::string LabScript() { return absl::StrCat(MESHPROOF_SOURCE_DIR, "/deploy/lab
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Lab>> Lab::Start(const std::string& dir, const Options& options) {
-  std::vector<std::string> argv = {
-      LabScript(), "up", "--dir", dir, "--base-port", "0", "--route-order", options.route_order,
-      "--egress-route", options.egress_route_absent ? "absent" : "present",
-      "--outbound-policy", options.outbound_policy, "--blocked-as", options.blocked_as,
-      "--log-delay", absl::StrCat(options.log_delay_ms)};
+  std::vector<std::string> argv = {LabScript(),
+                                   "up",
+                                   "--dir",
+                                   dir,
+                                   "--base-port",
+                                   "0",
+                                   "--route-order",
+                                   options.route_order,
+                                   "--egress-route",
+                                   options.egress_route_absent ? "absent" : "present",
+                                   "--outbound-policy",
+                                   options.outbound_policy,
+                                   "--blocked-as",
+                                   options.blocked_as,
+                                   "--log-delay",
+                                   absl::StrCat(options.log_delay_ms)};
   if (options.netns) argv.push_back("--netns");
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   // A port picked by lab.sh can be taken before nginx binds it; a second pick is
@@ -48,17 +59,20 @@ absl::StatusOr<std::unique_ptr<Lab>> Lab::Start(const std::string& dir, const Op
 Lab::~Lab() { RunCommand({LabScript(), "down", "--dir", dir_}); }
 
 absl::Status Lab::Rotate(RotateStyle style, bool reopen) {
-  std::vector<std::string> argv = {LabScript(), "rotate", "--dir", dir_, "--style",
-                                   style == RotateStyle::kCopyTruncate ? "copytruncate" : "rename"};
+  std::vector<std::string> argv = {
+      LabScript(), "rotate",  "--dir",
+      dir_,        "--style", style == RotateStyle::kCopyTruncate ? "copytruncate" : "rename"};
   if (reopen) argv.push_back("--reopen");
   const CommandResult result = RunCommand(argv);
-  if (result.exit_code != 0) return absl::InternalError(absl::StrCat("lab.sh rotate failed: ", result.err));
+  if (result.exit_code != 0)
+    return absl::InternalError(absl::StrCat("lab.sh rotate failed: ", result.err));
   return absl::OkStatus();
 }
 
 absl::Status Lab::Reopen() {
   const CommandResult result = RunCommand({LabScript(), "reopen", "--dir", dir_});
-  if (result.exit_code != 0) return absl::InternalError(absl::StrCat("lab.sh reopen failed: ", result.err));
+  if (result.exit_code != 0)
+    return absl::InternalError(absl::StrCat("lab.sh reopen failed: ", result.err));
   return absl::OkStatus();
 }
 

@@ -45,8 +45,7 @@ class Lab {
 
   // Starts a lab in `dir` on a free port range. UNAVAILABLE with lab.sh's message when
   // it cannot start.
-  static absl::StatusOr<std::unique_ptr<Lab>> Start(const std::string& dir,
-                                                    const Options& options);
+  static absl::StatusOr<std::unique_ptr<Lab>> Start(const std::string& dir, const Options& options);
   static absl::StatusOr<std::unique_ptr<Lab>> Start(const std::string& dir) {
     return Start(dir, Options());
   }

@@ -23,15 +23,17 @@ absl::Status Named(const char* call, const grpc::Status& status) {
 }
 
 bool Ended(v1::RunState state) {
-  return state != v1::RUN_STATE_UNSPECIFIED && state != v1::RUN_STATE_PENDING && state != v1::RUN_STATE_QUEUED &&
-         state != v1::RUN_STATE_RUNNING && state != v1::RUN_STATE_AWAITING_APPROVAL;
+  return state != v1::RUN_STATE_UNSPECIFIED && state != v1::RUN_STATE_PENDING &&
+         state != v1::RUN_STATE_QUEUED && state != v1::RUN_STATE_RUNNING &&
+         state != v1::RUN_STATE_AWAITING_APPROVAL;
 }
 
 }  // namespace
 
 absl::Status WaitForConnectedAgent(const std::string& scheduler, const std::string& agent_id,
                                    const std::string& token, absl::Duration timeout) {
-  auto stub = v1::SchedulerService::NewStub(grpc::CreateChannel(scheduler, grpc::InsecureChannelCredentials()));
+  auto stub = v1::SchedulerService::NewStub(
+      grpc::CreateChannel(scheduler, grpc::InsecureChannelCredentials()));
   const absl::Time give_up = absl::Now() + timeout;
   while (absl::Now() < give_up) {
     grpc::ClientContext context;
@@ -39,24 +41,29 @@ absl::Status WaitForConnectedAgent(const std::string& scheduler, const std::stri
     v1::ListAgentsResponse response;
     if (stub->ListAgents(&context, v1::ListAgentsRequest(), &response).ok()) {
       for (const v1::AgentStatus& a : response.agents()) {
-        if (a.info().agent_id() == agent_id && a.state() == v1::AGENT_STATE_CONNECTED) return absl::OkStatus();
+        if (a.info().agent_id() == agent_id && a.state() == v1::AGENT_STATE_CONNECTED)
+          return absl::OkStatus();
       }
     }
     absl::SleepFor(absl::Milliseconds(50));  // another process: polling is all there is
   }
-  return absl::DeadlineExceededError(absl::StrCat("agent ", agent_id, " never showed up connected at ", scheduler));
+  return absl::DeadlineExceededError(
+      absl::StrCat("agent ", agent_id, " never showed up connected at ", scheduler));
 }
 
-absl::StatusOr<SchedulerRun> RunThroughScheduler(const std::string& scheduler, const std::string& yaml,
+absl::StatusOr<SchedulerRun> RunThroughScheduler(const std::string& scheduler,
+                                                 const std::string& yaml,
                                                  const SchedulerRunOptions& options) {
-  auto stub = v1::SchedulerService::NewStub(grpc::CreateChannel(scheduler, grpc::InsecureChannelCredentials()));
+  auto stub = v1::SchedulerService::NewStub(
+      grpc::CreateChannel(scheduler, grpc::InsecureChannelCredentials()));
   v1::SubmitScenarioResponse submitted;
   {
     grpc::ClientContext context;
     Prepare(&context, options.token, absl::Seconds(10));
     v1::SubmitScenarioRequest request;
     request.mutable_yaml()->set_text(yaml);
-    if (grpc::Status s = stub->SubmitScenario(&context, request, &submitted); !s.ok()) return Named("SubmitScenario", s);
+    if (grpc::Status s = stub->SubmitScenario(&context, request, &submitted); !s.ok())
+      return Named("SubmitScenario", s);
   }
   v1::Run run;
   {
@@ -66,7 +73,8 @@ absl::StatusOr<SchedulerRun> RunThroughScheduler(const std::string& scheduler, c
     request.set_scenario(submitted.version().name());
     request.set_version(submitted.version().version());
     request.mutable_vars()->insert(options.vars.begin(), options.vars.end());
-    if (grpc::Status s = stub->StartRun(&context, request, &run); !s.ok()) return Named("StartRun", s);
+    if (grpc::Status s = stub->StartRun(&context, request, &run); !s.ok())
+      return Named("StartRun", s);
   }
   if (run.state() == v1::RUN_STATE_AWAITING_APPROVAL) {
     grpc::ClientContext context;
@@ -85,9 +93,9 @@ absl::StatusOr<SchedulerRun> RunThroughScheduler(const std::string& scheduler, c
   // watch that breaks early is simply opened again.
   while (!Ended(out.run.state())) {
     if (absl::Now() >= give_up) {
-      return absl::DeadlineExceededError(absl::StrCat("run ", run.run_id(), " did not end within ",
-                                                      absl::FormatDuration(options.timeout), "; last state ",
-                                                      v1::RunState_Name(out.run.state())));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "run ", run.run_id(), " did not end within ", absl::FormatDuration(options.timeout),
+          "; last state ", v1::RunState_Name(out.run.state())));
     }
     grpc::ClientContext context;
     Prepare(&context, options.token, give_up - absl::Now());

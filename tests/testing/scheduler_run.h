@@ -36,12 +36,14 @@ struct SchedulerRunOptions {
 // Waits (bounded) until the scheduler at `scheduler` lists agent `agent_id` as connected.
 // DEADLINE_EXCEEDED when it never does.
 absl::Status WaitForConnectedAgent(const std::string& scheduler, const std::string& agent_id,
-                                   const std::string& token = "", absl::Duration timeout = absl::Seconds(20));
+                                   const std::string& token = "",
+                                   absl::Duration timeout = absl::Seconds(20));
 
 // Submits `yaml`, starts a run of it, approves or rejects it as `options` says, and
 // follows it to its end. Errors: the failed call's status (naming the call), or
 // DEADLINE_EXCEEDED when the run did not end within the timeout.
-absl::StatusOr<SchedulerRun> RunThroughScheduler(const std::string& scheduler, const std::string& yaml,
+absl::StatusOr<SchedulerRun> RunThroughScheduler(const std::string& scheduler,
+                                                 const std::string& yaml,
                                                  const SchedulerRunOptions& options);
 
 }  // namespace meshproof::testing

@@ -77,8 +77,7 @@ absl::StatusOr<ServiceProcess> ServiceProcess::Start(const std::string& binary,
   const absl::Time deadline = absl::Now() + timeout;
   char c;
   while (true) {
-    const int remaining_ms =
-        static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    const int remaining_ms = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
     if (remaining_ms <= 0) break;
     pollfd pfd{out_pipe[0], POLLIN, 0};
     if (poll(&pfd, 1, remaining_ms) <= 0) break;
@@ -141,7 +140,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv_in, const std::str
   int in_pipe[2], out_pipe[2], err_pipe[2];
   // Close-on-exec: a command started at the same moment from another thread must not
   // inherit these ends (its daemons would keep them open and this read would never end).
-  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      pipe2(err_pipe, O_CLOEXEC) != 0) {
     return result;
   }
   std::vector<std::string> args = argv_in;

@@ -3,10 +3,10 @@
 #ifndef MESHPROOF_TESTS_TESTING_SQLITE_QUERY_H_
 #define MESHPROOF_TESTS_TESTING_SQLITE_QUERY_H_
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "services/common/sqlite/database.h"
 

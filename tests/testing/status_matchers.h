@@ -11,7 +11,9 @@ namespace meshproof::testing {
 
 inline const absl::Status& GetStatus(const absl::Status& s) { return s; }
 template <typename T>
-const absl::Status& GetStatus(const absl::StatusOr<T>& s) { return s.status(); }
+const absl::Status& GetStatus(const absl::StatusOr<T>& s) {
+  return s.status();
+}
 
 MATCHER(IsOk, "is OK") {
   const absl::Status& s = GetStatus(arg);
@@ -29,8 +31,7 @@ MATCHER_P2(StatusIs, code, message_matcher, "has code " + absl::StatusCodeToStri
   const absl::Status& s = GetStatus(arg);
   *result_listener << "status is " << s.ToString();
   return s.code() == code &&
-         ::testing::ExplainMatchResult(message_matcher, std::string(s.message()),
-                                       result_listener);
+         ::testing::ExplainMatchResult(message_matcher, std::string(s.message()), result_listener);
 }
 
 }  // namespace meshproof::testing
@@ -43,8 +44,8 @@ MATCHER_P2(StatusIs, code, message_matcher, "has code " + absl::StatusCodeToStri
   MP_ASSERT_OK_AND_ASSIGN_IMPL_(MP_TEST_CONCAT_(mp_test_statusor_, __LINE__), lhs, rexpr)
 #define MP_TEST_CONCAT_INNER_(a, b) a##b
 #define MP_TEST_CONCAT_(a, b) MP_TEST_CONCAT_INNER_(a, b)
-#define MP_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                                  \
+#define MP_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, rexpr)   \
+  auto statusor = (rexpr);                                    \
   ASSERT_TRUE(statusor.ok()) << statusor.status().ToString(); \
   lhs = std::move(statusor).value()
 

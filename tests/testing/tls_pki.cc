@@ -33,20 +33,23 @@ absl::StatusOr<TestCa> TestCa::Create(const TempDir& dir, const std::string& nam
   return ca;
 }
 
-absl::StatusOr<CertAndKey> TestCa::Issue(const std::string& name, const std::string& extensions) const {
+absl::StatusOr<CertAndKey> TestCa::Issue(const std::string& name,
+                                         const std::string& extensions) const {
   const std::string base = dir_->File(name);
   const std::string ext = dir_->WriteFile(name + "-ext.cnf", extensions);
   CertAndKey out{base + ".pem", base + ".key"};
   if (absl::Status s = Run(absl::StrCat(
-          kNewKey, " -subj /CN=", name, " -keyout ", out.key_file, " -out ", base, ".csr && openssl x509 -req -days 2 -in ",
-          base, ".csr -CA ", ca_file_, " -CAkey ", ca_key_, " -CAcreateserial -extfile ", ext, " -out ", out.cert_file));
+          kNewKey, " -subj /CN=", name, " -keyout ", out.key_file, " -out ", base,
+          ".csr && openssl x509 -req -days 2 -in ", base, ".csr -CA ", ca_file_, " -CAkey ",
+          ca_key_, " -CAcreateserial -extfile ", ext, " -out ", out.cert_file));
       !s.ok()) {
     return s;
   }
   return out;
 }
 
-absl::StatusOr<CertAndKey> TestCa::IssueServer(const std::string& name, const std::string& san) const {
+absl::StatusOr<CertAndKey> TestCa::IssueServer(const std::string& name,
+                                               const std::string& san) const {
   return Issue(name, absl::StrCat("subjectAltName=", san, "\nextendedKeyUsage=serverAuth\n"));
 }
 

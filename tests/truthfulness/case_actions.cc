@@ -1,6 +1,7 @@
 #include "tests/truthfulness/case_actions.h"
 
 #include <fcntl.h>
+#include <re2/re2.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <re2/re2.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -44,7 +43,8 @@ bool IsLabProcess(pid_t pid, const std::string& dir) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ExpandVars(const std::string& text, const std::map<std::string, std::string>& vars) {
+absl::StatusOr<std::string> ExpandVars(const std::string& text,
+                                       const std::map<std::string, std::string>& vars) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
@@ -58,11 +58,13 @@ absl::StatusOr<std::string> ExpandVars(const std::string& text, const std::map<s
       continue;
     }
     const size_t end = text.find('}', i + 2);
-    if (end == std::string::npos) return absl::InvalidArgumentError(absl::StrCat("unclosed ${ in \"", text, "\""));
+    if (end == std::string::npos)
+      return absl::InvalidArgumentError(absl::StrCat("unclosed ${ in \"", text, "\""));
     const std::string name = text.substr(i + 2, end - i - 2);
     auto it = vars.find(name);
     if (it == vars.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("undefined variable ${", name, "} (not in lab.env nor the runner's variables)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "undefined variable ${", name, "} (not in lab.env nor the runner's variables)"));
     }
     out += it->second;
     i = end + 1;
@@ -74,7 +76,8 @@ std::string NowIso8601() {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", absl::Now(), absl::UTCTimeZone());
 }
 
-ActionRunner::ActionRunner(std::vector<std::string> lab_dirs, std::map<std::string, std::string> vars)
+ActionRunner::ActionRunner(std::vector<std::string> lab_dirs,
+                           std::map<std::string, std::string> vars)
     : lab_dirs_(std::move(lab_dirs)), vars_(std::move(vars)) {}
 
 absl::StatusOr<std::string> ActionRunner::Expand(const std::string& text) const {
@@ -96,12 +99,14 @@ std::vector<uint64_t> ActionRunner::TakeMarks(const std::vector<Action>& actions
   return marks;
 }
 
-absl::Status ActionRunner::RunAll(const std::vector<Action>& actions, std::vector<uint64_t> marks) const {
+absl::Status ActionRunner::RunAll(const std::vector<Action>& actions,
+                                  std::vector<uint64_t> marks) const {
   if (marks.size() != actions.size()) marks = TakeMarks(actions);
   for (size_t i = 0; i < actions.size(); ++i) {
     absl::Status status = Run(actions[i], marks[i]);
     if (!status.ok()) {
-      return absl::Status(status.code(), absl::StrCat(actions[i].where, ": action failed: ", status.message()));
+      return absl::Status(status.code(),
+                          absl::StrCat(actions[i].where, ": action failed: ", status.message()));
     }
   }
   return absl::OkStatus();
@@ -137,7 +142,8 @@ absl::Status ActionRunner::AppendLog(const Action& action) const {
   if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot open ", *file, " for appending"));
   const ssize_t written = write(fd, text.data(), text.size());
   close(fd);
-  if (written != static_cast<ssize_t>(text.size())) return absl::InternalError(absl::StrCat("short write to ", *file));
+  if (written != static_cast<ssize_t>(text.size()))
+    return absl::InternalError(absl::StrCat("short write to ", *file));
   return absl::OkStatus();
 }
 
@@ -146,16 +152,20 @@ absl::StatusOr<std::string> ActionRunner::ComponentOnPort(const Action& action) 
   if (!port.ok()) return port.status();
   // ss names every process holding the listening socket; the component is the one whose
   // pid file (run/NAME.pid) holds one of them (nginx's master holds its listeners).
-  testing::CommandResult ss = testing::RunCommand({"ss", "-Hltnp", absl::StrCat("sport = :", *port)});
+  testing::CommandResult ss =
+      testing::RunCommand({"ss", "-Hltnp", absl::StrCat("sport = :", *port)});
   if (ss.exit_code != 0) return absl::UnavailableError(absl::StrCat("ss failed: ", ss.err));
   const std::string& dir = lab_dirs_[action.lab - 1];
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir + "/run", ec)) {
     if (entry.path().extension() != ".pid") continue;
-    const std::string pid(absl::StripAsciiWhitespace(testing::ReadFileOrEmpty(entry.path().string())));
-    if (!pid.empty() && absl::StrContains(ss.out, absl::StrCat("pid=", pid, ","))) return entry.path().stem().string();
+    const std::string pid(
+        absl::StripAsciiWhitespace(testing::ReadFileOrEmpty(entry.path().string())));
+    if (!pid.empty() && absl::StrContains(ss.out, absl::StrCat("pid=", pid, ",")))
+      return entry.path().stem().string();
   }
-  return absl::NotFoundError(absl::StrCat("no component of lab ", action.lab, " listens on port ", *port));
+  return absl::NotFoundError(
+      absl::StrCat("no component of lab ", action.lab, " listens on port ", *port));
 }
 
 absl::Status ActionRunner::Stop(const Action& action) const {
@@ -168,12 +178,14 @@ absl::Status ActionRunner::Stop(const Action& action) const {
   const std::string& dir = lab_dirs_[action.lab - 1];
   const std::string pid_file = absl::StrCat(dir, "/run/", component, ".pid");
   int pid = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFileOrEmpty(pid_file)), &pid) || pid <= 1) {
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(testing::ReadFileOrEmpty(pid_file)), &pid) ||
+      pid <= 1) {
     return absl::NotFoundError(absl::StrCat("no component \"", component, "\" in lab ", action.lab,
                                             " (no pid in ", pid_file, ")"));
   }
   if (!IsLabProcess(pid, dir)) {
-    return absl::FailedPreconditionError(absl::StrCat(component, " (pid ", pid, ") is not running"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(component, " (pid ", pid, ") is not running"));
   }
   // TERM: nginx's fast shutdown, gunicorn's graceful one. The component must be gone
   // (its port closed) before the run starts, so wait for it.
@@ -182,7 +194,8 @@ absl::Status ActionRunner::Stop(const Action& action) const {
   while (IsLabProcess(pid, dir)) {
     if (absl::Now() > deadline) {
       return absl::DeadlineExceededError(absl::StrCat(component, " (pid ", pid, ") still running ",
-                                                      absl::FormatDuration(kStopLimit), " after SIGTERM"));
+                                                      absl::FormatDuration(kStopLimit),
+                                                      " after SIGTERM"));
     }
     absl::SleepFor(kPoll);  // polling /proc for the exit, bounded above
   }
@@ -194,8 +207,9 @@ absl::Status ActionRunner::LabCommand(const Action& action, std::vector<std::str
   argv.insert(argv.end(), args.begin() + 1, args.end());
   testing::CommandResult result = testing::RunCommand(argv);
   if (result.exit_code != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("lab.sh ", args[0], " exited ", result.exit_code, ": ",
-                                                      absl::StripAsciiWhitespace(result.err + result.out)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("lab.sh ", args[0], " exited ", result.exit_code, ": ",
+                     absl::StripAsciiWhitespace(result.err + result.out)));
   }
   return absl::OkStatus();
 }
@@ -206,7 +220,8 @@ absl::Status ActionRunner::CopyFile(const Action& action) const {
   auto to = Expand(action.file);
   if (!to.ok()) return to.status();
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(*from, ec)) return absl::NotFoundError(absl::StrCat("no file ", *from));
+  if (!std::filesystem::is_regular_file(*from, ec))
+    return absl::NotFoundError(absl::StrCat("no file ", *from));
   const std::string content = testing::ReadFileOrEmpty(*from);
   // Overwrite keeps the inode (an editor or `cp`); rename swaps in a new one (a
   // configuration manager, Kubernetes' ConfigMap symlink swap).
@@ -228,18 +243,21 @@ absl::Status ActionRunner::WaitForLine(const Action& action, uint64_t mark) cons
   auto pattern_text = Expand(action.pattern);
   if (!pattern_text.ok()) return pattern_text.status();
   RE2 pattern(*pattern_text, RE2::Quiet);
-  if (!pattern.ok()) return absl::InvalidArgumentError(absl::StrCat("bad pattern: ", pattern.error()));
+  if (!pattern.ok())
+    return absl::InvalidArgumentError(absl::StrCat("bad pattern: ", pattern.error()));
   const absl::Time deadline = absl::Now() + action.timeout;
   while (true) {
     const std::string text = testing::ReadFileOrEmpty(*file);
     // A file shorter than the mark was truncated or replaced: all of it is new.
     const size_t from = text.size() >= mark ? mark : 0;
     for (absl::string_view line : absl::StrSplit(absl::string_view(text).substr(from), '\n')) {
-      if (RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), pattern)) return absl::OkStatus();
+      if (RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), pattern))
+        return absl::OkStatus();
     }
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("no new line matching /", *pattern_text, "/ in ", *file,
-                                                      " within ", absl::FormatDuration(action.timeout)));
+      return absl::DeadlineExceededError(absl::StrCat("no new line matching /", *pattern_text,
+                                                      "/ in ", *file, " within ",
+                                                      absl::FormatDuration(action.timeout)));
     }
     absl::SleepFor(kPoll);  // polling a file for a condition, bounded by the deadline
   }

@@ -18,7 +18,8 @@ namespace meshproof::truth {
 
 // Replaces every ${NAME} in `text` with vars[NAME]; `$${` is a literal `${`.
 // INVALID_ARGUMENT naming the variable when one is undefined.
-absl::StatusOr<std::string> ExpandVars(const std::string& text, const std::map<std::string, std::string>& vars);
+absl::StatusOr<std::string> ExpandVars(const std::string& text,
+                                       const std::map<std::string, std::string>& vars);
 
 // The current time as nginx's $time_iso8601 writes it (UTC), e.g. 2026-06-07T01:49:40+00:00.
 std::string NowIso8601();

@@ -31,8 +31,8 @@ bool Forward(int from, int to) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<NetnsRelay>> NetnsRelay::Start(const std::string& netns, const std::string& host,
-                                                               int port) {
+absl::StatusOr<std::unique_ptr<NetnsRelay>> NetnsRelay::Start(const std::string& netns,
+                                                              const std::string& host, int port) {
   std::unique_ptr<NetnsRelay> relay(new NetnsRelay());
   relay->netns_path_ = absl::StrCat("/run/netns/", netns);
   if (access(relay->netns_path_.c_str(), R_OK) != 0) {
@@ -41,7 +41,8 @@ absl::StatusOr<std::unique_ptr<NetnsRelay>> NetnsRelay::Start(const std::string&
   relay->host_ = host;
   relay->target_port_ = port;
   relay->listen_fd_ = testing::ListenOnLoopback(&relay->port_);
-  if (relay->listen_fd_ < 0 || relay->port_ == 0) return absl::InternalError("cannot listen on loopback");
+  if (relay->listen_fd_ < 0 || relay->port_ == 0)
+    return absl::InternalError("cannot listen on loopback");
   relay->acceptor_ = std::thread([r = relay.get()] { r->AcceptLoop(); });
   return relay;
 }
@@ -75,8 +76,9 @@ void NetnsRelay::Pump(int client) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(target_port_));
-    if (upstream >= 0 && (inet_pton(AF_INET, host_.c_str(), &addr.sin_addr) != 1 ||
-                          connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)) {
+    if (upstream >= 0 &&
+        (inet_pton(AF_INET, host_.c_str(), &addr.sin_addr) != 1 ||
+         connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)) {
       close(upstream);
       upstream = -1;
     }

@@ -19,8 +19,8 @@ class NetnsRelay {
  public:
   // Listens on a free loopback port of the host and relays to `host`:`port` as seen
   // inside network namespace `netns` (a name under /run/netns). Root only.
-  static absl::StatusOr<std::unique_ptr<NetnsRelay>> Start(const std::string& netns, const std::string& host,
-                                                           int port);
+  static absl::StatusOr<std::unique_ptr<NetnsRelay>> Start(const std::string& netns,
+                                                           const std::string& host, int port);
   ~NetnsRelay();
   NetnsRelay(const NetnsRelay&) = delete;
   NetnsRelay& operator=(const NetnsRelay&) = delete;

@@ -24,18 +24,22 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
-  absl::Status Error(const YAML::Node& node, const std::string& field, const std::string& message) const {
-    return absl::InvalidArgumentError(absl::StrCat(YamlWhere(file_, node.Mark()), ": ", field, ": ", message));
+  absl::Status Error(const YAML::Node& node, const std::string& field,
+                     const std::string& message) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(YamlWhere(file_, node.Mark()), ": ", field, ": ", message));
   }
   std::string Where(const YAML::Node& node) const { return YamlWhere(file_, node.Mark()); }
 
-  absl::Status CheckKeys(const YAML::Node& map, const std::string& field, const std::set<std::string>& allowed) const {
+  absl::Status CheckKeys(const YAML::Node& map, const std::string& field,
+                         const std::set<std::string>& allowed) const {
     if (!map.IsMap()) return Error(map, field, "expected a map");
     for (const auto& entry : map) {
       const std::string key = entry.first.Scalar();
       if (allowed.count(key) == 0) {
         return Error(entry.first, absl::StrCat(field, field.empty() ? "" : ".", key),
-                     absl::StrCat("unknown key \"", key, "\"; expected one of ", absl::StrJoin(allowed, ", ")));
+                     absl::StrCat("unknown key \"", key, "\"; expected one of ",
+                                  absl::StrJoin(allowed, ", ")));
       }
     }
     return absl::OkStatus();
@@ -46,7 +50,8 @@ class Reader {
     return node.Scalar();
   }
 
-  absl::StatusOr<std::vector<std::string>> Strings(const YAML::Node& node, const std::string& field) const {
+  absl::StatusOr<std::vector<std::string>> Strings(const YAML::Node& node,
+                                                   const std::string& field) const {
     std::vector<std::string> out;
     if (node.IsScalar()) {
       out.push_back(node.Scalar());
@@ -61,11 +66,13 @@ class Reader {
   }
 
   absl::StatusOr<bool> Bool(const YAML::Node& node, const std::string& field) const {
-    if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false")) return node.Scalar() == "true";
+    if (node.IsScalar() && (node.Scalar() == "true" || node.Scalar() == "false"))
+      return node.Scalar() == "true";
     return Error(node, field, "expected true or false");
   }
 
-  absl::StatusOr<int> Int(const YAML::Node& node, const std::string& field, int min, int max) const {
+  absl::StatusOr<int> Int(const YAML::Node& node, const std::string& field, int min,
+                          int max) const {
     if (node.IsScalar()) {
       int value = 0;
       if (absl::SimpleAtoi(node.Scalar(), &value) && value >= min && value <= max) return value;
@@ -83,8 +90,8 @@ class Reader {
   }
 
   absl::StatusOr<Action> ParseAction(const YAML::Node& node, const std::string& field) const {
-    static const std::set<std::string> kKinds = {"append_log", "stop", "rotate", "reopen", "copy_file",
-                                                 "wait_for_line"};
+    static const std::set<std::string> kKinds = {"append_log", "stop",      "rotate",
+                                                 "reopen",     "copy_file", "wait_for_line"};
     std::set<std::string> allowed = kKinds;
     allowed.insert("lab");
     MP_RETURN_IF_ERROR(CheckKeys(node, field, allowed));
@@ -94,10 +101,13 @@ class Reader {
     for (const auto& entry : node) {
       const std::string key = entry.first.Scalar();
       if (kKinds.count(key) == 0) continue;
-      if (!kind.empty()) return Error(entry.first, field, absl::StrCat("both ", kind, " and ", key, "; one action per entry"));
+      if (!kind.empty())
+        return Error(entry.first, field,
+                     absl::StrCat("both ", kind, " and ", key, "; one action per entry"));
       kind = key;
     }
-    if (kind.empty()) return Error(node, field, absl::StrCat("expected one of ", absl::StrJoin(kKinds, ", ")));
+    if (kind.empty())
+      return Error(node, field, absl::StrCat("expected one of ", absl::StrJoin(kKinds, ", ")));
     if (node["lab"]) {
       MP_ASSIGN_OR_RETURN(action.lab, Int(node["lab"], field + ".lab", 1, 2));
     }
@@ -122,11 +132,13 @@ class Reader {
       action.kind = Action::Kind::kRotate;
       MP_ASSIGN_OR_RETURN(action.target, String(body, at));
       if (action.target != "copytruncate" && action.target != "rename") {
-        return Error(body, at, absl::StrCat("expected copytruncate or rename, got \"", action.target, "\""));
+        return Error(body, at,
+                     absl::StrCat("expected copytruncate or rename, got \"", action.target, "\""));
       }
     } else if (kind == "reopen") {
       action.kind = Action::Kind::kReopen;
-      if (!body.IsNull() && !(body.IsMap() && body.size() == 0)) return Error(body, at, "expected {}");
+      if (!body.IsNull() && !(body.IsMap() && body.size() == 0))
+        return Error(body, at, "expected {}");
     } else if (kind == "copy_file") {
       action.kind = Action::Kind::kCopyFile;
       MP_RETURN_IF_ERROR(CheckKeys(body, at, {"from", "to", "by"}));
@@ -136,7 +148,8 @@ class Reader {
       if (body["by"]) {
         MP_ASSIGN_OR_RETURN(std::string by, String(body["by"], at + ".by"));
         if (by != "overwrite" && by != "rename") {
-          return Error(body["by"], at + ".by", absl::StrCat("expected overwrite or rename, got \"", by, "\""));
+          return Error(body["by"], at + ".by",
+                       absl::StrCat("expected overwrite or rename, got \"", by, "\""));
         }
         action.by_rename = by == "rename";
       }
@@ -153,7 +166,8 @@ class Reader {
     return action;
   }
 
-  absl::StatusOr<std::vector<Action>> Actions(const YAML::Node& node, const std::string& field) const {
+  absl::StatusOr<std::vector<Action>> Actions(const YAML::Node& node,
+                                              const std::string& field) const {
     std::vector<Action> out;
     if (!node) return out;
     if (!node.IsSequence()) return Error(node, field, "expected a list of actions");
@@ -168,8 +182,9 @@ class Reader {
                                           Expectation::Subject subject) const {
     MP_ASSIGN_OR_RETURN(std::string name, String(node, field));
     if (!IsVerdictName(subject, name)) {
-      return Error(node, field, absl::StrCat("unknown verdict \"", name, "\"; expected one of ",
-                                             absl::StrJoin(VerdictNames(subject), ", ")));
+      return Error(node, field,
+                   absl::StrCat("unknown verdict \"", name, "\"; expected one of ",
+                                absl::StrJoin(VerdictNames(subject), ", ")));
     }
     return name;
   }
@@ -179,21 +194,26 @@ class Reader {
     Outcome outcome;
     MP_ASSIGN_OR_RETURN(outcome.verdict, VerdictName(node["verdict"], field + ".verdict", subject));
     if (node["reason_contains"]) {
-      MP_ASSIGN_OR_RETURN(outcome.reason_contains, Strings(node["reason_contains"], field + ".reason_contains"));
+      MP_ASSIGN_OR_RETURN(outcome.reason_contains,
+                          Strings(node["reason_contains"], field + ".reason_contains"));
     }
     if (node["reason_prefix"]) {
-      MP_ASSIGN_OR_RETURN(outcome.reason_prefix, String(node["reason_prefix"], field + ".reason_prefix"));
+      MP_ASSIGN_OR_RETURN(outcome.reason_prefix,
+                          String(node["reason_prefix"], field + ".reason_prefix"));
     }
     return outcome;
   }
 
-  absl::StatusOr<Expectation> ParseExpectation(const YAML::Node& node, const std::string& field) const {
-    MP_RETURN_IF_ERROR(CheckKeys(node, field, {"test", "run", "claim", "verdict", "any_of", "verdict_not",
-                                               "reason_contains", "reason_prefix"}));
+  absl::StatusOr<Expectation> ParseExpectation(const YAML::Node& node,
+                                               const std::string& field) const {
+    MP_RETURN_IF_ERROR(CheckKeys(node, field,
+                                 {"test", "run", "claim", "verdict", "any_of", "verdict_not",
+                                  "reason_contains", "reason_prefix"}));
     Expectation expectation;
     expectation.where = Where(node);
     const int subjects = (node["test"] ? 1 : 0) + (node["run"] ? 1 : 0) + (node["claim"] ? 1 : 0);
-    if (subjects != 1) return Error(node, field, "needs exactly one of test: NAME, claim: ID or run: VERDICT");
+    if (subjects != 1)
+      return Error(node, field, "needs exactly one of test: NAME, claim: ID or run: VERDICT");
     if (node["run"]) {
       // `run: VERDICT` is the whole expectation, with the optional reason keys.
       if (node["verdict"] || node["any_of"] || node["verdict_not"]) {
@@ -213,13 +233,18 @@ class Reader {
     } else {
       MP_ASSIGN_OR_RETURN(expectation.name, String(node["test"], field + ".test"));
     }
-    const int forms = (node["verdict"] ? 1 : 0) + (node["any_of"] ? 1 : 0) + (node["verdict_not"] ? 1 : 0);
-    if (forms != 1) return Error(node, field, "needs exactly one of verdict, any_of or verdict_not");
-    if ((node["any_of"] || node["verdict_not"]) && (node["reason_contains"] || node["reason_prefix"])) {
-      return Error(node, field, "reason_contains and reason_prefix go with verdict (or inside any_of)");
+    const int forms =
+        (node["verdict"] ? 1 : 0) + (node["any_of"] ? 1 : 0) + (node["verdict_not"] ? 1 : 0);
+    if (forms != 1)
+      return Error(node, field, "needs exactly one of verdict, any_of or verdict_not");
+    if ((node["any_of"] || node["verdict_not"]) &&
+        (node["reason_contains"] || node["reason_prefix"])) {
+      return Error(node, field,
+                   "reason_contains and reason_prefix go with verdict (or inside any_of)");
     }
     if (node["verdict_not"]) {
-      MP_ASSIGN_OR_RETURN(std::vector<std::string> names, Strings(node["verdict_not"], field + ".verdict_not"));
+      MP_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                          Strings(node["verdict_not"], field + ".verdict_not"));
       for (const std::string& name : names) {
         if (!IsVerdictName(expectation.subject, name)) {
           return Error(node["verdict_not"], field + ".verdict_not",
@@ -232,7 +257,8 @@ class Reader {
     }
     if (node["any_of"]) {
       const YAML::Node list = node["any_of"];
-      if (!list.IsSequence() || list.size() == 0) return Error(list, field + ".any_of", "expected a non-empty list");
+      if (!list.IsSequence() || list.size() == 0)
+        return Error(list, field + ".any_of", "expected a non-empty list");
       for (size_t i = 0; i < list.size(); ++i) {
         const std::string at = absl::StrCat(field, ".any_of[", i, "]");
         MP_RETURN_IF_ERROR(CheckKeys(list[i], at, {"verdict", "reason_contains", "reason_prefix"}));
@@ -258,10 +284,12 @@ class Reader {
     }
     const YAML::Node expect = node["expect"];
     if (!expect || !expect.IsSequence() || expect.size() == 0) {
-      return Error(expect ? expect : node, prefix + "expect", "expected a non-empty list of expectations");
+      return Error(expect ? expect : node, prefix + "expect",
+                   "expected a non-empty list of expectations");
     }
     for (size_t i = 0; i < expect.size(); ++i) {
-      MP_ASSIGN_OR_RETURN(Expectation e, ParseExpectation(expect[i], absl::StrCat(prefix, "expect[", i, "]")));
+      MP_ASSIGN_OR_RETURN(Expectation e,
+                          ParseExpectation(expect[i], absl::StrCat(prefix, "expect[", i, "]")));
       run->expect.push_back(std::move(e));
     }
     return absl::OkStatus();
@@ -291,9 +319,18 @@ std::vector<std::string> VerdictNames(Expectation::Subject subject) {
   const google::protobuf::EnumDescriptor* descriptor = nullptr;
   std::string prefix;
   switch (subject) {
-    case Expectation::Subject::kTest: descriptor = rv1::TestVerdict_descriptor(); prefix = "TEST_VERDICT_"; break;
-    case Expectation::Subject::kRun: descriptor = rv1::RunVerdict_descriptor(); prefix = "RUN_VERDICT_"; break;
-    case Expectation::Subject::kClaim: descriptor = rv1::ClaimVerdict_descriptor(); prefix = "CLAIM_VERDICT_"; break;
+    case Expectation::Subject::kTest:
+      descriptor = rv1::TestVerdict_descriptor();
+      prefix = "TEST_VERDICT_";
+      break;
+    case Expectation::Subject::kRun:
+      descriptor = rv1::RunVerdict_descriptor();
+      prefix = "RUN_VERDICT_";
+      break;
+    case Expectation::Subject::kClaim:
+      descriptor = rv1::ClaimVerdict_descriptor();
+      prefix = "CLAIM_VERDICT_";
+      break;
   }
   std::vector<std::string> names;
   for (int i = 0; i < descriptor->value_count(); ++i) {
@@ -313,17 +350,22 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
   Reader r(file_name);
   // yaml-cpp may still throw on a malformed node deep inside; it stops here.
   try {
-    MP_RETURN_IF_ERROR(r.CheckKeys(root, "", {"name", "about", "labs", "lab", "agent", "before", "during", "scenario",
-                                              "expect", "runs"}));
+    MP_RETURN_IF_ERROR(r.CheckKeys(root, "",
+                                   {"name", "about", "labs", "lab", "agent", "before", "during",
+                                    "scenario", "expect", "runs"}));
     TruthCase c;
     c.file = file_name;
     if (!root["name"]) return r.Error(root, "name", "required");
     MP_ASSIGN_OR_RETURN(c.name, r.String(root["name"], "name"));
     const std::string stem = std::filesystem::path(file_name).stem().string();
     if (c.name != stem) {
-      return r.Error(root["name"], "name", absl::StrCat("must equal the file name \"", stem, "\", got \"", c.name, "\""));
+      return r.Error(root["name"], "name",
+                     absl::StrCat("must equal the file name \"", stem, "\", got \"", c.name, "\""));
     }
-    if (!root["about"]) return r.Error(root, "about", "required: one line saying what the case perturbs and why the verdict is right");
+    if (!root["about"])
+      return r.Error(
+          root, "about",
+          "required: one line saying what the case perturbs and why the verdict is right");
     MP_ASSIGN_OR_RETURN(c.about, r.String(root["about"], "about"));
     if (root["labs"]) {
       MP_ASSIGN_OR_RETURN(c.labs, r.Int(root["labs"], "labs", 0, 2));
@@ -331,7 +373,8 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
     if (root["lab"]) {
       MP_RETURN_IF_ERROR(r.CheckKeys(root["lab"], "lab", {"args"}));
       if (root["lab"]["args"]) {
-        if (!root["lab"]["args"].IsSequence()) return r.Error(root["lab"]["args"], "lab.args", "expected a list of strings");
+        if (!root["lab"]["args"].IsSequence())
+          return r.Error(root["lab"]["args"], "lab.args", "expected a list of strings");
         MP_ASSIGN_OR_RETURN(c.lab_args, r.Strings(root["lab"]["args"], "lab.args"));
       }
     }
@@ -348,7 +391,8 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
         if (root[key]) return r.Error(root[key], key, "with runs:, put it inside each run");
       }
       const YAML::Node runs = root["runs"];
-      if (!runs.IsSequence() || runs.size() == 0) return r.Error(runs, "runs", "expected a non-empty list");
+      if (!runs.IsSequence() || runs.size() == 0)
+        return r.Error(runs, "runs", "expected a non-empty list");
       for (size_t i = 0; i < runs.size(); ++i) {
         const std::string prefix = absl::StrCat("runs[", i, "].");
         MP_RETURN_IF_ERROR(r.CheckKeys(runs[i], absl::StrCat("runs[", i, "]"),
@@ -356,7 +400,9 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
         CaseRun run;
         MP_RETURN_IF_ERROR(r.ParseRun(runs[i], prefix, &run));
         if (run.scenario.empty()) {
-          if (!root["scenario"]) return r.Error(runs[i], prefix + "scenario", "required (no top-level scenario to reuse)");
+          if (!root["scenario"])
+            return r.Error(runs[i], prefix + "scenario",
+                           "required (no top-level scenario to reuse)");
           MP_ASSIGN_OR_RETURN(run.scenario, r.String(root["scenario"], "scenario"));
           run.scenario_line = root["scenario"].Mark().line + 2;
         }
@@ -372,7 +418,8 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
       for (const auto* list : {&run.before, &run.during}) {
         for (const Action& a : *list) {
           if (a.lab > c.labs) {
-            return absl::InvalidArgumentError(absl::StrCat(a.where, ": lab: ", a.lab, " but the case has labs: ", c.labs));
+            return absl::InvalidArgumentError(
+                absl::StrCat(a.where, ": lab: ", a.lab, " but the case has labs: ", c.labs));
           }
         }
       }
@@ -386,7 +433,8 @@ absl::StatusOr<TruthCase> ParseTruthCase(const std::string& text, const std::str
 
 absl::StatusOr<TruthCase> LoadTruthCase(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  if (!std::filesystem::is_regular_file(path, ec))
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   return ParseTruthCase(testing::ReadFileOrEmpty(path), path);
 }
 
@@ -394,7 +442,8 @@ std::vector<std::string> ListCaseFiles(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      files.push_back(entry.path().string());
   }
   std::sort(files.begin(), files.end());
   return files;

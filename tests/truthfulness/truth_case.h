@@ -26,16 +26,16 @@ struct Action {
     kWaitForLine,  // wait until `file` has a new line matching `pattern`
   };
   Kind kind = Kind::kAppendLog;
-  int lab = 1;                     // which lab (1 or 2) the action addresses
-  std::string file;                // append_log, copy_file (destination), wait_for_line
-  std::vector<std::string> lines;  // append_log
-  std::string target;              // stop: component; rotate: style
-  std::string port;                // stop: the component listening on this port
-  std::string from;                // copy_file
-  bool by_rename = false;          // copy_file: write a new file and rename it over
-  std::string pattern;             // wait_for_line (RE2)
+  int lab = 1;                                // which lab (1 or 2) the action addresses
+  std::string file;                           // append_log, copy_file (destination), wait_for_line
+  std::vector<std::string> lines;             // append_log
+  std::string target;                         // stop: component; rotate: style
+  std::string port;                           // stop: the component listening on this port
+  std::string from;                           // copy_file
+  bool by_rename = false;                     // copy_file: write a new file and rename it over
+  std::string pattern;                        // wait_for_line (RE2)
   absl::Duration timeout = absl::Seconds(5);  // wait_for_line
-  std::string where;               // FILE:LINE:COLUMN of the action, for messages
+  std::string where;                          // FILE:LINE:COLUMN of the action, for messages
 };
 
 // One accepted outcome: a verdict name and the texts its reason must contain.

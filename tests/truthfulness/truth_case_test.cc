@@ -92,28 +92,36 @@ INSTANTIATE_TEST_SUITE_P(
             "c.yaml:1:7: name: must equal the file name \"c\""},
         Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict: PASSED}]\n",
             "expect[0].verdict: unknown verdict \"PASSED\""},
-        Bad{"name: c\nabout: x\nscenario: s\nexpect: [{run: PASS}]\n", "expect[0].verdict: unknown verdict \"PASS\""},
+        Bad{"name: c\nabout: x\nscenario: s\nexpect: [{run: PASS}]\n",
+            "expect[0].verdict: unknown verdict \"PASS\""},
         Bad{"name: c\nabout: x\nscenario: s\nexpcet: []\n", "c.yaml:4:1: expcet: unknown key"},
         Bad{"name: c\nabout: x\nscenario: s\n", "expect: expected a non-empty list"},
-        Bad{"name: c\nabout: x\nscenario: s\nbefore: [{stop: egress, rotate: rename}]\nexpect: [{test: t, verdict: PASS}]\n",
+        Bad{"name: c\nabout: x\nscenario: s\nbefore: [{stop: egress, rotate: rename}]\nexpect: "
+            "[{test: t, verdict: PASS}]\n",
             "before[0]: both stop and rotate"},
-        Bad{"name: c\nabout: x\nscenario: s\nbefore: [{rotate: gzip}]\nexpect: [{test: t, verdict: PASS}]\n",
+        Bad{"name: c\nabout: x\nscenario: s\nbefore: [{rotate: gzip}]\nexpect: [{test: t, verdict: "
+            "PASS}]\n",
             "before[0].rotate: expected copytruncate or rename"},
-        Bad{"name: c\nabout: x\nscenario: s\nbefore: [{stop: egress, lab: 2}]\nexpect: [{test: t, verdict: PASS}]\n",
+        Bad{"name: c\nabout: x\nscenario: s\nbefore: [{stop: egress, lab: 2}]\nexpect: [{test: t, "
+            "verdict: PASS}]\n",
             "lab: 2 but the case has labs: 1"},
-        Bad{"name: c\nabout: x\nscenario: s\nduring: [{wait_for_line: {file: f, pattern: p, timeout: 5}}]\n"
+        Bad{"name: c\nabout: x\nscenario: s\nduring: [{wait_for_line: {file: f, pattern: p, "
+            "timeout: 5}}]\n"
             "expect: [{test: t, verdict: PASS}]\n",
             "during[0].wait_for_line.timeout: expected a duration"},
-        Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict: PASS, any_of: [{verdict: FAIL}]}]\n",
+        Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict: PASS, any_of: [{verdict: "
+            "FAIL}]}]\n",
             "needs exactly one of verdict, any_of or verdict_not"},
         Bad{"name: c\nabout: x\nexpect: [{test: t, verdict: PASS}]\n", "scenario: required"},
         Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict: PASS}]\nruns: []\n",
             "with runs:, put it inside each run"},
         Bad{"name: c\nscenario: s\nexpect: [{test: t, verdict: PASS}]\n", "about: required"},
-        Bad{"name: c\nabout: x\nagent: {netns: host}\nscenario: s\nexpect: [{test: t, verdict: PASS}]\n",
+        Bad{"name: c\nabout: x\nagent: {netns: host}\nscenario: s\nexpect: [{test: t, verdict: "
+            "PASS}]\n",
             "agent.netns: expected mesh"},
         Bad{"name: c\nabout: x\nscenario: s\nexpect: [{claim: C1, verdict: PASS}]\n",
-            "expect[0].verdict: unknown verdict \"PASS\"; expected one of CONFIRMED, REFUTED, UNTESTED"},
+            "expect[0].verdict: unknown verdict \"PASS\"; expected one of CONFIRMED, REFUTED, "
+            "UNTESTED"},
         Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, claim: C1, verdict: PASS}]\n",
             "needs exactly one of test: NAME, claim: ID or run: VERDICT"},
         Bad{"name: c\nabout: x\nscenario: s\nexpect: [{test: t, verdict_not: [NOPE]}]\n",
@@ -139,7 +147,8 @@ expect:
 
 TEST(ExpandVarsTest, ReplacesAndNamesTheUndefined) {
   EXPECT_EQ(*ExpandVars("a ${X} $${Y}", {{"X", "1"}}), "a 1 ${Y}");
-  EXPECT_THAT(ExpandVars("${NOPE}", {}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("${NOPE}")));
+  EXPECT_THAT(ExpandVars("${NOPE}", {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("${NOPE}")));
 }
 
 }  // namespace

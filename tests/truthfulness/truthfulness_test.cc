@@ -1,9 +1,9 @@
-// The truthfulness suite: one gtest (Truthfulness.NAME) per case file in tests/truthfulness/cases/ (or in
-// $MESHPROOF_TRUTH_CASES). Each case starts its own lab(s) with the perturbation it
-// names, a real meshproof-agent process, executes its scenario(s) over gRPC, and passes
-// only if every listed test ends with the right verdict AND the right words in its
-// reason. Every judged expectation prints a TRUTH line (see verdict_check.h), and every
-// case a final TRUTH_CASE line, for scripts/truthfulness-loop.sh.
+// The truthfulness suite: one gtest (Truthfulness.NAME) per case file in tests/truthfulness/cases/
+// (or in $MESHPROOF_TRUTH_CASES). Each case starts its own lab(s) with the perturbation it names, a
+// real meshproof-agent process, executes its scenario(s) over gRPC, and passes only if every listed
+// test ends with the right verdict AND the right words in its reason. Every judged expectation
+// prints a TRUTH line (see verdict_check.h), and every case a final TRUTH_CASE line, for
+// scripts/truthfulness-loop.sh.
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -14,11 +14,11 @@
 #include <optional>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "services/scenario/scenario_parser.h"
@@ -45,7 +45,8 @@ using ::meshproof::testing::ServiceProcess;
 constexpr auto kExecuteDeadline = std::chrono::seconds(30);
 
 std::string CasesDir() {
-  if (const char* dir = std::getenv("MESHPROOF_TRUTH_CASES"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* dir = std::getenv("MESHPROOF_TRUTH_CASES"); dir != nullptr && *dir != '\0')
+    return dir;
   return absl::StrCat(MESHPROOF_SOURCE_DIR, "/tests/truthfulness/cases");
 }
 
@@ -64,7 +65,8 @@ std::string Quote(const std::string& text) {
 std::string LabError(absl::string_view message) {
   std::vector<std::string> kept;
   for (absl::string_view line : absl::StrSplit(message, '\n')) {
-    if (absl::StrContains(line, "error") || absl::StrContains(line, "failed")) kept.emplace_back(line);
+    if (absl::StrContains(line, "error") || absl::StrContains(line, "failed"))
+      kept.emplace_back(line);
   }
   return kept.empty() ? std::string(message) : absl::StrJoin(kept, " / ");
 }
@@ -79,7 +81,8 @@ struct RunAnswer {
 // Gated tests (deferral.requires_approval) are SKIPPED here: approval reaches an agent only
 // in a scheduler's assignment (tests/probe-agent/agent_auth_test.cc covers that path).
 RunAnswer Execute(const std::string& address, const scenario::v1::Scenario& scenario) {
-  auto stub = av1::ProbeAgentService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub = av1::ProbeAgentService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + kExecuteDeadline);
   av1::ExecuteRequest request;
@@ -90,17 +93,20 @@ RunAnswer Execute(const std::string& address, const scenario::v1::Scenario& scen
   while (reader->Read(&event)) {
     if (event.has_result()) {
       const rv1::TestResult& r = event.result();
-      answer.tests[r.test()] = {std::string(absl::StripPrefix(rv1::TestVerdict_Name(r.verdict()), "TEST_VERDICT_")),
-                                r.reason()};
+      answer.tests[r.test()] = {
+          std::string(absl::StripPrefix(rv1::TestVerdict_Name(r.verdict()), "TEST_VERDICT_")),
+          r.reason()};
     }
     if (event.has_outcome()) {
       for (const rv1::ClaimResult& claim : event.outcome().claims()) {
         answer.claims[claim.id()] = {
-            std::string(absl::StripPrefix(rv1::ClaimVerdict_Name(claim.verdict()), "CLAIM_VERDICT_")), ""};
+            std::string(
+                absl::StripPrefix(rv1::ClaimVerdict_Name(claim.verdict()), "CLAIM_VERDICT_")),
+            ""};
       }
-      answer.run = Observed{
-          std::string(absl::StripPrefix(rv1::RunVerdict_Name(event.outcome().verdict()), "RUN_VERDICT_")),
-          event.outcome().reason()};
+      answer.run = Observed{std::string(absl::StripPrefix(
+                                rv1::RunVerdict_Name(event.outcome().verdict()), "RUN_VERDICT_")),
+                            event.outcome().reason()};
     }
   }
   grpc::Status status = reader->Finish();
@@ -151,8 +157,11 @@ class CaseRunner {
       Lab::Options options;
       options.extra_args = case_.lab_args;
       auto lab = Lab::Start(lab_dirs_.back(), options);
-      if (!lab.ok()) return Broken(absl::StrCat("lab ", i, " did not start: ", LabError(lab.status().message())));
-      for (const auto& [key, value] : (*lab)->env()) vars_[i == 1 ? key : absl::StrCat("LAB", i, "_", key)] = value;
+      if (!lab.ok())
+        return Broken(
+            absl::StrCat("lab ", i, " did not start: ", LabError(lab.status().message())));
+      for (const auto& [key, value] : (*lab)->env())
+        vars_[i == 1 ? key : absl::StrCat("LAB", i, "_", key)] = value;
       labs_.push_back(std::move(*lab));
     }
     if (case_.agent_in_mesh_netns) UseMeshView();
@@ -178,22 +187,27 @@ class CaseRunner {
     const std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--cluster", "lab"};
     if (!case_.agent_in_mesh_netns) {
       auto agent = ServiceProcess::Start(BinaryPath("meshproof-agent"), args, AgentLog());
-      if (!agent.ok()) return Broken(absl::StrCat("agent did not start: ", agent.status().message()));
+      if (!agent.ok())
+        return Broken(absl::StrCat("agent did not start: ", agent.status().message()));
       agent_.emplace(std::move(*agent));
       agent_address_ = agent_->address();
       return true;
     }
     // Inside the mesh namespace, as a pod's agent; the relay carries gRPC in.
     const std::string ns = vars_["MESH_NETNS"];
-    if (ns.empty()) return Broken("agent.netns: mesh needs a lab started with --netns (no MESH_NETNS in lab.env)");
+    if (ns.empty())
+      return Broken(
+          "agent.netns: mesh needs a lab started with --netns (no MESH_NETNS in lab.env)");
     std::vector<std::string> argv = {"netns", "exec", ns, BinaryPath("meshproof-agent")};
     argv.insert(argv.end(), args.begin(), args.end());
     auto agent = ServiceProcess::Start("/usr/bin/ip", argv, AgentLog());
-    if (!agent.ok()) return Broken(absl::StrCat("agent did not start in ", ns, ": ", agent.status().message()));
+    if (!agent.ok())
+      return Broken(absl::StrCat("agent did not start in ", ns, ": ", agent.status().message()));
     agent_.emplace(std::move(*agent));
     const std::string inner = agent_->address();
     int port = 0;
-    if (!absl::SimpleAtoi(inner.substr(inner.rfind(':') + 1), &port)) return Broken("agent printed no port");
+    if (!absl::SimpleAtoi(inner.substr(inner.rfind(':') + 1), &port))
+      return Broken("agent printed no port");
     auto relay = NetnsRelay::Start(ns, "127.0.0.1", port);
     if (!relay.ok()) return Broken(std::string(relay.status().message()));
     relay_ = std::move(*relay);
@@ -223,14 +237,15 @@ class CaseRunner {
       if (d.column > 0) d.column += run.scenario_indent;
       lines.push_back(d.ToString());
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat("scenario does not parse:\n", lines.empty() ? std::string(parsed.status().message())
-                                                                : absl::StrJoin(lines, "\n")));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scenario does not parse:\n",
+        lines.empty() ? std::string(parsed.status().message()) : absl::StrJoin(lines, "\n")));
   }
 
   bool RunOne(const ActionRunner& actions, int index, const CaseRun& run) {
     const std::string label = absl::StrCat("run ", index);
-    if (absl::Status s = actions.RunAll(run.before); !s.ok()) return Broken(absl::StrCat(label, ": ", s.message()));
+    if (absl::Status s = actions.RunAll(run.before); !s.ok())
+      return Broken(absl::StrCat(label, ": ", s.message()));
     auto scenario = ParseScenario(run);
     if (!scenario.ok()) return Broken(absl::StrCat(label, ": ", scenario.status().message()));
 
@@ -244,7 +259,8 @@ class CaseRunner {
     bool ok = true;
     for (const Expectation& e : run.expect) {
       std::optional<Observed> observed;
-      const auto& answers = e.subject == Expectation::Subject::kClaim ? answer.claims : answer.tests;
+      const auto& answers =
+          e.subject == Expectation::Subject::kClaim ? answer.claims : answer.tests;
       if (e.subject == Expectation::Subject::kRun) {
         observed = answer.run;
       } else if (auto it = answers.find(e.name); it != answers.end()) {
@@ -292,14 +308,16 @@ class Truthfulness : public ::testing::Test {
     const std::string stem = std::filesystem::path(path_).stem().string();
     auto loaded = LoadTruthCase(path_);
     if (!loaded.ok()) {
-      PrintLine(absl::StrCat("TRUTH_CASE case=", stem, " ok=0 broken=", Quote(std::string(loaded.status().message()))));
+      PrintLine(absl::StrCat("TRUTH_CASE case=", stem,
+                             " ok=0 broken=", Quote(std::string(loaded.status().message()))));
       FAIL() << loaded.status().message();
     }
     std::printf("case %s: %s\n", loaded->name.c_str(), loaded->about.c_str());
     CaseRunner runner(*loaded);
     const bool ok = runner.Run();
-    PrintLine(absl::StrCat("TRUTH_CASE case=", stem, " ok=", ok ? 1 : 0,
-                           runner.broken().empty() ? "" : absl::StrCat(" broken=", Quote(runner.broken()))));
+    PrintLine(absl::StrCat(
+        "TRUTH_CASE case=", stem, " ok=", ok ? 1 : 0,
+        runner.broken().empty() ? "" : absl::StrCat(" broken=", Quote(runner.broken()))));
   }
 
  private:
@@ -318,7 +336,8 @@ std::string CaseTestName(const std::string& path) {
 
 void RegisterCases() {
   for (const std::string& path : ListCaseFiles(CasesDir())) {
-    ::testing::RegisterTest("Truthfulness", CaseTestName(path).c_str(), nullptr, nullptr, path.c_str(), 1,
+    ::testing::RegisterTest("Truthfulness", CaseTestName(path).c_str(), nullptr, nullptr,
+                            path.c_str(), 1,
                             [path]() -> ::testing::Test* { return new Truthfulness(path); });
   }
 }

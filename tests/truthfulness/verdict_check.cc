@@ -55,8 +55,9 @@ Judgement Judge(const Expectation& expectation, const std::optional<Observed>& o
       if (IsFail(v)) fail_accepted = false;
     }
   }
-  j.expected = expectation.verdict_not.empty() ? absl::StrJoin(names, "|")
-                                               : absl::StrCat("not:", absl::StrJoin(expectation.verdict_not, "|"));
+  j.expected = expectation.verdict_not.empty()
+                   ? absl::StrJoin(names, "|")
+                   : absl::StrCat("not:", absl::StrJoin(expectation.verdict_not, "|"));
   const std::string subject = Subject(expectation);
   if (!observed) {
     j.got = "MISSING";
@@ -69,7 +70,9 @@ Judgement Judge(const Expectation& expectation, const std::optional<Observed>& o
   if (!expectation.verdict_not.empty()) {
     j.ok = std::find(expectation.verdict_not.begin(), expectation.verdict_not.end(), j.got) ==
            expectation.verdict_not.end();
-    if (!j.ok) j.why = absl::StrCat(subject, ": must not be ", j.got, " (reason: \"", observed->reason, "\")");
+    if (!j.ok)
+      j.why =
+          absl::StrCat(subject, ": must not be ", j.got, " (reason: \"", observed->reason, "\")");
     return j;
   }
   std::vector<std::string> reason_problems;
@@ -83,10 +86,11 @@ Judgement Judge(const Expectation& expectation, const std::optional<Observed>& o
     reason_problems.push_back(problem);
   }
   if (reason_problems.empty()) {
-    j.why = absl::StrCat(subject, ": expected ", j.expected, ", got ", j.got, " (reason: \"", observed->reason, "\")");
+    j.why = absl::StrCat(subject, ": expected ", j.expected, ", got ", j.got, " (reason: \"",
+                         observed->reason, "\")");
   } else {
-    j.why = absl::StrCat(subject, ": verdict ", j.got, " is right but its reason \"", observed->reason, "\" ",
-                         absl::StrJoin(reason_problems, "; or "));
+    j.why = absl::StrCat(subject, ": verdict ", j.got, " is right but its reason \"",
+                         observed->reason, "\" ", absl::StrJoin(reason_problems, "; or "));
   }
   return j;
 }
@@ -102,8 +106,10 @@ std::string TruthLine(const std::string& case_name, int run, const Expectation& 
     case Expectation::Subject::kTest: subject = absl::StrCat("test=", expectation.name); break;
   }
   return absl::StrCat("TRUTH case=", case_name, " run=", run, " ", subject,
-                      " expected=", judgement.expected, " got=", judgement.got, " ok=", judgement.ok ? 1 : 0,
-                      " false=", judgement.false_kind.empty() ? "-" : judgement.false_kind, " reason=\"", reason, "\"");
+                      " expected=", judgement.expected, " got=", judgement.got,
+                      " ok=", judgement.ok ? 1 : 0,
+                      " false=", judgement.false_kind.empty() ? "-" : judgement.false_kind,
+                      " reason=\"", reason, "\"");
 }
 
 }  // namespace meshproof::truth

@@ -27,7 +27,7 @@ struct Judgement {
   // "pass" when PASS, PASSED or CONFIRMED came but was not acceptable (a false PASS);
   // "fail" likewise for FAIL, FAILED or REFUTED (a false FAIL); empty otherwise.
   std::string false_kind;
-  std::string why;       // on !ok: what was wrong, for the test log
+  std::string why;  // on !ok: what was wrong, for the test log
 };
 
 // Compares `observed` (nullopt: the agent gave no result for it) with `expectation`.

@@ -20,13 +20,15 @@ Expectation Expect(const std::string& test, std::vector<Outcome> any_of) {
 }
 
 TEST(JudgeTest, RightVerdictAndReasonPasses) {
-  const Judgement j = Judge(Expect("t", {{"FAIL", {"no new line"}, ""}}), Observed{"FAIL", "x: no new line matching"});
+  const Judgement j = Judge(Expect("t", {{"FAIL", {"no new line"}, ""}}),
+                            Observed{"FAIL", "x: no new line matching"});
   EXPECT_TRUE(j.ok);
   EXPECT_EQ(j.false_kind, "");
 }
 
 TEST(JudgeTest, RightVerdictWithTheWrongReasonIsWrong) {
-  const Judgement j = Judge(Expect("t", {{"FAIL", {"no new line"}, ""}}), Observed{"FAIL", "expect.status: 503"});
+  const Judgement j =
+      Judge(Expect("t", {{"FAIL", {"no new line"}, ""}}), Observed{"FAIL", "expect.status: 503"});
   EXPECT_FALSE(j.ok);
   EXPECT_EQ(j.false_kind, "");
   EXPECT_THAT(j.why, HasSubstr("lacks \"no new line\""));
@@ -41,8 +43,8 @@ TEST(JudgeTest, PassWhereFailWasRightIsAFalsePass) {
 }
 
 TEST(JudgeTest, FailWhereErrorWasRightIsAFalseFail) {
-  const Judgement j =
-      Judge(Expect("t", {{"PASS", {}, ""}, {"ERROR", {"rotat"}, ""}}), Observed{"FAIL", "no new line"});
+  const Judgement j = Judge(Expect("t", {{"PASS", {}, ""}, {"ERROR", {"rotat"}, ""}}),
+                            Observed{"FAIL", "no new line"});
   EXPECT_FALSE(j.ok);
   EXPECT_EQ(j.false_kind, "fail");
   EXPECT_EQ(j.expected, "PASS|ERROR");
@@ -59,7 +61,8 @@ TEST(JudgeTest, ARunVerdictCountsLikeATestVerdict) {
   Expectation e = Expect("", {{"INCONCLUSIVE", {}, ""}});
   const Judgement j = Judge(e, Observed{"PASSED", ""});
   EXPECT_EQ(j.false_kind, "pass");
-  EXPECT_THAT(TruthLine("c", 2, e, Observed{"PASSED", ""}, j), HasSubstr("test=(run) expected=INCONCLUSIVE got=PASSED"));
+  EXPECT_THAT(TruthLine("c", 2, e, Observed{"PASSED", ""}, j),
+              HasSubstr("test=(run) expected=INCONCLUSIVE got=PASSED"));
 }
 
 TEST(JudgeTest, VerdictNotRejectsOnlyTheNamedVerdicts) {

@@ -86,7 +86,8 @@ svg.spark{vertical-align:middle}svg.spark polyline{fill:none;stroke:#0969da;stro
 
 void AppendHeader(const sv1::RunRecord& run, std::string* out) {
   const rv1::Environment& env = run.environment();
-  absl::StrAppend(out, "<h1>Verification report — ", E(run.scenario()), "</h1>\n<dl class=\"meta\">\n");
+  absl::StrAppend(out, "<h1>Verification report — ", E(run.scenario()),
+                  "</h1>\n<dl class=\"meta\">\n");
   auto row = [out](absl::string_view name, absl::string_view value) {
     absl::StrAppend(out, "<dt>", name, "</dt><dd>", value.empty() ? "-" : value, "</dd>\n");
   };
@@ -95,7 +96,8 @@ void AppendHeader(const sv1::RunRecord& run, std::string* out) {
   row("Namespace", E(run.namespace_().empty() ? env.namespace_() : run.namespace_()));
   row("Versions", E(results::DescribeVersions(env)));
   if (!env.kind().empty()) row("Measured on", E(results::EnvironmentKindText(env.kind())));
-  row("Scenario", absl::StrCat(E(run.scenario()), " @ <code>", E(run.scenario_version().substr(0, 12)), "</code>"));
+  row("Scenario", absl::StrCat(E(run.scenario()), " @ <code>",
+                               E(run.scenario_version().substr(0, 12)), "</code>"));
   std::string trigger = TriggerWord(run.trigger());
   if (!run.schedule_id().empty()) absl::StrAppend(&trigger, " (", run.schedule_id(), ")");
   row("Trigger", E(trigger));
@@ -110,25 +112,29 @@ void AppendHeader(const sv1::RunRecord& run, std::string* out) {
   if (!tags.empty()) row("Labels", E(absl::StrJoin(tags, ", ")));
   absl::StrAppend(out, "</dl>\n");
   const std::string word = results::RunVerdictWord(run.verdict());
-  absl::StrAppend(out, "<div class=\"verdict ", absl::AsciiStrToLower(word), "\">Verdict: <b>", word, "</b> — ",
-                  E(DescribeCounts(run.counts())), "</div>\n");
+  absl::StrAppend(out, "<div class=\"verdict ", absl::AsciiStrToLower(word), "\">Verdict: <b>",
+                  word, "</b> — ", E(DescribeCounts(run.counts())), "</div>\n");
   if (run.verdict() == rv1::RUN_VERDICT_INCONCLUSIVE) {
-    absl::StrAppend(out, "<p>Preflight failed: the results below say nothing about the mesh.</p>\n");
+    absl::StrAppend(out,
+                    "<p>Preflight failed: the results below say nothing about the mesh.</p>\n");
   }
   if (!run.reason().empty()) absl::StrAppend(out, "<p>Reason: ", E(run.reason()), "</p>\n");
 }
 
 std::string Badge(absl::string_view word) {
-  return absl::StrCat("<span class=\"badge ", absl::AsciiStrToLower(word), "\">", E(word), "</span>");
+  return absl::StrCat("<span class=\"badge ", absl::AsciiStrToLower(word), "\">", E(word),
+                      "</span>");
 }
 
 void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
-  absl::StrAppend(out, "<h2 id=\"changes\">What changed since <code>", E(cmp.base().run_id()), "</code> (",
-                  E(FormatTime(cmp.base().started_at())), ", ", E(results::RunVerdictWord(cmp.base().verdict())), ")</h2>\n");
+  absl::StrAppend(out, "<h2 id=\"changes\">What changed since <code>", E(cmp.base().run_id()),
+                  "</code> (", E(FormatTime(cmp.base().started_at())), ", ",
+                  E(results::RunVerdictWord(cmp.base().verdict())), ")</h2>\n");
   if (cmp.version_changes_size() > 0) {
-    const std::vector<sv1::VersionChange> changes(cmp.version_changes().begin(), cmp.version_changes().end());
-    absl::StrAppend(out, "<p class=\"vchg\"><b>Versions changed:</b> ", E(results::DescribeVersionChanges(changes)),
-                    ".</p>\n");
+    const std::vector<sv1::VersionChange> changes(cmp.version_changes().begin(),
+                                                  cmp.version_changes().end());
+    absl::StrAppend(out, "<p class=\"vchg\"><b>Versions changed:</b> ",
+                    E(results::DescribeVersionChanges(changes)), ".</p>\n");
   }
   std::vector<const sv1::TestComparison*> rows;
   int still_passing = 0;
@@ -145,24 +151,33 @@ void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
   if (rows.empty()) {
     absl::StrAppend(out, "<p>Nothing changed: every test still passes.</p>\n");
   } else {
-    absl::StrAppend(out,
-                    "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>change</th><th>test</th>"
-                    "<th>before</th><th>after</th><th>latency</th><th>evidence changed</th></tr></thead><tbody>\n");
+    absl::StrAppend(
+        out,
+        "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>change</th><th>test</th>"
+        "<th>before</th><th>after</th><th>latency</th><th>evidence "
+        "changed</th></tr></thead><tbody>\n");
     for (const sv1::TestComparison* t : rows) {
       const std::string change = ChangeWord(t->change());
-      const std::string before =
-          t->change() == sv1::CHANGE_ADDED ? "-" : absl::StrCat(results::TestVerdictWord(t->base_verdict()), " (", t->base_outcome(), ")");
-      const std::string after =
-          t->change() == sv1::CHANGE_REMOVED ? "-" : absl::StrCat(results::TestVerdictWord(t->head_verdict()), " (", t->head_outcome(), ")");
-      absl::StrAppend(out, "<tr class=\"", absl::AsciiStrToLower(change), "\"><td data-label=\"change\">", Badge(change),
-                      "</td><td data-label=\"test\">", E(t->test()), "</td><td data-label=\"before\">", E(before),
-                      "</td><td data-label=\"after\">", E(after), "</td><td data-label=\"latency\">",
-                      E(FormatDelta(t->latency_delta())), "</td><td data-label=\"evidence changed\">",
-                      E(absl::StrJoin(t->changed_evidence(), ", ")), "</td></tr>\n");
+      const std::string before = t->change() == sv1::CHANGE_ADDED
+                                     ? "-"
+                                     : absl::StrCat(results::TestVerdictWord(t->base_verdict()),
+                                                    " (", t->base_outcome(), ")");
+      const std::string after = t->change() == sv1::CHANGE_REMOVED
+                                    ? "-"
+                                    : absl::StrCat(results::TestVerdictWord(t->head_verdict()),
+                                                   " (", t->head_outcome(), ")");
+      absl::StrAppend(
+          out, "<tr class=\"", absl::AsciiStrToLower(change), "\"><td data-label=\"change\">",
+          Badge(change), "</td><td data-label=\"test\">", E(t->test()),
+          "</td><td data-label=\"before\">", E(before), "</td><td data-label=\"after\">", E(after),
+          "</td><td data-label=\"latency\">", E(FormatDelta(t->latency_delta())),
+          "</td><td data-label=\"evidence changed\">",
+          E(absl::StrJoin(t->changed_evidence(), ", ")), "</td></tr>\n");
     }
     absl::StrAppend(out, "</tbody></table></div>\n");
   }
-  if (still_passing > 0) absl::StrAppend(out, "<p class=\"muted\">", still_passing, " more still passing.</p>\n");
+  if (still_passing > 0)
+    absl::StrAppend(out, "<p class=\"muted\">", still_passing, " more still passing.</p>\n");
 }
 
 // The grid's columns: the most recent runs any test's history mentions, oldest first.
@@ -212,33 +227,40 @@ std::string Sparkline(const std::vector<sv1::HistoryPoint>& newest_first) {
   }
   return absl::StrFormat(
       "<svg class=\"spark\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-      "aria-label=\"latency %.0f to %.0f ms\"><title>latency, last %d runs: %.0f–%.0f ms, latest %.0f ms</title>"
+      "aria-label=\"latency %.0f to %.0f ms\"><title>latency, last %d runs: %.0f–%.0f ms, latest "
+      "%.0f ms</title>"
       "<polyline points=\"%s\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/></svg>",
-      static_cast<int>(kWidth), static_cast<int>(kHeight), static_cast<int>(kWidth), static_cast<int>(kHeight), lo,
-      hi, static_cast<int>(ms.size()), lo, hi, ms.back(), absl::StrJoin(points, " "), x, y);
+      static_cast<int>(kWidth), static_cast<int>(kHeight), static_cast<int>(kWidth),
+      static_cast<int>(kHeight), lo, hi, static_cast<int>(ms.size()), lo, hi, ms.back(),
+      absl::StrJoin(points, " "), x, y);
 }
 
-void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestResult*>& tests, std::string* out) {
+void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestResult*>& tests,
+                   std::string* out) {
   const std::vector<Column> columns = HistoryColumns(input);
   if (columns.empty()) return;
-  absl::StrAppend(out, "<h2 id=\"history\">History — last ", columns.size(), columns.size() == 1 ? " run" : " runs",
+  absl::StrAppend(out, "<h2 id=\"history\">History — last ", columns.size(),
+                  columns.size() == 1 ? " run" : " runs",
                   "</h2>\n<div class=\"scroll\"><table class=\"grid\"><thead><tr><th>test</th>");
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column& c = columns[i];
     // A run whose versions differ from the column before it is marked: a change of
     // verdict right there may be the upgrade's, not the mesh configuration's.
-    const std::string changed =
-        i == 0 ? "" : results::DescribeVersionChanges(results::VersionChanges(columns[i - 1].versions, c.versions));
-    absl::StrAppend(out, "<th class=\"r", changed.empty() ? "" : " vchg", "\" title=\"", E(c.run_id),
-                    changed.empty() ? "" : absl::StrCat(": ", E(changed)), "\">", changed.empty() ? "" : "▲ ",
-                    E(FormatTime(c.started_at).substr(5, 11)), "</th>");
+    const std::string changed = i == 0 ? ""
+                                       : results::DescribeVersionChanges(results::VersionChanges(
+                                             columns[i - 1].versions, c.versions));
+    absl::StrAppend(out, "<th class=\"r", changed.empty() ? "" : " vchg", "\" title=\"",
+                    E(c.run_id), changed.empty() ? "" : absl::StrCat(": ", E(changed)), "\">",
+                    changed.empty() ? "" : "▲ ", E(FormatTime(c.started_at).substr(5, 11)),
+                    "</th>");
   }
   absl::StrAppend(out, "<th>latency</th></tr></thead><tbody>\n");
   const std::string& current = input.detail.run().run_id();
   for (const rv1::TestResult* r : tests) {
     auto found = input.history.find(r->test());
     static const std::vector<sv1::HistoryPoint> kNone;
-    const std::vector<sv1::HistoryPoint>& points = found == input.history.end() ? kNone : found->second;
+    const std::vector<sv1::HistoryPoint>& points =
+        found == input.history.end() ? kNone : found->second;
     std::map<std::string, const sv1::HistoryPoint*> by_run;
     for (const sv1::HistoryPoint& p : points) by_run.emplace(p.run_id(), &p);
     absl::StrAppend(out, "<tr><td>", E(r->test()), "</td>");
@@ -251,22 +273,27 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
       if (cell != by_run.end()) {
         const sv1::HistoryPoint& p = *cell->second;
         cls = VerdictClass(p.verdict(), p.passed_on_retry());
-        title = absl::StrCat(p.run_id(), " · ", FormatTime(p.started_at()), " · ", results::TestVerdictWord(p.verdict()),
-                             p.passed_on_retry() ? " on retry" : "", p.outcome().empty() ? "" : absl::StrCat(" · ", p.outcome()),
-                             " · ", FormatLatency(p.latency()), p.reason().empty() ? "" : absl::StrCat(" · ", p.reason()));
+        title = absl::StrCat(
+            p.run_id(), " · ", FormatTime(p.started_at()), " · ",
+            results::TestVerdictWord(p.verdict()), p.passed_on_retry() ? " on retry" : "",
+            p.outcome().empty() ? "" : absl::StrCat(" · ", p.outcome()), " · ",
+            FormatLatency(p.latency()), p.reason().empty() ? "" : absl::StrCat(" · ", p.reason()));
       }
       if (c.run_id == current) absl::StrAppend(&cls, " cur");
       absl::StrAppend(out, "<td class=\"h ", cls, "\" title=\"", E(title), "\"></td>");
     }
     absl::StrAppend(out, "<td>", Sparkline(points), "</td></tr>\n");
   }
-  absl::StrAppend(out,
-                  "</tbody></table></div>\n<p class=\"legend\"><span><i class=\"pass\"></i>pass</span>"
-                  "<span><i class=\"retry\"></i>passed on retry</span><span><i class=\"fail\"></i>fail</span>"
-                  "<span><i class=\"error\"></i>error</span><span><i class=\"skipped\"></i>skipped</span>"
-                  "<span><i class=\"blocked\"></i>blocked</span><span><i class=\"not_run\"></i>not run</span><span><i class=\"none\"></i>not in the run</span>"
-                  "<span class=\"muted\">outlined: this run</span><span class=\"muted\">▲ a version changed since the run before"
-                  " (hover the date)</span></p>\n");
+  absl::StrAppend(
+      out,
+      "</tbody></table></div>\n<p class=\"legend\"><span><i class=\"pass\"></i>pass</span>"
+      "<span><i class=\"retry\"></i>passed on retry</span><span><i class=\"fail\"></i>fail</span>"
+      "<span><i class=\"error\"></i>error</span><span><i class=\"skipped\"></i>skipped</span>"
+      "<span><i class=\"blocked\"></i>blocked</span><span><i class=\"not_run\"></i>not "
+      "run</span><span><i class=\"none\"></i>not in the run</span>"
+      "<span class=\"muted\">outlined: this run</span><span class=\"muted\">▲ a version changed "
+      "since the run before"
+      " (hover the date)</span></p>\n");
 }
 
 void AppendTable(absl::string_view id, absl::string_view title, absl::string_view intro,
@@ -275,16 +302,19 @@ void AppendTable(absl::string_view id, absl::string_view title, absl::string_vie
   if (results.empty()) return;
   absl::StrAppend(out, "<h2 id=\"", id, "\">", E(title), "</h2>\n");
   if (!intro.empty()) absl::StrAppend(out, "<p>", E(intro), "</p>\n");
-  absl::StrAppend(out,
-                  "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>test</th><th>reproduction</th>"
-                  "<th>expected</th><th>actual</th><th>verdict</th><th>proves</th></tr></thead><tbody>\n");
+  absl::StrAppend(
+      out,
+      "<div class=\"scroll\"><table class=\"stack\"><thead><tr><th>test</th><th>reproduction</th>"
+      "<th>expected</th><th>actual</th><th>verdict</th><th>proves</th></tr></thead><tbody>\n");
   for (const rv1::TestResult* r : results) {
     auto change = changes.find(r->test());
     std::string row_class;
-    std::string verdict = Badge(r->passed_on_retry() ? "retry" : results::TestVerdictWord(r->verdict()));
+    std::string verdict =
+        Badge(r->passed_on_retry() ? "retry" : results::TestVerdictWord(r->verdict()));
     if (r->passed_on_retry()) {
-      verdict = absl::StrCat("<span class=\"badge retry\">PASS</span> <span class=\"muted\">on attempt ", r->attempts(),
-                             "</span>");
+      verdict =
+          absl::StrCat("<span class=\"badge retry\">PASS</span> <span class=\"muted\">on attempt ",
+                       r->attempts(), "</span>");
     }
     // A flaky test is marked whatever its verdict: a PASS whose attempts disagreed is not
     // a stable one.
@@ -297,15 +327,17 @@ void AppendTable(absl::string_view id, absl::string_view title, absl::string_vie
     const std::vector<std::string> repro = ReproductionLines(*r);
     std::string proves = E(r->proves());
     if (r->claims_size() > 0) {
-      absl::StrAppend(&proves, proves.empty() ? "" : " ", "<span class=\"muted\">(", E(absl::StrJoin(r->claims(), ", ")),
-                      ")</span>");
+      absl::StrAppend(&proves, proves.empty() ? "" : " ", "<span class=\"muted\">(",
+                      E(absl::StrJoin(r->claims(), ", ")), ")</span>");
     }
-    absl::StrAppend(out, "<tr", row_class.empty() ? "" : absl::StrCat(" class=\"", row_class, "\""), " id=\"t-",
-                    E(r->test()), "\"><td data-label=\"test\">", E(r->test()), "</td><td data-label=\"reproduction\">",
+    absl::StrAppend(out, "<tr", row_class.empty() ? "" : absl::StrCat(" class=\"", row_class, "\""),
+                    " id=\"t-", E(r->test()), "\"><td data-label=\"test\">", E(r->test()),
+                    "</td><td data-label=\"reproduction\">",
                     repro.empty() ? "-" : absl::StrCat("<code>", E(repro.front()), "</code>"),
-                    "</td><td data-label=\"expected\">", E(r->expected_summary()), "</td><td data-label=\"actual\">",
-                    E(r->actual_summary()), "</td><td data-label=\"verdict\">", verdict,
-                    "</td><td data-label=\"proves\">", proves.empty() ? "-" : proves, "</td></tr>\n");
+                    "</td><td data-label=\"expected\">", E(r->expected_summary()),
+                    "</td><td data-label=\"actual\">", E(r->actual_summary()),
+                    "</td><td data-label=\"verdict\">", verdict, "</td><td data-label=\"proves\">",
+                    proves.empty() ? "-" : proves, "</td></tr>\n");
   }
   absl::StrAppend(out, "</tbody></table></div>\n");
 }
@@ -326,13 +358,16 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
     }
     if (r->attempts() > 1) {
       for (const rv1::AttemptSummary& a : r->attempt_history()) {
-        absl::StrAppend(&section, "<li>attempt ", a.attempt(), ": ", results::TestVerdictWord(a.verdict()),
+        absl::StrAppend(&section, "<li>attempt ", a.attempt(), ": ",
+                        results::TestVerdictWord(a.verdict()),
                         a.reason().empty() ? "" : absl::StrCat(" — ", E(a.reason())), "</li>");
       }
     }
     for (const rv1::Evidence& e : r->evidence()) {
-      absl::StrAppend(&section, "<li>evidence <code>", E(e.name()), "</code>", e.required() ? " (required)" : "", ": ",
-                      e.satisfied() ? "found" : "<b>missing</b>", ", ", e.matched(), e.matched() == 1 ? " line" : " lines",
+      absl::StrAppend(&section, "<li>evidence <code>", E(e.name()), "</code>",
+                      e.required() ? " (required)" : "", ": ",
+                      e.satisfied() ? "found" : "<b>missing</b>", ", ", e.matched(),
+                      e.matched() == 1 ? " line" : " lines",
                       e.source().empty() ? "" : absl::StrCat(" in ", E(e.source())),
                       e.message().empty() ? "" : absl::StrCat(" — ", E(e.message())));
       if (e.lines_size() > 0) {
@@ -349,7 +384,8 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
       absl::StrAppend(&section, "</pre></li>");
     }
     if (!section.empty()) {
-      absl::StrAppend(&body, "<h3>", E(r->test()), " ", Badge(results::TestVerdictWord(r->verdict())), "</h3><ul>", section,
+      absl::StrAppend(&body, "<h3>", E(r->test()), " ",
+                      Badge(results::TestVerdictWord(r->verdict())), "</h3><ul>", section,
                       "</ul>\n");
     }
   }
@@ -360,8 +396,11 @@ void AppendDeferred(const std::vector<const rv1::TestResult*>& deferred, std::st
   if (deferred.empty()) return;
   absl::StrAppend(out, "<h2 id=\"deferred\">Deferred tests (not run on purpose)</h2>\n<ul>\n");
   for (const rv1::TestResult* r : deferred) {
-    absl::StrAppend(out, "<li><b>", E(r->test()), "</b> — ", E(r->reason().empty() ? "no reason given" : r->reason()));
-    if (r->claims_size() > 0) absl::StrAppend(out, " <span class=\"muted\">(", E(absl::StrJoin(r->claims(), ", ")), ")</span>");
+    absl::StrAppend(out, "<li><b>", E(r->test()), "</b> — ",
+                    E(r->reason().empty() ? "no reason given" : r->reason()));
+    if (r->claims_size() > 0)
+      absl::StrAppend(out, " <span class=\"muted\">(", E(absl::StrJoin(r->claims(), ", ")),
+                      ")</span>");
     absl::StrAppend(out, "</li>\n");
   }
   absl::StrAppend(out, "</ul>\n");
@@ -374,19 +413,21 @@ std::string Reference(absl::string_view reference) {
   return E(reference);
 }
 
-void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims, const rv1::Environment& env,
-                  std::string* out) {
+void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims,
+                  const rv1::Environment& env, std::string* out) {
   if (claims.empty()) return;
   const bool lab = env.kind() == "lab";
   absl::StrAppend(out, "<h2 id=\"claims\">Claims ledger</h2>\n");
   if (lab) absl::StrAppend(out, "<p class=\"muted\">", E(results::kLabEvidenceNote), "</p>\n");
-  absl::StrAppend(out,
-                  "<div class=\"scroll\"><table class=\"stack\"><thead><tr>"
-                  "<th>claim</th><th>verdict</th><th>measured by</th><th>reference</th></tr></thead><tbody>\n");
+  absl::StrAppend(
+      out,
+      "<div class=\"scroll\"><table class=\"stack\"><thead><tr>"
+      "<th>claim</th><th>verdict</th><th>measured by</th><th>reference</th></tr></thead><tbody>\n");
   for (const rv1::ClaimResult& c : claims) {
     std::string verdict = Badge(results::ClaimVerdictWord(c.verdict()));
     if (c.verdict() == rv1::CLAIM_VERDICT_CONFIRMED) absl::StrAppend(&verdict, " by measurement");
-    if (lab && (c.verdict() == rv1::CLAIM_VERDICT_CONFIRMED || c.verdict() == rv1::CLAIM_VERDICT_REFUTED)) {
+    if (lab && (c.verdict() == rv1::CLAIM_VERDICT_CONFIRMED ||
+                c.verdict() == rv1::CLAIM_VERDICT_REFUTED)) {
       absl::StrAppend(&verdict, " on the lab");
     }
     if (c.verdict() == rv1::CLAIM_VERDICT_UNTESTED && !c.reference().empty()) {
@@ -398,12 +439,14 @@ void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& cl
                                    Badge(results::TestVerdictWord(t.verdict()))));
     }
     std::string reference = Reference(c.reference());
-    if (!c.note().empty()) absl::StrAppend(&reference, "<br><span class=\"muted\">", E(c.note()), "</span>");
-    absl::StrAppend(out, "<tr class=\"", c.verdict() == rv1::CLAIM_VERDICT_REFUTED ? "regressed" : "",
-                    "\"><td data-label=\"claim\"><b>", E(c.id()), "</b> ", E(c.text()),
-                    "</td><td data-label=\"verdict\">", verdict, "</td><td data-label=\"measured by\">",
-                    tests.empty() ? "-" : absl::StrJoin(tests, "<br>"), "</td><td data-label=\"reference\">",
-                    reference.empty() ? "-" : reference, "</td></tr>\n");
+    if (!c.note().empty())
+      absl::StrAppend(&reference, "<br><span class=\"muted\">", E(c.note()), "</span>");
+    absl::StrAppend(
+        out, "<tr class=\"", c.verdict() == rv1::CLAIM_VERDICT_REFUTED ? "regressed" : "",
+        "\"><td data-label=\"claim\"><b>", E(c.id()), "</b> ", E(c.text()),
+        "</td><td data-label=\"verdict\">", verdict, "</td><td data-label=\"measured by\">",
+        tests.empty() ? "-" : absl::StrJoin(tests, "<br>"), "</td><td data-label=\"reference\">",
+        reference.empty() ? "-" : reference, "</td></tr>\n");
   }
   absl::StrAppend(out, "</tbody></table></div>\n");
 }
@@ -431,8 +474,9 @@ std::string RenderHtml(const ReportInput& input) {
   std::string out = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>", E(run.scenario()), " — ", E(results::RunVerdictWord(run.verdict())), " — meshproof report</title>\n<style>",
-      kStyle, "</style>\n</head>\n<body>\n");
+      "<title>",
+      E(run.scenario()), " — ", E(results::RunVerdictWord(run.verdict())),
+      " — meshproof report</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n");
   AppendHeader(run, &out);
   if (input.comparison.has_value()) AppendChanges(*input.comparison, &out);
   AppendHistory(input, all_tests, &out);
@@ -447,7 +491,8 @@ std::string RenderHtml(const ReportInput& input) {
   AppendTable("teardown", "Teardown", "", teardown, {}, &out);
   AppendDetails(teardown, &out);
   AppendClaims(input.detail.claims(), input.detail.run().environment(), &out);
-  absl::StrAppend(&out, "<p class=\"muted\">meshproof report of run <code>", E(run.run_id()), "</code></p>\n</body>\n</html>\n");
+  absl::StrAppend(&out, "<p class=\"muted\">meshproof report of run <code>", E(run.run_id()),
+                  "</code></p>\n</body>\n</html>\n");
   return out;
 }
 

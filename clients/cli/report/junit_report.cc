@@ -26,12 +26,14 @@ std::string ClassName(const std::string& scenario, rv1::Phase phase) {
 
 void Property(absl::string_view name, absl::string_view value, std::string* out) {
   if (value.empty()) return;
-  absl::StrAppend(out, "      <property name=\"", XmlEscape(name), "\" value=\"", XmlEscape(value), "\"/>\n");
+  absl::StrAppend(out, "      <property name=\"", XmlEscape(name), "\" value=\"", XmlEscape(value),
+                  "\"/>\n");
 }
 
 // The failure body a CI system shows: every mismatch, then what a person runs to check.
 std::string FailureText(const rv1::TestResult& r) {
-  std::string text = absl::StrCat("expected: ", r.expected_summary(), "\nactual:   ", r.actual_summary(), "\n");
+  std::string text =
+      absl::StrCat("expected: ", r.expected_summary(), "\nactual:   ", r.actual_summary(), "\n");
   for (const rv1::Mismatch& m : r.mismatches()) absl::StrAppend(&text, DescribeMismatch(m), "\n");
   for (const rv1::Evidence& e : r.evidence()) {
     if (!e.satisfied()) absl::StrAppend(&text, "evidence ", e.name(), ": ", e.message(), "\n");
@@ -42,10 +44,13 @@ std::string FailureText(const rv1::TestResult& r) {
 std::string SystemOut(const rv1::TestResult& r) {
   std::string text;
   // JUnit has no place for "passed, but not every time": say it where CI shows output.
-  if (r.flaky()) absl::StrAppend(&text, "flaky: the attempts disagreed (", results::AttemptSequence(r.attempt_history()), ")\n");
+  if (r.flaky())
+    absl::StrAppend(&text, "flaky: the attempts disagreed (",
+                    results::AttemptSequence(r.attempt_history()), ")\n");
   for (const std::string& line : ReproductionLines(r)) absl::StrAppend(&text, "$ ", line, "\n");
   for (const rv1::Evidence& e : r.evidence()) {
-    for (const std::string& line : e.lines()) absl::StrAppend(&text, "[", e.name(), "] ", line, "\n");
+    for (const std::string& line : e.lines())
+      absl::StrAppend(&text, "[", e.name(), "] ", line, "\n");
   }
   if (!r.proves().empty()) absl::StrAppend(&text, "proves: ", r.proves(), "\n");
   return text;
@@ -62,12 +67,11 @@ std::string RenderJunit(const ReportInput& input) {
     ++tests;
     if (r.flaky()) flaky.push_back(r.test());
     absl::StrAppend(&cases, "    <testcase name=\"", XmlEscape(r.test()), "\" classname=\"",
-                    XmlEscape(ClassName(run.scenario(), r.phase())), "\" time=\"", FormatSeconds(LatencyOf(r)),
-                    "\">\n");
+                    XmlEscape(ClassName(run.scenario(), r.phase())), "\" time=\"",
+                    FormatSeconds(LatencyOf(r)), "\">\n");
     const std::string reason = r.reason().empty() ? r.actual_summary() : r.reason();
     switch (r.verdict()) {
-      case rv1::TEST_VERDICT_PASS:
-        break;
+      case rv1::TEST_VERDICT_PASS: break;
       case rv1::TEST_VERDICT_FAIL:
         ++failures;
         absl::StrAppend(&cases, "      <failure message=\"", XmlEscape(reason), "\" type=\"FAIL\">",
@@ -77,18 +81,21 @@ std::string RenderJunit(const ReportInput& input) {
       case rv1::TEST_VERDICT_UNSPECIFIED:
         ++errors;
         absl::StrAppend(&cases, "      <error message=\"", XmlEscape(reason), "\" type=\"",
-                        results::TestVerdictWord(r.verdict()), "\">", XmlEscape(FailureText(r)), "</error>\n");
+                        results::TestVerdictWord(r.verdict()), "\">", XmlEscape(FailureText(r)),
+                        "</error>\n");
         break;
       default:
         // Deferred, blocked and not-run tests did not run: skipped, with the verdict word
         // kept in the message so BLOCKED stays distinguishable from a deferral.
         ++skipped;
-        absl::StrAppend(&cases, "      <skipped message=\"",
-                        XmlEscape(absl::StrCat(results::TestVerdictWord(r.verdict()), ": ", reason)), "\"/>\n");
+        absl::StrAppend(
+            &cases, "      <skipped message=\"",
+            XmlEscape(absl::StrCat(results::TestVerdictWord(r.verdict()), ": ", reason)), "\"/>\n");
         break;
     }
     const std::string system_out = SystemOut(r);
-    if (!system_out.empty()) absl::StrAppend(&cases, "      <system-out>", XmlEscape(system_out), "</system-out>\n");
+    if (!system_out.empty())
+      absl::StrAppend(&cases, "      <system-out>", XmlEscape(system_out), "</system-out>\n");
     absl::StrAppend(&cases, "    </testcase>\n");
   }
 
@@ -99,8 +106,9 @@ std::string RenderJunit(const ReportInput& input) {
     took.set_seconds(us / 1000000);
     took.set_nanos(static_cast<int32_t>((us % 1000000) * 1000));
   }
-  const std::string counts = absl::StrCat("tests=\"", tests, "\" failures=\"", failures, "\" errors=\"", errors,
-                                          "\" skipped=\"", skipped, "\" time=\"", FormatSeconds(took), "\"");
+  const std::string counts =
+      absl::StrCat("tests=\"", tests, "\" failures=\"", failures, "\" errors=\"", errors,
+                   "\" skipped=\"", skipped, "\" time=\"", FormatSeconds(took), "\"");
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   absl::StrAppend(&out, "<testsuites name=\"meshproof\" ", counts, ">\n");
   absl::StrAppend(&out, "  <testsuite name=\"", XmlEscape(run.scenario()), "\" ", counts);
@@ -122,14 +130,17 @@ std::string RenderJunit(const ReportInput& input) {
     Property(absl::StrCat(u.component(), "_version_unknown"), u.reason(), &out);
   }
   Property("agent_id", run.agent_id(), &out);
-  Property("trigger", run.trigger() == rv1::TRIGGER_UNSPECIFIED ? "" : TriggerWord(run.trigger()), &out);
+  Property("trigger", run.trigger() == rv1::TRIGGER_UNSPECIFIED ? "" : TriggerWord(run.trigger()),
+           &out);
   Property("schedule_id", run.schedule_id(), &out);
   Property("reason", run.reason(), &out);
   Property("flaky", absl::StrJoin(flaky, ","), &out);
-  for (const auto& [k, v] : std::map<std::string, std::string>(env.tags().begin(), env.tags().end())) {
+  for (const auto& [k, v] :
+       std::map<std::string, std::string>(env.tags().begin(), env.tags().end())) {
     Property(absl::StrCat("tag.", k), v, &out);
   }
-  for (const auto& [k, v] : std::map<std::string, std::string>(run.labels().begin(), run.labels().end())) {
+  for (const auto& [k, v] :
+       std::map<std::string, std::string>(run.labels().begin(), run.labels().end())) {
     Property(absl::StrCat("label.", k), v, &out);
   }
   for (const rv1::ClaimResult& c : input.detail.claims()) {

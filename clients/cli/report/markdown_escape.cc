@@ -13,10 +13,15 @@ namespace {
 // emphasis, a link or image, code, a table cell boundary, strikethrough or an escape.
 bool NeedsBackslash(char c) {
   switch (c) {
-    case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~':
-      return true;
-    default:
-      return false;
+    case '\\':
+    case '`':
+    case '*':
+    case '_':
+    case '[':
+    case ']':
+    case '|':
+    case '~': return true;
+    default: return false;
   }
 }
 
@@ -90,7 +95,8 @@ std::string MarkdownFencedLine(absl::string_view line) {
 }
 
 std::string MarkdownLink(absl::string_view reference) {
-  const bool web = absl::StartsWith(reference, "http://") || absl::StartsWith(reference, "https://");
+  const bool web =
+      absl::StartsWith(reference, "http://") || absl::StartsWith(reference, "https://");
   const bool plain = std::none_of(reference.begin(), reference.end(), [](char c) {
     return c == '<' || c == '>' || c == '|' || c == '`' || static_cast<unsigned char>(c) <= 0x20 ||
            c == 0x7f;

@@ -51,8 +51,10 @@ void AppendHeader(const ReportInput& input, std::string* out) {
   absl::StrAppend(out, "| Cluster | ", Cell(cluster), " |\n");
   absl::StrAppend(out, "| Namespace | ", Cell(ns), " |\n");
   absl::StrAppend(out, "| Versions | ", Cell(results::DescribeVersions(env)), " |\n");
-  if (!env.kind().empty()) absl::StrAppend(out, "| Measured on | ", results::EnvironmentKindText(env.kind()), " |\n");
-  absl::StrAppend(out, "| Scenario | ", Cell(run.scenario()), " @ ", CodeCell(run.scenario_version().substr(0, 12)), " |\n");
+  if (!env.kind().empty())
+    absl::StrAppend(out, "| Measured on | ", results::EnvironmentKindText(env.kind()), " |\n");
+  absl::StrAppend(out, "| Scenario | ", Cell(run.scenario()), " @ ",
+                  CodeCell(run.scenario_version().substr(0, 12)), " |\n");
   std::string trigger = TriggerWord(run.trigger());
   if (!run.schedule_id().empty()) absl::StrAppend(&trigger, " (", run.schedule_id(), ")");
   absl::StrAppend(out, "| Trigger | ", Cell(trigger), " |\n");
@@ -79,11 +81,14 @@ void AppendVerdict(const sv1::RunRecord& run, std::string* out) {
 }
 
 void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
-  absl::StrAppend(out, "## What changed since ", CodeCell(cmp.base().run_id()), " (", FormatTime(cmp.base().started_at()),
-                  ", ", results::RunVerdictWord(cmp.base().verdict()), ")\n\n");
+  absl::StrAppend(out, "## What changed since ", CodeCell(cmp.base().run_id()), " (",
+                  FormatTime(cmp.base().started_at()), ", ",
+                  results::RunVerdictWord(cmp.base().verdict()), ")\n\n");
   if (cmp.version_changes_size() > 0) {
-    const std::vector<sv1::VersionChange> changes(cmp.version_changes().begin(), cmp.version_changes().end());
-    absl::StrAppend(out, "**Versions changed:** ", Cell(results::DescribeVersionChanges(changes)), ".\n\n");
+    const std::vector<sv1::VersionChange> changes(cmp.version_changes().begin(),
+                                                  cmp.version_changes().end());
+    absl::StrAppend(out, "**Versions changed:** ", Cell(results::DescribeVersionChanges(changes)),
+                    ".\n\n");
   }
   int still_passing = 0;
   std::vector<const sv1::TestComparison*> rows;
@@ -106,27 +111,30 @@ void AppendChanges(const sv1::CompareRunsResponse& cmp, std::string* out) {
     for (const sv1::TestComparison* t : rows) {
       const std::string before = t->change() == sv1::CHANGE_ADDED
                                      ? "-"
-                                     : absl::StrCat(results::TestVerdictWord(t->base_verdict()), " (", t->base_outcome(), ")");
+                                     : absl::StrCat(results::TestVerdictWord(t->base_verdict()),
+                                                    " (", t->base_outcome(), ")");
       const std::string after = t->change() == sv1::CHANGE_REMOVED
                                     ? "-"
-                                    : absl::StrCat(results::TestVerdictWord(t->head_verdict()), " (", t->head_outcome(), ")");
+                                    : absl::StrCat(results::TestVerdictWord(t->head_verdict()),
+                                                   " (", t->head_outcome(), ")");
       std::string change = ChangeWord(t->change());
       if (t->change() == sv1::CHANGE_REGRESSED) change = "**REGRESSED**";
-      absl::StrAppend(out, "| ", change, " | ", Cell(t->test()), " | ", Cell(before), " | ", Cell(after), " | ",
-                      FormatDelta(t->latency_delta()), " | ", Cell(absl::StrJoin(t->changed_evidence(), ", ")),
-                      " |\n");
+      absl::StrAppend(out, "| ", change, " | ", Cell(t->test()), " | ", Cell(before), " | ",
+                      Cell(after), " | ", FormatDelta(t->latency_delta()), " | ",
+                      Cell(absl::StrJoin(t->changed_evidence(), ", ")), " |\n");
     }
     absl::StrAppend(out, "\n");
     if (still_passing > 0) absl::StrAppend(out, still_passing, " more still passing.\n\n");
   }
   if (cmp.base().scenario_version() != cmp.head().scenario_version()) {
-    absl::StrAppend(out, "The scenario changed between the runs (`", cmp.base().scenario_version().substr(0, 12),
-                    "` → `", cmp.head().scenario_version().substr(0, 12), "`).\n\n");
+    absl::StrAppend(out, "The scenario changed between the runs (`",
+                    cmp.base().scenario_version().substr(0, 12), "` → `",
+                    cmp.head().scenario_version().substr(0, 12), "`).\n\n");
   }
 }
 
-void AppendTable(absl::string_view title, absl::string_view intro, const std::vector<const rv1::TestResult*>& results,
-                 std::string* out) {
+void AppendTable(absl::string_view title, absl::string_view intro,
+                 const std::vector<const rv1::TestResult*>& results, std::string* out) {
   if (results.empty()) return;
   absl::StrAppend(out, "## ", title, "\n\n");
   if (!intro.empty()) absl::StrAppend(out, intro, "\n\n");
@@ -144,11 +152,12 @@ void AppendTable(absl::string_view title, absl::string_view intro, const std::ve
     if (!notes.empty()) absl::StrAppend(&verdict, " (", absl::StrJoin(notes, ", "), ")");
     std::string proves = r->proves();
     if (r->claims_size() > 0) {
-      absl::StrAppend(&proves, proves.empty() ? "" : " ", "(", absl::StrJoin(r->claims(), ", "), ")");
+      absl::StrAppend(&proves, proves.empty() ? "" : " ", "(", absl::StrJoin(r->claims(), ", "),
+                      ")");
     }
-    absl::StrAppend(out, "| ", Cell(r->test()), " | ", CodeCell(repro.empty() ? "" : repro.front()), " | ",
-                    Cell(r->expected_summary()), " | ", Cell(r->actual_summary()), " | ", verdict, " | ",
-                    Cell(proves), " |\n");
+    absl::StrAppend(out, "| ", Cell(r->test()), " | ", CodeCell(repro.empty() ? "" : repro.front()),
+                    " | ", Cell(r->expected_summary()), " | ", Cell(r->actual_summary()), " | ",
+                    verdict, " | ", Cell(proves), " |\n");
   }
   absl::StrAppend(out, "\n");
 }
@@ -161,27 +170,32 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
     std::string section;
     if (r->verdict() != rv1::TEST_VERDICT_PASS) {
       if (r->mismatches_size() > 0) {
-        for (const rv1::Mismatch& m : r->mismatches()) absl::StrAppend(&section, "- ", Text(DescribeMismatch(m)), "\n");
+        for (const rv1::Mismatch& m : r->mismatches())
+          absl::StrAppend(&section, "- ", Text(DescribeMismatch(m)), "\n");
       } else if (!r->reason().empty()) {
         absl::StrAppend(&section, "- ", Text(r->reason()), "\n");
       }
     }
     if (r->flaky()) {
-      absl::StrAppend(&section, "- **flaky**: the attempts disagreed (", results::AttemptSequence(r->attempt_history()),
-                      ")\n");
+      absl::StrAppend(&section, "- **flaky**: the attempts disagreed (",
+                      results::AttemptSequence(r->attempt_history()), ")\n");
     }
     for (const rv1::AttemptSummary& a : r->attempt_history()) {
       if (r->attempts() <= 1) break;
-      absl::StrAppend(&section, "- attempt ", a.attempt(), ": ", results::TestVerdictWord(a.verdict()),
+      absl::StrAppend(&section, "- attempt ", a.attempt(), ": ",
+                      results::TestVerdictWord(a.verdict()),
                       a.reason().empty() ? "" : absl::StrCat(" — ", Text(a.reason())), "\n");
     }
     for (const rv1::Evidence& e : r->evidence()) {
-      absl::StrAppend(&section, "- evidence ", CodeCell(e.name()), e.required() ? " (required)" : "", ": ",
-                      e.satisfied() ? "found" : "**missing**", ", ", e.matched(), e.matched() == 1 ? " line" : " lines",
+      absl::StrAppend(&section, "- evidence ", CodeCell(e.name()),
+                      e.required() ? " (required)" : "", ": ",
+                      e.satisfied() ? "found" : "**missing**", ", ", e.matched(),
+                      e.matched() == 1 ? " line" : " lines",
                       e.source().empty() ? "" : absl::StrCat(" in ", Text(e.source())),
                       e.message().empty() ? "" : absl::StrCat(" — ", Text(e.message())), "\n");
       if (e.lines_size() > 0) {
-        AppendFenced("text", std::vector<std::string>(e.lines().begin(), e.lines().end()), &section);
+        AppendFenced("text", std::vector<std::string>(e.lines().begin(), e.lines().end()),
+                     &section);
       }
     }
     const std::vector<std::string> repro = ReproductionLines(*r);
@@ -192,7 +206,8 @@ void AppendDetails(const std::vector<const rv1::TestResult*>& results, std::stri
     if (section.empty()) continue;
     // A fenced block already ends with a blank line; a list item needs one added.
     if (section.size() < 2 || section.substr(section.size() - 2) != "\n\n") section += "\n";
-    absl::StrAppend(&body, "**", Text(r->test()), "** (", results::TestVerdictWord(r->verdict()), ")\n\n", section);
+    absl::StrAppend(&body, "**", Text(r->test()), "** (", results::TestVerdictWord(r->verdict()),
+                    ")\n\n", section);
   }
   if (body.empty()) return;
   absl::StrAppend(out, "### Evidence and failures\n\n", body);
@@ -202,8 +217,10 @@ void AppendDeferred(const std::vector<const rv1::TestResult*>& deferred, std::st
   if (deferred.empty()) return;
   absl::StrAppend(out, "## Deferred tests (not run on purpose)\n\n");
   for (const rv1::TestResult* r : deferred) {
-    absl::StrAppend(out, "- **", Text(r->test()), "** — ", r->reason().empty() ? "no reason given" : Text(r->reason()));
-    if (r->claims_size() > 0) absl::StrAppend(out, " (", Text(absl::StrJoin(r->claims(), ", ")), ")");
+    absl::StrAppend(out, "- **", Text(r->test()), "** — ",
+                    r->reason().empty() ? "no reason given" : Text(r->reason()));
+    if (r->claims_size() > 0)
+      absl::StrAppend(out, " (", Text(absl::StrJoin(r->claims(), ", ")), ")");
     absl::StrAppend(out, "\n");
   }
   absl::StrAppend(out, "\n");
@@ -211,7 +228,8 @@ void AppendDeferred(const std::vector<const rv1::TestResult*>& deferred, std::st
 
 std::string ClaimVerdictText(const rv1::ClaimResult& c, bool lab) {
   switch (c.verdict()) {
-    case rv1::CLAIM_VERDICT_CONFIRMED: return lab ? "CONFIRMED by measurement on the lab" : "CONFIRMED by measurement";
+    case rv1::CLAIM_VERDICT_CONFIRMED:
+      return lab ? "CONFIRMED by measurement on the lab" : "CONFIRMED by measurement";
     case rv1::CLAIM_VERDICT_REFUTED: return lab ? "**REFUTED** on the lab" : "**REFUTED**";
     case rv1::CLAIM_VERDICT_UNTESTED:
       return c.reference().empty() ? "UNTESTED" : "UNTESTED (documentation only)";
@@ -219,8 +237,8 @@ std::string ClaimVerdictText(const rv1::ClaimResult& c, bool lab) {
   }
 }
 
-void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims, const rv1::Environment& env,
-                  std::string* out) {
+void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& claims,
+                  const rv1::Environment& env, std::string* out) {
   if (claims.empty()) return;
   const bool lab = env.kind() == "lab";
   absl::StrAppend(out, "## Claims ledger\n\n");
@@ -232,10 +250,12 @@ void AppendClaims(const google::protobuf::RepeatedPtrField<rv1::ClaimResult>& cl
       tests.push_back(absl::StrCat(t.test(), " (", results::TestVerdictWord(t.verdict()), ")"));
     }
     std::string reference = c.reference().empty() ? "" : Link(c.reference());
-    if (!c.note().empty()) absl::StrAppend(&reference, reference.empty() ? "" : " — ", Cell(c.note()));
+    if (!c.note().empty())
+      absl::StrAppend(&reference, reference.empty() ? "" : " — ", Cell(c.note()));
     if (reference.empty()) reference = "-";
-    absl::StrAppend(out, "| **", Text(c.id()), "** ", Cell(c.text()), " | ", ClaimVerdictText(c, lab), " | ",
-                    Cell(absl::StrJoin(tests, ", ")), " | ", reference, " |\n");
+    absl::StrAppend(out, "| **", Text(c.id()), "** ", Cell(c.text()), " | ",
+                    ClaimVerdictText(c, lab), " | ", Cell(absl::StrJoin(tests, ", ")), " | ",
+                    reference, " |\n");
   }
   absl::StrAppend(out, "\n");
 }
@@ -256,8 +276,8 @@ std::string RenderMarkdown(const ReportInput& input) {
   AppendHeader(input, &out);
   AppendVerdict(input.detail.run(), &out);
   if (input.comparison.has_value()) AppendChanges(*input.comparison, &out);
-  AppendTable("Preflight — is the starting line clean?", "If a check fails, the run is INCONCLUSIVE, not FAILED.",
-              preflight, &out);
+  AppendTable("Preflight — is the starting line clean?",
+              "If a check fails, the run is INCONCLUSIVE, not FAILED.", preflight, &out);
   AppendDetails(preflight, &out);
   AppendTable("Setup", "", setup, &out);
   AppendDetails(setup, &out);

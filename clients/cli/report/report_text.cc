@@ -18,7 +18,8 @@ namespace sv1 = ::meshproof::store::v1;
 
 // Strips an enum value's prefix ("CHANGE_REGRESSED" -> "REGRESSED").
 std::string Strip(const std::string& name, absl::string_view prefix) {
-  if (name.size() > prefix.size() && absl::StartsWith(name, prefix)) return name.substr(prefix.size());
+  if (name.size() > prefix.size() && absl::StartsWith(name, prefix))
+    return name.substr(prefix.size());
   return name.empty() ? "?" : name;
 }
 
@@ -91,21 +92,25 @@ std::string DescribeCounts(const rv1::RunCounts& c) {
   add(c.blocked(), "blocked");
   add(c.not_run(), "not run");
   if (parts.empty()) return "no tests";
-  std::string out = absl::StrCat(c.total(), c.total() == 1 ? " test: " : " tests: ", absl::StrJoin(parts, ", "));
-  if (c.passed_on_retry() > 0) absl::StrAppend(&out, " (", c.passed_on_retry(), " passed on retry)");
+  std::string out =
+      absl::StrCat(c.total(), c.total() == 1 ? " test: " : " tests: ", absl::StrJoin(parts, ", "));
+  if (c.passed_on_retry() > 0)
+    absl::StrAppend(&out, " (", c.passed_on_retry(), " passed on retry)");
   return out;
 }
 
 std::vector<std::string> ReproductionLines(const rv1::TestResult& result) {
   std::vector<std::string> lines;
-  for (absl::string_view line : absl::StrSplit(result.reproduction(), '\n', absl::SkipWhitespace())) {
+  for (absl::string_view line :
+       absl::StrSplit(result.reproduction(), '\n', absl::SkipWhitespace())) {
     lines.emplace_back(line);
   }
   return lines;
 }
 
 std::string DescribeMismatch(const rv1::Mismatch& m) {
-  return absl::StrCat(m.field(), ": expected ", m.expected(), ", got ", m.actual().empty() ? "nothing" : m.actual());
+  return absl::StrCat(m.field(), ": expected ", m.expected(), ", got ",
+                      m.actual().empty() ? "nothing" : m.actual());
 }
 
 std::string FirstLine(absl::string_view text) {

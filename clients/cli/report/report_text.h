@@ -5,11 +5,11 @@
 #ifndef MESHPROOF_CLIENTS_CLI_REPORT_REPORT_TEXT_H_
 #define MESHPROOF_CLIENTS_CLI_REPORT_REPORT_TEXT_H_
 
-#include <string>
-#include <vector>
-
 #include <google/protobuf/duration.pb.h>
 #include <google/protobuf/timestamp.pb.h>
+
+#include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "meshproof/result/v1/result.pb.h"

@@ -54,9 +54,9 @@ absl::StatusOr<const TokenEntry*> Authorizer::Check(
   const TokenEntry* entry = tokens_.Find(*token);
   if (entry == nullptr) return absl::UnauthenticatedError("unknown token");
   if (!entry->roles.Grants(*rule.role)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        ShortMethod(full_method), " needs the role ", RoleName(*rule.role), "; token \"",
-        entry->name, "\" has ", entry->roles.ToString()));
+    return absl::PermissionDeniedError(absl::StrCat(ShortMethod(full_method), " needs the role ",
+                                                    RoleName(*rule.role), "; token \"", entry->name,
+                                                    "\" has ", entry->roles.ToString()));
   }
   return entry;
 }

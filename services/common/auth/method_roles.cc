@@ -14,16 +14,15 @@ constexpr char kAgent[] = "/meshproof.agent.v1.ProbeAgentService/";
 
 std::vector<MethodRule> BuildRules() {
   std::vector<MethodRule> rules;
-  auto add = [&rules](const char* service, std::initializer_list<const char*> methods,
-                      Role role) {
+  auto add = [&rules](const char* service, std::initializer_list<const char*> methods, Role role) {
     for (const char* m : methods) rules.push_back({absl::StrCat(service, m), role});
   };
   // Scheduler: reading is viewer; changing scenarios, runs and schedules is runner;
   // deciding an approval is approver (kept apart from runner so the person who starts a
   // dangerous run is not the one who approves it, unless given both).
   add(kScheduler,
-      {"ListScenarios", "GetScenario", "ListScenarioVersions", "GetRun", "ListRuns",
-       "WatchRun", "ListSchedules", "GetSchedule", "ListAgents"},
+      {"ListScenarios", "GetScenario", "ListScenarioVersions", "GetRun", "ListRuns", "WatchRun",
+       "ListSchedules", "GetSchedule", "ListAgents"},
       Role::kViewer);
   add(kScheduler,
       {"SubmitScenario", "DeleteScenario", "StartRun", "CancelRun", "CreateSchedule",

@@ -13,18 +13,12 @@ const std::vector<Role>& AllRoles() {
 
 absl::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kViewer:
-      return "viewer";
-    case Role::kRunner:
-      return "runner";
-    case Role::kApprover:
-      return "approver";
-    case Role::kAgent:
-      return "agent";
-    case Role::kWriter:
-      return "writer";
-    case Role::kAdmin:
-      return "admin";
+    case Role::kViewer: return "viewer";
+    case Role::kRunner: return "runner";
+    case Role::kApprover: return "approver";
+    case Role::kAgent: return "agent";
+    case Role::kWriter: return "writer";
+    case Role::kAdmin: return "admin";
   }
   return "?";
 }

@@ -12,8 +12,9 @@ absl::StatusOr<ServerAuth> ServerAuthForTokens(const std::string& tokens_path,
   if (absl::Status s = CheckServerTlsOptions(tls); !s.ok()) return s;
   if (tls.enabled()) {
     LogInfo("tls: serving ", tls.cert_file,
-            tls.client_ca_file.empty() ? std::string()
-                                       : " and requiring client certificates from " + tls.client_ca_file,
+            tls.client_ca_file.empty()
+                ? std::string()
+                : " and requiring client certificates from " + tls.client_ca_file,
             "; files re-read every ", absl::FormatDuration(kCertificateReloadInterval));
   }
   if (tokens_path.empty()) {

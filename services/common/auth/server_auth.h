@@ -3,10 +3,10 @@
 #ifndef MESHPROOF_SERVICES_COMMON_AUTH_SERVER_AUTH_H_
 #define MESHPROOF_SERVICES_COMMON_AUTH_SERVER_AUTH_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "services/common/auth/authorizer.h"

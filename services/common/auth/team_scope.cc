@@ -44,8 +44,7 @@ bool TeamScope::Sees(absl::string_view team, absl::string_view what) const {
   return !scoped_ || team == team_;
 }
 
-absl::Status TeamScope::CheckNamedTeam(absl::string_view requested,
-                                         absl::string_view field) const {
+absl::Status TeamScope::CheckNamedTeam(absl::string_view requested, absl::string_view field) const {
   if (admin_) {
     if (!requested.empty() && requested != team_) {
       LogInfo("audit: admin \"", caller_, "\" (team ", team_, ") names team ", requested, " in ",
@@ -54,13 +53,14 @@ absl::Status TeamScope::CheckNamedTeam(absl::string_view requested,
     return absl::OkStatus();
   }
   if (!scoped_ || requested.empty() || requested == team_) return absl::OkStatus();
-  return absl::PermissionDeniedError(
-      absl::StrCat(field, ": the caller's token belongs to team \"", team_,
-                   "\" and may not act for team \"", requested, "\""));
+  return absl::PermissionDeniedError(absl::StrCat(field, ": the caller's token belongs to team \"",
+                                                  team_, "\" and may not act for team \"",
+                                                  requested, "\""));
 }
 
 void TeamScope::AuditList(absl::string_view what) const {
-  if (admin_) LogInfo("audit: admin \"", caller_, "\" (team ", team_, ") lists ", what, " of every team");
+  if (admin_)
+    LogInfo("audit: admin \"", caller_, "\" (team ", team_, ") lists ", what, " of every team");
 }
 
 }  // namespace meshproof::auth

@@ -23,8 +23,8 @@ absl::StatusOr<TokenFromFile> ReadTokenFile(const std::string& path, const std::
   }
   if (absl::StrContains(result.token, ' ') || absl::StrContains(result.token, '\t')) {
     // Most likely "Bearer TOKEN" pasted whole; the token alone is expected.
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": ", path, ": the first line holds a space; expected the token alone"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, ": the first line holds a space; expected the token alone"));
   }
   struct stat st;
   if (stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {

@@ -3,9 +3,9 @@
 #ifndef MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_FILE_H_
 #define MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_FILE_H_
 
-#include <string>
-
 #include <grpcpp/grpcpp.h>
+
+#include <string>
 
 #include "absl/status/statusor.h"
 

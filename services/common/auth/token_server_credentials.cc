@@ -41,8 +41,8 @@ void Process(void* state, grpc_auth_context* /*context*/, const grpc_metadata* m
     // The status message never holds the token; neither does this line.
     LogWarning("auth: refused ", path, ": ", caller.status().message());
     const std::string message(caller.status().message());
-    done(user_data, nullptr, 0, nullptr, 0,
-         static_cast<grpc_status_code>(caller.status().code()), message.c_str());
+    done(user_data, nullptr, 0, nullptr, 0, static_cast<grpc_status_code>(caller.status().code()),
+         message.c_str());
     return;
   }
   // The auth context is deliberately left alone: it belongs to the connection, not to

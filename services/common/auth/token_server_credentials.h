@@ -13,10 +13,10 @@
 #ifndef MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_SERVER_CREDENTIALS_H_
 #define MESHPROOF_SERVICES_COMMON_AUTH_TOKEN_SERVER_CREDENTIALS_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "services/common/auth/authorizer.h"
 #include "services/common/tls_credentials.h"

@@ -87,8 +87,9 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
         if (!text.ok()) return text.status();
         std::optional<Role> role = ParseRole(*text);
         if (!role) {
-          return Bad(file, item, item_field,
-                     absl::StrCat("unknown role \"", *text, "\" (expected ", KnownRoleNames(), ")"));
+          return Bad(
+              file, item, item_field,
+              absl::StrCat("unknown role \"", *text, "\" (expected ", KnownRoleNames(), ")"));
         }
         if (entry.roles.Has(*role)) {
           return Bad(file, item, item_field, absl::StrCat("role ", *text, " listed twice"));
@@ -111,8 +112,7 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
       absl::StatusOr<std::string> text = Scalar(file, value, field);
       if (!text.ok()) return text.status();
       if (!ValidName(*text)) {
-        return Bad(file, value, field,
-                   "expected letters, digits, '-', '_', '.' or '@' (1 to 64)");
+        return Bad(file, value, field, "expected letters, digits, '-', '_', '.' or '@' (1 to 64)");
       }
       (key == "agent_id" ? binding.agent_id : binding.cluster) = *text;
       if (!has_agent_key) {
@@ -161,8 +161,7 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
     }
     entry.agent = std::move(binding);
   } else if (has_agent_key) {
-    return Bad(file, first_agent_key, first_agent_field,
-               "only for a token with the role agent");
+    return Bad(file, first_agent_key, first_agent_field, "only for a token with the role agent");
   }
   return entry;
 }
@@ -177,8 +176,8 @@ absl::StatusOr<std::vector<TokenEntry>> ParseTokensFile(absl::string_view text,
         absl::StrCat(file_name, ": empty; expected a mapping with the key tokens"));
   }
   if (!root.IsMap()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        YamlWhere(file_name, root.Mark()), ": expected a mapping with the key tokens"));
+    return absl::InvalidArgumentError(absl::StrCat(YamlWhere(file_name, root.Mark()),
+                                                   ": expected a mapping with the key tokens"));
   }
   std::optional<YAML::Node> list;
   for (const auto& kv : root) {

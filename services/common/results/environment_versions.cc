@@ -52,7 +52,8 @@ std::string DescribeVersions(const rv1::Environment& env) {
   return parts.empty() ? "unknown" : absl::StrJoin(parts, " · ");
 }
 
-std::vector<sv1::VersionChange> VersionChanges(const rv1::Environment& base, const rv1::Environment& head) {
+std::vector<sv1::VersionChange> VersionChanges(const rv1::Environment& base,
+                                               const rv1::Environment& head) {
   std::vector<sv1::VersionChange> out;
   for (const Component& c : kComponents) {
     const std::string& before = (base.*c.version)();
@@ -68,8 +69,8 @@ std::vector<sv1::VersionChange> VersionChanges(const rv1::Environment& base, con
 }
 
 std::string DescribeVersionChange(const sv1::VersionChange& change) {
-  return absl::StrCat(change.component(), " ", change.base().empty() ? "unknown" : change.base(), " → ",
-                      change.head().empty() ? "unknown" : change.head());
+  return absl::StrCat(change.component(), " ", change.base().empty() ? "unknown" : change.base(),
+                      " → ", change.head().empty() ? "unknown" : change.head());
 }
 
 std::string DescribeVersionChanges(const std::vector<sv1::VersionChange>& changes) {

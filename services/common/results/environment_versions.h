@@ -30,8 +30,8 @@ std::string DescribeVersions(const meshproof::result::v1::Environment& env);
 
 // Returns the versions that differ from `base` to `head`, in RunVersions order. Unknown
 // on both sides is no change; known on one side only is one.
-std::vector<meshproof::store::v1::VersionChange> VersionChanges(const meshproof::result::v1::Environment& base,
-                                                                const meshproof::result::v1::Environment& head);
+std::vector<meshproof::store::v1::VersionChange> VersionChanges(
+    const meshproof::result::v1::Environment& base, const meshproof::result::v1::Environment& head);
 
 // Returns "Istio 1.29.1 → 1.30.0" ("unknown" for an empty side).
 std::string DescribeVersionChange(const meshproof::store::v1::VersionChange& change);

@@ -11,7 +11,8 @@ namespace meshproof::results {
 
 // Returns the counts of `results` in the test phase (preflight, setup and teardown
 // results are not counted). `passed_on_retry` counts passing tests that needed a retry.
-meshproof::result::v1::RunCounts CountTests(const std::vector<meshproof::result::v1::TestResult>& results);
+meshproof::result::v1::RunCounts CountTests(
+    const std::vector<meshproof::result::v1::TestResult>& results);
 
 }  // namespace meshproof::results
 

@@ -16,7 +16,8 @@ RunDecision DecideRunVerdict(const RunStop& stop, const std::vector<rv1::TestRes
   if (counts.failed() > 0) {
     for (const rv1::TestResult& r : tests) {
       if (r.phase() == rv1::PHASE_TEST && r.verdict() == rv1::TEST_VERDICT_FAIL) {
-        return {rv1::RUN_VERDICT_FAILED, absl::StrCat(counts.failed(), " failed; first: ", r.test(), ": ", r.reason())};
+        return {rv1::RUN_VERDICT_FAILED,
+                absl::StrCat(counts.failed(), " failed; first: ", r.test(), ": ", r.reason())};
       }
     }
   }

@@ -27,7 +27,8 @@ struct RunDecision {
 
 // Returns the verdict of a run whose test-phase results are `tests` (other phases are
 // ignored). A NOT_RUN test means the run was cancelled while tests ran.
-RunDecision DecideRunVerdict(const RunStop& stop, const std::vector<meshproof::result::v1::TestResult>& tests);
+RunDecision DecideRunVerdict(const RunStop& stop,
+                             const std::vector<meshproof::result::v1::TestResult>& tests);
 
 }  // namespace meshproof::results
 

@@ -11,7 +11,8 @@ namespace rv1 = ::meshproof::result::v1;
 // Strips an enum value's prefix ("RUN_VERDICT_PASSED" -> "PASSED"); "?" when the
 // number has no name in this build (a newer peer's value).
 std::string Strip(const std::string& name, absl::string_view prefix) {
-  if (name.size() > prefix.size() && absl::StartsWith(name, prefix)) return name.substr(prefix.size());
+  if (name.size() > prefix.size() && absl::StartsWith(name, prefix))
+    return name.substr(prefix.size());
   return name.empty() ? "?" : name;
 }
 

@@ -74,9 +74,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
         absl::StrCat("synchronous: expected NORMAL or FULL, got \"", options.synchronous, "\""));
   }
   sqlite3* raw = nullptr;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -92,8 +92,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA synchronous=", options.synchronous)));
   MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA cache_size=-", options.cache_kib)));
   if (!options.read_only && options.wal_autocheckpoint_pages > 0) {
-    MP_RETURN_IF_ERROR(db->Exec(
-        absl::StrCat("PRAGMA wal_autocheckpoint=", options.wal_autocheckpoint_pages)));
+    MP_RETURN_IF_ERROR(
+        db->Exec(absl::StrCat("PRAGMA wal_autocheckpoint=", options.wal_autocheckpoint_pages)));
   }
   if (options.mmap_bytes > 0) {
     MP_RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA mmap_size=", options.mmap_bytes)));
@@ -129,21 +129,19 @@ absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
 }
 
 absl::Status Database::Error(int rc, absl::string_view context) const {
-  LogError("sqlite error ", rc, " (", sqlite3_errstr(rc), "): ", sqlite3_errmsg(db_), " in: ",
-           context);
+  LogError("sqlite error ", rc, " (", sqlite3_errstr(rc), "): ", sqlite3_errmsg(db_),
+           " in: ", context);
   switch (rc & 0xff) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError("the database is busy; retry");
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError("the database disk is full");
+    case SQLITE_LOCKED: return absl::UnavailableError("the database is busy; retry");
+    case SQLITE_FULL: return absl::ResourceExhaustedError("the database disk is full");
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return absl::InternalError("the database file is damaged or not a database");
-    case SQLITE_READONLY:
-      return absl::InternalError("the database is read-only");
+    case SQLITE_READONLY: return absl::InternalError("the database is read-only");
     default:
-      return absl::InternalError(absl::StrCat("database error (details in the ", owner_, "'s log)"));
+      return absl::InternalError(
+          absl::StrCat("database error (details in the ", owner_, "'s log)"));
   }
 }
 

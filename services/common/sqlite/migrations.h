@@ -22,8 +22,9 @@ struct Migration {
 
 // Brings `db` to the newest version in `migrations`. Returns the version now recorded.
 // FAILED_PRECONDITION when the database records a version newer than the newest known
-// (written by a newer binary; the message says to use a newer `binary`); INVALID_ARGUMENT when `migrations` is not numbered 1..N;
-// the database's error when a script fails (that script's changes are rolled back).
+// (written by a newer binary; the message says to use a newer `binary`); INVALID_ARGUMENT when
+// `migrations` is not numbered 1..N; the database's error when a script fails (that script's
+// changes are rolled back).
 absl::StatusOr<int> ApplyMigrations(Database* db, const std::vector<Migration>& migrations,
                                     absl::string_view binary);
 

@@ -2,13 +2,12 @@
 // started with --tokens, the scheduler writing to the store with --store-token-file, an
 // agent's SchedulerLink with its token, and the meshproof CLI with and without
 // MESHPROOF_TOKEN.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <set>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -82,9 +81,9 @@ void Prepare(grpc::ClientContext* context, const std::string& token) {
 class AuthBinaryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string store_tokens = dir_.WriteFile(
-        "store-tokens.yaml", "tokens:\n" + Entry("scheduler", "writer", kWriter) +
-                                 Entry("store-reader", "viewer", kStoreReader));
+    const std::string store_tokens =
+        dir_.WriteFile("store-tokens.yaml", "tokens:\n" + Entry("scheduler", "writer", kWriter) +
+                                                Entry("store-reader", "viewer", kStoreReader));
     absl::StatusOr<ServiceProcess> store = ServiceProcess::Start(
         BinaryPath("meshproof-store"),
         {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db"), "--tokens", store_tokens},
@@ -93,17 +92,18 @@ class AuthBinaryTest : public ::testing::Test {
     store_ = std::make_unique<ServiceProcess>(std::move(*store));
 
     const std::string scheduler_tokens = dir_.WriteFile(
-        "scheduler-tokens.yaml",
-        "tokens:\n" + Entry("ci-viewer", "viewer", kViewer) +
-            Entry("ci-runner", "viewer, runner", kRunner) +
-            Entry("alice", "viewer, approver", kApprover) +
-            AgentEntry("lab-agent", "with-token", kAgent) +
-            AgentEntry("linked-agent", "linked", kLinkedAgent));
+        "scheduler-tokens.yaml", "tokens:\n" + Entry("ci-viewer", "viewer", kViewer) +
+                                     Entry("ci-runner", "viewer, runner", kRunner) +
+                                     Entry("alice", "viewer, approver", kApprover) +
+                                     AgentEntry("lab-agent", "with-token", kAgent) +
+                                     AgentEntry("linked-agent", "linked", kLinkedAgent));
     const std::string store_token = dir_.WriteFile("store.token", absl::StrCat(kWriter, "\n"));
     chmod(store_token.c_str(), 0600);
-    const std::string config = dir_.WriteFile(
-        "scheduler.yaml", "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n"
-                          "store_backoff_max: 500ms\ntokens: " + scheduler_tokens + "\n");
+    const std::string config =
+        dir_.WriteFile("scheduler.yaml",
+                       "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n"
+                       "store_backoff_max: 500ms\ntokens: " +
+                           scheduler_tokens + "\n");
     absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
         BinaryPath("meshproof-scheduler"),
         {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--config", config,
@@ -245,24 +245,24 @@ TEST_F(AuthBinaryTest, TheSchedulerWritesResultsToAStoreThatRequiresAToken) {
   options.info.set_cluster("lab");
   options.info.set_max_concurrency(4);
   options.token = kLinkedAgent;
-  agent::SchedulerLink link(options, [](const sv1::Assignment& a, const auto& emit,
-                                        const auto& cancelled) {
-    rv1::ScenarioOutcome outcome;
-    int ran = 0;
-    for (const auto& test : a.scenario().tests()) {
-      rv1::TestResult r;
-      r.set_scenario(a.scenario().name());
-      r.set_test(test.name());
-      r.set_phase(rv1::PHASE_TEST);
-      r.set_verdict(rv1::TEST_VERDICT_PASS);
-      emit(r);
-      ++ran;
-    }
-    outcome.set_verdict(rv1::RUN_VERDICT_PASSED);
-    outcome.mutable_counts()->set_total(ran);
-    outcome.mutable_counts()->set_passed(ran);
-    return outcome;
-  });
+  agent::SchedulerLink link(options,
+                            [](const sv1::Assignment& a, const auto& emit, const auto& cancelled) {
+                              rv1::ScenarioOutcome outcome;
+                              int ran = 0;
+                              for (const auto& test : a.scenario().tests()) {
+                                rv1::TestResult r;
+                                r.set_scenario(a.scenario().name());
+                                r.set_test(test.name());
+                                r.set_phase(rv1::PHASE_TEST);
+                                r.set_verdict(rv1::TEST_VERDICT_PASS);
+                                emit(r);
+                                ++ran;
+                              }
+                              outcome.set_verdict(rv1::RUN_VERDICT_PASSED);
+                              outcome.mutable_counts()->set_total(ran);
+                              outcome.mutable_counts()->set_passed(ran);
+                              return outcome;
+                            });
   link.Start();
   sv1::Run run;
   ASSERT_TRUE(StartRun(kRunner, &run).ok());
@@ -314,11 +314,11 @@ TEST_F(AuthBinaryTest, TheAgentBinaryConnectsWithItsTokenFileAndNotWithout) {
        "--cluster", "lab", "--scheduler-token-file", token_file},
       dir_.File("agent-with.log"));
   ASSERT_TRUE(with.ok()) << with.status();
-  auto without = ServiceProcess::Start(
-      BinaryPath("meshproof-agent"),
-      {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(), "--agent-id", "no-token",
-       "--cluster", "lab"},
-      dir_.File("agent-without.log"));
+  auto without =
+      ServiceProcess::Start(BinaryPath("meshproof-agent"),
+                            {"--listen", "127.0.0.1:0", "--scheduler", scheduler_->address(),
+                             "--agent-id", "no-token", "--cluster", "lab"},
+                            dir_.File("agent-without.log"));
   ASSERT_TRUE(without.ok()) << without.status();
 
   // Bounded wait until the agent with a token is listed and the other has been refused.
@@ -355,8 +355,8 @@ TEST_F(AuthBinaryTest, TheCliSendsMeshproofTokenAndExplainsAMissingOne) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 
   std::vector<std::string> without = base;
-  without.insert(without.end(), {BinaryPath("meshproof"), "run", "list", "--scheduler",
-                                 scheduler_->address()});
+  without.insert(without.end(),
+                 {BinaryPath("meshproof"), "run", "list", "--scheduler", scheduler_->address()});
   auto refused = RunCommand(without);
   // docs/cli.md: a refused token is "bad input or usage" (2), not "unreachable" (3).
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
@@ -373,8 +373,8 @@ TEST_F(AuthBinaryTest, TheCliSendsMeshproofTokenAndExplainsAMissingOne) {
 }
 
 TEST(TokenCommandTest, NewPrintsATokenAndAnEntryThatLoadsWithItsHash) {
-  auto made = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "ci-nightly",
-                          "--team", "platform", "--roles", "viewer, runner"});
+  auto made = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "ci-nightly", "--team",
+                          "platform", "--roles", "viewer, runner"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   const size_t newline = made.out.find('\n');
   ASSERT_NE(newline, std::string::npos) << made.out;
@@ -390,7 +390,8 @@ TEST(TokenCommandTest, NewPrintsATokenAndAnEntryThatLoadsWithItsHash) {
   EXPECT_TRUE(HashesEqual((*entries)[0].sha256, HashToken(token)));
 
   // Two tokens are never the same.
-  auto again = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "x", "--roles", "viewer"});
+  auto again =
+      RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "x", "--roles", "viewer"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.substr(0, again.out.find('\n')), token);
 
@@ -400,18 +401,20 @@ TEST(TokenCommandTest, NewPrintsATokenAndAnEntryThatLoadsWithItsHash) {
 }
 
 TEST(TokenCommandTest, BadRolesOrNamesExitTwoNamingTheFlag) {
-  auto role = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "x", "--roles", "viewer,boss"});
+  auto role = RunCommand(
+      {BinaryPath("meshproof"), "token", "new", "--name", "x", "--roles", "viewer,boss"});
   EXPECT_EQ(role.exit_code, 2);
   EXPECT_THAT(role.err, HasSubstr("--roles: unknown role \"boss\""));
-  auto name = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a b", "--roles", "viewer"});
+  auto name =
+      RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a b", "--roles", "viewer"});
   EXPECT_EQ(name.exit_code, 2);
   EXPECT_THAT(name.err, HasSubstr("--name: expected 1 to 64 characters"));
   EXPECT_TRUE(name.out.empty()) << "no token is printed when the entry is refused";
 }
 
 TEST(TokenCommandTest, AnAgentTokenIsBoundToItsAgentAndCluster) {
-  auto unbound = RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a", "--roles",
-                             "agent"});
+  auto unbound =
+      RunCommand({BinaryPath("meshproof"), "token", "new", "--name", "a", "--roles", "agent"});
   EXPECT_EQ(unbound.exit_code, 2);
   EXPECT_THAT(unbound.err, HasSubstr("--agent-id: required for a token with the role agent"));
   EXPECT_TRUE(unbound.out.empty());

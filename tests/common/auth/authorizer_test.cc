@@ -1,11 +1,11 @@
 // Token hashing, constant-time comparison, lookup, the bearer header and the decision on
 // one call: every refusal code and message, and that no message contains the token.
-#include <sys/stat.h>
+#include "services/common/auth/authorizer.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
-#include "services/common/auth/authorizer.h"
 #include "services/common/auth/token_file.h"
 #include "services/common/auth/token_hash.h"
 #include "tests/testing/status_matchers.h"
@@ -84,10 +84,10 @@ TEST(BearerTokenTest, AcceptsTheSchemeInAnyCaseAndTrimsSpaces) {
 
 class AuthorizerTest : public ::testing::Test {
  protected:
-  Authorizer authorizer_{TokenRegistry({Entry("ci-viewer", "secret-viewer", {Role::kViewer}),
-                                        Entry("ci-runner", "secret-runner",
-                                              {Role::kViewer, Role::kRunner}),
-                                        Entry("root", "secret-admin", {Role::kAdmin})})};
+  Authorizer authorizer_{
+      TokenRegistry({Entry("ci-viewer", "secret-viewer", {Role::kViewer}),
+                     Entry("ci-runner", "secret-runner", {Role::kViewer, Role::kRunner}),
+                     Entry("root", "secret-admin", {Role::kAdmin})})};
 };
 
 TEST_F(AuthorizerTest, NoHeaderIsUnauthenticated) {
@@ -123,7 +123,8 @@ TEST_F(AuthorizerTest, AllowsTheRoleAndReturnsTheCaller) {
 
 TEST_F(AuthorizerTest, AdminMayCallAnythingIncludingUnlistedMethods) {
   MP_EXPECT_OK(authorizer_.Check(kStartRun, "Bearer secret-admin"));
-  MP_EXPECT_OK(authorizer_.Check("/meshproof.store.v1.ResultsStoreService/Backup", "Bearer secret-admin"));
+  MP_EXPECT_OK(
+      authorizer_.Check("/meshproof.store.v1.ResultsStoreService/Backup", "Bearer secret-admin"));
   MP_EXPECT_OK(authorizer_.Check("/meshproof.x.v1.New/Thing", "Bearer secret-admin"));
   EXPECT_THAT(authorizer_.Check("/meshproof.x.v1.New/Thing", "Bearer secret-runner"),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("needs the role admin")));
@@ -158,8 +159,8 @@ TEST(TokenFileTest, WarnsWhenEveryUserCanReadIt) {
   chmod(path.c_str(), 0644);
   MP_ASSERT_OK_AND_ASSIGN(TokenFromFile token, ReadTokenFile(path, "--store-token-file"));
   EXPECT_EQ(token.token, "secret-123");
-  EXPECT_THAT(token.warning, AllOf(HasSubstr("--store-token-file"), HasSubstr("readable by every user"),
-                                   Not(HasSubstr("secret"))));
+  EXPECT_THAT(token.warning, AllOf(HasSubstr("--store-token-file"),
+                                   HasSubstr("readable by every user"), Not(HasSubstr("secret"))));
 }
 
 TEST(TokenFileTest, RefusesAnEmptyFirstLineOrAPastedHeader) {

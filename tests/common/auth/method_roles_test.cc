@@ -1,12 +1,14 @@
 // The method -> role table is complete: every RPC of every service compiled from
 // proto/meshproof/ has a rule, and every rule names an RPC that exists. A new RPC
 // without a rule fails here instead of shipping open (or admin-only by surprise).
-#include <algorithm>
-#include <filesystem>
+#include "services/common/auth/method_roles.h"
 
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <google/protobuf/descriptor.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
 
 #include "meshproof/agent/v1/agent.grpc.pb.h"
 #include "meshproof/result/v1/result.pb.h"
@@ -14,7 +16,6 @@
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
-#include "services/common/auth/method_roles.h"
 
 namespace meshproof::auth {
 namespace {
@@ -62,7 +63,8 @@ TEST(MethodRolesTest, EveryMethodOfEveryMeshproofServiceHasARule) {
       for (int m = 0; m < service->method_count(); ++m) {
         const std::string full = "/" + service->full_name() + "/" + service->method(m)->name();
         ++methods;
-        EXPECT_TRUE(HasRule(full)) << full << " has no rule in services/common/auth/method_roles.cc";
+        EXPECT_TRUE(HasRule(full))
+            << full << " has no rule in services/common/auth/method_roles.cc";
       }
     }
   }
@@ -83,10 +85,9 @@ TEST(MethodRolesTest, EveryRuleNamesAMethodThatExists) {
 }
 
 TEST(MethodRolesTest, HealthAndReflectionAreOpen) {
-  for (const char* method :
-       {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
-        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"}) {
+  for (const char* method : {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
+                             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                             "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"}) {
     EXPECT_FALSE(RuleFor(method).role.has_value()) << method;
   }
 }

@@ -1,9 +1,10 @@
 // The team rule on its own: who sees which team's objects, which requested teams are
 // refused (naming the field), and where new objects land.
+#include "services/common/auth/team_scope.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/common/auth/team_scope.h"
 #include "services/common/auth/tokens_file.h"
 #include "tests/testing/status_matchers.h"
 

@@ -2,18 +2,19 @@
 // and a callback service: refused calls never reach the handler, allowed calls carry
 // their own caller's name (also when calls of different tokens share a connection),
 // health needs no token.
-#include <atomic>
+#include "services/common/auth/token_server_credentials.h"
 
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
 #include "services/common/auth/caller.h"
-#include "services/common/auth/token_server_credentials.h"
 
 namespace meshproof::auth {
 namespace {
@@ -167,8 +168,7 @@ TEST_F(TokenServerCredentialsTest, HealthNeedsNoToken) {
   grpc::ClientContext context;
   Prepare(&context, "");
   grpc::health::v1::HealthCheckResponse response;
-  grpc::Status status =
-      grpc::health::v1::Health::NewStub(channel_)->Check(&context, {}, &response);
+  grpc::Status status = grpc::health::v1::Health::NewStub(channel_)->Check(&context, {}, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }

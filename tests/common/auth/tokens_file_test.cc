@@ -1,9 +1,10 @@
 // The tokens file parser: a good file, and every rejection with its file:line:column
 // and field.
+#include "services/common/auth/tokens_file.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/common/auth/tokens_file.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -20,16 +21,18 @@ constexpr char kHash2[] = "c44474038d459e40e4714afefa7bf8dae9f9834b22f5e8ec1dd43
 std::string File(const std::string& entries) { return "tokens:\n" + entries; }
 
 TEST(TokensFileTest, ParsesNamesTeamsRolesAndHashes) {
-  const std::string text = File(std::string("  - name: ci-nightly\n"
-                                            "    team: platform\n"
-                                            "    roles: [viewer, runner]\n"
-                                            "    sha256: ") + kHash1 +
-                                "\n"
-                                "  - name: bob@example.com\n"
-                                "    roles:\n"
-                                "      - approver\n"
-                                "    sha256: " + std::string(kHash2).substr(0, 10) +
-                                "ABCDEF" + std::string(kHash2).substr(16) + "\n");
+  const std::string text =
+      File(std::string("  - name: ci-nightly\n"
+                       "    team: platform\n"
+                       "    roles: [viewer, runner]\n"
+                       "    sha256: ") +
+           kHash1 +
+           "\n"
+           "  - name: bob@example.com\n"
+           "    roles:\n"
+           "      - approver\n"
+           "    sha256: " +
+           std::string(kHash2).substr(0, 10) + "ABCDEF" + std::string(kHash2).substr(16) + "\n");
   MP_ASSERT_OK_AND_ASSIGN(std::vector<TokenEntry> entries, ParseTokensFile(text, "t.yaml"));
   ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].name, "ci-nightly");
@@ -73,54 +76,65 @@ INSTANTIATE_TEST_SUITE_P(
                 "token: unknown key (expected tokens)"},
         BadCase{"UnknownEntryKey", File("  - name: a\n    rolez: [viewer]\n" + kGood),
                 "tokens.yaml:3:5", "tokens[0].rolez: unknown key"},
-        BadCase{"UnknownRole", File(std::string("  - name: a\n    roles: [viewer, runer]\n    sha256: ") +
-                                    kHash1 + "\n"),
+        BadCase{"UnknownRole",
+                File(std::string("  - name: a\n    roles: [viewer, runer]\n    sha256: ") + kHash1 +
+                     "\n"),
                 "tokens.yaml:3:21", "tokens[0].roles[1]: unknown role \"runer\" (expected viewer"},
         BadCase{"ShortHex", File("  - name: a\n    roles: [viewer]\n    sha256: abc123\n"),
                 "tokens.yaml:4:13", "tokens[0].sha256: expected the token's SHA-256 as 64 hex"},
-        BadCase{"NonHexDigit",
-                File("  - name: a\n    roles: [viewer]\n    sha256: " + std::string(63, 'a') + "g\n"),
-                "tokens.yaml:4:13", "tokens[0].sha256: expected"},
+        BadCase{
+            "NonHexDigit",
+            File("  - name: a\n    roles: [viewer]\n    sha256: " + std::string(63, 'a') + "g\n"),
+            "tokens.yaml:4:13", "tokens[0].sha256: expected"},
         BadCase{"MissingName", File("  - team: x\n" + kGood), "tokens.yaml:2:5",
                 "tokens[0].name: required"},
         BadCase{"MissingRoles", File(std::string("  - name: a\n    sha256: ") + kHash1 + "\n"),
                 "tokens.yaml:2:5", "tokens[0].roles: required"},
         BadCase{"MissingHash", File("  - name: a\n    roles: [viewer]\n"), "tokens.yaml:2:5",
                 "tokens[0].sha256: required"},
-        BadCase{"EmptyRoles", File(std::string("  - name: a\n    roles: []\n    sha256: ") + kHash1 + "\n"),
+        BadCase{"EmptyRoles",
+                File(std::string("  - name: a\n    roles: []\n    sha256: ") + kHash1 + "\n"),
                 "tokens.yaml:3:12", "tokens[0].roles: expected a non-empty list"},
         BadCase{"RoleTwice",
-                File(std::string("  - name: a\n    roles: [viewer, viewer]\n    sha256: ") + kHash1 + "\n"),
+                File(std::string("  - name: a\n    roles: [viewer, viewer]\n    sha256: ") +
+                     kHash1 + "\n"),
                 "tokens.yaml:3:21", "tokens[0].roles[1]: role viewer listed twice"},
         BadCase{"BadNameCharacters", File("  - name: \"a b\"\n" + kGood), "tokens.yaml:2:11",
                 "tokens[0].name: expected 1 to 64 characters"},
         BadCase{"DuplicateName",
-                File("  - name: a\n" + kGood + "  - name: a\n    roles: [runner]\n    sha256: " + kHash2 + "\n"),
+                File("  - name: a\n" + kGood +
+                     "  - name: a\n    roles: [runner]\n    sha256: " + kHash2 + "\n"),
                 "tokens.yaml:5:11", "tokens[1].name: \"a\" is already used"},
         BadCase{"DuplicateHash", File("  - name: a\n" + kGood + "  - name: b\n" + kGood),
                 "tokens.yaml:7:13", "tokens[1].sha256: the same token as \"a\""},
         BadCase{"KeyTwice", File("  - name: a\n    name: b\n" + kGood), "tokens.yaml:3:5",
                 "tokens[0].name: given twice"},
-        BadCase{"EmptyList", "tokens: []\n", "tokens.yaml:1:9", "tokens: expected a non-empty list"},
+        BadCase{"EmptyList", "tokens: []\n", "tokens.yaml:1:9",
+                "tokens: expected a non-empty list"},
         BadCase{"EntryNotAMap", "tokens:\n  - just-a-name\n", "tokens.yaml:2:5",
                 "tokens[0]: expected a mapping"},
-        BadCase{"NotAMapping", "- a\n- b\n", "tokens.yaml:1:1", "expected a mapping with the key tokens"},
+        BadCase{"NotAMapping", "- a\n- b\n", "tokens.yaml:1:1",
+                "expected a mapping with the key tokens"},
         BadCase{"InvalidYaml", "tokens: [\n", "tokens.yaml:2:1", "not valid YAML"},
         BadCase{"Empty", "", "tokens.yaml", "empty; expected a mapping with the key tokens"},
-        BadCase{"AgentWithoutAgentId",
-                File(std::string("  - name: a\n    roles: [agent]\n    cluster: lab\n    sha256: ") +
-                     kHash1 + "\n"),
-                "tokens.yaml:2:5", "tokens[0].agent_id: required for a token with the role agent"},
-        BadCase{"AgentWithoutCluster",
-                File(std::string("  - name: a\n    roles: [agent]\n    agent_id: a1\n    sha256: ") +
-                     kHash1 + "\n"),
-                "tokens.yaml:2:5", "tokens[0].cluster: required for a token with the role agent"},
+        BadCase{
+            "AgentWithoutAgentId",
+            File(std::string("  - name: a\n    roles: [agent]\n    cluster: lab\n    sha256: ") +
+                 kHash1 + "\n"),
+            "tokens.yaml:2:5", "tokens[0].agent_id: required for a token with the role agent"},
+        BadCase{
+            "AgentWithoutCluster",
+            File(std::string("  - name: a\n    roles: [agent]\n    agent_id: a1\n    sha256: ") +
+                 kHash1 + "\n"),
+            "tokens.yaml:2:5", "tokens[0].cluster: required for a token with the role agent"},
         BadCase{"BindingWithoutAgentRole", File("  - name: a\n    agent_id: a1\n" + kGood),
                 "tokens.yaml:3:5", "tokens[0].agent_id: only for a token with the role agent"},
-        BadCase{"EmptyServedTeams",
-                File(std::string("  - name: a\n    roles: [agent]\n    agent_id: a1\n    cluster: c\n"
-                                 "    serves_teams: []\n    sha256: ") + kHash1 + "\n"),
-                "tokens.yaml:6:19", "tokens[0].serves_teams: expected a non-empty list"}),
+        BadCase{
+            "EmptyServedTeams",
+            File(std::string("  - name: a\n    roles: [agent]\n    agent_id: a1\n    cluster: c\n"
+                             "    serves_teams: []\n    sha256: ") +
+                 kHash1 + "\n"),
+            "tokens.yaml:6:19", "tokens[0].serves_teams: expected a non-empty list"}),
     [](const auto& info) { return std::string(info.param.label); });
 
 TEST(TokensFileTest, AnAgentTokenIsBoundToItsAgentClusterAndTeams) {
@@ -129,8 +143,11 @@ TEST(TokensFileTest, AnAgentTokenIsBoundToItsAgentClusterAndTeams) {
                                             "    agent_id: lab-1\n"
                                             "    cluster: lab\n"
                                             "    serves_teams: [platform, payments]\n"
-                                            "    sha256: ") + kHash1 + "\n"
-                                "  - name: ci\n    roles: [viewer]\n    sha256: " + kHash2 + "\n");
+                                            "    sha256: ") +
+                                kHash1 +
+                                "\n"
+                                "  - name: ci\n    roles: [viewer]\n    sha256: " +
+                                kHash2 + "\n");
   MP_ASSERT_OK_AND_ASSIGN(std::vector<TokenEntry> entries, ParseTokensFile(text, "t.yaml"));
   ASSERT_EQ(entries.size(), 2u);
   ASSERT_TRUE(entries[0].agent.has_value());

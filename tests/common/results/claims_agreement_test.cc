@@ -2,15 +2,15 @@
 // computes it in the store from the stored results. Both must give the same ledger for
 // the same run: each case runs a scenario on the real executor (fake prober), stores
 // what it emitted the way the scheduler forwards it, and compares the two ledgers.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/util/message_differencer.h>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -49,8 +49,8 @@ class FakeProber : public agent::Prober {
 };
 
 struct Ledgers {
-  rv1::ScenarioOutcome outcome;  // what `meshproof probe` prints
-  std::vector<rv1::ClaimResult> store;  // GetClaimsLedger
+  rv1::ScenarioOutcome outcome;           // what `meshproof probe` prints
+  std::vector<rv1::ClaimResult> store;    // GetClaimsLedger
   std::vector<rv1::ClaimResult> get_run;  // GetRun's claims (what reports show)
 };
 
@@ -66,14 +66,15 @@ class ClaimsAgreementTest : public ::testing::Test {
   // `reverse` (the store keeps append order; the ledger must not depend on it).
   Ledgers RunAndStore(const std::string& body, bool reverse = false) {
     Ledgers out;
-    auto parsed = scenario::ParseScenario("apiVersion: meshproof/v1\nkind: Scenario\nname: s\n" + body,
-                                          scenario::ParseOptions());
+    auto parsed = scenario::ParseScenario(
+        "apiVersion: meshproof/v1\nkind: Scenario\nname: s\n" + body, scenario::ParseOptions());
     EXPECT_TRUE(parsed.ok()) << parsed.status();
     if (!parsed.ok()) return out;
-    agent::ScenarioExecutor executor(&prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
-                                     [](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<agent::LogSource>> {
-                                       return absl::UnimplementedError("no logs here");
-                                     });
+    agent::ScenarioExecutor executor(
+        &prober_, &clock_, [this](absl::Duration d) { clock_.Advance(d); },
+        [](const sv1::LogSource&) -> absl::StatusOr<std::unique_ptr<agent::LogSource>> {
+          return absl::UnimplementedError("no logs here");
+        });
     std::vector<rv1::TestResult> emitted;
     absl::Mutex mu;
     out.outcome = executor.Execute(
@@ -125,9 +126,13 @@ class ClaimsAgreementTest : public ::testing::Test {
     for (size_t i = 0; i < l.store.size(); ++i) {
       const rv1::ClaimResult& agent = l.outcome.claims(static_cast<int>(i));
       EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(agent, l.store[i]))
-          << "agent:\n" << agent.DebugString() << "store:\n" << l.store[i].DebugString();
+          << "agent:\n"
+          << agent.DebugString() << "store:\n"
+          << l.store[i].DebugString();
       EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(agent, l.get_run[i]))
-          << "agent:\n" << agent.DebugString() << "GetRun:\n" << l.get_run[i].DebugString();
+          << "agent:\n"
+          << agent.DebugString() << "GetRun:\n"
+          << l.get_run[i].DebugString();
     }
   }
 
@@ -197,7 +202,8 @@ TEST_F(ClaimsAgreementTest, BlockedTestsGiveOneLedger) {
       "preflight:\n  - {name: ready, http: {url: \"http://x/fail\"}}\n", kMixedTests, kClaims));
   ExpectSame(l);
   EXPECT_EQ(l.outcome.verdict(), rv1::RUN_VERDICT_INCONCLUSIVE);
-  for (const rv1::ClaimResult& c : l.outcome.claims()) EXPECT_EQ(c.verdict(), rv1::CLAIM_VERDICT_UNTESTED) << c.id();
+  for (const rv1::ClaimResult& c : l.outcome.claims())
+    EXPECT_EQ(c.verdict(), rv1::CLAIM_VERDICT_UNTESTED) << c.id();
   EXPECT_EQ(ById(l)["C5"].tests(0).verdict(), rv1::TEST_VERDICT_BLOCKED);
 }
 

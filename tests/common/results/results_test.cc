@@ -1,9 +1,9 @@
 // The shared results rules on hand-made results: verdict words, run counts, the run
 // verdict, the claims ledger and what makes a test flaky.
-#include <algorithm>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/results/attempts.h"
@@ -19,8 +19,8 @@ namespace rv1 = ::meshproof::result::v1;
 namespace sv1 = ::meshproof::scenario::v1;
 using ::testing::ElementsAre;
 
-rv1::TestResult Result(const std::string& test, rv1::TestVerdict verdict, std::vector<std::string> claims = {},
-                       rv1::Phase phase = rv1::PHASE_TEST) {
+rv1::TestResult Result(const std::string& test, rv1::TestVerdict verdict,
+                       std::vector<std::string> claims = {}, rv1::Phase phase = rv1::PHASE_TEST) {
   rv1::TestResult r;
   r.set_test(test);
   r.set_phase(phase);
@@ -42,7 +42,8 @@ google::protobuf::RepeatedPtrField<sv1::Claim> Claims(std::vector<std::string> i
 
 std::vector<std::string> Linked(const rv1::ClaimResult& claim) {
   std::vector<std::string> out;
-  for (const rv1::LinkedTest& t : claim.tests()) out.push_back(absl::StrCat(t.test(), ":", TestVerdictWord(t.verdict())));
+  for (const rv1::LinkedTest& t : claim.tests())
+    out.push_back(absl::StrCat(t.test(), ":", TestVerdictWord(t.verdict())));
   return out;
 }
 
@@ -62,11 +63,12 @@ TEST(VerdictWordsTest, NamesEveryVerdictAndNeverFailsOnUnknownNumbers) {
 TEST(RunCountsTest, CountsTestPhaseOnly) {
   rv1::TestResult retried = Result("r", rv1::TEST_VERDICT_PASS);
   retried.set_passed_on_retry(true);
-  const rv1::RunCounts counts = CountTests({
-      Result("ready", rv1::TEST_VERDICT_FAIL, {}, rv1::PHASE_PREFLIGHT), Result("a", rv1::TEST_VERDICT_PASS), retried,
-      Result("b", rv1::TEST_VERDICT_FAIL), Result("c", rv1::TEST_VERDICT_ERROR), Result("d", rv1::TEST_VERDICT_SKIPPED),
-      Result("e", rv1::TEST_VERDICT_BLOCKED), Result("f", rv1::TEST_VERDICT_NOT_RUN),
-      Result("restore", rv1::TEST_VERDICT_ERROR, {}, rv1::PHASE_TEARDOWN)});
+  const rv1::RunCounts counts =
+      CountTests({Result("ready", rv1::TEST_VERDICT_FAIL, {}, rv1::PHASE_PREFLIGHT),
+                  Result("a", rv1::TEST_VERDICT_PASS), retried, Result("b", rv1::TEST_VERDICT_FAIL),
+                  Result("c", rv1::TEST_VERDICT_ERROR), Result("d", rv1::TEST_VERDICT_SKIPPED),
+                  Result("e", rv1::TEST_VERDICT_BLOCKED), Result("f", rv1::TEST_VERDICT_NOT_RUN),
+                  Result("restore", rv1::TEST_VERDICT_ERROR, {}, rv1::PHASE_TEARDOWN)});
   EXPECT_EQ(counts.total(), 7u);
   EXPECT_EQ(counts.passed(), 2u);
   EXPECT_EQ(counts.passed_on_retry(), 1u);
@@ -78,32 +80,39 @@ TEST(RunCountsTest, CountsTestPhaseOnly) {
 }
 
 TEST(RunVerdictTest, AStopDecidesFirstThenCancellationThenFailuresThenErrors) {
-  const std::vector<rv1::TestResult> failing = {Result("a", rv1::TEST_VERDICT_ERROR), Result("b", rv1::TEST_VERDICT_FAIL),
+  const std::vector<rv1::TestResult> failing = {Result("a", rv1::TEST_VERDICT_ERROR),
+                                                Result("b", rv1::TEST_VERDICT_FAIL),
                                                 Result("c", rv1::TEST_VERDICT_FAIL)};
-  RunDecision d = DecideRunVerdict({rv1::RUN_VERDICT_INCONCLUSIVE, "preflight ready failed: x"}, failing);
+  RunDecision d =
+      DecideRunVerdict({rv1::RUN_VERDICT_INCONCLUSIVE, "preflight ready failed: x"}, failing);
   EXPECT_EQ(d.verdict, rv1::RUN_VERDICT_INCONCLUSIVE);
   EXPECT_EQ(d.reason, "preflight ready failed: x");
-  d = DecideRunVerdict({}, {Result("a", rv1::TEST_VERDICT_FAIL), Result("b", rv1::TEST_VERDICT_NOT_RUN)});
+  d = DecideRunVerdict(
+      {}, {Result("a", rv1::TEST_VERDICT_FAIL), Result("b", rv1::TEST_VERDICT_NOT_RUN)});
   EXPECT_EQ(d.verdict, rv1::RUN_VERDICT_CANCELLED);
   EXPECT_EQ(d.reason, "the run was cancelled");
   d = DecideRunVerdict({}, failing);
   EXPECT_EQ(d.verdict, rv1::RUN_VERDICT_FAILED);
   EXPECT_EQ(d.reason, "2 failed; first: b: b went wrong");
-  d = DecideRunVerdict({}, {Result("a", rv1::TEST_VERDICT_PASS), Result("b", rv1::TEST_VERDICT_ERROR)});
+  d = DecideRunVerdict({},
+                       {Result("a", rv1::TEST_VERDICT_PASS), Result("b", rv1::TEST_VERDICT_ERROR)});
   EXPECT_EQ(d.verdict, rv1::RUN_VERDICT_ERROR);
   EXPECT_EQ(d.reason, "1 tests could not be executed");
-  d = DecideRunVerdict({}, {Result("a", rv1::TEST_VERDICT_PASS), Result("b", rv1::TEST_VERDICT_SKIPPED),
-                            Result("ready", rv1::TEST_VERDICT_FAIL, {}, rv1::PHASE_TEARDOWN)});
+  d = DecideRunVerdict({},
+                       {Result("a", rv1::TEST_VERDICT_PASS), Result("b", rv1::TEST_VERDICT_SKIPPED),
+                        Result("ready", rv1::TEST_VERDICT_FAIL, {}, rv1::PHASE_TEARDOWN)});
   EXPECT_EQ(d.verdict, rv1::RUN_VERDICT_PASSED);
   EXPECT_EQ(d.reason, "");
 }
 
 TEST(ClaimsLedgerTest, OnlyAPassConfirmsAndOnlyAFailRefutes) {
-  const auto ledger = ClaimsLedger(
-      Claims({"C1", "C2", "C3", "C4", "C5"}),
-      {Result("pass", rv1::TEST_VERDICT_PASS, {"C1", "C3"}), Result("fail", rv1::TEST_VERDICT_FAIL, {"C2", "C3"}),
-       Result("error", rv1::TEST_VERDICT_ERROR, {"C1", "C4"}), Result("skipped", rv1::TEST_VERDICT_SKIPPED, {"C4"}),
-       Result("blocked", rv1::TEST_VERDICT_BLOCKED, {"C4"}), Result("not-run", rv1::TEST_VERDICT_NOT_RUN, {"C4"})});
+  const auto ledger = ClaimsLedger(Claims({"C1", "C2", "C3", "C4", "C5"}),
+                                   {Result("pass", rv1::TEST_VERDICT_PASS, {"C1", "C3"}),
+                                    Result("fail", rv1::TEST_VERDICT_FAIL, {"C2", "C3"}),
+                                    Result("error", rv1::TEST_VERDICT_ERROR, {"C1", "C4"}),
+                                    Result("skipped", rv1::TEST_VERDICT_SKIPPED, {"C4"}),
+                                    Result("blocked", rv1::TEST_VERDICT_BLOCKED, {"C4"}),
+                                    Result("not-run", rv1::TEST_VERDICT_NOT_RUN, {"C4"})});
   ASSERT_EQ(ledger.size(), 5u);
   EXPECT_EQ(ledger[0].id(), "C1");
   EXPECT_EQ(ledger[0].text(), "text of C1");
@@ -114,7 +123,8 @@ TEST(ClaimsLedgerTest, OnlyAPassConfirmsAndOnlyAFailRefutes) {
   EXPECT_THAT(Linked(ledger[2]), ElementsAre("fail:FAIL", "pass:PASS"));
   // Tests that could not decide are listed, but the claim stays untested.
   EXPECT_EQ(ledger[3].verdict(), rv1::CLAIM_VERDICT_UNTESTED);
-  EXPECT_THAT(Linked(ledger[3]), ElementsAre("blocked:BLOCKED", "error:ERROR", "not-run:NOT_RUN", "skipped:SKIPPED"));
+  EXPECT_THAT(Linked(ledger[3]),
+              ElementsAre("blocked:BLOCKED", "error:ERROR", "not-run:NOT_RUN", "skipped:SKIPPED"));
   EXPECT_EQ(ledger[4].verdict(), rv1::CLAIM_VERDICT_UNTESTED);
   EXPECT_EQ(ledger[4].tests_size(), 0);
 }
@@ -137,8 +147,9 @@ TEST(ClaimsLedgerTest, DoesNotDependOnTheOrderResultsArrivedIn) {
 }
 
 TEST(ClaimsLedgerTest, IgnoresStepsOutsideTheTestPhase) {
-  const auto ledger = ClaimsLedger(Claims({"C1"}), {Result("setup", rv1::TEST_VERDICT_FAIL, {"C1"}, rv1::PHASE_SETUP),
-                                                    Result("a", rv1::TEST_VERDICT_PASS, {"C1"})});
+  const auto ledger = ClaimsLedger(
+      Claims({"C1"}), {Result("setup", rv1::TEST_VERDICT_FAIL, {"C1"}, rv1::PHASE_SETUP),
+                       Result("a", rv1::TEST_VERDICT_PASS, {"C1"})});
   EXPECT_EQ(ledger[0].verdict(), rv1::CLAIM_VERDICT_CONFIRMED);
   EXPECT_THAT(Linked(ledger[0]), ElementsAre("a:PASS"));
 }
@@ -164,7 +175,8 @@ TEST(AttemptsTest, DisagreeWhenSomePassedAndOthersDidNot) {
 }
 
 TEST(AttemptsTest, SequenceIsOneLetterPerAttempt) {
-  EXPECT_EQ(AttemptSequence(History({rv1::TEST_VERDICT_PASS, rv1::TEST_VERDICT_FAIL, rv1::TEST_VERDICT_ERROR})),
+  EXPECT_EQ(AttemptSequence(
+                History({rv1::TEST_VERDICT_PASS, rv1::TEST_VERDICT_FAIL, rv1::TEST_VERDICT_ERROR})),
             "P F E");
   EXPECT_EQ(AttemptSequence(History({})), "");
 }

@@ -4,9 +4,9 @@
 #include "services/common/client_channel.h"
 
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/keepalive_policy.h"
@@ -23,17 +23,18 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 TEST(IsLoopbackTargetTest, LoopbackForms) {
-  for (const char* target : {"127.0.0.1:7001", "127.8.9.10:1", "localhost:7001", "LOCALHOST:1", "[::1]:7001",
-                             "dns:///localhost:7001", "ipv4:127.0.0.1:7001", "ipv6:[::1]:7001", "unix:/tmp/s.sock",
-                             "[::ffff:127.0.0.1]:1"}) {
+  for (const char* target : {"127.0.0.1:7001", "127.8.9.10:1", "localhost:7001", "LOCALHOST:1",
+                             "[::1]:7001", "dns:///localhost:7001", "ipv4:127.0.0.1:7001",
+                             "ipv6:[::1]:7001", "unix:/tmp/s.sock", "[::ffff:127.0.0.1]:1"}) {
     EXPECT_TRUE(IsLoopbackTarget(target)) << target;
   }
 }
 
 TEST(IsLoopbackTargetTest, EverythingElseIsNot) {
-  for (const char* target : {"10.0.0.1:7001", "scheduler.meshproof.svc:7001", "dns:///scheduler:7001",
-                             "[2001:db8::1]:7001", "0.0.0.0:7001", "128.0.0.1:1", "localhost.evil.test:1",
-                             "ipv4:127.0.0.1:1,10.0.0.1:1", "[::]:1"}) {
+  for (const char* target :
+       {"10.0.0.1:7001", "scheduler.meshproof.svc:7001", "dns:///scheduler:7001",
+        "[2001:db8::1]:7001", "0.0.0.0:7001", "128.0.0.1:1", "localhost.evil.test:1",
+        "ipv4:127.0.0.1:1,10.0.0.1:1", "[::]:1"}) {
     EXPECT_FALSE(IsLoopbackTarget(target)) << target;
   }
 }
@@ -67,7 +68,8 @@ TEST(CheckClientChannelOptionsTest, AllowsWhatIsSafeOrExplicitlyAccepted) {
   ClientChannelOptions no_token;
   no_token.target = "scheduler.example:7001";
   EXPECT_THAT(CheckClientChannelOptions(no_token), IsOk());
-  EXPECT_THAT(CheckClientChannelOptions(ClientChannelOptions{}), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(CheckClientChannelOptions(ClientChannelOptions{}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(CheckTlsOptionsTest, NamesTheFlagOfABadFile) {
@@ -84,17 +86,20 @@ TEST(CheckTlsOptionsTest, NamesTheFlagOfABadFile) {
   client.ca_file.clear();
   client.cert_file = not_pem;
   EXPECT_THAT(CheckClientTlsOptions(client),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--scheduler-tls-cert needs --scheduler-tls-key")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--scheduler-tls-cert needs --scheduler-tls-key")));
 
   ServerTlsOptions server;
   server.key_file = not_pem;
-  EXPECT_THAT(CheckServerTlsOptions(server),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--tls-key needs --tls-cert")));
+  EXPECT_THAT(CheckServerTlsOptions(server), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                      HasSubstr("--tls-key needs --tls-cert")));
   server = {};
   server.client_ca_file = not_pem;
-  EXPECT_THAT(CheckServerTlsOptions(server),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--tls-client-ca needs --tls-cert")));
-  const std::string cert = dir.WriteFile("c.pem", "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
+  EXPECT_THAT(
+      CheckServerTlsOptions(server),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--tls-client-ca needs --tls-cert")));
+  const std::string cert =
+      dir.WriteFile("c.pem", "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n");
   server = {cert, cert, ""};
   EXPECT_THAT(CheckServerTlsOptions(server),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--tls-key")));

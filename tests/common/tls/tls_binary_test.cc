@@ -3,11 +3,10 @@
 // with --tls-cert/--tls-key/--tls-client-ca and dialled with MakeClientChannel; the
 // meshproof CLI and meshproof-scheduler refusing a token in plaintext to a non-loopback
 // address before any connection is made.
-#include <stdio.h>
-
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <stdio.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -43,7 +42,8 @@ class TlsBinaryTest : public ::testing::Test {
     ca_b_ = *b;
   }
   void TearDown() override {
-    if (HasFailure()) std::cerr << meshproof::testing::ReadFileOrEmpty(dir_.File("store.log")) << "\n";
+    if (HasFailure())
+      std::cerr << meshproof::testing::ReadFileOrEmpty(dir_.File("store.log")) << "\n";
   }
 
   // Starts the store with `extra` flags.
@@ -64,7 +64,9 @@ class TlsBinaryTest : public ::testing::Test {
     options.target = store_->address();
     options.tls = tls;
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeClientChannel(options);
-    if (!channel.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(channel.status().message()));
+    if (!channel.ok())
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          std::string(channel.status().message()));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     grpc::health::v1::HealthCheckResponse response;
@@ -94,7 +96,8 @@ TEST_F(TlsBinaryTest, TheConfigurationFileTurnsTlsOnWithTheFlagsKeyNames) {
   auto cert = ca_a_.IssueServer("store", "IP:127.0.0.1");
   ASSERT_TRUE(cert.ok()) << cert.status();
   const std::string config = dir_.WriteFile(
-      "store.yaml", absl::StrCat("tls_cert: ", cert->cert_file, "\ntls_key: ", cert->key_file, "\n"));
+      "store.yaml",
+      absl::StrCat("tls_cert: ", cert->cert_file, "\ntls_key: ", cert->key_file, "\n"));
   StartStore({"--config", config});
   EXPECT_EQ(Check(ClientTlsOptions{}).error_code(), grpc::StatusCode::UNAVAILABLE);
   const grpc::Status ok = Check(Trusting(ca_a_));
@@ -112,21 +115,24 @@ TEST_F(TlsBinaryTest, TheHealthListenerServesOnlyHealthInPlaintext) {
   const std::string marker = "health (plaintext) on ";
   const size_t at = log.find(marker);
   ASSERT_NE(at, std::string::npos) << log;
-  const std::string address = log.substr(at + marker.size(), log.find('\n', at) - at - marker.size());
+  const std::string address =
+      log.substr(at + marker.size(), log.find('\n', at) - at - marker.size());
   auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     grpc::health::v1::HealthCheckResponse response;
-    const grpc::Status status = grpc::health::v1::Health::NewStub(channel)->Check(&context, {}, &response);
+    const grpc::Status status =
+        grpc::health::v1::Health::NewStub(channel)->Check(&context, {}, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   }
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   store::v1::ListRunsResponse runs;
-  EXPECT_EQ(store::v1::ResultsStoreService::NewStub(channel)->ListRuns(&context, {}, &runs).error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(
+      store::v1::ResultsStoreService::NewStub(channel)->ListRuns(&context, {}, &runs).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_F(TlsBinaryTest, AClientTrustingAnotherCaFails) {
@@ -145,11 +151,13 @@ TEST_F(TlsBinaryTest, MutualTlsRefusesClientsWithoutACertificateFromItsCa) {
   flags.insert(flags.end(), {"--tls-client-ca", ca_a_.ca_file()});
   StartStore(flags);
 
-  EXPECT_EQ(Check(Trusting(ca_a_)).error_code(), grpc::StatusCode::UNAVAILABLE) << "no client certificate";
+  EXPECT_EQ(Check(Trusting(ca_a_)).error_code(), grpc::StatusCode::UNAVAILABLE)
+      << "no client certificate";
   ClientTlsOptions with_foreign = Trusting(ca_a_);
   with_foreign.cert_file = foreign->cert_file;
   with_foreign.key_file = foreign->key_file;
-  EXPECT_EQ(Check(with_foreign).error_code(), grpc::StatusCode::UNAVAILABLE) << "certificate from another CA";
+  EXPECT_EQ(Check(with_foreign).error_code(), grpc::StatusCode::UNAVAILABLE)
+      << "certificate from another CA";
   ClientTlsOptions with_good = Trusting(ca_a_);
   with_good.cert_file = good->cert_file;
   with_good.key_file = good->key_file;
@@ -177,17 +185,21 @@ TEST_F(TlsBinaryTest, ACertificateReplacedOnDiskServesTheNextConnectionWithoutRe
   auto second = ca_b_.IssueServer("second", "IP:127.0.0.1");
   ASSERT_TRUE(first.ok() && second.ok());
   const std::string cert_file = dir_.File("served.pem"), key_file = dir_.File("served.key");
-  ASSERT_EQ(std::system(absl::StrCat("cp ", first->cert_file, " ", cert_file, " && cp ", first->key_file, " ",
-                                     key_file).c_str()), 0);
+  ASSERT_EQ(std::system(absl::StrCat("cp ", first->cert_file, " ", cert_file, " && cp ",
+                                     first->key_file, " ", key_file)
+                            .c_str()),
+            0);
   StartStore({"--tls-cert", cert_file, "--tls-key", key_file});
   const pid_t pid = store_->pid();
   ASSERT_TRUE(Check(Trusting(ca_a_)).ok());
   ASSERT_EQ(Check(Trusting(ca_b_)).error_code(), grpc::StatusCode::UNAVAILABLE);
 
   // Replace both files the way a Secret update does: whole files, renamed into place.
-  ASSERT_EQ(std::system(absl::StrCat("cp ", second->key_file, " ", key_file, ".new && cp ", second->cert_file, " ",
-                                     cert_file, ".new && mv ", key_file, ".new ", key_file, " && mv ", cert_file,
-                                     ".new ", cert_file).c_str()), 0);
+  ASSERT_EQ(std::system(absl::StrCat("cp ", second->key_file, " ", key_file, ".new && cp ",
+                                     second->cert_file, " ", cert_file, ".new && mv ", key_file,
+                                     ".new ", key_file, " && mv ", cert_file, ".new ", cert_file)
+                            .c_str()),
+            0);
   const absl::Time give_up = absl::Now() + absl::Seconds(15);
   grpc::Status renewed;
   while (absl::Now() < give_up) {
@@ -196,16 +208,17 @@ TEST_F(TlsBinaryTest, ACertificateReplacedOnDiskServesTheNextConnectionWithoutRe
     absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_TRUE(renewed.ok()) << renewed.error_message();
-  EXPECT_EQ(Check(Trusting(ca_a_)).error_code(), grpc::StatusCode::UNAVAILABLE) << "the old certificate is gone";
+  EXPECT_EQ(Check(Trusting(ca_a_)).error_code(), grpc::StatusCode::UNAVAILABLE)
+      << "the old certificate is gone";
   EXPECT_EQ(store_->pid(), pid);
   EXPECT_EQ(kill(pid, 0), 0) << "the same process serves";
 }
 
 TEST_F(TlsBinaryTest, BadTlsFlagsStopAServiceBeforeItListens) {
   const std::string not_pem = dir_.WriteFile("not.pem", "hello\n");
-  const CommandResult result = RunCommand(
-      {BinaryPath("meshproof-store"), "--listen", "127.0.0.1:0", "--db", dir_.File("s.db"), "--tls-cert", not_pem,
-       "--tls-key", not_pem});
+  const CommandResult result =
+      RunCommand({BinaryPath("meshproof-store"), "--listen", "127.0.0.1:0", "--db",
+                  dir_.File("s.db"), "--tls-cert", not_pem, "--tls-key", not_pem});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("--tls-cert"));
   EXPECT_THAT(result.out, Not(HasSubstr("listening on")));
@@ -214,28 +227,31 @@ TEST_F(TlsBinaryTest, BadTlsFlagsStopAServiceBeforeItListens) {
 TEST_F(TlsBinaryTest, ATokenIsNeverSentInPlaintextToANonLoopbackAddress) {
   const std::string token = dir_.WriteFile("token", "mpt-writer-0123456789\n");
   // The CLI refuses before dialling, and says how to fix it.
-  CommandResult cli = RunCommand({BinaryPath("meshproof"), "run", "list", "--scheduler", kRemote, "--token-file", token,
-                                  "--config", dir_.WriteFile("cli.yaml", "")});
+  CommandResult cli =
+      RunCommand({BinaryPath("meshproof"), "run", "list", "--scheduler", kRemote, "--token-file",
+                  token, "--config", dir_.WriteFile("cli.yaml", "")});
   EXPECT_EQ(cli.exit_code, 2) << cli.err;
   EXPECT_THAT(cli.err, HasSubstr("--insecure"));
   EXPECT_THAT(cli.err, HasSubstr("--tls-ca"));
   // So does `meshproof probe`, which used to send everything in plaintext.
   const std::string scenario = dir_.WriteFile(
-      "s.yaml", "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntarget: {cluster: lab}\ntests:\n"
-                "  - name: t\n    http: {url: \"http://example.com/\"}\n");
-  cli = RunCommand({BinaryPath("meshproof"), "probe", scenario, "--agent", kRemote, "--token-file", token});
+      "s.yaml",
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: s\ntarget: {cluster: lab}\ntests:\n"
+      "  - name: t\n    http: {url: \"http://example.com/\"}\n");
+  cli = RunCommand(
+      {BinaryPath("meshproof"), "probe", scenario, "--agent", kRemote, "--token-file", token});
   EXPECT_EQ(cli.exit_code, 2) << cli.err;
   EXPECT_THAT(cli.err, HasSubstr("--insecure"));
   // And the scheduler as the store's client, before it listens.
-  const CommandResult scheduler = RunCommand(
-      {BinaryPath("meshproof-scheduler"), "--listen", "127.0.0.1:0", "--db", dir_.File("sched.db"), "--store", kRemote,
-       "--store-token-file", token});
+  const CommandResult scheduler =
+      RunCommand({BinaryPath("meshproof-scheduler"), "--listen", "127.0.0.1:0", "--db",
+                  dir_.File("sched.db"), "--store", kRemote, "--store-token-file", token});
   EXPECT_EQ(scheduler.exit_code, 2) << scheduler.err;
   EXPECT_THAT(scheduler.err, HasSubstr("--store-insecure"));
   EXPECT_THAT(scheduler.out, Not(HasSubstr("listening on")));
   // And the agent as the scheduler's client.
-  const CommandResult agent = RunCommand({BinaryPath("meshproof-agent"), "--listen", "127.0.0.1:0", "--scheduler",
-                                          kRemote, "--scheduler-token-file", token});
+  const CommandResult agent = RunCommand({BinaryPath("meshproof-agent"), "--listen", "127.0.0.1:0",
+                                          "--scheduler", kRemote, "--scheduler-token-file", token});
   EXPECT_EQ(agent.exit_code, 2) << agent.err;
   EXPECT_THAT(agent.err, HasSubstr("--scheduler-insecure"));
 }
