@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev clang-format
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libre2-dev
   libssl-dev zlib1g-dev libgtest-dev libgmock-dev libcli11-dev

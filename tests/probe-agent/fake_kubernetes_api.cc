@@ -1,5 +1,6 @@
 #include "tests/probe-agent/fake_kubernetes_api.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -39,7 +40,36 @@ std::string QueryParam(const std::string& target, const std::string& name) {
 }
 
 FakeKubernetesApi::FakeKubernetesApi(const FakeTls& tls)
-    : server_([this](const FakeRequest& request) { return Answer(request); }, tls) {}
+    : kubelet_([this] { RunKubelet(); }),
+      server_([this](const FakeRequest& request) { return Answer(request); }, tls) {}
+
+FakeKubernetesApi::~FakeKubernetesApi() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  kubelet_.join();
+}
+
+void FakeKubernetesApi::RunKubelet() {
+  absl::MutexLock lock(&mu_);
+  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(10))) {
+    StampNewLinesLocked();
+  }
+}
+
+void FakeKubernetesApi::StampNewLinesLocked() {
+  if (feeds_.empty()) return;
+  const std::string now =
+      absl::FormatTime("%Y-%m-%d%ET%H:%M:%E9SZ", absl::Now(), absl::UTCTimeZone());
+  for (auto& [pod, feed] : feeds_) {
+    const std::vector<std::string> output = feed.lines();
+    for (size_t i = feed.stamped; i < output.size(); ++i) {
+      absl::StrAppend(&logs_[pod], now, " ", output[i], "\n");
+    }
+    feed.stamped = std::max(feed.stamped, output.size());
+  }
+}
 
 void FakeKubernetesApi::AcceptToken(const std::string& token) {
   absl::MutexLock lock(&mu_);
@@ -55,6 +85,13 @@ void FakeKubernetesApi::SetPods(const std::string& namespace_name,
 void FakeKubernetesApi::SetLog(const std::string& pod, const std::string& timestamped_lines) {
   absl::MutexLock lock(&mu_);
   logs_[pod] = timestamped_lines;
+}
+
+void FakeKubernetesApi::SetLogFeed(const std::string& pod,
+                                   std::function<std::vector<std::string>()> lines) {
+  absl::MutexLock lock(&mu_);
+  feeds_[pod] = LogFeed{std::move(lines), 0};
+  logs_[pod] = "";
 }
 
 void FakeKubernetesApi::FailWith(int status, const std::string& message) {
@@ -84,6 +121,7 @@ FakeResponse FakeKubernetesApi::Answer(const FakeRequest& request) {
                      : it->second};
   }
   if (parts.size() == 8 && parts[5] == "pods" && parts[7] == "log") {
+    StampNewLinesLocked();
     auto it = logs_.find(parts[6]);
     if (it == logs_.end()) {
       return {404,

@@ -5,8 +5,10 @@
 #ifndef MESHPROOF_TESTS_PROBE_AGENT_FAKE_KUBERNETES_API_H_
 #define MESHPROOF_TESTS_PROBE_AGENT_FAKE_KUBERNETES_API_H_
 
+#include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -20,6 +22,7 @@ std::string RealFixture(const std::string& name);
 class FakeKubernetesApi {
  public:
   explicit FakeKubernetesApi(const FakeTls& tls);
+  ~FakeKubernetesApi();
 
   std::string url() const { return server_.url(); }
   std::vector<FakeRequest> requests() const { return server_.requests(); }
@@ -32,19 +35,35 @@ class FakeKubernetesApi {
   // A pod's log as the kubelet keeps it: lines already prefixed by their RFC 3339 time.
   // The answer holds the lines at or after sinceTime (whole seconds), as the API's does.
   void SetLog(const std::string& pod, const std::string& timestamped_lines);
+  // A live log, as a kubelet's grows while the pod runs: `lines` returns the container's
+  // output so far (unstamped lines, oldest first). As a kubelet stamps a line when it
+  // receives it, each new line is stamped when first seen: the feed is polled every 10 ms
+  // and at each log request. A stamp is never before its line was written, whatever time
+  // the line itself carries. Replaces any SetLog text for `pod`.
+  void SetLogFeed(const std::string& pod, std::function<std::vector<std::string>()> lines);
   // Answers every request with `status` and a Kubernetes Status body with `message`
   // (0 turns it off).
   void FailWith(int status, const std::string& message);
 
  private:
   FakeResponse Answer(const FakeRequest& request);
+  // Appends each feed's new lines to logs_, stamped now.
+  void StampNewLinesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RunKubelet();
 
   mutable absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> pods_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> logs_ ABSL_GUARDED_BY(mu_);
+  struct LogFeed {
+    std::function<std::vector<std::string>()> lines;
+    size_t stamped = 0;  // how many of its lines logs_ already holds, stamped
+  };
+  std::map<std::string, LogFeed> feeds_ ABSL_GUARDED_BY(mu_);
   int fail_status_ ABSL_GUARDED_BY(mu_) = 0;
   std::string fail_message_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread kubelet_;
   // Last: its thread calls Answer() as soon as it is constructed.
   FakeHttpServer server_;
 };
