@@ -25,9 +25,9 @@
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
-#include "services/common/auth/token_hash.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tokens_file.h"
 
 namespace meshproof::scheduler {
 namespace {
@@ -46,19 +46,18 @@ constexpr char kB[] = "team-b";
 
 std::string Token(const std::string& name) { return absl::StrCat("mpt-", name, "-0123456789"); }
 
-std::string Entry(const std::string& name, const std::string& team, const std::string& roles,
-                  const std::string& extra = "") {
-  std::string entry = absl::StrCat("  - name: ", name, "\n");
-  if (!team.empty()) absl::StrAppend(&entry, "    team: ", team, "\n");
-  absl::StrAppend(&entry, "    roles: [", roles, "]\n", extra,
-                  "    sha256: ", auth::HashToHex(auth::HashToken(Token(name))), "\n");
-  return entry;
+std::string Entry(const std::string& name, const std::string& team, const std::string& roles) {
+  return ::meshproof::testing::TokensFileEntry(
+      {.name = name, .token = Token(name), .roles = roles, .team = team});
 }
 
 std::string AgentEntry(const std::string& name, const std::string& team) {
-  return Entry(
-      name, "", "agent",
-      absl::StrCat("    agent_id: ", name, "\n    cluster: lab\n    serves_teams: [", team, "]\n"));
+  return ::meshproof::testing::TokensFileEntry({.name = name,
+                                                .token = Token(name),
+                                                .roles = "agent",
+                                                .agent_id = name,
+                                                .cluster = "lab",
+                                                .serves_teams = team});
 }
 
 // A scenario with one plain test and one gated test: a run of it waits for approval,

@@ -20,6 +20,7 @@
 #include "services/probe-agent/scheduler_link.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tokens_file.h"
 
 namespace meshproof::auth {
 namespace {
@@ -62,15 +63,15 @@ deferred:
 )yaml";
 
 std::string Entry(const std::string& name, const std::string& roles, const std::string& token) {
-  return absl::StrCat("  - name: ", name, "\n    team: platform\n    roles: [", roles,
-                      "]\n    sha256: ", HashToHex(HashToken(token)), "\n");
+  return ::meshproof::testing::TokensFileEntry(
+      {.name = name, .token = token, .roles = roles, .team = "platform"});
 }
 
 // An agent token's entry, bound to the agent id and cluster it may claim.
 std::string AgentEntry(const std::string& name, const std::string& agent_id,
                        const std::string& token) {
-  return absl::StrCat("  - name: ", name, "\n    roles: [agent]\n    agent_id: ", agent_id,
-                      "\n    cluster: lab\n    sha256: ", HashToHex(HashToken(token)), "\n");
+  return ::meshproof::testing::TokensFileEntry(
+      {.name = name, .token = token, .roles = "agent", .agent_id = agent_id, .cluster = "lab"});
 }
 
 void Prepare(grpc::ClientContext* context, const std::string& token) {
