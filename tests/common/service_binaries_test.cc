@@ -104,6 +104,43 @@ TEST_P(ServiceBinaryTest, ANonLoopbackAddressServesWithTokensOrInsecureOpen) {
   }
 }
 
+// Every service reads its --config through the same strict reader: an unknown key stops it
+// before it listens, naming the file, line and column.
+TEST_P(ServiceBinaryTest, AnUnknownConfigurationKeyIsRefusedWithItsPlace) {
+  testing::TempDir dir;
+  const std::string config = dir.WriteFile("service.yaml", "listen: 127.0.0.1:0\nlissen: x\n");
+  std::vector<std::string> args = {"/usr/bin/timeout", "20", BinaryPath(GetParam()), "--config",
+                                   config};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto result = RunCommand(args);
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find(config + ":2:1: unknown key \"lissen\""), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out.find("listening on"), std::string::npos) << result.out;
+}
+
+// The shared keys mean the same in every service: `listen` and `log_level` from the file.
+TEST_P(ServiceBinaryTest, SharedKeysComeFromTheConfigurationFile) {
+  testing::TempDir dir;
+  const std::string config =
+      dir.WriteFile("service.yaml", "listen: 127.0.0.1:0\nlog_level: debug\n");
+  std::vector<std::string> args = {"--config", config};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("log"));
+  ASSERT_TRUE(process.ok()) << process.status() << testing::ReadFileOrEmpty(dir.File("log"));
+  EXPECT_EQ(process->address().rfind("127.0.0.1:", 0), 0u) << process->address();
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+
+  auto bad = RunCommand({BinaryPath(GetParam()), "--config",
+                         dir.WriteFile("bad.yaml", "log_level: loud\n")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad.yaml:1:12: log_level: expected debug, info, warning or error"),
+            std::string::npos)
+      << bad.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllServices, ServiceBinaryTest,
                          ::testing::Values("meshproof-store", "meshproof-agent",
                                            "meshproof-scheduler"),
