@@ -113,8 +113,9 @@ void DeclareAgentOptions(bootstrap::OptionTable* table, AgentConfig* config) {
       .NonEmpty("a non-empty id");
   table->String("cluster", &config->cluster, "cluster name this agent reports");
   table->String("namespace", &config->namespace_, "namespace this agent runs in");
-  table->String("labels", &config->labels_flag,
-                "agent labels as k=v,k2=v2 (over the configuration's labels map)")
+  table
+      ->String("labels", &config->labels_flag,
+               "agent labels as k=v,k2=v2 (over the configuration's labels map)")
       .FlagOnly();
   table
       ->Choice("environment-kind", &config->environment_kind, {"lab", "cluster"},
@@ -122,8 +123,7 @@ void DeclareAgentOptions(bootstrap::OptionTable* table, AgentConfig* config) {
                "recorded with every run")
       .AllowEmpty();
   table->Int("max-concurrency", &config->max_concurrency, 1, 4096, "most probes in flight at once");
-  table->Bool("follow-redirects", &config->follow_redirects,
-              "let HTTP probes follow redirects");
+  table->Bool("follow-redirects", &config->follow_redirects, "let HTTP probes follow redirects");
   table->Section("labels", "agent labels, a map of name to value",
                  [config](const YamlField& f) { f.StringMap(&config->labels); });
   table->Section("exec_allowlist",

@@ -44,7 +44,8 @@ int Main(int argc, char** argv) {
         "team isolation is off: without --tokens every caller sees and changes "
         "every team's scenarios, runs and schedules (lab and development only)");
   }
-  absl::StatusOr<std::string> store_token = meshproof::bootstrap::ReadPeerToken(config.store, "store");
+  absl::StatusOr<std::string> store_token =
+      meshproof::bootstrap::ReadPeerToken(config.store, "store");
   if (!store_token.ok()) {
     meshproof::LogError(store_token.status().message());
     return meshproof::kExitUsage;

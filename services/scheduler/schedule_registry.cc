@@ -10,8 +10,8 @@
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
-#include "services/scheduler/page_size.h"
 #include "services/scheduler/fire_timing.h"
+#include "services/scheduler/page_size.h"
 #include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {

@@ -5,8 +5,7 @@
 namespace meshproof::scheduler {
 
 void DeclareSchedulerOptions(bootstrap::OptionTable* table, SchedulerConfig* config) {
-  bootstrap::AddServerOptions(table, &config->server,
-                              "without it the API is open to every caller");
+  bootstrap::AddServerOptions(table, &config->server, "without it the API is open to every caller");
   bootstrap::AddDatabaseOption(table, &config->db);
   bootstrap::AddPeerOptions(table, "store",
                             "results store HOST:PORT; without it results wait in the outbox",
@@ -21,8 +20,9 @@ void DeclareSchedulerOptions(bootstrap::OptionTable* table, SchedulerConfig* con
                   "whole-run deadline when StartRun gives none");
   table->Int("max-runs-per-agent", &config->max_runs_per_agent, 1, 1000,
              "runs one agent executes at once");
-  table->Duration("tick-interval", &config->tick_interval,
-                  "how often the loop checks leases, deadlines and schedules when nothing wakes it");
+  table->Duration(
+      "tick-interval", &config->tick_interval,
+      "how often the loop checks leases, deadlines and schedules when nothing wakes it");
   table->Duration("store-deadline", &config->store_deadline,
                   "deadline of each call to the results store");
   table->Duration("store-backoff-initial", &config->store_backoff_initial,
@@ -33,14 +33,12 @@ void DeclareSchedulerOptions(bootstrap::OptionTable* table, SchedulerConfig* con
                 "SQLite synchronous mode (docs/scheduler.md)");
   table->Check([config]() -> absl::Status {
     if (config->heartbeat_interval >= config->lease) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("heartbeat_interval: must be shorter than lease (",
-                       absl::FormatDuration(config->lease),
-                       ") or every lease would expire between heartbeats"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "heartbeat_interval: must be shorter than lease (", absl::FormatDuration(config->lease),
+          ") or every lease would expire between heartbeats"));
     }
     if (config->store_backoff_initial > config->store_backoff_max) {
-      return absl::InvalidArgumentError(
-          "store_backoff_initial: must not exceed store_backoff_max");
+      return absl::InvalidArgumentError("store_backoff_initial: must not exceed store_backoff_max");
     }
     return absl::OkStatus();
   });

@@ -133,8 +133,8 @@ TEST_P(ServiceBinaryTest, SharedKeysComeFromTheConfigurationFile) {
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
 
-  auto bad = RunCommand({BinaryPath(GetParam()), "--config",
-                         dir.WriteFile("bad.yaml", "log_level: loud\n")});
+  auto bad = RunCommand(
+      {BinaryPath(GetParam()), "--config", dir.WriteFile("bad.yaml", "log_level: loud\n")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("bad.yaml:1:12: log_level: expected debug, info, warning or error"),
             std::string::npos)

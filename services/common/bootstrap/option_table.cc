@@ -132,9 +132,8 @@ std::string ExpectedText(const OptionRow& row) {
     case OptionType::kDuration: return "a positive duration such as 30s, 5m or 1h30m";
     case OptionType::kChoice: {
       if (row.choices.size() < 2) return absl::StrJoin(row.choices, "");
-      return absl::StrCat(
-          absl::StrJoin(row.choices.begin(), row.choices.end() - 1, ", "), " or ",
-          row.choices.back());
+      return absl::StrCat(absl::StrJoin(row.choices.begin(), row.choices.end() - 1, ", "), " or ",
+                          row.choices.back());
     }
   }
   return "";

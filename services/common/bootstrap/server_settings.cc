@@ -45,9 +45,9 @@ void AddPeerOptions(OptionTable* table, const std::string& peer, const std::stri
   table->Path(peer + "-token-file", &settings->token_file,
               absl::StrCat("file whose first line is the bearer token sent to the ", peer,
                            " (role ", role, ")"));
-  table->Path(p + "ca", &settings->tls.ca_file,
-              absl::StrCat("PEM CA bundle that the ", peer,
-                           "'s certificate must chain to (turns TLS on)"));
+  table->Path(
+      p + "ca", &settings->tls.ca_file,
+      absl::StrCat("PEM CA bundle that the ", peer, "'s certificate must chain to (turns TLS on)"));
   table
       ->String(p + "server-name", &settings->tls.server_name,
                absl::StrCat("name to verify in the ", peer,
@@ -56,9 +56,9 @@ void AddPeerOptions(OptionTable* table, const std::string& peer, const std::stri
   table->Path(p + "cert", &settings->tls.cert_file,
               absl::StrCat("PEM client certificate for the ", peer, " (mTLS)"));
   table->Path(p + "key", &settings->tls.key_file, absl::StrCat("PEM private key of ", p, "cert"));
-  table->Bool(peer + "-insecure", &settings->insecure,
-              absl::StrCat("allow the token to the ", peer,
-                           " in plaintext over a non-loopback address"));
+  table->Bool(
+      peer + "-insecure", &settings->insecure,
+      absl::StrCat("allow the token to the ", peer, " in plaintext over a non-loopback address"));
 }
 
 std::optional<int> ParseServiceCommandLine(OptionTable& table, const CommandLineInfo& info,

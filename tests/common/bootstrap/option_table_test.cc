@@ -70,9 +70,10 @@ TEST(OptionTableTest, TheFileSetsEveryTypeAndSections) {
   Settings s;
   OptionTable table;
   Declare(&table, &s);
-  MP_ASSERT_OK(table.ReadFile("name: n\npath: /p\non: true\ncount: 7\nwait: 1m\nmode: safe\n"
-                              "only_file: x\nitems: [a, b]\n",
-                              "f.yaml"));
+  MP_ASSERT_OK(
+      table.ReadFile("name: n\npath: /p\non: true\ncount: 7\nwait: 1m\nmode: safe\n"
+                     "only_file: x\nitems: [a, b]\n",
+                     "f.yaml"));
   EXPECT_EQ(s.name, "n");
   EXPECT_EQ(s.path, "/p");
   EXPECT_TRUE(s.on);
@@ -107,30 +108,35 @@ TEST(OptionTableTest, AnUnknownKeyIsNamedWithLineAndColumn) {
   EXPECT_THAT(table.ReadFile("only_flag: x\n", "f.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("f.yaml:1:1: unknown key \"only_flag\"")));
-  EXPECT_THAT(table.ReadFile("name: a\nname: b\n", "f.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("f.yaml:2:1: name: duplicate")));
+  EXPECT_THAT(
+      table.ReadFile("name: a\nname: b\n", "f.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("f.yaml:2:1: name: duplicate")));
 }
 
 TEST(OptionTableTest, AWrongTypeIsNamedWithWhatWasExpected) {
   Settings s;
   OptionTable table;
   Declare(&table, &s);
-  EXPECT_THAT(table.ReadFile("count: many\n", "f.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("f.yaml:1:8: count: expected a whole number 1..10, got \"many\"")));
+  EXPECT_THAT(
+      table.ReadFile("count: many\n", "f.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("f.yaml:1:8: count: expected a whole number 1..10, got \"many\"")));
   EXPECT_THAT(table.ReadFile("count: 11\n", "f.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("count: expected")));
   EXPECT_THAT(table.ReadFile("path: [a]\n", "f.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("f.yaml:1:7: path: expected a file path, got a list")));
-  EXPECT_THAT(table.ReadFile("path: \"\"\n", "f.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path: expected a file path")));
+  EXPECT_THAT(
+      table.ReadFile("path: \"\"\n", "f.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("path: expected a file path")));
   EXPECT_THAT(table.ReadFile("wait: -1s\n", "f.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("wait: expected a positive")));
-  EXPECT_THAT(table.ReadFile("on: maybe\n", "f.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("on: expected true or false")));
-  EXPECT_THAT(table.ReadFile("mode: slow\n", "f.yaml"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mode: expected fast or SAFE")));
+  EXPECT_THAT(
+      table.ReadFile("on: maybe\n", "f.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("on: expected true or false")));
+  EXPECT_THAT(
+      table.ReadFile("mode: slow\n", "f.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mode: expected fast or SAFE")));
   EXPECT_THAT(table.ReadFile("name:\n", "f.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name: expected a string")));
   EXPECT_THAT(table.ReadFile("- a\n", "f.yaml"),
