@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/log.h"
 #include "services/common/server_runner.h"
 #include "services/common/text_file.h"
@@ -48,14 +49,24 @@ std::unique_ptr<App> MakeApp(OptionTable& table, const CommandLineInfo& info) {
     if (row.type == OptionType::kBool) {
       app.add_flag(name, flag, FlagHelp(row));
     } else {
-      app.add_option(name, text, FlagHelp(row))
-          ->type_name(row.type == OptionType::kInt        ? "INT"
-                      : row.type == OptionType::kDuration ? "DURATION"
-                      : row.type == OptionType::kPath     ? "PATH"
-                                                          : "TEXT");
+      std::string type = row.type == OptionType::kInt        ? "INT"
+                         : row.type == OptionType::kDuration ? "DURATION"
+                         : row.type == OptionType::kPath     ? "PATH"
+                                                             : "TEXT";
+      if (row.type == OptionType::kChoice) type = absl::StrJoin(row.choices, "|");
+      app.add_option(name, text, FlagHelp(row))->type_name(type);
     }
   }
   app.set_version_flag("--version", std::string(MESHPROOF_VERSION));
+  // The keys without a flag, so --help names every row of the table.
+  std::string footer;
+  for (const OptionRow& row : table.rows()) {
+    if (!row.has_flag) absl::StrAppend(&footer, "  ", row.key, ": ", FlagHelp(row), "\n");
+  }
+  for (const SectionRow& section : table.sections()) {
+    absl::StrAppend(&footer, "  ", section.key, ": ", section.help, "\n");
+  }
+  if (!footer.empty()) app.footer("Keys of the --config file without a flag:\n" + footer);
   return out;
 }
 

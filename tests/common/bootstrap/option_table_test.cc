@@ -101,9 +101,9 @@ TEST(OptionTableTest, AnUnknownKeyIsNamedWithLineAndColumn) {
   Settings s;
   OptionTable table;
   Declare(&table, &s);
-  EXPECT_THAT(table.ReadFile("name: n\n  # comment\ncuont: 3\n", "f.yaml"),
+  EXPECT_THAT(table.ReadFile("name: n\n  # comment\ncounts: 3\n", "f.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("f.yaml:3:1: unknown key \"cuont\"; did you mean \"count\"?")));
+                       HasSubstr("f.yaml:3:1: unknown key \"counts\"; did you mean \"count\"?")));
   // A command-line-only option has no key.
   EXPECT_THAT(table.ReadFile("only_flag: x\n", "f.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -226,7 +226,11 @@ TEST(OptionTableTest, HelpNamesEveryFlagWithItsKeyAndDefault) {
     } else {
       EXPECT_THAT(help, Not(HasSubstr("--" + row.name + " "))) << help;
     }
-    if (!row.key.empty()) EXPECT_THAT(help, HasSubstr("key: " + row.key)) << help;
+    if (!row.key.empty() && row.has_flag) EXPECT_THAT(help, HasSubstr("key: " + row.key)) << help;
+    if (!row.has_flag) EXPECT_THAT(help, HasSubstr("  " + row.key + ": " + row.help)) << help;
+  }
+  for (const SectionRow& section : table.sections()) {
+    EXPECT_THAT(help, HasSubstr("  " + section.key + ": " + section.help)) << help;
   }
   EXPECT_THAT(help, HasSubstr("--config"));
   EXPECT_THAT(help, HasSubstr("default: default-name"));
