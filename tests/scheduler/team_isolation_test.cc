@@ -25,6 +25,7 @@
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
+#include "tests/testing/control_plane.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tokens_file.h"
@@ -125,10 +126,7 @@ class TeamIsolationTest : public ::testing::Test {
         absl::StrCat("tokens:\n", Entry("writer", "", "writer"), Entry("a-viewer", kA, "viewer"),
                      Entry("a-runner", kA, "runner"), Entry("b-viewer", kB, "viewer"),
                      Entry("admin", "ops", "admin")));
-    auto store = ServiceProcess::Start(
-        BinaryPath("meshproof-store"),
-        {"--listen", "127.0.0.1:0", "--db", dir_->File("store.db"), "--tokens", store_tokens},
-        dir_->File("store.log"));
+    auto store = ::meshproof::testing::StartStore(*dir_, {"--tokens", store_tokens});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = new ServiceProcess(std::move(*store));
 
@@ -144,15 +142,10 @@ class TeamIsolationTest : public ::testing::Test {
     const std::string scheduler_tokens = dir_->WriteFile("scheduler-tokens.yaml", tokens);
     const std::string store_token = dir_->WriteFile("store.token", Token("writer") + "\n");
     const std::string config =
-        dir_->WriteFile("scheduler.yaml",
-                        "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n"
-                        "store_backoff_max: 500ms\n");
-    auto scheduler =
-        ServiceProcess::Start(BinaryPath("meshproof-scheduler"),
-                              {"--listen", "127.0.0.1:0", "--db", dir_->File("scheduler.db"),
-                               "--config", config, "--tokens", scheduler_tokens, "--store",
-                               store_->address(), "--store-token-file", store_token},
-                              dir_->File("scheduler.log"));
+        dir_->WriteFile("scheduler.yaml", ::meshproof::testing::kFastSchedulerConfig);
+    auto scheduler = ::meshproof::testing::StartScheduler(
+        *dir_, {"--config", config, "--tokens", scheduler_tokens, "--store", store_->address(),
+                "--store-token-file", store_token});
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_ = new ServiceProcess(std::move(*scheduler));
   }
