@@ -141,6 +141,42 @@ TEST_P(ServiceBinaryTest, SharedKeysComeFromTheConfigurationFile) {
       << bad.err;
 }
 
+// Calls health Check at `address` with one request header of `bytes` bytes.
+grpc::Status CheckWithHeader(const std::string& address, size_t bytes) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  context.AddMetadata("x-padding", std::string(bytes, 'a'));
+  grpc::health::v1::HealthCheckResponse response;
+  return grpc::health::v1::Health::NewStub(channel)->Check(&context, {}, &response);
+}
+
+// The plaintext health listener is as reachable as the main one and has no tokens: it
+// applies the same bounds (server_limits.h). Headers up to kMaxMetadataBytes (16 KiB,
+// above gRPC's own 8 KiB default) pass on both; larger ones are refused on both.
+TEST_P(ServiceBinaryTest, ThePlaintextHealthListenerHasTheMainListenersBounds) {
+  testing::TempDir dir;
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("log"));
+  ASSERT_TRUE(process.ok()) << process.status() << testing::ReadFileOrEmpty(dir.File("log"));
+  // The chosen port is in the log, written before "listening on".
+  const std::string log = testing::ReadFileOrEmpty(dir.File("log"));
+  const std::string marker = "health (plaintext) on ";
+  const size_t at = log.find(marker);
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string health =
+      log.substr(at + marker.size(), log.find('\n', at) - at - marker.size());
+  for (const std::string& address : {process->address(), health}) {
+    const grpc::Status within = CheckWithHeader(address, 12 << 10);
+    EXPECT_TRUE(within.ok()) << address << ": " << within.error_message();
+    EXPECT_FALSE(CheckWithHeader(address, 32 << 10).ok()) << address;
+  }
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllServices, ServiceBinaryTest,
                          ::testing::Values("meshproof-store", "meshproof-agent",
                                            "meshproof-scheduler"),
