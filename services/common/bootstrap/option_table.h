@@ -6,6 +6,13 @@
 //
 // Precedence: a flag given on the command line wins over the file's key, which wins over
 // the default (the value the target held when the option was declared).
+//
+// Adding an option to a service is one row in its Declare*Options (store_config.cc,
+// scheduler_config.cc, agent_config.cc), with the field it fills in the service's config
+// struct, e.g.
+//   table->Duration("lease", &config->lease, "an assignment's lease ...");
+// gives --lease and the key `lease`. Then rewrite the reference in the service's doc:
+//   MESHPROOF_UPDATE_DOCS=1 build/bin/options_reference_test
 #ifndef MESHPROOF_SERVICES_COMMON_BOOTSTRAP_OPTION_TABLE_H_
 #define MESHPROOF_SERVICES_COMMON_BOOTSTRAP_OPTION_TABLE_H_
 
