@@ -101,6 +101,8 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
     // The mirror alone (plus reflection, which gRPC adds to every server): no default
     // health service, none of the service's own.
     grpc::ServerBuilder health_builder;
+    // The same bounds as the main listener: it is as reachable, and has no tokens.
+    ApplyServerLimits(&health_builder);
     health_builder.SetOption(
         std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
     health_builder.RegisterService(&health_mirror);

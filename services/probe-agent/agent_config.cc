@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "services/common/labels.h"
 #include "services/scenario/yaml_reader.h"
 
 namespace meshproof::agent {
@@ -101,81 +102,100 @@ void ReadDestinations(const YamlField& field, std::vector<DestinationRule>* out)
 
 }  // namespace
 
+void DeclareAgentOptions(bootstrap::OptionTable* table, AgentConfig* config) {
+  bootstrap::AddServerOptions(
+      table, &config->server,
+      "for ProbeAgentService: Execute needs runner, GetInfo viewer; without it the API is open "
+      "to every caller");
+  bootstrap::AddPeerOptions(table, "scheduler", "scheduler HOST:PORT to dial for assignments",
+                            "agent", &config->scheduler);
+  table->String("agent-id", &config->agent_id, "stable agent id (default: the host name)")
+      .NonEmpty("a non-empty id");
+  table->String("cluster", &config->cluster, "cluster name this agent reports");
+  table->String("namespace", &config->namespace_, "namespace this agent runs in");
+  table
+      ->String("labels", &config->labels_flag,
+               "agent labels as k=v,k2=v2 (over the configuration's labels map)")
+      .FlagOnly();
+  table
+      ->Choice("environment-kind", &config->environment_kind, {"lab", "cluster"},
+               "what this agent measures: lab (meshproof's lab) or cluster (a real mesh); "
+               "recorded with every run")
+      .AllowEmpty();
+  table->Int("max-concurrency", &config->max_concurrency, 1, 4096, "most probes in flight at once");
+  table->Bool("follow-redirects", &config->follow_redirects, "let HTTP probes follow redirects");
+  table->Section("labels", "agent labels, a map of name to value",
+                 [config](const YamlField& f) { f.StringMap(&config->labels); });
+  table->Section("exec_allowlist",
+                 "programs exec probes may run: a list of {program: /absolute/path, args: "
+                 "[PATTERN, ...] | args_pattern: PATTERN}; empty refuses every exec probe",
+                 [config](const YamlField& f) { ReadExecAllowlist(f, &config->exec_allowlist); });
+  table->Section("exec_env", "the whole environment of every exec probe, NAME: value",
+                 [config](const YamlField& f) {
+                   if (!f.StringMap(&config->exec_env)) return;
+                   for (const auto& [name, value] : config->exec_env) {
+                     if (name.empty() || name.find('=') != std::string::npos ||
+                         name.find('\0') != std::string::npos ||
+                         value.find('\0') != std::string::npos) {
+                       f.Error(absl::StrCat("\"", name.substr(0, 40),
+                                            "\": expected NAME: value, a name without '='"));
+                     }
+                   }
+                 });
+  table->Section("destinations",
+                 "where probes and evidence sources may connect: {allow: [{cidr | host, "
+                 "ports}]}; absent: anywhere, with a warning",
+                 [config](const YamlField& f) {
+                   config->has_destinations = true;
+                   ReadDestinations(f, &config->destinations);
+                 });
+  table->Section(
+      "fingerprint",
+      "{envoy_admin, istiod}: http(s) URLs the environment fingerprint reads versions from",
+      [config](const YamlField& f) {
+        if (!f.CheckMap({"envoy_admin", "istiod"})) return;
+        for (auto [key, out] : {std::pair{"envoy_admin", &config->fingerprint_envoy_admin},
+                                std::pair{"istiod", &config->fingerprint_istiod}}) {
+          YamlField k = f.Child(key);
+          if (!k.present() || !k.NonEmptyString(out)) continue;
+          if (!absl::StartsWith(*out, "http://") && !absl::StartsWith(*out, "https://")) {
+            k.Error(absl::StrCat(
+                "expected an http:// or https:// URL (HOST:PORT of the ",
+                std::string(key) == "istiod" ? "monitoring port, 15014" : "admin interface, 15000",
+                "), got \"", out->substr(0, 60), "\""));
+          }
+        }
+      });
+  table->Section("kubernetes",
+                 "{api_server, token_file, ca_file}: how Kubernetes log sources reach the API "
+                 "(default: the pod's service account)",
+                 [config](const YamlField& f) {
+                   config->has_kubernetes = true;
+                   if (!f.CheckMap({"api_server", "token_file", "ca_file"})) return;
+                   if (YamlField k = f.Child("api_server"); k.present())
+                     k.NonEmptyString(&config->kubernetes.api_server);
+                   if (YamlField k = f.Child("token_file"); k.present())
+                     k.NonEmptyString(&config->kubernetes.token_file);
+                   if (YamlField k = f.Child("ca_file"); k.present())
+                     k.NonEmptyString(&config->kubernetes.ca_file);
+                 });
+  table->Check([config]() -> absl::Status {
+    absl::StatusOr<std::map<std::string, std::string>> labels =
+        ParseLabels(config->labels_flag, "--labels");
+    if (!labels.ok()) return labels.status();
+    for (const auto& [k, v] : *labels) config->labels[k] = v;
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::string& file_name) {
   AgentConfig config;
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": ", e.msg));
+  bootstrap::OptionTable table;
+  DeclareAgentOptions(&table, &config);
+  if (absl::Status read = table.ReadFile(yaml, file_name); !read.ok()) return read;
+  if (absl::Status checked = table.Finish(); !checked.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(file_name, ": ", checked.message()));
   }
-  if (!root.IsDefined() || root.IsNull()) return config;
-  scenario::DiagnosticCollector sink(file_name);
-  const scenario::VarSubstituter no_vars({}, false);
-  const YamlField top(root, "", &sink, &no_vars);
-  if (top.CheckMap({"agent_id", "cluster", "namespace", "labels", "max_concurrency",
-                    "exec_allowlist", "scheduler", "environment_kind", "kubernetes", "exec_env",
-                    "destinations", "follow_redirects", "fingerprint"})) {
-    if (YamlField f = top.Child("agent_id"); f.present()) f.NonEmptyString(&config.agent_id);
-    if (YamlField f = top.Child("cluster"); f.present()) f.String(&config.cluster);
-    if (YamlField f = top.Child("namespace"); f.present()) f.String(&config.namespace_);
-    if (YamlField f = top.Child("labels"); f.present()) f.StringMap(&config.labels);
-    uint32_t concurrency = 0;
-    if (YamlField f = top.Child("max_concurrency"); f.present() && f.Uint(1, 4096, &concurrency)) {
-      config.max_concurrency = static_cast<int>(concurrency);
-    }
-    if (YamlField f = top.Child("exec_allowlist"); f.present())
-      ReadExecAllowlist(f, &config.exec_allowlist);
-    if (YamlField f = top.Child("exec_env"); f.present() && f.StringMap(&config.exec_env)) {
-      for (const auto& [name, value] : config.exec_env) {
-        if (name.empty() || name.find('=') != std::string::npos ||
-            name.find('\0') != std::string::npos || value.find('\0') != std::string::npos) {
-          f.Error(absl::StrCat("\"", name.substr(0, 40),
-                               "\": expected NAME: value, a name without '='"));
-        }
-      }
-    }
-    if (YamlField f = top.Child("destinations"); f.present()) {
-      config.has_destinations = true;
-      ReadDestinations(f, &config.destinations);
-    }
-    if (YamlField f = top.Child("follow_redirects"); f.present()) f.Bool(&config.follow_redirects);
-    if (YamlField f = top.Child("scheduler"); f.present()) f.String(&config.scheduler);
-    if (YamlField f = top.Child("fingerprint");
-        f.present() && f.CheckMap({"envoy_admin", "istiod"})) {
-      for (auto [key, out] : {std::pair{"envoy_admin", &config.fingerprint_envoy_admin},
-                              std::pair{"istiod", &config.fingerprint_istiod}}) {
-        YamlField k = f.Child(key);
-        if (!k.present() || !k.NonEmptyString(out)) continue;
-        if (!absl::StartsWith(*out, "http://") && !absl::StartsWith(*out, "https://")) {
-          k.Error(absl::StrCat(
-              "expected an http:// or https:// URL (HOST:PORT of the ",
-              std::string(key) == "istiod" ? "monitoring port, 15014" : "admin interface, 15000",
-              "), got \"", out->substr(0, 60), "\""));
-        }
-      }
-    }
-    if (YamlField f = top.Child("kubernetes"); f.present()) config.has_kubernetes = true;
-    if (YamlField f = top.Child("kubernetes");
-        f.present() && f.CheckMap({"api_server", "token_file", "ca_file"})) {
-      if (YamlField k = f.Child("api_server"); k.present())
-        k.NonEmptyString(&config.kubernetes.api_server);
-      if (YamlField k = f.Child("token_file"); k.present())
-        k.NonEmptyString(&config.kubernetes.token_file);
-      if (YamlField k = f.Child("ca_file"); k.present())
-        k.NonEmptyString(&config.kubernetes.ca_file);
-    }
-    if (YamlField f = top.Child("environment_kind");
-        f.present() && f.String(&config.environment_kind)) {
-      if (!CheckEnvironmentKind(config.environment_kind, "environment_kind").ok()) {
-        f.Error(absl::StrCat("expected lab or cluster, got \"",
-                             config.environment_kind.substr(0, 40), "\""));
-      }
-    }
-  }
-  auto diagnostics = sink.Take();
-  if (!diagnostics.empty()) return scenario::DiagnosticsToStatus(diagnostics);
   return config;
 }
 

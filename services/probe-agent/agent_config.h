@@ -1,4 +1,7 @@
-// The agent's configuration file (--config): one YAML map; unknown keys are errors.
+// Everything the probe agent binary is configured with, and its option table: each
+// option is a flag and a key of the YAML file (--config), declared once in
+// DeclareAgentOptions; the nested keys (exec_allowlist, destinations, kubernetes...) are
+// file-only sections read here with the same strict reader. Unknown keys are errors.
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_AGENT_CONFIG_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_AGENT_CONFIG_H_
 
@@ -8,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/common/bootstrap/option_table.h"
+#include "services/common/bootstrap/server_settings.h"
 #include "services/probe-agent/destination_policy.h"
 #include "services/probe-agent/environment_fingerprint.h"
 #include "services/probe-agent/exec_policy.h"
@@ -16,6 +21,12 @@
 namespace meshproof::agent {
 
 struct AgentConfig {
+  // The agent's own server (listen, tokens, TLS...) and its link to the scheduler
+  // (scheduler, scheduler_token_file, scheduler_tls_*); no scheduler: only the direct API.
+  bootstrap::ServerSettings server;
+  bootstrap::PeerSettings scheduler;
+  // --labels k=v,k2=v2, added over the file's `labels` map.
+  std::string labels_flag;
   std::string agent_id;  // default: the host name
   std::string cluster;
   std::string namespace_;
@@ -32,7 +43,6 @@ struct AgentConfig {
   std::vector<DestinationRule> destinations;
   // Whether HTTP probes may follow redirects (default: no).
   bool follow_redirects = false;
-  std::string scheduler;
   // "lab" or "cluster" (AgentInfo.environment_kind); empty: not said.
   std::string environment_kind;
   // How Kubernetes log sources reach the API (default: the pod's service account).
@@ -54,8 +64,11 @@ FingerprintSources FingerprintSourcesFor(const AgentConfig& config,
 // Checks an environment kind: "", "lab" or "cluster". INVALID_ARGUMENT naming `field`.
 absl::Status CheckEnvironmentKind(const std::string& kind, const std::string& field);
 
-// Parses the YAML text of a config file. INVALID_ARGUMENT with every problem as
-// "FILE:LINE:COLUMN: key: message".
+// Declares every option of the agent in `table`, writing into `config`.
+void DeclareAgentOptions(bootstrap::OptionTable* table, AgentConfig* config);
+
+// Parses the YAML text of a config file alone (no flags). INVALID_ARGUMENT with every
+// problem as "FILE:LINE:COLUMN: key: message".
 absl::StatusOr<AgentConfig> ParseAgentConfig(absl::string_view yaml, const std::string& file_name);
 
 }  // namespace meshproof::agent

@@ -1,5 +1,5 @@
-// meshproof-agent: the probe agent. Wires flags, configuration, the prober, the executor
-// and the gRPC service.
+// meshproof-agent: the probe agent. Wires its options (agent_config.h), the prober, the
+// executor and the gRPC service.
 #include <curl/curl.h>
 #include <unistd.h>
 
@@ -8,11 +8,9 @@
 
 #include "absl/time/clock.h"
 #include "services/common/auth/server_auth.h"
-#include "services/common/auth/token_file.h"
-#include "services/common/labels.h"
+#include "services/common/bootstrap/server_settings.h"
 #include "services/common/log.h"
 #include "services/common/server_runner.h"
-#include "services/common/service_flags.h"
 #include "services/probe-agent/agent_config.h"
 #include "services/probe-agent/agent_service.h"
 #include "services/probe-agent/prober.h"
@@ -22,99 +20,28 @@
 
 namespace {
 
-std::string ReadWholeFile(const std::string& path, bool* ok) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  *ok = f != nullptr;
-  std::string text;
-  if (!f) return text;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), f)) > 0) text.append(buffer, n);
-  std::fclose(f);
-  return text;
-}
-
 int Main(int argc, char** argv) {
-  CLI::App app{"meshproof probe agent: runs probes inside the mesh and gathers evidence",
-               "meshproof-agent"};
-  meshproof::CommonServiceFlags common;
-  meshproof::AddCommonServiceFlags(app, &common);
-  std::string scheduler, scheduler_token_file, cluster, ns, labels_text, agent_id, environment_kind,
-      tokens;
-  int max_concurrency = 0;
-  app.add_option("--scheduler", scheduler, "scheduler HOST:PORT to dial for assignments");
-  app.add_option(
-      "--tokens", tokens,
-      "tokens file (YAML: name, roles, sha256 of each token) for ProbeAgentService: Execute "
-      "needs runner, GetInfo viewer; without it the API is open to every caller");
-  app.add_option("--scheduler-token-file", scheduler_token_file,
-                 "file whose first line is the bearer token sent to the scheduler (role agent)");
-  meshproof::PeerTlsFlags scheduler_tls;
-  meshproof::AddPeerTlsFlags(app, "scheduler", &scheduler_tls);
-  app.add_option("--cluster", cluster, "cluster name this agent reports");
-  app.add_option("--namespace", ns, "namespace this agent runs in");
-  app.add_option("--labels", labels_text, "agent labels as k=v,k2=v2");
-  app.add_option("--agent-id", agent_id, "stable agent id (default: host name)");
-  app.add_option("--environment-kind", environment_kind,
-                 "what this agent measures: lab (meshproof's lab) or cluster (a real mesh); "
-                 "recorded with every run");
-  app.add_option("--max-concurrency", max_concurrency,
-                 "most probes in flight at once (default 64)");
-  if (auto code = meshproof::ParseServiceFlags(app, argc, argv, common, "agent")) return *code;
-  if (absl::Status s = meshproof::CheckServerTlsOptions(common.tls); !s.ok()) {
-    meshproof::LogError(s.message());
-    return meshproof::kExitUsage;
-  }
-
   meshproof::agent::AgentConfig config;
-  if (!common.config.empty()) {
-    bool ok = false;
-    const std::string text = ReadWholeFile(common.config, &ok);
-    if (!ok) {
-      meshproof::LogError("--config: cannot read ", common.config);
-      return meshproof::kExitUsage;
-    }
-    auto parsed = meshproof::agent::ParseAgentConfig(text, common.config);
-    if (!parsed.ok()) {
-      meshproof::LogError("bad configuration:\n", parsed.status().message());
-      return meshproof::kExitUsage;
-    }
-    config = *parsed;
+  meshproof::bootstrap::OptionTable table;
+  meshproof::agent::DeclareAgentOptions(&table, &config);
+  if (auto code = meshproof::bootstrap::ParseServiceCommandLine(
+          table,
+          {"meshproof-agent",
+           "meshproof probe agent: runs probes inside the mesh and gathers evidence", "agent"},
+          argc, argv, config.server)) {
+    return *code;
   }
-  // Flags win over the file.
-  if (!cluster.empty()) config.cluster = cluster;
-  if (!ns.empty()) config.namespace_ = ns;
-  if (!agent_id.empty()) config.agent_id = agent_id;
-  if (!scheduler.empty()) config.scheduler = scheduler;
-  if (max_concurrency > 0) config.max_concurrency = max_concurrency;
-  if (!environment_kind.empty()) config.environment_kind = environment_kind;
-  if (auto kind =
-          meshproof::agent::CheckEnvironmentKind(config.environment_kind, "--environment-kind");
-      !kind.ok()) {
-    meshproof::LogError(kind.message());
-    return meshproof::kExitUsage;
-  }
-  auto labels = meshproof::ParseLabels(labels_text, "--labels");
-  if (!labels.ok()) {
-    meshproof::LogError(labels.status().message());
-    return meshproof::kExitUsage;
-  }
-  for (const auto& [k, v] : *labels) config.labels[k] = v;
   absl::StatusOr<meshproof::auth::ServerAuth> auth =
-      meshproof::auth::ServerAuthForTokens(tokens, common.tls);
+      meshproof::auth::ServerAuthForTokens(config.server.tokens, config.server.tls);
   if (!auth.ok()) {
     meshproof::LogError("bad tokens file: ", auth.status().message());
     return meshproof::kExitUsage;
   }
-  std::string scheduler_token;
-  if (!scheduler_token_file.empty()) {
-    auto token = meshproof::auth::ReadTokenFile(scheduler_token_file, "--scheduler-token-file");
-    if (!token.ok()) {
-      meshproof::LogError(token.status().message());
-      return meshproof::kExitUsage;
-    }
-    if (!token->warning.empty()) meshproof::LogWarning(token->warning);
-    scheduler_token = token->token;
+  absl::StatusOr<std::string> scheduler_token =
+      meshproof::bootstrap::ReadPeerToken(config.scheduler, "scheduler");
+  if (!scheduler_token.ok()) {
+    meshproof::LogError(scheduler_token.status().message());
+    return meshproof::kExitUsage;
   }
   if (config.agent_id.empty()) {
     char host[256] = {0};
@@ -175,13 +102,13 @@ int Main(int argc, char** argv) {
 
   // With --scheduler, also take assignments from the scheduler's stream.
   std::unique_ptr<meshproof::agent::SchedulerLink> link;
-  if (!config.scheduler.empty()) {
+  if (!config.scheduler.address.empty()) {
     meshproof::agent::SchedulerLinkOptions link_options;
-    link_options.address = config.scheduler;
+    link_options.address = config.scheduler.address;
     link_options.info = info;
-    link_options.token = scheduler_token;
-    link_options.tls = scheduler_tls.tls;
-    link_options.allow_plaintext_token = scheduler_tls.insecure;
+    link_options.token = *scheduler_token;
+    link_options.tls = config.scheduler.tls;
+    link_options.allow_plaintext_token = config.scheduler.insecure;
     if (absl::Status s = meshproof::CheckClientChannelOptions(
             meshproof::agent::LinkChannelOptions(link_options));
         !s.ok()) {
@@ -196,12 +123,7 @@ int Main(int argc, char** argv) {
     link->Start();
   }
 
-  meshproof::ServerOptions options;
-  options.listen_address = common.listen;
-  options.credentials = auth->credentials;
-  options.authenticated = auth->authorizer != nullptr;
-  options.insecure_open = common.insecure_open;
-  options.health_listen_address = common.health_listen;
+  meshproof::ServerOptions options = meshproof::bootstrap::ServerOptionsFor(config.server, *auth);
   options.on_shutdown = [&service, &link] {
     service.Shutdown();
     if (link) link->Stop();

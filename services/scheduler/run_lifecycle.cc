@@ -15,6 +15,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scenario/scenario_parser.h"
+#include "services/scheduler/page_size.h"
 #include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {

@@ -12,6 +12,7 @@
 #include "services/scenario/content_hash.h"
 #include "services/scenario/scenario_parser.h"
 #include "services/scenario/scenario_validator.h"
+#include "services/scheduler/page_size.h"
 #include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
@@ -23,11 +24,6 @@ namespace {
 constexpr size_t kMaxYamlBytes = 1 << 20;
 
 }  // namespace
-
-int PageSize(uint32_t requested) {
-  if (requested == 0) return 50;
-  return static_cast<int>(std::min<uint32_t>(requested, 500));
-}
 
 absl::StatusOr<std::optional<v1::ScenarioVersion>> ScenarioRegistry::LookupLocked(
     const std::string& name, const std::string& version, const CallerScope& scope) {

@@ -49,9 +49,6 @@ class ScenarioRegistry {
   SchedulerState* const state_;
 };
 
-// Returns a page size: 50 when unset, at most 500.
-int PageSize(uint32_t requested);
-
 }  // namespace meshproof::scheduler
 
 #endif  // MESHPROOF_SERVICES_SCHEDULER_SCENARIO_REGISTRY_H_

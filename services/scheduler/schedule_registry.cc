@@ -11,6 +11,7 @@
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scheduler/fire_timing.h"
+#include "services/scheduler/page_size.h"
 #include "services/scheduler/submit_limits.h"
 
 namespace meshproof::scheduler {
@@ -124,7 +125,7 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
 
 absl::StatusOr<v1::ListSchedulesResponse> ScheduleRegistry::List(
     const v1::ListSchedulesRequest& req, const CallerScope& scope) {
-  const int limit = req.page_size() == 0 ? 50 : static_cast<int>(std::min(req.page_size(), 500u));
+  const int limit = PageSize(req.page_size());
   const std::string team = scope.ListFilter();
   if (team.empty()) scope.AuditList("schedules");
   absl::MutexLock lock(&state_->mu);

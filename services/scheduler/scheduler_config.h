@@ -1,5 +1,7 @@
-// The scheduler's configuration file (--config): one YAML map whose unknown keys are
-// errors. Every key is optional; docs/scheduler.md lists them with their defaults.
+// Everything the scheduler binary is configured with, and its option table: each option
+// is a flag and a key of the YAML file (--config), declared once in
+// DeclareSchedulerOptions. Unknown keys are errors. Every option is optional;
+// docs/scheduler.md lists them with their defaults.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_CONFIG_H_
 #define MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_CONFIG_H_
 
@@ -8,7 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "services/common/tls_credentials.h"
+#include "services/common/bootstrap/option_table.h"
+#include "services/common/bootstrap/server_settings.h"
 
 namespace meshproof::scheduler {
 
@@ -32,25 +35,22 @@ struct SchedulerConfig {
   absl::Duration store_backoff_max = absl::Seconds(30);
   // SQLite synchronous mode: "FULL" (default) or "NORMAL".
   std::string synchronous = "FULL";
-  // Tokens file (docs/auth.md); empty: the API is open. The --tokens flag wins.
-  std::string tokens;
-  // File holding the token sent to the store (role writer). --store-token-file wins.
-  std::string store_token_file;
-  // Server TLS (keys tls_cert, tls_key, tls_client_ca) and TLS to the store (keys
-  // store_tls_ca, store_tls_server_name, store_tls_cert, store_tls_key); docs/tls.md.
-  // Each --tls-* / --store-tls-* flag wins over its key.
-  ServerTlsOptions tls;
-  ClientTlsOptions store_tls;
+  // The binary's own: its server (listen, tokens, TLS...), its database file and its
+  // connection to the results store (store, store_token_file, store_tls_*); docs/tls.md.
+  bootstrap::ServerSettings server;
+  std::string db = "meshproof-scheduler.db";
+  bootstrap::PeerSettings store;
 };
 
-// Parses the YAML text of a config file. Durations are written like "30s", "5m",
-// "1h30m". Returns INVALID_ARGUMENT "FILE:LINE:COLUMN: key: message" for a bad value or
-// an unknown key.
+// Declares every option of the scheduler in `table`, writing into `config`, with the
+// checks between them (heartbeat_interval shorter than lease...).
+void DeclareSchedulerOptions(bootstrap::OptionTable* table, SchedulerConfig* config);
+
+// Parses the YAML text of a config file alone (no flags). Durations are written like
+// "30s", "5m", "1h30m". Returns INVALID_ARGUMENT "FILE:LINE:COLUMN: key: message" for a
+// bad value or an unknown key.
 absl::StatusOr<SchedulerConfig> ParseSchedulerConfig(absl::string_view text,
                                                      absl::string_view file_name);
-
-// Reads and parses `path`. NOT_FOUND when it cannot be read.
-absl::StatusOr<SchedulerConfig> LoadSchedulerConfig(const std::string& path);
 
 }  // namespace meshproof::scheduler
 

@@ -104,6 +104,79 @@ TEST_P(ServiceBinaryTest, ANonLoopbackAddressServesWithTokensOrInsecureOpen) {
   }
 }
 
+// Every service reads its --config through the same strict reader: an unknown key stops it
+// before it listens, naming the file, line and column.
+TEST_P(ServiceBinaryTest, AnUnknownConfigurationKeyIsRefusedWithItsPlace) {
+  testing::TempDir dir;
+  const std::string config = dir.WriteFile("service.yaml", "listen: 127.0.0.1:0\nlissen: x\n");
+  std::vector<std::string> args = {"/usr/bin/timeout", "20", BinaryPath(GetParam()), "--config",
+                                   config};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto result = RunCommand(args);
+  EXPECT_EQ(result.exit_code, 2) << result.out << result.err;
+  EXPECT_NE(result.err.find(config + ":2:1: unknown key \"lissen\""), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out.find("listening on"), std::string::npos) << result.out;
+}
+
+// The shared keys mean the same in every service: `listen` and `log_level` from the file.
+TEST_P(ServiceBinaryTest, SharedKeysComeFromTheConfigurationFile) {
+  testing::TempDir dir;
+  const std::string config =
+      dir.WriteFile("service.yaml", "listen: 127.0.0.1:0\nlog_level: debug\n");
+  std::vector<std::string> args = {"--config", config};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("log"));
+  ASSERT_TRUE(process.ok()) << process.status() << testing::ReadFileOrEmpty(dir.File("log"));
+  EXPECT_EQ(process->address().rfind("127.0.0.1:", 0), 0u) << process->address();
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+
+  auto bad = RunCommand(
+      {BinaryPath(GetParam()), "--config", dir.WriteFile("bad.yaml", "log_level: loud\n")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad.yaml:1:12: log_level: expected debug, info, warning or error"),
+            std::string::npos)
+      << bad.err;
+}
+
+// Calls health Check at `address` with one request header of `bytes` bytes.
+grpc::Status CheckWithHeader(const std::string& address, size_t bytes) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  context.AddMetadata("x-padding", std::string(bytes, 'a'));
+  grpc::health::v1::HealthCheckResponse response;
+  return grpc::health::v1::Health::NewStub(channel)->Check(&context, {}, &response);
+}
+
+// The plaintext health listener is as reachable as the main one and has no tokens: it
+// applies the same bounds (server_limits.h). Headers up to kMaxMetadataBytes (16 KiB,
+// above gRPC's own 8 KiB default) pass on both; larger ones are refused on both.
+TEST_P(ServiceBinaryTest, ThePlaintextHealthListenerHasTheMainListenersBounds) {
+  testing::TempDir dir;
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("log"));
+  ASSERT_TRUE(process.ok()) << process.status() << testing::ReadFileOrEmpty(dir.File("log"));
+  // The chosen port is in the log, written before "listening on".
+  const std::string log = testing::ReadFileOrEmpty(dir.File("log"));
+  const std::string marker = "health (plaintext) on ";
+  const size_t at = log.find(marker);
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string health =
+      log.substr(at + marker.size(), log.find('\n', at) - at - marker.size());
+  for (const std::string& address : {process->address(), health}) {
+    const grpc::Status within = CheckWithHeader(address, 12 << 10);
+    EXPECT_TRUE(within.ok()) << address << ": " << within.error_message();
+    EXPECT_FALSE(CheckWithHeader(address, 32 << 10).ok()) << address;
+  }
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(AllServices, ServiceBinaryTest,
                          ::testing::Values("meshproof-store", "meshproof-agent",
                                            "meshproof-scheduler"),

@@ -59,17 +59,16 @@ TEST(DeployConfigTest, StoreConfigurationParsesWithTheStoresParser) {
   MP_ASSERT_OK_AND_ASSIGN(
       store::StoreConfig config,
       store::ParseStoreConfig(Read("base/control-plane/config/store.yaml"), "store.yaml"));
-  ASSERT_TRUE(config.db.has_value());
-  EXPECT_THAT(*config.db, StartsWith("/var/lib/meshproof/"));  // the PersistentVolume
-  EXPECT_THAT(config.tokens, Not(IsEmpty()));
+  EXPECT_THAT(config.db, StartsWith("/var/lib/meshproof/"));  // the PersistentVolume
+  EXPECT_THAT(config.server.tokens, Not(IsEmpty()));
 }
 
 TEST(DeployConfigTest, SchedulerConfigurationParsesWithTheSchedulersParser) {
   MP_ASSERT_OK_AND_ASSIGN(scheduler::SchedulerConfig config,
                           scheduler::ParseSchedulerConfig(
                               Read("base/control-plane/config/scheduler.yaml"), "scheduler.yaml"));
-  EXPECT_THAT(config.tokens, Not(IsEmpty()));
-  EXPECT_THAT(config.store_token_file, Not(IsEmpty()));
+  EXPECT_THAT(config.server.tokens, Not(IsEmpty()));
+  EXPECT_THAT(config.store.token_file, Not(IsEmpty()));
 }
 
 TEST(DeployConfigTest, EveryAgentConfigurationParsesAndNamesItsScheduler) {
@@ -79,7 +78,7 @@ TEST(DeployConfigTest, EveryAgentConfigurationParsesAndNamesItsScheduler) {
         "overlays/hub-and-spoke/hub/agent.yaml", "overlays/hub-and-spoke/spoke/agent.yaml"}) {
     SCOPED_TRACE(file);
     MP_ASSERT_OK_AND_ASSIGN(agent::AgentConfig config, agent::ParseAgentConfig(Read(file), file));
-    EXPECT_THAT(config.scheduler, Not(IsEmpty()));
+    EXPECT_THAT(config.scheduler.address, Not(IsEmpty()));
     EXPECT_THAT(config.cluster, Not(IsEmpty()));
     // Every run on a cluster records the sidecar's Envoy and istiod's Istio version.
     EXPECT_EQ(config.fingerprint_envoy_admin, "http://127.0.0.1:15000") << file;

@@ -57,7 +57,7 @@ kubernetes: {api_server: "https://10.96.0.1", token_file: /run/token, ca_file: /
   EXPECT_EQ(config->destinations[1].ports[1].first, 15000);
   EXPECT_TRUE(config->destinations[2].ports.empty());
   EXPECT_TRUE(config->follow_redirects);
-  EXPECT_EQ(config->scheduler, "scheduler.meshproof:7443");
+  EXPECT_EQ(config->scheduler.address, "scheduler.meshproof:7443");
   EXPECT_EQ(config->environment_kind, "cluster");
   EXPECT_EQ(config->kubernetes.api_server, "https://10.96.0.1");
   EXPECT_EQ(config->kubernetes.token_file, "/run/token");

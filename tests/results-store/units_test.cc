@@ -109,8 +109,8 @@ TEST(StoreConfigTest, ParsesKnownKeys) {
                                                         "retention_days: 30\nmax_batch: 100\n"
                                                         "synchronous: full\n",
                                                         "store.yaml"));
-  EXPECT_EQ(*config.listen, "127.0.0.1:7003");
-  EXPECT_EQ(*config.db, "/tmp/x.db");
+  EXPECT_EQ(config.server.listen, "127.0.0.1:7003");
+  EXPECT_EQ(config.db, "/tmp/x.db");
   EXPECT_EQ(config.retention_days, 30);
   EXPECT_EQ(config.max_batch, 100);
   EXPECT_EQ(config.synchronous, "FULL");
@@ -121,9 +121,9 @@ TEST(StoreConfigTest, ParsesTlsKeys) {
                           ParseStoreConfig("tls_cert: /tls/tls.crt\ntls_key: /tls/tls.key\n"
                                            "tls_client_ca: /tls/ca.crt\n",
                                            "store.yaml"));
-  EXPECT_EQ(config.tls_cert, "/tls/tls.crt");
-  EXPECT_EQ(config.tls_key, "/tls/tls.key");
-  EXPECT_EQ(config.tls_client_ca, "/tls/ca.crt");
+  EXPECT_EQ(config.server.tls.cert_file, "/tls/tls.crt");
+  EXPECT_EQ(config.server.tls.key_file, "/tls/tls.key");
+  EXPECT_EQ(config.server.tls.client_ca_file, "/tls/ca.crt");
   EXPECT_THAT(
       ParseStoreConfig("tls_cert: [a]\n", "store.yaml"),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tls_cert: expected a file path")));

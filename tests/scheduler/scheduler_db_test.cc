@@ -94,13 +94,13 @@ TEST(SchedulerConfigTest, ParsesTlsKeys) {
           "store_tls_ca: /tls/store-ca.crt\nstore_tls_server_name: store.test\n"
           "store_tls_cert: /tls/client.crt\nstore_tls_key: /tls/client.key\n",
           "s.yaml"));
-  EXPECT_EQ(config.tls.cert_file, "/tls/tls.crt");
-  EXPECT_EQ(config.tls.key_file, "/tls/tls.key");
-  EXPECT_EQ(config.tls.client_ca_file, "/tls/ca.crt");
-  EXPECT_EQ(config.store_tls.ca_file, "/tls/store-ca.crt");
-  EXPECT_EQ(config.store_tls.server_name, "store.test");
-  EXPECT_EQ(config.store_tls.cert_file, "/tls/client.crt");
-  EXPECT_EQ(config.store_tls.key_file, "/tls/client.key");
+  EXPECT_EQ(config.server.tls.cert_file, "/tls/tls.crt");
+  EXPECT_EQ(config.server.tls.key_file, "/tls/tls.key");
+  EXPECT_EQ(config.server.tls.client_ca_file, "/tls/ca.crt");
+  EXPECT_EQ(config.store.tls.ca_file, "/tls/store-ca.crt");
+  EXPECT_EQ(config.store.tls.server_name, "store.test");
+  EXPECT_EQ(config.store.tls.cert_file, "/tls/client.crt");
+  EXPECT_EQ(config.store.tls.key_file, "/tls/client.key");
   EXPECT_THAT(ParseSchedulerConfig("store_tls_server_name: \"\"\n", "s.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("store_tls_server_name")));
 }

@@ -25,9 +25,10 @@
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
-#include "services/common/auth/token_hash.h"
+#include "tests/testing/control_plane.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tokens_file.h"
 
 namespace meshproof::scheduler {
 namespace {
@@ -46,19 +47,18 @@ constexpr char kB[] = "team-b";
 
 std::string Token(const std::string& name) { return absl::StrCat("mpt-", name, "-0123456789"); }
 
-std::string Entry(const std::string& name, const std::string& team, const std::string& roles,
-                  const std::string& extra = "") {
-  std::string entry = absl::StrCat("  - name: ", name, "\n");
-  if (!team.empty()) absl::StrAppend(&entry, "    team: ", team, "\n");
-  absl::StrAppend(&entry, "    roles: [", roles, "]\n", extra,
-                  "    sha256: ", auth::HashToHex(auth::HashToken(Token(name))), "\n");
-  return entry;
+std::string Entry(const std::string& name, const std::string& team, const std::string& roles) {
+  return ::meshproof::testing::TokensFileEntry(
+      {.name = name, .token = Token(name), .roles = roles, .team = team});
 }
 
 std::string AgentEntry(const std::string& name, const std::string& team) {
-  return Entry(
-      name, "", "agent",
-      absl::StrCat("    agent_id: ", name, "\n    cluster: lab\n    serves_teams: [", team, "]\n"));
+  return ::meshproof::testing::TokensFileEntry({.name = name,
+                                                .token = Token(name),
+                                                .roles = "agent",
+                                                .agent_id = name,
+                                                .cluster = "lab",
+                                                .serves_teams = team});
 }
 
 // A scenario with one plain test and one gated test: a run of it waits for approval,
@@ -126,10 +126,7 @@ class TeamIsolationTest : public ::testing::Test {
         absl::StrCat("tokens:\n", Entry("writer", "", "writer"), Entry("a-viewer", kA, "viewer"),
                      Entry("a-runner", kA, "runner"), Entry("b-viewer", kB, "viewer"),
                      Entry("admin", "ops", "admin")));
-    auto store = ServiceProcess::Start(
-        BinaryPath("meshproof-store"),
-        {"--listen", "127.0.0.1:0", "--db", dir_->File("store.db"), "--tokens", store_tokens},
-        dir_->File("store.log"));
+    auto store = ::meshproof::testing::StartStore(*dir_, {"--tokens", store_tokens});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = new ServiceProcess(std::move(*store));
 
@@ -145,15 +142,10 @@ class TeamIsolationTest : public ::testing::Test {
     const std::string scheduler_tokens = dir_->WriteFile("scheduler-tokens.yaml", tokens);
     const std::string store_token = dir_->WriteFile("store.token", Token("writer") + "\n");
     const std::string config =
-        dir_->WriteFile("scheduler.yaml",
-                        "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n"
-                        "store_backoff_max: 500ms\n");
-    auto scheduler =
-        ServiceProcess::Start(BinaryPath("meshproof-scheduler"),
-                              {"--listen", "127.0.0.1:0", "--db", dir_->File("scheduler.db"),
-                               "--config", config, "--tokens", scheduler_tokens, "--store",
-                               store_->address(), "--store-token-file", store_token},
-                              dir_->File("scheduler.log"));
+        dir_->WriteFile("scheduler.yaml", ::meshproof::testing::kFastSchedulerConfig);
+    auto scheduler = ::meshproof::testing::StartScheduler(
+        *dir_, {"--config", config, "--tokens", scheduler_tokens, "--store", store_->address(),
+                "--store-token-file", store_token});
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_ = new ServiceProcess(std::move(*scheduler));
   }

@@ -18,8 +18,10 @@
 #include "services/common/auth/token_hash.h"
 #include "services/common/auth/tokens_file.h"
 #include "services/probe-agent/scheduler_link.h"
+#include "tests/testing/control_plane.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tokens_file.h"
 
 namespace meshproof::auth {
 namespace {
@@ -62,15 +64,15 @@ deferred:
 )yaml";
 
 std::string Entry(const std::string& name, const std::string& roles, const std::string& token) {
-  return absl::StrCat("  - name: ", name, "\n    team: platform\n    roles: [", roles,
-                      "]\n    sha256: ", HashToHex(HashToken(token)), "\n");
+  return ::meshproof::testing::TokensFileEntry(
+      {.name = name, .token = token, .roles = roles, .team = "platform"});
 }
 
 // An agent token's entry, bound to the agent id and cluster it may claim.
 std::string AgentEntry(const std::string& name, const std::string& agent_id,
                        const std::string& token) {
-  return absl::StrCat("  - name: ", name, "\n    roles: [agent]\n    agent_id: ", agent_id,
-                      "\n    cluster: lab\n    sha256: ", HashToHex(HashToken(token)), "\n");
+  return ::meshproof::testing::TokensFileEntry(
+      {.name = name, .token = token, .roles = "agent", .agent_id = agent_id, .cluster = "lab"});
 }
 
 void Prepare(grpc::ClientContext* context, const std::string& token) {
@@ -84,10 +86,8 @@ class AuthBinaryTest : public ::testing::Test {
     const std::string store_tokens =
         dir_.WriteFile("store-tokens.yaml", "tokens:\n" + Entry("scheduler", "writer", kWriter) +
                                                 Entry("store-reader", "viewer", kStoreReader));
-    absl::StatusOr<ServiceProcess> store = ServiceProcess::Start(
-        BinaryPath("meshproof-store"),
-        {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db"), "--tokens", store_tokens},
-        dir_.File("store.log"));
+    absl::StatusOr<ServiceProcess> store =
+        ::meshproof::testing::StartStore(dir_, {"--tokens", store_tokens});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::make_unique<ServiceProcess>(std::move(*store));
 
@@ -99,16 +99,13 @@ class AuthBinaryTest : public ::testing::Test {
                                      AgentEntry("linked-agent", "linked", kLinkedAgent));
     const std::string store_token = dir_.WriteFile("store.token", absl::StrCat(kWriter, "\n"));
     chmod(store_token.c_str(), 0600);
+    // The tokens come from the configuration file's key here (the flag elsewhere).
     const std::string config =
-        dir_.WriteFile("scheduler.yaml",
-                       "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n"
-                       "store_backoff_max: 500ms\ntokens: " +
-                           scheduler_tokens + "\n");
-    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
-        BinaryPath("meshproof-scheduler"),
-        {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--config", config,
-         "--store", store_->address(), "--store-token-file", store_token},
-        dir_.File("scheduler.log"));
+        dir_.WriteFile("scheduler.yaml", absl::StrCat(::meshproof::testing::kFastSchedulerConfig,
+                                                      "tokens: ", scheduler_tokens, "\n"));
+    absl::StatusOr<ServiceProcess> scheduler = ::meshproof::testing::StartScheduler(
+        dir_,
+        {"--config", config, "--store", store_->address(), "--store-token-file", store_token});
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_ = std::make_unique<ServiceProcess>(std::move(*scheduler));
     stub_ = sv1::SchedulerService::NewStub(
