@@ -64,7 +64,7 @@ class ThreeServicesTest : public ::testing::Test {
         ::meshproof::testing::WaitForConnectedAgent(scheduler_->address(), "night-agent").ok());
     stub_ = v1::SchedulerService::NewStub(
         grpc::CreateChannel(scheduler_->address(), grpc::InsecureChannelCredentials()));
-    store_stub_ = sv1::ResultsStoreService::NewStub(
+    store_stub_ = ::meshproof::store::v1::ResultsStoreService::NewStub(
         grpc::CreateChannel(store_->address(), grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
@@ -187,7 +187,7 @@ class ThreeServicesTest : public ::testing::Test {
   std::unique_ptr<ServiceProcess> scheduler_;
   std::unique_ptr<ServiceProcess> agent_;
   std::unique_ptr<v1::SchedulerService::Stub> stub_;
-  std::unique_ptr<sv1::ResultsStoreService::Stub> store_stub_;
+  std::unique_ptr<::meshproof::store::v1::ResultsStoreService::Stub> store_stub_;
 };
 
 }  // namespace meshproof::scheduler::testing
