@@ -60,10 +60,17 @@ void PrintRun(const schedv1::Run& run) {
     table.AddRow({"agent", absl::StrCat(run.agent_id(), ", attempt ", run.attempt())});
   if (run.needs_approval()) {
     table.AddRow(
-        {"approval", run.has_approval()
-                         ? absl::StrCat(run.approval().approved() ? "approved" : "rejected", " by ",
-                                        run.approval().by(), ": ", run.approval().reason())
-                         : "required, not given yet"});
+        {"approval",
+         run.has_approval()
+             ? absl::StrCat(run.approval().approved() ? "approved" : "rejected", " by ",
+                            run.approval().by(), ": ", run.approval().reason())
+         : run.has_approval_deadline()
+             ? absl::StrCat("required, not given yet; waits until ",
+                            ShortTime(run.approval_deadline()), " UTC, then ",
+                            run.on_approval_timeout() == schedv1::APPROVAL_TIMEOUT_POLICY_CANCEL
+                                ? "cancel"
+                                : "run without the gated tests")
+             : "required, not given yet"});
   }
   if (run.has_timeout())
     table.AddRow({"timeout", absl::FormatDuration(FromProtoDuration(run.timeout()))});

@@ -25,6 +25,8 @@ struct ScheduleFlags {
   std::string time_zone;
   std::string concurrency;
   std::string starting_deadline;
+  std::string approval_timeout;
+  std::string on_approval_timeout;
   std::vector<std::string> vars;
   std::vector<std::string> labels;
   std::string cluster;
@@ -45,6 +47,30 @@ std::string NextFire(const schedv1::Schedule& s) {
   return s.next_fire_times().empty() ? "-" : ShortTime(s.next_fire_times(0));
 }
 
+std::string OutcomeWord(schedv1::FireRecord::Outcome outcome) {
+  std::string name = schedv1::FireRecord::Outcome_Name(outcome);
+  return absl::AsciiStrToLower(name.substr(std::string("OUTCOME_").size()));
+}
+
+// "2026-12-03 02:00 started r-12 (queued)" / "... skipped_active: run r-11 is still RUNNING".
+std::string LastFire(const schedv1::Schedule& s) {
+  if (!s.has_last_fire()) return "-";
+  const schedv1::FireRecord& f = s.last_fire();
+  std::string text = absl::StrCat(ShortTime(f.fire_time()), " ", OutcomeWord(f.outcome()));
+  if (!f.run_id().empty()) {
+    absl::StrAppend(&text, " ", f.run_id(), " (", RunStateWord(f.run_state()), ")");
+  }
+  if (!f.message().empty()) absl::StrAppend(&text, ": ", f.message());
+  return text;
+}
+
+std::string ApprovalPolicy(const schedv1::Schedule& s) {
+  return absl::StrCat(
+      "wait ", absl::FormatDuration(FromProtoDuration(s.approval_timeout())), ", then ",
+      s.on_approval_timeout() == schedv1::APPROVAL_TIMEOUT_POLICY_CANCEL ? "cancel"
+                                                                         : "run_without_gated");
+}
+
 void PrintSchedule(const schedv1::Schedule& s) {
   Table table({"FIELD", "VALUE"});
   table.AddRow({"schedule", s.schedule_id()});
@@ -57,6 +83,9 @@ void PrintSchedule(const schedv1::Schedule& s) {
   std::vector<std::string> next;
   for (const auto& t : s.next_fire_times()) next.push_back(ShortTime(t));
   table.AddRow({"next (UTC)", next.empty() ? "-" : absl::StrJoin(next, ", ")});
+  table.AddRow({"approval", ApprovalPolicy(s)});
+  table.AddRow({"last fire", LastFire(s)});
+  table.AddRow({"waiting for", s.waiting_for().empty() ? "-" : s.waiting_for()});
   std::vector<std::string> vars;
   for (const auto& [k, v] : std::map<std::string, std::string>(s.vars().begin(), s.vars().end())) {
     vars.push_back(absl::StrCat(k, "=", v));
@@ -66,9 +95,7 @@ void PrintSchedule(const schedv1::Schedule& s) {
   if (!s.recent().empty()) {
     Table recent({"FIRED", "OUTCOME", "RUN", "STATE", "NOTE"});
     for (const schedv1::FireRecord& f : s.recent()) {
-      std::string outcome = schedv1::FireRecord::Outcome_Name(f.outcome());
-      recent.AddRow({ShortTime(f.fire_time()),
-                     absl::AsciiStrToLower(outcome.substr(std::string("OUTCOME_").size())),
+      recent.AddRow({ShortTime(f.fire_time()), OutcomeWord(f.outcome()),
                      f.run_id().empty() ? "-" : f.run_id(),
                      f.run_id().empty() ? "-" : RunStateWord(f.run_state()),
                      f.message().empty() ? "-" : f.message()});
@@ -107,6 +134,22 @@ int Create(const ScheduleFlags& flags) {
     if (!d.ok()) return PrintError(d.status());
     *request.mutable_starting_deadline() = ToProtoDuration(*d);
   }
+  if (!flags.approval_timeout.empty()) {
+    auto d = ParseDurationFlag(flags.approval_timeout, "--approval-timeout");
+    if (!d.ok()) return PrintError(d.status());
+    *request.mutable_approval_timeout() = ToProtoDuration(*d);
+  }
+  if (!flags.on_approval_timeout.empty()) {
+    if (flags.on_approval_timeout == "run_without_gated") {
+      request.set_on_approval_timeout(schedv1::APPROVAL_TIMEOUT_POLICY_RUN_WITHOUT_GATED);
+    } else if (flags.on_approval_timeout == "cancel") {
+      request.set_on_approval_timeout(schedv1::APPROVAL_TIMEOUT_POLICY_CANCEL);
+    } else {
+      return PrintError(absl::InvalidArgumentError(
+          absl::StrCat("--on-approval-timeout \"", flags.on_approval_timeout,
+                       "\": expected run_without_gated or cancel")));
+    }
+  }
   auto vars = ParseKeyValues(flags.vars, "--var");
   if (!vars.ok()) return PrintError(vars.status());
   request.mutable_vars()->insert(vars->begin(), vars->end());
@@ -132,13 +175,10 @@ int List(const ScheduleFlags& flags) {
   auto response = (*client)->ListSchedules(request);
   if (!response.ok()) return PrintError(response.status());
   return PrintResponse(*response, flags.output, [&] {
-    Table table({"SCHEDULE", "SCENARIO", "TIMING", "NEXT (UTC)", "LAST RUN"});
+    Table table({"SCHEDULE", "SCENARIO", "TIMING", "NEXT (UTC)", "LAST FIRE", "WAITING FOR"});
     for (const schedv1::Schedule& s : response->schedules()) {
-      std::string last = "-";
-      if (!s.recent().empty() && !s.recent(0).run_id().empty()) {
-        last = absl::StrCat(s.recent(0).run_id(), " ", RunStateWord(s.recent(0).run_state()));
-      }
-      table.AddRow({s.schedule_id(), s.scenario(), Timing(s), NextFire(s), last});
+      table.AddRow({s.schedule_id(), s.scenario(), Timing(s), NextFire(s), LastFire(s),
+                    s.waiting_for().empty() ? "-" : s.waiting_for()});
     }
     std::fputs(table.Render("no schedules").c_str(), stdout);
     if (!response->next_page_token().empty())
@@ -244,6 +284,10 @@ void AddScheduleCommands(CLI::App& app, int* exit_code) {
                      "allow, forbid (default) or replace an active run");
   create->add_option("--starting-deadline", flags->starting_deadline,
                      "a missed fire still runs if this late, e.g. 5m");
+  create->add_option("--approval-timeout", flags->approval_timeout,
+                     "how long a run with approval-gated tests waits for an approver (default 1h)");
+  create->add_option("--on-approval-timeout", flags->on_approval_timeout,
+                     "then: run_without_gated (default; gated tests recorded SKIPPED) or cancel");
   create->add_option("--var", flags->vars, "variable for every run, NAME=VALUE (repeatable)")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -261,8 +305,10 @@ void AddScheduleCommands(CLI::App& app, int* exit_code) {
   list->add_option("--page-token", flags->page_token, "continue a listing");
   list->callback([flags, exit_code] { *exit_code = List(*flags); });
 
-  Sub(group, "show", "Show a schedule, its next fire times and recent fires",
+  Sub(group, "show",
+      "Show a schedule: next fire times, the last fire's outcome, what it waits for, recent fires",
       "meshproof schedule show nightly-egress", flags.get(), true, true)
+      ->alias("get")
       ->callback([flags, exit_code] { *exit_code = Act(*flags, Op::kShow); });
   Sub(group, "pause", "Stop firing until resumed", "meshproof schedule pause nightly-egress",
       flags.get(), true, true)

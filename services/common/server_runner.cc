@@ -106,6 +106,7 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
     health_builder.SetOption(
         std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
     health_builder.RegisterService(&health_mirror);
+    ApplyServerKeepalivePolicy(&health_builder);
     int health_port = 0;
     health_builder.AddListeningPort(options.health_listen_address,
                                     grpc::InsecureServerCredentials(), &health_port);

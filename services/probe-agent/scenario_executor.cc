@@ -180,17 +180,20 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
   bool was_cancelled = false;
   const int count = scenario.tests_size();
   std::vector<rv1::TestResult> decided(count);
+  // Tests left out by only_tests are not results at all: nothing is emitted or counted
+  // for them, so a partial run never becomes any test's latest result (the run's
+  // selection says which were left out).
+  std::vector<bool> omitted(count, false);
   std::vector<int> to_run;
   for (int i = 0; i < count; ++i) {
     const sv1::Test& test = scenario.tests(i);
     const bool selected = options.only_tests.empty() ||
                           std::find(options.only_tests.begin(), options.only_tests.end(),
                                     test.name()) != options.only_tests.end();
-    if (!blocked_reason.empty()) {
+    if (!selected) {
+      omitted[i] = true;
+    } else if (!blocked_reason.empty()) {
       decided[i] = NotRun(scenario, test, rv1::PHASE_TEST, not_run_verdict(), blocked_reason);
-    } else if (!selected) {
-      decided[i] =
-          NotRun(scenario, test, rv1::PHASE_TEST, rv1::TEST_VERDICT_SKIPPED, "not selected");
     } else if (test.has_deferral() && !(test.deferral().requires_approval() && options.approved)) {
       const std::string why = test.deferral().requires_approval()
                                   ? absl::StrCat("not approved: ", test.deferral().reason())
@@ -235,6 +238,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
   if (parallelism == 1) {
     // Listed order, results emitted as each is decided.
     for (int i = 0; i < count; ++i) {
+      if (omitted[i]) continue;
       if (!runs[i]) {
         emit(decided[i]);
       } else if (was_cancelled || (was_cancelled = cancelled())) {
@@ -248,14 +252,16 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
     }
   } else {
     for (int i = 0; i < count; ++i) {
-      if (!runs[i]) emit(decided[i]);
+      if (!runs[i] && !omitted[i]) emit(decided[i]);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t)
       threads.emplace_back(worker);
     for (std::thread& thread : threads) thread.join();
   }
-  for (rv1::TestResult& result : decided) test_results.push_back(std::move(result));
+  for (int i = 0; i < count; ++i) {
+    if (!omitted[i]) test_results.push_back(std::move(decided[i]));
+  }
   // Teardown runs even after a cancellation, and is not itself cancelled: it restores
   // state the setup changed. Its own timeouts bound it.
   for (const sv1::Test& step : scenario.teardown())

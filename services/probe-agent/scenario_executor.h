@@ -19,7 +19,7 @@
 namespace meshproof::agent {
 
 struct ExecuteOptions {
-  // Only these tests run; others are SKIPPED "not selected". Empty: all.
+  // Only these tests run; the others are left out (no result, not counted). Empty: all.
   std::vector<std::string> only_tests;
   // Deferred tests that require approval run. Only a scheduler assignment of an approved
   // run sets this (ScenarioEntrance::ExecuteAssignment); no caller of the agent's API can.

@@ -127,6 +127,14 @@ absl::Status ValidateBeginRun(const v1::BeginRunRequest& request) {
   MP_RETURN_IF_ERROR(CheckTags(env.tags(), "run.environment.tags"));
   MP_RETURN_IF_ERROR(CheckTags(run.labels(), "run.labels"));
   MP_RETURN_IF_ERROR(CheckClaims(run.claims(), "run.claims"));
+  if (run.not_selected_tests_size() > kMaxNotSelectedTests) {
+    return Invalid("run.not_selected_tests", absl::StrCat("at most ", kMaxNotSelectedTests,
+                                                          ", got ", run.not_selected_tests_size()));
+  }
+  for (int i = 0; i < run.not_selected_tests_size(); ++i) {
+    MP_RETURN_IF_ERROR(CheckRequired(run.not_selected_tests(i), kMaxNameLength,
+                                     absl::StrCat("run.not_selected_tests[", i, "]")));
+  }
   if (run.verdict() != result::v1::RUN_VERDICT_UNSPECIFIED) {
     return Invalid("run.verdict", "must be unset when a run begins (FinishRun sets it)");
   }

@@ -221,6 +221,13 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
       MP_RETURN_IF_ERROR(
           tag.Bind(1, pk).Bind(2, kTagEnvironment).BindText(3, key).BindText(4, value).Run());
     }
+    // OR IGNORE: a name given twice is one test left out.
+    MP_ASSIGN_OR_RETURN(Statement not_selected,
+                        writer_->Prepare("INSERT OR IGNORE INTO run_tags (run_pk, kind, key, value)"
+                                         " VALUES (?1, ?2, ?3, '')"));
+    for (const std::string& test : run.not_selected_tests()) {
+      MP_RETURN_IF_ERROR(not_selected.Bind(1, pk).Bind(2, kTagNotSelected).BindText(3, test).Run());
+    }
   }
   MP_RETURN_IF_ERROR(WriteUnknownVersions(writer_.get(), pk, run.environment()));
   {

@@ -108,6 +108,10 @@ absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk) {
     while (true) {
       MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
+      if (stmt.Int(0) == kTagNotSelected) {
+        run.add_not_selected_tests(stmt.Text(1));
+        continue;
+      }
       if (stmt.Int(0) == kTagUnknownVersion) {
         result::v1::UnknownVersion* u = run.mutable_environment()->add_unknown_versions();
         u->set_component(stmt.Text(1));

@@ -22,6 +22,9 @@ inline constexpr int64_t kTagLabel = 0;
 inline constexpr int64_t kTagEnvironment = 1;
 // key: the component ("istio"), value: why its version is unknown (UnknownVersion).
 inline constexpr int64_t kTagUnknownVersion = 2;
+// key: a test a partial run left out (RunRecord.not_selected_tests), value: ''. Read back
+// in key order, which is why the scheduler sends them sorted.
+inline constexpr int64_t kTagNotSelected = 3;
 
 int64_t ToMicros(const google::protobuf::Timestamp& ts);
 google::protobuf::Timestamp FromMicros(int64_t micros);

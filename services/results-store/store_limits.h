@@ -24,6 +24,8 @@ inline constexpr size_t kMaxTextLength = 4096;
 inline constexpr size_t kMaxRunIdLength = 64;
 // Labels and tags: meshproof::kMaxLabels and friends in services/common/labels.h.
 inline constexpr int kMaxClaims = 200;
+// Tests a partial run may name as not selected (RunRecord.not_selected_tests).
+inline constexpr int kMaxNotSelectedTests = 1000;
 // A result's evidence, bodies, mismatches and summaries, serialized.
 inline constexpr size_t kMaxResultDetailBytes = 1 << 20;
 // Runs per retention transaction.

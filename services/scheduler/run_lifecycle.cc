@@ -28,6 +28,10 @@ namespace {
 
 constexpr size_t kMaxRequestIdLength = 128;
 
+std::string FormatApprovalTime(absl::Time t) {
+  return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+}
+
 bool NeedsApproval(const scv1::Scenario& scenario, const std::vector<std::string>& only_tests) {
   for (const scv1::Test& test : scenario.tests()) {
     if (!test.has_deferral() || !test.deferral().requires_approval()) continue;
@@ -143,6 +147,15 @@ absl::Status RunLifecycle::EnsureStoreBegunLocked(RunRow* row) {
   *rec->mutable_started_at() =
       run.has_started_at() ? run.started_at() : ToProtoTimestamp(state_->clock->Now());
   for (const scv1::Claim& claim : row->scenario.claims()) *rec->add_claims() = claim;
+  if (!run.only_tests().empty()) {
+    // A partial run's other tests are not results; the store records which they were.
+    const std::set<std::string> only(run.only_tests().begin(), run.only_tests().end());
+    std::set<std::string> left_out;
+    for (const scv1::Test& test : row->scenario.tests()) {
+      if (only.count(test.name()) == 0) left_out.insert(test.name());
+    }
+    for (const std::string& name : left_out) rec->add_not_selected_tests(name);
+  }
   auto agent = state_->agents.find(run.agent_id());
   if (agent != state_->agents.end()) {
     rec->set_cluster(agent->second.info.cluster());
@@ -163,6 +176,13 @@ absl::Status RunLifecycle::EnsureStoreBegunLocked(RunRow* row) {
 }
 
 absl::StatusOr<bool> RunLifecycle::RecordResultLocked(RunRow* row, const rv1::TestResult& result) {
+  const auto& only = row->run.only_tests();
+  if (result.phase() == rv1::PHASE_TEST && !only.empty() &&
+      std::find(only.begin(), only.end(), result.test()) == only.end()) {
+    // An agent that still reports unselected tests (SKIPPED "not selected"): those are
+    // not results, and must not become the test's latest result in the store.
+    return false;
+  }
   MP_ASSIGN_OR_RETURN(bool inserted,
                       state_->runs.InsertResult(row->run.run_id(), row->run.attempt(), result,
                                                 state_->clock->Now()));
@@ -267,8 +287,8 @@ absl::Status RunLifecycle::RequeueOrFailLocked(RunRow* row, const std::string& r
 absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req,
                                                   rv1::Trigger trigger,
                                                   const std::string& schedule_id,
-                                                  const std::string& team,
-                                                  const CallerScope& scope) {
+                                                  const std::string& team, const CallerScope& scope,
+                                                  const ApprovalWait& wait) {
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
   MP_RETURN_IF_ERROR(CheckRunRequest(req));
   if (req.request_id().size() > kMaxRequestIdLength) {
@@ -329,7 +349,16 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   run.set_state(v1::RUN_STATE_PENDING);
   LogInfo("run ", run.run_id(), " (", run.scenario(), " ", run.scenario_version().substr(0, 12),
           ") created: PENDING, trigger ", rv1::Trigger_Name(trigger));
-  if (run.needs_approval()) {
+  if (run.needs_approval() && wait.timeout != absl::InfiniteDuration()) {
+    // A scheduled run: nobody may be there to decide, so the wait has an end.
+    const absl::Time approval_deadline = now + wait.timeout;
+    *run.mutable_approval_deadline() = ToProtoTimestamp(approval_deadline);
+    run.set_on_approval_timeout(wait.policy);
+    SetStateLocked(&row, v1::RUN_STATE_AWAITING_APPROVAL,
+                   absl::StrCat("has tests that require approval; waiting for an approver until ",
+                                FormatApprovalTime(approval_deadline), ", then ",
+                                ApprovalPolicyEffect(wait.policy)));
+  } else if (run.needs_approval()) {
     SetStateLocked(&row, v1::RUN_STATE_AWAITING_APPROVAL,
                    "has tests that require approval; waiting for an approver");
   } else {
@@ -415,25 +444,50 @@ absl::StatusOr<v1::Run> RunLifecycle::DecideApprovalLocked(const v1::ApprovalReq
     return absl::FailedPreconditionError(absl::StrCat(
         "run ", req.run_id(), " is ", StateName(row->run.state()), ", not AWAITING_APPROVAL"));
   }
-  const absl::Time now = state_->clock->Now();
-  v1::Approval* approval = row->run.mutable_approval();
-  approval->set_approved(approved);
-  approval->set_by(by.empty() ? "anonymous" : by);
-  approval->set_reason(req.reason());
-  *approval->mutable_at() = ToProtoTimestamp(now);
-  row->deadline = now + DurationOr(row->run.timeout(), state_->config.default_run_timeout);
-  *row->run.mutable_deadline() = ToProtoTimestamp(row->deadline);
-  SetStateLocked(&*row, v1::RUN_STATE_QUEUED,
-                 approved ? absl::StrCat("approved by ", approval->by(), ": ", req.reason())
-                          : absl::StrCat("rejected by ", approval->by(), ": ", req.reason(),
-                                         "; gated tests will be SKIPPED"));
-  absl::Status status = state_->runs.Update(*row);
+  const std::string who = by.empty() ? "anonymous" : by;
+  absl::Status status = QueueDecidedLocked(
+      &*row, approved, who, req.reason(),
+      approved
+          ? absl::StrCat("approved by ", who, ": ", req.reason())
+          : absl::StrCat("rejected by ", who, ": ", req.reason(), "; gated tests will be SKIPPED"));
   if (!status.ok()) {
     state_->publisher.Discard();
     return status;
   }
   MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
   return row->run;
+}
+
+absl::Status RunLifecycle::QueueDecidedLocked(RunRow* row, bool approved, const std::string& by,
+                                              const std::string& reason, const std::string& why) {
+  const absl::Time now = state_->clock->Now();
+  v1::Approval* approval = row->run.mutable_approval();
+  approval->set_approved(approved);
+  approval->set_by(by);
+  approval->set_reason(reason);
+  *approval->mutable_at() = ToProtoTimestamp(now);
+  row->deadline = now + DurationOr(row->run.timeout(), state_->config.default_run_timeout);
+  *row->run.mutable_deadline() = ToProtoTimestamp(row->deadline);
+  SetStateLocked(row, v1::RUN_STATE_QUEUED, why);
+  return state_->runs.Update(*row);
+}
+
+absl::Status RunLifecycle::ApprovalTimedOutLocked(RunRow* row) {
+  const std::string waited = absl::FormatDuration(FromProtoTimestamp(row->run.approval_deadline()) -
+                                                  FromProtoTimestamp(row->run.created_at()));
+  const v1::ApprovalTimeoutPolicy policy = row->run.on_approval_timeout();
+  if (policy == v1::APPROVAL_TIMEOUT_POLICY_CANCEL) {
+    return EndRunLocked(row, v1::RUN_STATE_CANCELLED,
+                        absl::StrCat("no approver decided within the approval timeout of ", waited,
+                                     " (on_approval_timeout: cancel)"),
+                        nullptr);
+  }
+  // Not an approval: the gated tests are not run and are recorded so (SKIPPED "not
+  // approved"), never PASS; every other test runs.
+  const std::string why = absl::StrCat("no approver decided within the approval timeout of ",
+                                       waited, " (on_approval_timeout: run_without_gated)");
+  return QueueDecidedLocked(row, /*approved=*/false, "meshproof-scheduler", why,
+                            absl::StrCat(why, "; queued without its gated tests"));
 }
 
 absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& run_id,
@@ -466,10 +520,16 @@ absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& 
 absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> open,
-                      state_->runs.InStates({v1::RUN_STATE_QUEUED, v1::RUN_STATE_RUNNING}));
+                      state_->runs.InStates({v1::RUN_STATE_AWAITING_APPROVAL, v1::RUN_STATE_QUEUED,
+                                             v1::RUN_STATE_RUNNING}));
   absl::Status status;
   for (RunRow& row : open) {
-    if (row.deadline < now) {
+    if (row.run.state() == v1::RUN_STATE_AWAITING_APPROVAL) {
+      if (row.run.has_approval_deadline() &&
+          FromProtoTimestamp(row.run.approval_deadline()) <= now) {
+        status = ApprovalTimedOutLocked(&row);
+      }
+    } else if (row.deadline < now) {
       status = EndRunLocked(
           &row, v1::RUN_STATE_TIMED_OUT,
           absl::StrCat(

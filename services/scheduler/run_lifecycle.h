@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "meshproof/result/v1/result.pb.h"
 #include "meshproof/scheduler/v1/scheduler.pb.h"
+#include "services/scheduler/approval_wait.h"
 #include "services/scheduler/run_queue.h"
 #include "services/scheduler/scenario_registry.h"
 #include "services/scheduler/scheduler_state.h"
@@ -48,11 +49,13 @@ class RunLifecycle {
                                       meshproof::result::v1::Trigger trigger,
                                       const CallerScope& scope)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
-  // Creates a run inside the caller's transaction (nothing committed or released).
+  // Creates a run inside the caller's transaction (nothing committed or released). A run
+  // that must wait for approval gets a deadline from `wait` (none by default).
   absl::StatusOr<RunRow> CreateLocked(const v1::StartRunRequest& req,
                                       meshproof::result::v1::Trigger trigger,
                                       const std::string& schedule_id, const std::string& team,
-                                      const CallerScope& scope = CallerScope::Everyone())
+                                      const CallerScope& scope = CallerScope::Everyone(),
+                                      const ApprovalWait& wait = {})
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   // Returns the run as stored now, or `run` when it is gone.
   absl::StatusOr<v1::Run> CurrentLocked(const v1::Run& run)
@@ -81,8 +84,9 @@ class RunLifecycle {
   // NOT_FOUND for an unknown run.
   absl::StatusOr<Watch> BeginWatch(const std::string& run_id, const CallerScope& scope);
 
-  // Ends runs past their deadline (TIMED_OUT) and requeues (or fails) RUNNING runs whose
-  // lease expired, at `now`; commits.
+  // Ends runs past their deadline (TIMED_OUT), requeues (or fails) RUNNING runs whose
+  // lease expired, and applies on_approval_timeout to runs whose approval deadline
+  // passed with no decision, at `now`; commits.
   absl::Status ExpireLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
   // ---- steps other classes take inside their own transaction (nothing committed here)
@@ -96,7 +100,8 @@ class RunLifecycle {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   // Writes the store's BeginRun to the outbox once per run.
   absl::Status EnsureStoreBegunLocked(RunRow* row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
-  // Keeps a result of the run's current attempt; false when it was a duplicate.
+  // Keeps a result of the run's current attempt; false when it was a duplicate, or a
+  // test the run did not select (not a result).
   absl::StatusOr<bool> RecordResultLocked(RunRow* row,
                                           const meshproof::result::v1::TestResult& result)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
@@ -110,6 +115,15 @@ class RunLifecycle {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
  private:
+  // Records the decision on an AWAITING_APPROVAL run and queues it with a fresh run
+  // deadline; `why` is the run's new reason.
+  absl::Status QueueDecidedLocked(RunRow* row, bool approved, const std::string& by,
+                                  const std::string& reason, const std::string& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+  // The approval deadline passed with no decision: runs without the gated tests, or
+  // ends CANCELLED, as the run's on_approval_timeout says.
+  absl::Status ApprovalTimedOutLocked(RunRow* row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+
   SchedulerState* const state_;
   ScenarioRegistry* const scenarios_;
 };

@@ -7,7 +7,8 @@
 namespace meshproof::scheduler {
 namespace {
 
-constexpr char kColumns[] = "schedule, paused, next_fire_us";
+constexpr char kColumns[] =
+    "schedule, paused, next_fire_us, fire_error, fire_error_us, fire_error_fire_time_us";
 
 }  // namespace
 
@@ -22,6 +23,9 @@ absl::StatusOr<std::vector<ScheduleRow>> ScheduleBook::ReadAll(Statement& stmt) 
     }
     row.paused = stmt.Int(1) != 0;
     row.next_fire = absl::FromUnixMicros(stmt.Int(2));
+    row.fire_error = stmt.Text(3);
+    row.fire_error_at = absl::FromUnixMicros(stmt.Int(4));
+    row.fire_error_fire_time = absl::FromUnixMicros(stmt.Int(5));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -93,8 +97,11 @@ absl::StatusOr<absl::Time> ScheduleBook::EarliestNextFire() {
 }
 
 absl::Status ScheduleBook::SetNextFire(const std::string& schedule_id, absl::Time next_fire) {
-  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("UPDATE schedules SET next_fire_us = ?2"
-                                                   " WHERE schedule_id = ?1"));
+  // Handling a fire time is what clears an earlier failure to handle one.
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("UPDATE schedules SET next_fire_us = ?2, fire_error = '',"
+                                   " fire_error_us = 0, fire_error_fire_time_us = 0"
+                                   " WHERE schedule_id = ?1"));
   return stmt.BindText(1, schedule_id).Bind(2, absl::ToUnixMicros(next_fire)).Run();
 }
 
@@ -106,6 +113,18 @@ absl::Status ScheduleBook::SetPaused(const std::string& schedule_id, bool paused
   return stmt.BindText(1, schedule_id)
       .Bind(2, paused ? 1 : 0)
       .Bind(3, absl::ToUnixMicros(next_fire))
+      .Run();
+}
+
+absl::Status ScheduleBook::SetFireError(const std::string& schedule_id, absl::Time fire_time,
+                                        const std::string& message, absl::Time now) {
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db_->Prepare("UPDATE schedules SET fire_error = ?2, fire_error_us = ?3,"
+                                   " fire_error_fire_time_us = ?4 WHERE schedule_id = ?1"));
+  return stmt.BindText(1, schedule_id)
+      .BindText(2, message)
+      .Bind(3, absl::ToUnixMicros(now))
+      .Bind(4, absl::ToUnixMicros(fire_time))
       .Run();
 }
 

@@ -22,6 +22,11 @@ struct ScheduleRow {
   bool paused = false;
   // The first fire time not yet handled.
   absl::Time next_fire;
+  // Why next_fire could not be handled when last tried (empty when it could), when that
+  // was, and the fire time it was for.
+  std::string fire_error;
+  absl::Time fire_error_at;
+  absl::Time fire_error_fire_time;
 };
 
 class ScheduleBook {
@@ -39,7 +44,12 @@ class ScheduleBook {
   absl::StatusOr<std::vector<ScheduleRow>> Due(absl::Time now);
   // The earliest next fire time of an unpaused schedule (InfiniteFuture when none).
   absl::StatusOr<absl::Time> EarliestNextFire();
+  // Also clears the fire error: a fire time was handled.
   absl::Status SetNextFire(const std::string& schedule_id, absl::Time next_fire);
+  // Records that `fire_time` could not be handled at `now` and why (in its own
+  // transaction: the fire's was rolled back).
+  absl::Status SetFireError(const std::string& schedule_id, absl::Time fire_time,
+                            const std::string& message, absl::Time now);
   absl::Status SetPaused(const std::string& schedule_id, bool paused, absl::Time next_fire);
   // Returns false when it did not exist.
   absl::StatusOr<bool> Delete(const std::string& schedule_id);

@@ -11,6 +11,7 @@
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
+#include "services/scheduler/approval_wait.h"
 #include "services/scheduler/fire_timing.h"
 
 namespace meshproof::scheduler {
@@ -62,11 +63,27 @@ absl::StatusOr<v1::FireRecord> ScheduleFiring::FireAtLocked(const ScheduleRow& r
   if (!first) return absl::AbortedError("fire time already handled");
   *record.mutable_fire_time() = ToProtoTimestamp(fire_time);
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> active, state_->runs.ActiveForSchedule(s.schedule_id()));
-  if (!active.empty() && s.concurrency_policy() == v1::CONCURRENCY_POLICY_FORBID) {
+  // A run waiting for a person never holds the schedule back (its own approval deadline
+  // ends the wait): FORBID looks only at runs queued or running.
+  std::vector<const RunRow*> busy;
+  std::string waiting_note;
+  for (const RunRow& r : active) {
+    if (r.run.state() == v1::RUN_STATE_AWAITING_APPROVAL) {
+      waiting_note = absl::StrCat(
+          "fired although run ", r.run.run_id(), " still awaits approval",
+          r.run.has_approval_deadline()
+              ? absl::StrCat(" (until ", Rfc3339(FromProtoTimestamp(r.run.approval_deadline())),
+                             ")")
+              : "");
+    } else {
+      busy.push_back(&r);
+    }
+  }
+  if (!busy.empty() && s.concurrency_policy() == v1::CONCURRENCY_POLICY_FORBID) {
     record.set_outcome(v1::FireRecord::OUTCOME_SKIPPED_ACTIVE);
-    record.set_run_id(active.front().run.run_id());
-    record.set_message(absl::StrCat("run ", active.front().run.run_id(), " is still ",
-                                    v1::RunState_Name(active.front().run.state())));
+    record.set_run_id(busy.front()->run.run_id());
+    record.set_message(absl::StrCat("run ", busy.front()->run.run_id(), " is still ",
+                                    v1::RunState_Name(busy.front()->run.state())));
   } else {
     if (s.concurrency_policy() == v1::CONCURRENCY_POLICY_REPLACE) {
       for (RunRow& old : active) {
@@ -79,11 +96,14 @@ absl::StatusOr<v1::FireRecord> ScheduleFiring::FireAtLocked(const ScheduleRow& r
     }
     absl::StatusOr<RunRow> run =
         runs_->CreateLocked(RunRequestFor(s), manual ? rv1::TRIGGER_MANUAL : rv1::TRIGGER_SCHEDULE,
-                            s.schedule_id(), s.team());
+                            s.schedule_id(), s.team(), CallerScope::Everyone(), ApprovalWaitFor(s));
     if (run.ok()) {
       record.set_outcome(v1::FireRecord::OUTCOME_STARTED);
       record.set_run_id(run->run.run_id());
       record.set_run_state(run->run.state());
+      if (s.concurrency_policy() != v1::CONCURRENCY_POLICY_REPLACE) {
+        record.set_message(waiting_note);
+      }
     } else if (absl::IsInternal(run.status()) || absl::IsUnavailable(run.status())) {
       return run.status();
     } else {
@@ -170,10 +190,32 @@ void ScheduleFiring::FireDueLocked(absl::Time now) {
   for (const ScheduleRow& row : *due) {
     absl::Status status = FireScheduleLocked(row, now);
     if (!status.ok()) {
-      // Never stop silently: say so, and try again at the next tick.
+      // Never stop silently: say so (in the log and in the schedule's view), and try
+      // again at the next tick.
       state_->publisher.Discard();
       LogError("schedule ", row.schedule.schedule_id(), " could not fire: ", status.ToString());
+      RecordFireErrorLocked(row, status, now);
     }
+  }
+}
+
+void ScheduleFiring::RecordFireErrorLocked(const ScheduleRow& row, const absl::Status& error,
+                                           absl::Time now) {
+  // An internal error's text may name tables or files: the view says only where to look.
+  const std::string message =
+      absl::IsInternal(error)
+          ? "internal error (the scheduler's log has the details); tried again at the next tick"
+          : absl::StrCat(error.message(), "; tried again at the next tick");
+  absl::StatusOr<Transaction> tx = Transaction::Begin(state_->db.get(), true);
+  absl::Status status = tx.status();
+  if (status.ok()) {
+    status =
+        state_->schedules.SetFireError(row.schedule.schedule_id(), row.next_fire, message, now);
+  }
+  if (status.ok()) status = tx->Commit();
+  if (!status.ok()) {
+    LogError("schedule ", row.schedule.schedule_id(),
+             ": recording why it could not fire failed too: ", status.ToString());
   }
 }
 

@@ -1,8 +1,8 @@
 // Schedule firing: when a schedule fires and what a fire does — the due fire times since
 // the last look (only the latest may still fire, within the starting deadline; earlier
 // ones are recorded MISSED), the concurrency policy (FORBID skips, REPLACE cancels the
-// active run, ALLOW starts another), at most one run per fire time (the fire record's
-// INSERT decides, across restarts), and manual triggers.
+// active run, ALLOW starts another; a run awaiting approval never blocks a fire), at most one run
+// per fire time (the fire record's INSERT decides, across restarts), and manual triggers.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_SCHEDULE_FIRING_H_
 #define MESHPROOF_SERVICES_SCHEDULER_SCHEDULE_FIRING_H_
 
@@ -43,6 +43,10 @@ class ScheduleFiring {
   // transaction). Returns the outcome recorded; ABORTED when the time was handled before.
   absl::StatusOr<v1::FireRecord> FireAtLocked(const ScheduleRow& row, absl::Time fire_time,
                                               bool manual)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+
+  // Keeps why `row`'s due fire time could not be handled, for the schedule's view.
+  void RecordFireErrorLocked(const ScheduleRow& row, const absl::Status& error, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
   SchedulerState* const state_;

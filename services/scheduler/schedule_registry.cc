@@ -7,9 +7,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
+#include "services/scheduler/approval_wait.h"
 #include "services/scheduler/fire_timing.h"
 #include "services/scheduler/page_size.h"
 #include "services/scheduler/submit_limits.h"
@@ -59,6 +61,9 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row
       }
     }
   }
+  const ApprovalWait wait = ApprovalWaitFor(row.schedule);
+  *view.mutable_approval_timeout() = ToProtoDuration(wait.timeout);
+  view.set_on_approval_timeout(wait.policy);
   MP_ASSIGN_OR_RETURN(std::vector<v1::FireRecord> recent,
                       state_->schedules.Recent(row.schedule.schedule_id(), 10));
   for (v1::FireRecord& record : recent) {
@@ -68,7 +73,62 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row
     }
     *view.add_recent() = std::move(record);
   }
+  // The last fire: a failure to handle a fire time is newer than every record (the
+  // records are written only when a fire time is handled, which clears the failure).
+  if (!row.fire_error.empty()) {
+    v1::FireRecord* last = view.mutable_last_fire();
+    *last->mutable_fire_time() = ToProtoTimestamp(row.fire_error_fire_time);
+    last->set_outcome(v1::FireRecord::OUTCOME_NOT_FIRED);
+    last->set_message(absl::StrCat("could not fire (last tried ", Rfc3339(row.fire_error_at),
+                                   "): ", row.fire_error));
+  } else if (!view.recent().empty()) {
+    *view.mutable_last_fire() = view.recent(0);
+  }
+  MP_ASSIGN_OR_RETURN(std::string waiting, WaitingForLocked(row));
+  view.set_waiting_for(std::move(waiting));
   return view;
+}
+
+absl::StatusOr<std::string> ScheduleRegistry::WaitingForLocked(const ScheduleRow& row) {
+  MP_ASSIGN_OR_RETURN(std::vector<RunRow> active,
+                      state_->runs.ActiveForSchedule(row.schedule.schedule_id()));
+  std::vector<std::string> parts;
+  for (const RunRow& r : active) {
+    const v1::Run& run = r.run;
+    switch (run.state()) {
+      case v1::RUN_STATE_AWAITING_APPROVAL:
+        parts.push_back(run.has_approval_deadline()
+                            ? absl::StrCat("run ", run.run_id(), " awaits approval until ",
+                                           Rfc3339(FromProtoTimestamp(run.approval_deadline())),
+                                           ", then ",
+                                           ApprovalPolicyEffect(run.on_approval_timeout()),
+                                           " (meshproof run approve|reject ", run.run_id(), ")")
+                            : absl::StrCat("run ", run.run_id(), " awaits approval (meshproof run ",
+                                           "approve|reject ", run.run_id(), ")"));
+        break;
+      case v1::RUN_STATE_QUEUED:
+        parts.push_back(
+            absl::StrCat("run ", run.run_id(), " is queued for a matching agent",
+                         run.has_deadline()
+                             ? absl::StrCat(" until ", Rfc3339(FromProtoTimestamp(run.deadline())))
+                             : ""));
+        break;
+      case v1::RUN_STATE_RUNNING:
+        parts.push_back(
+            absl::StrCat("run ", run.run_id(), " is running on agent ", run.agent_id()));
+        break;
+      default: parts.push_back(absl::StrCat("run ", run.run_id(), " is ", StateName(run.state())));
+    }
+  }
+  if (row.paused) {
+    parts.push_back("paused: fires again after meshproof schedule resume");
+  } else if (!row.fire_error.empty()) {
+    parts.push_back(absl::StrCat("the fire due at ", Rfc3339(row.fire_error_fire_time),
+                                 " to be handled (retried every tick)"));
+  } else {
+    parts.push_back(absl::StrCat("the next fire at ", Rfc3339(row.next_fire)));
+  }
+  return absl::StrJoin(parts, "; ");
 }
 
 absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRequest& req,
@@ -76,6 +136,7 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
   MP_RETURN_IF_ERROR(ValidateScheduleId(req.schedule_id()));
   if (req.scenario().empty()) return absl::InvalidArgumentError("scenario: is required");
   MP_RETURN_IF_ERROR(CheckScheduleRequest(req));
+  MP_RETURN_IF_ERROR(CheckApprovalWait(req));
   if (!v1::ConcurrencyPolicy_IsValid(req.concurrency_policy())) {
     return absl::InvalidArgumentError("concurrency_policy: unknown value");
   }
@@ -105,6 +166,12 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
                                ? v1::CONCURRENCY_POLICY_FORBID
                                : req.concurrency_policy());
   *s.mutable_starting_deadline() = ToProtoDuration(starting_deadline);
+  // Stored with defaults filled in, so a later change of default leaves it as created.
+  if (req.has_approval_timeout()) *s.mutable_approval_timeout() = req.approval_timeout();
+  s.set_on_approval_timeout(req.on_approval_timeout());
+  const ApprovalWait wait = ApprovalWaitFor(s);
+  *s.mutable_approval_timeout() = ToProtoDuration(wait.timeout);
+  s.set_on_approval_timeout(wait.policy);
   s.mutable_vars()->insert(req.vars().begin(), req.vars().end());
   if (req.has_target()) *s.mutable_target() = req.target();
   s.mutable_labels()->insert(req.labels().begin(), req.labels().end());

@@ -1,6 +1,7 @@
 // The schedule registry: schedule definitions (id, scenario, interval or cron, concurrency
 // policy, starting deadline, run parameters), pause and resume, and the schedule views
-// (next fire times, recent fires with their runs' states). When a schedule fires is
+// (next fire times, recent fires with their runs' states, the last fire's outcome and
+// what the schedule waits for). When a schedule fires is
 // ScheduleFiring's decision.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_SCHEDULE_REGISTRY_H_
 #define MESHPROOF_SERVICES_SCHEDULER_SCHEDULE_REGISTRY_H_
@@ -44,6 +45,9 @@ class ScheduleRegistry {
 
  private:
   absl::StatusOr<v1::Schedule> ViewLocked(const ScheduleRow& row)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+  // What the schedule waits for now, in one line (Schedule.waiting_for).
+  absl::StatusOr<std::string> WaitingForLocked(const ScheduleRow& row)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
   SchedulerState* const state_;

@@ -56,6 +56,33 @@ TEST_F(WritesTest, BeginRunNamesBadFields) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("run.verdict")));
 }
 
+// A partial run's left-out tests are kept with the run (sorted, once each), repeat in a
+// retried BeginRun, and bad names are refused naming the entry, storing nothing.
+TEST_F(WritesTest, NotSelectedTestsAreKeptWithTheRunAndChecked) {
+  auto request = MakeBegin("r2", "10-ingress", "homelab", Night(2));
+  request.mutable_run()->add_not_selected_tests("a-test");
+  request.mutable_run()->add_not_selected_tests("b-test");
+  MP_ASSERT_OK(h_.store->BeginRun(request));
+  MP_ASSERT_OK_AND_ASSIGN(auto retry, h_.store->BeginRun(request));
+  EXPECT_FALSE(retry.created());
+  v1::GetRunRequest get;
+  get.set_run_id("r2");
+  MP_ASSERT_OK_AND_ASSIGN(v1::RunDetail detail, h_.store->GetRun(get));
+  EXPECT_THAT(detail.run().not_selected_tests(), ::testing::ElementsAre("a-test", "b-test"));
+
+  auto bad = MakeBegin("r3", "10-ingress", "homelab", Night(3));
+  bad.mutable_run()->add_not_selected_tests("ok");
+  bad.mutable_run()->add_not_selected_tests("");
+  EXPECT_THAT(h_.store->BeginRun(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("run.not_selected_tests[1]")));
+  bad = MakeBegin("r3", "10-ingress", "homelab", Night(3));
+  for (int i = 0; i <= 1000; ++i) bad.mutable_run()->add_not_selected_tests(std::to_string(i));
+  EXPECT_THAT(h_.store->BeginRun(bad), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                HasSubstr("run.not_selected_tests: at most 1000")));
+  get.set_run_id("r3");
+  EXPECT_THAT(h_.store->GetRun(get), StatusIs(absl::StatusCode::kNotFound));
+}
+
 // A run measured on meshproof's lab stays marked so, across a reopen: reports must never
 // present lab evidence as a real mesh's.
 TEST_F(WritesTest, TheEnvironmentKindIsKeptAndChecked) {

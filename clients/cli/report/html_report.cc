@@ -114,6 +114,10 @@ void AppendHeader(const sv1::RunRecord& run, std::string* out) {
   const std::string word = results::RunVerdictWord(run.verdict());
   absl::StrAppend(out, "<div class=\"verdict ", absl::AsciiStrToLower(word), "\">Verdict: <b>",
                   word, "</b> — ", E(DescribeCounts(run.counts())), "</div>\n");
+  if (!run.not_selected_tests().empty()) {
+    absl::StrAppend(out, "<p>Partial run: not selected (no result in this run): ",
+                    E(absl::StrJoin(run.not_selected_tests(), ", ")), ".</p>\n");
+  }
   if (run.verdict() == rv1::RUN_VERDICT_INCONCLUSIVE) {
     absl::StrAppend(out,
                     "<p>Preflight failed: the results below say nothing about the mesh.</p>\n");

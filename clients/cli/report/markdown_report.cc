@@ -73,6 +73,10 @@ void AppendHeader(const ReportInput& input, std::string* out) {
 void AppendVerdict(const sv1::RunRecord& run, std::string* out) {
   absl::StrAppend(out, "## Verdict: ", results::RunVerdictWord(run.verdict()), "\n\n");
   absl::StrAppend(out, DescribeCounts(run.counts()), ".\n");
+  if (!run.not_selected_tests().empty()) {
+    absl::StrAppend(out, "\nPartial run: not selected (no result in this run): ",
+                    Text(absl::StrJoin(run.not_selected_tests(), ", ")), ".\n");
+  }
   if (run.verdict() == rv1::RUN_VERDICT_INCONCLUSIVE) {
     absl::StrAppend(out, "\nPreflight failed: the results below say nothing about the mesh.\n");
   }

@@ -1,12 +1,15 @@
 // The client channel's rules without a network: which targets count as loopback, when a
 // token is refused in plaintext, how bad TLS files are named; and, on an in-process
-// server, that the keepalive clients send is what RunServer's policy allows.
+// server, that the keepalive clients send is what RunServer's policy allows — at the
+// shipped ratio of client and server intervals — and that a faster client is dropped.
 #include "services/common/client_channel.h"
 
 #include <gmock/gmock.h>
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/keepalive_policy.h"
@@ -106,16 +109,20 @@ TEST(CheckTlsOptionsTest, NamesTheFlagOfABadFile) {
   EXPECT_THAT(CheckServerTlsOptions(ServerTlsOptions{}), IsOk());
 }
 
-// An idle client channel pinging at `ping_every` against a server built with (or
-// without) the keepalive policy. Returns whether the connection stayed READY for
-// `window`.
-bool StaysConnected(bool apply_policy, absl::Duration ping_every, absl::Duration window) {
+// An idle client channel made by MakeClientChannel, pinging every `ping_every` (and
+// waiting `ping_timeout` for each answer), against a real in-process gRPC server that
+// accepts pings every `server_min_ping` (gRPC's default policy when nullopt). Returns
+// whether the connection stayed READY for `window`.
+bool StaysConnectedWith(std::optional<absl::Duration> server_min_ping, absl::Duration ping_every,
+                        absl::Duration ping_timeout, absl::Duration window) {
   grpc::ServerBuilder builder;
   // Any sync service gives the server a polled queue; its methods are never called.
   grpc::health::v1::Health::Service unused;
   builder.SetOption(std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
   builder.RegisterService(&unused);
-  if (apply_policy) ApplyServerKeepalivePolicy(&builder, ServerKeepalivePolicy{ping_every});
+  if (server_min_ping) {
+    ApplyServerKeepalivePolicy(&builder, ServerKeepalivePolicy{*server_min_ping});
+  }
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -123,6 +130,7 @@ bool StaysConnected(bool apply_policy, absl::Duration ping_every, absl::Duration
   ClientChannelOptions options;
   options.target = "127.0.0.1:" + std::to_string(port);
   options.keepalive_time = ping_every;
+  options.keepalive_timeout = ping_timeout;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeClientChannel(options);
   EXPECT_TRUE(channel.ok());
   const auto connect_deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
@@ -134,8 +142,37 @@ bool StaysConnected(bool apply_policy, absl::Duration ping_every, absl::Duration
   return !changed;
 }
 
+// An idle client channel pinging at `ping_every` against a server built with (or
+// without) the keepalive policy at the same interval. Returns whether the connection
+// stayed READY for `window`.
+bool StaysConnected(bool apply_policy, absl::Duration ping_every, absl::Duration window) {
+  return StaysConnectedWith(apply_policy ? std::optional<absl::Duration>(ping_every) : std::nullopt,
+                            ping_every, kClientKeepaliveTimeout, window);
+}
+
 TEST(KeepaliveTest, ServerPolicyAllowsTheClientsIdlePings) {
   EXPECT_TRUE(StaysConnected(/*apply_policy=*/true, absl::Milliseconds(500), absl::Seconds(3)));
+}
+
+// The shipped intervals, each divided by the same factor (the test-only knobs are
+// ClientChannelOptions.keepalive_time and ServerKeepalivePolicy): client pings every
+// 1.5 s, the server accepts one every 0.5 s; the channel sits idle for 5 s (three client
+// pings, ten times the server's minimum) and is never sent GOAWAY too_many_pings.
+// Production runs the same ratio over minutes. The ping timeout stays unscaled: it is not
+// what the server judges, and a busy test machine must not pass for a dead peer.
+constexpr int kScale = 20;
+
+TEST(KeepaliveTest, ShippedClientAndServerSettingsKeepAnIdleChannel) {
+  EXPECT_TRUE(StaysConnectedWith(kServerMinPingInterval / kScale, kClientKeepaliveTime / kScale,
+                                 kClientKeepaliveTimeout, absl::Seconds(5)));
+}
+
+TEST(KeepaliveTest, AClientPingingFasterThanTheServerAllowsIsDropped) {
+  // What the shipped numbers would do if they drifted apart (static_assert aside). gRPC's
+  // client sends at most one ping a second whatever keepalive_time says, so the server's
+  // minimum here is 2 s and the client asks for one every 0.5 s (sending one a second).
+  EXPECT_FALSE(StaysConnectedWith(absl::Seconds(2), absl::Milliseconds(500),
+                                  kClientKeepaliveTimeout, absl::Seconds(5)));
 }
 
 TEST(KeepaliveTest, WithoutThePolicyTheServerDropsAnIdlePingingClient) {
