@@ -45,8 +45,8 @@ int RunExplain(const ExplainFlags& flags) {
     return kExitBadInput;
   }
   std::vector<scenario::Diagnostic> diagnostics;
-  auto parsed = LoadScenario(flags.file, *vars, /*substitute_vars=*/true, &diagnostics,
-                             secret_names);
+  auto parsed =
+      LoadScenario(flags.file, *vars, /*substitute_vars=*/true, &diagnostics, secret_names);
   if (!parsed.ok()) {
     if (diagnostics.empty())
       std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());

@@ -23,8 +23,8 @@ int RunLint(const LintFlags& flags) {
   }
   // Without any values given, lint checks the structure and leaves ${...} as written:
   // a scenario meant for several clusters is valid before its values are known.
-  const bool substitute = !flags.vars.vars.empty() || !flags.vars.vars_files.empty() ||
-                          !flags.vars.secret_vars.empty();
+  const bool substitute =
+      !flags.vars.vars.empty() || !flags.vars.vars_files.empty() || !flags.vars.secret_vars.empty();
   int exit_code = kExitOk;
   for (const std::string& file : flags.files) {
     std::vector<scenario::Diagnostic> diagnostics;

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "services/scenario/limits.h"
 #include "clients/cli/output_guard.h"
+#include "services/scenario/limits.h"
 #include "services/scenario/scenario_parser.h"
 #include "services/scenario/secrets.h"
 #include "services/scenario/vars.h"
@@ -31,9 +31,10 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 void AddSecretVarFlag(CLI::App* command, VarFlags* flags) {
-  command->add_option("--secret-var", flags->secret_vars,
-                      "set a secret variable, NAME=VALUE (repeatable): at least 4 bytes, shown "
-                      "as *** everywhere")
+  command
+      ->add_option("--secret-var", flags->secret_vars,
+                   "set a secret variable, NAME=VALUE (repeatable): at least 4 bytes, shown "
+                   "as *** everywhere")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }

@@ -8,9 +8,9 @@
 #include "absl/strings/str_join.h"
 #include "clients/cli/command_support.h"
 #include "clients/cli/exit_codes.h"
-#include "clients/cli/scenario_input.h"
 #include "clients/cli/output.h"
 #include "clients/cli/report/report_text.h"
+#include "clients/cli/scenario_input.h"
 #include "services/common/time_util.h"
 
 namespace meshproof::cli {

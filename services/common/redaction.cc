@@ -129,9 +129,8 @@ void Redactor::RedactMessage(google::protobuf::Message* message) const {
 
 absl::Status CheckSecretValue(absl::string_view field, absl::string_view value) {
   if (value.size() < kMinSecretBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": a secret must be at least ",
-                                                   kMinSecretBytes, " bytes long, got ",
-                                                   value.size()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": a secret must be at least ", kMinSecretBytes, " bytes long, got ", value.size()));
   }
   if (value.find_first_of("\r\n") != absl::string_view::npos) {
     // Logs and the CLI's output are redacted line by line.
@@ -171,8 +170,8 @@ void AddLogSecrets(const std::vector<std::string>& secrets) {
     }
   }
   if (changed) {
-    r.redactor = std::make_shared<const Redactor>(
-        std::vector<std::string>(r.order.begin(), r.order.end()));
+    r.redactor =
+        std::make_shared<const Redactor>(std::vector<std::string>(r.order.begin(), r.order.end()));
   }
 }
 

@@ -76,8 +76,7 @@ absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(
     redactor.RedactMessage(&copy);
     emit(copy);
   };
-  rv1::ScenarioOutcome outcome =
-      executor_->Execute(*scenario, options, redacted_emit, cancelled);
+  rv1::ScenarioOutcome outcome = executor_->Execute(*scenario, options, redacted_emit, cancelled);
   StampEnvironment(outcome.mutable_environment());
   redactor.RedactMessage(&outcome);
   LogInfo("scenario ", scenario->name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
@@ -101,9 +100,9 @@ rv1::ScenarioOutcome ScenarioEntrance::ExecuteAssignment(
   rv1::ScenarioOutcome refused;
   refused.set_scenario(assignment.scenario().name());
   refused.set_verdict(rv1::RUN_VERDICT_ERROR);
-  refused.set_reason(scenario::ScenarioRedactor(assignment.scenario())
-                         .Redact(absl::StrCat("the agent refused the assignment: ",
-                                              outcome.status().message())));
+  refused.set_reason(
+      scenario::ScenarioRedactor(assignment.scenario())
+          .Redact(absl::StrCat("the agent refused the assignment: ", outcome.status().message())));
   StampEnvironment(refused.mutable_environment());
   const auto now = ToProtoTimestamp(clock_->Now());
   *refused.mutable_started_at() = now;

@@ -33,16 +33,15 @@ absl::StatusOr<v1::BackupResponse> BackupDatabase(const std::string& path,
   MP_ASSIGN_OR_RETURN(std::unique_ptr<Database> source, Database::Open(path, source_options));
   // Created here, owner-only and never over an existing file, before SQLite writes a
   // page into it: a backup holds everything the store holds.
-  const int fd = ::open(destination.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                        0600);
+  const int fd =
+      ::open(destination.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     LogError("backup: cannot create ", destination, ": ", std::strerror(errno));
     return absl::UnavailableError("destination: cannot be created");
   }
   ::close(fd);
   sqlite3* target = nullptr;
-  if (sqlite3_open_v2(destination.c_str(), &target, SQLITE_OPEN_READWRITE, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_open_v2(destination.c_str(), &target, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
     unlink(destination.c_str());
     LogError("backup: cannot create ", destination, ": ",
              target ? sqlite3_errmsg(target) : "out of memory");

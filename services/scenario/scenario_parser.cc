@@ -100,8 +100,9 @@ bool LineIndentedWithTab(absl::string_view text, int line) {
 
 const std::vector<std::string>& TopLevelKeys() {
   static const auto* kKeys = new std::vector<std::string>{
-      "apiVersion", "kind",      "name",  "description", "team",     "labels",   "target", "vars",
-      "defaults",   "preflight", "setup", "tests",       "deferred", "teardown", "claims", "secrets"};
+      "apiVersion", "kind",     "name",     "description", "team",  "labels",
+      "target",     "vars",     "defaults", "preflight",   "setup", "tests",
+      "deferred",   "teardown", "claims",   "secrets"};
   return *kKeys;
 }
 
@@ -263,8 +264,8 @@ std::set<std::string> ReadSecretNames(const YamlField& field,
   if (!field.StringList(&list)) return names;
   for (const std::string& name : list) {
     if (!IsValidVarName(name)) {
-      field.Error(
-          absl::StrCat("\"", name.substr(0, 64), "\" is not a valid variable name (letters, digits, _)"));
+      field.Error(absl::StrCat("\"", name.substr(0, 64),
+                               "\" is not a valid variable name (letters, digits, _)"));
     } else if (defaults.count(name) > 0) {
       field.Error(absl::StrCat(name,
                                " is secret, so it cannot have a default under vars: (it would be "

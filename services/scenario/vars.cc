@@ -143,9 +143,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParseYamlVars(
     vars[entry.first.Scalar()] = entry.second.Scalar();
     if (entry.second.Tag() == "!secret") {
       if (secret_names == nullptr) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(file_name, ":", line, ": ", entry.first.Scalar(),
-                         ": secret values are not accepted here"));
+        return absl::InvalidArgumentError(absl::StrCat(file_name, ":", line, ": ",
+                                                       entry.first.Scalar(),
+                                                       ": secret values are not accepted here"));
       }
       secret_names->insert(entry.first.Scalar());
     }

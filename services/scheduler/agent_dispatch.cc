@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/redaction.h"
-#include "services/scenario/secrets.h"
 #include "services/common/log.h"
+#include "services/common/redaction.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
+#include "services/scenario/secrets.h"
 
 namespace meshproof::scheduler {
 

@@ -306,8 +306,7 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   std::map<std::string, std::string> vars(req.vars().begin(), req.vars().end());
   // The run's secrets: those the scenario declares and those the caller marks.
   scv1::Scenario declared = version->scenario();
-  std::set<std::string> secret_names(declared.secret_vars().begin(),
-                                     declared.secret_vars().end());
+  std::set<std::string> secret_names(declared.secret_vars().begin(), declared.secret_vars().end());
   secret_names.insert(req.secret_vars().begin(), req.secret_vars().end());
   MP_RETURN_IF_ERROR(meshproof::scenario::CheckSecretVars(vars, secret_names, "secret_vars"));
   declared.clear_secret_vars();
@@ -316,8 +315,7 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   // the secrets are known.
   const Redactor redactor(meshproof::scenario::SecretValues(vars, secret_names));
   AddLogSecrets(meshproof::scenario::SecretValues(vars, secret_names));
-  absl::StatusOr<scv1::Scenario> substituted =
-      meshproof::scenario::SubstituteVars(declared, vars);
+  absl::StatusOr<scv1::Scenario> substituted = meshproof::scenario::SubstituteVars(declared, vars);
   if (!substituted.ok()) {
     return redactor.RedactStatus(absl::InvalidArgumentError(
         absl::StrCat("vars: scenario \"", req.scenario(), "\" cannot run with these variables:\n",

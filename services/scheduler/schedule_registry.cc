@@ -11,9 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 #include "services/common/redaction.h"
-#include "services/scenario/secrets.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
+#include "services/scenario/secrets.h"
 #include "services/scheduler/fire_timing.h"
 #include "services/scheduler/submit_limits.h"
 

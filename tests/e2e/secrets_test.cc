@@ -108,11 +108,11 @@ class SecretsTest : public ::testing::Test {
     store_.emplace(std::move(*store));
     const std::string config = dir_.WriteFile(
         "scheduler.yaml", "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n");
-    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
-        BinaryPath("meshproof-scheduler"),
-        {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--store", store_->address(),
-         "--config", config},
-        dir_.File("scheduler.log"));
+    absl::StatusOr<ServiceProcess> scheduler =
+        ServiceProcess::Start(BinaryPath("meshproof-scheduler"),
+                              {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"),
+                               "--store", store_->address(), "--config", config},
+                              dir_.File("scheduler.log"));
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_.emplace(std::move(*scheduler));
     absl::StatusOr<ServiceProcess> agent = ServiceProcess::Start(
@@ -170,7 +170,8 @@ class SecretsTest : public ::testing::Test {
   // Everything a CLI invocation printed, checked, and its stdout returned.
   std::string CliChecked(const std::vector<std::string>& args, int expected_exit) {
     const CommandResult r = Cli(args);
-    const std::string what = absl::StrCat("meshproof ", args[0], " ", args.size() > 1 ? args[1] : "");
+    const std::string what =
+        absl::StrCat("meshproof ", args[0], " ", args.size() > 1 ? args[1] : "");
     EXPECT_EQ(r.exit_code, expected_exit) << what << "\n" << r.out << r.err;
     ExpectNoSecret(what + " (stdout)", r.out);
     ExpectNoSecret(what + " (stderr)", r.err);
@@ -298,8 +299,8 @@ TEST_F(SecretsTest, ProbeExplainAndLintNeverPrintTheSecret) {
       {"explain", scenario_file_, "--vars-file", lab_->env_file(), "--secret-var", SecretFlag()},
       0);
   EXPECT_THAT(explained, HasSubstr("***"));
-  CliChecked({"lint", scenario_file_, "--vars-file", lab_->env_file(), "--secret-var", SecretFlag()},
-             0);
+  CliChecked(
+      {"lint", scenario_file_, "--vars-file", lab_->env_file(), "--secret-var", SecretFlag()}, 0);
   // A declared secret given with a plain --var is still hidden.
   CliChecked({"explain", scenario_file_, "--vars-file", lab_->env_file(), "--var", SecretFlag()},
              0);
@@ -309,25 +310,23 @@ TEST_F(SecretsTest, ProbeExplainAndLintNeverPrintTheSecret) {
 TEST_F(SecretsTest, ValidationErrorsAndSchedulesDoNotEchoTheSecret) {
   // A space makes the URL invalid: the scheduler's refusal quotes the URL, redacted.
   const std::string bad = "Zq7Secret Token9xK";
-  const CommandResult refused =
-      Cli({"run", "start", "secret-echo", "--vars-file", lab_->env_file(), "--secret-var",
-           absl::StrCat("API_TOKEN=", bad)});
+  const CommandResult refused = Cli({"run", "start", "secret-echo", "--vars-file", lab_->env_file(),
+                                     "--secret-var", absl::StrCat("API_TOKEN=", bad)});
   EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
   EXPECT_THAT(refused.err, Not(HasSubstr(bad)));
   EXPECT_THAT(ReadFileOrEmpty(dir_.File("scheduler.log")), Not(HasSubstr(bad)));
 
   // Too short to be a secret: refused, naming the variable, not quoting the value.
-  const CommandResult short_secret =
-      Cli({"run", "start", "secret-echo", "--vars-file", lab_->env_file(), "--var",
-           "API_TOKEN=q7z"});
+  const CommandResult short_secret = Cli(
+      {"run", "start", "secret-echo", "--vars-file", lab_->env_file(), "--var", "API_TOKEN=q7z"});
   EXPECT_EQ(short_secret.exit_code, 2) << short_secret.out << short_secret.err;
   EXPECT_THAT(short_secret.err, HasSubstr("API_TOKEN"));
   EXPECT_THAT(short_secret.err, Not(HasSubstr("q7z")));
 
   // A schedule keeps the value to start its runs, and shows it nowhere.
-  CliChecked({"schedule", "create", "nightly-secret", "--scenario", "secret-echo", "--every",
-              "1h", "--var", absl::StrCat("HTTPBIN_URL=", lab_->Get("HTTPBIN_URL")),
-              "--secret-var", SecretFlag(), "--output", "json"},
+  CliChecked({"schedule", "create", "nightly-secret", "--scenario", "secret-echo", "--every", "1h",
+              "--var", absl::StrCat("HTTPBIN_URL=", lab_->Get("HTTPBIN_URL")), "--secret-var",
+              SecretFlag(), "--output", "json"},
              0);
   grpc::ClientContext context;
   Deadline(&context);

@@ -110,9 +110,8 @@ TEST(SecretsTest, CallerMarkedSecretCountsForTheRunNotTheVersion) {
 
 TEST(SecretsTest, VarsFilesMarkSecretsInBothFormats) {
   std::set<std::string> names;
-  absl::StatusOr<std::map<std::string, std::string>> lines =
-      ParseVarsFile("HOST=h\nsecret TOKEN=abcd1234\nexport secret KEY=k3y-value\n", "v.env",
-                    &names);
+  absl::StatusOr<std::map<std::string, std::string>> lines = ParseVarsFile(
+      "HOST=h\nsecret TOKEN=abcd1234\nexport secret KEY=k3y-value\n", "v.env", &names);
   ASSERT_TRUE(lines.ok()) << lines.status();
   EXPECT_EQ(lines->at("TOKEN"), "abcd1234");
   EXPECT_EQ(lines->at("KEY"), "k3y-value");
