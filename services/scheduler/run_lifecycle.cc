@@ -348,8 +348,16 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   *run.mutable_timeout() = ToProtoDuration(timeout);
   run.set_state(v1::RUN_STATE_PENDING);
   // The run is persisted and returned: a secret in a label or a test list is hidden too.
-  // The real values stay in row.scenario, which only the executing agent receives.
+  // The real values stay in row.scenario, which only the executing agent receives. The
+  // names that scope and find the run are kept as they are (a secret that happens to
+  // equal the team's name must not move the run out of its team).
+  const v1::Run identity = run;
   redactor.RedactMessage(&run);
+  run.set_run_id(identity.run_id());
+  run.set_scenario(identity.scenario());
+  run.set_scenario_version(identity.scenario_version());
+  run.set_team(identity.team());
+  run.set_schedule_id(identity.schedule_id());
   LogInfo("run ", run.run_id(), " (", run.scenario(), " ", run.scenario_version().substr(0, 12),
           ") created: PENDING, trigger ", rv1::Trigger_Name(trigger));
   if (run.needs_approval()) {

@@ -59,6 +59,10 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row
       std::map<std::string, std::string>(view.vars().begin(), view.vars().end()), secret_names));
   meshproof::scenario::MaskSecretVars(secret_names, view.mutable_vars());
   redactor.RedactMessage(&view);
+  // The names that scope and find the schedule stay as they are.
+  view.set_schedule_id(row.schedule.schedule_id());
+  view.set_scenario(row.schedule.scenario());
+  view.set_team(row.schedule.team());
   view.set_paused(row.paused);
   if (!row.paused) {
     absl::StatusOr<FireTiming> timing = FireTiming::ForSchedule(row.schedule);
