@@ -31,7 +31,7 @@ tests:
       headers: {Authorization: "Bearer ${TOKEN}"}
 )";
 
-TEST(SecretsTest, DeclaredSecretIsRecordedInBothForms) {
+TEST(ScenarioSecretsTest, DeclaredSecretIsRecordedInBothForms) {
   ParseOptions raw_options;
   raw_options.substitute_vars = false;
   absl::StatusOr<v1::Scenario> raw = ParseScenario(kScenario, raw_options);
@@ -50,7 +50,7 @@ TEST(SecretsTest, DeclaredSecretIsRecordedInBothForms) {
   EXPECT_EQ(shown.tests(0).probe().http().url(), "http://127.0.0.1/get?token=***");
 }
 
-TEST(SecretsTest, SecretWithADefaultInTheFileIsRefused) {
+TEST(ScenarioSecretsTest, SecretWithADefaultInTheFileIsRefused) {
   const std::string yaml = R"(apiVersion: meshproof/v1
 kind: Scenario
 name: s
@@ -65,7 +65,7 @@ tests:
   EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("cannot have a default"));
 }
 
-TEST(SecretsTest, UndeclaredSecretIsRefused) {
+TEST(ScenarioSecretsTest, UndeclaredSecretIsRefused) {
   const std::string yaml = R"(apiVersion: meshproof/v1
 kind: Scenario
 name: s
@@ -78,7 +78,7 @@ tests:
   EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("not declared under vars"));
 }
 
-TEST(SecretsTest, ShortSecretValueIsRefusedWithoutEchoingIt) {
+TEST(ScenarioSecretsTest, ShortSecretValueIsRefusedWithoutEchoingIt) {
   ParseOptions options;
   options.vars = {{"TOKEN", "xyz"}};
   absl::StatusOr<v1::Scenario> parsed = ParseScenario(kScenario, options);
@@ -94,7 +94,7 @@ TEST(SecretsTest, ShortSecretValueIsRefusedWithoutEchoingIt) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(SecretsTest, CallerMarkedSecretCountsForTheRunNotTheVersion) {
+TEST(ScenarioSecretsTest, CallerMarkedSecretCountsForTheRunNotTheVersion) {
   ParseOptions options;
   options.vars = {{"TOKEN", "tok-12345"}};
   options.secret_vars = {"HOST"};
@@ -108,7 +108,7 @@ TEST(SecretsTest, CallerMarkedSecretCountsForTheRunNotTheVersion) {
   EXPECT_EQ(parsed->source().content_hash(), unmarked->source().content_hash());
 }
 
-TEST(SecretsTest, VarsFilesMarkSecretsInBothFormats) {
+TEST(ScenarioSecretsTest, VarsFilesMarkSecretsInBothFormats) {
   std::set<std::string> names;
   absl::StatusOr<std::map<std::string, std::string>> lines = ParseVarsFile(
       "HOST=h\nsecret TOKEN=abcd1234\nexport secret KEY=k3y-value\n", "v.env", &names);
@@ -129,7 +129,7 @@ TEST(SecretsTest, VarsFilesMarkSecretsInBothFormats) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST(SecretsTest, SecretVarFlagNeverQuotesItsText) {
+TEST(ScenarioSecretsTest, SecretVarFlagNeverQuotesItsText) {
   absl::StatusOr<std::pair<std::string, std::string>> ok = ParseSecretVarFlag("T=abcd1234");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->second, "abcd1234");
@@ -140,7 +140,7 @@ TEST(SecretsTest, SecretVarFlagNeverQuotesItsText) {
   EXPECT_THAT(std::string(bad.status().message()), Not(HasSubstr("hunter2")));
 }
 
-TEST(SecretsTest, MaskSecretVarsHidesOnlySecrets) {
+TEST(ScenarioSecretsTest, MaskSecretVarsHidesOnlySecrets) {
   google::protobuf::Map<std::string, std::string> vars;
   vars["HOST"] = "h";
   vars["TOKEN"] = "abcd1234";
