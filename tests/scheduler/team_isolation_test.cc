@@ -877,6 +877,27 @@ TEST_F(TeamIsolationTest, ListAgentsShowsOnlyTheAgentsServingTheCallersTeam) {
   EXPECT_EQ(admin.count("agent-a") + admin.count("agent-b"), 2u);
 }
 
+TEST_F(TeamIsolationTest, AnAdminActingOnAnotherTeamsObjectIsAudited) {
+  const Target theirs = Make(kB);
+  const std::string line = absl::StrCat("acts on scenario ", theirs.scenario, " of team ", kB);
+  auto get = [&](const std::string& token) {
+    grpc::ClientContext context;
+    Prepare(&context, token);
+    sv1::GetScenarioRequest req;
+    req.set_name(theirs.scenario);
+    sv1::ScenarioVersion resp;
+    return stub_->GetScenario(&context, req, &resp);
+  };
+  // The owner's own read is not an audited act.
+  ASSERT_TRUE(get(Token("b-viewer")).ok());
+  EXPECT_THAT(meshproof::testing::ReadFileOrEmpty(dir_->File("scheduler.log")),
+              Not(HasSubstr(line)));
+  // The log line is written before the answer is sent.
+  ASSERT_TRUE(get(Token("admin")).ok());
+  EXPECT_THAT(meshproof::testing::ReadFileOrEmpty(dir_->File("scheduler.log")),
+              HasSubstr(absl::StrCat("audit: admin \"admin\" (team ops) ", line)));
+}
+
 TEST_F(TeamIsolationTest, AnAgentIsGivenOnlyTheRunsOfTheTeamsItServes) {
   // agent-a serves team-a only: a queued run of team-b waits; one of team-a is assigned.
   std::unique_ptr<grpc::ClientContext> context;
