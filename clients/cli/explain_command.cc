@@ -38,13 +38,15 @@ void AppendTest(const char* section, const v1::Test& test, const v1::Defaults& d
 }
 
 int RunExplain(const ExplainFlags& flags) {
-  auto vars = MergeVars(flags.vars);
+  std::set<std::string> secret_names;
+  auto vars = MergeVars(flags.vars, &secret_names);
   if (!vars.ok()) {
     std::fprintf(stderr, "%s\n", std::string(vars.status().message()).c_str());
     return kExitBadInput;
   }
   std::vector<scenario::Diagnostic> diagnostics;
-  auto parsed = LoadScenario(flags.file, *vars, /*substitute_vars=*/true, &diagnostics);
+  auto parsed =
+      LoadScenario(flags.file, *vars, /*substitute_vars=*/true, &diagnostics, secret_names);
   if (!parsed.ok()) {
     if (diagnostics.empty())
       std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
@@ -96,6 +98,7 @@ void AddExplainCommand(CLI::App& app, int* exit_code) {
                    "read variables from a file of NAME=VALUE lines or a YAML map")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  AddSecretVarFlag(explain, &flags->vars);
   explain->callback([flags, exit_code] { *exit_code = RunExplain(*flags); });
 }
 

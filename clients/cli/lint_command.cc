@@ -15,18 +15,20 @@ struct LintFlags {
 };
 
 int RunLint(const LintFlags& flags) {
-  auto vars = MergeVars(flags.vars);
+  std::set<std::string> secret_names;
+  auto vars = MergeVars(flags.vars, &secret_names);
   if (!vars.ok()) {
     std::fprintf(stderr, "%s\n", std::string(vars.status().message()).c_str());
     return kExitBadInput;
   }
   // Without any values given, lint checks the structure and leaves ${...} as written:
   // a scenario meant for several clusters is valid before its values are known.
-  const bool substitute = !flags.vars.vars.empty() || !flags.vars.vars_files.empty();
+  const bool substitute =
+      !flags.vars.vars.empty() || !flags.vars.vars_files.empty() || !flags.vars.secret_vars.empty();
   int exit_code = kExitOk;
   for (const std::string& file : flags.files) {
     std::vector<scenario::Diagnostic> diagnostics;
-    auto parsed = LoadScenario(file, *vars, substitute, &diagnostics);
+    auto parsed = LoadScenario(file, *vars, substitute, &diagnostics, secret_names);
     if (parsed.ok()) {
       std::printf("%s: ok (%s, %d tests)\n", file.c_str(), parsed->name().c_str(),
                   parsed->tests_size());
@@ -61,6 +63,7 @@ void AddLintCommand(CLI::App& app, int* exit_code) {
                    "read variables from a file of NAME=VALUE lines or a YAML map")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  AddSecretVarFlag(lint, &flags->vars);
   lint->callback([flags, exit_code] { *exit_code = RunLint(*flags); });
 }
 

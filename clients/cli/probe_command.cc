@@ -72,7 +72,8 @@ int RunProbe(const ProbeFlags& flags) {
     std::fprintf(stderr, "--output: expected table or json, got \"%s\"\n", flags.output.c_str());
     return kExitBadInput;
   }
-  auto vars = MergeVars(flags.vars);
+  std::set<std::string> secret_names;
+  auto vars = MergeVars(flags.vars, &secret_names);
   if (!vars.ok()) {
     std::fprintf(stderr, "%s\n", std::string(vars.status().message()).c_str());
     return kExitBadInput;
@@ -81,7 +82,7 @@ int RunProbe(const ProbeFlags& flags) {
   std::vector<meshproof::scenario::v1::Scenario> scenarios;
   for (const std::string& file : flags.files) {
     std::vector<scenario::Diagnostic> diagnostics;
-    auto parsed = LoadScenario(file, *vars, /*substitute_vars=*/true, &diagnostics);
+    auto parsed = LoadScenario(file, *vars, /*substitute_vars=*/true, &diagnostics, secret_names);
     if (!parsed.ok()) {
       if (diagnostics.empty())
         std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
@@ -172,6 +173,7 @@ void AddProbeCommand(CLI::App& app, int* exit_code) {
   probe->add_option("--vars-file", flags->vars.vars_files, "read variables from a file")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  AddSecretVarFlag(probe, &flags->vars);
   AddTokenFlags(probe, &flags->connection);
   AddTlsFlags(probe, &flags->connection);
   probe->callback([flags, exit_code] { *exit_code = RunProbe(*flags); });

@@ -85,9 +85,11 @@ int RunStart(const RunFlags& flags) {
   request.set_scenario(flags.scenario);
   request.set_version(flags.version);
   for (const std::string& t : flags.only) request.add_only_tests(t);
-  auto vars = MergeVars(flags.vars);
+  std::set<std::string> secret_names;
+  auto vars = MergeVars(flags.vars, &secret_names);
   if (!vars.ok()) return PrintError(vars.status());
   request.mutable_vars()->insert(vars->begin(), vars->end());
+  for (const std::string& name : secret_names) request.add_secret_vars(name);
   auto labels = ParseKeyValues(flags.labels, "--label");
   if (!labels.ok()) return PrintError(labels.status());
   request.mutable_labels()->insert(labels->begin(), labels->end());
@@ -244,6 +246,7 @@ void AddVarsFlags(CLI::App* cmd, VarFlags* vars) {
   cmd->add_option("--vars-file", vars->vars_files, "read variables from a file (repeatable)")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  AddSecretVarFlag(cmd, vars);
 }
 
 }  // namespace

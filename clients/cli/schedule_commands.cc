@@ -10,6 +10,7 @@
 #include "clients/cli/exit_codes.h"
 #include "clients/cli/output.h"
 #include "clients/cli/report/report_text.h"
+#include "clients/cli/scenario_input.h"
 #include "services/common/time_util.h"
 
 namespace meshproof::cli {
@@ -28,6 +29,7 @@ struct ScheduleFlags {
   std::string approval_timeout;
   std::string on_approval_timeout;
   std::vector<std::string> vars;
+  std::vector<std::string> secret_vars;
   std::vector<std::string> labels;
   std::string cluster;
   std::string ns;
@@ -153,6 +155,15 @@ int Create(const ScheduleFlags& flags) {
   auto vars = ParseKeyValues(flags.vars, "--var");
   if (!vars.ok()) return PrintError(vars.status());
   request.mutable_vars()->insert(vars->begin(), vars->end());
+  {
+    VarFlags secret_flags;
+    secret_flags.secret_vars = flags.secret_vars;
+    std::set<std::string> secret_names;
+    auto secrets = MergeVars(secret_flags, &secret_names);
+    if (!secrets.ok()) return PrintError(secrets.status());
+    for (const auto& [name, value] : *secrets) (*request.mutable_vars())[name] = value;
+    for (const std::string& name : secret_names) request.add_secret_vars(name);
+  }
   auto labels = ParseKeyValues(flags.labels, "--label");
   if (!labels.ok()) return PrintError(labels.status());
   request.mutable_labels()->insert(labels->begin(), labels->end());
@@ -289,6 +300,12 @@ void AddScheduleCommands(CLI::App& app, int* exit_code) {
   create->add_option("--on-approval-timeout", flags->on_approval_timeout,
                      "then: run_without_gated (default; gated tests recorded SKIPPED) or cancel");
   create->add_option("--var", flags->vars, "variable for every run, NAME=VALUE (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  create
+      ->add_option("--secret-var", flags->secret_vars,
+                   "secret variable for every run, NAME=VALUE (repeatable): kept by the "
+                   "scheduler to start runs, shown as *** everywhere")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   create->add_option("--label", flags->labels, "label every run, KEY=VALUE (repeatable)")

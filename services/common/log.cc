@@ -7,6 +7,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/common/redaction.h"
 
 namespace meshproof {
 namespace {
@@ -47,9 +48,9 @@ bool ParseLogLevel(absl::string_view text, LogLevel* level) {
 
 void LogLine(LogLevel level, absl::string_view message) {
   if (static_cast<int>(level) < min_level.load()) return;
-  std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
-                   std::string(1, LevelLetter(level)), " ", *component_name, ": ", message, "\n");
+  std::string line = absl::StrCat(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+      std::string(1, LevelLetter(level)), " ", *component_name, ": ", RedactForLog(message), "\n");
   // One write() per line keeps lines from different threads whole.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

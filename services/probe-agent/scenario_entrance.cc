@@ -1,9 +1,16 @@
 #include "services/probe-agent/scenario_entrance.h"
 
+#include <map>
+#include <set>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/redaction.h"
+#include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scenario/scenario_validator.h"
+#include "services/scenario/secrets.h"
 
 namespace meshproof::agent {
 
@@ -44,9 +51,17 @@ absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(
     const std::function<bool()>& cancelled, const std::string& run_id) {
   if (shutting_down_) return absl::UnavailableError("the agent is shutting down");
   if (scenario == nullptr) return absl::InvalidArgumentError("scenario: is required");
+  // Everything this agent sends back or logs about the run passes this redactor: the
+  // secret values are used by the probes and shown nowhere.
+  const std::set<std::string> secret_names(scenario->secret_vars().begin(),
+                                           scenario->secret_vars().end());
+  const std::map<std::string, std::string> vars(scenario->vars().begin(), scenario->vars().end());
+  MP_RETURN_IF_ERROR(scenario::CheckSecretVars(vars, secret_names, "scenario.vars"));
+  AddLogSecrets(scenario::SecretValues(vars, secret_names));
+  const Redactor redactor = scenario::ScenarioRedactor(*scenario);
   if (absl::Status valid = scenario::ValidateScenario(*scenario); !valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("scenario ", scenario->name(), ": ", valid.message()));
+    return redactor.RedactStatus(absl::InvalidArgumentError(
+        absl::StrCat("scenario ", scenario->name(), ": ", valid.message())));
   }
   if (running_.fetch_add(1) >= max_scenarios_) {
     running_.fetch_sub(1);
@@ -56,8 +71,14 @@ absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(
   Slot slot(&running_);
   LogInfo("executing scenario ", scenario->name(),
           run_id.empty() ? "" : absl::StrCat(" for run ", run_id));
-  rv1::ScenarioOutcome outcome = executor_->Execute(*scenario, options, emit, cancelled);
+  const EmitFn redacted_emit = [&](const rv1::TestResult& result) {
+    rv1::TestResult copy = result;
+    redactor.RedactMessage(&copy);
+    emit(copy);
+  };
+  rv1::ScenarioOutcome outcome = executor_->Execute(*scenario, options, redacted_emit, cancelled);
   StampEnvironment(outcome.mutable_environment());
+  redactor.RedactMessage(&outcome);
   LogInfo("scenario ", scenario->name(), " ended: ", rv1::RunVerdict_Name(outcome.verdict()),
           outcome.reason().empty() ? "" : absl::StrCat(" (", outcome.reason(), ")"));
   return outcome;
@@ -80,7 +101,8 @@ rv1::ScenarioOutcome ScenarioEntrance::ExecuteAssignment(
   refused.set_scenario(assignment.scenario().name());
   refused.set_verdict(rv1::RUN_VERDICT_ERROR);
   refused.set_reason(
-      absl::StrCat("the agent refused the assignment: ", outcome.status().message()));
+      scenario::ScenarioRedactor(assignment.scenario())
+          .Redact(absl::StrCat("the agent refused the assignment: ", outcome.status().message())));
   StampEnvironment(refused.mutable_environment());
   const auto now = ToProtoTimestamp(clock_->Now());
   *refused.mutable_started_at() = now;

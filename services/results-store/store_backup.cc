@@ -1,9 +1,12 @@
 // Online backup through SQLite's backup API, retried while the source is busy.
 #include "services/results-store/store_backup.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/match.h"
@@ -28,10 +31,18 @@ absl::StatusOr<v1::BackupResponse> BackupDatabase(const std::string& path,
   DatabaseOptions source_options = options;
   source_options.read_only = true;
   MP_ASSIGN_OR_RETURN(std::unique_ptr<Database> source, Database::Open(path, source_options));
+  // Created here, owner-only and never over an existing file, before SQLite writes a
+  // page into it: a backup holds everything the store holds.
+  const int fd =
+      ::open(destination.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    LogError("backup: cannot create ", destination, ": ", std::strerror(errno));
+    return absl::UnavailableError("destination: cannot be created");
+  }
+  ::close(fd);
   sqlite3* target = nullptr;
-  if (sqlite3_open_v2(destination.c_str(), &target,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE,
-                      nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(destination.c_str(), &target, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    unlink(destination.c_str());
     LogError("backup: cannot create ", destination, ": ",
              target ? sqlite3_errmsg(target) : "out of memory");
     sqlite3_close(target);

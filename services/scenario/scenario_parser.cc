@@ -15,6 +15,7 @@
 #include "services/scenario/limits.h"
 #include "services/scenario/parser_internal.h"
 #include "services/scenario/scenario_validator.h"
+#include "services/scenario/secrets.h"
 #include "services/scenario/utf8.h"
 #include "services/scenario/yaml_reader.h"
 
@@ -99,8 +100,9 @@ bool LineIndentedWithTab(absl::string_view text, int line) {
 
 const std::vector<std::string>& TopLevelKeys() {
   static const auto* kKeys = new std::vector<std::string>{
-      "apiVersion", "kind",      "name",  "description", "team",     "labels",   "target", "vars",
-      "defaults",   "preflight", "setup", "tests",       "deferred", "teardown", "claims"};
+      "apiVersion", "kind",     "name",     "description", "team",  "labels",
+      "target",     "vars",     "defaults", "preflight",   "setup", "tests",
+      "deferred",   "teardown", "claims",   "secrets"};
   return *kKeys;
 }
 
@@ -251,6 +253,33 @@ std::map<std::string, std::string> ReadDeclaredVars(const YamlField& field,
   return vars;
 }
 
+// Reads `secrets:`, the list of variables whose values are secret. Each must be declared
+// under `vars:` with `~`: a default would put the secret in the file, and so in every
+// stored version and every listing.
+std::set<std::string> ReadSecretNames(const YamlField& field,
+                                      const std::map<std::string, std::string>& defaults,
+                                      const std::vector<std::string>& required) {
+  std::set<std::string> names;
+  std::vector<std::string> list;
+  if (!field.StringList(&list)) return names;
+  for (const std::string& name : list) {
+    if (!IsValidVarName(name)) {
+      field.Error(absl::StrCat("\"", name.substr(0, 64),
+                               "\" is not a valid variable name (letters, digits, _)"));
+    } else if (defaults.count(name) > 0) {
+      field.Error(absl::StrCat(name,
+                               " is secret, so it cannot have a default under vars: (it would be "
+                               "stored and shown); declare it with ~ and pass --secret-var ",
+                               name, "=VALUE"));
+    } else if (std::find(required.begin(), required.end(), name) == required.end()) {
+      field.Error(absl::StrCat(name, " is not declared under vars:; declare it there with ~"));
+    } else {
+      names.insert(name);
+    }
+  }
+  return names;
+}
+
 // One pass over the document, with or without substitution.
 v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options, bool substitute,
                           DiagnosticCollector* sink) {
@@ -262,6 +291,13 @@ v1::Scenario ReadScenario(const YAML::Node& root, const ParseOptions& options, b
   std::vector<std::string> required;
   std::map<std::string, std::string> values;
   if (YamlField f = top.Child("vars"); f.present()) values = ReadDeclaredVars(f, &required);
+  std::set<std::string> secret_names;
+  if (YamlField f = top.Child("secrets"); f.present()) {
+    secret_names = ReadSecretNames(f, values, required);
+  }
+  // Names the caller marks secret count only for the values of this run, not the version.
+  if (substitute) secret_names.insert(options.secret_vars.begin(), options.secret_vars.end());
+  for (const std::string& name : secret_names) scenario.add_secret_vars(name);
   // Unsubstituted, `vars` holds the declared defaults: they are part of the content (and
   // so of the version), and SubstituteVars starts from them.
   if (!substitute) scenario.mutable_vars()->insert(values.begin(), values.end());
@@ -415,6 +451,12 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
     found = sink.Take();
     if (!found.empty()) return finish();
   }
+  if (options.substitute_vars) {
+    const std::set<std::string> names(result.secret_vars().begin(), result.secret_vars().end());
+    MP_RETURN_IF_ERROR(CheckSecretVars(
+        std::map<std::string, std::string>(result.vars().begin(), result.vars().end()), names,
+        "vars"));
+  }
   result.mutable_source()->set_file_name(options.file_name);
   result.mutable_source()->set_content_hash(version);
   if (diagnostics != nullptr) diagnostics->clear();
@@ -506,6 +548,7 @@ absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
     ParseOptions options;
     if (!scenario.source().file_name().empty()) options.file_name = scenario.source().file_name();
     options.vars = vars;
+    options.secret_vars.insert(scenario.secret_vars().begin(), scenario.secret_vars().end());
     MP_ASSIGN_OR_RETURN(v1::Scenario result, ParseScenario(scenario.source().text(), options));
     // What callers set after parsing is kept: the owning team and the version.
     if (!scenario.team().empty()) result.set_team(scenario.team());
@@ -538,6 +581,9 @@ absl::StatusOr<v1::Scenario> SubstituteVars(const v1::Scenario& scenario,
     for (const auto& p : problems) absl::StrAppend(&joined, joined.empty() ? "" : "\n", p);
     return absl::InvalidArgumentError(joined);
   }
+  MP_RETURN_IF_ERROR(CheckSecretVars(
+      values, std::set<std::string>(scenario.secret_vars().begin(), scenario.secret_vars().end()),
+      "vars"));
   absl::Status valid = ValidateScenario(result);
   if (!valid.ok()) return valid;
   *result.mutable_source() = scenario.source();

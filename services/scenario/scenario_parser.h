@@ -4,6 +4,7 @@
 #define MESHPROOF_SERVICES_SCENARIO_SCENARIO_PARSER_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct ParseOptions {
   // Variable values given by the caller (--var, vars files, run overrides, already
   // merged); they override the file's `vars:` defaults.
   std::map<std::string, std::string> vars;
+  // Names among `vars` the caller marks secret (--secret-var, vars-file `secret` lines),
+  // besides the file's `secrets:`; with substitution they are added to secret_vars, and
+  // each secret value must be at least kMinSecretBytes.
+  std::set<std::string> secret_vars;
   // False keeps ${...} references as written (the scheduler stores that form): the
   // structure is still checked, but checks that need final values (URL syntax, patterns)
   // are skipped for strings that still hold a reference.

@@ -117,8 +117,8 @@ absl::Status CheckVarValues(const std::map<std::string, std::string>& vars,
 
 namespace {
 
-absl::StatusOr<std::map<std::string, std::string>> ParseYamlVars(absl::string_view text,
-                                                                 absl::string_view file_name) {
+absl::StatusOr<std::map<std::string, std::string>> ParseYamlVars(
+    absl::string_view text, absl::string_view file_name, std::set<std::string>* secret_names) {
   std::map<std::string, std::string> vars;
   YAML::Node root;
   try {
@@ -141,14 +141,22 @@ absl::StatusOr<std::map<std::string, std::string>> ParseYamlVars(absl::string_vi
           file_name, ":", line, ": ", entry.first.Scalar(), ": expected a scalar value"));
     }
     vars[entry.first.Scalar()] = entry.second.Scalar();
+    if (entry.second.Tag() == "!secret") {
+      if (secret_names == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(file_name, ":", line, ": ",
+                                                       entry.first.Scalar(),
+                                                       ": secret values are not accepted here"));
+      }
+      secret_names->insert(entry.first.Scalar());
+    }
   }
   return vars;
 }
 
 }  // namespace
 
-absl::StatusOr<std::map<std::string, std::string>> ParseVarsFile(absl::string_view text,
-                                                                 absl::string_view file_name) {
+absl::StatusOr<std::map<std::string, std::string>> ParseVarsFile(
+    absl::string_view text, absl::string_view file_name, std::set<std::string>* secret_names) {
   std::map<std::string, std::string> vars;
   int line_number = 0;
   bool saw_colon_line = false;
@@ -164,13 +172,23 @@ absl::StatusOr<std::map<std::string, std::string>> ParseVarsFile(absl::string_vi
     }
     absl::string_view name = absl::StripAsciiWhitespace(line.substr(0, eq));
     if (absl::ConsumePrefix(&name, "export ")) name = absl::StripAsciiWhitespace(name);
+    const bool secret = absl::ConsumePrefix(&name, "secret ");
+    if (secret) name = absl::StripAsciiWhitespace(name);
+    if (secret && secret_names == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ":", line_number, ": secret values are not accepted here"));
+    }
     if (!IsValidVarName(name)) {
       return absl::InvalidArgumentError(absl::StrCat(file_name, ":", line_number, ": \"", name,
                                                      "\" is not a valid variable name"));
     }
     vars[std::string(name)] = std::string(line.substr(eq + 1));
+    if (secret) secret_names->insert(std::string(name));
   }
-  if (saw_colon_line) return ParseYamlVars(text, file_name);
+  if (saw_colon_line) {
+    if (secret_names != nullptr) secret_names->clear();
+    return ParseYamlVars(text, file_name, secret_names);
+  }
   return vars;
 }
 
@@ -184,6 +202,23 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseVarFlag(absl::string_vi
   if (!IsValidVarName(name)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--var: \"", name, "\" is not a valid variable name"));
+  }
+  return std::make_pair(std::string(name), std::string(text.substr(eq + 1)));
+}
+
+}  // namespace meshproof::scenario
+
+namespace meshproof::scenario {
+
+absl::StatusOr<std::pair<std::string, std::string>> ParseSecretVarFlag(absl::string_view text) {
+  // Unlike --var, nothing of the text is quoted back: it may be the secret itself.
+  const size_t eq = text.find('=');
+  if (eq == absl::string_view::npos) {
+    return absl::InvalidArgumentError("--secret-var: expected NAME=VALUE");
+  }
+  const absl::string_view name = text.substr(0, eq);
+  if (!IsValidVarName(name)) {
+    return absl::InvalidArgumentError("--secret-var: the name is not a valid variable name");
   }
   return std::make_pair(std::string(name), std::string(text.substr(eq + 1)));
 }

@@ -59,13 +59,20 @@ absl::Status CheckVarValues(const std::map<std::string, std::string>& vars,
                             absl::string_view field);
 
 // Parses a vars file: `K=V` lines (blank lines and `#` comments allowed; the lab's
-// lab.env format) or a YAML map of scalars. Returns INVALID_ARGUMENT
-// "FILE:LINE: message" for a malformed line or a bad name.
-absl::StatusOr<std::map<std::string, std::string>> ParseVarsFile(absl::string_view text,
-                                                                 absl::string_view file_name);
+// lab.env format) or a YAML map of scalars. A secret is marked `secret K=V` (a line) or
+// `K: !secret V` (YAML); its name is added to *secret_names, and a file that marks one
+// is refused when secret_names is null. Returns INVALID_ARGUMENT "FILE:LINE: message"
+// for a malformed line or a bad name.
+absl::StatusOr<std::map<std::string, std::string>> ParseVarsFile(
+    absl::string_view text, absl::string_view file_name,
+    std::set<std::string>* secret_names = nullptr);
 
 // Parses "K=V" given with --var. Returns INVALID_ARGUMENT naming the problem.
 absl::StatusOr<std::pair<std::string, std::string>> ParseVarFlag(absl::string_view text);
+
+// Parses "K=V" given with --secret-var. Returns INVALID_ARGUMENT naming the problem and
+// quoting none of the text.
+absl::StatusOr<std::pair<std::string, std::string>> ParseSecretVarFlag(absl::string_view text);
 
 }  // namespace meshproof::scenario
 

@@ -3,13 +3,16 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/redaction.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
+#include "services/scenario/secrets.h"
 
 namespace meshproof::scheduler {
 
@@ -29,7 +32,13 @@ v1::Assignment AgentDispatch::AssignmentFor(const RunRow& row) const {
   a.set_assignment_id(row.assignment_id);
   a.set_run_id(row.run.run_id());
   a.set_attempt(row.run.attempt());
+  // The one place a secret leaves the scheduler: the agent must use the real value. A
+  // scheduler restarted since the run was created learns its secrets again here, so its
+  // log lines stay redacted.
   *a.mutable_scenario() = row.scenario;
+  AddLogSecrets(meshproof::scenario::SecretValues(
+      std::map<std::string, std::string>(row.scenario.vars().begin(), row.scenario.vars().end()),
+      std::set<std::string>(row.scenario.secret_vars().begin(), row.scenario.secret_vars().end())));
   for (const std::string& t : row.run.only_tests()) a.add_only_tests(t);
   a.set_approved(row.run.has_approval() && row.run.approval().approved());
   *a.mutable_lease() = ToProtoDuration(state_->config.lease);

@@ -268,15 +268,25 @@ void AgentSessions::OnDoneLocked(const std::string& agent_id, const v1::Assignme
   dispatch_->DispatchLocked();
 }
 
-v1::ListAgentsResponse AgentSessions::List() {
+v1::ListAgentsResponse AgentSessions::List(const CallerScope& scope) {
+  if (scope.admin()) scope.AuditList("agents");
+  const std::string team = scope.ListFilter();
   absl::MutexLock lock(&state_->mu);
   const absl::Time now = state_->clock->Now();
   std::map<std::string, std::vector<std::string>> active;
   if (auto running = state_->runs.InStates({v1::RUN_STATE_RUNNING}); running.ok()) {
-    for (const RunRow& row : *running) active[row.run.agent_id()].push_back(row.run.run_id());
+    for (const RunRow& row : *running) {
+      if (!team.empty() && row.run.team() != team) continue;
+      active[row.run.agent_id()].push_back(row.run.run_id());
+    }
   }
   v1::ListAgentsResponse response;
   for (const auto& [id, agent] : state_->agents) {
+    // An agent bound to other teams is theirs to see; one serving every team is shared.
+    if (!team.empty() && !agent.teams.empty() &&
+        std::find(agent.teams.begin(), agent.teams.end(), team) == agent.teams.end()) {
+      continue;
+    }
     v1::AgentStatus* status = response.add_agents();
     *status->mutable_info() = agent.info;
     status->set_state(agent.sink == nullptr ? v1::AGENT_STATE_DISCONNECTED

@@ -14,6 +14,7 @@
 #include "meshproof/scheduler/v1/scheduler.pb.h"
 #include "services/scheduler/agent_dispatch.h"
 #include "services/scheduler/agent_sink.h"
+#include "services/scheduler/caller_scope.h"
 #include "services/scheduler/run_lifecycle.h"
 #include "services/scheduler/scheduler_state.h"
 
@@ -34,7 +35,9 @@ class AgentSessions {
   // assignment).
   void OnMessages(const std::string& session_id, absl::Span<const v1::AgentMessage> messages);
   void Disconnected(const std::string& session_id);
-  v1::ListAgentsResponse List();
+  // The agents `scope` may see: those serving every team or the caller's team, each with
+  // the caller's team's active runs only (an admin sees every agent and run, audited).
+  v1::ListAgentsResponse List(const CallerScope& scope = CallerScope::Everyone());
   // Closes every session for good.
   void CloseAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 

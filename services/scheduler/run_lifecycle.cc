@@ -11,10 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "meshproof/store/v1/store.pb.h"
 #include "services/common/log.h"
+#include "services/common/redaction.h"
 #include "services/common/results/run_counts.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
 #include "services/scenario/scenario_parser.h"
+#include "services/scenario/secrets.h"
 #include "services/scheduler/page_size.h"
 #include "services/scheduler/submit_limits.h"
 
@@ -123,9 +125,10 @@ absl::StatusOr<RunLifecycle::Started> RunLifecycle::StartLocked(const v1::StartR
 void RunLifecycle::SetStateLocked(RunRow* row, v1::RunState state, const std::string& reason) {
   const v1::RunState old = row->run.state();
   row->run.set_state(state);
-  row->run.set_reason(reason);
+  // A reason may carry an agent's or a probe's words.
+  row->run.set_reason(meshproof::scenario::ScenarioRedactor(row->scenario).Redact(reason));
   LogInfo("run ", row->run.run_id(), " (", row->run.scenario(), "): ", StateName(old), " -> ",
-          StateName(state), reason.empty() ? "" : absl::StrCat(": ", reason));
+          StateName(state), reason.empty() ? "" : absl::StrCat(": ", row->run.reason()));
   v1::RunEvent event;
   *event.mutable_run() = row->run;
   state_->publisher.QueueEvent(row->run.run_id(), std::move(event));
@@ -175,14 +178,19 @@ absl::Status RunLifecycle::EnsureStoreBegunLocked(RunRow* row) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> RunLifecycle::RecordResultLocked(RunRow* row, const rv1::TestResult& result) {
+absl::StatusOr<bool> RunLifecycle::RecordResultLocked(RunRow* row,
+                                                      const rv1::TestResult& reported) {
   const auto& only = row->run.only_tests();
-  if (result.phase() == rv1::PHASE_TEST && !only.empty() &&
-      std::find(only.begin(), only.end(), result.test()) == only.end()) {
+  if (reported.phase() == rv1::PHASE_TEST && !only.empty() &&
+      std::find(only.begin(), only.end(), reported.test()) == only.end()) {
     // An agent that still reports unselected tests (SKIPPED "not selected"): those are
     // not results, and must not become the test's latest result in the store.
     return false;
   }
+  // The agent redacts before sending; this is the scheduler's own guard before anything
+  // is kept, forwarded to the store or shown to a watcher.
+  rv1::TestResult result = reported;
+  meshproof::scenario::ScenarioRedactor(row->scenario).RedactMessage(&result);
   MP_ASSIGN_OR_RETURN(bool inserted,
                       state_->runs.InsertResult(row->run.run_id(), row->run.attempt(), result,
                                                 state_->clock->Now()));
@@ -253,6 +261,7 @@ absl::Status RunLifecycle::EndRunLocked(RunRow* row, v1::RunState state, const s
     for (const rv1::ClaimResult& claim : outcome->claims()) *finish.add_claims() = claim;
     if (outcome->has_environment()) *finish.mutable_environment() = outcome->environment();
   }
+  meshproof::scenario::ScenarioRedactor(row->scenario).RedactMessage(&finish);
   MP_RETURN_IF_ERROR(state_->outbox.Add(row->run.run_id(), OutboxKind::kFinish, row->run.attempt(),
                                         finish.SerializeAsString(), now));
   state_->publisher.NoteOutbox();
@@ -316,12 +325,22 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
     }
   }
   std::map<std::string, std::string> vars(req.vars().begin(), req.vars().end());
-  absl::StatusOr<scv1::Scenario> substituted =
-      meshproof::scenario::SubstituteVars(version->scenario(), vars);
+  // The run's secrets: those the scenario declares and those the caller marks.
+  scv1::Scenario declared = version->scenario();
+  std::set<std::string> secret_names(declared.secret_vars().begin(), declared.secret_vars().end());
+  secret_names.insert(req.secret_vars().begin(), req.secret_vars().end());
+  MP_RETURN_IF_ERROR(meshproof::scenario::CheckSecretVars(vars, secret_names, "secret_vars"));
+  declared.clear_secret_vars();
+  for (const std::string& name : secret_names) declared.add_secret_vars(name);
+  // A validation message may quote a value (a URL, a pattern): it is redacted here, where
+  // the secrets are known.
+  const Redactor redactor(meshproof::scenario::SecretValues(vars, secret_names));
+  AddLogSecrets(meshproof::scenario::SecretValues(vars, secret_names));
+  absl::StatusOr<scv1::Scenario> substituted = meshproof::scenario::SubstituteVars(declared, vars);
   if (!substituted.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("vars: scenario \"", req.scenario(),
-                                                   "\" cannot run with these variables:\n",
-                                                   substituted.status().message()));
+    return redactor.RedactStatus(absl::InvalidArgumentError(
+        absl::StrCat("vars: scenario \"", req.scenario(), "\" cannot run with these variables:\n",
+                     substituted.status().message())));
   }
   if (req.has_target()) *substituted->mutable_target() = req.target();
   MP_RETURN_IF_ERROR(CheckAssignmentSize(*substituted));
@@ -340,6 +359,8 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   *run.mutable_target() = row.scenario.target();
   run.mutable_labels()->insert(req.labels().begin(), req.labels().end());
   run.mutable_vars()->insert(req.vars().begin(), req.vars().end());
+  meshproof::scenario::MaskSecretVars(secret_names, run.mutable_vars());
+  for (const std::string& name : secret_names) run.add_secret_vars(name);
   for (const std::string& t : req.only_tests()) run.add_only_tests(t);
   const std::vector<std::string> only(req.only_tests().begin(), req.only_tests().end());
   run.set_needs_approval(NeedsApproval(row.scenario, only));
@@ -347,6 +368,17 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
   *run.mutable_created_at() = ToProtoTimestamp(now);
   *run.mutable_timeout() = ToProtoDuration(timeout);
   run.set_state(v1::RUN_STATE_PENDING);
+  // The run is persisted and returned: a secret in a label or a test list is hidden too.
+  // The real values stay in row.scenario, which only the executing agent receives. The
+  // names that scope and find the run are kept as they are (a secret that happens to
+  // equal the team's name must not move the run out of its team).
+  const v1::Run identity = run;
+  redactor.RedactMessage(&run);
+  run.set_run_id(identity.run_id());
+  run.set_scenario(identity.scenario());
+  run.set_scenario_version(identity.scenario_version());
+  run.set_team(identity.team());
+  run.set_schedule_id(identity.schedule_id());
   LogInfo("run ", run.run_id(), " (", run.scenario(), " ", run.scenario_version().substr(0, 12),
           ") created: PENDING, trigger ", rv1::Trigger_Name(trigger));
   if (run.needs_approval() && wait.timeout != absl::InfiniteDuration()) {

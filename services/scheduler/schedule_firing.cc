@@ -29,6 +29,7 @@ v1::StartRunRequest RunRequestFor(const v1::Schedule& s) {
   v1::StartRunRequest req;
   req.set_scenario(s.scenario());
   req.mutable_vars()->insert(s.vars().begin(), s.vars().end());
+  for (const std::string& name : s.secret_vars()) req.add_secret_vars(name);
   if (s.has_target()) *req.mutable_target() = s.target();
   req.mutable_labels()->insert(s.labels().begin(), s.labels().end());
   return req;

@@ -2,6 +2,8 @@
 #include "services/scheduler/schedule_registry.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -9,8 +11,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/log.h"
+#include "services/common/redaction.h"
 #include "services/common/status_macros.h"
 #include "services/common/time_util.h"
+#include "services/scenario/secrets.h"
 #include "services/scheduler/approval_wait.h"
 #include "services/scheduler/fire_timing.h"
 #include "services/scheduler/page_size.h"
@@ -52,6 +56,16 @@ absl::StatusOr<ScheduleRow> ScheduleRegistry::FindLocked(const std::string& sche
 
 absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row) {
   v1::Schedule view = row.schedule;
+  // The stored definition keeps the secret values to start each run; no view shows them.
+  const std::set<std::string> secret_names(view.secret_vars().begin(), view.secret_vars().end());
+  const Redactor redactor(meshproof::scenario::SecretValues(
+      std::map<std::string, std::string>(view.vars().begin(), view.vars().end()), secret_names));
+  meshproof::scenario::MaskSecretVars(secret_names, view.mutable_vars());
+  redactor.RedactMessage(&view);
+  // The names that scope and find the schedule stay as they are.
+  view.set_schedule_id(row.schedule.schedule_id());
+  view.set_scenario(row.schedule.scenario());
+  view.set_team(row.schedule.team());
   view.set_paused(row.paused);
   if (!row.paused) {
     absl::StatusOr<FireTiming> timing = FireTiming::ForSchedule(row.schedule);
@@ -173,6 +187,15 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::Create(const v1::CreateScheduleRe
   *s.mutable_approval_timeout() = ToProtoDuration(wait.timeout);
   s.set_on_approval_timeout(wait.policy);
   s.mutable_vars()->insert(req.vars().begin(), req.vars().end());
+  std::set<std::string> secret_names(req.secret_vars().begin(), req.secret_vars().end());
+  secret_names.insert(scenario->scenario().secret_vars().begin(),
+                      scenario->scenario().secret_vars().end());
+  MP_RETURN_IF_ERROR(meshproof::scenario::CheckSecretVars(
+      std::map<std::string, std::string>(req.vars().begin(), req.vars().end()), secret_names,
+      "secret_vars"));
+  for (const std::string& name : secret_names) s.add_secret_vars(name);
+  AddLogSecrets(meshproof::scenario::SecretValues(
+      std::map<std::string, std::string>(req.vars().begin(), req.vars().end()), secret_names));
   if (req.has_target()) *s.mutable_target() = req.target();
   s.mutable_labels()->insert(req.labels().begin(), req.labels().end());
   *s.mutable_created_at() = ToProtoTimestamp(absl::FromUnixMicros(absl::ToUnixMicros(now)));

@@ -168,7 +168,9 @@ absl::Status Scheduler::DeleteSchedule(const std::string& schedule_id, const Cal
 
 // --------------------------------------------------------------------- agents
 
-v1::ListAgentsResponse Scheduler::ListAgents() { return agents_.List(); }
+v1::ListAgentsResponse Scheduler::ListAgents(const CallerScope& scope) {
+  return agents_.List(scope);
+}
 
 absl::StatusOr<std::string> Scheduler::AgentConnected(const v1::Hello& hello, AgentSink* sink,
                                                       std::vector<std::string> teams) {

@@ -122,7 +122,7 @@ class Scheduler {
                               const CallerScope& scope = CallerScope::Everyone());
 
   // ------------------------------------------------------------- agents (AgentSessions)
-  v1::ListAgentsResponse ListAgents();
+  v1::ListAgentsResponse ListAgents(const CallerScope& scope = CallerScope::Everyone());
   // A session opened with `hello`. Returns the session id; INVALID_ARGUMENT without an
   // agent id, ALREADY_EXISTS while another live session uses the id. `sink` must stay
   // valid until AgentDisconnected (or its Close).

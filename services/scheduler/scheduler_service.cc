@@ -154,9 +154,10 @@ grpc::Status SchedulerServiceImpl::DeleteSchedule(grpc::ServerContext* context,
                                                   v1::DeleteScheduleResponse*) {
   return ToGrpcStatus(scheduler_->DeleteSchedule(req->schedule_id(), Scope(context)));
 }
-grpc::Status SchedulerServiceImpl::ListAgents(grpc::ServerContext*, const v1::ListAgentsRequest*,
+grpc::Status SchedulerServiceImpl::ListAgents(grpc::ServerContext* context,
+                                              const v1::ListAgentsRequest*,
                                               v1::ListAgentsResponse* resp) {
-  *resp = scheduler_->ListAgents();
+  *resp = scheduler_->ListAgents(Scope(context));
   return grpc::Status::OK;
 }
 

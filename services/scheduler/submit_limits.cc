@@ -150,6 +150,23 @@ absl::Status CheckHello(const v1::Hello& hello) {
 
 absl::Status CheckSubmittedScenario(const scv1::Scenario& scenario) {
   MP_RETURN_IF_ERROR(CheckVars(scenario.vars(), "vars"));
+  // A stored version is returned to every viewer: a secret may not have a value in it.
+  for (int i = 0; i < scenario.secret_vars_size(); ++i) {
+    const std::string& name = scenario.secret_vars(i);
+    const std::string field = absl::StrCat("secret_vars[", i, "]");
+    if (!meshproof::scenario::IsValidVarName(name)) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": not a valid variable name"));
+    }
+    if (scenario.vars().count(name) > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", name,
+          " is secret, so it cannot have a default in vars; supply it when a run starts"));
+    }
+  }
+  if (scenario.secret_vars_size() > static_cast<int>(meshproof::scenario::kMaxVars)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("secret_vars: at most ", meshproof::scenario::kMaxVars, " names"));
+  }
   if (scenario.ByteSizeLong() > kMaxAssignmentBytes) {
     return absl::InvalidArgumentError(absl::StrCat("scenario: is ", scenario.ByteSizeLong(),
                                                    " bytes; at most ", kMaxAssignmentBytes,
@@ -162,6 +179,10 @@ absl::Status CheckSubmittedScenario(const scv1::Scenario& scenario) {
 
 absl::Status CheckRunRequest(const v1::StartRunRequest& req) {
   MP_RETURN_IF_ERROR(CheckVars(req.vars(), "vars"));
+  if (req.secret_vars_size() > static_cast<int>(scenario::kMaxVars)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("secret_vars: at most ", scenario::kMaxVars, " names"));
+  }
   return ValidateLabels(req.labels(), "labels");
 }
 
@@ -173,6 +194,10 @@ absl::Status CheckScheduleRequest(const v1::CreateScheduleRequest& req) {
         absl::StrCat("cron: at most ", kMaxCronLength, " characters, got ", req.cron().size()));
   }
   MP_RETURN_IF_ERROR(CheckVars(req.vars(), "vars"));
+  if (req.secret_vars_size() > static_cast<int>(scenario::kMaxVars)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("secret_vars: at most ", scenario::kMaxVars, " names"));
+  }
   return ValidateLabels(req.labels(), "labels");
 }
 

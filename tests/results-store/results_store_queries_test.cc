@@ -11,6 +11,7 @@
 //   stillfail  FAIL FAIL FAIL FAIL
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "tests/results-store/store_fixtures.h"
 #include "tests/testing/status_matchers.h"
@@ -462,6 +463,10 @@ TEST_F(QueriesTest, BackupIsAConsistentCopy) {
   request.set_destination(h_.dir.File("backup.db"));
   MP_ASSERT_OK_AND_ASSIGN(auto response, h_.store->Backup(request));
   EXPECT_GT(response.bytes(), 0u);
+  // A backup holds everything the store holds: owner-only, like the database.
+  struct stat info {};
+  ASSERT_EQ(stat(h_.dir.File("backup.db").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
   EXPECT_THAT(h_.store->Backup(request), StatusIs(absl::StatusCode::kAlreadyExists));
   request.set_destination("relative.db");
   EXPECT_THAT(h_.store->Backup(request),

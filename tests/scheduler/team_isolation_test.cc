@@ -100,7 +100,8 @@ enum class Kind {
   kOne,          // names one object: other team NOT_FOUND
   kList,         // lists or aggregates: other team OK but sees nothing of the target
   kNamesTeam,    // the request names the team: other team PERMISSION_DENIED
-  kUnscoped,     // not a team's object (the agents listing): every team allowed
+  kUnscoped,     // every team allowed (the agents listing: each team sees the agents
+                 // serving it, ListAgentsShowsOnlyTheAgentsServingTheCallersTeam)
   kWriter,       // the store's writes: only the writer (and admin)
   kAdminOnly,    // maintenance: only admin
   kAgentStream,  // the agent gateway: tested by AgentTokensAreBoundToTheirAgent
@@ -842,6 +843,51 @@ TEST_F(TeamIsolationTest, AgentTokensAreBoundToTheirAgent) {
   EXPECT_EQ(Hello(gateway_.get(), Token("a-runner"), "agent-a", "lab").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(Hello(gateway_.get(), Token("admin"), "admin-agent", "lab").ok());
+}
+
+TEST_F(TeamIsolationTest, ListAgentsShowsOnlyTheAgentsServingTheCallersTeam) {
+  // Each agent token is bound to one team; a hello leaves the agent known (disconnected).
+  Hello(gateway_.get(), Token("agent-a"), "agent-a", "lab").IgnoreError();
+  Hello(gateway_.get(), Token("agent-b"), "agent-b", "lab").IgnoreError();
+  auto listed = [&](const std::string& token) {
+    grpc::ClientContext context;
+    Prepare(&context, token);
+    sv1::ListAgentsResponse resp;
+    const grpc::Status status = stub_->ListAgents(&context, sv1::ListAgentsRequest(), &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::set<std::string> ids;
+    for (const sv1::AgentStatus& a : resp.agents()) ids.insert(a.info().agent_id());
+    return ids;
+  };
+  const std::set<std::string> a = listed(Token("a-viewer"));
+  EXPECT_EQ(a.count("agent-a"), 1u);
+  EXPECT_EQ(a.count("agent-b"), 0u) << "team-a sees team-b's agent";
+  const std::set<std::string> b = listed(Token("b-viewer"));
+  EXPECT_EQ(b.count("agent-b"), 1u);
+  EXPECT_EQ(b.count("agent-a"), 0u) << "team-b sees team-a's agent";
+  const std::set<std::string> admin = listed(Token("admin"));
+  EXPECT_EQ(admin.count("agent-a") + admin.count("agent-b"), 2u);
+}
+
+TEST_F(TeamIsolationTest, AnAdminActingOnAnotherTeamsObjectIsAudited) {
+  const Target theirs = Make(kB);
+  const std::string line = absl::StrCat("acts on scenario ", theirs.scenario, " of team ", kB);
+  auto get = [&](const std::string& token) {
+    grpc::ClientContext context;
+    Prepare(&context, token);
+    sv1::GetScenarioRequest req;
+    req.set_name(theirs.scenario);
+    sv1::ScenarioVersion resp;
+    return stub_->GetScenario(&context, req, &resp);
+  };
+  // The owner's own read is not an audited act.
+  ASSERT_TRUE(get(Token("b-viewer")).ok());
+  EXPECT_THAT(meshproof::testing::ReadFileOrEmpty(dir_->File("scheduler.log")),
+              Not(HasSubstr(line)));
+  // The log line is written before the answer is sent.
+  ASSERT_TRUE(get(Token("admin")).ok());
+  EXPECT_THAT(meshproof::testing::ReadFileOrEmpty(dir_->File("scheduler.log")),
+              HasSubstr(absl::StrCat("audit: admin \"admin\" (team ops) ", line)));
 }
 
 TEST_F(TeamIsolationTest, AnAgentIsGivenOnlyTheRunsOfTheTeamsItServes) {

@@ -1,5 +1,11 @@
 #include "services/common/sqlite/database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -67,12 +73,40 @@ absl::string_view Statement::Blob(int column) const {
   return absl::string_view(static_cast<const char*>(data), sqlite3_column_bytes(stmt_, column));
 }
 
+namespace {
+
+// Makes the database file, and the -wal and -shm files SQLite will create beside it with
+// the database file's mode, readable by the owner only: they hold runs, results and (in
+// the scheduler) secret variable values. A file left looser by an older version is
+// tightened.
+absl::Status MakeOwnerOnly(const std::string& path) {
+  if (path.empty() || path == ":memory:") return absl::OkStatus();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open database: ", path, ": ", std::strerror(errno)));
+  }
+  struct stat info;
+  if (::fstat(fd, &info) == 0 && (info.st_mode & 077) != 0) ::fchmod(fd, 0600);
+  ::close(fd);
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string side = path + suffix;
+    if (::stat(side.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+      ::chmod(side.c_str(), 0600);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                          const DatabaseOptions& options) {
   if (options.synchronous != "NORMAL" && options.synchronous != "FULL") {
     return absl::InvalidArgumentError(
         absl::StrCat("synchronous: expected NORMAL or FULL, got \"", options.synchronous, "\""));
   }
+  if (!options.read_only) MP_RETURN_IF_ERROR(MakeOwnerOnly(path));
   sqlite3* raw = nullptr;
   const int flags =
       (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
