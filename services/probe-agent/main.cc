@@ -203,8 +203,10 @@ int Main(int argc, char** argv) {
   options.insecure_open = common.insecure_open;
   options.health_listen_address = common.health_listen;
   options.on_shutdown = [&service, &link] {
+    // The scheduler's assignments are handed back first (the scheduler moves them to
+    // another agent at once), so none that arrives meanwhile is refused as an ERROR.
+    if (link) link->StopGracefully();
     service.Shutdown();
-    if (link) link->Stop();
   };
   return meshproof::RunServer(options, {&service});
 }

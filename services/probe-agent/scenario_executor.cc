@@ -181,8 +181,19 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
   const int count = scenario.tests_size();
   std::vector<rv1::TestResult> decided(count);
   std::vector<int> to_run;
+  // Tests another agent already decided for this run: kept as they were, not emitted.
+  std::vector<bool> carried(count, false);
   for (int i = 0; i < count; ++i) {
     const sv1::Test& test = scenario.tests(i);
+    auto earlier = std::find_if(options.recorded.begin(), options.recorded.end(),
+                                [&](const rv1::TestResult& r) {
+                                  return r.phase() == rv1::PHASE_TEST && r.test() == test.name();
+                                });
+    if (earlier != options.recorded.end()) {
+      decided[i] = *earlier;
+      carried[i] = true;
+      continue;
+    }
     const bool selected = options.only_tests.empty() ||
                           std::find(options.only_tests.begin(), options.only_tests.end(),
                                     test.name()) != options.only_tests.end();
@@ -235,6 +246,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
   if (parallelism == 1) {
     // Listed order, results emitted as each is decided.
     for (int i = 0; i < count; ++i) {
+      if (carried[i]) continue;
       if (!runs[i]) {
         emit(decided[i]);
       } else if (was_cancelled || (was_cancelled = cancelled())) {
@@ -248,7 +260,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
     }
   } else {
     for (int i = 0; i < count; ++i) {
-      if (!runs[i]) emit(decided[i]);
+      if (!runs[i] && !carried[i]) emit(decided[i]);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t)

@@ -65,6 +65,31 @@ void SchedulerLink::Stop() {
   }
 }
 
+void SchedulerLink::StopGracefully() {
+  {
+    absl::MutexLock lock(&mu_);
+    handing_back_ = true;
+    LogInfo("scheduler link: stopping; handing back ", work_.size(), " assignments");
+    auto all_acknowledged = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return work_.empty(); };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&all_acknowledged), options_.handback_timeout)) {
+      LogWarning("scheduler link: ", work_.size(),
+                 " assignments not acknowledged in time; their leases will hand them on");
+    }
+  }
+  Stop();
+}
+
+sv1::AgentMessage SchedulerLink::ReleaseOf(const sv1::Assignment& assignment, uint64_t sequence) {
+  sv1::AgentMessage m;
+  sv1::AssignmentRelease* release = m.mutable_release();
+  release->set_assignment_id(assignment.assignment_id());
+  release->set_run_id(assignment.run_id());
+  release->set_attempt(assignment.attempt());
+  release->set_sequence(sequence);
+  release->set_reason("the agent is stopping");
+  return m;
+}
+
 int SchedulerLink::assignments() {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(work_.size());
@@ -206,6 +231,12 @@ void SchedulerLink::Handle(const sv1::SchedulerMessage& message, bool* welcomed)
       case sv1::SchedulerMessage::kAssignment: {
         const sv1::Assignment& a = message.assignment();
         if (work_.count(a.assignment_id()) > 0 || stopping_) break;  // sent again: already ours
+        if (handing_back_) {
+          // Crossed our first hand-back: give it straight back rather than let it wait for
+          // its lease.
+          SendLocked(ReleaseOf(a, 0));
+          break;
+        }
         LogInfo("scheduler link: assignment ", a.assignment_id(), " (run ", a.run_id(),
                 ", attempt ", a.attempt(), ", scenario ", a.scenario().name(), ")");
         auto work = std::make_unique<Work>();
@@ -250,6 +281,8 @@ void SchedulerLink::RunAssignment(Work* work) {
       a.has_deadline() ? FromProtoTimestamp(a.deadline()) : absl::InfiniteFuture();
   auto emit = [this, work](const rv1::TestResult& result) {
     absl::MutexLock lock(&mu_);
+    // Tests cut short by a hand-back are the next agent's to run: not reported here.
+    if (handing_back_ && result.verdict() == rv1::TEST_VERDICT_NOT_RUN) return;
     sv1::AgentMessage m;
     sv1::ResultReport* r = m.mutable_result();
     r->set_assignment_id(work->assignment.assignment_id());
@@ -262,10 +295,20 @@ void SchedulerLink::RunAssignment(Work* work) {
   };
   auto cancelled = [this, work, deadline]() {
     absl::MutexLock lock(&mu_);
-    return stopping_ || work->cancelled || absl::Now() > deadline;
+    return stopping_ || handing_back_ || work->cancelled || absl::Now() > deadline;
   };
   rv1::ScenarioOutcome outcome = runner_(a, emit, cancelled);
   absl::MutexLock lock(&mu_);
+  if (handing_back_ && !work->cancelled && outcome.verdict() == rv1::RUN_VERDICT_CANCELLED) {
+    // Interrupted by the stop, not finished: hand it back after the reports sent so far.
+    sv1::AgentMessage release = ReleaseOf(a, work->next_sequence);
+    work->unacked.push_back(release);
+    work->finished = true;
+    LogInfo("scheduler link: assignment ", a.assignment_id(), " handed back after ",
+            work->next_sequence, " reports");
+    SendLocked(release);
+    return;
+  }
   sv1::AgentMessage m;
   sv1::AssignmentDone* done = m.mutable_done();
   done->set_assignment_id(a.assignment_id());

@@ -459,5 +459,97 @@ tests:
   EXPECT_EQ(stored.results_size(), 2) << "only the finishing attempt's results, once each";
 }
 
+TEST_F(EndToEndTest, AnAgentStoppedGracefullyHandsItsRunBackAndTheOtherFinishesIt) {
+  ASSERT_NO_FATAL_FAILURE(StartAgent("lab-agent-2"));
+  // "quick" is decided before the stop; the stop lands while "slow" waits on httpbin's
+  // /delay. Each test's path is its own, so httpbin's access log counts how often it ran.
+  const std::string scenario = dir_.WriteFile("handback.yaml", R"(apiVersion: meshproof/v1
+kind: Scenario
+name: handback
+team: platform
+target: {namespace: mesh-test}
+tests:
+  - name: quick
+    http:
+      url: "${HTTPBIN_URL}/anything/handback-quick"
+    expect: {status: 200}
+  - name: slow
+    http:
+      url: "${HTTPBIN_URL}/delay/3"
+    expect: {status: 200}
+  - name: after
+    http:
+      url: "${HTTPBIN_URL}/anything/handback-after"
+    expect: {status: 200}
+)");
+  ASSERT_EQ(Cli({"scenario", "submit", scenario}).exit_code, 0);
+  const CommandResult started =
+      Cli({"run", "start", "handback", "--vars-file", lab_->env_file(), "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const std::string run_id = FromJson<v1::Run>(started.out).run_id();
+
+  grpc::ClientContext watch_context;
+  Deadline(&watch_context, absl::Seconds(60));
+  v1::WatchRunRequest watch_request;
+  watch_request.set_run_id(run_id);
+  std::unique_ptr<grpc::ClientReader<v1::RunEvent>> watch =
+      scheduler_stub_->WatchRun(&watch_context, watch_request);
+  v1::RunEvent event;
+  std::string holder;
+  bool quick_recorded = false;
+  while (!quick_recorded && watch->Read(&event)) {
+    if (event.has_run() && event.run().state() == v1::RUN_STATE_RUNNING)
+      holder = event.run().agent_id();
+    if (event.has_result() && event.result().test() == "quick") quick_recorded = true;
+  }
+  ASSERT_TRUE(quick_recorded) << "the first test's result never arrived";
+  ASSERT_FALSE(holder.empty());
+
+  // The stop: SIGTERM, as an orchestrator sends it. The agent hands the run back and the
+  // scheduler gives it to the other agent at once, long before the lease could expire.
+  const absl::Time stopped_at = absl::Now();
+  absl::StatusOr<int> exit_code = agents_.at(holder).Terminate();
+  std::string moved_to, handback_reason;
+  absl::Time moved_at = absl::InfiniteFuture();
+  std::map<std::string, int> results_seen = {{"quick", 1}};
+  v1::Run last;
+  while (watch->Read(&event)) {
+    if (event.has_result()) ++results_seen[event.result().test()];
+    if (!event.has_run()) continue;
+    last = event.run();
+    if (last.state() == v1::RUN_STATE_QUEUED && handback_reason.empty())
+      handback_reason = last.reason();
+    if (last.state() == v1::RUN_STATE_RUNNING && last.agent_id() != holder && moved_to.empty()) {
+      moved_to = last.agent_id();
+      moved_at = absl::Now();
+    }
+  }
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+  EXPECT_THAT(handback_reason, HasSubstr("handed the run back"));
+  ASSERT_FALSE(moved_to.empty()) << "the run never moved to the other agent";
+  EXPECT_LT(moved_at - stopped_at, absl::Seconds(2))
+      << "moved after " << absl::FormatDuration(moved_at - stopped_at);
+  EXPECT_EQ(last.state(), v1::RUN_STATE_PASSED) << last.reason();
+  EXPECT_EQ(last.attempt(), 1u) << "a hand-back uses no attempt";
+  EXPECT_EQ(results_seen, (std::map<std::string, int>{{"quick", 1}, {"slow", 1}, {"after", 1}}));
+
+  // The test decided before the stop ran once: the second agent did not repeat it.
+  const std::string access = ::meshproof::testing::ReadFileOrEmpty(lab_->Get("HTTPBIN_ACCESS_LOG"));
+  size_t quick_calls = 0;
+  for (size_t at = access.find("handback-quick"); at != std::string::npos;
+       at = access.find("handback-quick", at + 1))
+    ++quick_calls;
+  EXPECT_EQ(quick_calls, 1u) << access;
+
+  const sv1::RunDetail stored = StoredRun(run_id, 3);
+  EXPECT_EQ(stored.results_size(), 3) << "each test once";
+  const std::map<std::string, rv1::TestResult> by_test = ByTest(stored);
+  for (const char* test : {"quick", "slow", "after"}) {
+    ASSERT_EQ(by_test.count(test), 1u) << test;
+    EXPECT_EQ(by_test.at(test).verdict(), rv1::TEST_VERDICT_PASS) << test;
+  }
+}
+
 }  // namespace
 }  // namespace meshproof::e2e
