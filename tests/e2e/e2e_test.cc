@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -102,15 +103,8 @@ class EndToEndTest : public ::testing::Test {
     // A short lease so a lost agent is noticed within seconds, not the default minutes.
     const std::string config = dir_.WriteFile(
         "scheduler.yaml", "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n");
-    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
-        BinaryPath("meshproof-scheduler"),
-        {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--store", store_->address(),
-         "--config", config, "--tls-cert", server_cert_.cert_file, "--tls-key",
-         server_cert_.key_file, "--store-tls-ca", ca_.ca_file(), "--store-tls-cert",
-         client_cert_.cert_file, "--store-tls-key", client_cert_.key_file},
-        dir_.File("scheduler.log"));
-    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-    scheduler_.emplace(std::move(*scheduler));
+    scheduler_config_ = config;
+    ASSERT_NO_FATAL_FAILURE(StartScheduler("127.0.0.1:0"));
 
     scheduler_stub_ = v1::SchedulerService::NewStub(Dial(scheduler_->address()));
     store_stub_ = sv1::ResultsStoreService::NewStub(Dial(store_->address()));
@@ -137,6 +131,20 @@ class EndToEndTest : public ::testing::Test {
       if (text.size() > 6000) text = text.substr(text.size() - 6000);
       std::cerr << "---- " << log << " (tail) ----\n" << text << "\n";
     }
+  }
+
+  // Starts the scheduler on `listen` (a fixed address to restart it where agents and
+  // watchers look for it), always on the same database.
+  void StartScheduler(const std::string& listen) {
+    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
+        BinaryPath("meshproof-scheduler"),
+        {"--listen", listen, "--db", dir_.File("scheduler.db"), "--store", store_->address(),
+         "--config", scheduler_config_, "--tls-cert", server_cert_.cert_file, "--tls-key",
+         server_cert_.key_file, "--store-tls-ca", ca_.ca_file(), "--store-tls-cert",
+         client_cert_.cert_file, "--store-tls-key", client_cert_.key_file},
+        dir_.File("scheduler.log"));
+    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+    scheduler_.emplace(std::move(*scheduler));
   }
 
   // Starts an agent that dials the scheduler, and waits until the scheduler lists it as
@@ -214,6 +222,7 @@ class EndToEndTest : public ::testing::Test {
   std::unique_ptr<Lab> lab_;
   std::optional<ServiceProcess> store_;
   std::optional<ServiceProcess> scheduler_;
+  std::string scheduler_config_;
   std::map<std::string, ServiceProcess> agents_;
   std::unique_ptr<v1::SchedulerService::Stub> scheduler_stub_;
   std::unique_ptr<sv1::ResultsStoreService::Stub> store_stub_;
@@ -549,6 +558,76 @@ tests:
     ASSERT_EQ(by_test.count(test), 1u) << test;
     EXPECT_EQ(by_test.at(test).verdict(), rv1::TEST_VERDICT_PASS) << test;
   }
+}
+
+TEST_F(EndToEndTest, RunWatchFollowsARunAcrossAGracefulSchedulerRestart) {
+  const std::string scenario = dir_.WriteFile("restart.yaml", R"(apiVersion: meshproof/v1
+kind: Scenario
+name: across-restart
+team: platform
+target: {namespace: mesh-test}
+tests:
+  - name: before
+    http:
+      url: "${HTTPBIN_URL}/anything/restart-before"
+    expect: {status: 200}
+  - name: during
+    http:
+      url: "${HTTPBIN_URL}/delay/3"
+    expect: {status: 200}
+  - name: after
+    http:
+      url: "${HTTPBIN_URL}/anything/restart-after"
+    expect: {status: 200}
+)");
+  ASSERT_EQ(Cli({"scenario", "submit", scenario}).exit_code, 0);
+  const CommandResult started =
+      Cli({"run", "start", "across-restart", "--vars-file", lab_->env_file(), "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const std::string run_id = FromJson<v1::Run>(started.out).run_id();
+
+  // The watch is a real CLI process; its output goes to a file the test can read while it
+  // runs, so the restart happens only once the watch has shown the first result.
+  const std::string shown = dir_.File("watch.out");
+  CommandResult watched;
+  std::thread watcher([&] {
+    watched = RunCommand({"/bin/sh", "-c",
+                          absl::StrCat("exec \"$0\" run watch \"$1\" >\"$2\""),
+                          BinaryPath("meshproof"), run_id, shown});
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up &&
+         ::meshproof::testing::ReadFileOrEmpty(shown).find(" before ") == std::string::npos) {
+    absl::SleepFor(absl::Milliseconds(20));  // another process's output: nothing to wait on
+  }
+  const bool first_shown =
+      ::meshproof::testing::ReadFileOrEmpty(shown).find(" before ") != std::string::npos;
+  EXPECT_TRUE(first_shown) << "the watch never showed the first result";
+
+  // A graceful restart while "during" is in flight: same port, same database.
+  const std::string address = scheduler_->address();
+  absl::StatusOr<int> stopped = scheduler_->Terminate();
+  scheduler_.reset();
+  StartScheduler(address);
+  watcher.join();
+  ASSERT_TRUE(first_shown);
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(*stopped, 0);
+
+  const std::string out = ::meshproof::testing::ReadFileOrEmpty(shown);
+  EXPECT_EQ(watched.exit_code, 0) << out << watched.err;
+  // Each result exactly once, though the restarted scheduler's stream begins with every
+  // result so far.
+  for (const char* test : {"before", "during", "after"}) {
+    size_t lines = 0;
+    for (absl::string_view line : absl::StrSplit(out, '\n')) {
+      const std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (words.size() >= 2 && words[0] == "PASS" && words[1] == test) ++lines;
+    }
+    EXPECT_EQ(lines, 1u) << test << " in:\n" << out;
+  }
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("run ", run_id, " PASSED")));
+  EXPECT_EQ(GetRun(run_id).state(), v1::RUN_STATE_PASSED);
 }
 
 }  // namespace
