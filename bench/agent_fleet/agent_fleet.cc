@@ -21,6 +21,8 @@
 #include <cstdio>
 #include <deque>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -120,6 +122,10 @@ class FleetAgent final : public grpc::ClientBidiReactor<v1::AgentMessage, v1::Sc
     return static_cast<int>(held_.size());
   }
   void Cancel() { context_.TryCancel(); }
+  std::string ended_status() {
+    absl::MutexLock lock(&mu_);
+    return std::to_string(status_.error_code()) + " " + status_.error_message();
+  }
   void WaitDone() {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(&finished_));
@@ -270,11 +276,14 @@ int Main(int argc, char** argv) {
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
-  // Streams share a few channels, as agents on a few hosts would share connections.
-  const int channels = std::max(1, std::min(agents / 100, 16));
+  // Streams share connections, at most 50 per connection: the scheduler allows 100
+  // concurrent streams per connection (server_limits.h), and a stream past that would
+  // wait for a free one instead of connecting.
+  const int channels = std::max(1, (agents + 49) / 50);
   std::vector<std::unique_ptr<v1::AgentGatewayService::Stub>> stubs;
   for (int c = 0; c < channels; ++c) {
-    args.SetInt("fleet.channel", c);  // distinct args: distinct connections
+    // Each channel its own subchannel pool: otherwise equal targets share one connection.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     stubs.push_back(v1::AgentGatewayService::NewStub(
         grpc::CreateCustomChannel(scheduler, grpc::InsecureChannelCredentials(), args)));
   }
@@ -299,15 +308,27 @@ int Main(int argc, char** argv) {
   for (int i = 0; i < agents; ++i) {
     fleet.push_back(std::make_unique<FleetAgent>(stubs[i % channels].get(), i, &samples));
   }
+  // Every agent welcomed, or its call ended (refused: the scheduler's limits).
   if (!WaitUntil(
           [&] {
-            return std::all_of(fleet.begin(), fleet.end(), [](auto& a) { return a->welcomed(); });
+            return std::all_of(fleet.begin(), fleet.end(),
+                               [](auto& a) { return a->welcomed() || a->finished(); });
           },
           absl::Seconds(120))) {
-    std::fprintf(stderr, "not every agent was welcomed\n");
+    std::fprintf(stderr, "agents neither welcomed nor refused after 120 s\n");
     return 1;
   }
   const absl::Duration connect_time = absl::Now() - connect_start;
+  int refused = 0;
+  std::string why;
+  for (auto& a : fleet) {
+    if (!a->finished()) continue;
+    ++refused;
+    why = a->ended_status();
+  }
+  if (refused > 0) {
+    std::fprintf(stderr, "%d of %d agents were refused (last: %s)\n", refused, agents, why.c_str());
+  }
 
   for (int r = 0; r < runs; ++r) {
     grpc::ClientContext context;
@@ -335,7 +356,7 @@ int Main(int argc, char** argv) {
   // Heartbeats spread over the interval, as independent agents' would be.
   std::atomic<bool> stop{false};
   std::thread beater([&] {
-    const absl::Duration interval = fleet[0]->interval();
+    const absl::Duration interval = fleet[0]->interval();  // the same for every agent
     std::vector<absl::Time> next(fleet.size());
     const absl::Time start = absl::Now();
     for (size_t i = 0; i < fleet.size(); ++i) next[i] = start + interval * i / fleet.size();
@@ -363,8 +384,9 @@ int Main(int argc, char** argv) {
 
   const std::vector<double> sorted = samples.Take();
   std::printf(
-      "agents %d runs %d held %d connect_s %.2f heartbeats %zu p50_ms %.2f p99_ms %.2f max_ms %.2f",
-      agents, runs, held(), absl::ToDoubleSeconds(connect_time), sorted.size(),
+      "agents %d refused %d runs %d held %d connect_s %.2f heartbeats %zu p50_ms %.2f p99_ms %.2f "
+      "max_ms %.2f",
+      agents, refused, runs, held(), absl::ToDoubleSeconds(connect_time), sorted.size(),
       Percentile(sorted, 0.5), Percentile(sorted, 0.99), sorted.empty() ? 0.0 : sorted.back());
   if (pid > 0) {
     std::printf(" cpu_pct %.1f rss_mb %.1f threads %ld",

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -34,8 +35,7 @@ int Main(int argc, char** argv) {
   std::string scheduler, scenario = "recovery", submit;
   int agents = 1, runs = 10;
   double timeout = 30;
-  app.add_option("--scheduler", scheduler, "scheduler HOST:PORT (plaintext, loopback)")
-      ->required();
+  app.add_option("--scheduler", scheduler, "scheduler HOST:PORT (plaintext, loopback)")->required();
   app.add_option("--agents", agents, "agents expected back");
   app.add_option("--runs", runs, "runs started at once");
   app.add_option("--scenario", scenario, "scenario to start (already submitted)");

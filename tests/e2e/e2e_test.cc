@@ -591,8 +591,7 @@ tests:
   const std::string shown = dir_.File("watch.out");
   CommandResult watched;
   std::thread watcher([&] {
-    watched = RunCommand({"/bin/sh", "-c",
-                          absl::StrCat("exec \"$0\" run watch \"$1\" >\"$2\""),
+    watched = RunCommand({"/bin/sh", "-c", absl::StrCat("exec \"$0\" run watch \"$1\" >\"$2\""),
                           BinaryPath("meshproof"), run_id, shown});
   });
   const absl::Time give_up = absl::Now() + absl::Seconds(20);
