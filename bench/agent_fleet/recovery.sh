@@ -7,7 +7,8 @@
 # at once and only the scheduling is timed.
 #
 #   bench/agent_fleet/recovery.sh [BUILD_DIR]
-#   AGENTS=5 RUNS=20 ROUNDS=5 HOLD=6 bench/agent_fleet/recovery.sh
+#   AGENTS=5 RUNS=20 ROUNDS=5 HOLD=6 OUTAGE=3 bench/agent_fleet/recovery.sh
+#   AGENT=/path/to/meshproof-agent ... (another build's agent, for a before/after figure)
 set -euo pipefail
 build=${1:-build}
 agents=${AGENTS:-5}
@@ -56,7 +57,7 @@ start_scheduler() {  # $1: listen address
 start_scheduler 127.0.0.1:0
 address=$(sed -n 's/^listening on //p' "$work/out" | head -1)
 for i in $(seq "$agents"); do
-  "$bin/meshproof-agent" --listen 127.0.0.1:0 --scheduler "$address" --cluster recovery \
+  "${AGENT:-$bin/meshproof-agent}" --listen 127.0.0.1:0 --scheduler "$address" --cluster recovery \
     --namespace recovery --agent-id "recovery-$i" --environment-kind lab \
     --log-level warning >/dev/null 2>>"$work/agents.log" &
   agent_pids+=($!)
@@ -70,6 +71,8 @@ for round in $(seq "$rounds"); do
   sleep "${HOLD:-6}"
   kill -TERM "$scheduler_pid"
   wait "$scheduler_pid" || true
+  # An outage of OUTAGE seconds: the agents' reconnect backoff grows meanwhile.
+  sleep "${OUTAGE:-0}"
   start_scheduler "$address"
   echo -n "restart $round: "
   "$bin/recovery_clock" --scheduler "$address" --agents "$agents" --runs "$runs"

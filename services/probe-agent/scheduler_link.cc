@@ -39,7 +39,8 @@ SchedulerLink::SchedulerLink(SchedulerLinkOptions options, AssignmentRunner runn
     LogError("scheduler link: ", channel.status().message());
     return;
   }
-  stub_ = sv1::AgentGatewayService::NewStub(*channel);
+  channel_ = *channel;
+  stub_ = sv1::AgentGatewayService::NewStub(channel_);
 }
 
 SchedulerLink::~SchedulerLink() { Stop(); }
@@ -118,12 +119,39 @@ void SchedulerLink::ConnectLoop() {
     // at once must not be hammered every backoff_initial.
     if (welcomed && absl::Now() - started >= options_.healthy_after) backoff.Reset();
     const absl::Duration delay = backoff.Next();
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    LogInfo("scheduler link: reconnecting to ", options_.address, " in ",
-            absl::FormatDuration(delay));
-    auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-    mu_.AwaitWithTimeout(absl::Condition(&stopped), delay);
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      LogInfo("scheduler link: reconnecting to ", options_.address, " in ",
+              absl::FormatDuration(delay), " (sooner once it is reachable again)");
+    }
+    SleepBackoff(delay);
+  }
+}
+
+void SchedulerLink::SleepBackoff(absl::Duration delay) {
+  // The delay paces a scheduler that answers and refuses. One that was away is another
+  // matter: the channel redials it at most a second apart (LinkChannelOptions), and the
+  // moment it connects again — a transition to READY from any other state — the sleep
+  // ends, so the agent is back within about a second of the scheduler however long the
+  // outage was and however far the backoff had grown.
+  const absl::Time until = absl::Now() + delay;
+  bool was_away = false;
+  while (absl::Now() < until) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopped),
+                               std::min(absl::Milliseconds(50), until - absl::Now()))) {
+        return;
+      }
+    }
+    const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+    if (state != GRPC_CHANNEL_READY) {
+      was_away = true;
+    } else if (was_away) {
+      return;
+    }
   }
 }
 

@@ -101,6 +101,9 @@ class SchedulerLink {
   };
 
   void ConnectLoop();
+  // Waits `delay`, or less: until Stop, or until the channel connects again after being
+  // away.
+  void SleepBackoff(absl::Duration delay);
   // One Connect call, from hello to the stream's end. Returns whether it was welcomed.
   bool RunSession();
   void WriteLoop(grpc::ClientReaderWriter<meshproof::scheduler::v1::AgentMessage,
@@ -115,6 +118,7 @@ class SchedulerLink {
 
   const SchedulerLinkOptions options_;
   const AssignmentRunner runner_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<meshproof::scheduler::v1::AgentGatewayService::Stub> stub_;
   std::thread connect_thread_;
 
