@@ -16,6 +16,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ad
   options.tls = tls;
   options.allow_plaintext_token = insecure;
   options.max_receive_message_bytes = 64 * 1024 * 1024;
+  // A follower (run watch) reconnects after a scheduler restart on its own schedule; gRPC's
+  // default channel backoff (1 s doubling to 120 s) would keep it failing fast for many
+  // seconds after the scheduler is back. Redial at most a second apart instead.
+  options.initial_reconnect_backoff = absl::Milliseconds(100);
+  options.max_reconnect_backoff = absl::Seconds(1);
   return MakeClientChannel(options);
 }
 

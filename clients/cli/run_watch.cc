@@ -153,8 +153,10 @@ int WatchUntilDone(const SchedulerClient& client, const std::string& run_id,
       }
     }
     // The stream ended before the run did: the scheduler restarted ("watch again") or went
-    // away. Anything else (not found, refused) is final.
-    if (!status.ok() && !absl::IsUnavailable(status)) break;
+    // away. A scheduler stopping gracefully can also end the stream CANCELLED (gRPC
+    // cancels the calls it drains; this client never cancels its own). Anything else (not
+    // found, refused) is final.
+    if (!status.ok() && !absl::IsUnavailable(status) && !absl::IsCancelled(status)) break;
     if (received) backoff.Reset();
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
@@ -164,7 +166,8 @@ int WatchUntilDone(const SchedulerClient& client, const std::string& run_id,
   ClearLine(&progress, out);
   if (!status.ok() && !IsFinalState(progress.run.state())) {
     *final_run = progress.run;
-    if (absl::IsDeadlineExceeded(status) || absl::IsUnavailable(status)) {
+    if (absl::IsDeadlineExceeded(status) || absl::IsUnavailable(status) ||
+        absl::IsCancelled(status)) {
       return PrintError(absl::UnavailableError(
           absl::StrCat("run ", run_id, " had not finished when the watch's deadline passed (",
                        status.message(), "); follow it again with: meshproof run watch ", run_id)));

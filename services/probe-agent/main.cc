@@ -125,8 +125,10 @@ int Main(int argc, char** argv) {
 
   meshproof::ServerOptions options = meshproof::bootstrap::ServerOptionsFor(config.server, *auth);
   options.on_shutdown = [&service, &link] {
+    // The scheduler's assignments are handed back first (the scheduler moves them to
+    // another agent at once), so none that arrives meanwhile is refused as an ERROR.
+    if (link) link->StopGracefully();
     service.Shutdown();
-    if (link) link->Stop();
   };
   return meshproof::RunServer(options, {&service});
 }

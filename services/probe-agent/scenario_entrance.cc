@@ -91,6 +91,7 @@ rv1::ScenarioOutcome ScenarioEntrance::ExecuteAssignment(
   options.only_tests.assign(assignment.only_tests().begin(), assignment.only_tests().end());
   // The scheduler sets this only for a run an approver approved (docs/auth.md).
   options.approved = assignment.approved();
+  options.recorded.assign(assignment.recorded().begin(), assignment.recorded().end());
   absl::StatusOr<rv1::ScenarioOutcome> outcome =
       Execute(assignment.has_scenario() ? &assignment.scenario() : nullptr, options, emit,
               cancelled, assignment.run_id());

@@ -185,8 +185,19 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
   // selection says which were left out).
   std::vector<bool> omitted(count, false);
   std::vector<int> to_run;
+  // Tests another agent already decided for this run: kept as they were, not emitted.
+  std::vector<bool> carried(count, false);
   for (int i = 0; i < count; ++i) {
     const sv1::Test& test = scenario.tests(i);
+    auto earlier = std::find_if(options.recorded.begin(), options.recorded.end(),
+                                [&](const rv1::TestResult& r) {
+                                  return r.phase() == rv1::PHASE_TEST && r.test() == test.name();
+                                });
+    if (earlier != options.recorded.end()) {
+      decided[i] = *earlier;
+      carried[i] = true;
+      continue;
+    }
     const bool selected = options.only_tests.empty() ||
                           std::find(options.only_tests.begin(), options.only_tests.end(),
                                     test.name()) != options.only_tests.end();
@@ -238,7 +249,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
   if (parallelism == 1) {
     // Listed order, results emitted as each is decided.
     for (int i = 0; i < count; ++i) {
-      if (omitted[i]) continue;
+      if (omitted[i] || carried[i]) continue;
       if (!runs[i]) {
         emit(decided[i]);
       } else if (was_cancelled || (was_cancelled = cancelled())) {
@@ -252,7 +263,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
     }
   } else {
     for (int i = 0; i < count; ++i) {
-      if (!runs[i] && !omitted[i]) emit(decided[i]);
+      if (!runs[i] && !omitted[i] && !carried[i]) emit(decided[i]);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t)

@@ -24,6 +24,9 @@ struct ExecuteOptions {
   // Deferred tests that require approval run. Only a scheduler assignment of an approved
   // run sets this (ScenarioEntrance::ExecuteAssignment); no caller of the agent's API can.
   bool approved = false;
+  // Test-phase results an earlier agent recorded for this run before it handed the run
+  // back: these tests are neither run nor emitted again, and count in the outcome.
+  std::vector<meshproof::result::v1::TestResult> recorded;
 };
 
 class ScenarioExecutor {

@@ -39,7 +39,8 @@ SchedulerLink::SchedulerLink(SchedulerLinkOptions options, AssignmentRunner runn
     LogError("scheduler link: ", channel.status().message());
     return;
   }
-  stub_ = sv1::AgentGatewayService::NewStub(*channel);
+  channel_ = *channel;
+  stub_ = sv1::AgentGatewayService::NewStub(channel_);
 }
 
 SchedulerLink::~SchedulerLink() { Stop(); }
@@ -63,6 +64,31 @@ void SchedulerLink::Stop() {
   for (auto& [id, w] : work) {
     if (w->thread.joinable()) w->thread.join();
   }
+}
+
+void SchedulerLink::StopGracefully() {
+  {
+    absl::MutexLock lock(&mu_);
+    handing_back_ = true;
+    LogInfo("scheduler link: stopping; handing back ", work_.size(), " assignments");
+    auto all_acknowledged = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return work_.empty(); };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&all_acknowledged), options_.handback_timeout)) {
+      LogWarning("scheduler link: ", work_.size(),
+                 " assignments not acknowledged in time; their leases will hand them on");
+    }
+  }
+  Stop();
+}
+
+sv1::AgentMessage SchedulerLink::ReleaseOf(const sv1::Assignment& assignment, uint64_t sequence) {
+  sv1::AgentMessage m;
+  sv1::AssignmentRelease* release = m.mutable_release();
+  release->set_assignment_id(assignment.assignment_id());
+  release->set_run_id(assignment.run_id());
+  release->set_attempt(assignment.attempt());
+  release->set_sequence(sequence);
+  release->set_reason("the agent is stopping");
+  return m;
 }
 
 int SchedulerLink::assignments() {
@@ -93,12 +119,39 @@ void SchedulerLink::ConnectLoop() {
     // at once must not be hammered every backoff_initial.
     if (welcomed && absl::Now() - started >= options_.healthy_after) backoff.Reset();
     const absl::Duration delay = backoff.Next();
-    absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    LogInfo("scheduler link: reconnecting to ", options_.address, " in ",
-            absl::FormatDuration(delay));
-    auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-    mu_.AwaitWithTimeout(absl::Condition(&stopped), delay);
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      LogInfo("scheduler link: reconnecting to ", options_.address, " in ",
+              absl::FormatDuration(delay), " (sooner once it is reachable again)");
+    }
+    SleepBackoff(delay);
+  }
+}
+
+void SchedulerLink::SleepBackoff(absl::Duration delay) {
+  // The delay paces a scheduler that answers and refuses. One that was away is another
+  // matter: the channel redials it at most a second apart (LinkChannelOptions), and the
+  // moment it connects again — a transition to READY from any other state — the sleep
+  // ends, so the agent is back within about a second of the scheduler however long the
+  // outage was and however far the backoff had grown.
+  const absl::Time until = absl::Now() + delay;
+  bool was_away = false;
+  while (absl::Now() < until) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopped),
+                               std::min(absl::Milliseconds(50), until - absl::Now()))) {
+        return;
+      }
+    }
+    const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+    if (state != GRPC_CHANNEL_READY) {
+      was_away = true;
+    } else if (was_away) {
+      return;
+    }
   }
 }
 
@@ -206,6 +259,12 @@ void SchedulerLink::Handle(const sv1::SchedulerMessage& message, bool* welcomed)
       case sv1::SchedulerMessage::kAssignment: {
         const sv1::Assignment& a = message.assignment();
         if (work_.count(a.assignment_id()) > 0 || stopping_) break;  // sent again: already ours
+        if (handing_back_) {
+          // Crossed our first hand-back: give it straight back rather than let it wait for
+          // its lease.
+          SendLocked(ReleaseOf(a, 0));
+          break;
+        }
         LogInfo("scheduler link: assignment ", a.assignment_id(), " (run ", a.run_id(),
                 ", attempt ", a.attempt(), ", scenario ", a.scenario().name(), ")");
         auto work = std::make_unique<Work>();
@@ -250,6 +309,8 @@ void SchedulerLink::RunAssignment(Work* work) {
       a.has_deadline() ? FromProtoTimestamp(a.deadline()) : absl::InfiniteFuture();
   auto emit = [this, work](const rv1::TestResult& result) {
     absl::MutexLock lock(&mu_);
+    // Tests cut short by a hand-back are the next agent's to run: not reported here.
+    if (handing_back_ && result.verdict() == rv1::TEST_VERDICT_NOT_RUN) return;
     sv1::AgentMessage m;
     sv1::ResultReport* r = m.mutable_result();
     r->set_assignment_id(work->assignment.assignment_id());
@@ -262,10 +323,20 @@ void SchedulerLink::RunAssignment(Work* work) {
   };
   auto cancelled = [this, work, deadline]() {
     absl::MutexLock lock(&mu_);
-    return stopping_ || work->cancelled || absl::Now() > deadline;
+    return stopping_ || handing_back_ || work->cancelled || absl::Now() > deadline;
   };
   rv1::ScenarioOutcome outcome = runner_(a, emit, cancelled);
   absl::MutexLock lock(&mu_);
+  if (handing_back_ && !work->cancelled && outcome.verdict() == rv1::RUN_VERDICT_CANCELLED) {
+    // Interrupted by the stop, not finished: hand it back after the reports sent so far.
+    sv1::AgentMessage release = ReleaseOf(a, work->next_sequence);
+    work->unacked.push_back(release);
+    work->finished = true;
+    LogInfo("scheduler link: assignment ", a.assignment_id(), " handed back after ",
+            work->next_sequence, " reports");
+    SendLocked(release);
+    return;
+  }
   sv1::AgentMessage m;
   sv1::AssignmentDone* done = m.mutable_done();
   done->set_assignment_id(a.assignment_id());

@@ -4,7 +4,8 @@
 // number and keeps it until the scheduler acknowledges it, and after any break
 // reconnects with backoff and resends what was not acknowledged. Nothing here is
 // durable: an agent that restarts has lost its assignments, and the scheduler's lease
-// hands them on.
+// hands them on. A graceful stop (StopGracefully) does not wait for the lease: it hands
+// each unfinished assignment back on the stream, so the scheduler moves it at once.
 #ifndef MESHPROOF_SERVICES_PROBE_AGENT_SCHEDULER_LINK_H_
 #define MESHPROOF_SERVICES_PROBE_AGENT_SCHEDULER_LINK_H_
 
@@ -48,6 +49,9 @@ struct SchedulerLinkOptions {
   absl::Duration stream_max_age = absl::Hours(1);
   // Heartbeat period until the scheduler's Welcome says otherwise.
   absl::Duration heartbeat_interval = absl::Seconds(10);
+  // How long StopGracefully waits for the scheduler to acknowledge every hand-back and
+  // done before it stops anyway (the leases then hand the rest on).
+  absl::Duration handback_timeout = absl::Seconds(5);
 };
 
 // Returns the channel options the link dials with: `options`' address, token and TLS,
@@ -73,6 +77,12 @@ class SchedulerLink {
   void Start();
   // Cancels the stream and every assignment in progress, and joins all threads.
   void Stop();
+  // Stops taking assignments, interrupts each one in progress and hands it back to the
+  // scheduler (AssignmentRelease; one that finished first is reported done instead),
+  // waits until the scheduler acknowledged all of them or handback_timeout passed, then
+  // Stop()s. Results decided before the interruption are kept and acknowledged; the
+  // tests cut short are not reported, so the next agent runs them.
+  void StopGracefully();
 
   // For tests and logs: assignments held (running, or done but not yet acknowledged),
   // and reports not yet acknowledged.
@@ -91,6 +101,9 @@ class SchedulerLink {
   };
 
   void ConnectLoop();
+  // Waits `delay`, or less: until Stop, or until the channel connects again after being
+  // away.
+  void SleepBackoff(absl::Duration delay);
   // One Connect call, from hello to the stream's end. Returns whether it was welcomed.
   bool RunSession();
   void WriteLoop(grpc::ClientReaderWriter<meshproof::scheduler::v1::AgentMessage,
@@ -99,14 +112,20 @@ class SchedulerLink {
   void RunAssignment(Work* work);
   void SendLocked(const meshproof::scheduler::v1::AgentMessage& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Returns the release of `assignment` after `sequence` reports.
+  static meshproof::scheduler::v1::AgentMessage ReleaseOf(
+      const meshproof::scheduler::v1::Assignment& assignment, uint64_t sequence);
 
   const SchedulerLinkOptions options_;
   const AssignmentRunner runner_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<meshproof::scheduler::v1::AgentGatewayService::Stub> stub_;
   std::thread connect_thread_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by StopGracefully: assignments are interrupted and handed back.
+  bool handing_back_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, std::unique_ptr<Work>> work_ ABSL_GUARDED_BY(mu_);
   // The live session, if any.
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 #include "services/common/redaction.h"
@@ -27,7 +29,19 @@ bool AgentMatches(const meshproof::scenario::v1::Target& target,
   return true;
 }
 
-v1::Assignment AgentDispatch::AssignmentFor(const RunRow& row) const {
+std::string NextAssignmentId(const std::string& run_id, uint32_t attempt,
+                             const std::string& previous) {
+  const std::string first = absl::StrCat(run_id, ".", attempt);
+  if (previous == first) return absl::StrCat(first, ".2");
+  int n = 0;
+  if (absl::StartsWith(previous, absl::StrCat(first, ".")) &&
+      absl::SimpleAtoi(previous.substr(first.size() + 1), &n) && n >= 2) {
+    return absl::StrCat(first, ".", n + 1);
+  }
+  return first;
+}
+
+absl::StatusOr<v1::Assignment> AgentDispatch::AssignmentForLocked(const RunRow& row) {
   v1::Assignment a;
   a.set_assignment_id(row.assignment_id);
   a.set_run_id(row.run.run_id());
@@ -44,13 +58,18 @@ v1::Assignment AgentDispatch::AssignmentFor(const RunRow& row) const {
   *a.mutable_lease() = ToProtoDuration(state_->config.lease);
   if (row.deadline != absl::InfiniteFuture())
     *a.mutable_deadline() = ToProtoTimestamp(row.deadline);
+  MP_ASSIGN_OR_RETURN(std::vector<meshproof::result::v1::TestResult> recorded,
+                      state_->runs.Results(row.run.run_id(), row.run.attempt()));
+  for (meshproof::result::v1::TestResult& r : recorded) {
+    if (r.phase() == meshproof::result::v1::PHASE_TEST) *a.add_recorded() = std::move(r);
+  }
   return a;
 }
 
 absl::Status AgentDispatch::AssignLocked(RunRow* row, const AgentEntry& agent) {
   const absl::Time now = state_->clock->Now();
   row->run.set_agent_id(agent.info.agent_id());
-  row->assignment_id = absl::StrCat(row->run.run_id(), ".", row->run.attempt());
+  row->assignment_id = NextAssignmentId(row->run.run_id(), row->run.attempt(), row->assignment_id);
   row->lease_expiry = now + state_->config.lease;
   row->acked_seq = 0;
   if (!row->run.has_started_at()) *row->run.mutable_started_at() = ToProtoTimestamp(now);
@@ -60,7 +79,7 @@ absl::Status AgentDispatch::AssignLocked(RunRow* row, const AgentEntry& agent) {
                                      row->run.attempt(), ")"));
   MP_RETURN_IF_ERROR(state_->runs.Update(*row));
   v1::SchedulerMessage message;
-  *message.mutable_assignment() = AssignmentFor(*row);
+  MP_ASSIGN_OR_RETURN(*message.mutable_assignment(), AssignmentForLocked(*row));
   state_->publisher.QueueSend(agent.info.agent_id(), std::move(message));
   return absl::OkStatus();
 }
@@ -82,7 +101,8 @@ void AgentDispatch::DispatchLocked() {
     const AgentEntry* best = nullptr;
     int best_load = 0;
     for (const auto& [id, agent] : state_->agents) {
-      if (agent.sink == nullptr || !AgentMatches(row.run.target(), agent.info)) continue;
+      if (agent.sink == nullptr || agent.draining || !AgentMatches(row.run.target(), agent.info))
+        continue;
       if (!agent.teams.empty() &&
           std::find(agent.teams.begin(), agent.teams.end(), row.run.team()) == agent.teams.end()) {
         continue;  // its token serves other teams only

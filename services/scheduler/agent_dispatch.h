@@ -23,8 +23,10 @@ class AgentDispatch {
   // Hands queued runs to matching agents with capacity and commits. Errors are logged;
   // the runs stay queued for the next try.
   void DispatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
-  // Returns the message that gives `row`'s current attempt to its agent.
-  v1::Assignment AssignmentFor(const RunRow& row) const;
+  // Returns the message that gives `row`'s current attempt to its agent, with the test
+  // results already recorded for the attempt (after a hand-back).
+  absl::StatusOr<v1::Assignment> AssignmentForLocked(const RunRow& row)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
  private:
   absl::Status AssignLocked(RunRow* row, const AgentEntry& agent)
@@ -37,6 +39,11 @@ class AgentDispatch {
 // Whether an agent may run a scenario with `target`.
 bool AgentMatches(const meshproof::scenario::v1::Target& target,
                   const meshproof::agent::v1::AgentInfo& agent);
+
+// Returns the id of the next assignment of `run_id`'s `attempt`: "RUN.ATTEMPT" for the
+// first, "RUN.ATTEMPT.2", ".3"... after hand-backs (`previous` is the row's last id).
+std::string NextAssignmentId(const std::string& run_id, uint32_t attempt,
+                             const std::string& previous);
 
 }  // namespace meshproof::scheduler
 

@@ -41,6 +41,7 @@ absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, Age
   entry.session_id = state_->NewId("s");
   entry.connected_at = now;
   entry.last_heartbeat = now;
+  entry.draining = false;
   state_->sessions[entry.session_id] = info.agent_id();
   LogInfo("agent ", info.agent_id(), " connected (cluster \"", info.cluster(), "\", namespace \"",
           info.namespace_(), "\", version ", info.version(), ", session ", entry.session_id, ", ",
@@ -70,7 +71,7 @@ absl::StatusOr<std::string> AgentSessions::Connected(const v1::Hello& hello, Age
         LogInfo("run ", row.run.run_id(), ": assignment ", row.assignment_id, " sent again to ",
                 info.agent_id());
         v1::SchedulerMessage again;
-        *again.mutable_assignment() = dispatch_->AssignmentFor(row);
+        MP_ASSIGN_OR_RETURN(*again.mutable_assignment(), dispatch_->AssignmentForLocked(row));
         state_->publisher.QueueSend(info.agent_id(), std::move(again));
       } else {
         MP_RETURN_IF_ERROR(runs_->RequeueOrFailLocked(
@@ -130,6 +131,7 @@ void AgentSessions::OnMessages(const std::string& session_id,
     switch (message.message_case()) {
       case v1::AgentMessage::kHeartbeat: OnHeartbeatLocked(agent_id, message.heartbeat()); break;
       case v1::AgentMessage::kDone: OnDoneLocked(agent_id, message.done()); break;
+      case v1::AgentMessage::kRelease: OnReleaseLocked(agent_id, message.release()); break;
       default: LogWarning("agent ", agent_id, " sent an unexpected message; ignored");
     }
     ++i;
@@ -139,22 +141,19 @@ void AgentSessions::OnMessages(const std::string& session_id,
 void AgentSessions::OnHeartbeatLocked(const std::string& agent_id, const v1::Heartbeat& heartbeat) {
   const absl::Time now = state_->clock->Now();
   absl::Status status = [&]() -> absl::Status {
+    if (heartbeat.active_assignments().empty()) return absl::OkStatus();
+    // Only the assignments this agent names, each by index, all in one transaction: the
+    // cost of a heartbeat is its own assignments', whatever else is running.
     MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
-    MP_ASSIGN_OR_RETURN(std::vector<RunRow> running,
-                        state_->runs.InStates({v1::RUN_STATE_RUNNING}));
     for (const std::string& id : heartbeat.active_assignments()) {
-      auto row = std::find_if(running.begin(), running.end(), [&](const RunRow& r) {
-        return r.assignment_id == id && r.run.agent_id() == agent_id;
-      });
-      if (row == running.end()) {
+      MP_ASSIGN_OR_RETURN(bool renewed,
+                          state_->runs.RenewLease(id, agent_id, now + state_->config.lease));
+      if (!renewed) {
         v1::SchedulerMessage cancel;
         cancel.mutable_cancel()->set_assignment_id(id);
         cancel.mutable_cancel()->set_reason("the run ended or moved to another agent");
         state_->publisher.QueueSend(agent_id, std::move(cancel));
-        continue;
       }
-      row->lease_expiry = now + state_->config.lease;
-      MP_RETURN_IF_ERROR(state_->runs.Update(*row));
     }
     return state_->publisher.Commit(tx);
   }();
@@ -263,6 +262,47 @@ void AgentSessions::OnDoneLocked(const std::string& agent_id, const v1::Assignme
   if (!status.ok()) {
     state_->publisher.Discard();
     LogError("done of run ", done.run_id(), " not recorded: ", status.ToString());
+    return;
+  }
+  dispatch_->DispatchLocked();
+}
+
+void AgentSessions::OnReleaseLocked(const std::string& agent_id,
+                                    const v1::AssignmentRelease& release) {
+  // A stopping agent takes no new runs; without this the run it hands back could go
+  // straight back to it.
+  state_->agents[agent_id].draining = true;
+  absl::Status status = [&]() -> absl::Status {
+    MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(state_->db.get(), true));
+    MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_->FindLocked(release.run_id()));
+    v1::SchedulerMessage ack;
+    ack.mutable_ack()->set_assignment_id(release.assignment_id());
+    ack.mutable_ack()->set_sequence(release.sequence());
+    ack.mutable_ack()->set_done(true);
+    if (!row || row->run.state() != v1::RUN_STATE_RUNNING ||
+        row->assignment_id != release.assignment_id() || row->run.agent_id() != agent_id) {
+      LogInfo("run ", release.run_id(), ": release of stale assignment ", release.assignment_id(),
+              " from ", agent_id, " acknowledged and ignored");
+      state_->publisher.QueueSend(agent_id, std::move(ack));
+      return state_->publisher.Commit(tx);
+    }
+    if (row->acked_seq < release.sequence()) {
+      // As for a done: the missing reports (and this) come again after a reconnect, or
+      // the lease hands the run on.
+      LogWarning("run ", release.run_id(), ": released at sequence ", release.sequence(),
+                 " but only ", row->acked_seq, " received; waiting for the rest");
+      return absl::OkStatus();
+    }
+    MP_RETURN_IF_ERROR(runs_->HandBackLocked(
+        &*row,
+        absl::StrCat("agent ", agent_id, " handed the run back",
+                     release.reason().empty() ? "" : absl::StrCat(" (", release.reason(), ")"))));
+    state_->publisher.QueueSend(agent_id, std::move(ack));
+    return state_->publisher.Commit(tx);
+  }();
+  if (!status.ok()) {
+    state_->publisher.Discard();
+    LogError("release of run ", release.run_id(), " not recorded: ", status.ToString());
     return;
   }
   dispatch_->DispatchLocked();

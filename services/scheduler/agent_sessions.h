@@ -1,6 +1,7 @@
 // Agent sessions: the scheduler's side of the agent protocol — hello (resuming, resending
 // or requeueing the agent's assignments), heartbeats that renew leases, result reports
-// acknowledged once durable (cumulatively, in sequence), done, and disconnects. What a
+// acknowledged once durable (cumulatively, in sequence), done, hand-backs of a stopping
+// agent, and disconnects. What a
 // report or done does to a run is RunLifecycle's; who gets the next run is AgentDispatch's.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_AGENT_SESSIONS_H_
 #define MESHPROOF_SERVICES_SCHEDULER_AGENT_SESSIONS_H_
@@ -47,6 +48,9 @@ class AgentSessions {
   void OnDoneLocked(const std::string& agent_id, const v1::AssignmentDone& done)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   void OnHeartbeatLocked(const std::string& agent_id, const v1::Heartbeat& heartbeat)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+  // Queues a handed-back run again at once (RunLifecycle::HandBackLocked) and dispatches.
+  void OnReleaseLocked(const std::string& agent_id, const v1::AssignmentRelease& release)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
   SchedulerState* const state_;

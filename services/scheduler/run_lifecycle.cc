@@ -293,6 +293,19 @@ absl::Status RunLifecycle::RequeueOrFailLocked(RunRow* row, const std::string& r
   return state_->runs.Update(*row);
 }
 
+absl::Status RunLifecycle::HandBackLocked(RunRow* row, const std::string& reason) {
+  state_->ahead.erase(row->assignment_id);
+  // The assignment id stays on the row so the next one of this attempt gets a new id
+  // (AgentDispatch), and a late report of this one is recognised as stale.
+  row->run.clear_agent_id();
+  row->acked_seq = 0;
+  row->lease_expiry = absl::InfinitePast();
+  SetStateLocked(row, v1::RUN_STATE_QUEUED,
+                 absl::StrCat(reason, "; queued again (attempt ", row->run.attempt(),
+                              ", tests already recorded are kept)"));
+  return state_->runs.Update(*row);
+}
+
 absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req,
                                                   rv1::Trigger trigger,
                                                   const std::string& schedule_id,

@@ -113,6 +113,11 @@ class RunLifecycle {
   // Queues the run again as the next attempt, or ends it ERROR after the last one.
   absl::Status RequeueOrFailLocked(RunRow* row, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+  // Queues a run its agent handed back (it is stopping) again at once, in the same
+  // attempt: the results recorded so far stay, and the next assignment carries them so
+  // their tests are not run again. A hand-back uses no attempt: nothing failed.
+  absl::Status HandBackLocked(RunRow* row, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
 
  private:
   // Records the decision on an AWAITING_APPROVAL run and queues it with a fresh run

@@ -24,6 +24,10 @@ std::string StateList(const std::vector<v1::RunState>& states) {
 
 }  // namespace
 
+const char kRenewLeaseSql[] =
+    "UPDATE runs SET lease_expiry_us = ?3 WHERE assignment_id = ?1 AND agent_id = ?2"
+    " AND state = ?4";
+
 bool IsTerminal(v1::RunState state) {
   switch (state) {
     case v1::RUN_STATE_PASSED:
@@ -174,6 +178,18 @@ absl::StatusOr<std::vector<RunRow>> RunQueue::ActiveForSchedule(const std::strin
                           ") ORDER BY id")));
   stmt.BindText(1, schedule_id);
   return ReadAll(stmt);
+}
+
+absl::StatusOr<bool> RunQueue::RenewLease(const std::string& assignment_id,
+                                          const std::string& agent_id, absl::Time expiry) {
+  if (assignment_id.empty()) return false;
+  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(kRenewLeaseSql));
+  MP_RETURN_IF_ERROR(stmt.BindText(1, assignment_id)
+                         .BindText(2, agent_id)
+                         .Bind(3, TimeToMicros(expiry))
+                         .Bind(4, static_cast<int>(v1::RUN_STATE_RUNNING))
+                         .Run());
+  return db_->Changes() > 0;
 }
 
 absl::StatusOr<std::map<std::string, int>> RunQueue::RunningPerAgent() {

@@ -38,6 +38,9 @@ struct RunRow {
 // Returns whether `state` is one a run ends in.
 bool IsTerminal(v1::RunState state);
 
+// The statement RenewLease runs (tests check its query plan).
+extern const char kRenewLeaseSql[];
+
 class RunQueue {
  public:
   explicit RunQueue(Database* db) : db_(db) {}
@@ -57,6 +60,11 @@ class RunQueue {
                                            int limit);
   // Runs of `schedule_id` not yet ended.
   absl::StatusOr<std::vector<RunRow>> ActiveForSchedule(const std::string& schedule_id);
+  // Moves the lease of the RUNNING run whose assignment `assignment_id` agent `agent_id`
+  // holds to `expiry`, by index, without reading the run. Returns false when no such run
+  // is running (it ended, or moved to another agent).
+  absl::StatusOr<bool> RenewLease(const std::string& assignment_id, const std::string& agent_id,
+                                  absl::Time expiry);
   // Number of RUNNING runs per agent id.
   absl::StatusOr<std::map<std::string, int>> RunningPerAgent();
 

@@ -44,6 +44,9 @@ struct AgentEntry {
   std::string session_id;
   absl::Time connected_at;
   absl::Time last_heartbeat;
+  // Set when the agent hands a run back (it is stopping): it gets no new runs until its
+  // next session.
+  bool draining = false;
 };
 
 struct SchedulerState {

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -102,15 +103,8 @@ class EndToEndTest : public ::testing::Test {
     // A short lease so a lost agent is noticed within seconds, not the default minutes.
     const std::string config = dir_.WriteFile(
         "scheduler.yaml", "lease: 3s\nheartbeat_interval: 500ms\ntick_interval: 100ms\n");
-    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
-        BinaryPath("meshproof-scheduler"),
-        {"--listen", "127.0.0.1:0", "--db", dir_.File("scheduler.db"), "--store", store_->address(),
-         "--config", config, "--tls-cert", server_cert_.cert_file, "--tls-key",
-         server_cert_.key_file, "--store-tls-ca", ca_.ca_file(), "--store-tls-cert",
-         client_cert_.cert_file, "--store-tls-key", client_cert_.key_file},
-        dir_.File("scheduler.log"));
-    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-    scheduler_.emplace(std::move(*scheduler));
+    scheduler_config_ = config;
+    ASSERT_NO_FATAL_FAILURE(StartScheduler("127.0.0.1:0"));
 
     scheduler_stub_ = v1::SchedulerService::NewStub(Dial(scheduler_->address()));
     store_stub_ = sv1::ResultsStoreService::NewStub(Dial(store_->address()));
@@ -137,6 +131,20 @@ class EndToEndTest : public ::testing::Test {
       if (text.size() > 6000) text = text.substr(text.size() - 6000);
       std::cerr << "---- " << log << " (tail) ----\n" << text << "\n";
     }
+  }
+
+  // Starts the scheduler on `listen` (a fixed address to restart it where agents and
+  // watchers look for it), always on the same database.
+  void StartScheduler(const std::string& listen) {
+    absl::StatusOr<ServiceProcess> scheduler = ServiceProcess::Start(
+        BinaryPath("meshproof-scheduler"),
+        {"--listen", listen, "--db", dir_.File("scheduler.db"), "--store", store_->address(),
+         "--config", scheduler_config_, "--tls-cert", server_cert_.cert_file, "--tls-key",
+         server_cert_.key_file, "--store-tls-ca", ca_.ca_file(), "--store-tls-cert",
+         client_cert_.cert_file, "--store-tls-key", client_cert_.key_file},
+        dir_.File("scheduler.log"));
+    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+    scheduler_.emplace(std::move(*scheduler));
   }
 
   // Starts an agent that dials the scheduler, and waits until the scheduler lists it as
@@ -214,6 +222,7 @@ class EndToEndTest : public ::testing::Test {
   std::unique_ptr<Lab> lab_;
   std::optional<ServiceProcess> store_;
   std::optional<ServiceProcess> scheduler_;
+  std::string scheduler_config_;
   std::map<std::string, ServiceProcess> agents_;
   std::unique_ptr<v1::SchedulerService::Stub> scheduler_stub_;
   std::unique_ptr<sv1::ResultsStoreService::Stub> store_stub_;
@@ -457,6 +466,167 @@ tests:
   const sv1::RunDetail stored = StoredRun(run_id, 2);
   EXPECT_EQ(stored.run().latest_attempt(), 2u);
   EXPECT_EQ(stored.results_size(), 2) << "only the finishing attempt's results, once each";
+}
+
+TEST_F(EndToEndTest, AnAgentStoppedGracefullyHandsItsRunBackAndTheOtherFinishesIt) {
+  ASSERT_NO_FATAL_FAILURE(StartAgent("lab-agent-2"));
+  // "quick" is decided before the stop; the stop lands while "slow" waits on httpbin's
+  // /delay. Each test's path is its own, so httpbin's access log counts how often it ran.
+  const std::string scenario = dir_.WriteFile("handback.yaml", R"(apiVersion: meshproof/v1
+kind: Scenario
+name: handback
+team: platform
+target: {namespace: mesh-test}
+tests:
+  - name: quick
+    http:
+      url: "${HTTPBIN_URL}/anything/handback-quick"
+    expect: {status: 200}
+  - name: slow
+    http:
+      url: "${HTTPBIN_URL}/delay/3"
+    expect: {status: 200}
+  - name: after
+    http:
+      url: "${HTTPBIN_URL}/anything/handback-after"
+    expect: {status: 200}
+)");
+  ASSERT_EQ(Cli({"scenario", "submit", scenario}).exit_code, 0);
+  const CommandResult started =
+      Cli({"run", "start", "handback", "--vars-file", lab_->env_file(), "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const std::string run_id = FromJson<v1::Run>(started.out).run_id();
+
+  grpc::ClientContext watch_context;
+  Deadline(&watch_context, absl::Seconds(60));
+  v1::WatchRunRequest watch_request;
+  watch_request.set_run_id(run_id);
+  std::unique_ptr<grpc::ClientReader<v1::RunEvent>> watch =
+      scheduler_stub_->WatchRun(&watch_context, watch_request);
+  v1::RunEvent event;
+  std::string holder;
+  bool quick_recorded = false;
+  while (!quick_recorded && watch->Read(&event)) {
+    if (event.has_run() && event.run().state() == v1::RUN_STATE_RUNNING)
+      holder = event.run().agent_id();
+    if (event.has_result() && event.result().test() == "quick") quick_recorded = true;
+  }
+  ASSERT_TRUE(quick_recorded) << "the first test's result never arrived";
+  ASSERT_FALSE(holder.empty());
+
+  // The stop: SIGTERM, as an orchestrator sends it. The agent hands the run back and the
+  // scheduler gives it to the other agent at once, long before the lease could expire.
+  const absl::Time stopped_at = absl::Now();
+  absl::StatusOr<int> exit_code = agents_.at(holder).Terminate();
+  std::string moved_to, handback_reason;
+  absl::Time moved_at = absl::InfiniteFuture();
+  std::map<std::string, int> results_seen = {{"quick", 1}};
+  v1::Run last;
+  while (watch->Read(&event)) {
+    if (event.has_result()) ++results_seen[event.result().test()];
+    if (!event.has_run()) continue;
+    last = event.run();
+    if (last.state() == v1::RUN_STATE_QUEUED && handback_reason.empty())
+      handback_reason = last.reason();
+    if (last.state() == v1::RUN_STATE_RUNNING && last.agent_id() != holder && moved_to.empty()) {
+      moved_to = last.agent_id();
+      moved_at = absl::Now();
+    }
+  }
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0);
+  EXPECT_THAT(handback_reason, HasSubstr("handed the run back"));
+  ASSERT_FALSE(moved_to.empty()) << "the run never moved to the other agent";
+  EXPECT_LT(moved_at - stopped_at, absl::Seconds(2))
+      << "moved after " << absl::FormatDuration(moved_at - stopped_at);
+  EXPECT_EQ(last.state(), v1::RUN_STATE_PASSED) << last.reason();
+  EXPECT_EQ(last.attempt(), 1u) << "a hand-back uses no attempt";
+  EXPECT_EQ(results_seen, (std::map<std::string, int>{{"quick", 1}, {"slow", 1}, {"after", 1}}));
+
+  // The test decided before the stop ran once: the second agent did not repeat it.
+  const std::string access = ::meshproof::testing::ReadFileOrEmpty(lab_->Get("HTTPBIN_ACCESS_LOG"));
+  size_t quick_calls = 0;
+  for (size_t at = access.find("handback-quick"); at != std::string::npos;
+       at = access.find("handback-quick", at + 1))
+    ++quick_calls;
+  EXPECT_EQ(quick_calls, 1u) << access;
+
+  const sv1::RunDetail stored = StoredRun(run_id, 3);
+  EXPECT_EQ(stored.results_size(), 3) << "each test once";
+  const std::map<std::string, rv1::TestResult> by_test = ByTest(stored);
+  for (const char* test : {"quick", "slow", "after"}) {
+    ASSERT_EQ(by_test.count(test), 1u) << test;
+    EXPECT_EQ(by_test.at(test).verdict(), rv1::TEST_VERDICT_PASS) << test;
+  }
+}
+
+TEST_F(EndToEndTest, RunWatchFollowsARunAcrossAGracefulSchedulerRestart) {
+  const std::string scenario = dir_.WriteFile("restart.yaml", R"(apiVersion: meshproof/v1
+kind: Scenario
+name: across-restart
+team: platform
+target: {namespace: mesh-test}
+tests:
+  - name: before
+    http:
+      url: "${HTTPBIN_URL}/anything/restart-before"
+    expect: {status: 200}
+  - name: during
+    http:
+      url: "${HTTPBIN_URL}/delay/3"
+    expect: {status: 200}
+  - name: after
+    http:
+      url: "${HTTPBIN_URL}/anything/restart-after"
+    expect: {status: 200}
+)");
+  ASSERT_EQ(Cli({"scenario", "submit", scenario}).exit_code, 0);
+  const CommandResult started =
+      Cli({"run", "start", "across-restart", "--vars-file", lab_->env_file(), "--output", "json"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  const std::string run_id = FromJson<v1::Run>(started.out).run_id();
+
+  // The watch is a real CLI process; its output goes to a file the test can read while it
+  // runs, so the restart happens only once the watch has shown the first result.
+  const std::string shown = dir_.File("watch.out");
+  CommandResult watched;
+  std::thread watcher([&] {
+    watched = RunCommand({"/bin/sh", "-c", absl::StrCat("exec \"$0\" run watch \"$1\" >\"$2\""),
+                          BinaryPath("meshproof"), run_id, shown});
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up &&
+         ::meshproof::testing::ReadFileOrEmpty(shown).find(" before ") == std::string::npos) {
+    absl::SleepFor(absl::Milliseconds(20));  // another process's output: nothing to wait on
+  }
+  const bool first_shown =
+      ::meshproof::testing::ReadFileOrEmpty(shown).find(" before ") != std::string::npos;
+  EXPECT_TRUE(first_shown) << "the watch never showed the first result";
+
+  // A graceful restart while "during" is in flight: same port, same database.
+  const std::string address = scheduler_->address();
+  absl::StatusOr<int> stopped = scheduler_->Terminate();
+  scheduler_.reset();
+  StartScheduler(address);
+  watcher.join();
+  ASSERT_TRUE(first_shown);
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(*stopped, 0);
+
+  const std::string out = ::meshproof::testing::ReadFileOrEmpty(shown);
+  EXPECT_EQ(watched.exit_code, 0) << out << watched.err;
+  // Each result exactly once, though the restarted scheduler's stream begins with every
+  // result so far.
+  for (const char* test : {"before", "during", "after"}) {
+    size_t lines = 0;
+    for (absl::string_view line : absl::StrSplit(out, '\n')) {
+      const std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (words.size() >= 2 && words[0] == "PASS" && words[1] == test) ++lines;
+    }
+    EXPECT_EQ(lines, 1u) << test << " in:\n" << out;
+  }
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("run ", run_id, " PASSED")));
+  EXPECT_EQ(GetRun(run_id).state(), v1::RUN_STATE_PASSED);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <deque>
 
+#include "absl/strings/str_cat.h"
 #include "services/probe-agent/scenario_executor.h"
 #include "services/scenario/scenario_parser.h"
 #include "tests/testing/fake_clock.h"
@@ -219,6 +220,37 @@ TEST_F(ExecutorTest, OnlyTestsLeavesTheRestOutOfResultsAndCounts) {
   EXPECT_EQ(results[0].verdict(), rv1::TEST_VERDICT_PASS);
   EXPECT_EQ(outcome.counts().total(), 1u);
   EXPECT_EQ(outcome.counts().skipped(), 0u);
+}
+
+// After a hand-back, the tests another agent already decided are neither probed nor
+// emitted again, and still count in the verdict, the counts and the claims.
+TEST_F(ExecutorTest, RecordedTestsAreNotRunAgainButCount) {
+  for (int parallelism : {1, 4}) {
+    SCOPED_TRACE(parallelism);
+    prober_.calls.clear();
+    ExecuteOptions options;
+    rv1::TestResult earlier;
+    earlier.set_test("a");
+    earlier.set_phase(rv1::PHASE_TEST);
+    earlier.set_verdict(rv1::TEST_VERDICT_FAIL);
+    earlier.add_claims("C1");  // as the first agent reported it
+    options.recorded = {earlier};
+    auto [results, outcome] =
+        Run(absl::StrCat("defaults: {parallelism: ", parallelism,
+                         "}\ntests:\n  - {name: a, http: {url: \"http://x/a\"}, claims: [C1]}\n"
+                         "  - {name: b, http: {url: \"http://x/b\"}}\n"
+                         "claims:\n  - {id: C1, text: one}\n"),
+            options);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].test(), "b");
+    EXPECT_EQ(prober_.calls.count("http://x/a"), 0u);
+    EXPECT_EQ(prober_.calls["http://x/b"], 1);
+    EXPECT_EQ(outcome.counts().total(), 2u);
+    EXPECT_EQ(outcome.counts().failed(), 1u);
+    EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_FAILED);
+    ASSERT_EQ(outcome.claims_size(), 1);
+    EXPECT_EQ(outcome.claims(0).verdict(), rv1::CLAIM_VERDICT_REFUTED);
+  }
 }
 
 TEST_F(ExecutorTest, ParallelismRunsTestsAtOnce) {

@@ -18,6 +18,7 @@
 #include "tests/scheduler/fake_agent.h"
 #include "tests/scheduler/scheduler_fixtures.h"
 #include "tests/testing/grpc_polling.h"
+#include "tests/testing/scheduler_run.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -498,6 +499,83 @@ TEST_F(SchedulerBinaryTest, TheLinksHeartbeatsKeepALongAssignmentsLeaseAlive) {
   EXPECT_EQ(events.back().run().state(), v1::RUN_STATE_PASSED) << events.back().run().reason();
   EXPECT_EQ(events.back().run().attempt(), 1u);
   link.Stop();
+}
+
+TEST_F(SchedulerBinaryTest, AGracefullyStoppedLinkHandsItsRunToAnotherWithoutRepeats) {
+  StartBoth();
+  Submit(kPlainScenario);
+  auto options_for = [&](const std::string& id) {
+    agent::SchedulerLinkOptions options;
+    options.address = scheduler_->address();
+    options.info = AgentInfo(id);
+    return options;
+  };
+  // The first agent decides t1, then works on t2 until it is interrupted, as the
+  // executor does: the test cut short comes out NOT_RUN and the verdict CANCELLED.
+  agent::SchedulerLink stopping(
+      options_for("stopping"),
+      [](const v1::Assignment& a, const auto& emit, const auto& cancelled) {
+        emit(Result(a.scenario().name(), "t1", rv1::TEST_VERDICT_PASS));
+        const absl::Time give_up = absl::Now() + absl::Seconds(20);
+        while (!cancelled() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+        emit(Result(a.scenario().name(), "t2", rv1::TEST_VERDICT_NOT_RUN));
+        rv1::ScenarioOutcome outcome;
+        outcome.set_verdict(rv1::RUN_VERDICT_CANCELLED);
+        return outcome;
+      });
+  absl::Mutex mu;
+  std::vector<std::string> recorded_seen, run_by_second;
+  agent::SchedulerLink second(
+      options_for("second"), [&](const v1::Assignment& a, const auto& emit, const auto&) {
+        absl::MutexLock lock(&mu);
+        for (const auto& r : a.recorded()) recorded_seen.push_back(r.test());
+        for (const auto& test : a.scenario().tests()) {
+          bool done = false;
+          for (const auto& r : a.recorded()) done = done || r.test() == test.name();
+          if (done) continue;
+          run_by_second.push_back(test.name());
+          emit(Result(a.scenario().name(), test.name(), rv1::TEST_VERDICT_PASS));
+        }
+        rv1::ScenarioOutcome outcome;
+        outcome.set_verdict(rv1::RUN_VERDICT_PASSED);
+        return outcome;
+      });
+  stopping.Start();
+  ASSERT_TRUE(::meshproof::testing::WaitForConnectedAgent(scheduler_->address(), "stopping").ok());
+  v1::Run run = Start("plain", {{"PORT", "1"}});
+
+  // Follow the run; once t1 is recorded the second agent comes up and the first stops.
+  grpc::ClientContext context;
+  Deadline(&context, absl::Seconds(30));
+  v1::WatchRunRequest req;
+  req.set_run_id(run.run_id());
+  auto reader = stub_->WatchRun(&context, req);
+  v1::RunEvent event;
+  std::map<std::string, int> results;
+  while (results.count("t1") == 0 && reader->Read(&event)) {
+    if (event.has_result()) ++results[event.result().test()];
+  }
+  ASSERT_EQ(results["t1"], 1);
+  second.Start();
+  ASSERT_TRUE(::meshproof::testing::WaitForConnectedAgent(scheduler_->address(), "second").ok());
+  stopping.StopGracefully();
+  v1::Run last;
+  std::string handback_reason;
+  while (reader->Read(&event)) {
+    if (event.has_result()) ++results[event.result().test()];
+    if (!event.has_run()) continue;
+    last = event.run();
+    if (last.state() == v1::RUN_STATE_QUEUED) handback_reason = last.reason();
+  }
+  EXPECT_EQ(last.state(), v1::RUN_STATE_PASSED) << last.reason();
+  EXPECT_EQ(last.agent_id(), "second");
+  EXPECT_EQ(last.attempt(), 1u);
+  EXPECT_THAT(handback_reason, HasSubstr("stopping handed the run back"));
+  EXPECT_EQ(results, (std::map<std::string, int>{{"t1", 1}, {"t2", 1}}));
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(recorded_seen, std::vector<std::string>{"t1"});
+  EXPECT_EQ(run_by_second, std::vector<std::string>{"t2"});
+  second.Stop();
 }
 
 }  // namespace
