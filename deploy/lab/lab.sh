@@ -105,7 +105,7 @@ lab_parse_args() {
   BLOCKED_AS=blackhole
   LOG_DELAY_MS=0
   PEER_AUTHENTICATION=strict
-  AUTHZ_POLICY=deny-and-allow
+  AUTHZ_POLICY="deny-and-allow"
   TLS_ORIGINATION=on
   GATEWAY_MTLS=istio-mutual
   ROTATE_STYLE=""
