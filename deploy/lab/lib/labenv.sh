@@ -123,8 +123,8 @@ EOF2
 }
 
 # Prints mesh.env: the lab.env keys a scenario uses, with the values an agent
-# started with `ip netns exec $MESH_NETNS` must use. The ingress and httpbin
-# keys are left out: the host's loopback is not reachable from the mesh.
+# started with `ip netns exec $MESH_NETNS` must use. The ingress, httpbin and
+# mesh-master keys are left out: the host's loopback is not reachable from the mesh.
 lab_env_lines_mesh() {
   local line key
   local -A mesh=(
@@ -151,6 +151,8 @@ lab_env_lines_mesh() {
     key=${line%%=*}
     case $key in
       HTTPBIN_* | INGRESS_* | ROUTE_HOST | UNKNOWN_HOST) continue ;;
+      # The mesh master (STRICT workload, origination, ISTIO_MUTUAL) is loopback only.
+      WORKLOAD_* | EGRESS_HTTP_* | EGRESS_MTLS_* | EGRESS_GATEWAY_NAME) continue ;;
     esac
     if [ -n "${mesh[$key]+set}" ]; then
       printf '%s=%s\n' "$key" "${mesh[$key]}"
