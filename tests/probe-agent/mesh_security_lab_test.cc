@@ -118,11 +118,13 @@ TEST_F(MeshSecurityLabTest, SecurityPassesOnAStrictWorkloadWithDenyAndAllowPolic
 
 TEST_F(MeshSecurityLabTest, PermissiveWorkloadAnswersPlaintextSoTheStrictTestFails) {
   Start({"--peer-authentication", "permissive"});
-  AgentRun run = Run("30-security");
+  // Behind the lab's protocol inspector a TLS caller's address is lost (the README says
+  // why), so the log lines are tied to their calls by time and position only here.
+  AgentRun run = Run("30-security", {{"GATEWAY_LOG_CORRELATE", "none"}});
   ExpectOnlyTheseFail(run, {"plaintext-refused-by-strict"});
   // Plaintext got through the sidecar to the RBAC filter: an HTTP answer, not a refusal.
   EXPECT_THAT(run.results["plaintext-refused-by-strict"].reason(),
-              HasSubstr("expected fails at empty_reply (curl 52), got status 403"));
+              HasSubstr("expected fails at empty_reply, got status 403"));
   EXPECT_EQ(run.claims["C20"], rv1::CLAIM_VERDICT_REFUTED);
   EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_FAILED);
 }

@@ -187,6 +187,7 @@ TEST_F(ProbeFeaturesLabTest, CertificateAssertionsPassAndEachWrongOneFails) {
       url: "${INGRESS_HTTPS_URL}/status/200"
       resolve: ["${INGRESS_HTTPS_RESOLVE}"]
       tls: {ca_file: "${LAB_CA_FILE}"}
+      http_version: "2"
 )";
   const std::string yaml =
       absl::StrCat(R"(apiVersion: meshproof/v1
