@@ -14,6 +14,8 @@ packages=(
   # lab and probes
   nginx libnginx-mod-stream libnginx-mod-stream-js libnginx-mod-http-js python3-httpbin gunicorn openssl curl
   iproute2 nftables
+  # the TCP probe's reproduction line (`nc -z`), executed by the lab tests
+  netcat-openbsd
   # benchmarks (bench/): the peers and the ceiling measured in the same run
   prometheus-blackbox-exporter wrk
   # CLI tests: JUnit reports validated against tests/cli/junit.xsd

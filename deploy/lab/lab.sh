@@ -49,6 +49,9 @@ readonly UNKNOWN_HOST=nope.example.com
 readonly EXTERNAL_HOST=external.test
 readonly UNKNOWN_SNI_HOST=unknown.test
 readonly UNREGISTERED_HOST=unregistered.test
+# The mesh's own names: the STRICT workload and the egress gateway's service.
+readonly MESH_WORKLOAD_HOST=httpbin.mesh-test.svc.cluster.local
+readonly MESH_GATEWAY_HOST=istio-egressgateway.istio-system.svc.cluster.local
 readonly DEFAULT_BASE_PORT=18000
 
 lab_usage() {
@@ -58,12 +61,16 @@ usage: lab.sh up     --dir DIR [--base-port N] [--netns]
                      [--egress-route present|absent]
                      [--outbound-policy allow-any|registry-only]
                      [--blocked-as blackhole|reset] [--log-delay MS]
+                     [--peer-authentication strict|permissive]
+                     [--authz-policy deny-and-allow|allow-only|none]
+                     [--tls-origination on|off]
+                     [--gateway-mtls istio-mutual|simple]
        lab.sh down   --dir DIR
        lab.sh status --dir DIR
        lab.sh rotate --dir DIR --style copytruncate|rename [--reopen]
        lab.sh reopen --dir DIR
 
-up      starts the lab in DIR (ports N..N+6 on 127.0.0.1, default N=18000;
+up      starts the lab in DIR (ports N..N+9 on 127.0.0.1, default N=18000;
         --base-port 0 picks a free range) and writes DIR/lab.env (read the
         ports there); refuses if a lab already runs in DIR.
         --netns also builds a mesh / gateway / external namespace path (root).
@@ -72,6 +79,11 @@ up      starts the lab in DIR (ports N..N+6 on 127.0.0.1, default N=18000;
         --outbound-policy registry-only (needs --netns): the mesh namespace
         reaches nothing but the gateway; --blocked-as says how the rest fails.
         --log-delay MS: the gateway's access-log lines appear MS ms late.
+        --peer-authentication permissive: the STRICT workload also takes
+        plaintext. --authz-policy allow-only|none: its DENY policy (or every
+        policy) is gone. --tls-origination off: the egress gateway sends plain
+        HTTP to the external TLS port. --gateway-mtls simple: the gateway's
+        ISTIO_MUTUAL listener asks for no client certificate.
 down    stops exactly what `up` started in DIR (by pid file) and deletes its
         namespaces; safe to repeat.
 status  shows each component; exit 0 all running, 1 partly, 3 not running.
@@ -92,6 +104,10 @@ lab_parse_args() {
   OUTBOUND_POLICY_ARG=allow-any
   BLOCKED_AS=blackhole
   LOG_DELAY_MS=0
+  PEER_AUTHENTICATION=strict
+  AUTHZ_POLICY="deny-and-allow"
+  TLS_ORIGINATION=on
+  GATEWAY_MTLS=istio-mutual
   ROTATE_STYLE=""
   ROTATE_REOPEN=no
   while [ "$#" -gt 0 ]; do
@@ -111,6 +127,14 @@ lab_parse_args() {
       --blocked-as=*) BLOCKED_AS=${1#--blocked-as=}; shift ;;
       --log-delay) [ "$#" -ge 2 ] || lab_die "--log-delay needs a value"; LOG_DELAY_MS=$2; shift 2 ;;
       --log-delay=*) LOG_DELAY_MS=${1#--log-delay=}; shift ;;
+      --peer-authentication) [ "$#" -ge 2 ] || lab_die "--peer-authentication needs a value"; PEER_AUTHENTICATION=$2; shift 2 ;;
+      --peer-authentication=*) PEER_AUTHENTICATION=${1#--peer-authentication=}; shift ;;
+      --authz-policy) [ "$#" -ge 2 ] || lab_die "--authz-policy needs a value"; AUTHZ_POLICY=$2; shift 2 ;;
+      --authz-policy=*) AUTHZ_POLICY=${1#--authz-policy=}; shift ;;
+      --tls-origination) [ "$#" -ge 2 ] || lab_die "--tls-origination needs a value"; TLS_ORIGINATION=$2; shift 2 ;;
+      --tls-origination=*) TLS_ORIGINATION=${1#--tls-origination=}; shift ;;
+      --gateway-mtls) [ "$#" -ge 2 ] || lab_die "--gateway-mtls needs a value"; GATEWAY_MTLS=$2; shift 2 ;;
+      --gateway-mtls=*) GATEWAY_MTLS=${1#--gateway-mtls=}; shift ;;
       --style) [ "$#" -ge 2 ] || lab_die "--style needs a value"; ROTATE_STYLE=$2; shift 2 ;;
       --style=*) ROTATE_STYLE=${1#--style=}; shift ;;
       --reopen) ROTATE_REOPEN=yes; shift ;;
@@ -134,6 +158,22 @@ lab_parse_args() {
   case $BLOCKED_AS in
     blackhole | reset) ;;
     *) lab_die "--blocked-as must be blackhole or reset, got '$BLOCKED_AS'" ;;
+  esac
+  case $PEER_AUTHENTICATION in
+    strict | permissive) ;;
+    *) lab_die "--peer-authentication must be strict or permissive, got '$PEER_AUTHENTICATION'" ;;
+  esac
+  case $AUTHZ_POLICY in
+    deny-and-allow | allow-only | none) ;;
+    *) lab_die "--authz-policy must be deny-and-allow, allow-only or none, got '$AUTHZ_POLICY'" ;;
+  esac
+  case $TLS_ORIGINATION in
+    on | off) ;;
+    *) lab_die "--tls-origination must be on or off, got '$TLS_ORIGINATION'" ;;
+  esac
+  case $GATEWAY_MTLS in
+    istio-mutual | simple) ;;
+    *) lab_die "--gateway-mtls must be istio-mutual or simple, got '$GATEWAY_MTLS'" ;;
   esac
   case $LOG_DELAY_MS in
     '' | *[!0-9]*) lab_die "--log-delay must be a number of milliseconds, got '$LOG_DELAY_MS'" ;;
@@ -236,6 +276,7 @@ lab_start_all() {
   lab_start_nginx egress
   lab_start_nginx sidecar-admin
   lab_start_nginx gateway-admin
+  lab_start_nginx mesh
   if [ "$LAB_MODE" = netns ]; then
     lab_start_nginx external-netns "$EXTERNAL_NETNS"
     lab_start_nginx egress-netns "$GATEWAY_NETNS"
@@ -255,6 +296,7 @@ lab_wait_ready() {
     --resolve "$EXTERNAL_HOST:$EXTERNAL_DIRECT_PORT:127.0.0.1" "https://$EXTERNAL_HOST:$EXTERNAL_DIRECT_PORT/get"
   lab_ready_egress egress "$EGRESS_ACCESS_LOG" "$LOG_DIR/egress-error.log" --cacert "$ca" \
     --resolve "$EXTERNAL_HOST:$EGRESS_PORT:127.0.0.1" "https://$EXTERNAL_HOST:$EGRESS_PORT/get"
+  lab_ready_mesh
   lab_ready_http sidecar-admin "$LOG_DIR/sidecar-admin-error.log" "http://127.0.0.1:$SIDECAR_ADMIN_PORT/ready"
   lab_ready_http gateway-admin "$LOG_DIR/gateway-admin-error.log" "http://127.0.0.1:$GATEWAY_ADMIN_PORT/ready"
   if [ "$LAB_MODE" = netns ]; then
@@ -298,7 +340,7 @@ lab_cmd_up() {
   lab_env_write
   trap - EXIT INT TERM HUP PIPE
   elapsed_ms=$((($(lab_now_us) - started_us) / 1000))
-  lab_log "up ($LAB_MODE, routes $ROUTE_ORDER, egress route $EGRESS_ROUTE, $OUTBOUND_POLICY, log delay ${LOG_DELAY_MS} ms) in ${elapsed_ms} ms; endpoints in $LAB_ENV_FILE"
+  lab_log "up ($LAB_MODE, routes $ROUTE_ORDER, egress route $EGRESS_ROUTE, $OUTBOUND_POLICY, log delay ${LOG_DELAY_MS} ms, peer auth $PEER_AUTHENTICATION, authz $AUTHZ_POLICY, origination $TLS_ORIGINATION, gateway mTLS $GATEWAY_MTLS) in ${elapsed_ms} ms; endpoints in $LAB_ENV_FILE"
 }
 
 lab_cmd_down() {
@@ -360,9 +402,10 @@ lab_cmd_status() {
 }
 
 # Pid files of the processes that write the egress access log: both gateway
-# masters and, with --log-delay, the relay (then the log's only writer).
+# masters, the mesh master (the gateway's TLS origination) and, with --log-delay, the relay (then the log's only writer).
 lab_egress_log_writers() {
-  printf '%s\n' "$RUN_DIR/egress.pid" "$RUN_DIR/egress-netns.pid" "$RUN_DIR/egress-log-relay.pid"
+  printf '%s\n' "$RUN_DIR/egress.pid" "$RUN_DIR/egress-netns.pid" "$RUN_DIR/mesh.pid" \
+    "$RUN_DIR/egress-log-relay.pid"
 }
 
 # Sends USR1 (reopen the log files) to every running writer of the egress

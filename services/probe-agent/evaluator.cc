@@ -178,6 +178,11 @@ void CheckHttp(const sv1::Expectation& expect, const rv1::HttpObservation& http,
       checks->Mismatch("expect.tls.subject", absl::StrCat("/", want.subject_pattern(), "/"),
                        tls.peer_subject());
     }
+    if (!want.issuer_pattern().empty() &&
+        !RE2::PartialMatch(tls.peer_issuer(), RE2(want.issuer_pattern(), RE2::Quiet))) {
+      checks->Mismatch("expect.tls.issuer", absl::StrCat("/", want.issuer_pattern(), "/"),
+                       tls.peer_issuer().empty() ? "(no certificate)" : tls.peer_issuer());
+    }
     for (const std::string& san : want.san()) {
       if (std::find(tls.peer_sans().begin(), tls.peer_sans().end(), san) == tls.peer_sans().end()) {
         checks->Mismatch("expect.tls.san", san, absl::StrJoin(tls.peer_sans(), ", "));

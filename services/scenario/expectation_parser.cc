@@ -156,7 +156,9 @@ void ReadBody(const YamlField& field, v1::BodyExpectation* body) {
 }
 
 void ReadTlsExpectation(const YamlField& field, v1::TlsExpectation* tls) {
-  if (!field.CheckMap({"min_version", "subject", "san", "min_days_to_expiry", "alpn"})) return;
+  if (!field.CheckMap({"min_version", "subject", "issuer", "san", "min_days_to_expiry", "alpn"})) {
+    return;
+  }
   v1::TlsVersion version;
   if (YamlField f = field.Child("min_version"); f.present() && ReadTlsVersion(f, &version)) {
     tls->set_min_version(version);
@@ -164,6 +166,9 @@ void ReadTlsExpectation(const YamlField& field, v1::TlsExpectation* tls) {
   std::string text;
   if (YamlField f = field.Child("subject"); f.present() && f.NonEmptyString(&text)) {
     tls->set_subject_pattern(text);
+  }
+  if (YamlField f = field.Child("issuer"); f.present() && f.NonEmptyString(&text)) {
+    tls->set_issuer_pattern(text);
   }
   std::vector<std::string> sans;
   if (YamlField f = field.Child("san"); f.present() && f.StringList(&sans)) {

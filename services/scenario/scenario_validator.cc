@@ -456,6 +456,7 @@ class Checker {
     }
     CheckAtMost(path + ".tls.min_days_to_expiry", expect.tls().min_days_to_expiry(), 36500);
     CheckPattern(path + ".tls.subject", expect.tls().subject_pattern());
+    CheckPattern(path + ".tls.issuer", expect.tls().issuer_pattern());
     CheckPattern(path + ".stdout", expect.stdout_pattern());
   }
 

@@ -3,7 +3,9 @@
 # endpoints follow --egress-route absent (and the call is really not routed),
 # --outbound-policy registry-only refuses a direct call that ALLOW_ANY lets
 # through, --log-delay makes the gateway's lines appear late but unchanged,
-# and both `lab.sh rotate` styles (plus `reopen`) behave as documented.
+# and both `lab.sh rotate` styles (plus `reopen`) behave as documented; the
+# mesh master (STRICT workload, AuthorizationPolicies, TLS origination,
+# ISTIO_MUTUAL) answers as the README's table says, and its options refuse bad values.
 #
 #   tests/lab/lab_options_test.sh        exit 0 = every check passed
 #
@@ -286,6 +288,84 @@ check_rotation() {
   fi
 }
 
+# ------------------------------------------------------------ mesh master
+
+# The mesh master on a default lab, row by row as the README's table says: STRICT
+# refuses plaintext without an answer and certificate-less or foreign TLS in the
+# handshake; sleep gets 200, /admin/* and another identity 403 "RBAC: access denied"
+# with the matched policy in the workload's line; the gateway originates TLS (an HTTP
+# line) and its ISTIO_MUTUAL listener wants a mesh certificate. Each logged call waits
+# for its line, so none lands later in another check's count.
+check_mesh_master() {
+  local wlog=$E_WORKLOAD_ACCESS_LOG elog=$E_EGRESS_ACCESS_LOG mark
+  local ca=(--cacert "$E_MESH_CA_FILE") tls12=(--tls-max 1.2)
+  local to=(--resolve "$E_WORKLOAD_HOST:$E_WORKLOAD_PORT:127.0.0.1")
+  local sleep_cert=(--cert "$E_MESH_CLIENT_CERT_FILE" --key "$E_MESH_CLIENT_KEY_FILE")
+  local other_cert=(--cert "$E_MESH_OTHER_CERT_FILE" --key "$E_MESH_OTHER_KEY_FILE")
+  local impostor=(--cert "$E_MESH_IMPOSTOR_CERT_FILE" --key "$E_MESH_IMPOSTOR_KEY_FILE")
+  local gw=(--resolve "$E_EGRESS_GATEWAY_NAME:$E_EGRESS_MTLS_PORT:127.0.0.1" -H "Host: $E_EXTERNAL_HOST")
+  local gw_url=https://$E_EGRESS_GATEWAY_NAME:$E_EGRESS_MTLS_PORT/get
+
+  expect_curl "STRICT: plaintext is closed without an answer" 000 52 "http://127.0.0.1:$E_WORKLOAD_PORT/get"
+  expect_curl "STRICT: TLS without a client certificate fails the handshake" 000 35 \
+    "${tls12[@]}" "${ca[@]}" "${to[@]}" "$E_WORKLOAD_URL/get"
+  expect_curl "STRICT: a foreign client certificate fails the handshake" 000 35 \
+    "${tls12[@]}" "${ca[@]}" "${impostor[@]}" "${to[@]}" "$E_WORKLOAD_URL/get"
+  mark=$(line_count "$wlog")
+  expect_curl "authz: sleep GET /get" 200 0 "${ca[@]}" "${sleep_cert[@]}" "${to[@]}" "$E_WORKLOAD_URL/get"
+  if wait_new_line "$wlog" "$mark" '"GET /get HTTP/1.1" 200 - via_upstream '; then
+    pass "authz: the workload logged sleep's 200"
+  else
+    fail "authz: no 200 line: $(lines_after "$wlog" "$mark")"
+  fi
+  mark=$(line_count "$wlog")
+  expect_curl "authz: sleep GET /admin/config (DENY wins)" 403 0 "${ca[@]}" "${sleep_cert[@]}" "${to[@]}" "$E_WORKLOAD_URL/admin/config"
+  expect_has "authz: the denial's body" "$(cat "$WORK/body")" "RBAC: access denied"
+  if wait_new_line "$wlog" "$mark" '403 - rbac_access_denied_matched_policy[ns[mesh-test]-policy[deny-admin]-rule[0]] '; then
+    pass "authz: the workload logged the DENY policy"
+  else
+    fail "authz: no DENY line: $(lines_after "$wlog" "$mark")"
+  fi
+  mark=$(line_count "$wlog")
+  expect_curl "authz: another identity GET /get" 403 0 "${ca[@]}" "${other_cert[@]}" "${to[@]}" "$E_WORKLOAD_URL/get"
+  if wait_new_line "$wlog" "$mark" '403 - rbac_access_denied_matched_policy[none] '; then
+    pass "authz: the workload logged matched_policy[none]"
+  else
+    fail "authz: no [none] line: $(lines_after "$wlog" "$mark")"
+  fi
+
+  mark=$(line_count "$elog")
+  expect_curl "origination: http:// through the gateway" 200 0 -H "Host: $E_EXTERNAL_HOST" "http://127.0.0.1:$E_EGRESS_HTTP_PORT/get"
+  if wait_new_line "$elog" "$mark" "\"GET /get HTTP/1.1\" 200 - via_upstream " &&
+    has_new_line "$elog" "$mark" " outbound|443||$E_EXTERNAL_HOST "; then
+    pass "origination: the gateway wrote an HTTP line for outbound|443||$E_EXTERNAL_HOST"
+  else
+    fail "origination: $(lines_after "$elog" "$mark")"
+  fi
+  mark=$(line_count "$elog")
+  expect_curl "ISTIO_MUTUAL: sleep's certificate" 200 0 "${ca[@]}" "${sleep_cert[@]}" "${gw[@]}" "$gw_url"
+  if ! wait_new_line "$elog" "$mark" " outbound|443||$E_EXTERNAL_HOST "; then
+    fail "ISTIO_MUTUAL: no gateway line: $(lines_after "$elog" "$mark")"
+  fi
+  expect_curl "ISTIO_MUTUAL: no client certificate" 000 35 "${tls12[@]}" "${ca[@]}" "${gw[@]}" "$gw_url"
+  expect_curl "ISTIO_MUTUAL: a foreign client certificate" 000 35 "${tls12[@]}" "${ca[@]}" "${impostor[@]}" "${gw[@]}" "$gw_url"
+}
+
+# Each mesh-master option refuses a bad value before anything starts, naming itself.
+check_mesh_options_validated() {
+  local option
+  for option in --peer-authentication --authz-policy --tls-origination --gateway-mtls; do
+    if "$LAB" up --dir "$WORK/bad" "$option" bogus >/dev/null 2>"$WORK/bad.err"; then
+      "$LAB" down --dir "$WORK/bad" >/dev/null 2>&1 || true
+      fail "$option bogus was accepted"
+    elif grep -q -- "$option must be" "$WORK/bad.err"; then
+      pass "$option bogus is refused: $(head -1 "$WORK/bad.err")"
+    else
+      fail "$option bogus: unclear message: $(cat "$WORK/bad.err")"
+    fi
+  done
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -305,7 +385,9 @@ main() {
 
   lab_up "$WORK/e" 0
   load_env "$WORK/e/lab.env" E
+  check_mesh_master
   check_rotation
+  check_mesh_options_validated
 
   check_registry_only_needs_netns
   if [ "${#netns_args[@]}" -gt 0 ]; then

@@ -59,14 +59,14 @@ wait_for() {
   done
 }
 
-# Prints a free base port: 7 consecutive ports no socket uses, tried from a
+# Prints a free base port: 10 consecutive ports no socket uses, tried from a
 # random start below the ephemeral range so parallel runs rarely collide.
 find_free_base() {
   local tries base port busy
   for ((tries = 0; tries < 50; tries++)); do
     base=$((20000 + (RANDOM % 1200) * 10))
     busy=0
-    for ((port = base; port < base + 7; port++)); do
+    for ((port = base; port < base + 10; port++)); do
       if [ -n "$(ss -Htan "sport = :$port" 2>/dev/null)" ]; then
         busy=1
         break

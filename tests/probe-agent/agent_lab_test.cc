@@ -192,9 +192,14 @@ TEST_F(AgentLabTest, SeedScenariosLintWithTheLabEnvWhichDefinesEveryVariable) {
   auto lint = testing::RunCommand({BinaryPath("meshproof"), "lint", "--vars-file", lab_->env_file(),
                                    source + "/examples/scenarios/10-ingress.yaml",
                                    source + "/examples/scenarios/10-ingress-t10.yaml",
-                                   source + "/examples/scenarios/20-egress.yaml"});
+                                   source + "/examples/scenarios/20-egress.yaml",
+                                   source + "/examples/scenarios/25-egress-tls-origination.yaml",
+                                   source + "/examples/scenarios/26-egress-istio-mutual.yaml",
+                                   source + "/examples/scenarios/30-security.yaml"});
   EXPECT_EQ(lint.exit_code, 0) << lint.err;
-  for (const char* file : {"10-ingress.yaml", "10-ingress-t10.yaml", "20-egress.yaml"}) {
+  for (const char* file :
+       {"10-ingress.yaml", "10-ingress-t10.yaml", "20-egress.yaml",
+        "25-egress-tls-origination.yaml", "26-egress-istio-mutual.yaml", "30-security.yaml"}) {
     const std::string text = testing::ReadFileOrEmpty(source + "/examples/scenarios/" + file);
     ASSERT_FALSE(text.empty()) << file;
     for (size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2)) {

@@ -68,6 +68,27 @@ TEST(EvaluateTest, ExpectedTlsFailure) {
   EXPECT_THAT(wrong_class.reason, HasSubstr("got fails at connect_refused (curl 7)"));
 }
 
+// The issuer pattern is matched against the peer's issuer, not its subject: a certificate
+// whose subject names the CA but that another CA signed fails.
+TEST(EvaluateTest, TlsIssuerPatternMatchesThePeersIssuer) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    http: {url: \"https://x/\"}\n"
+      "    expect: {status: 200, tls: {issuer: \"^CN=mesh CA,\"}}\n");
+  rv1::ProbeOutcome signed_by_mesh = Http(200);
+  signed_by_mesh.mutable_http()->mutable_tls()->set_peer_subject("CN=gw,O=lab");
+  signed_by_mesh.mutable_http()->mutable_tls()->set_peer_issuer("CN=mesh CA,O=lab");
+  EXPECT_EQ(Evaluate(test, signed_by_mesh, {}, kNow).verdict, rv1::TEST_VERDICT_PASS);
+  rv1::ProbeOutcome signed_by_other = Http(200);
+  signed_by_other.mutable_http()->mutable_tls()->set_peer_subject("CN=mesh CA,O=lab");
+  signed_by_other.mutable_http()->mutable_tls()->set_peer_issuer("CN=other CA,O=lab");
+  Evaluation e = Evaluate(test, signed_by_other, {}, kNow);
+  EXPECT_EQ(e.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(e.reason, HasSubstr("expect.tls.issuer"));
+  EXPECT_THAT(e.reason, HasSubstr("CN=other CA,O=lab"));
+  // No TLS at all: nothing was signed, and the reason says so.
+  EXPECT_THAT(Evaluate(test, Http(200), {}, kNow).reason, HasSubstr("(no certificate)"));
+}
+
 TEST(EvaluateTest, A200WithoutRequiredEvidenceFails) {
   sv1::Test test = ParseTest(
       "  - name: a\n    http: {url: \"https://x/\"}\n    evidence:\n"

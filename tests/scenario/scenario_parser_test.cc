@@ -233,7 +233,7 @@ tests:
       status: "500-503"
       headers: {server: {pattern: "^envoy"}, x-gone: {absent: true}, x-here: {present: true}}
       body: {contains: ok, pattern: "o+k", json: {"args": {exists: false}, "a.0": {pattern: "x"}}}
-      tls: {min_version: "1.2", subject: "CN=h", san: [h.test], min_days_to_expiry: 7, alpn: h2}
+      tls: {min_version: "1.2", subject: "CN=h", issuer: "CN=ca", san: [h.test], min_days_to_expiry: 7, alpn: h2}
     evidence:
       - name: k8s
         optional: true
@@ -303,6 +303,7 @@ TEST(ScenarioParserTest, ParsesEveryProbeKindAndSection) {
   EXPECT_EQ(e.body().json(1).pattern(), "x");
   EXPECT_EQ(e.tls().min_version(), v1::TLS_VERSION_1_2);
   EXPECT_EQ(e.tls().subject_pattern(), "CN=h");
+  EXPECT_EQ(e.tls().issuer_pattern(), "CN=ca");
   EXPECT_EQ(e.tls().san(0), "h.test");
   EXPECT_EQ(e.tls().min_days_to_expiry(), 7u);
   EXPECT_EQ(e.tls().alpn(), "h2");

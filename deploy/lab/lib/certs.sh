@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The lab's PKI: a real CA with leaf certificates for the ingress host, the
-# external host, the unregistered host and a client, plus an unrelated "wrong" CA for negative tests.
+# external host, the unregistered host and a client, plus an unrelated "wrong" CA for negative tests;
+# and the mesh's own CA (istiod's role) with the workload identities mutual TLS checks.
 # EC P-256 keys keep generation to a few milliseconds each.
 
 readonly LAB_CERT_DAYS=30
@@ -54,4 +55,30 @@ lab_certs_create() {
   lab_cert_make_leaf client "sleep.mesh-test" ca \
     "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
     "subjectAltName=URI:spiffe://cluster.local/ns/mesh-test/sa/sleep"
+  lab_certs_create_mesh
+}
+
+# The mesh CA and its workload certificates (SPIFFE URI SANs, as istiod issues
+# them): the STRICT workload httpbin and the egress gateway as servers, the
+# sleep client (the identity the AuthorizationPolicy allows), another mesh
+# client it does not allow, and an impostor with sleep's names signed by the
+# unrelated CA (refused in the handshake).
+lab_certs_create_mesh() {
+  local spiffe=spiffe://cluster.local
+  lab_cert_make_ca mesh-ca "meshproof lab mesh CA"
+  lab_cert_make_leaf mesh-httpbin "$MESH_WORKLOAD_HOST" mesh-ca \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth,clientAuth" \
+    "subjectAltName=DNS:$MESH_WORKLOAD_HOST,URI:$spiffe/ns/mesh-test/sa/httpbin"
+  lab_cert_make_leaf mesh-gateway "$MESH_GATEWAY_HOST" mesh-ca \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth,clientAuth" \
+    "subjectAltName=DNS:$MESH_GATEWAY_HOST,URI:$spiffe/ns/istio-system/sa/istio-egressgateway-service-account"
+  lab_cert_make_leaf mesh-sleep "sleep.mesh-test" mesh-ca \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
+    "subjectAltName=URI:$spiffe/ns/mesh-test/sa/sleep"
+  lab_cert_make_leaf mesh-other "other.mesh-other" mesh-ca \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
+    "subjectAltName=URI:$spiffe/ns/mesh-other/sa/other"
+  lab_cert_make_leaf mesh-impostor "sleep.mesh-test" wrong-ca \
+    "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
+    "subjectAltName=URI:$spiffe/ns/mesh-test/sa/sleep"
 }

@@ -164,6 +164,7 @@ lab_conf_loopback() {
   lab_conf_master sidecar-admin no "$CONF_DIR/sidecar-admin-admin.conf"
   lab_conf_admin_http gateway-admin "127.0.0.1:$GATEWAY_ADMIN_PORT" gateway
   lab_conf_master gateway-admin no "$CONF_DIR/gateway-admin-admin.conf"
+  lab_conf_mesh
 }
 
 # Renders the three extra masters of --netns mode: the egress gateway in the
@@ -184,4 +185,148 @@ lab_conf_netns() {
   lab_render "$LAB_TEMPLATE_DIR/sidecar-blackhole-stream.conf.tmpl" "$CONF_DIR/sidecar-netns-stream.conf" \
     "BLACKHOLE_LISTEN=127.0.0.1:$LAB_NETNS_BLACKHOLE_PORT"
   lab_conf_master sidecar-netns yes "$CONF_DIR/sidecar-netns-admin.conf" "$CONF_DIR/sidecar-netns-stream.conf"
+}
+
+# Prints the AuthorizationPolicy rules of --authz-policy as nginx rewrite
+# directives of the workload's server, in Envoy's order: ALLOW policies, then
+# DENY policies, whose match overrides (DENY wins over ALLOW).
+lab_conf_authz_rules() {
+  local allow deny
+  allow=$(
+    cat <<'EOF2'
+# AuthorizationPolicy allow-sleep (ALLOW): principal cluster.local/ns/mesh-test/sa/sleep,
+# method GET, paths /get /headers /status/* /admin/*. With an ALLOW policy present, a
+# request it does not match is denied.
+set $meshproof_verdict deny;
+set $meshproof_details "rbac_access_denied_matched_policy[none]";
+set $meshproof_allow_key "$meshproof_principal $request_method $uri";
+if ($meshproof_allow_key ~ "^cluster\.local/ns/mesh-test/sa/sleep GET (/get|/headers|/status/.*|/admin/.*)$") {
+    set $meshproof_verdict allow;
+    set $meshproof_details via_upstream;
+}
+EOF2
+  )
+  deny=$(
+    cat <<'EOF2'
+# AuthorizationPolicy deny-admin (DENY): paths /admin/*, any principal.
+if ($uri ~ "^/admin/") {
+    set $meshproof_verdict deny;
+    set $meshproof_details "rbac_access_denied_matched_policy[ns[mesh-test]-policy[deny-admin]-rule[0]]";
+}
+EOF2
+  )
+  case $AUTHZ_POLICY in
+    deny-and-allow) printf '%s\n%s\n' "$allow" "$deny" ;;
+    allow-only) printf '%s\n# no DENY policy: the lab was started with --authz-policy allow-only\n' "$allow" ;;
+    none) printf '# no AuthorizationPolicy: the lab was started with --authz-policy none\n' ;;
+  esac
+}
+
+# Prints the origination location's proxy directives: TLS to the external
+# service verified against the lab CA (--tls-origination on), or plain HTTP to
+# its TLS port, the DestinationRule missing (off: the server answers 400).
+lab_conf_origination_proxy() {
+  if [ "$TLS_ORIGINATION" = on ]; then
+    cat <<EOF2
+            proxy_pass https://127.0.0.1:$EXTERNAL_DIRECT_PORT;
+            proxy_ssl_server_name on;
+            proxy_ssl_name $EXTERNAL_HOST;
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate $CERT_DIR/ca.pem;
+            proxy_ssl_protocols TLSv1.2 TLSv1.3;
+EOF2
+  else
+    cat <<EOF2
+            # --tls-origination off: no TLS towards the external service's TLS port.
+            proxy_pass http://127.0.0.1:$EXTERNAL_DIRECT_PORT;
+EOF2
+  fi
+}
+
+# Prints the client-certificate check of the gateway's ISTIO_MUTUAL listener.
+lab_conf_gateway_verify() {
+  if [ "$GATEWAY_MTLS" = istio-mutual ]; then
+    printf '        ssl_conf_command VerifyMode Peer,Require;\n'
+    printf '        ssl_conf_command VerifyCAFile %s;\n' "$CERT_DIR/mesh-ca.pem"
+  else
+    printf '        # --gateway-mtls simple: server TLS only, no client certificate asked for.\n'
+  fi
+}
+
+# The mesh master: the STRICT workload with its AuthorizationPolicies and the
+# egress gateway's TLS origination and ISTIO_MUTUAL listener (loopback only).
+lab_conf_mesh() {
+  lab_render "$LAB_TEMPLATE_DIR/mesh-stream.conf.tmpl" "$CONF_DIR/mesh-stream.conf" \
+    "WORKLOAD_SERVERS=$(lab_conf_workload_servers)" \
+    "GATEWAY_MTLS_PORT=$GATEWAY_MTLS_PORT" \
+    "PEER_AUTHENTICATION=$PEER_AUTHENTICATION" \
+    "GATEWAY_MTLS=$GATEWAY_MTLS" \
+    "RUN_DIR=$RUN_DIR" \
+    "GATEWAY_CERT_FILE=$CERT_DIR/mesh-gateway.pem" \
+    "GATEWAY_KEY_FILE=$CERT_DIR/mesh-gateway.key" \
+    "GATEWAY_VERIFY=$(lab_conf_gateway_verify)"
+  lab_render "$LAB_TEMPLATE_DIR/mesh-workload-server.conf.tmpl" "$CONF_DIR/mesh-workload-server.conf" \
+    "WORKLOAD_PORT=$MESH_WORKLOAD_PORT" \
+    "AUTHZ_POLICY=$AUTHZ_POLICY" \
+    "AUTHZ_RULES=$(lab_conf_authz_rules)" \
+    "WORKLOAD_ACCESS_LOG=$LOG_DIR/workload-access.log"
+  lab_render "$LAB_TEMPLATE_DIR/mesh-http.conf.tmpl" "$CONF_DIR/mesh-http.conf" \
+    "AUTHZ_POLICY=$AUTHZ_POLICY" \
+    "TLS_ORIGINATION=$TLS_ORIGINATION" \
+    "TMP_DIR=$RUN_DIR/mesh/tmp" \
+    "HTTPBIN_PORT=$HTTPBIN_PORT" \
+    "RUN_DIR=$RUN_DIR" \
+    "WORKLOAD_HOST=$MESH_WORKLOAD_HOST" \
+    "WORKLOAD_SERVER_FILE=$CONF_DIR/mesh-workload-server.conf" \
+    "EXTERNAL_HOST=$EXTERNAL_HOST" \
+    "ORIGINATION_PORT=$ORIGINATION_PORT" \
+    "EGRESS_ACCESS_LOG=$(lab_conf_egress_log_target)" \
+    "ORIGINATION_PROXY=$(lab_conf_origination_proxy)"
+  lab_conf_master mesh yes "$CONF_DIR/mesh-stream.conf" "$CONF_DIR/mesh-http.conf"
+}
+
+# Prints the stream servers of the workload's port for --peer-authentication.
+# STRICT: the port is the TLS edge itself; plaintext fails its handshake and the
+# connection is closed without a byte (no HTTP status). PERMISSIVE: the first
+# bytes decide, as Envoy's TLS inspector does: plaintext goes straight to the
+# workload (no principal), TLS to the same mutual-TLS edge on a unix socket.
+lab_conf_workload_servers() {
+  local tls_edge
+  tls_edge=$(
+    cat <<EOF2
+        ssl_certificate     $CERT_DIR/mesh-httpbin.pem;
+        ssl_certificate_key $CERT_DIR/mesh-httpbin.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_conf_command VerifyMode Peer,Require;
+        ssl_conf_command VerifyCAFile $CERT_DIR/mesh-ca.pem;
+        proxy_pass \$meshproof_workload_principal;
+        proxy_protocol on;
+        access_log off;
+EOF2
+  )
+  if [ "$PEER_AUTHENTICATION" = strict ]; then
+    printf '    server {\n        listen 127.0.0.1:%s ssl;\n%s\n    }\n' "$MESH_WORKLOAD_PORT" "$tls_edge"
+    return
+  fi
+  cat <<EOF2
+    # --peer-authentication permissive
+    map \$ssl_preread_protocol \$meshproof_workload_entry {
+        ""      unix:$RUN_DIR/mesh-workload-plain.sock;
+        default unix:$RUN_DIR/mesh-workload-tls.sock;
+    }
+    server {
+        listen 127.0.0.1:$MESH_WORKLOAD_PORT;
+        ssl_preread on;
+        preread_timeout 5s;
+        proxy_pass \$meshproof_workload_entry;
+        proxy_protocol on;
+        access_log off;
+    }
+    # Behind the inspector the caller's address is lost (the PROXY header it
+    # passes on names a unix socket): PERMISSIVE is a broken variant only.
+    server {
+        listen unix:$RUN_DIR/mesh-workload-tls.sock ssl proxy_protocol;
+$tls_edge
+    }
+EOF2
 }

@@ -65,6 +65,29 @@ GATEWAY_READY_URL=http://127.0.0.1:$GATEWAY_ADMIN_PORT/ready
 ENVOY_ADMIN_HOST=127.0.0.1
 ENVOY_ADMIN_PORT=$ENVOY_ADMIN_PORT
 ENVOY_ADMIN_URL=http://127.0.0.1:$ENVOY_ADMIN_PORT
+PEER_AUTHENTICATION=$PEER_AUTHENTICATION
+AUTHZ_POLICY=$AUTHZ_POLICY
+TLS_ORIGINATION=$TLS_ORIGINATION
+GATEWAY_MTLS=$GATEWAY_MTLS
+MESH_CA_FILE=$CERT_DIR/mesh-ca.pem
+MESH_CA_ISSUER=CN=meshproof.lab.mesh.CA
+MESH_CLIENT_CERT_FILE=$CERT_DIR/mesh-sleep.pem
+MESH_CLIENT_KEY_FILE=$CERT_DIR/mesh-sleep.key
+MESH_OTHER_CERT_FILE=$CERT_DIR/mesh-other.pem
+MESH_OTHER_KEY_FILE=$CERT_DIR/mesh-other.key
+MESH_IMPOSTOR_CERT_FILE=$CERT_DIR/mesh-impostor.pem
+MESH_IMPOSTOR_KEY_FILE=$CERT_DIR/mesh-impostor.key
+WORKLOAD_HOST=$MESH_WORKLOAD_HOST
+WORKLOAD_ADDRESS=127.0.0.1
+WORKLOAD_PORT=$MESH_WORKLOAD_PORT
+WORKLOAD_URL=https://$MESH_WORKLOAD_HOST:$MESH_WORKLOAD_PORT
+WORKLOAD_ACCESS_LOG=$LOG_DIR/workload-access.log
+WORKLOAD_LOG_SOURCE=file://$LOG_DIR/workload-access.log
+EGRESS_HTTP_HOST=127.0.0.1
+EGRESS_HTTP_PORT=$ORIGINATION_PORT
+EGRESS_MTLS_HOST=127.0.0.1
+EGRESS_MTLS_PORT=$GATEWAY_MTLS_PORT
+EGRESS_GATEWAY_NAME=$MESH_GATEWAY_HOST
 EOF2
 }
 
@@ -100,8 +123,8 @@ EOF2
 }
 
 # Prints mesh.env: the lab.env keys a scenario uses, with the values an agent
-# started with `ip netns exec $MESH_NETNS` must use. The ingress and httpbin
-# keys are left out: the host's loopback is not reachable from the mesh.
+# started with `ip netns exec $MESH_NETNS` must use. The ingress, httpbin and
+# mesh-master keys are left out: the host's loopback is not reachable from the mesh.
 lab_env_lines_mesh() {
   local line key
   local -A mesh=(
@@ -128,6 +151,8 @@ lab_env_lines_mesh() {
     key=${line%%=*}
     case $key in
       HTTPBIN_* | INGRESS_* | ROUTE_HOST | UNKNOWN_HOST) continue ;;
+      # The mesh master (STRICT workload, origination, ISTIO_MUTUAL) is loopback only.
+      WORKLOAD_* | EGRESS_HTTP_* | EGRESS_MTLS_* | EGRESS_GATEWAY_NAME) continue ;;
     esac
     if [ -n "${mesh[$key]+set}" ]; then
       printf '%s=%s\n' "$key" "${mesh[$key]}"

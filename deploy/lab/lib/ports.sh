@@ -1,7 +1,7 @@
 # shellcheck shell=bash disable=SC2034 # sets globals the other lab files read
-# Port layout: the lab uses BASE_PORT .. BASE_PORT+6 on 127.0.0.1.
+# Port layout: the lab uses BASE_PORT .. BASE_PORT+9 on 127.0.0.1.
 
-readonly LAB_PORT_COUNT=7
+readonly LAB_PORT_COUNT=10
 
 # Sets the port globals from the base port.
 lab_ports_assign() {
@@ -16,6 +16,11 @@ lab_ports_assign() {
   SIDECAR_ADMIN_PORT=$((base + 5))
   ENVOY_ADMIN_PORT=$SIDECAR_ADMIN_PORT
   GATEWAY_ADMIN_PORT=$((base + 6))
+  # The mesh master: the STRICT workload (mTLS), the egress gateway's plain HTTP
+  # port (TLS origination) and its ISTIO_MUTUAL listener.
+  MESH_WORKLOAD_PORT=$((base + 7))
+  ORIGINATION_PORT=$((base + 8))
+  GATEWAY_MTLS_PORT=$((base + 9))
 }
 
 # Checks the base port is a number that leaves room for the whole range

@@ -75,3 +75,36 @@ lab_ready_egress() {
   lab_show_log_tail "$error_log"
   return 1
 }
+
+# Waits until a call (curl ARGS...) answers WANT and a new line is in
+# ACCESS_LOG; on timeout reports NAME with the tail of ERROR_LOG. Every
+# readiness call of the mesh master is waited for this way so that none of
+# their lines lands in a log after `up` returns.
+lab_ready_logged() {
+  local name=$1 access_log=$2 error_log=$3 want=$4; shift 4
+  if lab_wait_until "$LAB_READY_TIMEOUT_S" lab_egress_call_logged "$access_log" "$want" "$@"; then
+    return 0
+  fi
+  lab_log "$name: no logged $want after ${LAB_READY_TIMEOUT_S} s (last status $(lab_http_code "$@"))"
+  lab_show_log_tail "$error_log"
+  return 1
+}
+
+# The mesh master: the STRICT workload through mutual TLS with the allowed
+# identity, the gateway's TLS origination (400 when --tls-origination off sends
+# plain HTTP to the TLS port) and its ISTIO_MUTUAL listener.
+lab_ready_mesh() {
+  local errlog=$LOG_DIR/mesh-error.log want=200
+  local sleep_cert=(--cert "$CERT_DIR/mesh-sleep.pem" --key "$CERT_DIR/mesh-sleep.key")
+  [ "$TLS_ORIGINATION" = off ] && want=400
+  lab_ready_logged "mesh workload (mTLS)" "$LOG_DIR/workload-access.log" "$errlog" 200 \
+    --cacert "$CERT_DIR/mesh-ca.pem" "${sleep_cert[@]}" \
+    --resolve "$MESH_WORKLOAD_HOST:$MESH_WORKLOAD_PORT:127.0.0.1" \
+    "https://$MESH_WORKLOAD_HOST:$MESH_WORKLOAD_PORT/get"
+  lab_ready_logged "gateway origination (http)" "$EGRESS_ACCESS_LOG" "$errlog" "$want" \
+    -H "Host: $EXTERNAL_HOST" "http://127.0.0.1:$ORIGINATION_PORT/get"
+  lab_ready_logged "gateway ISTIO_MUTUAL" "$EGRESS_ACCESS_LOG" "$errlog" "$want" \
+    --cacert "$CERT_DIR/mesh-ca.pem" "${sleep_cert[@]}" -H "Host: $EXTERNAL_HOST" \
+    --resolve "$MESH_GATEWAY_HOST:$GATEWAY_MTLS_PORT:127.0.0.1" \
+    "https://$MESH_GATEWAY_HOST:$GATEWAY_MTLS_PORT/get"
+}
