@@ -3,11 +3,15 @@
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
+#include <grpcpp/impl/server_initializer.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -27,14 +31,57 @@ sigset_t TerminationSignals() {
   return set;
 }
 
-// The plaintext health listener's only service: answers Check for the whole server
-// ("") with the main server's status. Kubernetes' probes call Check, never Watch.
+// Records the full names of the services registered on a server once it is built, so
+// health can answer for each of them. gRPC keeps that list private to plugins; an option
+// is the public way to add a plugin to one builder only.
+class ServiceNamesPlugin final : public grpc::ServerBuilderPlugin {
+ public:
+  explicit ServiceNamesPlugin(std::vector<std::string>* names) : names_(names) {}
+  std::string name() override { return "meshproof_service_names"; }
+  void InitServer(grpc::ServerInitializer*) override {}
+  void Finish(grpc::ServerInitializer* initializer) override {
+    *names_ = *initializer->GetServiceList();
+  }
+  void ChangeArguments(const std::string&, void*) override {}
+  bool has_sync_methods() const override { return false; }
+  bool has_async_methods() const override { return false; }
+
+ private:
+  std::vector<std::string>* names_;
+};
+
+class ServiceNamesOption final : public grpc::ServerBuilderOption {
+ public:
+  explicit ServiceNamesOption(std::vector<std::string>* names) : names_(names) {}
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->push_back(std::make_unique<ServiceNamesPlugin>(names_));
+  }
+
+ private:
+  std::vector<std::string>* names_;
+};
+
+// The services health answers for by name: ours, not gRPC's own (health, reflection).
+std::set<std::string> HealthServiceNames(const std::vector<std::string>& registered) {
+  std::set<std::string> names;
+  for (const std::string& name : registered) {
+    if (name.rfind("grpc.", 0) != 0) names.insert(name);
+  }
+  return names;
+}
+
+// The plaintext health listener's only service: answers Check for the whole server ("")
+// and for each of its services with the main server's status. Kubernetes' probes call
+// Check, never Watch.
 class HealthMirror final : public grpc::health::v1::Health::Service {
  public:
   void SetServing(bool serving) { serving_.store(serving); }
+  // Called before the listener starts; never changed afterwards.
+  void SetServiceNames(std::set<std::string> names) { names_ = std::move(names); }
   grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* request,
                      grpc::health::v1::HealthCheckResponse* response) override {
-    if (!request->service().empty())
+    if (!request->service().empty() && names_.count(request->service()) == 0)
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service");
     response->set_status(serving_.load() ? grpc::health::v1::HealthCheckResponse::SERVING
                                          : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
@@ -43,6 +90,7 @@ class HealthMirror final : public grpc::health::v1::Health::Service {
 
  private:
   std::atomic<bool> serving_{true};
+  std::set<std::string> names_;
 };
 
 }  // namespace
@@ -89,14 +137,23 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
       options.credentials ? options.credentials : grpc::InsecureServerCredentials(),
       &selected_port);
   for (grpc::Service* service : services) builder.RegisterService(service);
+  std::vector<std::string> registered;
+  builder.SetOption(std::make_unique<ServiceNamesOption>(&registered));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || selected_port == 0) {
     LogError("cannot listen on ", options.listen_address,
              " (address in use, or not a valid HOST:PORT)");
     return kExitListen;
   }
+  // Clients and probes may ask for one service by its full name; the default health
+  // service knows only "" until told. SetServingStatus(false) below covers them all.
+  const std::set<std::string> health_names = HealthServiceNames(registered);
+  for (const std::string& name : health_names) {
+    server->GetHealthCheckService()->SetServingStatus(name, true);
+  }
   std::unique_ptr<grpc::Server> health_server;
   HealthMirror health_mirror;
+  health_mirror.SetServiceNames(health_names);
   if (!options.health_listen_address.empty()) {
     // The mirror alone (plus reflection, which gRPC adds to every server): no default
     // health service, none of the service's own.

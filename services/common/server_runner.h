@@ -1,4 +1,5 @@
-// Runs a gRPC server the way every meshproof service does: health and reflection
+// Runs a gRPC server the way every meshproof service does: health (for "" and for each
+// registered service's full name, e.g. meshproof.scheduler.v1.SchedulerService) and reflection
 // served, client keepalive pings allowed (keepalive_policy.h), the chosen address printed,
 // SIGTERM/SIGINT handled by turning health NOT_SERVING first and then draining requests under a
 // deadline.

@@ -1,6 +1,7 @@
 // Every service binary: --help works, --listen with port 0 prints the chosen address,
-// health and reflection answer over a real socket, SIGTERM exits 0, bad flags exit 2,
-// and an address other hosts can reach is refused without tokens unless --insecure-open.
+// health (for "" and each service's full name) and reflection answer over a real socket, SIGTERM
+// exits 0, bad flags exit 2, and an address other hosts can reach is refused without tokens unless
+// --insecure-open.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -171,6 +172,61 @@ TEST_P(ServiceBinaryTest, ThePlaintextHealthListenerHasTheMainListenersBounds) {
     const grpc::Status within = CheckWithHeader(address, 12 << 10);
     EXPECT_TRUE(within.ok()) << address << ": " << within.error_message();
     EXPECT_FALSE(CheckWithHeader(address, 32 << 10).ok()) << address;
+  }
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
+// The full names of the services `binary` registers (the protos' package + service).
+std::vector<std::string> ServiceNames(const std::string& binary) {
+  if (binary == "meshproof-store") return {"meshproof.store.v1.ResultsStoreService"};
+  if (binary == "meshproof-agent") return {"meshproof.agent.v1.ProbeAgentService"};
+  return {"meshproof.scheduler.v1.SchedulerService", "meshproof.scheduler.v1.AgentGatewayService"};
+}
+
+// Calls health Check for `service` at `address`; the status, and the answer when OK.
+grpc::Status CheckService(const std::string& address, const std::string& service,
+                          grpc::health::v1::HealthCheckResponse* response) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  return grpc::health::v1::Health::NewStub(channel)->Check(&context, request, response);
+}
+
+// Health answers for the whole server and for each service by its full name, on the main
+// listener and on the plaintext one; a name the binary does not serve is NOT_FOUND.
+TEST_P(ServiceBinaryTest, HealthAnswersForEachServiceName) {
+  testing::TempDir dir;
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--health-listen", "127.0.0.1:0"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("log"));
+  ASSERT_TRUE(process.ok()) << process.status() << testing::ReadFileOrEmpty(dir.File("log"));
+  const std::string log = testing::ReadFileOrEmpty(dir.File("log"));
+  const std::string marker = "health (plaintext) on ";
+  const size_t at = log.find(marker);
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string health =
+      log.substr(at + marker.size(), log.find('\n', at) - at - marker.size());
+  for (const std::string& address : {process->address(), health}) {
+    std::vector<std::string> names = ServiceNames(GetParam());
+    names.push_back("");
+    for (const std::string& name : names) {
+      grpc::health::v1::HealthCheckResponse response;
+      const grpc::Status status = CheckService(address, name, &response);
+      ASSERT_TRUE(status.ok()) << address << " \"" << name << "\": " << status.error_message();
+      EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+          << address << " \"" << name << "\"";
+    }
+    for (const std::string& unknown :
+         {std::string("meshproof.nothing.v1.NoService"), std::string("grpc.health.v1.Health"),
+          ServiceNames(GetParam())[0] + "x"}) {
+      grpc::health::v1::HealthCheckResponse response;
+      EXPECT_EQ(CheckService(address, unknown, &response).error_code(), grpc::StatusCode::NOT_FOUND)
+          << address << " " << unknown;
+    }
   }
   auto code = process->Terminate();
   ASSERT_TRUE(code.ok()) << code.status();
