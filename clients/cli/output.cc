@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -76,7 +78,14 @@ void Emit(const google::protobuf::Value& value, YAML::Emitter* out) {
       if (std::trunc(number) == number && std::fabs(number) < 9e15) {
         *out << static_cast<long long>(number);
       } else {
-        *out << number;
+        // The shortest text that reads back as the same double (0.1, not yaml-cpp's
+        // default 0.10000000000000001), as the JSON printer writes it.
+        char text[32];
+        for (int digits = 15; digits <= 17; ++digits) {
+          std::snprintf(text, sizeof(text), "%.*g", digits, number);
+          if (std::strtod(text, nullptr) == number) break;
+        }
+        *out << text;
       }
       break;
     }
