@@ -4,6 +4,11 @@
 // --insecure-open.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -227,6 +232,51 @@ TEST_P(ServiceBinaryTest, HealthAnswersForEachServiceName) {
       EXPECT_EQ(CheckService(address, unknown, &response).error_code(), grpc::StatusCode::NOT_FOUND)
           << address << " " << unknown;
     }
+  }
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
+// Watchers of each service name see SERVING, then NOT_SERVING as soon as SIGTERM arrives,
+// before the server stops: load balancers move away while calls still drain.
+TEST_P(ServiceBinaryTest, EachServiceNameTurnsNotServingOnSigterm) {
+  testing::TempDir dir;
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("log"));
+  ASSERT_TRUE(process.ok()) << process.status() << testing::ReadFileOrEmpty(dir.File("log"));
+  auto channel = grpc::CreateChannel(process->address(), grpc::InsecureChannelCredentials());
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+
+  std::vector<std::string> names = ServiceNames(GetParam());
+  names.push_back("");
+  struct Watch {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<grpc::health::v1::HealthCheckResponse>> reader;
+  };
+  std::vector<std::unique_ptr<Watch>> watches;
+  for (const std::string& name : names) {
+    auto watch = std::make_unique<Watch>();
+    watch->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(name);
+    watch->reader = stub->Watch(&watch->context, request);
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(watch->reader->Read(&response)) << "\"" << name << "\"";
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING)
+        << "\"" << name << "\"";
+    watches.push_back(std::move(watch));
+  }
+  ASSERT_EQ(kill(process->pid(), SIGTERM), 0);
+  for (size_t i = 0; i < watches.size(); ++i) {
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(watches[i]->reader->Read(&response)) << "\"" << names[i] << "\"";
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING)
+        << "\"" << names[i] << "\"";
+    // An open watch is an in-flight call: end it so the drain need not wait for it.
+    watches[i]->context.TryCancel();
+    watches[i]->reader->Finish();
   }
   auto code = process->Terminate();
   ASSERT_TRUE(code.ok()) << code.status();
