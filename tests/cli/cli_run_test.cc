@@ -1,20 +1,17 @@
 // `meshproof run ...` against a fake scheduler: every exit code of `run start --wait`,
 // the token and deadline on each call, human error messages, and the output formats.
 #include <gmock/gmock.h>
-#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <string>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "tests/cli/fake_services.h"
 #include "tests/cli/pty_command.h"
+#include "tests/cli/yaml_matches_json.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -409,75 +406,6 @@ TEST_F(RunCommandTest, ListAsTableJsonAndYaml) {
   EXPECT_EQ(Meshproof({"run", "list", "-o", "xml", "--scheduler", server_.address()}).exit_code, 2);
 }
 
-// Expects the YAML `node` to hold exactly the JSON `value`: the same maps, lists and
-// scalars, and every string written so that a YAML reader takes it for a string (quoted,
-// or plain text that no reader would resolve to a bool, null, number or timestamp).
-void ExpectSameDocument(const YAML::Node& node, const google::protobuf::Value& value,
-                        const std::string& path) {
-  switch (value.kind_case()) {
-    case google::protobuf::Value::kStructValue: {
-      ASSERT_TRUE(node.IsMap()) << path;
-      EXPECT_EQ(node.size(), value.struct_value().fields().size()) << path;
-      for (const auto& [key, field] : value.struct_value().fields()) {
-        ASSERT_TRUE(node[key].IsDefined()) << path << "." << key;
-        ExpectSameDocument(node[key], field, path + "." + key);
-      }
-      for (const auto& entry : node) {
-        // A key that YAML would read as another type must be quoted, like values.
-        if (entry.first.Tag() != "!") {
-          bool as_bool = false;
-          EXPECT_FALSE(YAML::convert<bool>::decode(entry.first, as_bool)) << path;
-        }
-      }
-      break;
-    }
-    case google::protobuf::Value::kListValue:
-      ASSERT_TRUE(node.IsSequence()) << path;
-      ASSERT_EQ(node.size(), static_cast<size_t>(value.list_value().values_size())) << path;
-      for (int i = 0; i < value.list_value().values_size(); ++i)
-        ExpectSameDocument(node[i], value.list_value().values(i), absl::StrCat(path, "[", i, "]"));
-      break;
-    case google::protobuf::Value::kStringValue: {
-      ASSERT_TRUE(node.IsScalar()) << path;
-      EXPECT_EQ(node.Scalar(), value.string_value()) << path;
-      if (node.Tag() != "!") {  // plain: nothing may read it as another type
-        const std::string& text = node.Scalar();
-        bool as_bool = false;
-        double as_double = 0;
-        EXPECT_FALSE(YAML::convert<bool>::decode(node, as_bool)) << path << ": " << text;
-        EXPECT_FALSE(YAML::convert<double>::decode(node, as_double)) << path << ": " << text;
-        EXPECT_FALSE(text.empty() || text == "~" || absl::AsciiStrToLower(text) == "null") << path;
-        EXPECT_FALSE(RE2::PartialMatch(text, R"(^\d{4}-\d\d?-\d\d?)")) << path << ": " << text;
-      }
-      break;
-    }
-    case google::protobuf::Value::kNumberValue:
-      ASSERT_TRUE(node.IsScalar()) << path;
-      EXPECT_EQ(node.Tag(), "?") << path;
-      EXPECT_EQ(node.as<double>(), value.number_value()) << path;
-      break;
-    case google::protobuf::Value::kBoolValue:
-      ASSERT_TRUE(node.IsScalar()) << path;
-      EXPECT_EQ(node.Tag(), "?") << path;
-      EXPECT_EQ(node.as<bool>(), value.bool_value()) << path;
-      break;
-    default: EXPECT_TRUE(node.IsNull()) << path; break;
-  }
-}
-
-// Expects `yaml` and `json` (two outputs of one command) to be the same document.
-void ExpectYamlMatchesJson(const std::string& yaml, const std::string& json) {
-  google::protobuf::Value value;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &value).ok()) << json;
-  YAML::Node node;
-  try {
-    node = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    FAIL() << e.what() << "\n" << yaml;
-  }
-  ExpectSameDocument(node, value, "");
-}
-
 // Strings YAML would read as something else, or that need escaping, in every place the
 // data can carry them: plain fields, map keys and map values.
 schedv1::Run TrickyRun() {
@@ -521,7 +449,7 @@ TEST_F(RunCommandTest, YamlReadsBackAsTheJsonDocument) {
     ASSERT_EQ(json.exit_code, 0) << json.err;
     ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
     SCOPED_TRACE(command[0] + " " + command[1]);
-    ExpectYamlMatchesJson(yaml.out, json.out);
+    testing::ExpectYamlMatchesJson(yaml.out, json.out);
     // The timestamp reads back as the string JSON has, not as a date.
     EXPECT_THAT(yaml.out, HasSubstr("\"2026-12-02T00:00:00Z\""));
   }

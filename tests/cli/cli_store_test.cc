@@ -14,6 +14,7 @@
 #include "clients/cli/report/markdown_report.h"
 #include "tests/cli/fake_services.h"
 #include "tests/cli/report_fixture.h"
+#include "tests/cli/yaml_matches_json.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -139,6 +140,28 @@ TEST_F(StoreCommandTest, HistoryTable) {
   EXPECT_THAT(r.out, HasSubstr("STARTED"));
   EXPECT_THAT(r.out, HasSubstr("run-0042  homelab  PASS (retry)"));
   EXPECT_LT(r.out.find("run-0042"), r.out.find("run-0040"));  // newest first
+}
+
+// `-o yaml` of compare and history reads back as their `-o json` (the fixture carries
+// Korean text, timestamps and version strings).
+TEST_F(StoreCommandTest, YamlReadsBackAsTheJsonDocument) {
+  store::v1::VersionChange* change = fake_.comparison.add_version_changes();
+  change->set_component("yes");
+  change->set_base("1.29");
+  change->set_head("null");
+  const std::vector<std::vector<std::string>> commands = {
+      {"compare", "run-0041", "run-0042"}, {"history", "20-egress", "egress-through-gateway"}};
+  for (const std::vector<std::string>& command : commands) {
+    std::vector<std::string> as_json = command, as_yaml = command;
+    as_json.insert(as_json.end(), {"-o", "json"});
+    as_yaml.insert(as_yaml.end(), {"-o", "yaml"});
+    CommandResult json = Meshproof(as_json);
+    CommandResult yaml = Meshproof(as_yaml);
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+    SCOPED_TRACE(command[0]);
+    testing::ExpectYamlMatchesJson(yaml.out, json.out);
+  }
 }
 
 TEST_F(StoreCommandTest, UnreachableStoreExitsThree) {
