@@ -58,6 +58,9 @@ absl::StatusOr<const TokenEntry*> Authorizer::Check(
                                                     RoleName(*rule.role), "; token \"", entry->name,
                                                     "\" has ", entry->roles.ToString()));
   }
+  // After the role check: a refused call costs nothing from the budget.
+  absl::Status budget = limiter_->Take(entry->name, entry->rate);
+  if (!budget.ok()) return budget;
   return entry;
 }
 

@@ -4,11 +4,14 @@
 #ifndef MESHPROOF_SERVICES_COMMON_AUTH_AUTHORIZER_H_
 #define MESHPROOF_SERVICES_COMMON_AUTH_AUTHORIZER_H_
 
+#include <memory>
 #include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/common/auth/call_rate_limiter.h"
 #include "services/common/auth/token_registry.h"
+#include "services/common/clock.h"
 
 namespace meshproof::auth {
 
@@ -22,13 +25,16 @@ std::optional<absl::string_view> BearerToken(absl::string_view header_value);
 
 class Authorizer {
  public:
-  explicit Authorizer(TokenRegistry tokens) : tokens_(std::move(tokens)) {}
+  explicit Authorizer(TokenRegistry tokens, const Clock* clock = RealClock::Get())
+      : tokens_(std::move(tokens)), limiter_(std::make_unique<CallRateLimiter>(clock)) {}
 
   // Decides a call of `full_method` ("/package.Service/Method") with the given
   // authorization header (nullopt when absent). Returns the caller's entry, or nullptr
   // for an open method (health, reflection), which never looks at the token.
   // UNAUTHENTICATED "no bearer token ..." or "unknown token"; PERMISSION_DENIED naming
-  // the role the method needs. Messages never contain the token.
+  // the role the method needs; RESOURCE_EXHAUSTED when the token is over its call
+  // budget (tokens_file.h; an open method never counts). Messages never contain the
+  // token.
   absl::StatusOr<const TokenEntry*> Check(absl::string_view full_method,
                                           std::optional<absl::string_view> authorization) const;
 
@@ -41,6 +47,8 @@ class Authorizer {
 
  private:
   TokenRegistry tokens_;
+  // Behind a pointer so Check stays const: the budgets are the one state it changes.
+  std::unique_ptr<CallRateLimiter> limiter_;
 };
 
 }  // namespace meshproof::auth

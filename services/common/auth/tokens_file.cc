@@ -2,9 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
 #include "services/common/text_file.h"
@@ -14,6 +17,8 @@ namespace meshproof::auth {
 namespace {
 
 constexpr size_t kMaxNameLength = 64;
+// A budget above this is no budget: a typo, not a policy.
+constexpr int kMaxCallsPerSecond = 100000;
 
 absl::Status Bad(absl::string_view file, const YAML::Node& at, absl::string_view field,
                  absl::string_view message) {
@@ -50,6 +55,9 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
   bool has_agent_key = false;
   YAML::Node first_agent_key;  // where the first binding key is, for the message
   std::string first_agent_field;
+  bool has_burst = false;
+  YAML::Node burst_key;
+  std::string burst_field;
   std::set<std::string> seen;
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) return Bad(file, kv.first, prefix, "keys must be strings");
@@ -139,13 +147,41 @@ absl::StatusOr<TokenEntry> ParseEntry(absl::string_view file, const YAML::Node& 
         first_agent_field = field;
       }
       has_agent_key = true;
+    } else if (key == "calls_per_second") {
+      absl::StatusOr<std::string> text = Scalar(file, value, field);
+      if (!text.ok()) return text.status();
+      double rate = 0;
+      if (!absl::SimpleAtod(*text, &rate) || !(rate > 0) || rate > kMaxCallsPerSecond) {
+        return Bad(file, value, field,
+                   absl::StrCat("expected a number of calls per second above 0 and at most ",
+                                kMaxCallsPerSecond));
+      }
+      entry.rate.per_second = rate;
+    } else if (key == "burst") {
+      absl::StatusOr<std::string> text = Scalar(file, value, field);
+      if (!text.ok()) return text.status();
+      int burst = 0;
+      if (!absl::SimpleAtoi(*text, &burst) || burst < 1 || burst > kMaxCallsPerSecond) {
+        return Bad(file, value, field,
+                   absl::StrCat("expected a whole number of calls from 1 to ", kMaxCallsPerSecond));
+      }
+      entry.rate.burst = burst;
+      has_burst = true;
+      burst_key = kv.first;
+      burst_field = field;
     } else {
       return Bad(file, kv.first, field,
-                 "unknown key (expected name, team, roles, sha256, agent_id, cluster or "
-                 "serves_teams)");
+                 "unknown key (expected name, team, roles, sha256, agent_id, cluster, "
+                 "serves_teams, calls_per_second or burst)");
     }
   }
   if (!has_name) return Bad(file, node, absl::StrCat(prefix, ".name"), "required");
+  if (has_burst && entry.rate.per_second <= 0) {
+    return Bad(file, burst_key, burst_field, "only with calls_per_second");
+  }
+  if (entry.rate.per_second > 0 && !has_burst) {
+    entry.rate.burst = std::max(1, static_cast<int>(std::ceil(entry.rate.per_second * 2)));
+  }
   if (!has_roles) return Bad(file, node, absl::StrCat(prefix, ".roles"), "required");
   if (!has_hash) return Bad(file, node, absl::StrCat(prefix, ".sha256"), "required");
   if (entry.roles.Has(Role::kAgent)) {

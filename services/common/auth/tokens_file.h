@@ -10,6 +10,10 @@
 //       agent_id: lab-1           # required with the role agent: the only id it may claim
 //       cluster: lab              # required with the role agent: the only cluster
 //       serves_teams: [platform]  # optional: only these teams' runs (default: every team)
+//     - name: dashboard
+//       roles: [viewer]
+//       calls_per_second: 20      # optional call budget (default: unlimited) ...
+//       burst: 40                 # ... and how many may come at once (default: 2 x rate)
 //
 // Parsing is strict like every meshproof YAML file: unknown keys, unknown roles, bad
 // hex, duplicate names or hashes are errors naming FILE:LINE:COLUMN and the field.
@@ -22,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/common/auth/call_rate_limiter.h"
 #include "services/common/auth/roles.h"
 #include "services/common/auth/token_hash.h"
 
@@ -42,6 +47,8 @@ struct TokenEntry {
   TokenHash sha256{};
   // Set for every token with the role agent (agent_id and cluster are required there).
   std::optional<AgentBinding> agent;
+  // The token's call budget (`calls_per_second`, `burst`); unlimited when not given.
+  CallRate rate;
 };
 
 // Parses the YAML `text` of a tokens file; `file_name` is used in messages. Returns

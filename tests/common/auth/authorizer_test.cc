@@ -8,6 +8,7 @@
 
 #include "services/common/auth/token_file.h"
 #include "services/common/auth/token_hash.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -172,6 +173,52 @@ TEST(TokenFileTest, RefusesAnEmptyFirstLineOrAPastedHeader) {
                        AllOf(HasSubstr("expected the token alone"), Not(HasSubstr("secret\n")))));
   EXPECT_THAT(ReadTokenFile(dir.File("missing"), "--x"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("--x: cannot read")));
+}
+
+// A token with a budget of 2 calls/s and a burst of 2, beside one without a budget.
+class CallBudgetTest : public ::testing::Test {
+ protected:
+  static TokenRegistry Tokens() {
+    TokenEntry limited = Entry("dashboard", "secret-dash", {Role::kViewer});
+    limited.rate = {.per_second = 2, .burst = 2};
+    return TokenRegistry({limited, Entry("ci-viewer", "secret-viewer", {Role::kViewer})});
+  }
+  meshproof::testing::FakeClock clock_;
+  Authorizer authorizer_{Tokens(), &clock_};
+};
+
+TEST_F(CallBudgetTest, ACallerOverItsBudgetIsRefusedUntilItRefills) {
+  EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-dash").ok());
+  EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-dash").ok());
+  EXPECT_THAT(authorizer_.Check(kListRuns, "Bearer secret-dash"),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       AllOf(HasSubstr("dashboard"), HasSubstr("2 calls/s"),
+                             Not(HasSubstr("secret-dash")))));
+  // Another caller's budget is its own.
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-viewer").ok());
+  // Half a second refills one call, and only one.
+  clock_.Advance(absl::Milliseconds(500));
+  EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-dash").ok());
+  EXPECT_THAT(authorizer_.Check(kListRuns, "Bearer secret-dash"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+  // A long quiet spell refills no more than the burst.
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-dash").ok());
+  EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-dash").ok());
+  EXPECT_THAT(authorizer_.Check(kListRuns, "Bearer secret-dash"),
+              StatusIs(absl::StatusCode::kResourceExhausted));
+}
+
+TEST_F(CallBudgetTest, RefusedAndOpenCallsCostNothing) {
+  // Calls refused for their role and calls of open methods leave the budget whole.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(authorizer_.Check(kStartRun, "Bearer secret-dash"),
+                StatusIs(absl::StatusCode::kPermissionDenied));
+    EXPECT_TRUE(authorizer_.Check(kHealth, "Bearer secret-dash").ok());
+  }
+  EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-dash").ok());
+  EXPECT_TRUE(authorizer_.Check(kListRuns, "Bearer secret-dash").ok());
 }
 
 }  // namespace

@@ -79,8 +79,11 @@ class TokenServerCredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::EnableDefaultHealthCheckService(true);
+    // One call, then (at one call per 1000 s) none for the rest of the test.
+    TokenEntry limited = Entry("limited", "tok-limited", {Role::kViewer});
+    limited.rate = {.per_second = 0.001, .burst = 1};
     auto authorizer = std::make_shared<const Authorizer>(
-        TokenRegistry({Entry("viewer", "tok-viewer", {Role::kViewer}),
+        TokenRegistry({limited, Entry("viewer", "tok-viewer", {Role::kViewer}),
                        Entry("runner", "tok-runner", {Role::kRunner}),
                        Entry("both", "tok-both", {Role::kRunner, Role::kViewer})}));
     sync_seen_.authorizer = authorizer;
@@ -135,6 +138,16 @@ TEST_F(TokenServerCredentialsTest, SyncServiceRefusesBeforeTheHandlerRuns) {
   EXPECT_EQ(viewer.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(viewer.error_message(), HasSubstr("needs the role runner"));
   EXPECT_EQ(sync_seen_.calls.load(), 0) << "a refused call reached the handler";
+}
+
+TEST_F(TokenServerCredentialsTest, ACallerOverItsBudgetGetsResourceExhaustedBeforeTheHandler) {
+  EXPECT_TRUE(GetRun("tok-limited").ok());
+  grpc::Status over = GetRun("tok-limited");
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(over.error_message(), HasSubstr("token \"limited\" is over its call budget"));
+  EXPECT_EQ(callback_seen_.calls.load(), 1) << "a call over budget reached the handler";
+  // Another token on the same connection is not held back.
+  EXPECT_TRUE(GetRun("tok-viewer").ok());
 }
 
 TEST_F(TokenServerCredentialsTest, SyncServiceCanNameItsCaller) {

@@ -134,8 +134,36 @@ INSTANTIATE_TEST_SUITE_P(
             File(std::string("  - name: a\n    roles: [agent]\n    agent_id: a1\n    cluster: c\n"
                              "    serves_teams: []\n    sha256: ") +
                  kHash1 + "\n"),
-            "tokens.yaml:6:19", "tokens[0].serves_teams: expected a non-empty list"}),
+            "tokens.yaml:6:19", "tokens[0].serves_teams: expected a non-empty list"},
+        BadCase{"ZeroCallRate", File("  - name: a\n    calls_per_second: 0\n" + kGood),
+                "tokens.yaml:3:23", "tokens[0].calls_per_second: expected a number"},
+        BadCase{"WordCallRate", File("  - name: a\n    calls_per_second: lots\n" + kGood),
+                "tokens.yaml:3:23", "tokens[0].calls_per_second: expected a number"},
+        BadCase{"HugeCallRate", File("  - name: a\n    calls_per_second: 1e9\n" + kGood),
+                "tokens.yaml:3:23", "at most 100000"},
+        BadCase{"FractionalBurst",
+                File("  - name: a\n    calls_per_second: 5\n    burst: 1.5\n" + kGood),
+                "tokens.yaml:4:12", "tokens[0].burst: expected a whole number"},
+        BadCase{"BurstWithoutRate", File("  - name: a\n    burst: 3\n" + kGood), "tokens.yaml:3:5",
+                "tokens[0].burst: only with calls_per_second"}),
     [](const auto& info) { return std::string(info.param.label); });
+
+TEST(TokensFileTest, ACallBudgetIsReadWithBurstDefaultingToTwiceTheRate) {
+  const std::string text =
+      File("  - name: a\n    calls_per_second: 2.5\n" + kGood +
+           "  - name: b\n    calls_per_second: 10\n    burst: 3\n    roles: [viewer]\n"
+           "    sha256: " +
+           kHash2 + "\n");
+  MP_ASSERT_OK_AND_ASSIGN(std::vector<TokenEntry> entries, ParseTokensFile(text, "t.yaml"));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_DOUBLE_EQ(entries[0].rate.per_second, 2.5);
+  EXPECT_EQ(entries[0].rate.burst, 5);
+  EXPECT_DOUBLE_EQ(entries[1].rate.per_second, 10);
+  EXPECT_EQ(entries[1].rate.burst, 3);
+  // Without the keys a token is unlimited.
+  MP_ASSERT_OK_AND_ASSIGN(entries, ParseTokensFile(File("  - name: c\n" + kGood), "t.yaml"));
+  EXPECT_EQ(entries[0].rate.per_second, 0);
+}
 
 TEST(TokensFileTest, AnAgentTokenIsBoundToItsAgentClusterAndTeams) {
   const std::string text = File(std::string("  - name: lab-agent\n"
