@@ -8,8 +8,10 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 
 namespace meshproof {
@@ -34,6 +36,49 @@ std::string PercentEncode(absl::string_view value, bool upper) {
   return out;
 }
 
+// The JSON-escaped form of `value` (as a server echoing it in a JSON body writes it), or
+// "" when escaping changes nothing.
+std::string JsonEscaped(absl::string_view value) {
+  std::string out;
+  bool changed = false;
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+      changed = true;
+    } else if (c < 0x20) {
+      absl::StrAppend(&out, absl::StrFormat("\\u%04x", c));
+      changed = true;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return changed ? out : "";
+}
+
+// Shortest base64 core worth matching: shorter runs of base64 letters turn up in ordinary
+// text by chance.
+constexpr size_t kMinBase64Core = 6;
+
+// The base64 characters that encode `value` and nothing else, for the value starting at
+// byte offset `shift` (0, 1 or 2) of a larger encoded text: a secret inside an encoded
+// header ("Basic " + base64("user:" + secret)) shows one of these three cores whatever
+// surrounds it.
+std::vector<std::string> Base64Cores(absl::string_view value) {
+  std::vector<std::string> cores;
+  for (size_t shift = 0; shift < 3; ++shift) {
+    const std::string padded = std::string(shift, '\0') + std::string(value);
+    const size_t first = (8 * shift + 5) / 6;             // first char after the padding
+    const size_t end = (8 * (shift + value.size())) / 6;  // chars wholly inside value
+    if (end <= first || end - first < kMinBase64Core) continue;
+    for (const std::string& encoded :
+         {absl::Base64Escape(padded), absl::WebSafeBase64Escape(padded)}) {
+      cores.push_back(encoded.substr(first, end - first));
+    }
+  }
+  return cores;
+}
+
 // Redacts one string field (value or element), as an excerpt when it is bytes.
 std::string RedactField(const Redactor& redactor, const FieldDescriptor* field,
                         const std::string& value) {
@@ -55,6 +100,8 @@ Redactor::Redactor(const std::vector<std::string>& secrets) {
     unique.insert(s);
     unique.insert(PercentEncode(s, true));
     unique.insert(PercentEncode(s, false));
+    if (std::string json = JsonEscaped(s); !json.empty()) unique.insert(json);
+    for (std::string& core : Base64Cores(s)) unique.insert(std::move(core));
   }
   secrets_.assign(unique.begin(), unique.end());
   std::stable_sort(secrets_.begin(), secrets_.end(),

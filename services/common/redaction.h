@@ -26,8 +26,11 @@ class Redactor {
  public:
   Redactor() = default;
   // Values shorter than kMinSecretBytes are ignored here (callers refuse them earlier
-  // with CheckSecretValue). Each value is also matched in its percent-encoded form, as
-  // it appears in a URL that a probe or an effective_url reports.
+  // with CheckSecretValue). Each value is also matched in the forms a server or a URL
+  // echoes it in: percent-encoded (a URL that a probe or an effective_url reports),
+  // JSON-escaped (a body such as httpbin's /headers), and base64 at each of the three
+  // byte alignments (an echoed "Authorization: Basic ..." header), standard and URL-safe
+  // alphabets. Base64 cores shorter than 6 characters are not matched.
   explicit Redactor(const std::vector<std::string>& secrets);
 
   bool empty() const { return secrets_.empty(); }

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
@@ -30,6 +31,20 @@ class Slot {
  private:
   std::atomic<int>* running_;
 };
+
+absl::Status CheckOnlyTests(const sv1::Scenario& scenario,
+                            const std::vector<std::string>& only_tests) {
+  std::set<std::string> names;
+  for (const sv1::Test& test : scenario.tests()) names.insert(test.name());
+  for (size_t i = 0; i < only_tests.size(); ++i) {
+    if (names.count(only_tests[i]) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("only_tests[", i, "]: scenario \"",
+                                                     scenario.name(), "\" has no test \"",
+                                                     only_tests[i], "\""));
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -62,6 +77,11 @@ absl::StatusOr<rv1::ScenarioOutcome> ScenarioEntrance::Execute(
   if (absl::Status valid = scenario::ValidateScenario(*scenario); !valid.ok()) {
     return redactor.RedactStatus(absl::InvalidArgumentError(
         absl::StrCat("scenario ", scenario->name(), ": ", valid.message())));
+  }
+  // A name that matches no test would otherwise run nothing and answer an empty PASS-less
+  // outcome, which reads as "the test is gone" rather than "you misspelled it".
+  if (absl::Status selected = CheckOnlyTests(*scenario, options.only_tests); !selected.ok()) {
+    return redactor.RedactStatus(selected);
   }
   if (running_.fetch_add(1) >= max_scenarios_) {
     running_.fetch_sub(1);

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "meshproof/result/v1/result.pb.h"
 #include "services/common/log.h"
 
@@ -38,6 +39,37 @@ TEST(RedactionTest, PercentEncodedFormIsHidden) {
   EXPECT_EQ(r.Redact("u=p%40ss%20word%2F1"), "u=***");
   EXPECT_EQ(r.Redact("u=p%40ss%20word%2f1"), "u=***");
   EXPECT_EQ(r.Redact("raw p@ss word/1"), "raw ***");
+}
+
+TEST(RedactionTest, JsonEscapedFormIsHidden) {
+  // httpbin's /headers echoes a header value inside a JSON string.
+  const Redactor r({"pa\"ss\\word"});
+  EXPECT_EQ(r.Redact(R"({"X-Token": "pa\"ss\\word"})"), R"({"X-Token": "***"})");
+}
+
+// A secret inside a base64-encoded text (an echoed Basic header) is hidden whatever its
+// byte offset in the encoded text, in both alphabets; the text around it survives.
+TEST(RedactionTest, Base64FormIsHiddenAtEveryAlignment) {
+  const std::string secret = "hunter2-pass?>>";
+  const Redactor r({secret});
+  for (const std::string& user : {"alice:", "bob:", "carol:", "d:"}) {
+    for (bool web_safe : {false, true}) {
+      const std::string plain = user + secret + "&tail";
+      const std::string encoded =
+          web_safe ? absl::WebSafeBase64Escape(plain) : absl::Base64Escape(plain);
+      const std::string redacted = r.Redact("Authorization: Basic " + encoded);
+      EXPECT_THAT(redacted, HasSubstr("***")) << user << " web_safe=" << web_safe;
+      EXPECT_THAT(redacted, HasSubstr("Authorization: Basic "));
+      // What is left of the encoding can no longer be decoded back to the secret.
+      const size_t star = redacted.find("***");
+      ASSERT_NE(star, std::string::npos);
+      const std::string before = redacted.substr(21, star - 21);
+      const std::string after = redacted.substr(star + 3);
+      EXPECT_LT(before.size() + after.size() + 6, encoded.size());
+    }
+  }
+  // Text that merely shares a few base64 letters is left alone.
+  EXPECT_EQ(r.Redact("aHVudGVy"), "aHVudGVy");
 }
 
 TEST(RedactionTest, ShortValuesAreRefusedAndIgnored) {

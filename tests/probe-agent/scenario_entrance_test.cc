@@ -190,6 +190,37 @@ TEST_F(ScenarioEntranceTest, TheLinkPathValidatesTheScenario) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(ScenarioEntranceTest, BothPathsRefuseAnOnlyTestsNameThatMatchesNoTest) {
+  const sv1::Scenario scenario = Valid();
+  ExecuteOptions options;
+  options.only_tests = {"plain", "plian"};
+  auto direct = entrance_.Execute(
+      &scenario, options, [](const rv1::TestResult&) {}, [] { return false; });
+  EXPECT_EQ(direct.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      std::string(direct.status().message()),
+      HasSubstr("only_tests[1]: scenario \"" + scenario.name() + "\" has no test \"plian\""));
+
+  schedv1::Assignment a = AssignmentOf(scenario, /*approved=*/false);
+  a.add_only_tests("missing");
+  rv1::ScenarioOutcome outcome;
+  auto results = Collect(a, &outcome);
+  EXPECT_TRUE(results.empty());
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_ERROR);
+  EXPECT_THAT(outcome.reason(), HasSubstr("has no test \"missing\""));
+  EXPECT_EQ(prober_.calls("http://127.0.0.1:9/plain"), 0);
+
+  // A name that does match still selects just that test.
+  options.only_tests = {"plain"};
+  std::map<std::string, rv1::TestResult> selected;
+  auto ok = entrance_.Execute(
+      &scenario, options, [&](const rv1::TestResult& r) { selected[r.test()] = r; },
+      [] { return false; });
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(selected.size(), 1u);
+  EXPECT_EQ(selected.count("plain"), 1u);
+}
+
 TEST_F(ScenarioEntranceTest, BothPathsShareOneCap) {
   prober_.Hold();
   const sv1::Scenario scenario = Valid();
