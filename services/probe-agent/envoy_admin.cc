@@ -64,6 +64,48 @@ std::vector<std::string> NamesIn(const Value& root, bool clusters, bool listener
   return names;
 }
 
+bool IsRbacFilter(const Value& node) {
+  const std::string name = StringAt(node, {"name"});
+  return name == "envoy.filters.http.rbac" || name == "envoy.filters.network.rbac";
+}
+
+// Every RBAC filter under `node` (a listener, at any depth of its filter chains): the keys
+// of its enforced `rules.policies`. `shadow_rules` are Istio's dry-run policies, which
+// decide nothing, so they are not read.
+void RbacPoliciesIn(const Value& node, std::vector<std::string>* names) {
+  if (node.has_list_value()) {
+    for (const Value& item : node.list_value().values()) RbacPoliciesIn(item, names);
+    return;
+  }
+  if (!node.has_struct_value()) return;
+  if (IsRbacFilter(node)) {
+    const Value* config = Field(node, "typed_config");
+    const Value* rules = config == nullptr ? nullptr : Field(*config, "rules");
+    const Value* policies = rules == nullptr ? nullptr : Field(*rules, "policies");
+    if (policies != nullptr && policies->has_struct_value()) {
+      // A protobuf Struct's map has no order; sorted keys make the evidence stable.
+      std::set<std::string> sorted;
+      for (const auto& [key, unused] : policies->struct_value().fields()) sorted.insert(key);
+      names->insert(names->end(), sorted.begin(), sorted.end());
+    }
+    return;
+  }
+  for (const auto& [key, child] : node.struct_value().fields()) RbacPoliciesIn(child, names);
+}
+
+std::vector<std::string> RbacPolicyNames(const Value& root) {
+  std::vector<std::string> names;
+  const Value* configs = Field(root, "configs");
+  if (configs == nullptr || !configs->has_list_value()) return names;
+  for (const Value& config : configs->list_value().values()) {
+    for (const char* list : {"static_listeners", "dynamic_listeners"}) {
+      if (const Value* items = Field(config, list); items != nullptr)
+        RbacPoliciesIn(*items, &names);
+    }
+  }
+  return names;
+}
+
 }  // namespace
 
 std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_view body,
@@ -76,13 +118,16 @@ std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_vi
   };
   google::protobuf::Value root;
   if (google::protobuf::util::JsonStringToMessage(std::string(body), &root).ok()) {
-    for (const std::string& name :
-         NamesIn(root, kind != v1::ENVOY_RESOURCE_LISTENERS, kind != v1::ENVOY_RESOURCE_CLUSTERS)) {
-      add(name);
-    }
+    const std::vector<std::string> found = kind == v1::ENVOY_RESOURCE_RBAC_POLICIES
+                                               ? RbacPolicyNames(root)
+                                               : NamesIn(root, kind != v1::ENVOY_RESOURCE_LISTENERS,
+                                                         kind != v1::ENVOY_RESOURCE_CLUSTERS);
+    for (const std::string& name : found) add(name);
     if (parsed != nullptr) *parsed = true;
     return names;
   }
+  // A policy name guessed from a cut document could prove a policy that is not enforced.
+  if (kind == v1::ENVOY_RESOURCE_RBAC_POLICIES) return names;
   // Cut at the capture limit (or not JSON): every "name" value is the best guess left.
   static const LazyRE2 kName = {R"re("name"\s*:\s*"([^"]*)")re"};
   re2::StringPiece input(body.data(), body.size());
@@ -91,8 +136,14 @@ std::vector<std::string> ConfigDumpNames(v1::EnvoyResource kind, absl::string_vi
   return names;
 }
 
+bool NeedsWholeConfigDump(v1::EnvoyResource resource) {
+  return resource == v1::ENVOY_RESOURCE_RBAC_POLICIES;
+}
+
 std::vector<std::string> AdminNames(v1::EnvoyResource resource, absl::string_view body) {
-  if (resource == v1::ENVOY_RESOURCE_CONFIG_DUMP) return ConfigDumpNames(resource, body);
+  if (resource == v1::ENVOY_RESOURCE_CONFIG_DUMP || resource == v1::ENVOY_RESOURCE_RBAC_POLICIES) {
+    return ConfigDumpNames(resource, body);
+  }
   std::vector<std::string> names;
   std::set<std::string> seen;
   auto add = [&](absl::string_view name) {

@@ -279,12 +279,10 @@ Evaluation Evaluate(const sv1::Test& test, const rv1::ProbeOutcome& outcome,
   }
   if (expect.has_failure()) {
     const sv1::FailureExpectation& want = expect.failure();
-    const std::string wanted = absl::StrCat(
-        "fails at ", scenario::FailureClassName(want.class_()),
-        want.curl_exit_code() != 0 ? absl::StrCat(" (curl ", want.curl_exit_code(), ")") : "");
+    const std::string wanted = scenario::DescribeFailure(want);
     if (!outcome.has_failure()) {
       checks.Mismatch("expect.failure", wanted, result.actual_summary);
-    } else if (outcome.failure().class_() != want.class_() ||
+    } else if (!scenario::FailureAccepts(want, outcome.failure().class_()) ||
                (want.curl_exit_code() != 0 &&
                 outcome.failure().curl_exit_code() != want.curl_exit_code())) {
       checks.Mismatch("expect.failure", wanted, FailureText(outcome.failure()));

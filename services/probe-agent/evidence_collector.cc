@@ -226,15 +226,18 @@ rv1::Evidence EvidenceCollector::CollectConfig(const sv1::EvidenceSpec& spec) {
     return evidence;
   }
   bool parsed = true;
-  const std::vector<std::string> names = source->from_istiod
-                                             ? ConfigDumpNames(config.resource(), *body, &parsed)
-                                             : AdminNames(config.resource(), *body);
+  const std::vector<std::string> names =
+      source->from_istiod || NeedsWholeConfigDump(config.resource())
+          ? ConfigDumpNames(config.resource(), *body, &parsed)
+          : AdminNames(config.resource(), *body);
   if (!parsed) {
     // Names guessed from a cut document could prove a listener that is not there.
     evidence.set_unobservable(true);
-    evidence.set_message(
-        absl::StrCat("could not read the proxy configuration: istiod's config dump of ",
-                     source->proxy, " is not complete JSON"));
+    evidence.set_message(absl::StrCat("could not read the proxy configuration: ",
+                                      source->from_istiod
+                                          ? absl::StrCat("istiod's config dump of ", source->proxy)
+                                          : std::string("the config dump at ") + url,
+                                      " is not complete JSON"));
     return evidence;
   }
   std::vector<std::string> missing, unexpected;

@@ -198,14 +198,16 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe,
                           observed.status_code(), why.empty() ? "" : ": ", why.substr(0, 300)));
       }
       bool parsed = true;
-      std::vector<std::string> names = source->from_istiod
+      std::vector<std::string> names = source->from_istiod || NeedsWholeConfigDump(resource)
                                            ? ConfigDumpNames(resource, body, &parsed)
                                            : AdminNames(resource, body);
       if (!outcome.has_failure() && !parsed) {
         // Guessing names from a cut document could prove a listener that is not there.
         Fail(&outcome, sv1::FAILURE_CLASS_PROTOCOL,
-             absl::StrCat("istiod's config dump of ", source->proxy, " is not complete JSON (",
-                          body.size(), " bytes read)"));
+             absl::StrCat(source->from_istiod
+                              ? absl::StrCat("istiod's config dump of ", source->proxy)
+                              : std::string("the config dump"),
+                          " is not complete JSON (", body.size(), " bytes read)"));
       }
       for (size_t i = 0; i < names.size() && i < 1000; ++i) config->add_names(names[i]);
       config->set_excerpt(body.substr(0, 2048));

@@ -25,7 +25,8 @@ const char* AdminPath(v1::EnvoyResource resource) {
   switch (resource) {
     case v1::ENVOY_RESOURCE_CLUSTERS: return "/clusters";
     case v1::ENVOY_RESOURCE_LISTENERS: return "/listeners";
-    case v1::ENVOY_RESOURCE_CONFIG_DUMP: return "/config_dump";
+    case v1::ENVOY_RESOURCE_CONFIG_DUMP:
+    case v1::ENVOY_RESOURCE_RBAC_POLICIES: return "/config_dump";
     default: return "/";
   }
 }

@@ -26,15 +26,28 @@ std::string FailureClassName(meshproof::scenario::v1::FailureClass failure_class
   }
 }
 
+bool FailureAccepts(const v1::FailureExpectation& want, v1::FailureClass observed) {
+  if (observed == want.class_()) return true;
+  for (int alternative : want.or_class()) {
+    if (observed == alternative) return true;
+  }
+  return false;
+}
+
+std::string DescribeFailure(const v1::FailureExpectation& want) {
+  std::string text = absl::StrCat("fails at ", FailureClassName(want.class_()));
+  for (int alternative : want.or_class()) {
+    absl::StrAppend(&text, " or ", FailureClassName(static_cast<v1::FailureClass>(alternative)));
+  }
+  if (want.curl_exit_code() != 0) absl::StrAppend(&text, " (curl ", want.curl_exit_code(), ")");
+  return text;
+}
+
 std::string DescribeExpectation(const meshproof::scenario::v1::Test& test) {
   const v1::Expectation& expect = test.expect();
   std::vector<std::string> parts;
   if (expect.has_failure()) {
-    std::string text = absl::StrCat("fails at ", FailureClassName(expect.failure().class_()));
-    if (expect.failure().curl_exit_code() != 0) {
-      absl::StrAppend(&text, " (curl ", expect.failure().curl_exit_code(), ")");
-    }
-    parts.push_back(text);
+    parts.push_back(DescribeFailure(expect.failure()));
   } else if (expect.status_size() > 0) {
     std::vector<std::string> codes;
     for (const v1::StatusRange& range : expect.status()) {

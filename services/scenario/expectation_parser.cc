@@ -1,5 +1,6 @@
 // Reads what a probe must show (`expect:`), the evidence around it, and its retry policy.
 #include <map>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -82,17 +83,45 @@ bool ReadFailureClass(const YamlField& field, v1::FailureClass* out) {
   return true;
 }
 
-void ReadFailure(const YamlField& field, v1::FailureExpectation* failure) {
+// One class (a scalar) or several that prove the same claim (a sequence): the first is
+// `class`, the rest `or_class`.
+void ReadFailureClasses(const YamlField& field, v1::FailureExpectation* failure) {
   v1::FailureClass failure_class;
-  if (field.node().IsScalar()) {
+  if (!field.node().IsSequence()) {
     if (ReadFailureClass(field, &failure_class)) failure->set_class_(failure_class);
+    return;
+  }
+  std::vector<YamlField> items;
+  if (!field.Items(&items)) return;
+  if (items.empty()) {
+    field.Error("lists no failure class, e.g. [empty_reply, connection_reset]");
+    return;
+  }
+  std::set<int> seen;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!ReadFailureClass(items[i], &failure_class)) continue;
+    if (!seen.insert(failure_class).second) {
+      items[i].Error("repeats a failure class listed before it");
+      continue;
+    }
+    if (i == 0) {
+      failure->set_class_(failure_class);
+    } else {
+      failure->add_or_class(failure_class);
+    }
+  }
+}
+
+void ReadFailure(const YamlField& field, v1::FailureExpectation* failure) {
+  if (!field.node().IsMap()) {
+    ReadFailureClasses(field, failure);
     return;
   }
   if (!field.CheckMap({"class", "curl_exit"})) return;
   if (YamlField f = field.Child("class"); !f.present()) {
     f.Error("is required, e.g. tls_handshake");
-  } else if (ReadFailureClass(f, &failure_class)) {
-    failure->set_class_(failure_class);
+  } else {
+    ReadFailureClasses(f, failure);
   }
   uint32_t code = 0;
   if (YamlField f = field.Child("curl_exit"); f.present() && f.Uint(1, 99, &code)) {

@@ -219,8 +219,10 @@ bool ReadEnvoyResource(const YamlField& field, v1::EnvoyResource* resource) {
     *resource = v1::ENVOY_RESOURCE_LISTENERS;
   } else if (text == "config_dump") {
     *resource = v1::ENVOY_RESOURCE_CONFIG_DUMP;
+  } else if (text == "rbac_policies") {
+    *resource = v1::ENVOY_RESOURCE_RBAC_POLICIES;
   } else {
-    field.Error(absl::StrCat("expected clusters, listeners or config_dump, got \"",
+    field.Error(absl::StrCat("expected clusters, listeners, config_dump or rbac_policies, got \"",
                              text.substr(0, 40), "\""));
     return false;
   }

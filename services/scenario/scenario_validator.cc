@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/time_util.h"
 #include "services/scenario/config_source.h"
+#include "services/scenario/describe.h"
 #include "services/scenario/enum_values.h"
 #include "services/scenario/limits.h"
 #include "services/scenario/log_source_uri.h"
@@ -402,6 +403,22 @@ class Checker {
       }
       if (expect.failure().class_() == v1::FAILURE_CLASS_UNSPECIFIED) {
         Report(path + ".failure.class", "is required, e.g. tls_handshake");
+      }
+      // Repeats are refused by the parser, where the element's position is known; a
+      // request built without it is checked here.
+      std::set<int> classes = {expect.failure().class_()};
+      for (int i = 0; i < expect.failure().or_class_size(); ++i) {
+        const v1::FailureClass alternative = expect.failure().or_class(i);
+        if (alternative == v1::FAILURE_CLASS_UNSPECIFIED) {
+          Report(absl::StrCat(path, ".failure[", i + 1, "]"), "is not a failure class");
+        } else if (!classes.insert(alternative).second) {
+          Report(absl::StrCat(path, ".failure[", i + 1, "]"),
+                 absl::StrCat("repeats ", FailureClassName(alternative)));
+        }
+      }
+      if (expect.failure().or_class_size() > 0 && expect.failure().curl_exit_code() != 0) {
+        // Each class has its own curl exit codes: one code cannot pin several classes.
+        Report(path + ".failure.curl_exit", "cannot be combined with several failure classes");
       }
     }
     if (kind != v1::Probe::KIND_NOT_SET) {

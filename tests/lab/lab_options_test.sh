@@ -334,6 +334,28 @@ check_mesh_master() {
     fail "authz: no [none] line: $(lines_after "$wlog" "$mark")"
   fi
 
+  # The workload sidecar's configuration lists the policies it enforces, DENY filter first.
+  if curl -sS --max-time 5 "$E_WORKLOAD_CONFIG_URL/config_dump" -o "$WORK/workload-dump.json" &&
+    /usr/bin/python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+names = []
+def walk(node):
+    if isinstance(node, list):
+        for item in node: walk(item)
+    elif isinstance(node, dict):
+        if node.get("name") == "envoy.filters.http.rbac":
+            names.extend(sorted(node["typed_config"]["rules"]["policies"]))
+        else:
+            for value in node.values(): walk(value)
+walk(doc)
+sys.exit(0 if names == ["ns[mesh-test]-policy[deny-admin]-rule[0]", "ns[mesh-test]-policy[allow-sleep]-rule[0]"] else 1)
+' "$WORK/workload-dump.json"; then
+    pass "authz: the workload's config dump lists deny-admin, then allow-sleep"
+  else
+    fail "authz: the workload's config dump at $E_WORKLOAD_CONFIG_URL/config_dump lacks the policies"
+  fi
+
   mark=$(line_count "$elog")
   expect_curl "origination: http:// through the gateway" 200 0 -H "Host: $E_EXTERNAL_HOST" "http://127.0.0.1:$E_EGRESS_HTTP_PORT/get"
   if wait_new_line "$elog" "$mark" "\"GET /get HTTP/1.1\" 200 - via_upstream " &&

@@ -56,11 +56,56 @@ TEST(AdminNamesTest, ATruncatedConfigDumpFallsBackToEveryName) {
               ElementsAre("a", "b"));
 }
 
+// RBAC policy names: the enforced policies of every RBAC filter in the listeners (HTTP and
+// network), never the dry-run shadow rules, never a name elsewhere in the document.
+constexpr char kRbacDump[] = R"({"configs": [
+  {"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump",
+   "dynamic_active_clusters": [{"cluster": {"name": "ns[x]-policy[not-a-filter]-rule[0]"}}]},
+  {"@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump",
+   "dynamic_listeners": [{"name": "virtualInbound", "active_state": {"listener": {
+     "name": "virtualInbound",
+     "filter_chains": [
+       {"filters": [{"name": "envoy.filters.network.http_connection_manager",
+         "typed_config": {"http_filters": [
+           {"name": "envoy.filters.http.rbac", "typed_config": {
+             "rules": {"action": "DENY", "policies": {"ns[a]-policy[deny-admin]-rule[0]": {}}},
+             "shadow_rules": {"policies": {"ns[a]-policy[dry-run]-rule[0]": {}}}}},
+           {"name": "envoy.filters.http.rbac", "typed_config": {
+             "rules": {"policies": {"ns[a]-policy[allow-b]-rule[1]": {},
+                                    "ns[a]-policy[allow-b]-rule[0]": {}}}}},
+           {"name": "envoy.filters.http.router"}]}}]},
+       {"filters": [{"name": "envoy.filters.network.rbac", "typed_config": {
+         "rules": {"action": "DENY", "policies": {"ns[a]-policy[tcp-deny]-rule[0]": {}}}}}]}
+     ]}}}]}]})";
+
+TEST(AdminNamesTest, RbacPoliciesAreTheEnforcedPolicyNamesOfTheListenersFilters) {
+  bool parsed = false;
+  EXPECT_THAT(ConfigDumpNames(sv1::ENVOY_RESOURCE_RBAC_POLICIES, kRbacDump, &parsed),
+              ElementsAre("ns[a]-policy[deny-admin]-rule[0]", "ns[a]-policy[allow-b]-rule[0]",
+                          "ns[a]-policy[allow-b]-rule[1]", "ns[a]-policy[tcp-deny]-rule[0]"));
+  EXPECT_TRUE(parsed);
+  EXPECT_THAT(AdminNames(sv1::ENVOY_RESOURCE_RBAC_POLICIES, kRbacDump),
+              Not(Contains("ns[a]-policy[dry-run]-rule[0]")));
+  EXPECT_TRUE(NeedsWholeConfigDump(sv1::ENVOY_RESOURCE_RBAC_POLICIES));
+  EXPECT_FALSE(NeedsWholeConfigDump(sv1::ENVOY_RESOURCE_CONFIG_DUMP));
+}
+
+TEST(AdminNamesTest, ACutConfigDumpGivesNoRbacPolicyAndSaysSo) {
+  const std::string cut = std::string(kRbacDump).substr(0, std::string(kRbacDump).size() - 40);
+  bool parsed = true;
+  EXPECT_THAT(ConfigDumpNames(sv1::ENVOY_RESOURCE_RBAC_POLICIES, cut, &parsed), ElementsAre());
+  EXPECT_FALSE(parsed);
+}
+
+// The lab's workload sidecar dump (deploy/lab/templates/envoy-admin) is read the same way
+// once rendered; the lab test checks the rendered answer against each --authz-policy.
+
 // The one mapping (services/scenario) that the prober reads and the reproduction line prints.
 TEST(AdminPathTest, MapsResources) {
   EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_CLUSTERS), "/clusters");
   EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_LISTENERS), "/listeners");
   EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_CONFIG_DUMP), "/config_dump");
+  EXPECT_STREQ(scenario::AdminPath(sv1::ENVOY_RESOURCE_RBAC_POLICIES), "/config_dump");
   auto source =
       scenario::ResolveConfigSource("http://127.0.0.1:15000/", sv1::ENVOY_RESOURCE_LISTENERS);
   ASSERT_TRUE(source.ok());

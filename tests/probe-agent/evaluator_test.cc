@@ -68,6 +68,27 @@ TEST(EvaluateTest, ExpectedTlsFailure) {
   EXPECT_THAT(wrong_class.reason, HasSubstr("got fails at connect_refused (curl 7)"));
 }
 
+// Several failure classes that prove the same claim: any of them passes, anything else
+// (another class, or an HTTP answer) fails and names them all.
+TEST(EvaluateTest, AnyOfSeveralExpectedFailureClasses) {
+  sv1::Test test = ParseTest(
+      "  - name: a\n    http: {url: \"http://x/\"}\n"
+      "    expect: {failure: [connection_reset, empty_reply]}\n");
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECTION_RESET, 56), {}, kNow).verdict,
+            rv1::TEST_VERDICT_PASS);
+  EXPECT_EQ(Evaluate(test, Failed(sv1::FAILURE_CLASS_EMPTY_REPLY, 52), {}, kNow).verdict,
+            rv1::TEST_VERDICT_PASS);
+  Evaluation refused = Evaluate(test, Failed(sv1::FAILURE_CLASS_CONNECT_REFUSED, 7), {}, kNow);
+  EXPECT_EQ(refused.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_THAT(refused.reason,
+              HasSubstr("expected fails at connection_reset or empty_reply, got fails at "
+                        "connect_refused (curl 7)"));
+  Evaluation answered = Evaluate(test, Http(403), {}, kNow);
+  EXPECT_EQ(answered.verdict, rv1::TEST_VERDICT_FAIL);
+  EXPECT_EQ(answered.reason,
+            "expect.failure: expected fails at connection_reset or empty_reply, got status 403");
+}
+
 // The issuer pattern is matched against the peer's issuer, not its subject: a certificate
 // whose subject names the CA but that another CA signed fails.
 TEST(EvaluateTest, TlsIssuerPatternMatchesThePeersIssuer) {

@@ -106,11 +106,16 @@ TEST_F(MeshSecurityLabTest, SecurityPassesOnAStrictWorkloadWithDenyAndAllowPolic
   EXPECT_EQ(run.results.size(), 8u);  // two setup steps and six tests
   EXPECT_EQ(run.results["plaintext-refused-by-strict"].outcome().http().status_code(), 0u);
   const rv1::TestResult& deny = run.results["deny-wins-over-allow"];
-  ASSERT_EQ(deny.evidence_size(), 1);
+  ASSERT_EQ(deny.evidence_size(), 2);
   ASSERT_EQ(deny.evidence(0).lines_size(), 1);
   EXPECT_THAT(
       deny.evidence(0).lines(0),
       HasSubstr("403 - rbac_access_denied_matched_policy[ns[mesh-test]-policy[deny-admin]"));
+  // The workload sidecar's configuration lists the policies its RBAC filters enforce.
+  EXPECT_THAT(deny.evidence(1).lines(),
+              ::testing::ElementsAre("ns[mesh-test]-policy[deny-admin]-rule[0]",
+                                     "ns[mesh-test]-policy[allow-sleep]-rule[0]"));
+  EXPECT_TRUE(deny.evidence(1).satisfied());
   for (const char* claim : {"C20", "C21", "C22", "C23", "C24"}) {
     EXPECT_EQ(run.claims[claim], rv1::CLAIM_VERDICT_CONFIRMED) << claim;
   }
@@ -124,7 +129,7 @@ TEST_F(MeshSecurityLabTest, PermissiveWorkloadAnswersPlaintextSoTheStrictTestFai
   ExpectOnlyTheseFail(run, {"plaintext-refused-by-strict"});
   // Plaintext got through the sidecar to the RBAC filter: an HTTP answer, not a refusal.
   EXPECT_THAT(run.results["plaintext-refused-by-strict"].reason(),
-              HasSubstr("expected fails at empty_reply, got status 403"));
+              HasSubstr("expected fails at connection_reset or empty_reply, got status 403"));
   EXPECT_EQ(run.claims["C20"], rv1::CLAIM_VERDICT_REFUTED);
   EXPECT_EQ(run.outcome.verdict(), rv1::RUN_VERDICT_FAILED);
 }
@@ -136,6 +141,28 @@ TEST_F(MeshSecurityLabTest, WithoutTheDenyPolicyTheAllowLetsAdminThrough) {
   const rv1::TestResult& deny = run.results["deny-wins-over-allow"];
   EXPECT_THAT(deny.reason(), HasSubstr("expect.status: expected 403, got 200"));
   EXPECT_EQ(run.claims["C23"], rv1::CLAIM_VERDICT_REFUTED);
+  // The configuration says the same: the DENY policy is not enforced.
+  ASSERT_EQ(deny.evidence_size(), 2);
+  EXPECT_FALSE(deny.evidence(1).satisfied());
+  EXPECT_THAT(deny.evidence(1).message(),
+              HasSubstr("not in http://127.0.0.1:" + lab_->env().at("SIDECAR_ADMIN_PORT") +
+                        "/workload/config_dump: ns[mesh-test]-policy[deny-admin]-rule[0]"));
+}
+
+// Behaviour alone does not prove a policy: when the workload's configuration cannot be
+// read, the tests that rest on it are errors, not passes.
+TEST_F(MeshSecurityLabTest, UnreadablePolicyConfigurationIsAnErrorNotAPass) {
+  Start({});
+  // The gateway's admin has no workload config dump: it answers 404.
+  AgentRun run = Run("30-security",
+                     {{"WORKLOAD_CONFIG_URL", lab_->env().at("GATEWAY_ADMIN_URL") + "/workload"}});
+  for (const char* name : {"other-identity-denied-403", "deny-wins-over-allow"}) {
+    EXPECT_EQ(run.results[name].verdict(), rv1::TEST_VERDICT_ERROR)
+        << name << ": " << run.results[name].reason();
+  }
+  EXPECT_EQ(run.results["allowed-identity-200"].verdict(), rv1::TEST_VERDICT_PASS);
+  EXPECT_NE(run.outcome.verdict(), rv1::RUN_VERDICT_PASSED);
+  EXPECT_NE(run.claims["C23"], rv1::CLAIM_VERDICT_CONFIRMED);
 }
 
 TEST_F(MeshSecurityLabTest, WithoutAnyPolicyEveryIdentityIsLetThrough) {

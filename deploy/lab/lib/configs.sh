@@ -115,7 +115,7 @@ lab_conf_admin_answers() {
     --templates "$LAB_TEMPLATE_DIR/envoy-admin" --out "$ADMIN_DIR/$view" \
     --external-host "$EXTERNAL_HOST" --external-endpoint "$external" \
     --gateway-endpoint "$gateway" --gateway-port "$LAB_NETNS_GATEWAY_PORT" \
-    --egress-route "$EGRESS_ROUTE" --node-ip "$node_ip" ||
+    --egress-route "$EGRESS_ROUTE" --node-ip "$node_ip" --authz-policy "$AUTHZ_POLICY" ||
     lab_die "could not generate the $view admin answers"
 }
 

@@ -5,10 +5,12 @@
                    --external-host HOST --external-endpoint IP:PORT
                    --gateway-endpoint IP:PORT --gateway-port PORT
                    --egress-route present|absent --node-ip IP
+                   [--authz-policy deny-and-allow|allow-only|none]
 
 Writes OUT/clusters, OUT/listeners (Envoy's text formats), OUT/config_dump.json and
-OUT/server_info.json (a recorded real Envoy's, unchanged), which the lab's admin nginx
-serves. The templates under
+OUT/server_info.json (a recorded real Envoy's, unchanged), and for the sidecar role
+OUT/workload-config_dump.json (the STRICT workload's sidecar, with the RBAC filters of
+--authz-policy), which the lab's admin nginx serves. The templates under
 deploy/lab/templates/envoy-admin are derived from the recorded real Envoy output in
 deploy/lab/fixtures/envoy-admin (each says what is substituted). The same values render
 the gateways' nginx configs, so the answers follow the lab: without the egress route the
@@ -132,6 +134,57 @@ class Writer:
                     config[key] = listeners
         return doc
 
+    def rbac_filters(self):
+        """The workload sidecar's HTTP filters for the lab's --authz-policy: Istio's DENY
+        filter before its ALLOW filter, each only while its policy exists, then the router."""
+        policy = self.args.authz_policy
+        filters = [{"name": "istio.metadata_exchange"}]
+        any_id = {"and_ids": {"ids": [{"any": True}]}}
+        if policy == "deny-and-allow":
+            filters.append({
+                "name": "envoy.filters.http.rbac",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
+                    "rules": {"action": "DENY", "policies": {
+                        "ns[mesh-test]-policy[deny-admin]-rule[0]": {
+                            "permissions": [{"and_rules": {"rules": [{"or_rules": {"rules": [
+                                {"url_path": {"path": {"prefix": "/admin/"}}}]}}]}}],
+                            "principals": [any_id]}}},
+                    "shadow_rules_stat_prefix": "istio_dry_run_allow_"}})
+        if policy in ("deny-and-allow", "allow-only"):
+            paths = [{"url_path": {"path": {"exact": p}}} for p in ("/get", "/headers")]
+            paths += [{"url_path": {"path": {"prefix": p}}} for p in ("/status/", "/admin/")]
+            filters.append({
+                "name": "envoy.filters.http.rbac",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
+                    "rules": {"policies": {
+                        "ns[mesh-test]-policy[allow-sleep]-rule[0]": {
+                            "permissions": [{"and_rules": {"rules": [
+                                {"or_rules": {"rules": [{"header": {"name": ":method",
+                                                                    "string_match": {"exact": "GET"}}}]}},
+                                {"or_rules": {"rules": paths}}]}}],
+                            "principals": [{"and_ids": {"ids": [{"or_ids": {"ids": [
+                                {"filter_state": {"key": "io.istio.peer_principal",
+                                                  "string_match": {"exact": "spiffe://cluster.local/ns/mesh-test/sa/sleep"}}}]}}]}}]}}},
+                    "shadow_rules_stat_prefix": "istio_dry_run_allow_"}})
+        filters.append({"name": "envoy.filters.http.router",
+                        "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}})
+        return filters
+
+    def workload_config_dump(self):
+        doc = self.json("workload-config_dump.json.tmpl", {
+            "NODE_IP": self.args.node_ip, "NOW": self.now, "ISTIO_VERSION": ISTIO_VERSION,
+            "RBAC_FILTERS": "@RBAC_FILTERS@",
+        })
+        for config in doc["configs"]:
+            for listener in config.get("dynamic_listeners", []):
+                for chain in listener["active_state"]["listener"]["filter_chains"]:
+                    for f in chain["filters"]:
+                        if f["typed_config"].get("http_filters") == "@RBAC_FILTERS@":
+                            f["typed_config"]["http_filters"] = self.rbac_filters()
+        return doc
+
     def recorded_server_info(self):
         try:
             with open(SERVER_INFO, encoding="utf-8") as f:
@@ -155,6 +208,10 @@ class Writer:
             "config_dump.json": json.dumps(self.config_dump(clusters), indent=2) + "\n",
             "server_info.json": self.recorded_server_info(),
         }
+        if a.role == "sidecar":
+            # The lab has no port left for the STRICT workload's own sidecar admin: its
+            # config dump is served beside the client sidecar's, under /workload.
+            outputs["workload-config_dump.json"] = json.dumps(self.workload_config_dump(), indent=2) + "\n"
         os.makedirs(a.out, exist_ok=True)
         for name, content in outputs.items():
             # No blank lines: an empty route list leaves none behind in the text formats.
@@ -175,6 +232,8 @@ def main():
     parser.add_argument("--gateway-port", type=int, default=8443, help="the gateway's listener port in Envoy")
     parser.add_argument("--egress-route", choices=["present", "absent"], default="present")
     parser.add_argument("--node-ip", required=True)
+    parser.add_argument("--authz-policy", choices=["deny-and-allow", "allow-only", "none"], default="deny-and-allow",
+                        help="the STRICT workload's AuthorizationPolicies, as its sidecar's RBAC filters")
     Writer(parser.parse_args()).write_all()
 
 
