@@ -429,8 +429,8 @@ int Main(int argc, char** argv) {
   }
   for (int w = 0; w < watchers; ++w) {
     // After the agents' streams, on the channels' remaining room.
-    watching.push_back(std::make_unique<FleetWatcher>(
-        watch_stubs[(agents + w) % channels].get(), run_ids[w % run_ids.size()]));
+    watching.push_back(std::make_unique<FleetWatcher>(watch_stubs[(agents + w) % channels].get(),
+                                                      run_ids[w % run_ids.size()]));
   }
   if (!WaitUntil(
           [&] {
@@ -448,8 +448,8 @@ int Main(int argc, char** argv) {
     why = w->ended_status();
   }
   if (watchers_refused > 0) {
-    std::fprintf(stderr, "%d of %d watchers were refused (last: %s)\n", watchers_refused,
-                 watchers, why.c_str());
+    std::fprintf(stderr, "%d of %d watchers were refused (last: %s)\n", watchers_refused, watchers,
+                 why.c_str());
   }
 
   // Heartbeats spread over the interval, as independent agents' would be.

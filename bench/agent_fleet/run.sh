@@ -18,6 +18,9 @@ runs=${RUNS:-100}
 watchers=${WATCHERS:-0}
 seconds=${SECONDS_:-20}
 heartbeat=${HEARTBEAT:-1s}
+# A lease shorter than the measured window, so a heartbeat that fails to renew one shows
+# up as a lost lease (the scheduler cancels the run on the live agent).
+lease=${LEASE:-30s}
 work=$(mktemp -d)
 pid=
 cleanup() {
@@ -29,7 +32,7 @@ trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
 cat >"$work/scheduler.yaml" <<YAML
 heartbeat_interval: $heartbeat
-lease: 30s
+lease: $lease
 tick_interval: 1s
 max_runs_per_agent: 1
 YAML

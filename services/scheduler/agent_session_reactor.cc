@@ -13,9 +13,8 @@ namespace meshproof::scheduler {
 // thread, so none of those calls is made while holding mu_: each decision is taken under
 // the lock and carried out after it.
 
-AgentSessionReactor::AgentSessionReactor(grpc::CallbackServerContext* context,
-                                         Scheduler* scheduler, WorkerPool* workers,
-                                         const auth::Authorizer* authorizer)
+AgentSessionReactor::AgentSessionReactor(grpc::CallbackServerContext* context, Scheduler* scheduler,
+                                         WorkerPool* workers, const auth::Authorizer* authorizer)
     : context_(context), scheduler_(scheduler), workers_(workers), authorizer_(authorizer) {
   StartRead(&read_buffer_);
 }
@@ -57,22 +56,21 @@ void AgentSessionReactor::OnHello(bool ok) {
                      "message: the first message must be a hello"));
     return;
   }
-  absl::StatusOr<std::vector<std::string>> teams = CheckAgentHello(
-      read_buffer_.hello(), authorizer_ != nullptr ? auth::Caller(*context_, authorizer_) : nullptr);
+  absl::StatusOr<std::vector<std::string>> teams =
+      CheckAgentHello(read_buffer_.hello(),
+                      authorizer_ != nullptr ? auth::Caller(*context_, authorizer_) : nullptr);
   if (!teams.ok()) {
     LogWarning("agent hello refused: ", teams.status().message());
     End(ToGrpcStatus(teams.status()));
     return;
   }
-  workers_->Post([this, hello = std::move(*read_buffer_.mutable_hello()),
-                  teams = *std::move(teams)]() mutable {
-    OpenSession(std::move(hello), std::move(teams));
-  });
+  workers_->Post(
+      [this, hello = std::move(*read_buffer_.mutable_hello()),
+       teams = *std::move(teams)]() mutable { OpenSession(std::move(hello), std::move(teams)); });
 }
 
 void AgentSessionReactor::OpenSession(v1::Hello hello, std::vector<std::string> teams) {
-  absl::StatusOr<std::string> session =
-      scheduler_->AgentConnected(hello, this, std::move(teams));
+  absl::StatusOr<std::string> session = scheduler_->AgentConnected(hello, this, std::move(teams));
   if (!session.ok()) {
     // Nothing was queued for the agent: it gets the status itself.
     End(ToGrpcStatus(session.status()));

@@ -19,8 +19,7 @@ std::vector<v1::RunEvent> RunEventHub::Take(const std::string& run_id, uint64_t*
   return TakeLocked(run_id, cursor);
 }
 
-void RunEventHub::Subscribe(const std::string& run_id,
-                            std::shared_ptr<RunEventListener> listener) {
+void RunEventHub::Subscribe(const std::string& run_id, std::shared_ptr<RunEventListener> listener) {
   absl::MutexLock lock(&mu_);
   listeners_.emplace(run_id, std::move(listener));
 }

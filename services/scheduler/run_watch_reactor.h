@@ -31,8 +31,7 @@ class RunWatchReactor final : public grpc::ServerWriteReactor<v1::RunEvent>,
  public:
   // Returns the reactor for gRPC; it keeps itself alive until OnDone.
   static grpc::ServerWriteReactor<v1::RunEvent>* Start(std::string run_id, CallerScope scope,
-                                                       Scheduler* scheduler,
-                                                       WorkerPool* workers);
+                                                       Scheduler* scheduler, WorkerPool* workers);
 
   void OnRunEvents() override;
   void OnWriteDone(bool ok) override;

@@ -209,8 +209,8 @@ TEST(StreamThreadsTest, ThreadsStayBoundedAsAgentsAndWatchersConnect) {
   std::vector<std::unique_ptr<IdleAgent>> agents;
   std::vector<std::unique_ptr<Watcher>> watchers;
   for (int i = 0; i < kAgents; ++i) {
-    agents.push_back(std::make_unique<IdleAgent>(
-        agent_stubs[i / kStreamsPerChannel].get(), i, &tally));
+    agents.push_back(
+        std::make_unique<IdleAgent>(agent_stubs[i / kStreamsPerChannel].get(), i, &tally));
   }
   for (int i = 0; i < kWatchers; ++i) {
     watchers.push_back(std::make_unique<Watcher>(
