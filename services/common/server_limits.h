@@ -16,7 +16,9 @@ inline constexpr int kMaxConcurrentStreams = 100;
 inline constexpr int kMaxReceiveMessageBytes = 4 << 20;
 // Request headers (metadata) per call, in bytes.
 inline constexpr int kMaxMetadataBytes = 16 << 10;
-// Threads the server may run calls on; a call beyond them fails RESOURCE_EXHAUSTED.
+// Threads the server may run synchronous-API calls on; a call beyond them fails
+// RESOURCE_EXHAUSTED. Callback-API streams (the scheduler's agent sessions and watches)
+// hold no thread and do not count.
 inline constexpr int kMaxServerThreads = 512;
 
 // Applies the bounds above to `builder`.

@@ -1,6 +1,7 @@
-// The gRPC adapter of AgentGatewayService.Connect: reads the agent's messages on the
-// handler thread and hands them to the Scheduler; a writer thread per session sends what
-// the scheduler queued (GrpcAgentSink), so the scheduler never blocks on a slow agent.
+// The gRPC adapter of AgentGatewayService.Connect, on gRPC's callback API: each session is
+// a reactor (agent_session_reactor.h) that reads the agent's messages and writes what the
+// scheduler queued, with no thread of its own; the Scheduler's work for every session
+// runs on one small WorkerPool, so threads do not grow with the number of agents.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_AGENT_GATEWAY_SERVICE_H_
 #define MESHPROOF_SERVICES_SCHEDULER_AGENT_GATEWAY_SERVICE_H_
 
@@ -11,23 +12,25 @@
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "services/common/auth/authorizer.h"
 #include "services/scheduler/scheduler.h"
+#include "services/scheduler/worker_pool.h"
 
 namespace meshproof::scheduler {
 
-class AgentGatewayServiceImpl final : public v1::AgentGatewayService::Service {
+class AgentGatewayServiceImpl final : public v1::AgentGatewayService::CallbackService {
  public:
   // With `authorizer` (tokens on) a hello must claim the agent id and cluster its token
   // is bound to (agent_binding.h), and the agent is given only its bound teams' runs.
-  explicit AgentGatewayServiceImpl(Scheduler* scheduler,
-                                   std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
-      : scheduler_(scheduler), authorizer_(std::move(authorizer)) {}
+  // `workers` runs the sessions' scheduler calls and must outlive the server.
+  AgentGatewayServiceImpl(Scheduler* scheduler, WorkerPool* workers,
+                          std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
+      : scheduler_(scheduler), workers_(workers), authorizer_(std::move(authorizer)) {}
 
-  grpc::Status Connect(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::SchedulerMessage, v1::AgentMessage>* stream) override;
+  grpc::ServerBidiReactor<v1::AgentMessage, v1::SchedulerMessage>* Connect(
+      grpc::CallbackServerContext* context) override;
 
  private:
   Scheduler* scheduler_;
+  WorkerPool* workers_;
   std::shared_ptr<const auth::Authorizer> authorizer_;
 };
 

@@ -96,8 +96,11 @@ int Main(int argc, char** argv) {
   ms::TickLoop loop(scheduler->get(), &waiter);
   loop.Start();
 
-  ms::SchedulerServiceImpl scheduler_service(scheduler->get(), auth->authorizer);
-  ms::AgentGatewayServiceImpl gateway_service(scheduler->get(), auth->authorizer);
+  // The agent sessions' and watches' scheduler work; the Scheduler serialises most of it
+  // under one lock, so a few threads serve any number of streams.
+  ms::WorkerPool stream_workers(ms::kStreamWorkerThreads);
+  ms::SchedulerServiceImpl scheduler_service(scheduler->get(), &stream_workers, auth->authorizer);
+  ms::AgentGatewayServiceImpl gateway_service(scheduler->get(), &stream_workers, auth->authorizer);
   meshproof::ServerOptions options = meshproof::bootstrap::ServerOptionsFor(config.server, *auth);
   options.on_shutdown = [&] {
     (*scheduler)->Shutdown();

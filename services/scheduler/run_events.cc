@@ -3,8 +3,36 @@
 namespace meshproof::scheduler {
 
 void RunEventHub::Publish(const std::string& run_id, const v1::RunEvent& event) {
+  std::vector<std::shared_ptr<RunEventListener>> to_tell;
+  {
+    absl::MutexLock lock(&mu_);
+    logs_[run_id].events.push_back(event);
+    auto [begin, end] = listeners_.equal_range(run_id);
+    for (auto it = begin; it != end; ++it) to_tell.push_back(it->second);
+  }
+  // Outside the lock: a listener takes the events it was told of.
+  for (const auto& listener : to_tell) listener->OnRunEvents();
+}
+
+std::vector<v1::RunEvent> RunEventHub::Take(const std::string& run_id, uint64_t* cursor) {
   absl::MutexLock lock(&mu_);
-  logs_[run_id].events.push_back(event);
+  return TakeLocked(run_id, cursor);
+}
+
+void RunEventHub::Subscribe(const std::string& run_id, std::shared_ptr<RunEventListener> listener) {
+  absl::MutexLock lock(&mu_);
+  listeners_.emplace(run_id, std::move(listener));
+}
+
+void RunEventHub::Unsubscribe(const std::string& run_id, const RunEventListener* listener) {
+  absl::MutexLock lock(&mu_);
+  auto [begin, end] = listeners_.equal_range(run_id);
+  for (auto it = begin; it != end; ++it) {
+    if (it->second.get() == listener) {
+      listeners_.erase(it);
+      return;
+    }
+  }
 }
 
 uint64_t RunEventHub::Cursor(const std::string& run_id) {
@@ -22,6 +50,10 @@ std::vector<v1::RunEvent> RunEventHub::Wait(const std::string& run_id, uint64_t*
     return it != logs_.end() && it->second.base + it->second.events.size() > *cursor;
   };
   mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+  return TakeLocked(run_id, cursor);
+}
+
+std::vector<v1::RunEvent> RunEventHub::TakeLocked(const std::string& run_id, uint64_t* cursor) {
   std::vector<v1::RunEvent> out;
   auto it = logs_.find(run_id);
   if (it == logs_.end()) return out;
@@ -47,8 +79,13 @@ void RunEventHub::ForgetEndedBefore(absl::Time cutoff) {
 }
 
 void RunEventHub::Shutdown() {
-  absl::MutexLock lock(&mu_);
-  shutdown_ = true;
+  std::vector<std::shared_ptr<RunEventListener>> to_tell;
+  {
+    absl::MutexLock lock(&mu_);
+    shutdown_ = true;
+    for (const auto& [run_id, listener] : listeners_) to_tell.push_back(listener);
+  }
+  for (const auto& listener : to_tell) listener->OnRunEvents();
 }
 
 bool RunEventHub::shut_down() {

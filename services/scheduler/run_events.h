@@ -1,11 +1,13 @@
 // The notification hub behind WatchRun: the scheduler publishes each run's events (its
-// state changes and results) after they are committed; watchers wait on a condition
-// for events past their cursor, with a bounded deadline, never by polling.
+// state changes and results) after they are committed. A watcher subscribes to its run
+// and is told when events arrive (or the hub shuts down), then takes the events past its
+// cursor; no thread waits per watcher. Wait is the blocking form, for tests.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_RUN_EVENTS_H_
 #define MESHPROOF_SERVICES_SCHEDULER_RUN_EVENTS_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,15 @@
 
 namespace meshproof::scheduler {
 
+// Told that a run has new events, or that the hub shut down. Called without the hub's
+// lock held, on the publishing thread (often under the Scheduler's lock): it must not
+// block or call into the Scheduler.
+class RunEventListener {
+ public:
+  virtual ~RunEventListener() = default;
+  virtual void OnRunEvents() = 0;
+};
+
 class RunEventHub {
  public:
   // Appends an event to the run's log and wakes its watchers.
@@ -25,6 +36,12 @@ class RunEventHub {
   // Waits until the run has events past *cursor, the hub shuts down, or `deadline`
   // (real time) passes; returns those events and advances *cursor.
   std::vector<v1::RunEvent> Wait(const std::string& run_id, uint64_t* cursor, absl::Time deadline);
+  // Returns the run's events past *cursor without waiting and advances *cursor.
+  std::vector<v1::RunEvent> Take(const std::string& run_id, uint64_t* cursor);
+  // Tells `listener` of each event published for the run from now on, and of Shutdown,
+  // until Unsubscribe. The hub keeps it alive meanwhile.
+  void Subscribe(const std::string& run_id, std::shared_ptr<RunEventListener> listener);
+  void Unsubscribe(const std::string& run_id, const RunEventListener* listener);
   // Drops the logs of runs that ended before `cutoff` (their watchers already finished).
   void ForgetEndedBefore(absl::Time cutoff);
   // Marks the run's log as ended at `at` (for ForgetEndedBefore).
@@ -39,8 +56,12 @@ class RunEventHub {
     std::vector<v1::RunEvent> events;
     absl::Time ended_at = absl::InfiniteFuture();
   };
+  std::vector<v1::RunEvent> TakeLocked(const std::string& run_id, uint64_t* cursor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   absl::Mutex mu_;
   std::map<std::string, Log> logs_ ABSL_GUARDED_BY(mu_);
+  std::multimap<std::string, std::shared_ptr<RunEventListener>> listeners_ ABSL_GUARDED_BY(mu_);
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include "services/common/auth/caller.h"
 #include "services/common/grpc_status.h"
+#include "services/scheduler/run_watch_reactor.h"
 
 namespace meshproof::scheduler {
 namespace {
@@ -18,7 +19,7 @@ grpc::Status Reply(absl::StatusOr<T> result, T* out) {
 
 // With tokens on it is the token's name, and x-meshproof-user is ignored: a header the
 // caller writes cannot vouch for the caller.
-std::string SchedulerServiceImpl::Caller(const grpc::ServerContext* context) const {
+std::string SchedulerServiceImpl::Caller(const grpc::ServerContextBase* context) const {
   if (authorizer_ != nullptr) {
     const auth::TokenEntry* caller = auth::Caller(*context, authorizer_.get());
     return caller != nullptr ? caller->name : "";
@@ -28,7 +29,7 @@ std::string SchedulerServiceImpl::Caller(const grpc::ServerContext* context) con
   return std::string(it->second.data(), it->second.size());
 }
 
-CallerScope SchedulerServiceImpl::Scope(const grpc::ServerContext* context) const {
+CallerScope SchedulerServiceImpl::Scope(const grpc::ServerContextBase* context) const {
   return CallerScope::ForCaller(
       authorizer_ != nullptr ? auth::Caller(*context, authorizer_.get()) : nullptr,
       authorizer_ != nullptr);
@@ -88,30 +89,9 @@ grpc::Status SchedulerServiceImpl::CancelRun(grpc::ServerContext* context,
   return Reply(scheduler_->CancelRun(*req, Scope(context)), resp);
 }
 
-grpc::Status SchedulerServiceImpl::WatchRun(grpc::ServerContext* context,
-                                            const v1::WatchRunRequest* req,
-                                            grpc::ServerWriter<v1::RunEvent>* writer) {
-  absl::StatusOr<Scheduler::Watch> watch = scheduler_->BeginWatch(req->run_id(), Scope(context));
-  if (!watch.ok()) return ToGrpcStatus(watch.status());
-  for (const v1::RunEvent& event : watch->initial) {
-    if (!writer->Write(event)) return grpc::Status(grpc::StatusCode::CANCELLED, "watcher left");
-  }
-  if (watch->ended) return grpc::Status::OK;
-  uint64_t cursor = watch->cursor;
-  RunEventHub* hub = scheduler_->events();
-  while (!context->IsCancelled()) {
-    // A bounded wait, so a watcher that went away is noticed within a second.
-    std::vector<v1::RunEvent> events =
-        hub->Wait(req->run_id(), &cursor, absl::Now() + absl::Seconds(1));
-    for (const v1::RunEvent& event : events) {
-      if (!writer->Write(event)) return grpc::Status(grpc::StatusCode::CANCELLED, "watcher left");
-      if (event.has_run() && IsTerminal(event.run().state())) return grpc::Status::OK;
-    }
-    if (hub->shut_down()) {
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler shutting down; watch again");
-    }
-  }
-  return grpc::Status(grpc::StatusCode::CANCELLED, "watcher left");
+grpc::ServerWriteReactor<v1::RunEvent>* SchedulerServiceImpl::WatchRun(
+    grpc::CallbackServerContext* context, const v1::WatchRunRequest* req) {
+  return RunWatchReactor::Start(req->run_id(), Scope(context), scheduler_, workers_);
 }
 
 grpc::Status SchedulerServiceImpl::ApproveRun(grpc::ServerContext* context,

@@ -1,5 +1,7 @@
 // The gRPC adapter of SchedulerService: converts requests and maps statuses; the work is
-// done by the Scheduler domain class. WatchRun waits on the scheduler's event hub.
+// done by the Scheduler domain class. The unary methods use the synchronous API (a
+// thread per call, bounded by server_limits.h); WatchRun, which lasts as long as a run,
+// uses the callback API (run_watch_reactor.h) so a watcher holds no thread.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 #define MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_SERVICE_H_
 
@@ -8,6 +10,7 @@
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "services/common/auth/authorizer.h"
 #include "services/scheduler/scheduler.h"
+#include "services/scheduler/worker_pool.h"
 
 namespace meshproof::scheduler {
 
@@ -15,12 +18,14 @@ namespace meshproof::scheduler {
 // scheduler runs without tokens; with tokens the token's name is recorded instead.
 inline constexpr char kUserMetadataKey[] = "x-meshproof-user";
 
-class SchedulerServiceImpl final : public v1::SchedulerService::Service {
+class SchedulerServiceImpl final
+    : public v1::SchedulerService::WithCallbackMethod_WatchRun<v1::SchedulerService::Service> {
  public:
   // `authorizer` (null without --tokens) names the caller of approvals and rejections.
-  explicit SchedulerServiceImpl(Scheduler* scheduler,
-                                std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
-      : scheduler_(scheduler), authorizer_(std::move(authorizer)) {}
+  // `workers` runs the watches' first reads and must outlive the server.
+  SchedulerServiceImpl(Scheduler* scheduler, WorkerPool* workers,
+                       std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
+      : scheduler_(scheduler), workers_(workers), authorizer_(std::move(authorizer)) {}
 
   grpc::Status SubmitScenario(grpc::ServerContext*, const v1::SubmitScenarioRequest*,
                               v1::SubmitScenarioResponse*) override;
@@ -37,8 +42,8 @@ class SchedulerServiceImpl final : public v1::SchedulerService::Service {
   grpc::Status ListRuns(grpc::ServerContext*, const v1::ListRunsRequest*,
                         v1::ListRunsResponse*) override;
   grpc::Status CancelRun(grpc::ServerContext*, const v1::CancelRunRequest*, v1::Run*) override;
-  grpc::Status WatchRun(grpc::ServerContext*, const v1::WatchRunRequest*,
-                        grpc::ServerWriter<v1::RunEvent>*) override;
+  grpc::ServerWriteReactor<v1::RunEvent>* WatchRun(grpc::CallbackServerContext*,
+                                                   const v1::WatchRunRequest*) override;
   grpc::Status ApproveRun(grpc::ServerContext*, const v1::ApprovalRequest*, v1::Run*) override;
   grpc::Status RejectRun(grpc::ServerContext*, const v1::ApprovalRequest*, v1::Run*) override;
   grpc::Status CreateSchedule(grpc::ServerContext*, const v1::CreateScheduleRequest*,
@@ -57,12 +62,13 @@ class SchedulerServiceImpl final : public v1::SchedulerService::Service {
 
  private:
   // Who is asking, as recorded with approvals.
-  std::string Caller(const grpc::ServerContext* context) const;
+  std::string Caller(const grpc::ServerContextBase* context) const;
   // The teams this call may see: every team without tokens or for an admin token, else
   // the token's team (caller_scope.h).
-  CallerScope Scope(const grpc::ServerContext* context) const;
+  CallerScope Scope(const grpc::ServerContextBase* context) const;
 
   Scheduler* scheduler_;
+  WorkerPool* workers_;
   std::shared_ptr<const auth::Authorizer> authorizer_;
 };
 

@@ -1,6 +1,7 @@
 // The gRPC bounds every service applies (services/common/server_limits.h), seen from a
 // client of the real scheduler process: one connection cannot hold more than
-// kMaxConcurrentStreams calls (each holds a server thread), a further call waits in the
+// kMaxConcurrentStreams calls (each holds server memory, a sync call also a thread; the
+// watches here are callback-API streams), a further call waits in the
 // client instead of taking another thread, other connections and health are served
 // meanwhile, and the connection works again once its streams end.
 #include "services/common/server_limits.h"
