@@ -35,11 +35,10 @@ void DeclareSchedulerOptions(bootstrap::OptionTable* table, SchedulerConfig* con
                  "notifications: a list of {name, team, schedule, url, format: json|slack, "
                  "secret_file, events}; docs/operations.md",
                  [config](const scenario::YamlField& f) { ReadWebhooks(f, &config->webhooks); });
-  table->Section("webhook_allowed_hosts",
-                 "hosts webhooks may send to (\"*.example.com\" allows subdomains); absent: any",
-                 [config](const scenario::YamlField& f) {
-                   f.StringList(&config->webhook_allowed_hosts);
-                 });
+  table->Section(
+      "webhook_allowed_hosts",
+      "hosts webhooks may send to (\"*.example.com\" allows subdomains); absent: any",
+      [config](const scenario::YamlField& f) { f.StringList(&config->webhook_allowed_hosts); });
   table->Duration("webhook-timeout", &config->webhook_timeout,
                   "whole-request timeout of one webhook delivery attempt");
   table->Duration("webhook-backoff-initial", &config->webhook_backoff_initial,
@@ -55,9 +54,9 @@ void DeclareSchedulerOptions(bootstrap::OptionTable* table, SchedulerConfig* con
     }
     for (const WebhookConfig& hook : config->webhooks) {
       if (!WebhookHostAllowed(WebhookUrlHost(hook.url), config->webhook_allowed_hosts)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "webhooks: \"", hook.name, "\": host \"", WebhookUrlHost(hook.url),
-            "\" is not in webhook_allowed_hosts"));
+        return absl::InvalidArgumentError(absl::StrCat("webhooks: \"", hook.name, "\": host \"",
+                                                       WebhookUrlHost(hook.url),
+                                                       "\" is not in webhook_allowed_hosts"));
       }
     }
     return absl::OkStatus();

@@ -133,8 +133,9 @@ void ReadWebhooks(const scenario::YamlField& field, std::vector<WebhookConfig>* 
       secret.NonEmptyString(&hook.secret_file);
     }
     if (hook.format == WebhookFormat::kJson && hook.secret_file.empty() && url.present()) {
-      item.Error("secret_file: is required for format json (receivers must be able to verify "
-                 "the signature)");
+      item.Error(
+          "secret_file: is required for format json (receivers must be able to verify "
+          "the signature)");
     }
     if (YamlField events = item.Child("events"); events.present()) {
       std::vector<std::string> kinds;

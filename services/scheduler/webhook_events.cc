@@ -90,27 +90,26 @@ WebhookEvent RunEvent(SchedulerState* state, const RunRow& row, absl::string_vie
 }
 
 std::string Where(const RunRow& row) {
-  return absl::StrCat(row.run.scenario(),
-                      row.run.target().cluster().empty()
-                          ? ""
-                          : absl::StrCat(" on ", row.run.target().cluster()),
-                      " (run ", row.run.run_id(), ")");
+  return absl::StrCat(
+      row.run.scenario(),
+      row.run.target().cluster().empty() ? "" : absl::StrCat(" on ", row.run.target().cluster()),
+      " (run ", row.run.run_id(), ")");
 }
 
 std::string TestNames(const std::vector<TestChange>& tests) {
   constexpr size_t kNamed = 5;
   std::vector<std::string> names;
   for (size_t i = 0; i < tests.size() && i < kNamed; ++i) names.push_back(tests[i].test);
-  return absl::StrCat(absl::StrJoin(names, ", "),
-                      tests.size() > kNamed ? absl::StrCat(" and ", tests.size() - kNamed, " more")
-                                            : "");
+  return absl::StrCat(
+      absl::StrJoin(names, ", "),
+      tests.size() > kNamed ? absl::StrCat(" and ", tests.size() - kNamed, " more") : "");
 }
 
 }  // namespace
 
 void CompareWithHistory(const std::map<std::string, rv1::TestVerdict>& now,
-                        const std::vector<PastVerdicts>& history, std::vector<TestChange>* regressed,
-                        std::vector<TestChange>* fixed) {
+                        const std::vector<PastVerdicts>& history,
+                        std::vector<TestChange>* regressed, std::vector<TestChange>* fixed) {
   for (const auto& [test, verdict] : now) {
     if (!Observed(verdict)) continue;
     for (const PastVerdicts& past : history) {
@@ -136,17 +135,17 @@ absl::Status NotifyRunEndedLocked(SchedulerState* state, const RunRow& row) {
   CompareWithHistory(now, history, &regressed, &fixed);
   if (!regressed.empty()) {
     WebhookEvent e = RunEvent(state, row, kEventRunRegressed);
-    e.summary = absl::StrCat(regressed.size(), regressed.size() == 1 ? " test" : " tests",
-                             " passed last time and fail now in ", Where(row), ": ",
-                             TestNames(regressed));
+    e.summary =
+        absl::StrCat(regressed.size(), regressed.size() == 1 ? " test" : " tests",
+                     " passed last time and fail now in ", Where(row), ": ", TestNames(regressed));
     e.tests = std::move(regressed);
     MP_RETURN_IF_ERROR(Queue(state, e));
   }
   if (!fixed.empty()) {
     WebhookEvent e = RunEvent(state, row, kEventRunFixed);
-    e.summary = absl::StrCat(fixed.size(), fixed.size() == 1 ? " test" : " tests",
-                             " failed last time and pass now in ", Where(row), ": ",
-                             TestNames(fixed));
+    e.summary =
+        absl::StrCat(fixed.size(), fixed.size() == 1 ? " test" : " tests",
+                     " failed last time and pass now in ", Where(row), ": ", TestNames(fixed));
     e.tests = std::move(fixed);
     MP_RETURN_IF_ERROR(Queue(state, e));
   }
@@ -165,14 +164,15 @@ absl::Status NotifyScheduleNotFiredLocked(SchedulerState* state, const v1::Sched
   if (state->config.webhooks.empty()) return absl::OkStatus();
   WebhookEvent e;
   e.kind = std::string(kEventScheduleNotFired);
-  e.event_id = absl::StrCat(e.kind, ":", schedule.schedule_id(), "@", absl::ToUnixMicros(fire_time));
+  e.event_id =
+      absl::StrCat(e.kind, ":", schedule.schedule_id(), "@", absl::ToUnixMicros(fire_time));
   e.team = schedule.team();
   e.schedule_id = schedule.schedule_id();
   e.occurred_at = state->clock->Now();
   e.fire_time = fire_time;
   e.message = message;
-  e.summary = absl::StrCat("schedule ", schedule.schedule_id(), " (scenario ",
-                           schedule.scenario(), ") could not fire at ", Rfc3339(fire_time));
+  e.summary = absl::StrCat("schedule ", schedule.schedule_id(), " (scenario ", schedule.scenario(),
+                           ") could not fire at ", Rfc3339(fire_time));
   return Queue(state, e);
 }
 

@@ -36,8 +36,8 @@ struct PastVerdicts {
 // Compares `now` (test → verdict) with `history` (newest first): fills the tests that
 // went PASS → FAIL (`regressed`) and FAIL → PASS (`fixed`), in test-name order.
 void CompareWithHistory(const std::map<std::string, meshproof::result::v1::TestVerdict>& now,
-                        const std::vector<PastVerdicts>& history, std::vector<TestChange>* regressed,
-                        std::vector<TestChange>* fixed);
+                        const std::vector<PastVerdicts>& history,
+                        std::vector<TestChange>* regressed, std::vector<TestChange>* fixed);
 
 // After `row` ended (its final state written): run.regressed / run.fixed.
 absl::Status NotifyRunEndedLocked(SchedulerState* state, const RunRow& row)

@@ -10,11 +10,10 @@ absl::StatusOr<int> WebhookOutbox::Enqueue(const WebhookEvent& event,
   int added = 0;
   for (const WebhookConfig& hook : hooks) {
     if (!hook.Matches(event.kind, event.team, event.schedule_id)) continue;
-    MP_ASSIGN_OR_RETURN(
-        Statement stmt,
-        db_->Prepare("INSERT OR IGNORE INTO webhook_outbox"
-                     " (event_id, webhook, kind, body, created_us, next_attempt_us)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?5)"));
+    MP_ASSIGN_OR_RETURN(Statement stmt,
+                        db_->Prepare("INSERT OR IGNORE INTO webhook_outbox"
+                                     " (event_id, webhook, kind, body, created_us, next_attempt_us)"
+                                     " VALUES (?1, ?2, ?3, ?4, ?5, ?5)"));
     MP_RETURN_IF_ERROR(stmt.BindText(1, event.event_id)
                            .BindText(2, hook.name)
                            .BindText(3, event.kind)
@@ -50,9 +49,8 @@ absl::StatusOr<std::vector<WebhookDelivery>> WebhookOutbox::Due(absl::Time now, 
 }
 
 absl::StatusOr<absl::Time> WebhookOutbox::NextDue() {
-  MP_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare("SELECT MIN(next_attempt_us) FROM webhook_outbox"
-                                   " WHERE state = 0"));
+  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT MIN(next_attempt_us) FROM webhook_outbox"
+                                                   " WHERE state = 0"));
   MP_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row || stmt.IsNull(0)) return absl::InfiniteFuture();
   return absl::FromUnixMicros(stmt.Int(0));

@@ -97,10 +97,8 @@ std::string RenderJsonPayload(const WebhookEvent& event) {
                             .Render());
   }
   if (event.kind == kEventAgentLost) {
-    doc.Raw("agent", JsonObject()
-                         .Str("agent_id", event.agent_id)
-                         .Str("message", event.message)
-                         .Render());
+    doc.Raw("agent",
+            JsonObject().Str("agent_id", event.agent_id).Str("message", event.message).Render());
   }
   return doc.Render();
 }

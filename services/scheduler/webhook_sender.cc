@@ -31,8 +31,8 @@ absl::StatusOr<std::map<std::string, WebhookTarget>> LoadWebhookTargets(
     WebhookTarget target;
     target.url = hook.url;
     if (!hook.secret_file.empty()) {
-      absl::StatusOr<std::string> secret =
-          ReadTextFile(hook.secret_file, absl::StrCat("webhooks: \"", hook.name, "\": secret_file"));
+      absl::StatusOr<std::string> secret = ReadTextFile(
+          hook.secret_file, absl::StrCat("webhooks: \"", hook.name, "\": secret_file"));
       if (!secret.ok()) return absl::InvalidArgumentError(secret.status().message());
       target.secret = std::string(absl::StripTrailingAsciiWhitespace(*secret));
       if (target.secret.empty()) {

@@ -20,8 +20,7 @@ std::string HmacSha256Hex(absl::string_view key, absl::string_view data) {
            &mac_len) == nullptr) {
     return "";  // cannot happen with SHA-256; an empty signature never verifies
   }
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(mac), mac_len));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(mac), mac_len));
 }
 
 std::string WebhookSignature(absl::string_view secret, absl::string_view body) {
