@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "services/common/time_util.h"
 #include "services/scheduler/webhook_sender.h"
 #include "services/scheduler/webhook_signing.h"
 #include "tests/scheduler/scheduler_fixtures.h"
@@ -170,6 +171,57 @@ TEST_F(WebhookOutboxTest, ALostAgentIsQueuedForTheTeamAndTheOperatorsSlack) {
   h.scheduler->Tick();
   EXPECT_THAT(Queued(), ElementsAre("platform-json agent.lost:" + run.run_id() + "#1",
                                     "ops-slack agent.lost:" + run.run_id() + "#1"));
+}
+
+v1::CreateScheduleRequest EveryTenMinutes() {
+  v1::CreateScheduleRequest req;
+  req.set_schedule_id("every");
+  req.set_scenario("plain");
+  *req.mutable_interval() = ToProtoDuration(absl::Minutes(10));
+  req.set_concurrency_policy(v1::CONCURRENCY_POLICY_ALLOW);
+  return req;  // no vars: ${PORT} is undefined, so every fire's run request is refused
+}
+
+TEST_F(WebhookOutboxTest, EachRefusedFireIsQueuedOncePerFireTime) {
+  MP_ASSERT_OK_AND_ASSIGN(v1::Schedule s, h.scheduler->CreateSchedule(EveryTenMinutes()));
+  const absl::Time first = FromProtoTimestamp(s.next_fire_times(0));
+  h.clock.Advance(absl::Minutes(10));
+  h.scheduler->Tick();
+  h.clock.Advance(absl::Minutes(10));
+  h.scheduler->Tick();
+  const std::string id1 = absl::StrCat("schedule.not_fired:every@", absl::ToUnixMicros(first));
+  const std::string id2 =
+      absl::StrCat("schedule.not_fired:every@", absl::ToUnixMicros(first + absl::Minutes(10)));
+  EXPECT_THAT(Queued(), ElementsAre("platform-json " + id1, "platform-json " + id2));
+  std::unique_ptr<WebhookSender> sender = Sender();
+  MP_ASSERT_OK(sender->SendOnce().status());
+  ASSERT_EQ(poster.posted().size(), 2u);
+  EXPECT_THAT(poster.posted()[0].body, HasSubstr("PORT"));
+  EXPECT_THAT(poster.posted()[0].body, HasSubstr("\"schedule\":{\"schedule_id\":\"every\""));
+}
+
+TEST_F(WebhookOutboxTest, AFireTheDatabaseRefusesIsQueuedOnceThoughRetriedEveryTick) {
+  v1::CreateScheduleRequest req = EveryTenMinutes();
+  (*req.mutable_vars())["PORT"] = "1";
+  MP_ASSERT_OK(h.scheduler->CreateSchedule(req).status());
+  // Another connection makes every new run fail to insert, as a broken disk would.
+  MP_ASSERT_OK(db->Exec(
+      "CREATE TRIGGER refuse_runs BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'refused'); "
+      "END;"));
+  h.clock.Advance(absl::Minutes(10));
+  for (int i = 0; i < 5; ++i) {
+    h.scheduler->Tick();
+    h.clock.Advance(absl::Seconds(1));
+  }
+  std::vector<std::string> queued = Queued();
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_THAT(queued[0], HasSubstr("platform-json schedule.not_fired:every@"));
+  // The internal error's text (SQL, table names) does not leave the scheduler.
+  std::unique_ptr<WebhookSender> sender = Sender();
+  MP_ASSERT_OK(sender->SendOnce().status());
+  ASSERT_EQ(poster.posted().size(), 1u);
+  EXPECT_THAT(poster.posted()[0].body, HasSubstr("internal error"));
+  EXPECT_THAT(poster.posted()[0].body, ::testing::Not(HasSubstr("refused")));
 }
 
 TEST_F(WebhookOutboxTest, TheSameEventIsQueuedOnceAndDeliveredOnce) {
