@@ -126,6 +126,11 @@ int Main(int argc, char** argv) {
                                                  poster.get(), clock, sender_options);
     sender->Start();
     meshproof::LogInfo(config.webhooks.size(), " webhook(s) configured");
+    if (config.webhook_allowed_hosts.empty()) {
+      meshproof::LogWarning(
+          "webhook_allowed_hosts is not set: webhooks may point at any host the scheduler can "
+          "reach, internal ones included (docs/operations.md)");
+    }
   }
   // One listener for both outboxes: a commit that queued either wakes its sender.
   (*scheduler)->SetOutboxListener([f = forwarder.get(), s = sender.get()] {
