@@ -13,6 +13,7 @@
 #include "services/scheduler/webhook_sender.h"
 #include "services/scheduler/webhook_signing.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
 
 namespace meshproof::scheduler::testing {
 namespace {
@@ -157,7 +158,8 @@ TEST(WebhookBackoffTest, DoublesUpToTheCapWithHalfJittered) {
 
 TEST(WebhookBackoffTest, OnlyServerErrorsTimeoutsAndThrottlingAreRetried) {
   for (int code : {500, 502, 503, 504, 408, 429}) EXPECT_TRUE(IsRetryableHttpStatus(code)) << code;
-  for (int code : {400, 401, 403, 404, 410, 413}) EXPECT_FALSE(IsRetryableHttpStatus(code)) << code;
+  for (int code : {301, 302, 400, 401, 403, 404, 410, 413})
+    EXPECT_FALSE(IsRetryableHttpStatus(code)) << code;
 }
 
 // ------------------------------------------------------------------------ URLs, hosts
@@ -258,6 +260,30 @@ TEST(WebhookConfigTest, BadEntriesNameTheField) {
     EXPECT_THAT(config.status(), StatusIs(absl::StatusCode::kInvalidArgument)) << c.yaml;
     EXPECT_THAT(config.status().message(), HasSubstr(c.error)) << c.yaml;
   }
+}
+
+TEST(WebhookConfigTest, SecretsAreReadFromTheirFilesAndMustNotBeEmpty) {
+  ::meshproof::testing::TempDir dir;
+  WebhookConfig hook;
+  hook.name = "payments";
+  hook.url = "https://hooks.example.com/x";
+  hook.secret_file = dir.WriteFile("secret", "s3cret-value\n");
+  MP_ASSERT_OK_AND_ASSIGN(auto targets, LoadWebhookTargets({hook}));
+  EXPECT_EQ(targets.at("payments").secret, "s3cret-value");
+  EXPECT_EQ(targets.at("payments").url, "https://hooks.example.com/x");
+
+  hook.secret_file = dir.WriteFile("empty", "\n");
+  EXPECT_THAT(LoadWebhookTargets({hook}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"payments\"")));
+  hook.secret_file = dir.File("missing");
+  absl::Status missing = LoadWebhookTargets({hook}).status();
+  EXPECT_THAT(missing, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(missing.message(), HasSubstr("secret_file"));
+
+  WebhookConfig slack = hook;  // no secret: unsigned
+  slack.secret_file.clear();
+  MP_ASSERT_OK_AND_ASSIGN(targets, LoadWebhookTargets({slack}));
+  EXPECT_EQ(targets.at("payments").secret, "");
 }
 
 // ------------------------------------------------------------------------ regressions
