@@ -222,6 +222,7 @@ void ScheduleFiring::RecordFireErrorLocked(const ScheduleRow& row, const absl::S
   }
   if (status.ok()) status = state_->publisher.Commit(*tx);
   if (!status.ok()) {
+    state_->publisher.Discard();
     LogError("schedule ", row.schedule.schedule_id(),
              ": recording why it could not fire failed too: ", status.ToString());
   }
