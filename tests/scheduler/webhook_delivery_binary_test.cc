@@ -3,7 +3,8 @@
 // - a test that passed and now fails is announced as run.regressed, and back as
 //   run.fixed, each once, signed with the webhook's secret over the exact body;
 // - while the receiver is down the scheduler keeps retrying (the outbox row's try count
-//   grows), and once the receiver comes up the event arrives exactly once.
+//   grows), and once the receiver comes up the event arrives exactly once;
+// - an event still pending when the scheduler is SIGKILLed is delivered after restart.
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -94,12 +95,8 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
                      "  - name: payments\n    team: payments\n"
                      "    url: http://127.0.0.1:",
                      receiver_port, "/hooks/meshproof\n    secret_file: ", secret, "\n"));
-    absl::StatusOr<ServiceProcess> scheduler =
-        ServiceProcess::Start(::meshproof::testing::BinaryPath("meshproof-scheduler"),
-                              {"--listen", "127.0.0.1:0", "--db", db_path(), "--config", config},
-                              dir_.File("scheduler.log"));
-    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-    scheduler_ = std::make_unique<ServiceProcess>(std::move(*scheduler));
+    config_ = config;
+    StartScheduler();
     absl::StatusOr<ServiceProcess> agent =
         ServiceProcess::Start(::meshproof::testing::BinaryPath("meshproof-agent"),
                               {"--listen", "127.0.0.1:0", "--cluster", "lab", "--agent-id",
@@ -111,6 +108,16 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
         ::meshproof::testing::WaitForConnectedAgent(scheduler_->address(), "hook-agent").ok());
     stub_ = v1::SchedulerService::NewStub(
         grpc::CreateChannel(scheduler_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  // Starts (or restarts, on the same database and config) the scheduler process.
+  void StartScheduler() {
+    absl::StatusOr<ServiceProcess> scheduler =
+        ServiceProcess::Start(::meshproof::testing::BinaryPath("meshproof-scheduler"),
+                              {"--listen", "127.0.0.1:0", "--db", db_path(), "--config", config_},
+                              dir_.File("scheduler.log"));
+    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+    scheduler_ = std::make_unique<ServiceProcess>(std::move(*scheduler));
   }
 
   void TearDown() override {
@@ -178,6 +185,7 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
   }
 
   ::meshproof::testing::TempDir dir_;
+  std::string config_;
   std::atomic<int> probe_status_{200};
   FakeHttpServer targets_;
   WebhookReceiver receiver_;
@@ -258,6 +266,34 @@ TEST_F(WebhookDeliveryBinaryTest, AReceiverDownForAWhileGetsTheEventOnceWhenBack
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(VerifyWebhookSignature(kSecret, got[0].body, got[0].signature));
   EXPECT_EQ(receiver_.received().size(), 2u);
+}
+
+TEST_F(WebhookDeliveryBinaryTest, AnEventPendingWhenTheSchedulerIsKilledIsDeliveredAfterRestart) {
+  ASSERT_TRUE(receiver_.Start());
+  const int port = receiver_.port();
+  receiver_.Stop();
+  StartServices(port);
+  Submit(CheckoutScenario());
+  RunCheckout(200);
+  const std::string failing = RunCheckout(500);
+  const std::string event_id = "run.regressed:" + failing;
+  const std::string row = absl::StrCat("FROM webhook_outbox WHERE event_id = '", event_id, "'");
+  ASSERT_TRUE(WaitFor([&] {
+    return QueryLive(db_path(), absl::StrCat("SELECT tries ", row, " AND state = 0")) >= 1;
+  })) << "the scheduler never tried";
+
+  // Killed with the event still pending: it lives on in the database.
+  scheduler_->Kill();
+  ASSERT_TRUE(receiver_.Start(port)) << "port " << port << " was taken meanwhile";
+  StartScheduler();
+  ASSERT_TRUE(WaitFor([&] { return !ReceivedWithId(event_id).empty(); }))
+      << "the event was lost with the process";
+  ASSERT_TRUE(
+      WaitFor([&] { return QueryLive(db_path(), absl::StrCat("SELECT state ", row)) == 1; }));
+  const std::vector<ReceivedHook> got = ReceivedWithId(event_id);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(VerifyWebhookSignature(kSecret, got[0].body, got[0].signature));
+  EXPECT_EQ(receiver_.received().size(), 1u);
 }
 
 }  // namespace
