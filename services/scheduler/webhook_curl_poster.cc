@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/str_cat.h"
 #include "services/scheduler/webhook_poster.h"
@@ -15,8 +16,15 @@ size_t DiscardBody(char* /*data*/, size_t size, size_t count, void* /*user*/) {
   return size * count;
 }
 
+// Called by libcurl while a transfer runs: a non-zero return aborts it.
+int AbortWhenCancelled(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<std::atomic<bool>*>(cancelled)->load() ? 1 : 0;
+}
+
 class CurlPoster final : public HttpPoster {
  public:
+  void Cancel() override { cancelled_ = true; }
+
   absl::StatusOr<int> Post(const std::string& url,
                            const std::vector<std::pair<std::string, std::string>>& headers,
                            const std::string& body, absl::Duration timeout) override {
@@ -41,11 +49,17 @@ class CurlPoster final : public HttpPoster {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &DiscardBody);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "meshproof-scheduler");
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &AbortWhenCancelled);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &cancelled_);
     const CURLcode rc = curl_easy_perform(curl);
     long code = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+      return absl::UnavailableError("aborted: the scheduler is stopping");
+    }
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return absl::DeadlineExceededError(
           absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
@@ -56,6 +70,9 @@ class CurlPoster final : public HttpPoster {
     }
     return static_cast<int>(code);
   }
+
+ private:
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace

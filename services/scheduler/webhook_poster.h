@@ -24,6 +24,9 @@ class HttpPoster {
   virtual absl::StatusOr<int> Post(const std::string& url,
                                    const std::vector<std::pair<std::string, std::string>>& headers,
                                    const std::string& body, absl::Duration timeout) = 0;
+  // Aborts a Post in flight and every later one (UNAVAILABLE), so a stopping scheduler
+  // does not wait for a slow receiver. Thread-safe.
+  virtual void Cancel() {}
 };
 
 std::unique_ptr<HttpPoster> NewCurlPoster();

@@ -143,6 +143,9 @@ void WebhookSender::Stop() {
     absl::MutexLock lock(&mu_);
     stop_ = true;
   }
+  // A request in flight is aborted rather than waited for (up to webhook_timeout); its
+  // row stays pending and is sent again after the next start.
+  poster_->Cancel();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -89,7 +89,9 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
         "scheduler.yaml",
         absl::StrCat("tick_interval: 100ms\nheartbeat_interval: 500ms\nlease: 3s\n"
                      "webhook_backoff_initial: 100ms\nwebhook_backoff_max: 400ms\n"
-                     "webhook_timeout: 2s\n"
+                     "webhook_timeout: ",
+                     timeout_,
+                     "\n"
                      "webhook_allowed_hosts: [127.0.0.1]\n"
                      "webhooks:\n"
                      "  - name: payments\n    team: payments\n"
@@ -186,6 +188,7 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
 
   ::meshproof::testing::TempDir dir_;
   std::string config_;
+  std::string timeout_ = "2s";
   std::atomic<int> probe_status_{200};
   FakeHttpServer targets_;
   WebhookReceiver receiver_;
@@ -294,6 +297,29 @@ TEST_F(WebhookDeliveryBinaryTest, AnEventPendingWhenTheSchedulerIsKilledIsDelive
   ASSERT_EQ(got.size(), 1u);
   EXPECT_TRUE(VerifyWebhookSignature(kSecret, got[0].body, got[0].signature));
   EXPECT_EQ(receiver_.received().size(), 1u);
+}
+
+TEST_F(WebhookDeliveryBinaryTest, AHangingReceiverDoesNotHoldUpShutdown) {
+  timeout_ = "60s";
+  ASSERT_TRUE(receiver_.Start());
+  receiver_.Hold(true);
+  StartServices(receiver_.port());
+  Submit(CheckoutScenario());
+  RunCheckout(200);
+  const std::string failing = RunCheckout(500);
+  ASSERT_TRUE(WaitFor([&] { return receiver_.arrived() >= 1; }));
+  // SIGTERM while the request hangs: the scheduler aborts it instead of waiting out the
+  // 60 s timeout, and the event stays pending for the next start.
+  const absl::Time before = absl::Now();
+  absl::StatusOr<int> code = scheduler_->Terminate(absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(absl::Now() - before, absl::Seconds(15));
+  EXPECT_EQ(QueryLive(db_path(), absl::StrCat("SELECT state FROM webhook_outbox WHERE event_id = "
+                                              "'run.regressed:",
+                                              failing, "'")),
+            0);
+  EXPECT_TRUE(receiver_.received().empty());
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // A webhook receiver for tests: a real HTTP server on loopback (Debian's cpp-httplib)
 // that records every POST it answers — event id, kind, timestamp, signature and body —
 // and answers 200. It can be stopped and started again on the same port, to play a
-// receiver that is down for a while.
+// receiver that is down for a while, or hold requests unanswered, to play one that hangs.
 #ifndef MESHPROOF_TESTS_SCHEDULER_WEBHOOK_RECEIVER_H_
 #define MESHPROOF_TESTS_SCHEDULER_WEBHOOK_RECEIVER_H_
 
@@ -39,6 +39,11 @@ class WebhookReceiver {
     server_ = std::make_unique<httplib::Server>();
     server_->Post(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
       absl::MutexLock lock(&mu_);
+      ++arrived_;
+      // A held receiver keeps the request open without answering until released.
+      mu_.Await(absl::Condition(
+          +[](WebhookReceiver* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) { return !r->hold_; },
+          this));
       received_.push_back({req.path, req.get_header_value("X-Meshproof-Event-Id"),
                            req.get_header_value("X-Meshproof-Event"),
                            req.get_header_value("X-Meshproof-Timestamp"),
@@ -56,7 +61,18 @@ class WebhookReceiver {
     while (!server_->is_running() && absl::Now() < end) absl::SleepFor(absl::Milliseconds(1));
     return server_->is_running();
   }
+  // While held, requests are accepted and left unanswered (a receiver that hangs).
+  void Hold(bool hold) {
+    absl::MutexLock lock(&mu_);
+    hold_ = hold;
+  }
+  // Requests that reached the handler, answered or not.
+  int arrived() {
+    absl::MutexLock lock(&mu_);
+    return arrived_;
+  }
   void Stop() {
+    Hold(false);
     if (server_ != nullptr) server_->stop();
     if (thread_.joinable()) thread_.join();
     server_.reset();
@@ -72,7 +88,9 @@ class WebhookReceiver {
   std::thread thread_;
   int port_ = 0;
   absl::Mutex mu_;
-  std::vector<ReceivedHook> received_;
+  bool hold_ ABSL_GUARDED_BY(mu_) = false;
+  int arrived_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<ReceivedHook> received_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace meshproof::scheduler::testing
