@@ -1,6 +1,9 @@
 // meshproof-scheduler: scenarios, runs, schedules, approvals; hands work to agents and
 // forwards results to the store. Only wiring lives here; the options are declared in
 // scheduler_config.cc.
+#include <curl/curl.h>
+
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,6 +20,8 @@
 #include "services/scheduler/scheduler_service.h"
 #include "services/scheduler/store_client.h"
 #include "services/scheduler/tick_loop.h"
+#include "services/scheduler/webhook_poster.h"
+#include "services/scheduler/webhook_sender.h"
 
 namespace {
 
@@ -48,6 +53,13 @@ int Main(int argc, char** argv) {
       meshproof::bootstrap::ReadPeerToken(config.store, "store");
   if (!store_token.ok()) {
     meshproof::LogError(store_token.status().message());
+    return meshproof::kExitUsage;
+  }
+  // Read before anything starts: a webhook whose secret cannot be read is a usage error.
+  absl::StatusOr<std::map<std::string, ms::WebhookTarget>> webhook_targets =
+      ms::LoadWebhookTargets(config.webhooks);
+  if (!webhook_targets.ok()) {
+    meshproof::LogError(webhook_targets.status().message());
     return meshproof::kExitUsage;
   }
   const meshproof::Clock* clock = meshproof::RealClock::Get();
@@ -83,7 +95,6 @@ int Main(int argc, char** argv) {
     forwarder_options.backoff_max = config.store_backoff_max;
     forwarder = std::make_unique<ms::OutboxForwarder>(std::move(*forwarder_db), store_client.get(),
                                                       clock, forwarder_options);
-    (*scheduler)->SetOutboxListener([f = forwarder.get()] { f->Wake(); });
     forwarder->Start();
     meshproof::LogInfo("forwarding results to the store at ", config.store.address);
   } else {
@@ -91,6 +102,41 @@ int Main(int argc, char** argv) {
         "no --store: results are kept in the outbox until the scheduler "
         "runs with --store");
   }
+
+  std::unique_ptr<ms::HttpPoster> poster;
+  std::unique_ptr<ms::WebhookSender> sender;
+  if (!config.webhooks.empty()) {
+    ms::DatabaseOptions db_options;
+    db_options.synchronous = config.synchronous;
+    absl::StatusOr<std::unique_ptr<ms::Database>> sender_db =
+        ms::Database::Open(config.db, db_options);
+    if (!sender_db.ok()) {
+      meshproof::LogError("cannot open the database: ", sender_db.status().ToString());
+      return meshproof::kExitFailure;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    poster = ms::NewCurlPoster();
+    ms::WebhookSenderOptions sender_options;
+    sender_options.timeout = config.webhook_timeout;
+    sender_options.backoff_initial = config.webhook_backoff_initial;
+    sender_options.backoff_max = config.webhook_backoff_max;
+    sender_options.max_age = config.webhook_max_age;
+    sender_options.allowed_hosts = config.webhook_allowed_hosts;
+    sender = std::make_unique<ms::WebhookSender>(std::move(*sender_db), *std::move(webhook_targets),
+                                                 poster.get(), clock, sender_options);
+    sender->Start();
+    meshproof::LogInfo(config.webhooks.size(), " webhook(s) configured");
+    if (config.webhook_allowed_hosts.empty()) {
+      meshproof::LogWarning(
+          "webhook_allowed_hosts is not set: webhooks may point at any host the scheduler can "
+          "reach, internal ones included (docs/operations.md)");
+    }
+  }
+  // One listener for both outboxes: a commit that queued either wakes its sender.
+  (*scheduler)->SetOutboxListener([f = forwarder.get(), s = sender.get()] {
+    if (f != nullptr) f->Wake();
+    if (s != nullptr) s->Wake();
+  });
 
   ms::ClockWaiter waiter(clock);
   ms::TickLoop loop(scheduler->get(), &waiter);
@@ -109,6 +155,7 @@ int Main(int argc, char** argv) {
   const int code = meshproof::RunServer(options, {&scheduler_service, &gateway_service});
   loop.Stop();
   if (forwarder) forwarder->Stop();
+  if (sender) sender->Stop();
   return code;
 }
 

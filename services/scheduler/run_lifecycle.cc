@@ -19,6 +19,7 @@
 #include "services/scenario/secrets.h"
 #include "services/scheduler/page_size.h"
 #include "services/scheduler/submit_limits.h"
+#include "services/scheduler/webhook_events.h"
 
 namespace meshproof::scheduler {
 
@@ -266,7 +267,8 @@ absl::Status RunLifecycle::EndRunLocked(RunRow* row, v1::RunState state, const s
                                         finish.SerializeAsString(), now));
   state_->publisher.NoteOutbox();
   state_->ahead.erase(row->assignment_id);
-  return state_->runs.Update(*row);
+  MP_RETURN_IF_ERROR(state_->runs.Update(*row));
+  return NotifyRunEndedLocked(state_, *row);
 }
 
 absl::Status RunLifecycle::RequeueOrFailLocked(RunRow* row, const std::string& reason) {
@@ -412,6 +414,9 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
     SetStateLocked(&row, v1::RUN_STATE_QUEUED, "waiting for a matching agent");
   }
   MP_RETURN_IF_ERROR(state_->runs.Insert(&row));
+  if (row.run.state() == v1::RUN_STATE_AWAITING_APPROVAL) {
+    MP_RETURN_IF_ERROR(NotifyAwaitingApprovalLocked(state_, row));
+  }
   return row;
 }
 
@@ -583,10 +588,11 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
               row.run.state() == v1::RUN_STATE_QUEUED ? "; no matching agent took it)" : ")"),
           nullptr);
     } else if (row.run.state() == v1::RUN_STATE_RUNNING && row.lease_expiry < now) {
-      status =
-          RequeueOrFailLocked(&row, absl::StrCat("agent ", row.run.agent_id(),
-                                                 " lost: its lease expired (no heartbeat for ",
-                                                 absl::FormatDuration(state_->config.lease), ")"));
+      const std::string reason =
+          absl::StrCat("agent ", row.run.agent_id(), " lost: its lease expired (no heartbeat for ",
+                       absl::FormatDuration(state_->config.lease), ")");
+      status = NotifyAgentLostLocked(state_, row, reason);
+      if (status.ok()) status = RequeueOrFailLocked(&row, reason);
     }
     if (!status.ok()) {
       state_->publisher.Discard();

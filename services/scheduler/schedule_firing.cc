@@ -13,6 +13,7 @@
 #include "services/common/time_util.h"
 #include "services/scheduler/approval_wait.h"
 #include "services/scheduler/fire_timing.h"
+#include "services/scheduler/webhook_events.h"
 
 namespace meshproof::scheduler {
 
@@ -110,6 +111,7 @@ absl::StatusOr<v1::FireRecord> ScheduleFiring::FireAtLocked(const ScheduleRow& r
     } else {
       record.set_outcome(v1::FireRecord::OUTCOME_FAILED);
       record.set_message(std::string(run.status().message()));
+      MP_RETURN_IF_ERROR(NotifyScheduleNotFiredLocked(state_, s, fire_time, record.message()));
     }
   }
   MP_ASSIGN_OR_RETURN(
@@ -213,8 +215,14 @@ void ScheduleFiring::RecordFireErrorLocked(const ScheduleRow& row, const absl::S
     status =
         state_->schedules.SetFireError(row.schedule.schedule_id(), row.next_fire, message, now);
   }
-  if (status.ok()) status = tx->Commit();
+  // Once per fire time: the event id is the schedule and the fire time, so the retries at
+  // every later tick queue nothing more.
+  if (status.ok()) {
+    status = NotifyScheduleNotFiredLocked(state_, row.schedule, row.next_fire, message);
+  }
+  if (status.ok()) status = state_->publisher.Commit(*tx);
   if (!status.ok()) {
+    state_->publisher.Discard();
     LogError("schedule ", row.schedule.schedule_id(),
              ": recording why it could not fire failed too: ", status.ToString());
   }

@@ -31,6 +31,36 @@ void DeclareSchedulerOptions(bootstrap::OptionTable* table, SchedulerConfig* con
                   "longest retry delay while the store is unreachable");
   table->Choice("synchronous", &config->synchronous, {"NORMAL", "FULL"},
                 "SQLite synchronous mode (docs/scheduler.md)");
+  table->Section("webhooks",
+                 "notifications: a list of {name, team, schedule, url, format: json|slack, "
+                 "secret_file, events}; docs/operations.md",
+                 [config](const scenario::YamlField& f) { ReadWebhooks(f, &config->webhooks); });
+  table->Section(
+      "webhook_allowed_hosts",
+      "hosts webhooks may send to (\"*.example.com\" allows subdomains); absent: any",
+      [config](const scenario::YamlField& f) { f.StringList(&config->webhook_allowed_hosts); });
+  table->Duration("webhook-timeout", &config->webhook_timeout,
+                  "whole-request timeout of one webhook delivery attempt");
+  table->Duration("webhook-backoff-initial", &config->webhook_backoff_initial,
+                  "first retry delay of a failed webhook delivery (doubles, with jitter)");
+  table->Duration("webhook-backoff-max", &config->webhook_backoff_max,
+                  "longest retry delay of a failed webhook delivery");
+  table->Duration("webhook-max-age", &config->webhook_max_age,
+                  "a notification not delivered this long after its event is given up");
+  table->Check([config]() -> absl::Status {
+    if (config->webhook_backoff_initial > config->webhook_backoff_max) {
+      return absl::InvalidArgumentError(
+          "webhook_backoff_initial: must not exceed webhook_backoff_max");
+    }
+    for (const WebhookConfig& hook : config->webhooks) {
+      if (!WebhookHostAllowed(WebhookUrlHost(hook.url), config->webhook_allowed_hosts)) {
+        return absl::InvalidArgumentError(absl::StrCat("webhooks: \"", hook.name, "\": host \"",
+                                                       WebhookUrlHost(hook.url),
+                                                       "\" is not in webhook_allowed_hosts"));
+      }
+    }
+    return absl::OkStatus();
+  });
   table->Check([config]() -> absl::Status {
     if (config->heartbeat_interval >= config->lease) {
       return absl::InvalidArgumentError(absl::StrCat(

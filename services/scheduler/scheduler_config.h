@@ -6,12 +6,14 @@
 #define MESHPROOF_SERVICES_SCHEDULER_SCHEDULER_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/common/bootstrap/option_table.h"
 #include "services/common/bootstrap/server_settings.h"
+#include "services/scheduler/webhook_config.h"
 
 namespace meshproof::scheduler {
 
@@ -35,6 +37,18 @@ struct SchedulerConfig {
   absl::Duration store_backoff_max = absl::Seconds(30);
   // SQLite synchronous mode: "FULL" (default) or "NORMAL".
   std::string synchronous = "FULL";
+  // Notifications (file only: the `webhooks` section; docs/operations.md). Secrets stay in
+  // the files the webhooks name and are read by the sender alone.
+  std::vector<WebhookConfig> webhooks;
+  // Hosts webhooks may send to ("*.example.com" allows subdomains); empty: any host.
+  std::vector<std::string> webhook_allowed_hosts;
+  // Whole-request timeout of one delivery attempt (connect included).
+  absl::Duration webhook_timeout = absl::Seconds(10);
+  // Retry delays of a failed delivery: doubling from initial up to max, with jitter.
+  absl::Duration webhook_backoff_initial = absl::Seconds(1);
+  absl::Duration webhook_backoff_max = absl::Minutes(5);
+  // A notification not delivered this long after its event is given up (logged).
+  absl::Duration webhook_max_age = absl::Hours(24);
   // The binary's own: its server (listen, tokens, TLS...), its database file and its
   // connection to the results store (store, store_token_file, store_tls_*); docs/tls.md.
   bootstrap::ServerSettings server;

@@ -18,6 +18,7 @@ SchedulerState::SchedulerState(std::unique_ptr<Database> database,
       runs(db.get()),
       schedules(db.get()),
       outbox(db.get()),
+      webhooks(db.get()),
       publisher(this) {}
 
 std::string SchedulerState::NewId(absl::string_view prefix) {

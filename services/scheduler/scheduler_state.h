@@ -32,6 +32,7 @@
 #include "services/scheduler/scenario_catalog.h"
 #include "services/scheduler/schedule_book.h"
 #include "services/scheduler/scheduler_config.h"
+#include "services/scheduler/webhook_outbox.h"
 
 namespace meshproof::scheduler {
 
@@ -68,6 +69,8 @@ struct SchedulerState {
   RunQueue runs ABSL_GUARDED_BY(mu);
   ScheduleBook schedules ABSL_GUARDED_BY(mu);
   Outbox outbox ABSL_GUARDED_BY(mu);
+  // Notifications, queued by webhook_events.h; sent by the WebhookSender.
+  WebhookOutbox webhooks ABSL_GUARDED_BY(mu);
   // Written by AgentSessions; read by AgentDispatch (who may take a run), RunLifecycle
   // (the environment a run is recorded with) and the publisher (where to send).
   std::map<std::string, AgentEntry> agents ABSL_GUARDED_BY(mu);
