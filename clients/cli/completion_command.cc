@@ -30,12 +30,23 @@ struct CommandSpec {
 // file system, "shells" are listed, "none" offers nothing.
 std::string ValueKind(const std::string& name) {
   static const auto* kinds = new std::map<std::string, std::string>{
-      {"scenario", "scenarios"}, {"name", "scenarios"}, {"--scenario", "scenarios"},
-      {"run", "runs"},           {"base", "runs"},      {"head", "runs"},
-      {"schedule", "schedules"}, {"--schedule", "schedules"},
-      {"files", "files"},        {"file", "files"},     {"--out", "files"},
-      {"--config", "files"},     {"--tls-ca", "files"}, {"--tls-cert", "files"},
-      {"--tls-key", "files"},    {"--vars-file", "files"}, {"--token-file", "files"},
+      {"scenario", "scenarios"},
+      {"name", "scenarios"},
+      {"--scenario", "scenarios"},
+      {"run", "runs"},
+      {"base", "runs"},
+      {"head", "runs"},
+      {"schedule", "schedules"},
+      {"--schedule", "schedules"},
+      {"files", "files"},
+      {"file", "files"},
+      {"--out", "files"},
+      {"--config", "files"},
+      {"--tls-ca", "files"},
+      {"--tls-cert", "files"},
+      {"--tls-key", "files"},
+      {"--vars-file", "files"},
+      {"--token-file", "files"},
       {"shell", "shells"},
   };
   auto it = kinds->find(name);
@@ -120,30 +131,32 @@ std::string ShSpecFunction(const std::vector<CommandSpec>& specs) {
 // `last` and `word` say how to index the words: it finds the command path, counts
 // positionals, notes a pending flag value and collects connection flags.
 std::string ShWalk(const std::string& first, const std::string& last, const std::string& word) {
-  return absl::StrCat(
-      "  for (( i = ", first, "; i < ", last, "; i++ )); do\n"
-      "    w=", word, "\n"
-      "    if [[ -n $skip ]]; then\n"
-      "      [[ \" $conn_flags \" == *\" $skip \"* ]] && conn+=(\"$skip\" \"$w\")\n"
-      "      skip=\"\"\n"
-      "      continue\n"
-      "    fi\n"
-      "    if [[ $w == -* ]]; then\n"
-      "      _meshproof_spec \"$cmdpath\"\n"
-      "      if [[ $w == *=* ]]; then\n"
-      "        [[ \" $conn_flags \" == *\" ${w%%=*} \"* ]] && conn+=(\"$w\")\n"
-      "      elif [[ \" $valued \" == *\" $w \"* ]]; then\n"
-      "        skip=$w\n"
-      "      elif [[ $w == --insecure ]]; then\n"
-      "        conn+=(\"$w\")\n"
-      "      fi\n"
-      "      continue\n"
-      "    fi\n"
-      "    candidate=\"${cmdpath:+$cmdpath }$w\"\n"
-      "    if _meshproof_spec \"$candidate\"; then cmdpath=$candidate; npos=0;"
-      " else npos=$(( npos + 1 )); fi\n"
-      "  done\n"
-      "  _meshproof_spec \"$cmdpath\"\n");
+  return absl::StrCat("  for (( i = ", first, "; i < ", last,
+                      "; i++ )); do\n"
+                      "    w=",
+                      word,
+                      "\n"
+                      "    if [[ -n $skip ]]; then\n"
+                      "      [[ \" $conn_flags \" == *\" $skip \"* ]] && conn+=(\"$skip\" \"$w\")\n"
+                      "      skip=\"\"\n"
+                      "      continue\n"
+                      "    fi\n"
+                      "    if [[ $w == -* ]]; then\n"
+                      "      _meshproof_spec \"$cmdpath\"\n"
+                      "      if [[ $w == *=* ]]; then\n"
+                      "        [[ \" $conn_flags \" == *\" ${w%%=*} \"* ]] && conn+=(\"$w\")\n"
+                      "      elif [[ \" $valued \" == *\" $w \"* ]]; then\n"
+                      "        skip=$w\n"
+                      "      elif [[ $w == --insecure ]]; then\n"
+                      "        conn+=(\"$w\")\n"
+                      "      fi\n"
+                      "      continue\n"
+                      "    fi\n"
+                      "    candidate=\"${cmdpath:+$cmdpath }$w\"\n"
+                      "    if _meshproof_spec \"$candidate\"; then cmdpath=$candidate; npos=0;"
+                      " else npos=$(( npos + 1 )); fi\n"
+                      "  done\n"
+                      "  _meshproof_spec \"$cmdpath\"\n");
 }
 
 }  // namespace

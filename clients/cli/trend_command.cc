@@ -93,8 +93,7 @@ void PrintTable(const std::vector<Series>& series) {
                     newest ? trend : ""});
     }
   }
-  std::fputs(table.Render("no latency measured for this scenario in these days").c_str(),
-             stdout);
+  std::fputs(table.Render("no latency measured for this scenario in these days").c_str(), stdout);
 }
 
 int Trend(const TrendFlags& flags) {

@@ -110,7 +110,8 @@ class TrendTest : public ::testing::Test {
     std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + dir_.path(),
                                      BinaryPath("meshproof"), "trend"};
     argv.insert(argv.end(), args.begin(), args.end());
-    for (const char* a : {"--store", store_->address().c_str(), "--days", "3650"}) argv.push_back(a);
+    for (const char* a : {"--store", store_->address().c_str(), "--days", "3650"})
+      argv.push_back(a);
     return RunCommand(argv);
   }
 
@@ -164,9 +165,16 @@ TEST_F(TrendTest, UnknownTestAndBadDays) {
   CommandResult unknown = Meshproof({"10-ingress", "nope"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("test nope has no results in scenario 10-ingress"));
-  std::vector<std::string> argv = {"/usr/bin/env", "-i", "HOME=" + dir_.path(),
-                                   BinaryPath("meshproof"), "trend", "10-ingress",
-                                   "--store", store_->address(), "--days", "0"};
+  std::vector<std::string> argv = {"/usr/bin/env",
+                                   "-i",
+                                   "HOME=" + dir_.path(),
+                                   BinaryPath("meshproof"),
+                                   "trend",
+                                   "10-ingress",
+                                   "--store",
+                                   store_->address(),
+                                   "--days",
+                                   "0"};
   CommandResult bad = RunCommand(argv);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.err, HasSubstr("--days: must be 1 to 3650, got 0"));
