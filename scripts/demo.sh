@@ -16,8 +16,8 @@
 #   scripts/demo.sh --fresh  wipe the kept history (store and scheduler databases) first
 #
 # A first run on a fresh machine installs packages and builds the four binaries the demo
-# uses (not the tests): several minutes on a small machine, with progress shown; later
-# runs take seconds. MESHPROOF_DEMO_DIR chooses the data folder (default: out/demo);
+# uses (not the tests): 10 to 20 minutes on a 2-core machine, with progress shown; later
+# runs take about 15 seconds. MESHPROOF_DEMO_DIR chooses the data folder (default: out/demo);
 # MESHPROOF_BUILD_DIR the build (default: build); MESHPROOF_DEMO_NO_BUILD=1 skips the build
 # step. Exit code: 0 when both runs passed, 1 when one failed, 4 when one was
 # inconclusive, 2/3 on setup problems.
@@ -55,7 +55,7 @@ for arg in "$@"; do
     --keep) keep=1 ;;
     --fresh) fresh=1 ;;
     --stop) stop_all; echo "stopped the demo's services and lab ($data_dir)"; exit 0 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown argument '$arg' (expected --keep, --fresh or --stop)" >&2; exit 2 ;;
   esac
 done
@@ -63,7 +63,11 @@ done
 # step TEXT: one line per step, so a first run is never silent.
 step() { echo "==> $*"; }
 
-# 1. Packages and build, only what is missing.
+# 1. Packages and build, only what is missing. Said up front, so a first run is not
+#    mistaken for a hung one.
+if [ -z "${MESHPROOF_DEMO_NO_BUILD:-}" ] && [ ! -x "$bin/meshproof-agent" ]; then
+  step "first run: installing what is missing and building the demo's binaries takes 10 to 20 minutes on a 2-core machine (less with more cores); later runs take about 15 seconds"
+fi
 if ! command -v nginx >/dev/null 2>&1 || ! dpkg-query -W libgrpc++-dev >/dev/null 2>&1; then
   step "installing the Debian packages meshproof needs (scripts/setup.sh; a few minutes on a fresh machine)"
   scripts/setup.sh
@@ -79,11 +83,19 @@ else
   build_log=$data_dir/logs/build.log
   MESHPROOF_BUILD_TARGETS="${demo_targets[*]}" scripts/build.sh >"$build_log" 2>&1 </dev/null &
   build_pid=$!
-  step "building ${demo_targets[*]} in $build_dir (a first build takes several minutes; later ones seconds)"
+  step "building ${demo_targets[*]} in $build_dir (log: $build_log)"
+  # On a terminal one line counts up; in a log (CI) a line every tenth of the way.
+  last_tenth=-1
   while kill -0 "$build_pid" 2>/dev/null; do
     progress=$(grep -o '^\[[0-9]*/[0-9]*\]' "$build_log" 2>/dev/null | tail -n 1 | tr -d '[]' || true)
-    if [ -n "$progress" ] && [ -t 1 ]; then
-      printf '\r    build: %3d%% (%s steps)' $(( ${progress%/*} * 100 / ${progress#*/} )) "$progress"
+    if [ -n "$progress" ] && [ "${progress#*/}" -gt 0 ]; then
+      percent=$(( ${progress%/*} * 100 / ${progress#*/} ))
+      if [ -t 1 ]; then
+        printf '\r    build: %3d%% (%s steps)' "$percent" "$progress"
+      elif [ $(( percent / 10 )) -gt "$last_tenth" ]; then
+        last_tenth=$(( percent / 10 ))
+        echo "    build: $percent% ($progress steps)"
+      fi
     fi
     sleep 1
   done
