@@ -66,13 +66,16 @@ void Collect(const CLI::App& app, const std::string& path, std::vector<CommandSp
   }
   for (const CLI::Option* opt : app.get_options()) {
     if (opt->get_lnames().empty() && opt->get_snames().empty()) {
-      if (opt->get_positional()) spec.positionals.push_back(ValueKind(opt->get_name(true)));
+      // `schedule create ID` names a new schedule: offering existing ones would mislead.
+      const bool new_name = app.get_name() == "create";
+      if (opt->get_positional())
+        spec.positionals.push_back(new_name ? "none" : ValueKind(opt->get_name(true)));
       continue;
     }
     for (const std::string& name : opt->get_lnames()) {
       const std::string flag = absl::StrCat("--", name);
       spec.flags.push_back(flag);
-      if (opt->get_type_size_max() > 0) spec.valued.push_back(flag);
+      if (opt->get_items_expected_max() > 0) spec.valued.push_back(flag);
     }
   }
   specs->push_back(std::move(spec));
@@ -258,7 +261,9 @@ std::string FishCompletion(const CLI::App& app) {
                     "      set -g __mp_subs ", absl::StrJoin(s.subcommands, " "), "\n",
                     "      set -g __mp_flags ", absl::StrJoin(s.flags, " "), "\n",
                     "      set -g __mp_valued ", absl::StrJoin(s.valued, " "), "\n",
-                    "      set -g __mp_pos ", absl::StrJoin(s.positionals, " "), "\n");
+                    "      set -g __mp_pos ", absl::StrJoin(s.positionals, " "), "\n",
+                    // `set` may pass on an earlier status: the found path says so itself.
+                    "      return 0\n");
   }
   absl::StrAppend(&spec_fn, "    case '*'\n      return 1\n  end\nend\n");
   std::string kind_fn = "function __meshproof_flag_kind\n  switch \"$argv[1]\"\n";

@@ -2,7 +2,7 @@
 # Shell completion against a real scheduler: the generated bash, zsh and fish scripts
 # parse; bash's completion function, driven through COMP_WORDS as bash drives it, offers
 # the scenario, run and schedule names the running scheduler holds (none before they
-# exist, none and no noise once the scheduler is gone).
+# exist, none and no noise once the scheduler is gone); zsh's and fish's offer them too.
 # Usage: completion_test.sh BIN_DIR
 set -euo pipefail
 bin=$1
@@ -76,8 +76,24 @@ expect "nightly-ingress" schedule get ""
 expect "nightly-ingress" run list --schedule ""
 # A flag value is skipped, not taken for a positional or a command.
 expect "$(printf '10-ingress\n20-egress')" run start --timeout 5 ""
+# A flag without a value is not followed by one: the next word is still the scenario.
+expect "$(printf '10-ingress\n20-egress')" run start --insecure ""
+expect "" run start --insecure 10-ingress --wait ""
 # Connection flags typed on the line reach the services: a wrong --scheduler gives nothing.
 expect "" run start --scheduler 127.0.0.1:1 ""
+
+# A new schedule's id is not completed from the existing ones.
+expect "" schedule create ""
+
+# zsh and fish offer the same names through their own machinery: zsh's function with
+# `words`/`CURRENT` and a compadd that prints what it is given; fish's own `complete -C`
+# (which runs `meshproof` from PATH).
+zsh_offers=$(zsh -c 'compdef() { :; }
+  compadd() { if [[ $1 == -a ]]; then print -rl -- "${(@P)2}"; else shift; print -rl -- "$@"; fi; }
+  source "$1"; words=("$2" run start ""); CURRENT=4; _meshproof' _ "$work/completion.zsh" "$cli" | sort)
+[ "$zsh_offers" = "$(printf '10-ingress\n20-egress')" ] || fail "zsh offers [$zsh_offers] for run start"
+fish_offers=$(PATH="$bin:$PATH" fish -c 'source $argv[1]; complete -C "meshproof run show "' "$work/completion.fish" | cut -f1 | sort)
+[ "$fish_offers" = "$run_id" ] || fail "fish offers [$fish_offers] for run show"
 
 # 5. The scheduler gone: nothing offered, nothing printed, quickly.
 kill -TERM "$sched_pid"; wait "$sched_pid" 2>/dev/null || true; sched_pid=""
