@@ -1,7 +1,8 @@
 // `meshproof trend` against the real meshproof-store binary: runs written over gRPC in
 // two clusters on several days; the CLI shows p50/p95 per day per test and cluster, the
 // direction of change on the newest day, the same document as -o json and -o yaml, and
-// clear errors for an unknown test and a bad --days.
+// clear errors for an unknown test and a bad --days; with tokens on, another team's
+// viewer sees nothing of the scenario.
 #include <gmock/gmock.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
 #include "tests/cli/yaml_matches_json.h"
@@ -42,9 +44,18 @@ google::protobuf::Timestamp Day(int day) {
 class TrendTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto process = ServiceProcess::Start(BinaryPath("meshproof-store"),
-                                         {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db")},
-                                         dir_.File("store.log"));
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--db", dir_.File("store.db")};
+    if (with_tokens_) {
+      // A writer (the scheduler's role), a viewer of the runs' team and one of another team.
+      std::string file = "tokens:\n";
+      write_token_ = NewToken("writer", "platform", &file);
+      platform_token_ = NewToken("viewer", "platform", &file);
+      other_token_ = NewToken("viewer", "payments", &file);
+      args.push_back("--tokens");
+      args.push_back(dir_.WriteFile("tokens.yaml", file));
+    }
+    auto process =
+        ServiceProcess::Start(BinaryPath("meshproof-store"), args, dir_.File("store.log"));
     ASSERT_TRUE(process.ok()) << process.status();
     store_ = std::make_unique<ServiceProcess>(*std::move(process));
     stub_ = v1::ResultsStoreService::NewStub(
@@ -59,6 +70,17 @@ class TrendTest : public ::testing::Test {
     WriteRun("h2", "homelab", 3, {{"a", 20}});
     // Another scenario's test of the same name must not leak in.
     WriteRun("o1", "lab", 2, {{"a", 999}}, "20-egress");
+  }
+
+  // Makes a token with `meshproof token new`, appends its entry to `file`, returns it.
+  std::string NewToken(const std::string& role, const std::string& team, std::string* file) {
+    CommandResult r = RunCommand({BinaryPath("meshproof"), "token", "new", "--name",
+                                  role + "-" + team, "--roles", role, "--team", team});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const size_t first = r.out.find('\n');
+    const size_t second = r.out.find('\n', first + 1);
+    absl::StrAppend(file, r.out.substr(second + 1));
+    return r.out.substr(0, first);
   }
 
   void WriteRun(const std::string& run_id, const std::string& cluster, int day,
@@ -100,8 +122,9 @@ class TrendTest : public ::testing::Test {
     ASSERT_TRUE(stub_->FinishRun(Context().get(), finish, &finished).ok());
   }
 
-  static std::unique_ptr<grpc::ClientContext> Context() {
+  std::unique_ptr<grpc::ClientContext> Context() const {
     auto context = std::make_unique<grpc::ClientContext>();
+    if (!write_token_.empty()) context->AddMetadata("authorization", "Bearer " + write_token_);
     context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     return context;
   }
@@ -115,6 +138,8 @@ class TrendTest : public ::testing::Test {
     return RunCommand(argv);
   }
 
+  bool with_tokens_ = false;
+  std::string write_token_, platform_token_, other_token_;
   TempDir dir_;
   std::unique_ptr<ServiceProcess> store_;
   std::unique_ptr<v1::ResultsStoreService::Stub> stub_;
@@ -183,6 +208,28 @@ TEST_F(TrendTest, UnknownTestAndBadDays) {
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_THAT(none.err, HasSubstr("no runs of \"99-unknown\""));
   EXPECT_EQ(none.out, "");
+}
+
+// With tokens on, a viewer sees the trends of its own team's scenarios only.
+class TrendTeamTest : public TrendTest {
+ protected:
+  void SetUp() override {
+    with_tokens_ = true;
+    TrendTest::SetUp();
+  }
+};
+
+TEST_F(TrendTeamTest, AViewerSeesOnlyItsTeamsScenarios) {
+  CommandResult own = Meshproof({"10-ingress", "--token", platform_token_});
+  ASSERT_EQ(own.exit_code, 0) << own.err;
+  EXPECT_THAT(own.out, ContainsRegex("\na +lab +2026-01-04 +30 ms +90 ms +2 +slower \\+200%\n"));
+  // Another team's viewer learns nothing: the same answer as a scenario without results.
+  CommandResult other = Meshproof({"10-ingress", "--token", other_token_});
+  EXPECT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_EQ(other.out, "no latency measured for this scenario in these days\n");
+  CommandResult none = Meshproof({"10-ingress"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err, HasSubstr("did not accept the token: no bearer token"));
 }
 
 }  // namespace
