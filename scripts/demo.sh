@@ -81,8 +81,11 @@ else
   # Only the demo's four binaries, not the tests. Ninja's "[N/M]" lines become one
   # percentage line; the whole output stays in the log.
   build_log=$data_dir/logs/build.log
-  MESHPROOF_BUILD_TARGETS="${demo_targets[*]}" scripts/build.sh >"$build_log" 2>&1 </dev/null &
+  # In its own process group (setsid), so that stopping the demo stops the whole build:
+  # a script's background job would otherwise ignore Ctrl-C and build on.
+  MESHPROOF_BUILD_TARGETS="${demo_targets[*]}" setsid scripts/build.sh >"$build_log" 2>&1 </dev/null &
   build_pid=$!
+  trap 'kill -TERM -- -"$build_pid" 2>/dev/null; exit 130' INT TERM
   step "building ${demo_targets[*]} in $build_dir (log: $build_log)"
   # On a terminal one line counts up; in a log (CI) a line every tenth of the way.
   last_tenth=-1
@@ -105,6 +108,7 @@ else
     tail -n 30 "$build_log" >&2
     exit 3
   fi
+  trap - INT TERM
   [ -t 1 ] && printf '\r    build: 100%%%-20s\n' ""
   echo "    build: done (log: $build_log)"
 fi
