@@ -5,16 +5,22 @@
 # report's scenarios (10-ingress, 20-egress), runs them through the scheduler on a probe
 # agent, decides on the egress run's gated test (rejected: the demo's lab is ALLOW_ANY, so
 # REGISTRY_ONLY cannot be measured on it), streams progress, prints the Markdown reports
-# from the results store and says where the data lives.
+# from the results store and says where the data lives. The history stays between demos:
+# the second one compares each run with the previous and its HTML report draws a history
+# grid.
 #
 #   scripts/demo.sh          run, then stop everything it started
 #   scripts/demo.sh --keep   leave the lab and the services running and print
 #                            `export MESHPROOF_...` lines: eval "$(scripts/demo.sh --keep | grep ^export)"
 #   scripts/demo.sh --stop   stop exactly what a --keep left running (by pid file)
+#   scripts/demo.sh --fresh  wipe the kept history (store and scheduler databases) first
 #
-# MESHPROOF_DEMO_DIR chooses the data folder (default: out/demo); MESHPROOF_BUILD_DIR the
-# build (default: build); MESHPROOF_DEMO_NO_BUILD=1 skips the build step. Exit code: 0 when both
-# runs passed, 1 when one failed, 4 when one was inconclusive, 2/3 on setup problems.
+# A first run on a fresh machine installs packages and builds the four binaries the demo
+# uses (not the tests): 10 to 20 minutes on a 2-core machine, with progress shown; later
+# runs take about 15 seconds. MESHPROOF_DEMO_DIR chooses the data folder (default: out/demo);
+# MESHPROOF_BUILD_DIR the build (default: build); MESHPROOF_DEMO_NO_BUILD=1 skips the build
+# step. Exit code: 0 when both runs passed, 1 when one failed, 4 when one was
+# inconclusive, 2/3 on setup problems.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -43,33 +49,81 @@ stop_all() {
 }
 
 keep=0
-case "${1:-}" in
-  "") ;;
-  --keep) keep=1 ;;
-  --stop) stop_all; echo "stopped the demo's services and lab ($data_dir)"; exit 0 ;;
-  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "demo.sh: unknown argument '$1' (expected --keep or --stop)" >&2; exit 2 ;;
-esac
+fresh=0
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=1 ;;
+    --fresh) fresh=1 ;;
+    --stop) stop_all; echo "stopped the demo's services and lab ($data_dir)"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown argument '$arg' (expected --keep, --fresh or --stop)" >&2; exit 2 ;;
+  esac
+done
 
-# 1. Packages and build, only what is missing.
+# step TEXT: one line per step, so a first run is never silent.
+step() { echo "==> $*"; }
+
+# 1. Packages and build, only what is missing. Said up front, so a first run is not
+#    mistaken for a hung one.
+if [ -z "${MESHPROOF_DEMO_NO_BUILD:-}" ] && [ ! -x "$bin/meshproof-agent" ]; then
+  step "first run: installing what is missing and building the demo's binaries takes 10 to 20 minutes on a 2-core machine (less with more cores); later runs take about 15 seconds"
+fi
 if ! command -v nginx >/dev/null 2>&1 || ! dpkg-query -W libgrpc++-dev >/dev/null 2>&1; then
+  step "installing the Debian packages meshproof needs (scripts/setup.sh; a few minutes on a fresh machine)"
   scripts/setup.sh
 fi
 mkdir -p "$data_dir/logs"
+demo_targets=(meshproof meshproof-store meshproof-scheduler meshproof-agent)
 if [ -n "${MESHPROOF_DEMO_NO_BUILD:-}" ]; then
   # Callers that built already (the test suite) use the binaries as they are.
   [ -x "$bin/meshproof-scheduler" ] || { echo "demo.sh: no build in $build_dir" >&2; exit 3; }
-elif ! scripts/build.sh >"$data_dir/logs/build.log" 2>&1; then
-  echo "demo.sh: the build failed; the end of $data_dir/logs/build.log:" >&2
-  tail -n 30 "$data_dir/logs/build.log" >&2
-  exit 3
+else
+  # Only the demo's four binaries, not the tests. Ninja's "[N/M]" lines become one
+  # percentage line; the whole output stays in the log.
+  build_log=$data_dir/logs/build.log
+  # In its own process group (setsid), so that stopping the demo stops the whole build:
+  # a script's background job would otherwise ignore Ctrl-C and build on.
+  MESHPROOF_BUILD_TARGETS="${demo_targets[*]}" setsid scripts/build.sh >"$build_log" 2>&1 </dev/null &
+  build_pid=$!
+  trap 'kill -TERM -- -"$build_pid" 2>/dev/null; exit 130' INT TERM
+  step "building ${demo_targets[*]} in $build_dir (log: $build_log)"
+  # On a terminal one line counts up; in a log (CI) a line every tenth of the way.
+  last_tenth=-1
+  while kill -0 "$build_pid" 2>/dev/null; do
+    progress=$(grep -o '^\[[0-9]*/[0-9]*\]' "$build_log" 2>/dev/null | tail -n 1 | tr -d '[]' || true)
+    if [ -n "$progress" ] && [ "${progress#*/}" -gt 0 ]; then
+      percent=$(( ${progress%/*} * 100 / ${progress#*/} ))
+      if [ -t 1 ]; then
+        printf '\r    build: %3d%% (%s steps)' "$percent" "$progress"
+      elif [ $(( percent / 10 )) -gt "$last_tenth" ]; then
+        last_tenth=$(( percent / 10 ))
+        echo "    build: $percent% ($progress steps)"
+      fi
+    fi
+    sleep 1
+  done
+  if ! wait "$build_pid"; then
+    [ -t 1 ] && echo
+    echo "demo.sh: the build failed; the end of $build_log:" >&2
+    tail -n 30 "$build_log" >&2
+    exit 3
+  fi
+  trap - INT TERM
+  [ -t 1 ] && printf '\r    build: 100%%%-20s\n' ""
+  echo "    build: done (log: $build_log)"
 fi
 cli=$bin/meshproof
 
-# 2. A clean slate: whatever an earlier --keep left running goes first.
+# 2. Whatever an earlier --keep left running goes first. The databases stay, so the
+#    history grows from demo to demo; --fresh starts it again.
 stop_all
 mkdir -p "$data_dir" "$pid_dir" "$data_dir/logs" "$data_dir/reports"
-rm -f "$data_dir"/store.db* "$data_dir"/scheduler.db*
+if [ "$fresh" = 1 ]; then
+  step "--fresh: wiping the kept history"
+  rm -f "$data_dir"/store.db* "$data_dir"/scheduler.db*
+fi
+earlier_runs=0
+[ -f "$data_dir/store.db" ] && earlier_runs=1
 [ "$keep" = 1 ] || trap stop_all EXIT
 
 # Starts a service in the background, records its pid and prints its address (its first
@@ -132,6 +186,7 @@ fi
 serve_tls=(--tls-cert "$tls/server.pem" --tls-key "$tls/server.key")
 
 # 5. The lab, then the store, the scheduler and an agent that dials the scheduler.
+step "starting the lab (nginx gateways, httpbin) and the services over TLS"
 deploy/lab/lab.sh up --dir "$lab_dir" --base-port 0
 store=$(start_service store "$bin/meshproof-store" --listen 127.0.0.1:0 --db "$data_dir/store.db" \
   --tokens "$tokens/store-tokens.yaml" "${serve_tls[@]}")
@@ -184,17 +239,29 @@ set +e
 note_verdict $?
 set -e
 
-# 8. The reports, from what the results store holds.
+# 8. The reports, from what the results store holds; compared with the previous run of
+#    the same scenario when an earlier demo left one.
 for pair in "10-ingress:$ingress_run" "20-egress:$egress_run"; do
   name=${pair%%:*} run=${pair#*:}
   [ -n "$run" ] || continue
-  "$cli" report "$run" --format md --out "$data_dir/reports/$name.md"
-  "$cli" report "$run" --format html --out "$data_dir/reports/$name.html"
+  against=()
+  if "$cli" compare previous "$run" >/dev/null 2>&1; then against=(--against previous); fi
+  "$cli" report "$run" "${against[@]}" --format md --out "$data_dir/reports/$name.md"
+  "$cli" report "$run" "${against[@]}" --format html --out "$data_dir/reports/$name.html"
   "$cli" report "$run" --format junit --out "$data_dir/reports/$name.junit.xml"
   echo
   echo "=================== report: $name ==================="
   cat "$data_dir/reports/$name.md"
 done
+
+echo
+if [ "$earlier_runs" = 1 ]; then
+  echo "=================== history kept from earlier demos (scripts/demo.sh --fresh wipes it) ==================="
+  "$cli" history 10-ingress path-match-status-418 --cluster lab --limit 10
+  echo "the HTML reports draw the same history as a grid: $data_dir/reports/*.html"
+else
+  echo "run the demo again: each run is compared with the previous one, and the HTML reports draw a history grid"
+fi
 
 echo
 echo "reports:        $data_dir/reports/ (md, html, junit)"

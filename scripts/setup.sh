@@ -20,6 +20,8 @@ packages=(
   netcat-openbsd
   # benchmarks (bench/): the peers and the ceiling measured in the same run
   prometheus-blackbox-exporter wrk
+  # CLI tests: the generated completion scripts are parsed by each shell
+  zsh fish
   # CLI tests: JUnit reports validated against tests/cli/junit.xsd
   libxml2-utils
   # CLI tests: the HTML report opened in headless Chromium (tests/cli/report_html_browser_test.cc)

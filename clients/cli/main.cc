@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "clients/cli/complete_names_command.h"
 #include "clients/cli/completion_command.h"
 #include "clients/cli/exit_codes.h"
 #include "clients/cli/explain_command.h"
@@ -13,6 +14,7 @@
 #include "clients/cli/schedule_commands.h"
 #include "clients/cli/store_commands.h"
 #include "clients/cli/token_command.h"
+#include "clients/cli/trend_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"meshproof: scheduled, repeatable, comparable service-mesh verification",
@@ -31,8 +33,10 @@ int main(int argc, char** argv) {
   meshproof::cli::AddRunCommands(app, &exit_code);
   meshproof::cli::AddScheduleCommands(app, &exit_code);
   meshproof::cli::AddStoreCommands(app, &exit_code);
+  meshproof::cli::AddTrendCommand(app, &exit_code);
   meshproof::cli::AddReportCommand(app, &exit_code);
   meshproof::cli::AddTokenCommand(app, &exit_code);
+  meshproof::cli::AddCompleteNamesCommand(app, &exit_code);
   meshproof::cli::AddCompletionCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

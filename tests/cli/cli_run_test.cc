@@ -546,6 +546,7 @@ TEST_F(RunCommandTest, EverySubcommandHasHelpWithAnExample) {
                                              {"history"},
                                              {"flaky"},
                                              {"clusters"},
+                                             {"trend"},
                                              {"report"},
                                              {"lint"},
                                              {"explain"},
@@ -564,7 +565,7 @@ TEST_F(RunCommandTest, BashCompletionKnowsTheCommands) {
   CommandResult r = Meshproof({"completion", "bash"});
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("complete -o filenames -F _meshproof meshproof"));
-  EXPECT_THAT(r.out, HasSubstr("\"run start\") words=\""));
+  EXPECT_THAT(r.out, HasSubstr("\"run start\") subs=\"\" flags=\""));
   EXPECT_THAT(r.out, HasSubstr("--wait"));
   EXPECT_EQ(RunCommand({"bash", "-n", "-c", r.out}).exit_code, 0) << "not valid bash";
 }

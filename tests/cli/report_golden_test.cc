@@ -118,6 +118,31 @@ TEST(ReportTest, HtmlIsSelfContainedAndReadableOnAPhone) {
   EXPECT_THAT(html, HasSubstr("<tr class=\"regressed\" id=\"t-bypass-is-not-proof\">"));
 }
 
+TEST(ReportTest, SparklinesLabelTheirScale) {
+  const std::string html = report::RenderHtml(testing::FixtureInput(true));
+  // egress-through-gateway measured 170, 180, 184 ms: the line's top is 184, its bottom 170.
+  EXPECT_THAT(html, HasSubstr("latency, last 3 runs: 170–184 ms, latest 184 ms</title>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"sc\"><span class=\"max\">184 ms</span>"
+                              "<span class=\"min\">170 ms</span></span>"));
+  // Small latencies keep a decimal, so 4 and 5 ms are not both "5 ms".
+  EXPECT_THAT(html, HasSubstr("<span class=\"max\">5.0 ms</span><span class=\"min\">4.0 ms"));
+  // A test with no measured latency has no line and so no scale.
+  const size_t row = html.find("<tr><td class=\"t\">registry-only-blocks-unregistered</td>");
+  ASSERT_NE(row, std::string::npos);
+  const std::string rest = html.substr(row, html.find("</tr>", row) - row);
+  EXPECT_THAT(rest, Not(HasSubstr("class=\"sc\"")));
+}
+
+TEST(ReportTest, HistoryGridOpensAtTheNewestRunsOnANarrowScreen) {
+  const std::string html = report::RenderHtml(testing::FixtureInput(true));
+  // The grid's scroll box is right-to-left (it opens at its right end, the newest runs)
+  // while the table inside stays oldest-left; the test names stay in view.
+  EXPECT_THAT(html, HasSubstr("<div class=\"scroll hist\"><table class=\"grid\">"));
+  EXPECT_THAT(html, HasSubstr(".hist{direction:rtl}.hist>table{direction:ltr}"));
+  EXPECT_THAT(html, HasSubstr(".grid th.t,.grid td.t{position:sticky;left:0;"));
+  EXPECT_LT(html.find("title=\"run-0040"), html.find("title=\"run-0042"));
+}
+
 TEST(ReportTest, HtmlAndXmlEscapeWhatTheyShow) {
   report::ReportInput input = testing::FixtureInput(false);
   input.detail.mutable_results(1)->set_proves("<script>alert(1)</script> & \"quotes\"");

@@ -3,7 +3,8 @@
 // the file itself (the report is self-contained), the history grid on screen with one row
 // per test and one cell per run, passed-on-retry drawn apart from a plain pass — checked
 // in the DOM and in the pixels of the screenshot — and no horizontal overflow at desktop
-// or phone width. Chromium is required: without it these tests fail and say how to get it.
+// or phone width; at phone width with a long history the grid opens at the newest runs.
+// Chromium is required: without it these tests fail and say how to get it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "clients/cli/report/html_report.h"
 #include "tests/cli/headless_chromium.h"
 #include "tests/cli/png_image.h"
@@ -213,6 +215,44 @@ TEST_F(ReportInBrowserTest, PhoneWidthStacksTablesAndDoesNotOverflow) {
   if (HasFailure()) return;
   // Below 640 px the tables become cards: their header rows are hidden.
   EXPECT_EQ(Get(facts, "stackHeadDisplay").string_value(), "none");
+}
+
+// Where the newest runs and the test names are right after loading, before anyone scrolls.
+constexpr char kNewestFacts[] = R"js((() => {
+  const grid = document.querySelector('table.grid');
+  const box = grid.parentElement;
+  const cur = grid.querySelector('tbody td.h.cur').getBoundingClientRect();
+  const name = grid.querySelector('tbody td.t').getBoundingClientRect();
+  return {boxScrolls: box.scrollWidth > box.clientWidth, viewportWidth: window.innerWidth,
+          curLeft: cur.left, curRight: cur.right, nameLeft: name.left, nameRight: name.right};
+})())js";
+
+// A phone with 20 runs of history: the grid is wider than the screen, yet the newest run
+// (this run's column) is on screen as the page opens, with the test names beside it.
+TEST_F(ReportInBrowserTest, PhoneOpensTheGridAtTheNewestRuns) {
+  report::ReportInput input = testing::FixtureInput(/*with_comparison=*/true);
+  for (auto& [test, points] : input.history) {
+    const store::v1::HistoryPoint newest = points.front();
+    for (int i = 1; i <= 17; ++i) {
+      store::v1::HistoryPoint p = newest;
+      p.set_run_id(absl::StrFormat("run-%04d", 40 - i));
+      p.mutable_started_at()->set_seconds(newest.started_at().seconds() - (i + 2) * 86400);
+      points.push_back(p);
+    }
+  }
+  const std::string url = "file://" + dir_.WriteFile("long.html", report::RenderHtml(input));
+  auto load = browser_->Load(url, Viewport{.width = 390, .height = 844, .mobile = true});
+  ASSERT_TRUE(load.ok()) << load.status().message();
+  EXPECT_THAT(load->errors, IsEmpty());
+  auto facts = browser_->Evaluate(kNewestFacts);
+  ASSERT_TRUE(facts.ok()) << facts.status().message();
+  // Meaningful only when the grid really is wider than the phone.
+  EXPECT_TRUE(Get(*facts, "boxScrolls").bool_value()) << "the grid fits: nothing to check";
+  const double width = Number(*facts, "viewportWidth");
+  EXPECT_GE(Number(*facts, "curLeft"), 0) << "the newest run is scrolled out of view";
+  EXPECT_LE(Number(*facts, "curRight"), width) << "the newest run is scrolled out of view";
+  EXPECT_GE(Number(*facts, "nameLeft"), 0) << "the test names are scrolled out of view";
+  EXPECT_LT(Number(*facts, "nameRight"), Number(*facts, "curLeft"));
 }
 
 // The checks above must be able to fail: a page with a console error, an uncaught

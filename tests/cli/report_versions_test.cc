@@ -3,6 +3,7 @@
 // since the base run is marked in the comparison and in the HTML history grid.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 #include "absl/strings/str_cat.h"
 #include "clients/cli/report/html_report.h"
@@ -80,9 +81,43 @@ TEST(ReportVersionsTest, TheHistoryGridMarksTheRunWhereAVersionChanged) {
       HasSubstr(
           "<th class=\"r vchg\" title=\"run-0042: Istio 1.29.1 → 1.30.0 since the last run\">▲ "));
   EXPECT_THAT(html, HasSubstr("<th class=\"r\" title=\"run-0041\">"));
+  // Down the grid too: in every row the run-0042 cell (the third) carries the line, and
+  // no other cell does.
+  for (const auto& [test, points] : input.history) {
+    EXPECT_TRUE(RE2::PartialMatch(
+        html, absl::StrCat("<tr><td class=\"t\">", test,
+                           "</td><td class=\"h [a-z_ ]+\" title=\"run-0040[^\"]*\"></td>"
+                           "<td class=\"h [a-z_ ]+\" title=\"run-0041[^\"]*\"></td>"
+                           "<td class=\"h [a-z_ ]+ vc\" title=\"run-0042")))
+        << test;
+  }
+  int marked = 0;
+  re2::StringPiece rest(html);
+  while (RE2::FindAndConsume(&rest, "<td class=\"h [a-z_ ]* vc\"")) ++marked;
+  int rows = 0;
+  rest = html;
+  while (RE2::FindAndConsume(&rest, "<tr><td class=\"t\">")) ++rows;
+  EXPECT_EQ(marked, rows);
+  EXPECT_GT(rows, 0);
   // Without a change no column is marked.
   const std::string unchanged = report::RenderHtml(WithVersions(false));
   EXPECT_THAT(unchanged, Not(HasSubstr("<th class=\"r vchg\"")));
+  EXPECT_THAT(unchanged, Not(HasSubstr(" vc\"")));
+}
+
+TEST(ReportVersionsTest, AChangeInTheMiddleMarksOnlyThatColumn) {
+  report::ReportInput input = WithVersions(false);
+  // run-0041 upgraded, run-0042 stayed: only run-0041's column is marked.
+  for (auto& [test, points] : input.history) {
+    for (sv1::HistoryPoint& p : points) {
+      p.mutable_environment()->set_istio_version(p.run_id() == "run-0040" ? "1.29.1" : "1.30.0");
+    }
+  }
+  const std::string html = report::RenderHtml(input);
+  EXPECT_THAT(html, HasSubstr("<th class=\"r vchg\" title=\"run-0041: Istio 1.29.1 → 1.30.0"));
+  EXPECT_THAT(html, HasSubstr("<th class=\"r\" title=\"run-0042\">"));
+  EXPECT_FALSE(RE2::PartialMatch(html, "<td class=\"h [a-z_ ]* vc\" title=\"run-004[02]"));
+  EXPECT_TRUE(RE2::PartialMatch(html, "<td class=\"h [a-z_ ]* vc\" title=\"run-0041"));
 }
 
 }  // namespace

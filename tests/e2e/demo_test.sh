@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/demo.sh as a user runs it: --keep leaves the services up and prints export
 # lines that point the CLI at them; both seed runs passed and are in the store; --stop
-# then stops exactly the processes the demo started, and nothing is left listening.
+# then stops exactly the processes the demo started, and nothing is left listening. A
+# second demo keeps the first one's history and compares with it; --fresh wipes it.
 # Usage: demo_test.sh BUILD_DIR
 set -euo pipefail
 build_dir=$1
@@ -45,4 +46,19 @@ for pid in $pids; do
   ! kill -0 "$pid" 2>/dev/null || fail "process $pid still running after --stop"
 done
 ! "$build_dir/bin/meshproof" agents --timeout 2 >/dev/null 2>&1 || fail "the scheduler still answers after --stop"
-echo "demo: --keep, export lines, --stop all behave"
+
+# A second demo keeps the history: each run is compared with the previous one, and the
+# history of a test shows both demos' runs.
+"$root/scripts/demo.sh" >"$work/out" 2>&1 || fail "the second demo exited $?"
+grep -q '^## What changed since `' "$work/out" || fail "the second demo's report does not compare with the previous run"
+grep -q '^=* history kept from earlier demos' "$work/out" || fail "the second demo does not show the kept history"
+[ "$(grep -c '^20[0-9-]* [0-9:]*  *r[^ ]*  *lab  *PASS  *418' "$work/out")" = 2 ] ||
+  fail "the kept history does not list both demos' runs of path-match-status-418"
+[ -s "$MESHPROOF_DEMO_DIR/reports/10-ingress.html" ] || fail "no HTML report after the second demo"
+
+# --fresh wipes it: a first demo again, nothing to compare with.
+"$root/scripts/demo.sh" --fresh >"$work/out" 2>&1 || fail "demo.sh --fresh exited $?"
+grep -q '^==> --fresh: wiping the kept history' "$work/out" || fail "--fresh did not say it wipes the history"
+! grep -q '^## What changed since' "$work/out" || fail "after --fresh the report still compares with an earlier run"
+grep -q '^run the demo again' "$work/out" || fail "after --fresh the demo still shows a kept history"
+echo "demo: --keep, export lines, --stop, kept history and --fresh all behave"

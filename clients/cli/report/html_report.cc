@@ -58,6 +58,12 @@ tr.regressed td{background:#ffebe9}tr.fixed td{background:#e6f4ea}tr.still_faili
 .grid td.h.retry{background:repeating-linear-gradient(45deg,var(--pass) 0 4px,var(--retry) 4px 7px)}
 .grid td.h.none,.legend i.none{background:#fff;box-shadow:inset 0 0 0 1px var(--line)}.grid td.h.cur{outline:2px solid #0969da;outline-offset:-2px}
 .grid th.r.vchg{color:#9a6700;font-weight:600}.vchg b{color:#9a6700}
+.grid td.h.vc{border-left:3px solid #9a6700}
+.hist{direction:rtl}.hist>table{direction:ltr}
+.grid th.t,.grid td.t{position:sticky;left:0;z-index:1;background:#fff;max-width:40vw;overflow-wrap:anywhere}
+.grid thead th.t{background:#f6f8fa}
+.spk{display:inline-flex;align-items:center;gap:4px;white-space:nowrap}
+.spk .sc{display:inline-flex;flex-direction:column;justify-content:space-between;height:24px;font-size:10px;line-height:1;color:#656d76}
 .grid th.r{font-weight:400;font-size:11px;writing-mode:vertical-rl;transform:rotate(180deg);padding:2px;white-space:nowrap}
 .legend span{display:inline-block;margin-right:10px;font-size:.85em}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
@@ -209,6 +215,13 @@ std::vector<Column> HistoryColumns(const ReportInput& input) {
   return columns;
 }
 
+// "12 ms", "3.5 ms", "1.25 s": a sparkline's scale label.
+std::string ScaleLabel(double ms) {
+  if (ms >= 1000) return absl::StrFormat("%.2f s", ms / 1000);
+  if (ms < 10) return absl::StrFormat("%.1f ms", ms);
+  return absl::StrFormat("%.0f ms", ms);
+}
+
 // An inline SVG polyline of the test's latencies, oldest to newest; empty with fewer
 // than two measured points (a line needs two).
 std::string Sparkline(const std::vector<sv1::HistoryPoint>& newest_first) {
@@ -229,23 +242,33 @@ std::string Sparkline(const std::vector<sv1::HistoryPoint>& newest_first) {
     y = kHeight - kPad - (kHeight - 2 * kPad) * (ms[i] - lo) / span;
     points.push_back(absl::StrFormat("%.1f,%.1f", x, y));
   }
+  // The line is scaled to its own min and max: the labels say what its top and bottom
+  // mean, or a 1 ms wobble would look like a 10x slowdown.
   return absl::StrFormat(
-      "<svg class=\"spark\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+      "<span class=\"spk\"><svg class=\"spark\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+      "role=\"img\" "
       "aria-label=\"latency %.0f to %.0f ms\"><title>latency, last %d runs: %.0f–%.0f ms, latest "
       "%.0f ms</title>"
-      "<polyline points=\"%s\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/></svg>",
+      "<polyline points=\"%s\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/></svg>"
+      "<span class=\"sc\"><span class=\"max\">%s</span><span class=\"min\">%s</span></span>"
+      "</span>",
       static_cast<int>(kWidth), static_cast<int>(kHeight), static_cast<int>(kWidth),
       static_cast<int>(kHeight), lo, hi, static_cast<int>(ms.size()), lo, hi, ms.back(),
-      absl::StrJoin(points, " "), x, y);
+      absl::StrJoin(points, " "), x, y, ScaleLabel(hi), ScaleLabel(lo));
 }
 
 void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestResult*>& tests,
                    std::string* out) {
   const std::vector<Column> columns = HistoryColumns(input);
   if (columns.empty()) return;
+  // Oldest left, as a timeline reads; the scroll box is right-to-left so that on a
+  // narrow screen it opens at its right end, on the newest runs, and the sticky test
+  // column keeps each row named while scrolling back.
   absl::StrAppend(out, "<h2 id=\"history\">History — last ", columns.size(),
                   columns.size() == 1 ? " run" : " runs",
-                  "</h2>\n<div class=\"scroll\"><table class=\"grid\"><thead><tr><th>test</th>");
+                  "</h2>\n<div class=\"scroll hist\"><table class=\"grid\"><thead><tr><th "
+                  "class=\"t\">test</th>");
+  std::vector<bool> version_changed(columns.size(), false);
   for (size_t i = 0; i < columns.size(); ++i) {
     const Column& c = columns[i];
     // A run whose versions differ from the column before it is marked: a change of
@@ -253,6 +276,7 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
     const std::string changed = i == 0 ? ""
                                        : results::DescribeVersionChanges(results::VersionChanges(
                                              columns[i - 1].versions, c.versions));
+    version_changed[i] = !changed.empty();
     absl::StrAppend(out, "<th class=\"r", changed.empty() ? "" : " vchg", "\" title=\"",
                     E(c.run_id), changed.empty() ? "" : absl::StrCat(": ", E(changed)), "\">",
                     changed.empty() ? "" : "▲ ", E(FormatTime(c.started_at).substr(5, 11)),
@@ -267,8 +291,9 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
         found == input.history.end() ? kNone : found->second;
     std::map<std::string, const sv1::HistoryPoint*> by_run;
     for (const sv1::HistoryPoint& p : points) by_run.emplace(p.run_id(), &p);
-    absl::StrAppend(out, "<tr><td>", E(r->test()), "</td>");
-    for (const Column& c : columns) {
+    absl::StrAppend(out, "<tr><td class=\"t\">", E(r->test()), "</td>");
+    for (size_t i = 0; i < columns.size(); ++i) {
+      const Column& c = columns[i];
       auto cell = by_run.find(c.run_id);
       std::string cls = "none";
       // The test was not part of that run at all (added or removed since) — distinct from
@@ -284,6 +309,8 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
             FormatLatency(p.latency()), p.reason().empty() ? "" : absl::StrCat(" · ", p.reason()));
       }
       if (c.run_id == current) absl::StrAppend(&cls, " cur");
+      // The line down the grid where the versions changed.
+      if (version_changed[i]) absl::StrAppend(&cls, " vc");
       absl::StrAppend(out, "<td class=\"h ", cls, "\" title=\"", E(title), "\"></td>");
     }
     absl::StrAppend(out, "<td>", Sparkline(points), "</td></tr>\n");
@@ -295,9 +322,9 @@ void AppendHistory(const ReportInput& input, const std::vector<const rv1::TestRe
       "<span><i class=\"error\"></i>error</span><span><i class=\"skipped\"></i>skipped</span>"
       "<span><i class=\"blocked\"></i>blocked</span><span><i class=\"not_run\"></i>not "
       "run</span><span><i class=\"none\"></i>not in the run</span>"
-      "<span class=\"muted\">outlined: this run</span><span class=\"muted\">▲ a version changed "
-      "since the run before"
-      " (hover the date)</span></p>\n");
+      "<span class=\"muted\">outlined: this run</span><span class=\"muted\">▲ and a line: a "
+      "version changed since the run before (hover the date)</span><span class=\"muted\">"
+      "latency lines run from their min (bottom label) to their max (top label)</span></p>\n");
 }
 
 void AppendTable(absl::string_view id, absl::string_view title, absl::string_view intro,
