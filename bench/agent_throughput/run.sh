@@ -82,7 +82,7 @@ https_url=https://httpbin.example.com:$https_port/
 start_agent() {
   "$1" --listen 127.0.0.1:0 --max-concurrency "$concurrency" >"$work/$2.out" 2>"$work/$2.log" &
   agent_pid=$!; pids+=("$agent_pid")
-  for _ in $(seq 1 100); do grep -q '^listening on' "$work/$2.out" && break; sleep 0.05; done
+  for _ in $(seq 1 100); do grep -qs "^listening on" "$work/$2.out" && break; sleep 0.05; done
   agent=$(sed -n 's/^listening on //p' "$work/$2.out")
   sleep 0.5
 }
@@ -195,8 +195,8 @@ done
 curl_reuse=$(echo "$curl_done $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-row() { printf '%-52s %10s\n' "$1" "$2"; }
-printf '\n%-52s %10s\n' "measurement" "probes/s"
+row() { printf '%-62s %10s\n' "$1" "$2"; }
+printf '\n%-62s %10s\n' "measurement" "probes/s"
 for who in before after; do
   [ "$who" = before ] && [ -z "${AGENT_BEFORE:-}" ] && continue
   eval "h=\$${who}_http s=\$${who}_https r=\$${who}_reuse ch=\$${who}_cli_http cs=\$${who}_cli_https cr=\$${who}_cli_reuse"
