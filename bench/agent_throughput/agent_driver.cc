@@ -3,17 +3,21 @@
 // turn and times only the result streams (no YAML parsing, no printing, no process
 // start inside the measurement). Prints "RATE PASSED SECONDS" on one line.
 //
-//   agent_driver --agent HOST:PORT [--seconds S] FILE.yaml...
+//   agent_driver --agent HOST:PORT [--seconds S] [--streams N] FILE.yaml...
 //
 // With --seconds the scenarios are run again, in turn, until at least S seconds have
 // passed (whole scenarios only), so the agent is timed over as long as wrk drives its
-// peers; without, each file runs once.
+// peers; without, each file runs once. With --streams N (default 1) N Execute calls are
+// in flight at once, file i on stream i mod N: how a scheduler's several runs, or
+// several users, load one agent.
 //
 // Not a test: run.sh uses it for the figures in docs/benchmarks.md.
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -36,6 +40,8 @@ int Main(int argc, char** argv) {
   double min_seconds = 0;
   app.add_option("--seconds", min_seconds, "repeat the scenarios until this much time passed");
   app.add_option("files", files, "scenario files")->required();
+  int streams = 1;
+  app.add_option("--streams", streams, "Execute calls in flight at once")->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
 
   std::vector<av1::ExecuteRequest> requests;
@@ -62,32 +68,40 @@ int Main(int argc, char** argv) {
     return 1;
   }
 
-  uint64_t passed = 0, results = 0;
+  std::atomic<uint64_t> passed{0}, results{0};
+  std::atomic<bool> failed{false};
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  do {
-    for (const av1::ExecuteRequest& request : requests) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
-      auto reader = stub->Execute(&context, request);
-      av1::ExecuteEvent event;
-      while (reader->Read(&event)) {
-        if (!event.has_result()) continue;
-        ++results;
-        if (event.result().verdict() == rv1::TEST_VERDICT_PASS) ++passed;
+  auto run_stream = [&](int stream) {
+    do {
+      for (size_t i = stream; i < requests.size() && !failed; i += streams) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(10));
+        auto reader = stub->Execute(&context, requests[i]);
+        av1::ExecuteEvent event;
+        while (reader->Read(&event)) {
+          if (!event.has_result()) continue;
+          ++results;
+          if (event.result().verdict() == rv1::TEST_VERDICT_PASS) ++passed;
+        }
+        const grpc::Status status = reader->Finish();
+        if (!status.ok()) {
+          std::fprintf(stderr, "Execute failed: %s\n", status.error_message().c_str());
+          failed = true;
+        }
       }
-      const grpc::Status status = reader->Finish();
-      if (!status.ok()) {
-        std::fprintf(stderr, "Execute failed: %s\n", status.error_message().c_str());
-        return 1;
-      }
-    }
-  } while (elapsed() < min_seconds);
+    } while (!failed && elapsed() < min_seconds);
+  };
+  std::vector<std::thread> threads;
+  for (int stream = 0; stream < streams; ++stream) threads.emplace_back(run_stream, stream);
+  for (std::thread& thread : threads) thread.join();
+  if (failed) return 1;
   const double seconds = elapsed();
-  if (passed != results) std::fprintf(stderr, "%lu of %lu results passed\n", passed, results);
-  std::printf("%.0f %lu %.3f\n", passed / seconds, passed, seconds);
+  if (passed != results)
+    std::fprintf(stderr, "%lu of %lu results passed\n", passed.load(), results.load());
+  std::printf("%.0f %lu %.3f\n", passed / seconds, passed.load(), seconds);
   return 0;
 }
 

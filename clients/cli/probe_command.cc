@@ -2,9 +2,14 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "clients/cli/agent_client.h"
@@ -58,6 +63,43 @@ std::string ToJson(const google::protobuf::Message& message) {
   return out;
 }
 
+// Parses every file, on up to one thread per CPU: nothing runs until all are parsed,
+// and parsing a large scenario takes as long as running it on a fast target. Reports
+// the first file in the given order that fails, as a parse one by one would. Returns
+// kExitOk or kExitBadInput.
+int LoadAll(const std::vector<std::string>& files, const std::map<std::string, std::string>& vars,
+            const std::set<std::string>& secret_names,
+            std::vector<meshproof::scenario::v1::Scenario>* scenarios) {
+  struct Loaded {
+    absl::StatusOr<meshproof::scenario::v1::Scenario> parsed = absl::UnknownError("not parsed");
+    std::vector<scenario::Diagnostic> diagnostics;
+  };
+  std::vector<Loaded> loaded(files.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      loaded[i].parsed = LoadScenario(files[i], vars, /*substitute_vars=*/true,
+                                      &loaded[i].diagnostics, secret_names);
+    }
+  };
+  const size_t threads =
+      std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& helper : helpers) helper.join();
+  for (Loaded& file : loaded) {
+    if (!file.parsed.ok()) {
+      if (file.diagnostics.empty())
+        std::fprintf(stderr, "%s\n", std::string(file.parsed.status().message()).c_str());
+      for (const auto& d : file.diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+      return kExitBadInput;
+    }
+    scenarios->push_back(*std::move(file.parsed));
+  }
+  return kExitOk;
+}
+
 int RunProbe(const ProbeFlags& flags) {
   std::string agent = flags.agent;
   if (agent.empty()) {
@@ -80,17 +122,8 @@ int RunProbe(const ProbeFlags& flags) {
   }
   // Parse every file first: bad input is reported before anything runs.
   std::vector<meshproof::scenario::v1::Scenario> scenarios;
-  for (const std::string& file : flags.files) {
-    std::vector<scenario::Diagnostic> diagnostics;
-    auto parsed = LoadScenario(file, *vars, /*substitute_vars=*/true, &diagnostics, secret_names);
-    if (!parsed.ok()) {
-      if (diagnostics.empty())
-        std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
-      for (const auto& d : diagnostics) std::fprintf(stderr, "%s\n", d.ToString().c_str());
-      return kExitBadInput;
-    }
-    scenarios.push_back(std::move(*parsed));
-  }
+  if (int code = LoadAll(flags.files, *vars, secret_names, &scenarios); code != kExitOk)
+    return code;
   // The token and TLS come from where every command finds them: flags, environment, config file.
   auto config = ResolveConfig(flags.connection, ProcessEnv());
   if (!config.ok()) return PrintError(config.status());
@@ -107,7 +140,11 @@ int RunProbe(const ProbeFlags& flags) {
     absl::StatusOr<rv1::ScenarioOutcome> result = client.Execute(
         scenario, flags.only, absl::Seconds(flags.timeout_seconds), [&](const rv1::TestResult& r) {
           if (flags.output == "table") PrintResult(r);
-          if (flags.output == "json") std::printf("%s\n", ToJson(r).c_str());
+          if (flags.output == "json") {
+            std::string line = ToJson(r);
+            line.push_back('\n');
+            std::fwrite(line.data(), 1, line.size(), stdout);
+          }
         });
     if (!result.ok()) {
       if (result.status().code() != absl::StatusCode::kUnavailable &&

@@ -45,6 +45,21 @@ rv1::TestResult NotRun(const sv1::Scenario& scenario, const sv1::Test& test, rv1
   return result;
 }
 
+// What the outcome needs of a result once it was emitted: the counts, the run's verdict
+// and reason, and the claims ledger read only these. Keeping every whole result (its
+// evidence, headers, reproduction command) until the scenario ends made the agent's
+// memory grow with the scenario's size times the scenarios running at once.
+rv1::TestResult KeptForOutcome(const rv1::TestResult& result) {
+  rv1::TestResult kept;
+  kept.set_test(result.test());
+  kept.set_phase(result.phase());
+  kept.set_verdict(result.verdict());
+  kept.set_passed_on_retry(result.passed_on_retry());
+  kept.set_reason(result.reason());
+  *kept.mutable_claims() = result.claims();
+  return kept;
+}
+
 }  // namespace
 
 ScenarioExecutor::ScenarioExecutor(Prober* prober, const Clock* clock, Sleeper sleeper,
@@ -238,8 +253,8 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
       }
       rv1::TestResult result = RunTest(scenario, scenario.tests(index), rv1::PHASE_TEST, cancelled);
       absl::MutexLock lock(&mu);
-      decided[index] = std::move(result);
-      emit(decided[index]);
+      emit(result);
+      decided[index] = KeptForOutcome(result);
     }
   };
   const int parallelism =
@@ -257,8 +272,10 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
                             "the run was cancelled");
         emit(decided[i]);
       } else {
-        decided[i] = RunTest(scenario, scenario.tests(i), rv1::PHASE_TEST, cancelled);
-        emit(decided[i]);
+        const rv1::TestResult result =
+            RunTest(scenario, scenario.tests(i), rv1::PHASE_TEST, cancelled);
+        emit(result);
+        decided[i] = KeptForOutcome(result);
       }
     }
   } else {
