@@ -9,6 +9,8 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev libyaml-cpp-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libre2-dev
   libssl-dev zlib1g-dev libgtest-dev libgmock-dev libcli11-dev
+  # the /metrics listener (services/common/metrics)
+  libcpp-httplib-dev
   # contract checks from Python (other tooling's client)
   python3-grpc-tools python3-grpcio python3-protobuf
   # lab and probes
