@@ -568,6 +568,7 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
                       state_->runs.InStates({v1::RUN_STATE_AWAITING_APPROVAL, v1::RUN_STATE_QUEUED,
                                              v1::RUN_STATE_RUNNING}));
   absl::Status status;
+  uint64_t leases_lost = 0;
   for (RunRow& row : open) {
     if (row.run.state() == v1::RUN_STATE_AWAITING_APPROVAL) {
       if (row.run.has_approval_deadline() &&
@@ -583,6 +584,7 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
               row.run.state() == v1::RUN_STATE_QUEUED ? "; no matching agent took it)" : ")"),
           nullptr);
     } else if (row.run.state() == v1::RUN_STATE_RUNNING && row.lease_expiry < now) {
+      ++leases_lost;
       status =
           RequeueOrFailLocked(&row, absl::StrCat("agent ", row.run.agent_id(),
                                                  " lost: its lease expired (no heartbeat for ",
@@ -593,7 +595,10 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
       return status;
     }
   }
-  return state_->publisher.Commit(tx);
+  MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
+  // Counted once committed: a rolled-back expiry is tried again at the next tick.
+  state_->leases_lost += leases_lost;
+  return absl::OkStatus();
 }
 
 }  // namespace meshproof::scheduler
