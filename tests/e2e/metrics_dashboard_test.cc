@@ -3,13 +3,15 @@
 // passes, one that fails with evidence to wait for) and one schedule. Then each /metrics is
 // read over a real socket: the series carry what happened (the verdicts, the run's state,
 // the probes), other paths are 404, every metric name the Grafana dashboard's PromQL uses
-// has samples in a scrape, and SIGTERM closes the listeners with the services.
+// and every alert rule in deploy/prometheus/meshproof-rules.yaml has samples in a scrape,
+// and SIGTERM closes the listeners with the services.
 //
 // The probes' target is the scheduler's own /metrics listener: a real HTTP server that
 // answers 200 on /metrics and 404 elsewhere.
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
+#include <yaml-cpp/yaml.h>
 
 #include <regex>
 #include <set>
@@ -84,6 +86,26 @@ std::vector<std::string> DashboardExprs() {
   EXPECT_TRUE(status.ok()) << path << ": " << status.ToString();
   std::vector<std::string> exprs;
   CollectExprs(dashboard, &exprs);
+  return exprs;
+}
+
+// Every rule's expr in the alert rules shipped for Prometheus.
+std::vector<std::string> AlertRuleExprs() {
+  const std::string path =
+      absl::StrCat(MESHPROOF_SOURCE_DIR, "/deploy/prometheus/meshproof-rules.yaml");
+  std::vector<std::string> exprs;
+  YAML::Node root;
+  try {
+    root = YAML::Load(testing::ReadFileOrEmpty(path));
+  } catch (const YAML::Exception& e) {
+    ADD_FAILURE() << path << ": " << e.what();
+    return exprs;
+  }
+  for (const YAML::Node& group : root["groups"]) {
+    for (const YAML::Node& rule : group["rules"]) {
+      if (rule["expr"]) exprs.push_back(rule["expr"].as<std::string>());
+    }
+  }
   return exprs;
 }
 
@@ -230,11 +252,21 @@ TEST_F(MetricsDashboardTest, ScrapesCarryWhatHappenedAndEveryDashboardMetric) {
   }
   const std::vector<std::string> exprs = DashboardExprs();
   ASSERT_GE(exprs.size(), 20u);
+  const std::vector<std::string> rules = AlertRuleExprs();
+  ASSERT_GE(rules.size(), 10u);
   for (const std::string& expr : exprs) {
     const std::set<std::string> names = MetricNames(expr);
     EXPECT_FALSE(names.empty()) << "reads no meshproof metric: " << expr;
     for (const std::string& name : names) {
       EXPECT_TRUE(scraped.count(name)) << name << " (in " << expr << ") is in no scrape";
+    }
+  }
+  // And so does every metric the alert rules read.
+  for (const std::string& expr : rules) {
+    const std::set<std::string> names = MetricNames(expr);
+    EXPECT_FALSE(names.empty()) << "reads no meshproof metric: " << expr;
+    for (const std::string& name : names) {
+      EXPECT_TRUE(scraped.count(name)) << name << " (in rule " << expr << ") is in no scrape";
     }
   }
 
