@@ -132,8 +132,8 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
     }
     std::string host;
     int port = 0;
-    if (absl::Status valid = metrics::SplitListenAddress(options.metrics_listen_address, &host,
-                                                         &port);
+    if (absl::Status valid =
+            metrics::SplitListenAddress(options.metrics_listen_address, &host, &port);
         !valid.ok()) {
       LogError(valid.message());
       return kExitUsage;

@@ -38,8 +38,9 @@ AgentMetrics::AgentMetrics(metrics::Registry* registry)
           "time spent after a probe waiting for its evidence (log lines, config), by what was "
           "found: satisfied, unsatisfied, or unobservable",
           {"result"}, metrics::LatencyBuckets())),
-      in_flight_(registry->AddGauge("meshproof_agent_probes_in_flight",
-                                    "probe attempts running now (evidence waits included)")
+      in_flight_(registry
+                     ->AddGauge("meshproof_agent_probes_in_flight",
+                                "probe attempts running now (evidence waits included)")
                      .Get()) {}
 
 void AgentMetrics::ProbeStarted() { in_flight_.Add(1); }

@@ -15,8 +15,7 @@ class AgentMetrics final : public ProbeObserver {
   explicit AgentMetrics(metrics::Registry* registry);
 
   void ProbeStarted() override;
-  void ProbeFinished(meshproof::result::v1::Phase phase,
-                     meshproof::result::v1::TestVerdict verdict,
+  void ProbeFinished(meshproof::result::v1::Phase phase, meshproof::result::v1::TestVerdict verdict,
                      meshproof::scenario::v1::FailureClass failure, absl::Duration took) override;
   void EvidenceWaited(
       absl::Duration waited,

@@ -20,7 +20,8 @@ class ProbeObserver {
   // attempt cut short by cancellation, with TEST_VERDICT_NOT_RUN.
   virtual void ProbeFinished(meshproof::result::v1::Phase phase,
                              meshproof::result::v1::TestVerdict verdict,
-                             meshproof::scenario::v1::FailureClass failure, absl::Duration took) = 0;
+                             meshproof::scenario::v1::FailureClass failure,
+                             absl::Duration took) = 0;
   // The agent waited `waited` for a test's evidence after its probe; `evidence` is what
   // it found (not called for tests without evidence).
   virtual void EvidenceWaited(

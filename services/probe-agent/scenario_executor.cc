@@ -77,8 +77,8 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
     }
     if (cancelled && cancelled()) {
       if (observer_ != nullptr) {
-        observer_->ProbeFinished(phase, rv1::TEST_VERDICT_NOT_RUN,
-                                 sv1::FAILURE_CLASS_UNSPECIFIED, probe_end - probe_start);
+        observer_->ProbeFinished(phase, rv1::TEST_VERDICT_NOT_RUN, sv1::FAILURE_CLASS_UNSPECIFIED,
+                                 probe_end - probe_start);
       }
       // What an aborted probe saw says nothing about the mesh.
       rv1::TestResult not_run = NotRun(scenario, test, phase, rv1::TEST_VERDICT_NOT_RUN,

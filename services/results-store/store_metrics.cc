@@ -45,18 +45,17 @@ constexpr size_t kCallSeries = 400;
 
 }  // namespace
 
-StoreMetrics::StoreMetrics(metrics::Registry* registry, ResultsStore* store,
-                           size_t max_test_series)
+StoreMetrics::StoreMetrics(metrics::Registry* registry, ResultsStore* store, size_t max_test_series)
     : store_(store),
       max_test_series_(max_test_series),
       writes_(registry->AddCounter("meshproof_store_writes_total",
                                    "write calls (begin_run, append_results, finish_run, "
                                    "apply_retention) by method and status code",
                                    {"method", "code"}, kCallSeries)),
-      write_duration_(registry->AddHistogram(
-          "meshproof_store_write_duration_seconds",
-          "time to answer a write call, group commit included, by method", {"method"},
-          metrics::LatencyBuckets(), kCallSeries)),
+      write_duration_(
+          registry->AddHistogram("meshproof_store_write_duration_seconds",
+                                 "time to answer a write call, group commit included, by method",
+                                 {"method"}, metrics::LatencyBuckets(), kCallSeries)),
       queries_(registry->AddCounter("meshproof_store_queries_total",
                                     "read calls by method and status code", {"method", "code"},
                                     kCallSeries)),
@@ -91,15 +90,13 @@ void StoreMetrics::Collect(metrics::CollectorSink& sink) {
   const size_t bound = max_test_series_;
   const FamilyInfo success = TestFamily(
       "meshproof_test_success",
-      "1 when the test's latest result in the cluster is PASS, 0 when FAIL or ERROR",
-      bound);
+      "1 when the test's latest result in the cluster is PASS, 0 when FAIL or ERROR", bound);
   const FamilyInfo error = TestFamily(
       "meshproof_test_error",
       "1 when the test's latest result in the cluster is ERROR (could not be observed)", bound);
-  const FamilyInfo duration =
-      TestFamily("meshproof_test_duration_seconds",
-                 "probe time of the test's latest result in the cluster (when it was timed)",
-                 bound);
+  const FamilyInfo duration = TestFamily(
+      "meshproof_test_duration_seconds",
+      "probe time of the test's latest result in the cluster (when it was timed)", bound);
   const FamilyInfo started =
       TestFamily("meshproof_test_last_run_timestamp_seconds",
                  "Unix time the run holding the test's latest result started", bound);

@@ -1,7 +1,7 @@
 #include "services/results-store/store_service.h"
 
-#include "services/common/auth/caller.h"
 #include "absl/time/clock.h"
+#include "services/common/auth/caller.h"
 #include "services/common/grpc_status.h"
 #include "services/results-store/team_reads.h"
 
@@ -33,18 +33,21 @@ auth::TeamScope StoreService::Scope(const grpc::ServerContext& context) const {
 
 grpc::Status StoreService::BeginRun(grpc::ServerContext*, const v1::BeginRunRequest* request,
                                     v1::BeginRunResponse* response) {
-  return Serve(shutting_down_, metrics_, "begin_run", response, [&] { return store_->BeginRun(*request); });
+  return Serve(shutting_down_, metrics_, "begin_run", response,
+               [&] { return store_->BeginRun(*request); });
 }
 
 grpc::Status StoreService::AppendResults(grpc::ServerContext*,
                                          const v1::AppendResultsRequest* request,
                                          v1::AppendResultsResponse* response) {
-  return Serve(shutting_down_, metrics_, "append_results", response, [&] { return store_->AppendResults(*request); });
+  return Serve(shutting_down_, metrics_, "append_results", response,
+               [&] { return store_->AppendResults(*request); });
 }
 
 grpc::Status StoreService::FinishRun(grpc::ServerContext*, const v1::FinishRunRequest* request,
                                      v1::FinishRunResponse* response) {
-  return Serve(shutting_down_, metrics_, "finish_run", response, [&] { return store_->FinishRun(*request); });
+  return Serve(shutting_down_, metrics_, "finish_run", response,
+               [&] { return store_->FinishRun(*request); });
 }
 
 grpc::Status StoreService::GetRun(grpc::ServerContext* context, const v1::GetRunRequest* request,
@@ -105,12 +108,14 @@ grpc::Status StoreService::GetLatencyTrend(grpc::ServerContext* context,
 grpc::Status StoreService::ApplyRetention(grpc::ServerContext*,
                                           const v1::ApplyRetentionRequest* request,
                                           v1::ApplyRetentionResponse* response) {
-  return Serve(shutting_down_, metrics_, "apply_retention", response, [&] { return store_->ApplyRetention(*request); });
+  return Serve(shutting_down_, metrics_, "apply_retention", response,
+               [&] { return store_->ApplyRetention(*request); });
 }
 
 grpc::Status StoreService::Backup(grpc::ServerContext*, const v1::BackupRequest* request,
                                   v1::BackupResponse* response) {
-  return Serve(shutting_down_, metrics_, "backup", response, [&] { return store_->Backup(*request); });
+  return Serve(shutting_down_, metrics_, "backup", response,
+               [&] { return store_->Backup(*request); });
 }
 
 }  // namespace meshproof::store

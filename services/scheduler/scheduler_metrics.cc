@@ -40,8 +40,7 @@ const FamilyInfo kAwaitingApproval{"meshproof_scheduler_runs_awaiting_approval",
                                    "runs waiting for an approver", MetricType::kGauge};
 const FamilyInfo kOldestApproval{
     "meshproof_scheduler_oldest_awaiting_approval_seconds",
-    "how long the oldest run awaiting approval has waited; 0 when none waits",
-    MetricType::kGauge};
+    "how long the oldest run awaiting approval has waited; 0 when none waits", MetricType::kGauge};
 const FamilyInfo kScheduleLag{
     "meshproof_scheduler_schedule_lag_seconds",
     "how far an active schedule's next fire time is in the past (0 when it is in the future)",
@@ -61,8 +60,10 @@ const FamilyInfo kLastFireTime{"meshproof_scheduler_schedule_last_fire_timestamp
                                {"schedule", "scenario"},
                                kMaxScheduleSeries};
 const FamilyInfo kSchedulePaused{"meshproof_scheduler_schedule_paused",
-                                 "1 when the schedule is paused", MetricType::kGauge,
-                                 {"schedule", "scenario"}, kMaxScheduleSeries};
+                                 "1 when the schedule is paused",
+                                 MetricType::kGauge,
+                                 {"schedule", "scenario"},
+                                 kMaxScheduleSeries};
 const FamilyInfo kAgents{"meshproof_scheduler_agents",
                          "agents known since start, by whether a session is open",
                          MetricType::kGauge,
@@ -114,7 +115,9 @@ void Scheduler::CollectMetrics(metrics::CollectorSink& sink) {
   // instead of vanishing from the graph.
   std::map<std::pair<int, bool>, int64_t> runs;
   query("SELECT state, schedule_id != '', COUNT(*) FROM runs GROUP BY 1, 2",
-        [&](const Statement& s) { runs[{static_cast<int>(s.Int(0)), s.Int(1) != 0}] = s.Int(2); });
+        [&](const Statement& s) {
+          runs[{static_cast<int>(s.Int(0)), s.Int(1) != 0}] = s.Int(2);
+        });
   for (int state = v1::RunState_MIN + 1; state <= v1::RunState_MAX; ++state) {
     if (!v1::RunState_IsValid(state)) continue;
     const std::string name = EnumLabel(v1::RunState_Name(state), "RUN_STATE_");
@@ -164,11 +167,12 @@ void Scheduler::CollectMetrics(metrics::CollectorSink& sink) {
           fire_time_us = s.Int(5);
         } else if (!s.IsNull(6)) {
           const int value = static_cast<int>(s.Int(6));
-          outcome = v1::FireRecord::Outcome_IsValid(value)
-                        ? EnumLabel(v1::FireRecord::Outcome_Name(
-                                        static_cast<v1::FireRecord::Outcome>(value)),
-                                    "OUTCOME_")
-                        : "unspecified";
+          outcome =
+              v1::FireRecord::Outcome_IsValid(value)
+                  ? EnumLabel(
+                        v1::FireRecord::Outcome_Name(static_cast<v1::FireRecord::Outcome>(value)),
+                        "OUTCOME_")
+                  : "unspecified";
           fire_time_us = s.Int(7);
         }
         sink.Gauge(kLastFire, {id, scenario, outcome}, 1);
@@ -180,7 +184,8 @@ void Scheduler::CollectMetrics(metrics::CollectorSink& sink) {
 
   int connected = 0;
   int disconnected = 0;
-  for (const auto& [id, agent] : state_.agents) (agent.sink != nullptr ? connected : disconnected)++;
+  for (const auto& [id, agent] : state_.agents)
+    (agent.sink != nullptr ? connected : disconnected)++;
   sink.Gauge(kAgents, {"connected"}, connected);
   sink.Gauge(kAgents, {"disconnected"}, disconnected);
   sink.Counter(kLeasesLost, {}, static_cast<double>(state_.leases_lost));

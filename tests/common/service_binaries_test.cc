@@ -137,8 +137,9 @@ TEST_P(ServiceBinaryTest, MetricsListenerOnlyWhenAskedAndItsPortIsItsOwn) {
       << answer->body;
 
   testing::TempDir other;
-  std::vector<std::string> second = {"/usr/bin/timeout", "20", BinaryPath(GetParam()),
-                                     "--listen", "127.0.0.1:0", "--metrics-listen", *address};
+  std::vector<std::string> second = {
+      "/usr/bin/timeout", "20",    BinaryPath(GetParam()), "--listen", "127.0.0.1:0",
+      "--metrics-listen", *address};
   for (const std::string& a : BaseArgs(GetParam(), other)) second.push_back(a);
   auto refused = RunCommand(second);
   EXPECT_EQ(refused.exit_code, 3) << refused.err;
@@ -157,9 +158,9 @@ TEST_P(ServiceBinaryTest, MetricsOnANonLoopbackAddressNeedInsecureOpen) {
       "tokens.yaml", absl::StrCat("tokens:\n  - name: ops\n    roles: [admin]\n    sha256: ",
                                   auth::HashToHex(auth::HashToken("mpt-ops-0123456789")), "\n"));
   for (const std::string& value : {std::string("0.0.0.0:0"), std::string("nonsense")}) {
-    std::vector<std::string> args = {"/usr/bin/timeout", "20", BinaryPath(GetParam()),
-                                     "--listen",         "127.0.0.1:0", "--tokens", tokens,
-                                     "--metrics-listen", value};
+    std::vector<std::string> args = {
+        "/usr/bin/timeout", "20",   BinaryPath(GetParam()), "--listen", "127.0.0.1:0",
+        "--tokens",         tokens, "--metrics-listen",     value};
     for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
     auto result = RunCommand(args);
     EXPECT_EQ(result.exit_code, 2) << value << ": " << result.err;

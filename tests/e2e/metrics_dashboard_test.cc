@@ -81,8 +81,8 @@ void CollectExprs(const google::protobuf::Value& value, std::vector<std::string>
 std::vector<std::string> DashboardExprs() {
   const std::string path = absl::StrCat(MESHPROOF_SOURCE_DIR, "/deploy/grafana/meshproof.json");
   google::protobuf::Value dashboard;
-  const auto status = google::protobuf::util::JsonStringToMessage(
-      testing::ReadFileOrEmpty(path), dashboard.mutable_struct_value());
+  const auto status = google::protobuf::util::JsonStringToMessage(testing::ReadFileOrEmpty(path),
+                                                                  dashboard.mutable_struct_value());
   EXPECT_TRUE(status.ok()) << path << ": " << status.ToString();
   std::vector<std::string> exprs;
   CollectExprs(dashboard, &exprs);
@@ -153,10 +153,11 @@ class MetricsDashboardTest : public ::testing::Test {
         dir_.File("agent.log"));
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = std::make_unique<ServiceProcess>(std::move(*agent));
-    for (const auto& [name, metrics] : {std::pair{"store", &store_metrics_},
-                                        std::pair{"scheduler", &scheduler_metrics_},
-                                        std::pair{"agent", &agent_metrics_}}) {
-      absl::StatusOr<std::string> address = MetricsAddressFromLog(dir_.File(absl::StrCat(name, ".log")));
+    for (const auto& [name, metrics] :
+         {std::pair{"store", &store_metrics_}, std::pair{"scheduler", &scheduler_metrics_},
+          std::pair{"agent", &agent_metrics_}}) {
+      absl::StatusOr<std::string> address =
+          MetricsAddressFromLog(dir_.File(absl::StrCat(name, ".log")));
       ASSERT_TRUE(address.ok()) << address.status();
       *metrics = *address;
     }

@@ -22,8 +22,8 @@ TEST(AgentMetricsTest, AttemptsEvidenceAndInFlight) {
   EXPECT_THAT(registry.Render(), HasSubstr("meshproof_agent_probes_in_flight 2\n"));
   agent.ProbeFinished(rv1::PHASE_TEST, rv1::TEST_VERDICT_FAIL, sv1::FAILURE_CLASS_CONNECT_REFUSED,
                       absl::Milliseconds(7));
-  agent.ProbeFinished(rv1::PHASE_PREFLIGHT, rv1::TEST_VERDICT_PASS,
-                      sv1::FAILURE_CLASS_UNSPECIFIED, absl::Seconds(3));
+  agent.ProbeFinished(rv1::PHASE_PREFLIGHT, rv1::TEST_VERDICT_PASS, sv1::FAILURE_CLASS_UNSPECIFIED,
+                      absl::Seconds(3));
 
   google::protobuf::RepeatedPtrField<rv1::Evidence> evidence;
   evidence.Add()->set_satisfied(true);
@@ -44,8 +44,9 @@ TEST(AgentMetricsTest, AttemptsEvidenceAndInFlight) {
   EXPECT_THAT(text, HasSubstr("meshproof_agent_probe_duration_seconds_bucket{phase=\"preflight\","
                               "le=\"2.5\"} 0\n"));
   for (const char* result : {"satisfied", "unsatisfied", "unobservable"}) {
-    EXPECT_THAT(text, HasSubstr(absl::StrCat("meshproof_agent_evidence_wait_seconds_count{result=\"",
-                                             result, "\"} 1\n")));
+    EXPECT_THAT(text,
+                HasSubstr(absl::StrCat("meshproof_agent_evidence_wait_seconds_count{result=\"",
+                                       result, "\"} 1\n")));
   }
 }
 

@@ -18,7 +18,8 @@ class SchedulerMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(h.Open().ok());
-    registry.AddCollector([this](metrics::CollectorSink& sink) { h.scheduler->CollectMetrics(sink); });
+    registry.AddCollector(
+        [this](metrics::CollectorSink& sink) { h.scheduler->CollectMetrics(sink); });
   }
   SchedulerHarness h;
   metrics::Registry registry;

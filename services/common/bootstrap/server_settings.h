@@ -44,8 +44,8 @@ struct PeerSettings {
   bool insecure = false;
 };
 
-// Declares listen, health-listen, metrics-listen, tokens, tls-cert, tls-key, tls-client-ca, insecure-open,
-// log-level and drain-timeout. `tokens_use` ends the tokens option's help: what the
+// Declares listen, health-listen, metrics-listen, tokens, tls-cert, tls-key, tls-client-ca,
+// insecure-open, log-level and drain-timeout. `tokens_use` ends the tokens option's help: what the
 // tokens guard in this service.
 void AddServerOptions(OptionTable* table, ServerSettings* server, const std::string& tokens_use);
 

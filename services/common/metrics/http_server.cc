@@ -1,7 +1,6 @@
 #include "services/common/metrics/http_server.h"
 
 #include <httplib.h>
-
 #include <sys/socket.h>
 
 #include <chrono>
@@ -78,8 +77,8 @@ absl::StatusOr<std::string> MetricsHttpServer::Start(const std::string& address)
   while (!server_->is_running() && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
-  const std::string shown = host.find(':') != std::string::npos ? absl::StrCat("[", host, "]")
-                                                                 : host;
+  const std::string shown =
+      host.find(':') != std::string::npos ? absl::StrCat("[", host, "]") : host;
   return absl::StrCat(shown, ":", bound);
 }
 

@@ -21,8 +21,8 @@ bool ValidName(const std::string& name, bool colons) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     const char c = name[i];
-    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-                       (colons && c == ':');
+    const bool alpha =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colons && c == ':');
     const bool digit = c >= '0' && c <= '9';
     if (!alpha && !(digit && i > 0)) return false;
   }
@@ -75,8 +75,7 @@ class GatheringSink final : public CollectorSink {
     if (inserted) {
       CheckInfo(family);
       samples.info = family;
-    } else if (samples.info.type != family.type ||
-               samples.info.label_names != family.label_names) {
+    } else if (samples.info.type != family.type || samples.info.label_names != family.label_names) {
       Bug("collector reported " + family.name + " with two label lists or types");
     }
     if (values.size() != family.label_names.size()) {
@@ -215,8 +214,8 @@ Family<Counter>& Registry::AddCounter(const std::string& name, const std::string
   FamilyInfo info{name, help, MetricType::kCounter, std::move(label_names)};
   absl::MutexLock lock(&mu_);
   CheckDeclaration(info);
-  auto family = std::unique_ptr<Family<Counter>>(
-      new Family<Counter>(this, std::move(info), max_series, {}));
+  auto family =
+      std::unique_ptr<Family<Counter>>(new Family<Counter>(this, std::move(info), max_series, {}));
   return *counters_.emplace(name, std::move(family)).first->second;
 }
 

@@ -82,7 +82,9 @@ class Family {
  private:
   friend class Registry;
   Family(Registry* registry, FamilyInfo info, size_t max_series, std::vector<double> bounds)
-      : registry_(registry), info_(std::move(info)), max_series_(max_series),
+      : registry_(registry),
+        info_(std::move(info)),
+        max_series_(max_series),
         bounds_(std::move(bounds)) {}
   void Collect(FamilySamples* out) const;
 
@@ -126,8 +128,7 @@ class Registry {
                           std::vector<std::string> label_names = {},
                           size_t max_series = kDefaultMaxSeries);
   Family<Histogram>& AddHistogram(const std::string& name, const std::string& help,
-                                  std::vector<std::string> label_names,
-                                  std::vector<double> bounds,
+                                  std::vector<std::string> label_names, std::vector<double> bounds,
                                   size_t max_series = kDefaultMaxSeries);
 
   // Adds a function called on every scrape; it reports through the sink. It runs on the

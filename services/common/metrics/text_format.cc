@@ -84,19 +84,19 @@ std::string RenderText(const std::vector<FamilySamples>& families) {
       }
       const HistogramData& h = series.histogram;
       for (size_t i = 0; i < h.bounds.size() && i < h.buckets.size(); ++i) {
-        absl::StrAppend(&out, info.name, "_bucket",
-                        LabelText(info.label_names, series.label_values, "le",
-                                  FormatValue(h.bounds[i])),
-                        " ", h.buckets[i], "\n");
+        absl::StrAppend(
+            &out, info.name, "_bucket",
+            LabelText(info.label_names, series.label_values, "le", FormatValue(h.bounds[i])), " ",
+            h.buckets[i], "\n");
       }
       // The +Inf bucket holds every observation, so it always equals _count.
       absl::StrAppend(&out, info.name, "_bucket",
-                      LabelText(info.label_names, series.label_values, "le", "+Inf"), " ",
-                      h.count, "\n");
+                      LabelText(info.label_names, series.label_values, "le", "+Inf"), " ", h.count,
+                      "\n");
       absl::StrAppend(&out, info.name, "_sum", LabelText(info.label_names, series.label_values),
                       " ", FormatValue(h.sum), "\n");
-      absl::StrAppend(&out, info.name, "_count",
-                      LabelText(info.label_names, series.label_values), " ", h.count, "\n");
+      absl::StrAppend(&out, info.name, "_count", LabelText(info.label_names, series.label_values),
+                      " ", h.count, "\n");
     }
   }
   return out;

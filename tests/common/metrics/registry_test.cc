@@ -62,8 +62,8 @@ TEST(RegistryTest, GaugeGoesDownCounterDoesNot) {
 
 TEST(RegistryTest, HistogramBucketsAreCumulativeWithInfSumAndCount) {
   Registry registry;
-  Histogram& h = registry.AddHistogram("lat_seconds", "latency", {"kind"}, {0.1, 1}).WithLabels(
-      {"read"});
+  Histogram& h =
+      registry.AddHistogram("lat_seconds", "latency", {"kind"}, {0.1, 1}).WithLabels({"read"});
   h.Observe(0.05);
   h.Observe(0.1);  // on a bound: counted in that bucket (le means <=)
   h.Observe(0.5);
@@ -110,8 +110,7 @@ TEST(RegistryTest, LabelSetsPastTheBoundFoldIntoOverflowSeriesAndAreCounted) {
   EXPECT_THAT(text, HasSubstr("req_total{path=\"/a\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("req_total{path=\"_overflow\"} 2\n"));
   EXPECT_THAT(text, Not(HasSubstr("/c")));
-  EXPECT_THAT(text,
-              HasSubstr("meshproof_metrics_series_overflow_total{metric=\"req_total\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("meshproof_metrics_series_overflow_total{metric=\"req_total\"} 2\n"));
 }
 
 TEST(RegistryTest, CollectorsRunAtEveryScrapeAndAreBounded) {
