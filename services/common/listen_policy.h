@@ -21,6 +21,12 @@ bool IsLoopbackListenAddress(absl::string_view address);
 // them. Otherwise INVALID_ARGUMENT naming --listen, --tokens and --insecure-open.
 absl::Status CheckListenExposure(absl::string_view address, bool authenticated, bool insecure_open);
 
+// Returns OK when the /metrics listener may start on `address`: the address is loopback
+// or `insecure_open` says to serve other hosts. Metrics carry no tokens, and their labels
+// name scenarios, clusters and tests. Otherwise INVALID_ARGUMENT naming --metrics-listen
+// and --insecure-open.
+absl::Status CheckMetricsListenExposure(absl::string_view address, bool insecure_open);
+
 }  // namespace meshproof
 
 #endif  // MESHPROOF_SERVICES_COMMON_LISTEN_POLICY_H_

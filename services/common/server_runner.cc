@@ -18,6 +18,8 @@
 #include "services/common/keepalive_policy.h"
 #include "services/common/listen_policy.h"
 #include "services/common/log.h"
+#include "services/common/metrics/http_server.h"
+#include "services/common/metrics/registry.h"
 #include "services/common/server_limits.h"
 
 namespace meshproof {
@@ -121,6 +123,22 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
     LogError(exposure.message());
     return kExitUsage;
   }
+  if (!options.metrics_listen_address.empty()) {
+    if (absl::Status exposure =
+            CheckMetricsListenExposure(options.metrics_listen_address, options.insecure_open);
+        !exposure.ok()) {
+      LogError(exposure.message());
+      return kExitUsage;
+    }
+    std::string host;
+    int port = 0;
+    if (absl::Status valid =
+            metrics::SplitListenAddress(options.metrics_listen_address, &host, &port);
+        !valid.ok()) {
+      LogError(valid.message());
+      return kExitUsage;
+    }
+  }
   if (!options.authenticated && !IsLoopbackListenAddress(options.listen_address)) {
     LogWarning("--insecure-open: serving ", options.listen_address,
                " without authentication; every host that reaches it may call every method");
@@ -175,6 +193,20 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
     }
     LogInfo("health (plaintext) on ", WithPort(options.health_listen_address, health_port));
   }
+  // Started before "listening on" is printed, so whoever waits for that line finds the
+  // metrics address already logged; stopped after the drain, with the service.
+  metrics::Registry no_metrics;
+  metrics::MetricsHttpServer metrics_server(options.metrics ? options.metrics : &no_metrics);
+  if (!options.metrics_listen_address.empty()) {
+    absl::StatusOr<std::string> bound = metrics_server.Start(options.metrics_listen_address);
+    if (!bound.ok()) {
+      LogError(bound.status().message());
+      server->Shutdown(std::chrono::system_clock::now());
+      if (health_server) health_server->Shutdown(std::chrono::system_clock::now());
+      return kExitListen;
+    }
+    LogInfo("metrics on ", *bound);
+  }
   const std::string chosen = WithPort(options.listen_address, selected_port);
   std::printf("listening on %s\n", chosen.c_str());
   std::fflush(stdout);
@@ -194,6 +226,7 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
                    absl::ToChronoMilliseconds(options.drain_timeout));
   server->Wait();
   if (health_server) health_server->Shutdown(std::chrono::system_clock::now());
+  metrics_server.Stop();
   LogInfo("stopped");
   return kExitOk;
 }

@@ -16,6 +16,9 @@
 #include "absl/time/time.h"
 
 namespace meshproof {
+namespace metrics {
+class Registry;
+}
 
 // Exit codes shared by every service binary (docs/architecture.md).
 inline constexpr int kExitOk = 0;
@@ -40,6 +43,12 @@ struct ServerOptions {
   // When set, a second, plaintext listener serving only grpc.health.v1 (mirroring the
   // main server's status): Kubernetes' gRPC probes cannot speak TLS.
   std::string health_listen_address;
+  // When set, a plaintext HTTP listener serving `metrics` on /metrics (metrics/http_server.h),
+  // allowed on a non-loopback address only with insecure_open. Its address is logged as
+  // "metrics on HOST:PORT" before the "listening on" line is printed.
+  std::string metrics_listen_address;
+  // Must outlive RunServer; null with a metrics address: an empty registry.
+  const metrics::Registry* metrics = nullptr;
   // Called after health turned NOT_SERVING and before the server drains, so
   // background loops and open streams can be told to stop.
   std::function<void()> on_shutdown;

@@ -14,6 +14,7 @@
 #include "services/common/log.h"
 #include "services/common/server_runner.h"
 #include "services/probe-agent/agent_config.h"
+#include "services/probe-agent/agent_metrics.h"
 #include "services/probe-agent/agent_service.h"
 #include "services/probe-agent/prober.h"
 #include "services/probe-agent/scenario_entrance.h"
@@ -83,6 +84,9 @@ int Main(int argc, char** argv) {
   const meshproof::agent::EnvironmentFingerprint fingerprint(
       &prober, FingerprintSourcesFor(config, MESHPROOF_VERSION));
   executor.SetFingerprint(&fingerprint);
+  meshproof::metrics::Registry metrics;
+  meshproof::agent::AgentMetrics agent_metrics(&metrics);
+  executor.SetObserver(&agent_metrics);
 
   meshproof::agent::v1::AgentInfo info;
   info.set_agent_id(config.agent_id);
@@ -126,6 +130,7 @@ int Main(int argc, char** argv) {
   }
 
   meshproof::ServerOptions options = meshproof::bootstrap::ServerOptionsFor(config.server, *auth);
+  options.metrics = &metrics;
   options.on_shutdown = [&service, &link] {
     // The scheduler's assignments are handed back first (the scheduler moves them to
     // another agent at once), so none that arrives meanwhile is refused as an ERROR.

@@ -79,11 +79,22 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
   uint32_t consecutive_passes = 0;
   for (uint32_t attempt = 1; attempt <= attempts; ++attempt) {
     collector.Begin(test, scenario.defaults());
+    if (observer_ != nullptr) observer_->ProbeStarted();
+    const absl::Time probe_start = clock_->Now();
     absl::StatusOr<rv1::ProbeOutcome> outcome =
         prober_->Run(test.probe(), scenario.defaults(), cancelled);
+    const absl::Time probe_end = clock_->Now();
     std::vector<rv1::Evidence> evidence =
         collector.Finish(outcome.ok() ? &*outcome : nullptr, cancelled);
+    if (observer_ != nullptr && !evidence.empty()) {
+      google::protobuf::RepeatedPtrField<rv1::Evidence> found(evidence.begin(), evidence.end());
+      observer_->EvidenceWaited(clock_->Now() - probe_end, found);
+    }
     if (cancelled && cancelled()) {
+      if (observer_ != nullptr) {
+        observer_->ProbeFinished(phase, rv1::TEST_VERDICT_NOT_RUN, sv1::FAILURE_CLASS_UNSPECIFIED,
+                                 probe_end - probe_start);
+      }
       // What an aborted probe saw says nothing about the mesh.
       rv1::TestResult not_run = NotRun(scenario, test, phase, rv1::TEST_VERDICT_NOT_RUN,
                                        "the run was cancelled while this test ran");
@@ -102,6 +113,10 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
       outcome = rv1::ProbeOutcome();
     } else {
       evaluation = Evaluate(test, *outcome, evidence, clock_->Now());
+    }
+    if (observer_ != nullptr) {
+      observer_->ProbeFinished(phase, evaluation.verdict, outcome->failure().class_(),
+                               probe_end - probe_start);
     }
     rv1::AttemptSummary* summary = result.add_attempt_history();
     summary->set_attempt(attempt);

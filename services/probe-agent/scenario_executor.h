@@ -14,6 +14,7 @@
 #include "services/common/clock.h"
 #include "services/probe-agent/environment_fingerprint.h"
 #include "services/probe-agent/evidence_collector.h"
+#include "services/probe-agent/probe_observer.h"
 #include "services/probe-agent/prober.h"
 
 namespace meshproof::agent {
@@ -50,6 +51,10 @@ class ScenarioExecutor {
   // no environment.
   void SetFingerprint(const EnvironmentFingerprint* fingerprint) { fingerprint_ = fingerprint; }
 
+  // Tells `observer` about every probe attempt and evidence wait (the agent's metrics).
+  // Not owned; set before the first Execute.
+  void SetObserver(ProbeObserver* observer) { observer_ = observer; }
+
  private:
   meshproof::result::v1::TestResult RunTest(const meshproof::scenario::v1::Scenario& scenario,
                                             const meshproof::scenario::v1::Test& test,
@@ -61,6 +66,7 @@ class ScenarioExecutor {
   Sleeper sleeper_;
   LogSourceFactory sources_;
   const EnvironmentFingerprint* fingerprint_ = nullptr;
+  ProbeObserver* observer_ = nullptr;
 };
 
 }  // namespace meshproof::agent

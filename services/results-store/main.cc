@@ -12,6 +12,7 @@
 #include "services/results-store/results_store.h"
 #include "services/results-store/retention_loop.h"
 #include "services/results-store/store_config.h"
+#include "services/results-store/store_metrics.h"
 #include "services/results-store/store_service.h"
 
 namespace {
@@ -57,8 +58,11 @@ int Main(int argc, char** argv) {
     retention.emplace(store->get(), meshproof::RealClock::Get(), config.retention_days);
     retention->Start();
   }
-  meshproof::store::StoreService service(store->get(), auth->authorizer);
+  meshproof::metrics::Registry metrics;
+  meshproof::store::StoreMetrics store_metrics(&metrics, store->get());
+  meshproof::store::StoreService service(store->get(), auth->authorizer, &store_metrics);
   meshproof::ServerOptions server = meshproof::bootstrap::ServerOptionsFor(config.server, *auth);
+  server.metrics = &metrics;
   server.on_shutdown = [&] {
     service.StartShutdown();
     if (retention) retention->Stop();

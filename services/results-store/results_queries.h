@@ -7,15 +7,29 @@
 #define MESHPROOF_SERVICES_RESULTS_STORE_RESULTS_QUERIES_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "meshproof/result/v1/result.pb.h"
 #include "meshproof/store/v1/store.pb.h"
 #include "services/common/clock.h"
 #include "services/results-store/reader_pool.h"
 #include "services/results-store/results_store_options.h"
 
 namespace meshproof::store {
+
+// One test's latest TEST-phase result in one cluster: a cell of GetLatestPerCluster.
+struct LatestTestResult {
+  std::string scenario;
+  std::string cluster;
+  std::string test;
+  result::v1::TestVerdict verdict = result::v1::TEST_VERDICT_UNSPECIFIED;
+  std::optional<absl::Duration> latency;  // when the probe recorded timings
+  absl::Time started_at;                  // of the run it comes from
+};
 
 class ResultsQueries {
  public:
@@ -53,6 +67,11 @@ class ResultsQueries {
   // cluster. INVALID_ARGUMENT when scenario is empty; NOT_FOUND when it has no runs.
   absl::StatusOr<v1::GetLatestPerClusterResponse> GetLatestPerCluster(
       const v1::GetLatestPerClusterRequest& request);
+
+  // Returns the latest result of every test in every cluster of every scenario (as
+  // GetLatestPerCluster), the first `limit` in (scenario, cluster, test) order, and in
+  // `*total` how many there are. For the metrics; latest_test_results.cc.
+  absl::StatusOr<std::vector<LatestTestResult>> LatestTestResults(size_t limit, size_t* total);
 
   // Returns the claims ledger of a run computed from its results. NOT_FOUND.
   absl::StatusOr<v1::GetClaimsLedgerResponse> GetClaimsLedger(

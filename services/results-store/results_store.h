@@ -110,6 +110,15 @@ class ResultsStore {
     return writer_->AwaitQueuedWrites(n, timeout);
   }
 
+  // Returns the latest result of every test in every cluster, the first `limit` of them,
+  // and in `*total` how many exist (ResultsQueries::LatestTestResults).
+  absl::StatusOr<std::vector<LatestTestResult>> LatestTestResults(size_t limit, size_t* total) {
+    return queries_->LatestTestResults(limit, total);
+  }
+
+  // The database file's path.
+  const std::string& path() const { return path_; }
+
   // Returns how many commit groups and writes the store has run since it was opened.
   GroupCommit::Counts WriteGroupCounts() { return writer_->WriteGroupCounts(); }
 

@@ -12,6 +12,7 @@
 #include "services/common/auth/authorizer.h"
 #include "services/common/auth/team_scope.h"
 #include "services/results-store/results_store.h"
+#include "services/results-store/store_metrics.h"
 
 namespace meshproof::store {
 
@@ -19,9 +20,11 @@ class StoreService final : public v1::ResultsStoreService::Service {
  public:
   // `store` must outlive the service. With `authorizer` (the store runs with --tokens)
   // every read is scoped to the caller's team (team_reads.h); without, reads are open.
+  // With `metrics` (outliving the service), every call is counted and timed.
   explicit StoreService(ResultsStore* store,
-                        std::shared_ptr<const auth::Authorizer> authorizer = nullptr)
-      : store_(store), authorizer_(std::move(authorizer)) {}
+                        std::shared_ptr<const auth::Authorizer> authorizer = nullptr,
+                        StoreMetrics* metrics = nullptr)
+      : store_(store), authorizer_(std::move(authorizer)), metrics_(metrics) {}
 
   // Makes every later call fail with UNAVAILABLE (called on SIGTERM before draining).
   void StartShutdown() { shutting_down_ = true; }
@@ -59,6 +62,7 @@ class StoreService final : public v1::ResultsStoreService::Service {
 
   ResultsStore* store_;
   std::shared_ptr<const auth::Authorizer> authorizer_;
+  StoreMetrics* const metrics_;
   std::atomic<bool> shutting_down_{false};
 };
 

@@ -11,6 +11,7 @@
 #include "services/common/bootstrap/server_settings.h"
 #include "services/common/clock.h"
 #include "services/common/log.h"
+#include "services/common/metrics/registry.h"
 #include "services/common/server_runner.h"
 #include "services/scheduler/agent_gateway_service.h"
 #include "services/scheduler/database.h"
@@ -147,7 +148,11 @@ int Main(int argc, char** argv) {
   ms::WorkerPool stream_workers(ms::kStreamWorkerThreads);
   ms::SchedulerServiceImpl scheduler_service(scheduler->get(), &stream_workers, auth->authorizer);
   ms::AgentGatewayServiceImpl gateway_service(scheduler->get(), &stream_workers, auth->authorizer);
+  meshproof::metrics::Registry metrics;
+  metrics.AddCollector(
+      [s = scheduler->get()](meshproof::metrics::CollectorSink& sink) { s->CollectMetrics(sink); });
   meshproof::ServerOptions options = meshproof::bootstrap::ServerOptionsFor(config.server, *auth);
+  options.metrics = &metrics;
   options.on_shutdown = [&] {
     (*scheduler)->Shutdown();
     loop.Stop();

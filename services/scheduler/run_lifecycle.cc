@@ -573,6 +573,7 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
                       state_->runs.InStates({v1::RUN_STATE_AWAITING_APPROVAL, v1::RUN_STATE_QUEUED,
                                              v1::RUN_STATE_RUNNING}));
   absl::Status status;
+  uint64_t leases_lost = 0;
   for (RunRow& row : open) {
     if (row.run.state() == v1::RUN_STATE_AWAITING_APPROVAL) {
       if (row.run.has_approval_deadline() &&
@@ -588,6 +589,7 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
               row.run.state() == v1::RUN_STATE_QUEUED ? "; no matching agent took it)" : ")"),
           nullptr);
     } else if (row.run.state() == v1::RUN_STATE_RUNNING && row.lease_expiry < now) {
+      ++leases_lost;
       const std::string reason =
           absl::StrCat("agent ", row.run.agent_id(), " lost: its lease expired (no heartbeat for ",
                        absl::FormatDuration(state_->config.lease), ")");
@@ -599,7 +601,10 @@ absl::Status RunLifecycle::ExpireLocked(absl::Time now) {
       return status;
     }
   }
-  return state_->publisher.Commit(tx);
+  MP_RETURN_IF_ERROR(state_->publisher.Commit(tx));
+  // Counted once committed: a rolled-back expiry is tried again at the next tick.
+  state_->leases_lost += leases_lost;
+  return absl::OkStatus();
 }
 
 }  // namespace meshproof::scheduler

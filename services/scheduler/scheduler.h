@@ -26,6 +26,7 @@
 #include "meshproof/scheduler/v1/agent_gateway.pb.h"
 #include "meshproof/scheduler/v1/scheduler.pb.h"
 #include "services/common/clock.h"
+#include "services/common/metrics/registry.h"
 #include "services/scheduler/agent_dispatch.h"
 #include "services/scheduler/agent_sessions.h"
 #include "services/scheduler/agent_sink.h"
@@ -143,6 +144,10 @@ class Scheduler {
   absl::Time Tick();
   // Closes every agent session and wakes every watcher for good.
   void Shutdown();
+
+  // Reports the scheduler's series (runs by state and trigger, queue, approvals, schedules,
+  // agents, leases lost, outbox) computed from its state at `now`; scheduler_metrics.cc.
+  void CollectMetrics(metrics::CollectorSink& sink);
 
   const SchedulerConfig& config() const { return state_.config; }
   const Clock* clock() const { return state_.clock; }

@@ -81,6 +81,9 @@ struct SchedulerState {
   bool shut_down ABSL_GUARDED_BY(mu) = false;
   CommitPublisher publisher ABSL_GUARDED_BY(mu);
   uint64_t id_counter ABSL_GUARDED_BY(mu) = 0;
+  // Leases that expired with their run still RUNNING (the agent was lost), since start;
+  // reported as meshproof_scheduler_leases_lost_total.
+  uint64_t leases_lost ABSL_GUARDED_BY(mu) = 0;
 };
 
 }  // namespace meshproof::scheduler

@@ -36,5 +36,16 @@ TEST(ListenPolicyTest, AnExposedAddressNeedsTokensOrInsecureOpen) {
   EXPECT_THAT(std::string(refused.message()), HasSubstr("--insecure-open"));
 }
 
+// /metrics has no tokens, so tokens do not open it to other hosts; only --insecure-open.
+TEST(ListenPolicyTest, ExposedMetricsNeedInsecureOpen) {
+  EXPECT_TRUE(CheckMetricsListenExposure("127.0.0.1:9464", false).ok());
+  EXPECT_TRUE(CheckMetricsListenExposure("[::1]:9464", false).ok());
+  EXPECT_TRUE(CheckMetricsListenExposure("0.0.0.0:9464", /*insecure_open=*/true).ok());
+  const absl::Status refused = CheckMetricsListenExposure("0.0.0.0:9464", false);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("--metrics-listen 0.0.0.0:9464"));
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("--insecure-open"));
+}
+
 }  // namespace
 }  // namespace meshproof

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/auth/token_hash.h"
+#include "tests/testing/metrics_scrape.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
 
@@ -106,6 +107,67 @@ TEST_P(ServiceBinaryTest, ANonLoopbackAddressServesWithTokensOrInsecureOpen) {
     if (extra[0] == "--insecure-open") {
       EXPECT_NE(testing::ReadFileOrEmpty(log).find("--insecure-open: serving 0.0.0.0"),
                 std::string::npos);
+    }
+  }
+}
+
+// /metrics is off unless asked for; asked for on loopback, it answers over a real socket,
+// and a second process on the same metrics port fails to start instead of sharing it.
+TEST_P(ServiceBinaryTest, MetricsListenerOnlyWhenAskedAndItsPortIsItsOwn) {
+  testing::TempDir dir;
+  std::vector<std::string> plain = {"--listen", "127.0.0.1:0"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) plain.push_back(a);
+  {
+    auto process = ServiceProcess::Start(BinaryPath(GetParam()), plain, dir.File("off.log"));
+    ASSERT_TRUE(process.ok()) << process.status();
+    EXPECT_FALSE(testing::MetricsAddressFromLog(dir.File("off.log")).ok());
+    ASSERT_TRUE(process->Terminate().ok());
+  }
+  std::vector<std::string> args = plain;
+  args.insert(args.end(), {"--metrics-listen", "127.0.0.1:0"});
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("on.log"));
+  ASSERT_TRUE(process.ok()) << process.status();
+  absl::StatusOr<std::string> address = testing::MetricsAddressFromLog(dir.File("on.log"));
+  ASSERT_TRUE(address.ok()) << address.status();
+  auto answer = testing::HttpGet(*address, "/metrics");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_NE(answer->body.find("# TYPE meshproof_metrics_series_overflow_total counter"),
+            std::string::npos)
+      << answer->body;
+
+  testing::TempDir other;
+  std::vector<std::string> second = {
+      "/usr/bin/timeout", "20",    BinaryPath(GetParam()), "--listen", "127.0.0.1:0",
+      "--metrics-listen", *address};
+  for (const std::string& a : BaseArgs(GetParam(), other)) second.push_back(a);
+  auto refused = RunCommand(second);
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("--metrics-listen: cannot listen on " + *address), std::string::npos)
+      << refused.err;
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
+// /metrics has no tokens: even a service whose API needs tokens refuses to serve its
+// metrics to other hosts without --insecure-open. A value that is not HOST:PORT is refused.
+TEST_P(ServiceBinaryTest, MetricsOnANonLoopbackAddressNeedInsecureOpen) {
+  testing::TempDir dir;
+  const std::string tokens = dir.WriteFile(
+      "tokens.yaml", absl::StrCat("tokens:\n  - name: ops\n    roles: [admin]\n    sha256: ",
+                                  auth::HashToHex(auth::HashToken("mpt-ops-0123456789")), "\n"));
+  for (const std::string& value : {std::string("0.0.0.0:0"), std::string("nonsense")}) {
+    std::vector<std::string> args = {
+        "/usr/bin/timeout", "20",   BinaryPath(GetParam()), "--listen", "127.0.0.1:0",
+        "--tokens",         tokens, "--metrics-listen",     value};
+    for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+    auto result = RunCommand(args);
+    EXPECT_EQ(result.exit_code, 2) << value << ": " << result.err;
+    EXPECT_NE(result.err.find("--metrics-listen"), std::string::npos) << result.err;
+    if (value == "0.0.0.0:0") {
+      EXPECT_NE(result.err.find("reachable from other hosts"), std::string::npos) << result.err;
+      EXPECT_NE(result.err.find("--insecure-open"), std::string::npos) << result.err;
     }
   }
 }

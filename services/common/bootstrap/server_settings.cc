@@ -17,6 +17,12 @@ void AddServerOptions(OptionTable* table, ServerSettings* server, const std::str
                "HOST:PORT for a plaintext listener serving only grpc.health.v1 (for Kubernetes "
                "probes, which cannot speak TLS)")
       .NonEmpty("HOST:PORT");
+  table
+      ->String("metrics-listen", &server->metrics_listen,
+               "HOST:PORT for a plaintext HTTP listener serving Prometheus metrics on /metrics "
+               "(docs/operations.md); off when not given. An address other hosts can reach "
+               "needs --insecure-open: the metrics carry no authentication")
+      .Expect("HOST:PORT");
   table->Path("tokens", &server->tokens,
               absl::StrCat("tokens file (YAML: name, roles, sha256 of each token); ", tokens_use));
   table->Path("tls-cert", &server->tls.cert_file,
@@ -76,6 +82,7 @@ ServerOptions ServerOptionsFor(const ServerSettings& server, const auth::ServerA
   ServerOptions options;
   options.listen_address = server.listen;
   options.health_listen_address = server.health_listen;
+  options.metrics_listen_address = server.metrics_listen;
   options.drain_timeout = server.drain_timeout;
   options.credentials = auth.credentials;
   options.authenticated = auth.authorizer != nullptr;

@@ -24,6 +24,8 @@ struct ServerSettings {
   std::string listen = "127.0.0.1:0";
   // Plaintext grpc.health.v1 only, for probes that cannot speak TLS (Kubernetes').
   std::string health_listen;
+  // HOST:PORT for the Prometheus /metrics listener; empty: no listener.
+  std::string metrics_listen;
   // Tokens file (docs/auth.md); empty: every caller may call every method.
   std::string tokens;
   ServerTlsOptions tls;
@@ -42,8 +44,8 @@ struct PeerSettings {
   bool insecure = false;
 };
 
-// Declares listen, health-listen, tokens, tls-cert, tls-key, tls-client-ca, insecure-open,
-// log-level and drain-timeout. `tokens_use` ends the tokens option's help: what the
+// Declares listen, health-listen, metrics-listen, tokens, tls-cert, tls-key, tls-client-ca,
+// insecure-open, log-level and drain-timeout. `tokens_use` ends the tokens option's help: what the
 // tokens guard in this service.
 void AddServerOptions(OptionTable* table, ServerSettings* server, const std::string& tokens_use);
 
