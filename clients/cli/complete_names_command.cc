@@ -23,62 +23,60 @@ struct CompleteFlags {
   std::string kind;
 };
 
+// Lists up to kMaxNames items with `list` on a client from `connect` and returns
+// `name_of` each: the one shape every kind of name shares.
+template <typename Request, typename Connect, typename List, typename NameOf>
+absl::StatusOr<std::vector<std::string>> ListNames(const ConnectionFlags& flags, Connect connect,
+                                                   List list, NameOf name_of) {
+  auto client = connect(flags);
+  if (!client.ok()) return client.status();
+  Request request;
+  request.set_page_size(kMaxNames);
+  auto response = list(**client, request);
+  if (!response.ok()) return response.status();
+  return name_of(*response);
+}
+
 absl::StatusOr<std::vector<std::string>> Scenarios(const ConnectionFlags& flags) {
-  auto client = ConnectScheduler(flags);
-  if (!client.ok()) return client.status();
-  schedv1::ListScenariosRequest request;
-  request.set_page_size(kMaxNames);
-  auto response = (*client)->ListScenarios(request);
-  if (!response.ok()) return response.status();
-  std::vector<std::string> names;
-  for (const auto& s : response->scenarios()) names.push_back(s.name());
-  return names;
-}
-
-absl::StatusOr<std::vector<std::string>> SchedulerRuns(const ConnectionFlags& flags) {
-  auto client = ConnectScheduler(flags);
-  if (!client.ok()) return client.status();
-  schedv1::ListRunsRequest request;
-  request.set_page_size(kMaxNames);
-  auto response = (*client)->ListRuns(request);
-  if (!response.ok()) return response.status();
-  std::vector<std::string> ids;
-  for (const auto& r : response->runs()) ids.push_back(r.run_id());
-  return ids;
-}
-
-// The report commands talk only to the store; a user who configured only the store
-// still gets run ids from it.
-absl::StatusOr<std::vector<std::string>> StoreRuns(const ConnectionFlags& flags) {
-  auto client = ConnectStore(flags);
-  if (!client.ok()) return client.status();
-  storev1::ListRunsRequest request;
-  request.set_page_size(kMaxNames);
-  auto response = (*client)->ListRuns(request);
-  if (!response.ok()) return response.status();
-  std::vector<std::string> ids;
-  for (const auto& r : response->runs()) ids.push_back(r.run_id());
-  return ids;
+  return ListNames<schedv1::ListScenariosRequest>(
+      flags, ConnectScheduler, [](auto& client, const auto& r) { return client.ListScenarios(r); },
+      [](const auto& response) {
+        std::vector<std::string> names;
+        for (const auto& s : response.scenarios()) names.push_back(s.name());
+        return names;
+      });
 }
 
 absl::StatusOr<std::vector<std::string>> Schedules(const ConnectionFlags& flags) {
-  auto client = ConnectScheduler(flags);
-  if (!client.ok()) return client.status();
-  schedv1::ListSchedulesRequest request;
-  request.set_page_size(kMaxNames);
-  auto response = (*client)->ListSchedules(request);
-  if (!response.ok()) return response.status();
-  std::vector<std::string> ids;
-  for (const auto& s : response->schedules()) ids.push_back(s.schedule_id());
-  return ids;
+  return ListNames<schedv1::ListSchedulesRequest>(
+      flags, ConnectScheduler, [](auto& client, const auto& r) { return client.ListSchedules(r); },
+      [](const auto& response) {
+        std::vector<std::string> ids;
+        for (const auto& s : response.schedules()) ids.push_back(s.schedule_id());
+        return ids;
+      });
+}
+
+// Run ids from the scheduler, or, for a user who configured only the store (the report
+// commands talk only to it), from the store.
+absl::StatusOr<std::vector<std::string>> Runs(const ConnectionFlags& flags) {
+  auto run_ids = [](const auto& response) {
+    std::vector<std::string> ids;
+    for (const auto& r : response.runs()) ids.push_back(r.run_id());
+    return ids;
+  };
+  auto from_scheduler = ListNames<schedv1::ListRunsRequest>(
+      flags, ConnectScheduler, [](auto& client, const auto& r) { return client.ListRuns(r); },
+      run_ids);
+  if (from_scheduler.ok()) return from_scheduler;
+  return ListNames<storev1::ListRunsRequest>(
+      flags, ConnectStore, [](auto& client, const auto& r) { return client.ListRuns(r); }, run_ids);
 }
 
 absl::StatusOr<std::vector<std::string>> Names(const CompleteFlags& flags) {
   if (flags.kind == "scenarios") return Scenarios(flags.connection);
   if (flags.kind == "schedules") return Schedules(flags.connection);
-  auto runs = SchedulerRuns(flags.connection);
-  if (runs.ok()) return runs;
-  return StoreRuns(flags.connection);
+  return Runs(flags.connection);
 }
 
 }  // namespace
