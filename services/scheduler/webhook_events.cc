@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "services/common/results/verdict_words.h"
 #include "services/common/status_macros.h"
 #include "services/scheduler/schedule_registry.h"
 
@@ -20,10 +21,6 @@ constexpr int kHistoryRunsCompared = 10;
 
 bool Observed(rv1::TestVerdict v) {
   return v == rv1::TEST_VERDICT_PASS || v == rv1::TEST_VERDICT_FAIL;
-}
-
-std::string VerdictWord(rv1::TestVerdict v) {
-  return v == rv1::TEST_VERDICT_PASS ? "PASS" : "FAIL";
 }
 
 std::string StateWord(v1::RunState s) {
@@ -116,7 +113,8 @@ void CompareWithHistory(const std::map<std::string, rv1::TestVerdict>& now,
       auto before = past.verdicts.find(test);
       if (before == past.verdicts.end() || !Observed(before->second)) continue;
       if (before->second != verdict) {
-        TestChange change{test, VerdictWord(before->second), VerdictWord(verdict), past.run_id};
+        TestChange change{test, results::TestVerdictWord(before->second),
+                          results::TestVerdictWord(verdict), past.run_id};
         (verdict == rv1::TEST_VERDICT_FAIL ? regressed : fixed)->push_back(std::move(change));
       }
       break;  // only the newest observation counts
