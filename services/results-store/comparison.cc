@@ -2,12 +2,10 @@
 
 #include <algorithm>
 
+#include "services/common/results/verdict_change.h"
+
 namespace meshproof::store {
 namespace {
-
-bool Failed(result::v1::TestVerdict v) {
-  return v == result::v1::TEST_VERDICT_FAIL || v == result::v1::TEST_VERDICT_ERROR;
-}
 
 int Rank(v1::Change change) {
   switch (change) {
@@ -29,12 +27,13 @@ v1::Change ClassifyChange(std::optional<result::v1::TestVerdict> base,
   if (!base && !head) return v1::CHANGE_UNSPECIFIED;
   if (!base) return v1::CHANGE_ADDED;
   if (!head) return v1::CHANGE_REMOVED;
-  const bool base_pass = *base == result::v1::TEST_VERDICT_PASS;
-  const bool head_pass = *head == result::v1::TEST_VERDICT_PASS;
-  if (base_pass && head_pass) return v1::CHANGE_STILL_PASSING;
-  if (base_pass && Failed(*head)) return v1::CHANGE_REGRESSED;
-  if (Failed(*base) && head_pass) return v1::CHANGE_FIXED;
-  if (Failed(*base) && Failed(*head)) return v1::CHANGE_STILL_FAILING;
+  switch (results::ClassifyVerdictChange(*base, *head)) {
+    case results::VerdictChange::kStillPassing: return v1::CHANGE_STILL_PASSING;
+    case results::VerdictChange::kRegressed: return v1::CHANGE_REGRESSED;
+    case results::VerdictChange::kFixed: return v1::CHANGE_FIXED;
+    case results::VerdictChange::kStillFailing: return v1::CHANGE_STILL_FAILING;
+    case results::VerdictChange::kOther: return v1::CHANGE_OTHER;
+  }
   return v1::CHANGE_OTHER;
 }
 

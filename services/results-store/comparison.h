@@ -10,10 +10,10 @@
 
 namespace meshproof::store {
 
-// Returns the change from `base` to `head` (nullopt: the test is absent on that side).
-// PASS→FAIL/ERROR is REGRESSED, FAIL/ERROR→PASS is FIXED, FAIL/ERROR on both sides is
-// STILL_FAILING, PASS on both STILL_PASSING; anything involving SKIPPED, BLOCKED or
-// NOT_RUN is OTHER.
+// Returns the change from `base` to `head` (nullopt: the test is absent on that side):
+// ADDED, REMOVED, or results::ClassifyVerdictChange's answer (PASS→FAIL/ERROR is
+// REGRESSED, FAIL/ERROR→PASS is FIXED, ...; anything involving SKIPPED, BLOCKED or
+// NOT_RUN is OTHER) — the same rule the scheduler's notifications use.
 v1::Change ClassifyChange(std::optional<result::v1::TestVerdict> base,
                           std::optional<result::v1::TestVerdict> head);
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "services/common/results/verdict_change.h"
 #include "services/common/results/verdict_words.h"
 #include "services/common/status_macros.h"
 #include "services/scheduler/schedule_registry.h"
@@ -19,10 +20,6 @@ namespace {
 constexpr int kHistoryRunsRead = 50;
 constexpr int kHistoryRunsCompared = 10;
 
-bool Observed(rv1::TestVerdict v) {
-  return v == rv1::TEST_VERDICT_PASS || v == rv1::TEST_VERDICT_FAIL;
-}
-
 std::string StateWord(v1::RunState s) {
   return std::string(absl::StripPrefix(v1::RunState_Name(s), "RUN_STATE_"));
 }
@@ -30,7 +27,9 @@ std::string StateWord(v1::RunState s) {
 std::map<std::string, rv1::TestVerdict> Verdicts(const std::vector<rv1::TestResult>& results) {
   std::map<std::string, rv1::TestVerdict> out;
   for (const rv1::TestResult& r : results) {
-    if (r.phase() == rv1::PHASE_TEST && Observed(r.verdict())) out[r.test()] = r.verdict();
+    if (r.phase() == rv1::PHASE_TEST && results::IsComparableVerdict(r.verdict())) {
+      out[r.test()] = r.verdict();
+    }
   }
   return out;
 }
@@ -108,16 +107,19 @@ void CompareWithHistory(const std::map<std::string, rv1::TestVerdict>& now,
                         const std::vector<PastVerdicts>& history,
                         std::vector<TestChange>* regressed, std::vector<TestChange>* fixed) {
   for (const auto& [test, verdict] : now) {
-    if (!Observed(verdict)) continue;
     for (const PastVerdicts& past : history) {
       auto before = past.verdicts.find(test);
-      if (before == past.verdicts.end() || !Observed(before->second)) continue;
-      if (before->second != verdict) {
-        TestChange change{test, results::TestVerdictWord(before->second),
-                          results::TestVerdictWord(verdict), past.run_id};
-        (verdict == rv1::TEST_VERDICT_FAIL ? regressed : fixed)->push_back(std::move(change));
+      if (before == past.verdicts.end() || !results::IsComparableVerdict(before->second)) {
+        continue;
       }
-      break;  // only the newest observation counts
+      const results::VerdictChange change = results::ClassifyVerdictChange(before->second, verdict);
+      if (change == results::VerdictChange::kRegressed ||
+          change == results::VerdictChange::kFixed) {
+        (change == results::VerdictChange::kRegressed ? regressed : fixed)
+            ->push_back({test, results::TestVerdictWord(before->second),
+                         results::TestVerdictWord(verdict), past.run_id});
+      }
+      break;  // only the newest comparable verdict counts
     }
   }
 }
@@ -133,17 +135,19 @@ absl::Status NotifyRunEndedLocked(SchedulerState* state, const RunRow& row) {
   CompareWithHistory(now, history, &regressed, &fixed);
   if (!regressed.empty()) {
     WebhookEvent e = RunEvent(state, row, kEventRunRegressed);
+    const bool one = regressed.size() == 1;
     e.summary =
-        absl::StrCat(regressed.size(), regressed.size() == 1 ? " test" : " tests",
-                     " passed last time and fail now in ", Where(row), ": ", TestNames(regressed));
+        absl::StrCat(regressed.size(), one ? " test" : " tests", " passed last time and no longer ",
+                     one ? "passes" : "pass", " in ", Where(row), ": ", TestNames(regressed));
     e.tests = std::move(regressed);
     MP_RETURN_IF_ERROR(Queue(state, e));
   }
   if (!fixed.empty()) {
     WebhookEvent e = RunEvent(state, row, kEventRunFixed);
+    const bool one = fixed.size() == 1;
     e.summary =
-        absl::StrCat(fixed.size(), fixed.size() == 1 ? " test" : " tests",
-                     " failed last time and pass now in ", Where(row), ": ", TestNames(fixed));
+        absl::StrCat(fixed.size(), one ? " test" : " tests", " did not pass last time and ",
+                     one ? "passes" : "pass", " now in ", Where(row), ": ", TestNames(fixed));
     e.tests = std::move(fixed);
     MP_RETURN_IF_ERROR(Queue(state, e));
   }

@@ -4,11 +4,13 @@
 // derived from what happened (the run, the fire time, the attempt), so raising the same
 // event again queues nothing. With no webhooks configured they do nothing.
 //
-// A regression is a test that passed in the previous comparable run and fails now; a fix
-// the reverse. "Comparable": an earlier ended run of the same scenario targeting the same
-// cluster (Run.target.cluster) that has a PASS or FAIL for that test — the newest such
-// run per test, so a partial run (--only) is compared test by test. Other verdicts
-// (ERROR, SKIPPED, NOT_RUN...) observe nothing and are neither side of a change.
+// A regression is a test that passed in the previous comparable run and now fails or
+// ends ERROR (its proof is gone); a fix the reverse — the rule of
+// results::ClassifyVerdictChange, which `compare` uses too. "Comparable": an earlier
+// ended run of the same scenario targeting the same cluster (Run.target.cluster) that
+// has a PASS, FAIL or ERROR for that test — the newest such run per test, so a partial
+// run (--only) is compared test by test. SKIPPED, BLOCKED and NOT_RUN mean the test was
+// not attempted and are neither side of a change.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_WEBHOOK_EVENTS_H_
 #define MESHPROOF_SERVICES_SCHEDULER_WEBHOOK_EVENTS_H_
 
@@ -27,14 +29,16 @@
 
 namespace meshproof::scheduler {
 
-// The PASS/FAIL verdicts of one earlier run, by test.
+// The comparable (PASS, FAIL, ERROR) verdicts of one earlier run, by test.
 struct PastVerdicts {
   std::string run_id;
   std::map<std::string, meshproof::result::v1::TestVerdict> verdicts;
 };
 
-// Compares `now` (test → verdict) with `history` (newest first): fills the tests that
-// went PASS → FAIL (`regressed`) and FAIL → PASS (`fixed`), in test-name order.
+// Compares `now` (test → verdict) with `history` (newest first), each test against its
+// newest comparable verdict, by results::ClassifyVerdictChange (the rule `compare`
+// uses): fills the tests that went PASS → FAIL or ERROR (`regressed`) and FAIL or
+// ERROR → PASS (`fixed`), in test-name order.
 void CompareWithHistory(const std::map<std::string, meshproof::result::v1::TestVerdict>& now,
                         const std::vector<PastVerdicts>& history,
                         std::vector<TestChange>* regressed, std::vector<TestChange>* fixed);

@@ -288,20 +288,24 @@ TEST(WebhookConfigTest, SecretsAreReadFromTheirFilesAndMustNotBeEmpty) {
 
 // ------------------------------------------------------------------------ regressions
 
-TEST(CompareWithHistoryTest, FindsRegressionsAndFixesAgainstTheNewestObservation) {
-  const std::map<std::string, rv1::TestVerdict> now = {{"a", rv1::TEST_VERDICT_FAIL},
-                                                       {"b", rv1::TEST_VERDICT_PASS},
-                                                       {"c", rv1::TEST_VERDICT_FAIL},
-                                                       {"d", rv1::TEST_VERDICT_PASS},
-                                                       {"e", rv1::TEST_VERDICT_FAIL}};
+TEST(CompareWithHistoryTest, FindsRegressionsAndFixesAgainstTheNewestComparableVerdict) {
+  const std::map<std::string, rv1::TestVerdict> now = {
+      {"a", rv1::TEST_VERDICT_FAIL}, {"b", rv1::TEST_VERDICT_PASS}, {"c", rv1::TEST_VERDICT_FAIL},
+      {"d", rv1::TEST_VERDICT_PASS}, {"e", rv1::TEST_VERDICT_FAIL}, {"f", rv1::TEST_VERDICT_ERROR},
+      {"g", rv1::TEST_VERDICT_PASS}};
   const std::vector<PastVerdicts> history = {
-      // newest: a partial run that only ran "a" and saw "c" ERROR (not observed)
-      {"run-3", {{"a", rv1::TEST_VERDICT_PASS}, {"c", rv1::TEST_VERDICT_ERROR}}},
+      // newest: a partial run that only ran "a", "c" and "g"
+      {"run-3",
+       {{"a", rv1::TEST_VERDICT_PASS},
+        {"c", rv1::TEST_VERDICT_ERROR},
+        {"g", rv1::TEST_VERDICT_ERROR}}},
       {"run-2",
        {{"b", rv1::TEST_VERDICT_FAIL},
         {"c", rv1::TEST_VERDICT_PASS},
         {"d", rv1::TEST_VERDICT_PASS},
-        {"a", rv1::TEST_VERDICT_FAIL}}},
+        {"a", rv1::TEST_VERDICT_FAIL},
+        {"f", rv1::TEST_VERDICT_PASS},
+        {"g", rv1::TEST_VERDICT_PASS}}},
       {"run-1", {{"d", rv1::TEST_VERDICT_FAIL}}},
   };
   std::vector<TestChange> regressed, fixed;
@@ -309,13 +313,31 @@ TEST(CompareWithHistoryTest, FindsRegressionsAndFixesAgainstTheNewestObservation
   ASSERT_EQ(regressed.size(), 2u);
   EXPECT_EQ(regressed[0].test, "a");
   EXPECT_EQ(regressed[0].previous_run_id, "run-3");
-  EXPECT_EQ(regressed[1].test, "c");  // the ERROR in run-3 observed nothing
-  EXPECT_EQ(regressed[1].previous_run_id, "run-2");
-  ASSERT_EQ(fixed.size(), 1u);
+  EXPECT_EQ(regressed[1].test, "f");  // PASS → ERROR: the proof is gone
+  EXPECT_EQ(regressed[1].before, "PASS");
+  EXPECT_EQ(regressed[1].now, "ERROR");
+  ASSERT_EQ(fixed.size(), 2u);
   EXPECT_EQ(fixed[0].test, "b");
   EXPECT_EQ(fixed[0].before, "FAIL");
   EXPECT_EQ(fixed[0].now, "PASS");
-  // "d" passed last time too; "e" has no earlier observation: neither is a change.
+  EXPECT_EQ(fixed[1].test, "g");  // ERROR in run-3 is the newest comparable verdict
+  EXPECT_EQ(fixed[1].before, "ERROR");
+  EXPECT_EQ(fixed[1].previous_run_id, "run-3");
+  // "c" went ERROR → FAIL (still failing), "d" passed last time too, "e" has no earlier
+  // verdict: none of them is a change.
+}
+
+TEST(CompareWithHistoryTest, ATestNotAttemptedEarlierIsComparedWithTheRunBeforeThat) {
+  const std::map<std::string, rv1::TestVerdict> now = {{"a", rv1::TEST_VERDICT_FAIL}};
+  const std::vector<PastVerdicts> history = {
+      {"run-2", {{"a", rv1::TEST_VERDICT_SKIPPED}}},
+      {"run-1", {{"a", rv1::TEST_VERDICT_PASS}}},
+  };
+  std::vector<TestChange> regressed, fixed;
+  CompareWithHistory(now, history, &regressed, &fixed);
+  ASSERT_EQ(regressed.size(), 1u);
+  EXPECT_EQ(regressed[0].previous_run_id, "run-1");
+  EXPECT_TRUE(fixed.empty());
 }
 
 }  // namespace
