@@ -21,6 +21,7 @@
 #include "services/common/time_util.h"
 #include "tests/probe-agent/fake_http_server.h"
 #include "tests/testing/grpc_polling.h"
+#include "tests/testing/scheduler_client.h"
 #include "tests/testing/scheduler_run.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
@@ -62,8 +63,7 @@ class ThreeServicesTest : public ::testing::Test {
     agent_ = std::make_unique<ServiceProcess>(std::move(*agent));
     ASSERT_TRUE(
         ::meshproof::testing::WaitForConnectedAgent(scheduler_->address(), "night-agent").ok());
-    stub_ = v1::SchedulerService::NewStub(
-        grpc::CreateChannel(scheduler_->address(), grpc::InsecureChannelCredentials()));
+    client_ = std::make_unique<::meshproof::testing::SchedulerClient>(scheduler_->address());
     store_stub_ = ::meshproof::store::v1::ResultsStoreService::NewStub(
         grpc::CreateChannel(store_->address(), grpc::InsecureChannelCredentials()));
   }
@@ -78,18 +78,11 @@ class ThreeServicesTest : public ::testing::Test {
   }
 
   void Submit(const std::string& yaml) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::SubmitScenarioRequest req;
-    req.mutable_yaml()->set_text(yaml);
-    v1::SubmitScenarioResponse resp;
-    grpc::Status status = stub_->SubmitScenario(&context, req, &resp);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    absl::Status status = client_->Submit(yaml);
+    ASSERT_TRUE(status.ok()) << status;
   }
   void CreateSchedule(const std::string& id, const std::string& scenario,
                       v1::ApprovalTimeoutPolicy policy) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
     v1::CreateScheduleRequest req;
     req.set_schedule_id(id);
     req.set_scenario(scenario);
@@ -98,67 +91,30 @@ class ThreeServicesTest : public ::testing::Test {
     // Longer than the interval: the second fire comes while the first run still waits.
     *req.mutable_approval_timeout() = ToProtoDuration(absl::Seconds(3));
     req.set_on_approval_timeout(policy);
-    v1::Schedule schedule;
-    grpc::Status status = stub_->CreateSchedule(&context, req, &schedule);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    absl::StatusOr<v1::Schedule> schedule = client_->CreateSchedule(req);
+    ASSERT_TRUE(schedule.ok()) << schedule.status();
   }
+  // Oldest first.
   std::vector<v1::Run> Runs(const std::string& schedule_id) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::ListRunsRequest req;
-    req.set_schedule_id(schedule_id);
-    v1::ListRunsResponse resp;
-    grpc::Status status = stub_->ListRuns(&context, req, &resp);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    // Oldest first.
-    return std::vector<v1::Run>(resp.runs().rbegin(), resp.runs().rend());
+    absl::StatusOr<std::vector<v1::Run>> runs = client_->ScheduleRuns(schedule_id);
+    EXPECT_TRUE(runs.ok()) << runs.status();
+    return runs.ok() ? *std::move(runs) : std::vector<v1::Run>{};
   }
   v1::Schedule GetSchedule(const std::string& id) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::GetScheduleRequest req;
-    req.set_schedule_id(id);
-    v1::Schedule schedule;
-    grpc::Status status = stub_->GetSchedule(&context, req, &schedule);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return schedule;
+    absl::StatusOr<v1::Schedule> schedule = client_->GetSchedule(id);
+    EXPECT_TRUE(schedule.ok()) << schedule.status();
+    return schedule.ok() ? *std::move(schedule) : v1::Schedule{};
   }
   v1::Run StartRun(const std::string& scenario, const std::vector<std::string>& only_tests = {}) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::StartRunRequest req;
-    req.set_scenario(scenario);
-    for (const std::string& t : only_tests) req.add_only_tests(t);
-    v1::Run run;
-    grpc::Status status = stub_->StartRun(&context, req, &run);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return run;
-  }
-  v1::Run GetRun(const std::string& run_id) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::GetRunRequest req;
-    req.set_run_id(run_id);
-    v1::Run run;
-    grpc::Status status = stub_->GetRun(&context, req, &run);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return run;
+    absl::StatusOr<v1::Run> run = client_->StartRun(scenario, only_tests);
+    EXPECT_TRUE(run.ok()) << run.status();
+    return run.ok() ? *std::move(run) : v1::Run{};
   }
   // Polls (bounded) until the run has ended; returns it as it ended.
   v1::Run WaitForEnd(const std::string& run_id, absl::Duration timeout = absl::Seconds(20)) {
-    const absl::Time end = absl::Now() + timeout;
-    v1::Run run = GetRun(run_id);
-    while (!IsEnded(run.state()) && absl::Now() < end) {
-      absl::SleepFor(absl::Milliseconds(50));  // polling interval, not synchronisation
-      run = GetRun(run_id);
-    }
-    EXPECT_TRUE(IsEnded(run.state())) << "run " << run_id << " did not end";
-    return run;
-  }
-  static bool IsEnded(v1::RunState state) {
-    return state != v1::RUN_STATE_UNSPECIFIED && state != v1::RUN_STATE_PENDING &&
-           state != v1::RUN_STATE_AWAITING_APPROVAL && state != v1::RUN_STATE_QUEUED &&
-           state != v1::RUN_STATE_RUNNING;
+    absl::StatusOr<v1::Run> run = client_->WaitForEnd(run_id, timeout);
+    EXPECT_TRUE(run.ok()) << run.status();
+    return run.ok() ? *std::move(run) : v1::Run{};
   }
 
   // Polls (bounded) until `done` holds for the schedule's runs; returns them.
@@ -186,7 +142,7 @@ class ThreeServicesTest : public ::testing::Test {
   std::unique_ptr<ServiceProcess> store_;
   std::unique_ptr<ServiceProcess> scheduler_;
   std::unique_ptr<ServiceProcess> agent_;
-  std::unique_ptr<v1::SchedulerService::Stub> stub_;
+  std::unique_ptr<::meshproof::testing::SchedulerClient> client_;
   std::unique_ptr<::meshproof::store::v1::ResultsStoreService::Stub> store_stub_;
 };
 

@@ -29,6 +29,7 @@
 #include "tests/probe-agent/fake_http_server.h"
 #include "tests/scheduler/webhook_receiver.h"
 #include "tests/testing/grpc_polling.h"
+#include "tests/testing/scheduler_client.h"
 #include "tests/testing/scheduler_run.h"
 #include "tests/testing/service_process.h"
 #include "tests/testing/temp_dir.h"
@@ -108,8 +109,7 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
     agent_ = std::make_unique<ServiceProcess>(std::move(*agent));
     ASSERT_TRUE(
         ::meshproof::testing::WaitForConnectedAgent(scheduler_->address(), "hook-agent").ok());
-    stub_ = v1::SchedulerService::NewStub(
-        grpc::CreateChannel(scheduler_->address(), grpc::InsecureChannelCredentials()));
+    client_ = std::make_unique<::meshproof::testing::SchedulerClient>(scheduler_->address());
   }
 
   // Starts (or restarts, on the same database and config) the scheduler process.
@@ -134,32 +134,17 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
   std::string db_path() const { return dir_.File("scheduler.db"); }
 
   void Submit(const std::string& yaml) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::SubmitScenarioRequest req;
-    req.mutable_yaml()->set_text(yaml);
-    v1::SubmitScenarioResponse resp;
-    grpc::Status status = stub_->SubmitScenario(&context, req, &resp);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    absl::Status status = client_->Submit(yaml);
+    ASSERT_TRUE(status.ok()) << status;
   }
   v1::Run StartRun(const std::string& scenario) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::StartRunRequest req;
-    req.set_scenario(scenario);
-    v1::Run run;
-    grpc::Status status = stub_->StartRun(&context, req, &run);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return run;
+    absl::StatusOr<v1::Run> run = client_->StartRun(scenario);
+    EXPECT_TRUE(run.ok()) << run.status();
+    return run.ok() ? *std::move(run) : v1::Run{};
   }
   v1::RunState State(const std::string& run_id) {
-    grpc::ClientContext context;
-    ::meshproof::testing::Deadline(&context);
-    v1::GetRunRequest req;
-    req.set_run_id(run_id);
-    v1::Run run;
-    grpc::Status status = stub_->GetRun(&context, req, &run);
-    return status.ok() ? run.state() : v1::RUN_STATE_UNSPECIFIED;
+    absl::StatusOr<v1::Run> run = client_->GetRun(run_id);
+    return run.ok() ? run->state() : v1::RUN_STATE_UNSPECIFIED;
   }
   // Runs "checkout" with the probe target answering `status`; returns the ended run's id.
   std::string RunCheckout(int status) {
@@ -194,7 +179,7 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
   WebhookReceiver receiver_;
   std::unique_ptr<ServiceProcess> scheduler_;
   std::unique_ptr<ServiceProcess> agent_;
-  std::unique_ptr<v1::SchedulerService::Stub> stub_;
+  std::unique_ptr<::meshproof::testing::SchedulerClient> client_;
 };
 
 TEST_F(WebhookDeliveryBinaryTest, RegressionAndFixAreDeliveredSignedAndOnce) {
