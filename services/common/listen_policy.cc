@@ -53,13 +53,14 @@ absl::Status CheckListenExposure(absl::string_view address, bool authenticated,
       "pass --insecure-open to serve without authentication anyway"));
 }
 
-absl::Status CheckMetricsListenExposure(absl::string_view address, bool insecure_open) {
-  if (insecure_open || IsLoopbackListenAddress(address)) return absl::OkStatus();
+absl::Status CheckMetricsListenExposure(absl::string_view address, bool metrics_open) {
+  if (metrics_open || IsLoopbackListenAddress(address)) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "--metrics-listen ", address,
       ": this address is reachable from other hosts and /metrics has no authentication (its "
-      "labels name scenarios, clusters and tests); listen on a loopback address (127.0.0.1) "
-      "or pass --insecure-open to serve metrics to other hosts anyway"));
+      "labels name scenarios, clusters and tests); listen on a loopback address (127.0.0.1), "
+      "or pass --metrics-open to serve metrics to other hosts and restrict the port to your "
+      "Prometheus with a network policy"));
 }
 
 }  // namespace meshproof

@@ -22,10 +22,12 @@ bool IsLoopbackListenAddress(absl::string_view address);
 absl::Status CheckListenExposure(absl::string_view address, bool authenticated, bool insecure_open);
 
 // Returns OK when the /metrics listener may start on `address`: the address is loopback
-// or `insecure_open` says to serve other hosts. Metrics carry no tokens, and their labels
-// name scenarios, clusters and tests. Otherwise INVALID_ARGUMENT naming --metrics-listen
-// and --insecure-open.
-absl::Status CheckMetricsListenExposure(absl::string_view address, bool insecure_open);
+// or `metrics_open` (--metrics-open, or --insecure-open) says to serve other hosts.
+// Metrics carry no tokens, and their labels name scenarios, clusters and tests; opening
+// them is a separate decision from opening the API, so a manifest that exposes metrics
+// to Prometheus need not also give up the API's tokens check. Otherwise
+// INVALID_ARGUMENT naming --metrics-listen and --metrics-open.
+absl::Status CheckMetricsListenExposure(absl::string_view address, bool metrics_open);
 
 }  // namespace meshproof
 

@@ -124,8 +124,8 @@ int RunServer(const ServerOptions& options, const std::vector<grpc::Service*>& s
     return kExitUsage;
   }
   if (!options.metrics_listen_address.empty()) {
-    if (absl::Status exposure =
-            CheckMetricsListenExposure(options.metrics_listen_address, options.insecure_open);
+    if (absl::Status exposure = CheckMetricsListenExposure(
+            options.metrics_listen_address, options.metrics_open || options.insecure_open);
         !exposure.ok()) {
       LogError(exposure.message());
       return kExitUsage;

@@ -44,9 +44,12 @@ struct ServerOptions {
   // main server's status): Kubernetes' gRPC probes cannot speak TLS.
   std::string health_listen_address;
   // When set, a plaintext HTTP listener serving `metrics` on /metrics (metrics/http_server.h),
-  // allowed on a non-loopback address only with insecure_open. Its address is logged as
+  // allowed on a non-loopback address only with metrics_open or insecure_open. Its
+  // address is logged as
   // "metrics on HOST:PORT" before the "listening on" line is printed.
   std::string metrics_listen_address;
+  // --metrics-open: serve /metrics on an address other hosts can reach.
+  bool metrics_open = false;
   // Must outlive RunServer; null with a metrics address: an empty registry.
   const metrics::Registry* metrics = nullptr;
   // Called after health turned NOT_SERVING and before the server drains, so

@@ -36,15 +36,16 @@ TEST(ListenPolicyTest, AnExposedAddressNeedsTokensOrInsecureOpen) {
   EXPECT_THAT(std::string(refused.message()), HasSubstr("--insecure-open"));
 }
 
-// /metrics has no tokens, so tokens do not open it to other hosts; only --insecure-open.
-TEST(ListenPolicyTest, ExposedMetricsNeedInsecureOpen) {
+// /metrics has no tokens, so tokens do not open it to other hosts; only --metrics-open
+// (or --insecure-open, which the runner passes on as the same decision).
+TEST(ListenPolicyTest, ExposedMetricsNeedMetricsOpen) {
   EXPECT_TRUE(CheckMetricsListenExposure("127.0.0.1:9464", false).ok());
   EXPECT_TRUE(CheckMetricsListenExposure("[::1]:9464", false).ok());
-  EXPECT_TRUE(CheckMetricsListenExposure("0.0.0.0:9464", /*insecure_open=*/true).ok());
+  EXPECT_TRUE(CheckMetricsListenExposure("0.0.0.0:9464", /*metrics_open=*/true).ok());
   const absl::Status refused = CheckMetricsListenExposure("0.0.0.0:9464", false);
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(refused.message()), HasSubstr("--metrics-listen 0.0.0.0:9464"));
-  EXPECT_THAT(std::string(refused.message()), HasSubstr("--insecure-open"));
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("--metrics-open"));
 }
 
 }  // namespace

@@ -151,8 +151,8 @@ TEST_P(ServiceBinaryTest, MetricsListenerOnlyWhenAskedAndItsPortIsItsOwn) {
 }
 
 // /metrics has no tokens: even a service whose API needs tokens refuses to serve its
-// metrics to other hosts without --insecure-open. A value that is not HOST:PORT is refused.
-TEST_P(ServiceBinaryTest, MetricsOnANonLoopbackAddressNeedInsecureOpen) {
+// metrics to other hosts without --metrics-open. A value that is not HOST:PORT is refused.
+TEST_P(ServiceBinaryTest, MetricsOnANonLoopbackAddressNeedMetricsOpen) {
   testing::TempDir dir;
   const std::string tokens = dir.WriteFile(
       "tokens.yaml", absl::StrCat("tokens:\n  - name: ops\n    roles: [admin]\n    sha256: ",
@@ -167,9 +167,42 @@ TEST_P(ServiceBinaryTest, MetricsOnANonLoopbackAddressNeedInsecureOpen) {
     EXPECT_NE(result.err.find("--metrics-listen"), std::string::npos) << result.err;
     if (value == "0.0.0.0:0") {
       EXPECT_NE(result.err.find("reachable from other hosts"), std::string::npos) << result.err;
-      EXPECT_NE(result.err.find("--insecure-open"), std::string::npos) << result.err;
+      EXPECT_NE(result.err.find("--metrics-open"), std::string::npos) << result.err;
     }
   }
+}
+
+// --metrics-open opens /metrics and nothing else: with it the metrics serve other hosts,
+// but an API on an address other hosts can reach still needs tokens.
+TEST_P(ServiceBinaryTest, MetricsOpenLeavesTheApiTokensCheckInPlace) {
+  testing::TempDir dir;
+  std::vector<std::string> open_api = {
+      "/usr/bin/timeout", "20",        BinaryPath(GetParam()), "--listen", "0.0.0.0:0",
+      "--metrics-listen", "0.0.0.0:0", "--metrics-open"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) open_api.push_back(a);
+  auto refused = RunCommand(open_api);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("--listen 0.0.0.0:0"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("no --tokens"), std::string::npos) << refused.err;
+
+  const std::string tokens = dir.WriteFile(
+      "tokens.yaml", absl::StrCat("tokens:\n  - name: ops\n    roles: [admin]\n    sha256: ",
+                                  auth::HashToHex(auth::HashToken("mpt-ops-0123456789")), "\n"));
+  std::vector<std::string> args = {"--listen",         "127.0.0.1:0", "--tokens",      tokens,
+                                   "--metrics-listen", "0.0.0.0:0",   "--metrics-open"};
+  for (const std::string& a : BaseArgs(GetParam(), dir)) args.push_back(a);
+  auto process = ServiceProcess::Start(BinaryPath(GetParam()), args, dir.File("open.log"));
+  ASSERT_TRUE(process.ok()) << process.status();
+  absl::StatusOr<std::string> address = testing::MetricsAddressFromLog(dir.File("open.log"));
+  ASSERT_TRUE(address.ok()) << address.status();
+  EXPECT_EQ(address->rfind("0.0.0.0:", 0), 0u) << *address;
+  const std::string port = address->substr(address->rfind(':') + 1);
+  auto answer = testing::HttpGet("127.0.0.1:" + port, "/metrics");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->status, 200);
+  auto code = process->Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
 }
 
 // Every service reads its --config through the same strict reader: an unknown key stops it

@@ -225,11 +225,13 @@ function checkManifests(stages, files, version, binDir, problems) {
         if (c.command !== undefined) {
           problems.push(`${where}: sets command, overriding the stage's ENTRYPOINT ${JSON.stringify(stage.entrypoint)}`);
         }
-        // The image exposes its gRPC port and, when its CMD serves health apart, the
-        // health port: nothing else.
+        // The image exposes its gRPC port and, when its CMD serves health or metrics
+        // apart, those ports: nothing else.
         const port = portOfListen(stage.cmd);
         const healthPort = healthPortOf(stage.cmd);
-        const exposed = [...new Set([port, healthPort])].sort((a, b) => a - b);
+        const metricsPort = portOfFlag(stage.cmd, "--metrics-listen");
+        const exposed = [...new Set([port, healthPort, metricsPort])].filter((p) => p !== null)
+          .sort((a, b) => a - b);
         const declared = [...stage.expose].sort((a, b) => a - b);
         if (declared.join(",") !== exposed.join(",")) {
           problems.push(`stage ${stage.name}: EXPOSE ${declared.join(", ") || "none"}, its CMD serves ${exposed.join(", ")}`);
@@ -247,6 +249,10 @@ function checkManifests(stages, files, version, binDir, problems) {
         }
         const listen = portOfListen(c.args);
         if (listen !== port) problems.push(`${where}: --listen port ${listen}, the image exposes ${port}`);
+        const metrics = portOfFlag(c.args, "--metrics-listen");
+        if (metrics !== metricsPort) {
+          problems.push(`${where}: metrics on ${metrics}, the image's metrics port is ${metricsPort}`);
+        }
         const health = healthPortOf(c.args);
         if (health !== healthPort) {
           problems.push(`${where}: health answers on ${health}, the image's health port is ${healthPort}`);

@@ -53,10 +53,10 @@ expect_rejected "a library package missing" '/^  libssl3 \\$/d' \
   "from libssl3, which RUNTIME_LIBRARY_PACKAGES does not list"
 expect_rejected "a package no binary needs" 's/^  zlib1g"$/  zlib1g libxml2"/' \
   "lists libxml2, which provides no library"
-expect_rejected "a port the image does not serve" 's/^EXPOSE 7001 7101$/EXPOSE 7001 7201/' \
-  "stage store: EXPOSE 7001, 7201, its CMD serves 7001, 7101"
+expect_rejected "a port the image does not serve" 's/^EXPOSE 7001 7101 9464$/EXPOSE 7001 7201 9464/' \
+  "stage store: EXPOSE 7001, 7201, 9464, its CMD serves 7001, 7101, 9464"
 expect_rejected "a health port the manifests do not probe" \
-  's#"--health-listen=0.0.0.0:7101"#"--health-listen=0.0.0.0:7201"#; s/^EXPOSE 7001 7101$/EXPOSE 7001 7201/' \
+  's#"--health-listen=0.0.0.0:7101"#"--health-listen=0.0.0.0:7201"#; s/^EXPOSE 7001 7101 9464$/EXPOSE 7001 7201 9464/' \
   "the image's health port is 7201"
 expect_rejected "root as the image's user" 's/^USER 10001:10001$/USER 0/' \
   "is not a numeric non-root user"
@@ -66,6 +66,12 @@ expect_rejected "an entrypoint without the manifests' flags" \
 expect_rejected "another entrypoint stage name" 's/^FROM runtime AS store$/FROM runtime AS results/' \
   "names no Containerfile stage"
 expect_rejected "a CMD on every interface without a tokens file" \
-  's#^CMD \["--listen=0.0.0.0:7002", "--health-listen=0.0.0.0:7102", "--tokens=/etc/meshproof/tokens/tokens.yaml"\]$#CMD ["--listen=0.0.0.0:7002", "--health-listen=0.0.0.0:7102"]#' \
+  's#, "--tokens=/etc/meshproof/tokens/tokens.yaml"\]$#]#' \
   "stage agent: CMD --listen 0.0.0.0:7002 is reachable from other hosts"
+expect_rejected "a CMD with metrics on every interface without --metrics-open" \
+  's#^\(CMD \["--listen=0.0.0.0:7002".*\), "--metrics-open"#\1#' \
+  "stage agent: CMD --metrics-listen 0.0.0.0:9464 is reachable from other hosts"
+expect_rejected "a metrics port the image does not expose" \
+  's#^EXPOSE 7001 7101 9464$#EXPOSE 7001 7101#' \
+  "stage store: EXPOSE 7001, 7101, its CMD serves 7001, 7101, 9464"
 exit "$failed"

@@ -53,7 +53,7 @@ exec_line() {  # SERVICE [extra sed expressions...]
   sed -n 's/^ExecStart=//p' "$units/meshproof-$service.service" | sed \
     -e "s#/usr/local/bin/#$bin_dir/#" -e "s#%S/#$work/state/#g" \
     -e "s#%d/#$work/creds/$service/#g" -e "s#/etc/meshproof/#$work/etc/#g" \
-    -e 's#--listen=[^ ]*#--listen=127.0.0.1:0#' "$@"
+    -e 's#--listen=[^ ]*#--listen=127.0.0.1:0#' -e 's#--metrics-listen=[^ ]*#--metrics-listen=127.0.0.1:0#' "$@"
 }
 
 # Starts SERVICE with COMMAND-LINE; sets pid[SERVICE] and address[SERVICE].

@@ -21,7 +21,7 @@ void AddServerOptions(OptionTable* table, ServerSettings* server, const std::str
       ->String("metrics-listen", &server->metrics_listen,
                "HOST:PORT for a plaintext HTTP listener serving Prometheus metrics on /metrics "
                "(docs/operations.md); off when not given. An address other hosts can reach "
-               "needs --insecure-open: the metrics carry no authentication")
+               "needs --metrics-open: the metrics carry no authentication")
       .Expect("HOST:PORT");
   table->Path("tokens", &server->tokens,
               absl::StrCat("tokens file (YAML: name, roles, sha256 of each token); ", tokens_use));
@@ -33,6 +33,10 @@ void AddServerOptions(OptionTable* table, ServerSettings* server, const std::str
   table->Bool("insecure-open", &server->insecure_open,
               "serve without tokens on an address other hosts can reach (refused otherwise: "
               "anyone who reaches the port could call every method)");
+  table->Bool("metrics-open", &server->metrics_open,
+              "serve /metrics on an address other hosts can reach (refused otherwise: it has no "
+              "authentication, so restrict the port to Prometheus with a network policy); "
+              "unlike --insecure-open it leaves the API's tokens check in place");
   table->Choice("log-level", &server->log_level, {"debug", "info", "warning", "error"},
                 "least severe log lines written to stderr");
   table->Duration("drain-timeout", &server->drain_timeout,
@@ -87,6 +91,7 @@ ServerOptions ServerOptionsFor(const ServerSettings& server, const auth::ServerA
   options.credentials = auth.credentials;
   options.authenticated = auth.authorizer != nullptr;
   options.insecure_open = server.insecure_open;
+  options.metrics_open = server.metrics_open;
   return options;
 }
 

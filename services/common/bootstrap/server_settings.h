@@ -31,6 +31,8 @@ struct ServerSettings {
   ServerTlsOptions tls;
   // Serve without tokens on an address other hosts can reach (ServerOptions::insecure_open).
   bool insecure_open = false;
+  // Serve /metrics on an address other hosts can reach (ServerOptions::metrics_open).
+  bool metrics_open = false;
   std::string log_level = "info";
   absl::Duration drain_timeout = absl::Seconds(10);
 };
@@ -45,7 +47,7 @@ struct PeerSettings {
 };
 
 // Declares listen, health-listen, metrics-listen, tokens, tls-cert, tls-key, tls-client-ca,
-// insecure-open, log-level and drain-timeout. `tokens_use` ends the tokens option's help: what the
+// insecure-open, metrics-open, log-level and drain-timeout. `tokens_use` ends the tokens option's help: what the
 // tokens guard in this service.
 void AddServerOptions(OptionTable* table, ServerSettings* server, const std::string& tokens_use);
 
