@@ -32,9 +32,7 @@ void AgentSessionReactor::OnReadDone(bool ok) {
     if (!ok) {
       reads_ended_ = true;
     } else {
-      inbound_.push_back(std::move(read_buffer_));
-      read_more = inbound_.size() < kMaxQueued;
-      read_paused_ = !read_more;
+      read_more = inbound_.Push(std::move(read_buffer_));
     }
     schedule = !draining_;
     draining_ = true;
@@ -91,10 +89,7 @@ void AgentSessionReactor::Drain() {
   {
     absl::MutexLock lock(&mu_);
     session_id = session_id_;
-    while (!inbound_.empty() && batch.size() < kMaxBatch) {
-      batch.push_back(std::move(inbound_.front()));
-      inbound_.pop_front();
-    }
+    batch = inbound_.TakeBatch();
     if (batch.empty()) {
       draining_ = false;
       disconnect = reads_ended_;
@@ -113,10 +108,7 @@ void AgentSessionReactor::Drain() {
   bool resume = false;
   {
     absl::MutexLock lock(&mu_);
-    if (read_paused_ && inbound_.size() < kMaxQueued) {
-      read_paused_ = false;
-      resume = true;
-    }
+    resume = inbound_.ResumeAfterBatch();
   }
   if (resume) {
     read_buffer_.Clear();

@@ -19,6 +19,7 @@
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "services/common/auth/authorizer.h"
 #include "services/scheduler/agent_sink.h"
+#include "services/scheduler/inbound_queue.h"
 #include "services/scheduler/scheduler.h"
 #include "services/scheduler/worker_pool.h"
 
@@ -44,7 +45,7 @@ class AgentSessionReactor final
 
  private:
   // Messages read ahead of the Scheduler; at this many, reading pauses and gRPC's flow
-  // control slows the agent instead of memory growing.
+  // control slows the agent instead of memory growing (inbound_queue.h).
   static constexpr size_t kMaxQueued = 4096;
   // Bounds one transaction's length, so other sessions' work interleaves.
   static constexpr size_t kMaxBatch = 512;
@@ -72,9 +73,8 @@ class AgentSessionReactor final
 
   absl::Mutex mu_;
   std::string session_id_ ABSL_GUARDED_BY(mu_);
-  std::deque<v1::AgentMessage> inbound_ ABSL_GUARDED_BY(mu_);
-  bool draining_ ABSL_GUARDED_BY(mu_) = false;     // a Drain is queued or running
-  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;  // inbound_ was full; no read in flight
+  InboundQueue inbound_ ABSL_GUARDED_BY(mu_){kMaxQueued, kMaxBatch};
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;  // a Drain is queued or running
   bool reads_ended_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<v1::SchedulerMessage> outbound_ ABSL_GUARDED_BY(mu_);
   v1::SchedulerMessage write_buffer_ ABSL_GUARDED_BY(mu_);
