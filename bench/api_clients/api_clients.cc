@@ -25,6 +25,7 @@
 //
 // Not a test: run.sh uses it for the figures in docs/benchmarks.md.
 #include <grpcpp/grpcpp.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -345,6 +346,15 @@ class ProcessWatch {
   long peak_threads = 0;
 };
 
+// CPU time (user + system) of this process so far: the clients share the machine's cores
+// with the services.
+double SelfCpuSeconds() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
+         usage.ru_stime.tv_usec / 1e6;
+}
+
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t rank = static_cast<size_t>(std::ceil(p * sorted.size()));
@@ -639,6 +649,7 @@ int Main(int argc, char** argv) {
   const ProcessFigures store_before = ReadProcess(store_pid);
   const ProcessFigures scheduler_before = ReadProcess(scheduler_pid);
   ProcessWatch store_watch(store_pid), scheduler_watch(scheduler_pid);
+  const double self_before = SelfCpuSeconds();
   const absl::Time window_start = absl::Now();
   for (auto& client : fleet) client->Start();
   while (absl::Now() - window_start < absl::Seconds(seconds)) {
@@ -654,6 +665,7 @@ int Main(int argc, char** argv) {
       },
       absl::Seconds(deadline_s + 10));
   const double window = absl::ToDoubleSeconds(absl::Now() - window_start);
+  const double self_cpu = SelfCpuSeconds() - self_before;
   const ProcessFigures store_after = ReadProcess(store_pid);
   const ProcessFigures scheduler_after = ReadProcess(scheduler_pid);
   store_watch.Sample();
@@ -721,6 +733,7 @@ int Main(int argc, char** argv) {
   };
   print_process("store", store_pid, store_before, store_after, store_watch);
   print_process("scheduler", scheduler_pid, scheduler_before, scheduler_after, scheduler_watch);
+  std::printf("clients (this process): cpu %.0f%% of one core\n", 100.0 * self_cpu / window);
   std::printf("load average: %s before, %s after (%u cores)\n", load_before.c_str(),
               load_after.c_str(), std::thread::hardware_concurrency());
 

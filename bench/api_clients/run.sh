@@ -10,6 +10,9 @@
 #
 #   bench/api_clients/run.sh [BUILD_DIR]
 #   CLIENTS=50 SECONDS_=60 CLUSTERS=10 NIGHTS=30 bench/api_clients/run.sh
+#   SCHEDULER=/path/to/older/meshproof-scheduler bench/api_clients/run.sh
+#
+# SCHEDULER names another build's scheduler binary (for a before/after figure).
 #
 # The bench's token (roles viewer and runner, team platform: the generated history's
 # team) has no calls_per_second entry, so no call budget applies to it
@@ -85,7 +88,7 @@ start_service() {  # NAME COMMAND... -> sets address and pid
 start_service store "$bin/meshproof-store" --listen 127.0.0.1:0 \
   --db "$work/history/store-w1.db" --tokens "$work/store-tokens.yaml" --log-level warning
 store=$address store_pid=$pid
-start_service scheduler "$bin/meshproof-scheduler" --listen 127.0.0.1:0 \
+start_service scheduler "${SCHEDULER:-$bin/meshproof-scheduler}" --listen 127.0.0.1:0 \
   --db "$work/scheduler.db" --tokens "$work/scheduler-tokens.yaml" --store "$store" \
   --store-token-file "$work/scheduler.token" --log-level warning
 scheduler=$address scheduler_pid=$pid
