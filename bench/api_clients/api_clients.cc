@@ -77,10 +77,10 @@ enum Kind {
 };
 
 constexpr std::array<const char*, kKinds> kKindNames = {
-    "store.GetRun",           "store.ListRuns",         "store.CompareRuns",
-    "store.GetTestHistory",   "store.ListFlakyTests",   "store.GetLatestPerCluster",
-    "scheduler.ListRuns",     "scheduler.GetRun",       "scheduler.ListScenarios",
-    "scheduler.GetScenario",  "scheduler.ListSchedules", "scheduler.GetSchedule",
+    "store.GetRun",          "store.ListRuns",          "store.CompareRuns",
+    "store.GetTestHistory",  "store.ListFlakyTests",    "store.GetLatestPerCluster",
+    "scheduler.ListRuns",    "scheduler.GetRun",        "scheduler.ListScenarios",
+    "scheduler.GetScenario", "scheduler.ListSchedules", "scheduler.GetSchedule",
 };
 
 // What the calls name, learnt before the window.
@@ -162,8 +162,8 @@ class Client {
         auto [req, resp] = Make<rv1::GetRunRequest, rv1::RunDetail>();
         req->set_run_id(Pick(c.store_runs).id);
         store->GetRun(context_.get(), req, resp, Done([resp] {
-          return resp->results().empty() ? "a run without results" : "";
-        }));
+                        return resp->results().empty() ? "a run without results" : "";
+                      }));
         break;
       }
       case kStoreListRuns: {
@@ -222,40 +222,41 @@ class Client {
         auto [req, resp] = Make<sv1::GetRunRequest, sv1::Run>();
         req->set_run_id(Pick(c.scheduler_runs));
         scheduler->GetRun(context_.get(), req, resp, Done([req, resp] {
-          return resp->run_id() != req->run_id() ? "another run" : "";
-        }));
+                            return resp->run_id() != req->run_id() ? "another run" : "";
+                          }));
         break;
       }
       case kSchedulerListScenarios: {
         auto [req, resp] = Make<sv1::ListScenariosRequest, sv1::ListScenariosResponse>();
         req->set_page_size(50);
-        scheduler->ListScenarios(
-            context_.get(), req, resp,
-            Done([resp] { return resp->scenarios().empty() ? "no scenarios" : ""; }));
+        scheduler->ListScenarios(context_.get(), req, resp, Done([resp] {
+                                   return resp->scenarios().empty() ? "no scenarios" : "";
+                                 }));
         break;
       }
       case kSchedulerGetScenario: {
         auto [req, resp] = Make<sv1::GetScenarioRequest, sv1::ScenarioVersion>();
         req->set_name(Pick(c.scheduler_scenarios));
         scheduler->GetScenario(context_.get(), req, resp, Done([req, resp] {
-          return resp->name() != req->name() ? "another scenario" : "";
-        }));
+                                 return resp->name() != req->name() ? "another scenario" : "";
+                               }));
         break;
       }
       case kSchedulerListSchedules: {
         auto [req, resp] = Make<sv1::ListSchedulesRequest, sv1::ListSchedulesResponse>();
         req->set_page_size(50);
-        scheduler->ListSchedules(
-            context_.get(), req, resp,
-            Done([resp] { return resp->schedules().empty() ? "no schedules" : ""; }));
+        scheduler->ListSchedules(context_.get(), req, resp, Done([resp] {
+                                   return resp->schedules().empty() ? "no schedules" : "";
+                                 }));
         break;
       }
       case kSchedulerGetSchedule: {
         auto [req, resp] = Make<sv1::GetScheduleRequest, sv1::Schedule>();
         req->set_schedule_id(Pick(c.schedules));
-        scheduler->GetSchedule(context_.get(), req, resp, Done([req, resp] {
-          return resp->schedule_id() != req->schedule_id() ? "another schedule" : "";
-        }));
+        scheduler->GetSchedule(
+            context_.get(), req, resp, Done([req, resp] {
+              return resp->schedule_id() != req->schedule_id() ? "another schedule" : "";
+            }));
         break;
       }
       case kKinds: break;
@@ -397,8 +398,8 @@ std::string ScenarioYaml(const std::string& name, int tests) {
   std::string yaml = absl::StrCat("apiVersion: meshproof/v1\nkind: Scenario\nname: ", name,
                                   "\nteam: platform\ntarget: {cluster: bench}\ntests:\n");
   for (int t = 0; t < tests; ++t) {
-    absl::StrAppend(&yaml, "  - name: t", t, "\n    http: {url: \"http://127.0.0.1:9/", name,
-                    "/", t, "\"}\n    expect: {status: 200}\n");
+    absl::StrAppend(&yaml, "  - name: t", t, "\n    http: {url: \"http://127.0.0.1:9/", name, "/",
+                    t, "\"}\n    expect: {status: 200}\n");
   }
   return yaml;
 }
@@ -484,8 +485,7 @@ int CountForwarded(rv1::ResultsStoreService::Stub* store, const std::string& tok
 }
 
 // Reads the store's runs (every page) and one run's tests per scenario.
-bool LearnStore(rv1::ResultsStoreService::Stub* store, const std::string& token,
-                Catalog* catalog) {
+bool LearnStore(rv1::ResultsStoreService::Stub* store, const std::string& token, Catalog* catalog) {
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> by_series;
   std::string page;
   do {
@@ -539,13 +539,15 @@ bool LearnStore(rv1::ResultsStoreService::Stub* store, const std::string& token,
 }
 
 std::string Health(const std::string& address) {
-  auto stub = hv1::Health::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub =
+      hv1::Health::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   hv1::HealthCheckRequest req;
   hv1::HealthCheckResponse resp;
   grpc::Status status = stub->Check(&context, req, &resp);
-  if (!status.ok()) return absl::StrCat("call failed: ", status.error_code(), " ", status.error_message());
+  if (!status.ok())
+    return absl::StrCat("call failed: ", status.error_code(), " ", status.error_message());
   return hv1::HealthCheckResponse::ServingStatus_Name(resp.status());
 }
 
@@ -592,7 +594,8 @@ int Main(int argc, char** argv) {
   if (!token_file.empty()) {
     std::ifstream in(token_file);
     std::getline(in, token);
-    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+      token.pop_back();
     if (token.empty()) {
       std::fprintf(stderr, "--token-file %s: no token on its first line\n", token_file.c_str());
       return 2;
@@ -620,9 +623,9 @@ int Main(int argc, char** argv) {
   std::printf(
       "history: store %zu runs (%zu scenarios x clusters); scheduler %zu scenarios of %d "
       "tests, %zu runs, %zu schedules (prepared in %.1f s)\n",
-      catalog.store_runs.size(), catalog.series.size(),
-      catalog.scheduler_scenarios.size(), tests, catalog.scheduler_runs.size(),
-      catalog.schedules.size(), absl::ToDoubleSeconds(absl::Now() - prepare_start));
+      catalog.store_runs.size(), catalog.series.size(), catalog.scheduler_scenarios.size(), tests,
+      catalog.scheduler_runs.size(), catalog.schedules.size(),
+      absl::ToDoubleSeconds(absl::Now() - prepare_start));
 
   // One connection per client to each service: each channel its own subchannel pool, or
   // channels to equal targets would share one connection.
@@ -660,9 +663,7 @@ int Main(int argc, char** argv) {
   stop = true;
   // The calls in flight end within their deadline.
   const bool drained = WaitUntil(
-      [&] {
-        return std::all_of(fleet.begin(), fleet.end(), [](auto& c) { return c->done(); });
-      },
+      [&] { return std::all_of(fleet.begin(), fleet.end(), [](auto& c) { return c->done(); }); },
       absl::Seconds(deadline_s + 10));
   const double window = absl::ToDoubleSeconds(absl::Now() - window_start);
   const double self_cpu = SelfCpuSeconds() - self_before;
@@ -678,8 +679,8 @@ int Main(int argc, char** argv) {
 
   std::printf("clients %d, one connection each to each service, %.1f s, call deadline %.1f s\n",
               clients, window, deadline_s);
-  std::printf("%-28s %9s %7s %7s %9s %9s %9s %9s\n", "call", "calls", "errors", "wrong",
-              "p50_ms", "p99_ms", "max_ms", "calls/s");
+  std::printf("%-28s %9s %7s %7s %9s %9s %9s %9s\n", "call", "calls", "errors", "wrong", "p50_ms",
+              "p99_ms", "max_ms", "calls/s");
   int64_t total_calls = 0, total_errors = 0, total_wrong = 0;
   std::vector<double> all_ms;
   std::vector<std::string> problems;
@@ -697,18 +698,17 @@ int Main(int argc, char** argv) {
     int64_t errors = 0;
     for (const auto& [code, n] : merged.errors) {
       errors += n;
-      problems.push_back(absl::StrCat(kKindNames[k], ": ", n, " x code ", code, " (last: ",
-                                      merged.last_error[code], ")"));
+      problems.push_back(absl::StrCat(kKindNames[k], ": ", n, " x code ", code,
+                                      " (last: ", merged.last_error[code], ")"));
     }
     if (merged.wrong > 0) {
-      problems.push_back(absl::StrCat(kKindNames[k], ": ", merged.wrong, " wrong answers (last: ",
-                                      merged.last_wrong, ")"));
+      problems.push_back(absl::StrCat(kKindNames[k], ": ", merged.wrong,
+                                      " wrong answers (last: ", merged.last_wrong, ")"));
     }
-    std::printf("%-28s %9zu %7lld %7lld %9.2f %9.2f %9.2f %9.1f\n", kKindNames[k],
-                merged.ms.size(), static_cast<long long>(errors),
-                static_cast<long long>(merged.wrong), Percentile(merged.ms, 0.5),
-                Percentile(merged.ms, 0.99), merged.ms.empty() ? 0.0 : merged.ms.back(),
-                merged.ms.size() / window);
+    std::printf("%-28s %9zu %7lld %7lld %9.2f %9.2f %9.2f %9.1f\n", kKindNames[k], merged.ms.size(),
+                static_cast<long long>(errors), static_cast<long long>(merged.wrong),
+                Percentile(merged.ms, 0.5), Percentile(merged.ms, 0.99),
+                merged.ms.empty() ? 0.0 : merged.ms.back(), merged.ms.size() / window);
     total_calls += static_cast<int64_t>(merged.ms.size());
     total_errors += errors;
     total_wrong += merged.wrong;
@@ -718,18 +718,17 @@ int Main(int argc, char** argv) {
   std::printf("%-28s %9lld %7lld %7lld %9.2f %9.2f %9.2f %9.1f\n", "all",
               static_cast<long long>(total_calls), static_cast<long long>(total_errors),
               static_cast<long long>(total_wrong), Percentile(all_ms, 0.5),
-              Percentile(all_ms, 0.99), all_ms.empty() ? 0.0 : all_ms.back(),
-              total_calls / window);
+              Percentile(all_ms, 0.99), all_ms.empty() ? 0.0 : all_ms.back(), total_calls / window);
   for (const std::string& p : problems) std::printf("problem: %s\n", p.c_str());
 
   auto print_process = [&](const char* name, int pid, const ProcessFigures& before,
                            const ProcessFigures& after, const ProcessWatch& watch) {
     if (pid <= 0) return;
-    std::printf("%s: cpu %.0f%% of one core, rss %.1f MB at the end (peak %.1f MB), threads %ld "
-                "before, peak %ld\n",
-                name, 100.0 * (after.cpu_seconds - before.cpu_seconds) / window,
-                after.rss_kb / 1024.0, watch.peak_rss_kb / 1024.0, before.threads,
-                watch.peak_threads);
+    std::printf(
+        "%s: cpu %.0f%% of one core, rss %.1f MB at the end (peak %.1f MB), threads %ld "
+        "before, peak %ld\n",
+        name, 100.0 * (after.cpu_seconds - before.cpu_seconds) / window, after.rss_kb / 1024.0,
+        watch.peak_rss_kb / 1024.0, before.threads, watch.peak_threads);
   };
   print_process("store", store_pid, store_before, store_after, store_watch);
   print_process("scheduler", scheduler_pid, scheduler_before, scheduler_after, scheduler_watch);

@@ -136,9 +136,8 @@ absl::Status RunQueue::Update(const RunRow& row) {
 
 absl::StatusOr<std::optional<RunRow>> RunQueue::Find(const std::string& run_id,
                                                      ScenarioColumn scenario) {
-  MP_ASSIGN_OR_RETURN(Statement stmt,
-                      db_->Prepare(absl::StrCat("SELECT ", Columns(scenario),
-                                                " FROM runs WHERE run_id = ?1")));
+  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", Columns(scenario),
+                                                                " FROM runs WHERE run_id = ?1")));
   stmt.BindText(1, run_id);
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> rows, ReadAll(stmt));
   if (rows.empty()) return std::nullopt;
