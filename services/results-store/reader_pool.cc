@@ -20,11 +20,22 @@ absl::StatusOr<std::unique_ptr<ReaderPool>> ReaderPool::Open(const std::string& 
 
 ReaderPool::Lease ReaderPool::Acquire() {
   absl::MutexLock lock(&mu_);
-  mu_.Await(absl::Condition(
-      +[](std::vector<Database*>* free) { return !free->empty(); }, &free_));
+  const uint64_t ticket = next_ticket_++;
+  // Evaluated with mu_ held (Await's contract).
+  auto my_turn = [this, ticket]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return serving_ == ticket && !free_.empty();
+  };
+  mu_.Await(absl::Condition(&my_turn));
+  ++serving_;
   Database* db = free_.back();
   free_.pop_back();
   return Lease(this, db);
+}
+
+int ReaderPool::Waiting() {
+  absl::MutexLock lock(&mu_);
+  // Callers holding a ticket not yet served.
+  return static_cast<int>(next_ticket_ - serving_);
 }
 
 void ReaderPool::Release(Database* db) {

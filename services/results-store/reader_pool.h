@@ -1,5 +1,7 @@
 // A fixed set of read-only connections shared by concurrent readers. In WAL mode each
-// sees a consistent snapshot and none waits for the writer.
+// sees a consistent snapshot and none waits for the writer. Callers waiting for a
+// connection are served in arrival order, so under many concurrent callers no one waits
+// longer than the queue ahead of it.
 #ifndef MESHPROOF_SERVICES_RESULTS_STORE_READER_POOL_H_
 #define MESHPROOF_SERVICES_RESULTS_STORE_READER_POOL_H_
 
@@ -37,8 +39,11 @@ class ReaderPool {
   static absl::StatusOr<std::unique_ptr<ReaderPool>> Open(const std::string& path, int size,
                                                           const DatabaseOptions& options);
 
-  // Waits for a free connection.
+  // Waits for a free connection; callers get one in the order they asked.
   Lease Acquire();
+
+  // Returns how many callers are waiting in Acquire.
+  int Waiting();
 
  private:
   ReaderPool() = default;
@@ -47,6 +52,12 @@ class ReaderPool {
   std::vector<std::unique_ptr<Database>> all_;
   absl::Mutex mu_;
   std::vector<Database*> free_ ABSL_GUARDED_BY(mu_);
+  // Tickets: a caller takes next_ticket_ and is served when serving_ reaches it. Without
+  // them a caller arriving just as a connection is released takes it ahead of those
+  // already waiting (they must first be woken), and under 200 concurrent callers some
+  // waited past their deadline while others went straight through.
+  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t serving_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace meshproof::store

@@ -5,6 +5,8 @@
 // another team) is shown to neither, only to admins.
 #include "services/results-store/team_reads.h"
 
+#include <map>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -81,11 +83,18 @@ absl::StatusOr<v1::ListFlakyTestsResponse> ScopedListFlakyTests(
     if (request.scenario().empty()) scope.AuditList("flaky tests");
     return all;
   }
-  // Filtered after the query: a scoped caller may get fewer than `limit` entries.
+  // Filtered after the query: a scoped caller may get fewer than `limit` entries. Each
+  // scenario is checked once: the entries of one scenario are many (a test per cluster),
+  // and every check is a query that waits for a reader of its own.
   v1::ListFlakyTestsResponse mine;
+  std::map<std::string, bool> seen;
   for (v1::FlakyTest& test : *all.mutable_tests()) {
-    MP_ASSIGN_OR_RETURN(bool sees, SeesScenario(store, scope, test.scenario()));
-    if (sees) *mine.add_tests() = std::move(test);
+    auto it = seen.find(test.scenario());
+    if (it == seen.end()) {
+      MP_ASSIGN_OR_RETURN(bool sees, SeesScenario(store, scope, test.scenario()));
+      it = seen.emplace(test.scenario(), sees).first;
+    }
+    if (it->second) *mine.add_tests() = std::move(test);
   }
   return mine;
 }

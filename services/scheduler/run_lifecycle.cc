@@ -88,14 +88,16 @@ absl::StatusOr<int> RunLifecycle::RenewLeasesAfterRestartLocked() {
 }
 
 absl::StatusOr<std::optional<RunRow>> RunLifecycle::FindLocked(const std::string& run_id,
-                                                               const CallerScope& scope) {
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, state_->runs.Find(run_id));
+                                                               const CallerScope& scope,
+                                                               ScenarioColumn scenario) {
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, state_->runs.Find(run_id, scenario));
   if (row && !scope.Sees(row->run.team(), absl::StrCat("run ", run_id))) return std::nullopt;
   return row;
 }
 
 absl::StatusOr<v1::Run> RunLifecycle::CurrentLocked(const v1::Run& run) {
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> now_row, FindLocked(run.run_id()));
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> now_row,
+                      FindLocked(run.run_id(), CallerScope::Everyone(), ScenarioColumn::kSkip));
   return now_row ? now_row->run : run;
 }
 
@@ -423,7 +425,8 @@ absl::StatusOr<RunRow> RunLifecycle::CreateLocked(const v1::StartRunRequest& req
 absl::StatusOr<v1::Run> RunLifecycle::Get(const v1::GetRunRequest& req, const CallerScope& scope) {
   if (req.run_id().empty()) return absl::InvalidArgumentError("run_id: is required");
   absl::MutexLock lock(&state_->mu);
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(req.run_id(), scope));
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> row,
+                      FindLocked(req.run_id(), scope, ScenarioColumn::kSkip));
   if (!row) return absl::NotFoundError(absl::StrCat("run \"", req.run_id(), "\" not found"));
   return row->run;
 }

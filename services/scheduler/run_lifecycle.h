@@ -93,8 +93,8 @@ class RunLifecycle {
   // The run `run_id`, nullopt when there is none or `scope` may not see it (the
   // scheduler's own steps — agents' reports, schedules — see every run).
   absl::StatusOr<std::optional<RunRow>> FindLocked(
-      const std::string& run_id, const CallerScope& scope = CallerScope::Everyone())
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
+      const std::string& run_id, const CallerScope& scope = CallerScope::Everyone(),
+      ScenarioColumn scenario = ScenarioColumn::kRead) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);
   // Moves the run to `state` and queues the event (the row is not written).
   void SetStateLocked(RunRow* row, v1::RunState state, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_->mu);

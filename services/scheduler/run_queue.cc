@@ -10,6 +10,15 @@ namespace {
 constexpr char kColumns[] =
     "id, run, scenario, COALESCE(request_id, ''), assignment_id, lease_expiry_us, deadline_us,"
     " acked_seq, store_begun";
+// The same with an empty blob in place of the scenario (ScenarioColumn::kSkip): SQLite
+// then does not read the scenario's overflow pages either.
+constexpr char kColumnsWithoutScenario[] =
+    "id, run, X'', COALESCE(request_id, ''), assignment_id, lease_expiry_us, deadline_us,"
+    " acked_seq, store_begun";
+
+const char* Columns(ScenarioColumn scenario) {
+  return scenario == ScenarioColumn::kRead ? kColumns : kColumnsWithoutScenario;
+}
 
 int64_t TimeToMicros(absl::Time t) {
   if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return 0;
@@ -125,8 +134,9 @@ absl::Status RunQueue::Update(const RunRow& row) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<RunRow>> RunQueue::Find(const std::string& run_id) {
-  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", kColumns,
+absl::StatusOr<std::optional<RunRow>> RunQueue::Find(const std::string& run_id,
+                                                     ScenarioColumn scenario) {
+  MP_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(absl::StrCat("SELECT ", Columns(scenario),
                                                                 " FROM runs WHERE run_id = ?1")));
   stmt.BindText(1, run_id);
   MP_ASSIGN_OR_RETURN(std::vector<RunRow> rows, ReadAll(stmt));
@@ -157,7 +167,7 @@ absl::StatusOr<std::vector<RunRow>> RunQueue::List(const std::string& team,
                                                    const std::string& schedule_id,
                                                    const std::vector<v1::RunState>& states,
                                                    int64_t before, int limit) {
-  std::string sql = absl::StrCat("SELECT ", kColumns,
+  std::string sql = absl::StrCat("SELECT ", kColumnsWithoutScenario,
                                  " FROM runs WHERE (?1 = '' OR scenario_name = ?1)"
                                  " AND (?2 = '' OR schedule_id = ?2) AND (?3 = 0 OR id < ?3)"
                                  " AND (?5 = '' OR team = ?5)");

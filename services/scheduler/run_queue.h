@@ -35,6 +35,12 @@ struct RunRow {
   bool store_begun = false;
 };
 
+// Whether a read of runs parses each run's substituted scenario. Only the steps that hand
+// a run to an agent need it; the API's reads of runs (GetRun, ListRuns, a schedule's
+// recent fires) do not, and for a scenario of 1000 tests parsing it is most of what such
+// a read costs, under the scheduler's one lock.
+enum class ScenarioColumn { kRead, kSkip };
+
 // Returns whether `state` is one a run ends in.
 bool IsTerminal(v1::RunState state);
 
@@ -49,11 +55,14 @@ class RunQueue {
   absl::Status Insert(RunRow* row);
   // Writes every mutable column of an existing run.
   absl::Status Update(const RunRow& row);
-  absl::StatusOr<std::optional<RunRow>> Find(const std::string& run_id);
+  // With ScenarioColumn::kSkip the row's `scenario` is left empty.
+  absl::StatusOr<std::optional<RunRow>> Find(const std::string& run_id,
+                                             ScenarioColumn scenario = ScenarioColumn::kRead);
   absl::StatusOr<std::optional<RunRow>> FindByRequestId(const std::string& request_id);
   // Runs in any of `states`, oldest first.
   absl::StatusOr<std::vector<RunRow>> InStates(const std::vector<v1::RunState>& states);
-  // Newest first, id < before (0: no bound); empty filters match all.
+  // Newest first, id < before (0: no bound); empty filters match all. For the API: the
+  // rows' `scenario` is left empty (ScenarioColumn::kSkip).
   absl::StatusOr<std::vector<RunRow>> List(const std::string& team, const std::string& scenario,
                                            const std::string& schedule_id,
                                            const std::vector<v1::RunState>& states, int64_t before,

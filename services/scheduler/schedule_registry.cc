@@ -82,7 +82,9 @@ absl::StatusOr<v1::Schedule> ScheduleRegistry::ViewLocked(const ScheduleRow& row
                       state_->schedules.Recent(row.schedule.schedule_id(), 10));
   for (v1::FireRecord& record : recent) {
     if (!record.run_id().empty()) {
-      MP_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_->FindLocked(record.run_id()));
+      MP_ASSIGN_OR_RETURN(
+          std::optional<RunRow> run,
+          runs_->FindLocked(record.run_id(), CallerScope::Everyone(), ScenarioColumn::kSkip));
       if (run) record.set_run_state(run->run.state());
     }
     *view.add_recent() = std::move(record);

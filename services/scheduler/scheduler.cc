@@ -157,7 +157,8 @@ absl::StatusOr<v1::Run> Scheduler::TriggerSchedule(const std::string& schedule_i
   absl::MutexLock lock(&state_.mu);
   MP_ASSIGN_OR_RETURN(std::string run_id, firing_.TriggerLocked(schedule_id, scope));
   dispatch_.DispatchLocked();
-  MP_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_.FindLocked(run_id));
+  MP_ASSIGN_OR_RETURN(std::optional<RunRow> run,
+                      runs_.FindLocked(run_id, CallerScope::Everyone(), ScenarioColumn::kSkip));
   if (!run) return absl::InternalError("a triggered run vanished");
   return run->run;
 }
