@@ -16,6 +16,7 @@
 #include "clients/cli/cli_config.h"
 #include "clients/cli/command_support.h"
 #include "clients/cli/exit_codes.h"
+#include "clients/cli/json_lines.h"
 #include "clients/cli/rpc_caller.h"
 #include "clients/cli/scenario_input.h"
 #include "services/common/results/attempts.h"
@@ -135,17 +136,19 @@ int RunProbe(const ProbeFlags& flags) {
   const Peer peer{"agent", agent, "--agent", "MESHPROOF_AGENT"};
   const AgentClient client(*channel, RpcCaller(peer, absl::Seconds(flags.timeout_seconds)));
   bool any_failed = false, any_inconclusive = false;
+  // JSON lines are converted and written on a thread of their own, in batches, while
+  // the next results arrive.
+  std::unique_ptr<JsonLineWriter> json_lines;
+  if (flags.output == "json") json_lines = std::make_unique<JsonLineWriter>(stdout);
   for (const auto& scenario : scenarios) {
     if (flags.output == "table") std::printf("== %s\n", scenario.name().c_str());
     absl::StatusOr<rv1::ScenarioOutcome> result = client.Execute(
         scenario, flags.only, absl::Seconds(flags.timeout_seconds), [&](const rv1::TestResult& r) {
           if (flags.output == "table") PrintResult(r);
-          if (flags.output == "json") {
-            std::string line = ToJson(r);
-            line.push_back('\n');
-            std::fwrite(line.data(), 1, line.size(), stdout);
-          }
+          if (json_lines) json_lines->Push(r);
         });
+    // The scenario's results come before its outcome (or the error).
+    if (json_lines) json_lines->Flush();
     if (!result.ok()) {
       if (result.status().code() != absl::StatusCode::kUnavailable &&
           result.status().code() != absl::StatusCode::kDeadlineExceeded) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/common/auth/server_auth.h"
 #include "services/common/bootstrap/server_settings.h"
@@ -51,6 +52,10 @@ int Main(int argc, char** argv) {
     gethostname(host, sizeof(host) - 1);
     config.agent_id = host;
   }
+  // Debian's Abseil is built with Mutex deadlock detection on: every lock and unlock
+  // (several per probe) updates a process-wide lock graph under a global spin lock.
+  // It is a debugging aid, off in an optimised Abseil; the agent's tests keep it on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   curl_global_init(CURL_GLOBAL_ALL);
   meshproof::agent::ProberOptions prober_options;
   prober_options.max_concurrency = config.max_concurrency;

@@ -2,15 +2,14 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status_macros.h"
+#include "services/scenario/checked_yaml.h"
 #include "services/scenario/content_hash.h"
 #include "services/scenario/limits.h"
 #include "services/scenario/parser_internal.h"
@@ -24,64 +23,6 @@ namespace {
 
 namespace v1 = ::meshproof::scenario::v1;
 using internal::ProbeKeys;
-
-// Walks the YAML event stream before building nodes, so hostile documents (aliases that
-// expand exponentially, deep nesting, huge event counts, several documents) are refused
-// before yaml-cpp materialises them.
-class ShapeChecker : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++documents_ > 1) Fail(mark, "expected one YAML document, found a second one");
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Event(mark, anchor); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-    Fail(mark, "YAML aliases (*name) are not supported; write the value out");
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                const std::string&) override {
-    Event(mark, anchor);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value) override {
-    Event(mark, anchor);
-    Open(mark);
-  }
-  void OnSequenceEnd() override { --depth_; }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value) override {
-    Event(mark, anchor);
-    Open(mark);
-  }
-  void OnMapEnd() override { --depth_; }
-
-  bool failed() const { return failed_; }
-  const YAML::Mark& mark() const { return mark_; }
-  const std::string& message() const { return message_; }
-
- private:
-  void Event(const YAML::Mark& mark, YAML::anchor_t anchor) {
-    if (anchor != YAML::NullAnchor) Fail(mark, "YAML anchors (&name) are not supported");
-    if (++events_ > kMaxYamlEvents) Fail(mark, "the document is too large");
-  }
-  void Open(const YAML::Mark& mark) {
-    if (++depth_ > kMaxDepth)
-      Fail(mark, absl::StrCat("nesting deeper than ", kMaxDepth, " levels"));
-  }
-  void Fail(const YAML::Mark& mark, std::string message) {
-    if (failed_) return;
-    failed_ = true;
-    mark_ = mark;
-    message_ = std::move(message);
-  }
-
-  int documents_ = 0;
-  int depth_ = 0;
-  size_t events_ = 0;
-  bool failed_ = false;
-  YAML::Mark mark_;
-  std::string message_;
-};
 
 // True when 0-based line `line` of `text` starts with whitespace that holds a tab.
 bool LineIndentedWithTab(absl::string_view text, int line) {
@@ -399,25 +340,25 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
         line_start == absl::string_view::npos || bad == 0 ? bad : bad - line_start - 1);
     return fail_at(mark, "the file is not valid UTF-8");
   }
-  YAML::Node root;
-  try {
-    std::stringstream stream{std::string(yaml)};
-    YAML::Parser parser(stream);
-    ShapeChecker shape;
-    while (!shape.failed() && parser.HandleNextDocument(shape)) {
+  // One tokenizer pass both refuses hostile shapes and builds the nodes.
+  CheckedYaml loaded = LoadCheckedYaml(std::string(yaml));
+  switch (loaded.problem) {
+    case CheckedYaml::Problem::kNone:
+      break;
+    case CheckedYaml::Problem::kRefusedShape:
+      return fail_at(loaded.mark, std::move(loaded.message));
+    case CheckedYaml::Problem::kSyntax: {
+      std::string message = absl::StrCat("YAML syntax error: ", loaded.message);
+      // yaml-cpp's message for a tab says nothing about tabs; they are the usual cause.
+      if (LineIndentedWithTab(yaml, loaded.mark.line)) {
+        absl::StrAppend(&message, " (indent with spaces: YAML does not allow tabs there)");
+      }
+      return fail_at(loaded.mark, std::move(message));
     }
-    if (shape.failed()) return fail_at(shape.mark(), shape.message());
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    std::string message = absl::StrCat("YAML syntax error: ", e.msg);
-    // yaml-cpp's message for a tab says nothing about tabs; they are the usual cause.
-    if (LineIndentedWithTab(yaml, e.mark.line)) {
-      absl::StrAppend(&message, " (indent with spaces: YAML does not allow tabs there)");
-    }
-    return fail_at(e.mark, std::move(message));
-  } catch (const std::exception& e) {
-    return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", e.what()));
+    case CheckedYaml::Problem::kOther:
+      return fail_at(YAML::Mark::null_mark(), absl::StrCat("cannot read YAML: ", loaded.message));
   }
+  const YAML::Node& root = loaded.root;
   if (!root.IsDefined() || root.IsNull()) {
     return fail_at(YAML::Mark::null_mark(),
                    "the file is empty; a scenario starts with "

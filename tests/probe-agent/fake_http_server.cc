@@ -50,6 +50,11 @@ int FakeHttpServer::failed_handshakes() const {
   return failed_handshakes_;
 }
 
+int FakeHttpServer::resumed_handshakes() const {
+  absl::MutexLock lock(&mu_);
+  return resumed_handshakes_;
+}
+
 std::vector<FakeRequest> FakeHttpServer::requests() const {
   absl::MutexLock lock(&mu_);
   return requests_;
@@ -71,6 +76,10 @@ void FakeHttpServer::Serve() {
         absl::MutexLock lock(&mu_);
         ++failed_handshakes_;
         continue;
+      }
+      if (SSL_session_reused(ssl)) {
+        absl::MutexLock lock(&mu_);
+        ++resumed_handshakes_;
       }
     }
     auto receive = [&](char* buffer, size_t size) -> ssize_t {

@@ -57,6 +57,9 @@ class FakeHttpServer {
   // Counts the connections whose TLS handshake failed (a client that refused the
   // certificate); none of them was read.
   int failed_handshakes() const;
+  // Counts the connections whose TLS handshake resumed an earlier session instead of a
+  // full handshake (the server keeps OpenSSL's default session cache and tickets).
+  int resumed_handshakes() const;
 
  private:
   void Serve();
@@ -69,6 +72,7 @@ class FakeHttpServer {
   std::vector<FakeRequest> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<int> stalled_ ABSL_GUARDED_BY(mu_);
   int failed_handshakes_ ABSL_GUARDED_BY(mu_) = 0;
+  int resumed_handshakes_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 };
 
