@@ -26,6 +26,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -228,37 +230,51 @@ int Main(int argc, char** argv) {
     }
   });
 
-  // The night: one run per cluster, started one after another as a cron would.
+  // The night: one run per cluster, started one after another as a cron would, while
+  // the store is watched from the first start on.
+  absl::Mutex runs_mu;
   std::vector<std::string> run_ids;
-  for (int i = 0; i < clusters; ++i) {
-    grpc::ClientContext context;
-    context.set_deadline(In(absl::Seconds(30)));
-    v1::StartRunRequest req;
-    req.set_scenario(kScenarioName);
-    req.mutable_target()->set_cluster(absl::StrCat("night-", i));
-    req.mutable_timeout()->set_seconds(3600);
-    v1::Run run;
-    grpc::Status s = api->StartRun(&context, req, &run);
-    if (!s.ok()) {
-      std::fprintf(stderr, "StartRun: %s\n", s.error_message().c_str());
-      stop_sampling = true;
-      sampler.join();
-      return 1;
+  std::string start_error;
+  bool starting = true;
+  double started_s = 0;
+  std::thread starter([&] {
+    for (int i = 0; i < clusters; ++i) {
+      grpc::ClientContext context;
+      context.set_deadline(In(absl::Seconds(30)));
+      v1::StartRunRequest req;
+      req.set_scenario(kScenarioName);
+      req.mutable_target()->set_cluster(absl::StrCat("night-", i));
+      req.mutable_timeout()->set_seconds(3600);
+      v1::Run run;
+      grpc::Status s = api->StartRun(&context, req, &run);
+      absl::MutexLock lock(&runs_mu);
+      if (!s.ok()) {
+        start_error = absl::StrCat("StartRun: ", s.error_message());
+        break;
+      }
+      run_ids.push_back(run.run_id());
     }
-    run_ids.push_back(run.run_id());
-  }
-  const double started_s = absl::ToDoubleSeconds(absl::Now() - t0);
+    absl::MutexLock lock(&runs_mu);
+    starting = false;
+    started_s = absl::ToDoubleSeconds(absl::Now() - t0);
+  });
+  auto expected_runs = [&] {
+    absl::MutexLock lock(&runs_mu);
+    return std::make_pair(std::set<std::string>(run_ids.begin(), run_ids.end()), starting);
+  };
 
   // Until every run is in the store, finished, with all its results: each run is
   // checked by GetRun once ListRuns shows it ended (a verdict), and again later if the
   // check did not hold yet.
-  const std::set<std::string> expected(run_ids.begin(), run_ids.end());
+  std::set<std::string> expected;
+  bool still_starting = true;
   std::set<std::string> confirmed;
   double all_done_s = -1;
   std::string last_problem;
   const absl::Time give_up = t0 + absl::Seconds(timeout_s);
-  while (confirmed.size() < expected.size()) {
+  while (still_starting || confirmed.size() < expected.size()) {
     if (absl::Now() > give_up) break;
+    std::tie(expected, still_starting) = expected_runs();
     if (all_done_s < 0 && runs_done() >= clusters) {
       all_done_s = absl::ToDoubleSeconds(absl::Now() - t0);
     }
@@ -296,10 +312,11 @@ int Main(int argc, char** argv) {
       }
     }
     stored = static_cast<int>(confirmed.size());
-    if (confirmed.size() < expected.size()) {
+    if (still_starting || confirmed.size() < expected.size()) {
       absl::SleepFor(absl::Milliseconds(100));  // the store is another process: poll it
     }
   }
+  starter.join();
   const double stored_s = absl::ToDoubleSeconds(absl::Now() - t0);
   if (all_done_s < 0 && runs_done() >= clusters) all_done_s = stored_s;
   stop_sampling = true;
@@ -331,7 +348,9 @@ int Main(int argc, char** argv) {
       std::fclose(out);
     }
   }
-  const bool complete = confirmed.size() == expected.size();
+  if (!start_error.empty()) std::fprintf(stderr, "%s\n", start_error.c_str());
+  const bool complete = start_error.empty() && static_cast<int>(expected.size()) == clusters &&
+                        confirmed.size() == expected.size();
   std::printf(
       "clusters %d tests %d window %d runs_started_s %.2f runs_done_s %.2f stored_s %.2f "
       "runs_stored %zu/%zu results_stored %zu scheduler_cpu_s %.1f scheduler_rss_peak_mb %.1f "
