@@ -220,7 +220,8 @@ void SimulatedAgent::OnReadDone(bool ok) {
         if (a.rfind("hb.", 0) == 0) {
           auto it = sent_.find(std::stoull(a.substr(3)));
           if (it != sent_.end()) {
-            if (options_.round_trips != nullptr) options_.round_trips->Add(absl::Now() - it->second);
+            if (options_.round_trips != nullptr)
+              options_.round_trips->Add(absl::Now() - it->second);
             sent_.erase(it);
           }
         } else if (work_.erase(a) > 0) {

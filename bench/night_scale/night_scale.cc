@@ -76,7 +76,7 @@ struct Sample {
   double t = 0;  // seconds since the first StartRun
   ProcessFigures scheduler;
   ProcessFigures store;
-  long outbox = -1;  // -1: the gauge could not be read
+  long outbox = -1;   // -1: the gauge could not be read
   int runs_done = 0;  // acknowledged as done by the scheduler
   int runs_stored = 0;
 };
@@ -337,8 +337,9 @@ int Main(int argc, char** argv) {
   if (!series_path.empty()) {
     FILE* out = std::fopen(series_path.c_str(), "w");
     if (out != nullptr) {
-      std::fprintf(out, "t_s\tscheduler_cpu_s\tscheduler_rss_mb\tstore_cpu_s\tstore_rss_mb\t"
-                        "outbox\truns_done\truns_stored\n");
+      std::fprintf(out,
+                   "t_s\tscheduler_cpu_s\tscheduler_rss_mb\tstore_cpu_s\tstore_rss_mb\t"
+                   "outbox\truns_done\truns_stored\n");
       for (const Sample& s : series) {
         std::fprintf(out, "%.1f\t%.2f\t%.1f\t%.2f\t%.1f\t%ld\t%d\t%d\n", s.t,
                      s.scheduler.cpu_seconds - scheduler_before.cpu_seconds,

@@ -1,7 +1,8 @@
 // The outbox: writes the results store must receive (BeginRun, each result, FinishRun),
 // recorded in the same transaction as the state change that caused them and forwarded
-// by the OutboxForwarder, each run's rows in id order. A row is deleted once the store accepted it; a
-// row the store refuses for good moves to outbox_dead. Callers hold the database's lock.
+// by the OutboxForwarder, each run's rows in id order. A row is deleted once the store
+// accepted it; a row the store refuses for good moves to outbox_dead. Callers hold the
+// database's lock.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_OUTBOX_H_
 #define MESHPROOF_SERVICES_SCHEDULER_OUTBOX_H_
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "meshproof/result/v1/result.pb.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
@@ -37,7 +38,9 @@ OutboxForwarder::OutboxForwarder(std::unique_ptr<Database> db, StoreClient* stor
                                  const Clock* clock, ForwarderOptions options)
     : db_(std::move(db)), outbox_(db_.get()), store_(store), clock_(clock), options_(options) {
   options_.max_in_flight = std::max(1, options_.max_in_flight);
-  if (options_.max_in_flight > 1) senders_ = std::make_unique<WorkerPool>(options_.max_in_flight - 1);
+  if (options_.max_in_flight > 1) {
+    senders_ = std::make_unique<WorkerPool>(options_.max_in_flight - 1);
+  }
 }
 
 OutboxForwarder::~OutboxForwarder() { Stop(); }
@@ -92,19 +95,16 @@ void OutboxForwarder::Send(Call* call) const {
 
 void OutboxForwarder::SendAll(std::vector<Call>* calls) {
   if (calls->empty()) return;
-  absl::Mutex mu;
-  size_t pending = calls->size() - 1;
+  // A BlockingCounter may be destroyed once Wait returned, whatever the workers still do.
+  absl::BlockingCounter answered(static_cast<int>(calls->size()) - 1);
   for (size_t i = 1; i < calls->size(); ++i) {
-    senders_->Post([this, call = &(*calls)[i], &mu, &pending] {
+    senders_->Post([this, call = &(*calls)[i], &answered] {
       Send(call);
-      absl::MutexLock lock(&mu);
-      --pending;
+      answered.DecrementCount();
     });
   }
   Send(&(*calls)[0]);
-  absl::MutexLock lock(&mu);
-  mu.Await(absl::Condition(
-      +[](size_t* left) { return *left == 0; }, &pending));
+  answered.Wait();
 }
 
 absl::Status OutboxForwarder::ForwardOnce() {
@@ -113,10 +113,9 @@ absl::Status OutboxForwarder::ForwardOnce() {
   std::set<std::string> waiting;
   absl::Status failure;
   while (true) {
-    MP_ASSIGN_OR_RETURN(
-        std::vector<std::string> runs,
-        outbox_.OldestRuns(options_.max_in_flight, options_.max_in_flight * options_.max_batch,
-                           waiting));
+    MP_ASSIGN_OR_RETURN(std::vector<std::string> runs,
+                        outbox_.OldestRuns(options_.max_in_flight,
+                                           options_.max_in_flight * options_.max_batch, waiting));
     if (runs.empty()) return failure;
     // One call per run: a run's next call is planned only after its last one answered.
     std::vector<Call> calls;

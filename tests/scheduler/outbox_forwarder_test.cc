@@ -203,11 +203,11 @@ TEST_F(OutboxForwarderTest, WhileTheStoreIsDownNothingIsLostOrDoubled) {
   MP_ASSERT_OK(forwarder->ForwardOnce());
   EXPECT_THAT(store.calls(), SizeIs(6));
   for (const std::string& r : {run, second}) {
-    EXPECT_THAT(CallsOf(store.calls(), r),
-                ElementsAre("begin " + r, "append " + r + " x2", "finish " + r + " RUN_VERDICT_PASSED"));
+    EXPECT_THAT(CallsOf(store.calls(), r), ElementsAre("begin " + r, "append " + r + " x2",
+                                                       "finish " + r + " RUN_VERDICT_PASSED"));
   }
-  EXPECT_THAT(store.results(), UnorderedElementsAre(run + "/1/t1", run + "/1/t2",
-                                                    second + "/1/t1", second + "/1/t2"));
+  EXPECT_THAT(store.results(), UnorderedElementsAre(run + "/1/t1", run + "/1/t2", second + "/1/t1",
+                                                    second + "/1/t2"));
 }
 
 TEST_F(OutboxForwarderTest, EachRunsWritesArriveInOrderWhenRunsInterleave) {
@@ -218,8 +218,8 @@ TEST_F(OutboxForwarderTest, EachRunsWritesArriveInOrderWhenRunsInterleave) {
   for (const std::string& r : runs) {
     // The two results sit apart in the outbox (other runs' rows between them), yet go
     // as one batch, after the BeginRun and before the FinishRun.
-    EXPECT_THAT(CallsOf(store.calls(), r),
-                ElementsAre("begin " + r, "append " + r + " x2", "finish " + r + " RUN_VERDICT_PASSED"));
+    EXPECT_THAT(CallsOf(store.calls(), r), ElementsAre("begin " + r, "append " + r + " x2",
+                                                       "finish " + r + " RUN_VERDICT_PASSED"));
   }
   MP_ASSERT_OK_AND_ASSIGN(int64_t left, OutboxSize());
   EXPECT_EQ(left, 0);
@@ -237,8 +237,8 @@ TEST_F(OutboxForwarderTest, CallsOfDistinctRunsAreInFlightTogetherButNeverTwoOfO
   EXPECT_EQ(gated.max_in_flight(), 3);
   EXPECT_EQ(gated.max_in_flight_of_one_run(), 1);
   for (const std::string& r : runs) {
-    EXPECT_THAT(CallsOf(store.calls(), r),
-                ElementsAre("begin " + r, "append " + r + " x2", "finish " + r + " RUN_VERDICT_PASSED"));
+    EXPECT_THAT(CallsOf(store.calls(), r), ElementsAre("begin " + r, "append " + r + " x2",
+                                                       "finish " + r + " RUN_VERDICT_PASSED"));
   }
 }
 
