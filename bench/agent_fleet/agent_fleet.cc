@@ -18,32 +18,35 @@
 //
 // Not a test: run.sh uses it for the figures in docs/benchmarks.md.
 #include <grpcpp/grpcpp.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <deque>
-#include <fstream>
 #include <functional>
-#include <iterator>
-#include <map>
 #include <memory>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/fleet/heartbeat_pacer.h"
+#include "bench/fleet/process_figures.h"
+#include "bench/fleet/simulated_agent.h"
 #include "meshproof/scheduler/v1/agent_gateway.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 
 namespace {
 
 namespace v1 = ::meshproof::scheduler::v1;
+using ::meshproof::bench::HeartbeatPacer;
+using ::meshproof::bench::Percentile;
+using ::meshproof::bench::ProcessFigures;
+using ::meshproof::bench::ReadProcess;
+using ::meshproof::bench::RoundTripSamples;
+using ::meshproof::bench::SimulatedAgent;
+using ::meshproof::bench::SimulatedAgentOptions;
+using ::meshproof::bench::WaitUntil;
 
 constexpr char kScenario[] = R"(apiVersion: meshproof/v1
 kind: Scenario
@@ -54,182 +57,6 @@ tests:
   - name: held
     http: {url: "http://127.0.0.1:9/never-called"}
 )";
-
-// Round trips, from every agent.
-class Samples {
- public:
-  void Add(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
-    if (recording_) samples_.push_back(absl::ToDoubleMilliseconds(d));
-  }
-  void Record(bool on) {
-    absl::MutexLock lock(&mu_);
-    recording_ = on;
-  }
-  std::vector<double> Take() {
-    absl::MutexLock lock(&mu_);
-    std::vector<double> out = std::move(samples_);
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  absl::Mutex mu_;
-  bool recording_ = false;
-  std::vector<double> samples_;
-};
-
-class FleetAgent final : public grpc::ClientBidiReactor<v1::AgentMessage, v1::SchedulerMessage> {
- public:
-  FleetAgent(v1::AgentGatewayService::Stub* stub, int index, Samples* samples) : samples_(samples) {
-    id_ = "fleet-" + std::to_string(index);
-    stub->async()->Connect(&context_, this);
-    v1::AgentMessage hello;
-    meshproof::agent::v1::AgentInfo* info = hello.mutable_hello()->mutable_info();
-    info->set_agent_id(id_);
-    info->set_cluster("fleet");
-    info->set_namespace_("fleet");
-    info->set_version("bench");
-    info->set_max_concurrency(1);
-    Enqueue(std::move(hello));
-    StartRead(&incoming_);
-    StartCall();
-  }
-
-  void Heartbeat() {
-    v1::AgentMessage beat;
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_ || !welcomed_) return;
-      for (const std::string& a : held_) beat.mutable_heartbeat()->add_active_assignments(a);
-      ++sequence_;
-      beat.mutable_heartbeat()->add_active_assignments("hb." + std::to_string(sequence_));
-      sent_[sequence_] = absl::Now();
-    }
-    Enqueue(std::move(beat));
-  }
-
-  absl::Duration interval() {
-    absl::MutexLock lock(&mu_);
-    return interval_;
-  }
-  bool welcomed() {
-    absl::MutexLock lock(&mu_);
-    return welcomed_;
-  }
-  bool finished() {
-    absl::MutexLock lock(&mu_);
-    return finished_;
-  }
-  int held() {
-    absl::MutexLock lock(&mu_);
-    return static_cast<int>(held_.size());
-  }
-  int lost() {
-    absl::MutexLock lock(&mu_);
-    return lost_;
-  }
-  void Cancel() { context_.TryCancel(); }
-  std::string ended_status() {
-    absl::MutexLock lock(&mu_);
-    return std::to_string(status_.error_code()) + " " + status_.error_message();
-  }
-  void WaitDone() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&finished_));
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;
-    {
-      absl::MutexLock lock(&mu_);
-      switch (incoming_.message_case()) {
-        case v1::SchedulerMessage::kWelcome:
-          welcomed_ = true;
-          if (incoming_.welcome().has_heartbeat_interval()) {
-            interval_ = absl::Seconds(incoming_.welcome().heartbeat_interval().seconds()) +
-                        absl::Nanoseconds(incoming_.welcome().heartbeat_interval().nanos());
-          }
-          break;
-        case v1::SchedulerMessage::kAssignment:
-          held_.push_back(incoming_.assignment().assignment_id());
-          break;
-        case v1::SchedulerMessage::kCancel: {
-          const std::string& a = incoming_.cancel().assignment_id();
-          if (a.rfind("hb.", 0) == 0) {
-            auto it = sent_.find(std::stoull(a.substr(3)));
-            if (it != sent_.end()) {
-              samples_->Add(absl::Now() - it->second);
-              sent_.erase(it);
-            }
-          } else {
-            // A live agent heartbeating its runs should never lose one.
-            ++lost_;
-            held_.erase(std::remove(held_.begin(), held_.end(), a), held_.end());
-          }
-          break;
-        }
-        default: break;
-      }
-    }
-    StartRead(&incoming_);
-  }
-
-  // One write in flight at a time; StartWrite is called outside the lock (a reaction may
-  // run on the calling thread).
-  void OnWriteDone(bool ok) override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!ok || queue_.empty()) {
-        writing_ = false;
-        if (!ok) queue_.clear();
-        return;
-      }
-      current_ = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    StartWrite(&current_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    absl::MutexLock lock(&mu_);
-    finished_ = true;
-    status_ = status;
-  }
-
- private:
-  void Enqueue(v1::AgentMessage message) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_) return;
-      if (writing_) {
-        queue_.push_back(std::move(message));
-        return;
-      }
-      writing_ = true;
-      current_ = std::move(message);
-    }
-    StartWrite(&current_);
-  }
-
-  Samples* samples_;
-  std::string id_;
-  grpc::ClientContext context_;
-  v1::SchedulerMessage incoming_;
-  absl::Mutex mu_;
-  // Owned by the write in flight (writing_).
-  v1::AgentMessage current_;
-  std::deque<v1::AgentMessage> queue_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status status_ ABSL_GUARDED_BY(mu_);
-  absl::Duration interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(10);
-  std::vector<std::string> held_ ABSL_GUARDED_BY(mu_);
-  uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<uint64_t, absl::Time> sent_ ABSL_GUARDED_BY(mu_);
-  int lost_ ABSL_GUARDED_BY(mu_) = 0;
-};
 
 // One WatchRun stream: counts the events it read; its call ends when the run does, the
 // bench cancels it, or the scheduler refuses it.
@@ -282,48 +109,6 @@ class FleetWatcher final : public grpc::ClientReadReactor<v1::RunEvent> {
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
 };
 
-struct ProcessFigures {
-  double cpu_seconds = 0;  // user + system
-  long rss_kb = 0;
-  long threads = 0;
-};
-
-ProcessFigures ReadProcess(int pid) {
-  ProcessFigures f;
-  if (pid <= 0) return f;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  // Fields after the command (which may hold spaces) start after the last ')'.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::vector<std::string> fields;
-  for (std::string field; rest >> field;) fields.push_back(field);
-  if (fields.size() > 12) {
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command.
-    f.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) f.rss_kb = std::stol(line.substr(6));
-    if (line.rfind("Threads:", 0) == 0) f.threads = std::stol(line.substr(8));
-  }
-  return f;
-}
-
-double Percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t i = static_cast<size_t>(p * (sorted.size() - 1) + 0.5);
-  return sorted[std::min(i, sorted.size() - 1)];
-}
-
-bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time give_up = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > give_up) return false;
-    absl::SleepFor(absl::Milliseconds(20));  // another process: nothing to wait on
-  }
-  return true;
-}
-
 int Main(int argc, char** argv) {
   CLI::App app{"simulated agents against a real scheduler: heartbeat round trips", "agent_fleet"};
   std::string scheduler;
@@ -369,11 +154,14 @@ int Main(int argc, char** argv) {
 
   // Before any stream: the threads of a scheduler that has served unary calls only.
   const ProcessFigures idle = ReadProcess(pid);
-  Samples samples;
-  std::vector<std::unique_ptr<FleetAgent>> fleet;
+  RoundTripSamples samples;
+  std::vector<std::unique_ptr<SimulatedAgent>> fleet;
   const absl::Time connect_start = absl::Now();
   for (int i = 0; i < agents; ++i) {
-    fleet.push_back(std::make_unique<FleetAgent>(stubs[i % channels].get(), i, &samples));
+    SimulatedAgentOptions options;
+    options.agent_id = "fleet-" + std::to_string(i);
+    options.round_trips = &samples;
+    fleet.push_back(std::make_unique<SimulatedAgent>(stubs[i % channels].get(), options));
   }
   // Every agent welcomed, or its call ended (refused: the scheduler's limits).
   if (!WaitUntil(
@@ -453,22 +241,9 @@ int Main(int argc, char** argv) {
   }
 
   // Heartbeats spread over the interval, as independent agents' would be.
-  std::atomic<bool> stop{false};
-  std::thread beater([&] {
-    const absl::Duration interval = fleet[0]->interval();  // the same for every agent
-    std::vector<absl::Time> next(fleet.size());
-    const absl::Time start = absl::Now();
-    for (size_t i = 0; i < fleet.size(); ++i) next[i] = start + interval * i / fleet.size();
-    while (!stop) {
-      const absl::Time now = absl::Now();
-      for (size_t i = 0; i < fleet.size(); ++i) {
-        if (next[i] > now) continue;
-        fleet[i]->Heartbeat();
-        next[i] += interval;
-      }
-      absl::SleepFor(absl::Milliseconds(2));  // the pacing of the load, not a wait
-    }
-  });
+  std::vector<SimulatedAgent*> beating;
+  for (auto& a : fleet) beating.push_back(a.get());
+  auto pacer = std::make_unique<HeartbeatPacer>(beating, fleet[0]->interval());
   // One interval to settle, then the measured window.
   absl::SleepFor(fleet[0]->interval());
   samples.Record(true);
@@ -478,8 +253,7 @@ int Main(int argc, char** argv) {
   const ProcessFigures after = ReadProcess(pid);
   const double window = absl::ToDoubleSeconds(absl::Now() - window_start);
   samples.Record(false);
-  stop = true;
-  beater.join();
+  pacer.reset();
 
   const std::vector<double> sorted = samples.Take();
   int lost = 0;

@@ -1,11 +1,13 @@
 // The outbox: writes the results store must receive (BeginRun, each result, FinishRun),
 // recorded in the same transaction as the state change that caused them and forwarded
-// in id order by the OutboxForwarder. A row is deleted once the store accepted it; a
-// row the store refuses for good moves to outbox_dead. Callers hold the database's lock.
+// by the OutboxForwarder, each run's rows in id order. A row is deleted once the store
+// accepted it; a row the store refuses for good moves to outbox_dead. Callers hold the
+// database's lock.
 #ifndef MESHPROOF_SERVICES_SCHEDULER_OUTBOX_H_
 #define MESHPROOF_SERVICES_SCHEDULER_OUTBOX_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,12 @@ class Outbox {
                    const std::string& payload, absl::Time now);
   // The oldest `limit` entries, in id order.
   absl::StatusOr<std::vector<OutboxEntry>> Head(int limit);
+  // Up to `max_runs` runs that have entries, ordered by their oldest entry, found among
+  // the oldest `scan` entries; runs in `skip` are left out.
+  absl::StatusOr<std::vector<std::string>> OldestRuns(int max_runs, int scan,
+                                                      const std::set<std::string>& skip);
+  // The oldest `limit` entries of one run, in id order.
+  absl::StatusOr<std::vector<OutboxEntry>> HeadOfRun(const std::string& run_id, int limit);
   // Deletes delivered entries (one transaction).
   absl::Status Remove(const std::vector<int64_t>& ids);
   // Counts a failed try and keeps the error for operators.

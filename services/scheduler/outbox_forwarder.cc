@@ -1,10 +1,13 @@
 #include "services/scheduler/outbox_forwarder.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "meshproof/result/v1/result.pb.h"
 #include "services/common/log.h"
 #include "services/common/status_macros.h"
@@ -33,64 +36,123 @@ bool IsRetryableStoreError(const absl::Status& status) {
 
 OutboxForwarder::OutboxForwarder(std::unique_ptr<Database> db, StoreClient* store,
                                  const Clock* clock, ForwarderOptions options)
-    : db_(std::move(db)), outbox_(db_.get()), store_(store), clock_(clock), options_(options) {}
+    : db_(std::move(db)), outbox_(db_.get()), store_(store), clock_(clock), options_(options) {
+  options_.max_in_flight = std::max(1, options_.max_in_flight);
+  if (options_.max_in_flight > 1) {
+    senders_ = std::make_unique<WorkerPool>(options_.max_in_flight - 1);
+  }
+}
 
 OutboxForwarder::~OutboxForwarder() { Stop(); }
 
+OutboxForwarder::Call OutboxForwarder::PlanCall(std::vector<OutboxEntry> head) {
+  Call call;
+  const OutboxEntry& first = head[0];
+  size_t n = 1;
+  if (first.kind == OutboxKind::kAppend) {
+    while (n < head.size() && head[n].kind == OutboxKind::kAppend &&
+           head[n].attempt == first.attempt) {
+      ++n;
+    }
+  }
+  head.resize(n);
+  call.entries = std::move(head);
+  return call;
+}
+
+void OutboxForwarder::Send(Call* call) const {
+  const OutboxEntry& first = call->entries[0];
+  if (first.kind == OutboxKind::kAppend) {
+    sv1::AppendResultsRequest request;
+    request.set_run_id(first.run_id);
+    request.set_attempt(first.attempt);
+    for (const OutboxEntry& e : call->entries) {
+      if (!request.add_results()->ParseFromString(e.payload)) {
+        call->status = absl::InternalError("an outbox result cannot be read");
+        call->unreadable = true;
+        return;
+      }
+    }
+    call->status = store_->AppendResults(request);
+  } else if (first.kind == OutboxKind::kBegin) {
+    sv1::BeginRunRequest request;
+    if (!request.ParseFromString(first.payload)) {
+      call->status = absl::InternalError("an outbox BeginRun cannot be read");
+      call->unreadable = true;
+      return;
+    }
+    call->status = store_->BeginRun(request);
+  } else {
+    sv1::FinishRunRequest request;
+    if (!request.ParseFromString(first.payload)) {
+      call->status = absl::InternalError("an outbox FinishRun cannot be read");
+      call->unreadable = true;
+      return;
+    }
+    call->status = store_->FinishRun(request);
+  }
+}
+
+void OutboxForwarder::SendAll(std::vector<Call>* calls) {
+  if (calls->empty()) return;
+  // A BlockingCounter may be destroyed once Wait returned, whatever the workers still do.
+  absl::BlockingCounter answered(static_cast<int>(calls->size()) - 1);
+  for (size_t i = 1; i < calls->size(); ++i) {
+    senders_->Post([this, call = &(*calls)[i], &answered] {
+      Send(call);
+      answered.DecrementCount();
+    });
+  }
+  Send(&(*calls)[0]);
+  answered.Wait();
+}
+
 absl::Status OutboxForwarder::ForwardOnce() {
+  // Runs whose call failed retryably this pass: they wait for the next pass, after the
+  // backoff, while the others go on.
+  std::set<std::string> waiting;
+  absl::Status failure;
   while (true) {
-    MP_ASSIGN_OR_RETURN(std::vector<OutboxEntry> head, outbox_.Head(options_.max_batch));
-    if (head.empty()) return absl::OkStatus();
-    // One call: the first entry, plus the appends of the same run attempt right behind it.
-    std::vector<int64_t> ids = {head[0].id};
-    absl::Status status;
-    const OutboxEntry& first = head[0];
-    if (first.kind == OutboxKind::kAppend) {
-      sv1::AppendResultsRequest request;
-      request.set_run_id(first.run_id);
-      request.set_attempt(first.attempt);
-      for (size_t i = 0; i < head.size(); ++i) {
-        const OutboxEntry& e = head[i];
-        if (e.kind != OutboxKind::kAppend || e.run_id != first.run_id ||
-            e.attempt != first.attempt) {
-          break;
-        }
-        if (i > 0) ids.push_back(e.id);
-        if (!request.add_results()->ParseFromString(e.payload)) {
-          return absl::InternalError("an outbox result cannot be read");
-        }
+    MP_ASSIGN_OR_RETURN(std::vector<std::string> runs,
+                        outbox_.OldestRuns(options_.max_in_flight,
+                                           options_.max_in_flight * options_.max_batch, waiting));
+    if (runs.empty()) return failure;
+    // One call per run: a run's next call is planned only after its last one answered.
+    std::vector<Call> calls;
+    for (const std::string& run_id : runs) {
+      MP_ASSIGN_OR_RETURN(std::vector<OutboxEntry> head,
+                          outbox_.HeadOfRun(run_id, options_.max_batch));
+      if (head.empty()) continue;
+      calls.push_back(PlanCall(std::move(head)));
+    }
+    SendAll(&calls);
+    std::vector<int64_t> delivered;
+    for (const Call& call : calls) {
+      const OutboxEntry& first = call.entries[0];
+      if (call.status.ok()) {
+        for (const OutboxEntry& e : call.entries) delivered.push_back(e.id);
+        LogDebug("store accepted ", call.entries.size(), " outbox entr",
+                 call.entries.size() == 1 ? "y" : "ies", " of run ", first.run_id);
+        continue;
       }
-      status = store_->AppendResults(request);
-    } else if (first.kind == OutboxKind::kBegin) {
-      sv1::BeginRunRequest request;
-      if (!request.ParseFromString(first.payload)) {
-        return absl::InternalError("an outbox BeginRun cannot be read");
+      if (call.unreadable) return call.status;  // a row we wrote: a bug, not the store's
+      if (IsRetryableStoreError(call.status)) {
+        (void)outbox_.NoteFailure(first.id, call.status.ToString());
+        waiting.insert(first.run_id);
+        if (failure.ok()) failure = call.status;
+        continue;
       }
-      status = store_->BeginRun(request);
-    } else {
-      sv1::FinishRunRequest request;
-      if (!request.ParseFromString(first.payload)) {
-        return absl::InternalError("an outbox FinishRun cannot be read");
+      // A refusal would block every later write of the run forever: set these aside,
+      // loudly.
+      LogError("results store refused outbox entries of run ", first.run_id, " (kind ",
+               static_cast<int>(first.kind), "): ", call.status.ToString(),
+               "; moved to outbox_dead");
+      for (const OutboxEntry& e : call.entries) {
+        MP_RETURN_IF_ERROR(outbox_.MoveToDead(e, call.status.ToString(), clock_->Now()));
       }
-      status = store_->FinishRun(request);
     }
-    if (status.ok()) {
-      MP_RETURN_IF_ERROR(outbox_.Remove(ids));
-      LogDebug("store accepted ", ids.size(), " outbox entr", ids.size() == 1 ? "y" : "ies",
-               " of run ", first.run_id);
-      continue;
-    }
-    if (IsRetryableStoreError(status)) {
-      (void)outbox_.NoteFailure(first.id, status.ToString());
-      return status;
-    }
-    // A refusal would block every later write forever: set these aside, loudly.
-    LogError("results store refused outbox entries of run ", first.run_id, " (kind ",
-             static_cast<int>(first.kind), "): ", status.ToString(), "; moved to outbox_dead");
-    for (const OutboxEntry& e : head) {
-      if (std::find(ids.begin(), ids.end(), e.id) == ids.end()) break;
-      MP_RETURN_IF_ERROR(outbox_.MoveToDead(e, status.ToString(), clock_->Now()));
-    }
+    // One transaction for the whole pass's deliveries.
+    if (!delivered.empty()) MP_RETURN_IF_ERROR(outbox_.Remove(delivered));
   }
 }
 

@@ -83,18 +83,21 @@ class RecordingSink final : public AgentSink {
   bool closed_ = false;
 };
 
-// A results store in memory whose calls fail while `down` is set.
+// A results store in memory whose calls fail while `down` is set, or only one run's
+// calls while `down_for_run` names it. Safe to call from several threads.
 class FakeStore final : public StoreClient {
  public:
   absl::Status BeginRun(const meshproof::store::v1::BeginRunRequest& request) override {
     absl::MutexLock lock(&mu_);
-    if (down_) return absl::UnavailableError("store down");
+    if (down_ || request.run().run_id() == down_for_run_) {
+      return absl::UnavailableError("store down");
+    }
     calls_.push_back("begin " + request.run().run_id());
     return absl::OkStatus();
   }
   absl::Status AppendResults(const meshproof::store::v1::AppendResultsRequest& request) override {
     absl::MutexLock lock(&mu_);
-    if (down_) return absl::UnavailableError("store down");
+    if (down_ || request.run_id() == down_for_run_) return absl::UnavailableError("store down");
     if (refuse_appends_) return absl::InvalidArgumentError("results[0].test: refused");
     for (const auto& r : request.results()) {
       const std::string key =
@@ -107,7 +110,7 @@ class FakeStore final : public StoreClient {
   }
   absl::Status FinishRun(const meshproof::store::v1::FinishRunRequest& request) override {
     absl::MutexLock lock(&mu_);
-    if (down_) return absl::UnavailableError("store down");
+    if (down_ || request.run_id() == down_for_run_) return absl::UnavailableError("store down");
     calls_.push_back("finish " + request.run_id() + " " +
                      meshproof::result::v1::RunVerdict_Name(request.verdict()));
     return absl::OkStatus();
@@ -115,6 +118,11 @@ class FakeStore final : public StoreClient {
   void set_down(bool down) {
     absl::MutexLock lock(&mu_);
     down_ = down;
+  }
+  // Fails every call of `run_id` (none when empty).
+  void set_down_for_run(const std::string& run_id) {
+    absl::MutexLock lock(&mu_);
+    down_for_run_ = run_id;
   }
   void set_refuse_appends(bool refuse) {
     absl::MutexLock lock(&mu_);
@@ -133,6 +141,7 @@ class FakeStore final : public StoreClient {
  private:
   absl::Mutex mu_;
   bool down_ = false;
+  std::string down_for_run_;
   bool refuse_appends_ = false;
   std::vector<std::string> calls_;
   std::vector<std::string> results_;
