@@ -69,11 +69,33 @@ absl::Status GroupCommit::Run(absl::FunctionRef<absl::Status()> write) {
 
 void GroupCommit::CommitGroup(const std::vector<Pending*>& group) {
   absl::MutexLock lock(db_mu_);
-  absl::StatusOr<Transaction> tx = Transaction::Begin(db_, /*immediate=*/true);
-  if (!tx.ok()) {
-    for (Pending* p : group) p->status = tx.status();
-    return;
+  bool rolled_back = false;
+  {
+    absl::StatusOr<Transaction> tx = Transaction::Begin(db_, /*immediate=*/true);
+    if (!tx.ok()) {
+      for (Pending* p : group) p->status = tx.status();
+      return;
+    }
+    rolled_back = group.size() == 1 ? CommitAlone(group.front(), *std::move(tx))
+                                    : CommitTogether(group, *std::move(tx));
   }
+  if (rolled_back && after_rollback_) after_rollback_();
+}
+
+bool GroupCommit::CommitAlone(Pending* p, Transaction tx) {
+  // A group of one needs no savepoint: rolling back the whole transaction undoes exactly
+  // this write, and a savepoint would copy every page the write changes into its journal.
+  absl::Status status = p->write();
+  if (status.ok()) {
+    if (options_.before_commit) options_.before_commit(1);
+    status = tx.Commit();
+  }
+  // On failure `tx` rolls back what is left of the transaction when it goes.
+  p->status = std::move(status);
+  return !p->status.ok();
+}
+
+bool GroupCommit::CommitTogether(const std::vector<Pending*>& group, Transaction tx) {
   // Set when a failed write took the whole transaction with it (SQLite rolls back the
   // transaction itself on some I/O and memory errors): the group's other writes are
   // then gone too and must not be acknowledged.
@@ -100,7 +122,7 @@ void GroupCommit::CommitGroup(const std::vector<Pending*>& group) {
     p->status = std::move(status);
   }
   if (lost.ok() && options_.before_commit) options_.before_commit(static_cast<int>(group.size()));
-  absl::Status committed = lost.ok() ? tx->Commit() : lost;
+  absl::Status committed = lost.ok() ? tx.Commit() : lost;
   if (!committed.ok()) {
     // Nothing of the group is stored (Transaction rolls back what Commit did not end):
     // every write that had succeeded reports the failure instead.
@@ -109,7 +131,7 @@ void GroupCommit::CommitGroup(const std::vector<Pending*>& group) {
       if (p->status.ok()) p->status = committed;
     }
   }
-  if (rolled_back && after_rollback_) after_rollback_();
+  return rolled_back;
 }
 
 GroupCommit::Counts GroupCommit::counts() {

@@ -2,7 +2,8 @@
 // is queued; whichever caller finds no writer at work becomes the writer and runs the
 // queued writes in one IMMEDIATE transaction, each inside a SAVEPOINT of its own, then
 // commits once. A write that fails rolls back to its savepoint alone; the others of its
-// group still commit. Callers return only after the commit their write was part of, so
+// group still commit. A group of one write (the usual case with one writer) runs
+// without a savepoint: the transaction's rollback undoes exactly that write. Callers return only after the commit their write was part of, so
 // an acknowledged write is always durable as far as `synchronous` promises, and a
 // rejected one changed nothing.
 //
@@ -73,6 +74,10 @@ class GroupCommit {
 
   // Runs one group in one transaction and sets every member's status.
   void CommitGroup(const std::vector<Pending*>& group);
+  // The two ways of CommitGroup, with the connection locked and `tx` begun. Each returns
+  // whether anything was rolled back.
+  bool CommitAlone(Pending* p, Transaction tx);
+  bool CommitTogether(const std::vector<Pending*>& group, Transaction tx);
 
   Database* const db_;
   absl::Mutex* const db_mu_;

@@ -62,7 +62,13 @@ absl::StatusOr<std::vector<int64_t>> LatestIndex::TestIdsOfLatest(Database* db, 
 }
 
 absl::Status LatestIndex::OnRunFinished(Database* db, const FinishedRun& run) {
-  MP_ASSIGN_OR_RETURN(std::vector<int64_t> tests, ReadTestIds(db, run.pk, run.latest_attempt));
+  std::vector<int64_t> tests;
+  if (run.test_ids) {
+    tests = *run.test_ids;
+    std::sort(tests.begin(), tests.end());
+  } else {
+    MP_ASSIGN_OR_RETURN(tests, ReadTestIds(db, run.pk, run.latest_attempt));
+  }
   std::optional<LatestRun> latest;
   {
     MP_ASSIGN_OR_RETURN(Statement stmt, db->Prepare("SELECT run_pk, started_at FROM latest_runs"

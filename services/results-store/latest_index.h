@@ -13,6 +13,7 @@
 #define MESHPROOF_SERVICES_RESULTS_STORE_LATEST_INDEX_H_
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,9 @@ class LatestIndex {
     int64_t cluster_id = 0;
     int64_t started_at_us = 0;
     int64_t latest_attempt = 0;
+    // The test ids of its TEST-phase results at latest_attempt, in any order, when the
+    // writer knows them; otherwise they are read from `results`.
+    std::optional<std::vector<int64_t>> test_ids;
   };
 
   // Records that `run` finished: it becomes the latest of its (scenario, cluster) if it

@@ -10,6 +10,7 @@
 #include "services/results-store/migrations.h"
 #include "services/results-store/request_validation.h"
 #include "services/results-store/run_records.h"
+#include "services/results-store/wal_batch_vfs.h"
 
 namespace meshproof::store {
 namespace {
@@ -34,6 +35,8 @@ absl::StatusOr<std::unique_ptr<ResultsWriter>> ResultsWriter::Open(
   // copied out of the map (measured: 10 % of the ingest CPU). Only readers map the file.
   DatabaseOptions writer_options = options.database;
   writer_options.mmap_bytes = 0;
+  // A commit's WAL frames go to the file in one write (wal_batch_vfs.h).
+  MP_ASSIGN_OR_RETURN(writer_options.vfs, WalBatchVfsName());
   MP_ASSIGN_OR_RETURN(std::unique_ptr<Database> writer, Database::Open(path, writer_options));
   MP_RETURN_IF_ERROR(ApplyMigrations(writer.get(), ResultsMigrations()).status());
   ResultsWriter* self = store.get();
@@ -51,6 +54,7 @@ void ResultsWriter::ForgetIds() {
   cluster_ids_.clear();
   test_ids_.clear();
   open_runs_.clear();
+  appended_tests_.clear();
   latest_.Forget();
 }
 
@@ -67,6 +71,7 @@ void ResultsWriter::RememberOpenRun(const std::string& run_id, const RunState& s
   // caller sending many unknown ones, only costs the lookups this saves.
   if (open_runs_.size() >= kMaxRememberedOpenRuns && !open_runs_.contains(run_id)) {
     open_runs_.clear();
+    appended_tests_.clear();
   }
   open_runs_[run_id] = state;
 }
@@ -111,8 +116,8 @@ absl::StatusOr<int64_t> ResultsWriter::InternName(absl::string_view table,
 }
 
 absl::StatusOr<int64_t> ResultsWriter::InternTest(int64_t scenario_id, const std::string& name) {
-  auto key = std::make_pair(scenario_id, name);
-  if (auto it = test_ids_.find(key); it != test_ids_.end()) return it->second;
+  absl::flat_hash_map<std::string, int64_t>& tests = test_ids_[scenario_id];
+  if (auto it = tests.find(name); it != tests.end()) return it->second;
   MP_ASSIGN_OR_RETURN(
       Statement find,
       writer_->Prepare("SELECT id FROM tests WHERE scenario_id = ?1 AND name = ?2"));
@@ -127,7 +132,7 @@ absl::StatusOr<int64_t> ResultsWriter::InternTest(int64_t scenario_id, const std
     MP_RETURN_IF_ERROR(insert.Bind(1, scenario_id).BindText(2, name).Run());
     id = writer_->LastInsertRowId();
   }
-  test_ids_.emplace(std::move(key), id);
+  tests.emplace(name, id);
   return id;
 }
 
@@ -202,6 +207,8 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
                                          .cluster_id = cluster_id,
                                          .scenario = run.scenario(),
                                          .started_at_us = ToMicros(run.started_at())});
+  if (appended_tests_.size() >= kMaxRememberedOpenRuns) appended_tests_.clear();
+  appended_tests_[pk] = AppendedTests{};
   {
     MP_ASSIGN_OR_RETURN(
         Statement tag,
@@ -229,7 +236,7 @@ absl::StatusOr<v1::BeginRunResponse> ResultsWriter::BeginRunLocked(
       MP_RETURN_IF_ERROR(not_selected.Bind(1, pk).Bind(2, kTagNotSelected).BindText(3, test).Run());
     }
   }
-  MP_RETURN_IF_ERROR(WriteUnknownVersions(writer_.get(), pk, run.environment()));
+  MP_RETURN_IF_ERROR(WriteUnknownVersions(writer_.get(), pk, run.environment(), /*new_run=*/true));
   {
     MP_ASSIGN_OR_RETURN(Statement claim,
                         writer_->Prepare("INSERT INTO run_claims (run_pk, ord, claim_id, text,"
@@ -305,6 +312,8 @@ absl::StatusOr<v1::AppendResultsResponse> ResultsWriter::AppendResultsLocked(
                        " VALUES (?1, ?2, ?3, ?4, ?5)"));
   int64_t seq = run->next_seq;
   uint32_t inserted = 0, duplicates = 0;
+  auto appended_it = appended_tests_.find(run->pk);
+  AppendedTests* appended = appended_it == appended_tests_.end() ? nullptr : &appended_it->second;
   for (int i = 0; i < request.results_size(); ++i) {
     const result::v1::TestResult& result = request.results(i);
     const ResultRow& row = rows[i];
@@ -328,6 +337,15 @@ absl::StatusOr<v1::AppendResultsResponse> ResultsWriter::AppendResultsLocked(
     }
     ++inserted;
     ++seq;
+    if (appended != nullptr && request.attempt() >= appended->attempt) {
+      // A higher attempt becomes the run's latest: the older attempt's tests no longer
+      // count (the same rule as latest_attempt below).
+      if (request.attempt() > appended->attempt) {
+        appended->attempt = request.attempt();
+        appended->ids.clear();
+      }
+      if (result.phase() == result::v1::PHASE_TEST) appended->ids.push_back(test_id);
+    }
     if (!row.detail.empty()) {
       detail.Bind(1, run->pk)
           .Bind(2, test_id)
@@ -417,7 +435,7 @@ absl::StatusOr<v1::FinishRunResponse> ResultsWriter::FinishRunLocked(
                            .BindText(4, env.envoy_version())
                            .BindText(5, env.agent_version())
                            .Run());
-    MP_RETURN_IF_ERROR(WriteUnknownVersions(writer_.get(), run->pk, env));
+    MP_RETURN_IF_ERROR(WriteUnknownVersions(writer_.get(), run->pk, env, /*new_run=*/false));
   }
   if (request.claims_size() > 0) {
     // Claims first named here (an agent-computed ledger) join the run's definitions.
@@ -438,13 +456,20 @@ absl::StatusOr<v1::FinishRunResponse> ResultsWriter::FinishRunLocked(
   }
   // The latest-per-cluster index: this run becomes the latest of its scenario in its
   // cluster unless a later-started run already finished there.
+  std::optional<std::vector<int64_t>> test_ids;
+  if (auto it = appended_tests_.find(run->pk);
+      it != appended_tests_.end() && it->second.attempt == run->latest_attempt) {
+    test_ids = std::move(it->second.ids);
+  }
   MP_RETURN_IF_ERROR(latest_.OnRunFinished(
       writer_.get(), LatestIndex::FinishedRun{.pk = run->pk,
                                               .scenario_id = run->scenario_id,
                                               .cluster_id = run->cluster_id,
                                               .started_at_us = run->started_at_us,
-                                              .latest_attempt = run->latest_attempt}));
+                                              .latest_attempt = run->latest_attempt,
+                                              .test_ids = std::move(test_ids)}));
   open_runs_.erase(request.run_id());
+  appended_tests_.erase(run->pk);
   response.set_finished(true);
   return response;
 }
@@ -485,6 +510,7 @@ absl::StatusOr<v1::ApplyRetentionResponse> ResultsWriter::ApplyRetention(
     if (runs.empty()) break;
     // An open run may be among them: appends to it must find it gone.
     open_runs_.clear();
+    appended_tests_.clear();
     MP_ASSIGN_OR_RETURN(Statement count,
                         writer_->Prepare("SELECT count(*) FROM results WHERE run_pk = ?1"));
     MP_ASSIGN_OR_RETURN(Statement remove, writer_->Prepare("DELETE FROM runs WHERE id = ?1"));

@@ -122,11 +122,22 @@ class ResultsWriter {
   std::unique_ptr<Database> writer_ ABSL_GUARDED_BY(write_mu_);
   absl::flat_hash_map<std::string, int64_t> scenario_ids_ ABSL_GUARDED_BY(write_mu_);
   absl::flat_hash_map<std::string, int64_t> cluster_ids_ ABSL_GUARDED_BY(write_mu_);
-  absl::flat_hash_map<std::pair<int64_t, std::string>, int64_t> test_ids_
+  // scenario id → test name → test id (looked up by the name without copying it).
+  absl::flat_hash_map<int64_t, absl::flat_hash_map<std::string, int64_t>> test_ids_
       ABSL_GUARDED_BY(write_mu_);
   // Runs this writer began or appended to and that are still open, by run id: appends
   // and the finish of a run skip looking it up. Dropped with the ids after a rollback.
   absl::flat_hash_map<std::string, RunState> open_runs_ ABSL_GUARDED_BY(write_mu_);
+  // For open runs this writer began, by run key: the test ids of the TEST-phase results
+  // stored at the run's latest attempt, in append order — what FinishRun's latest index
+  // would otherwise read back from `results`. A run that is not here (begun before a
+  // restart, or dropped with everything after a rollback or retention) is read from the
+  // database at its finish; an entry is only ever created empty, by BeginRun.
+  struct AppendedTests {
+    int64_t attempt = 0;
+    std::vector<int64_t> ids;
+  };
+  absl::flat_hash_map<int64_t, AppendedTests> appended_tests_ ABSL_GUARDED_BY(write_mu_);
   LatestIndex latest_ ABSL_GUARDED_BY(write_mu_);
 
   // Declared after writer_, which it uses.

@@ -37,8 +37,10 @@ absl::StatusOr<std::optional<int64_t>> FindRunPk(Database* db, const std::string
 absl::StatusOr<v1::RunRecord> LoadRunRecord(Database* db, int64_t pk);
 
 // Replaces run `pk`'s reasons for unknown versions with `env.unknown_versions`
-// (run_tags of kind kTagUnknownVersion).
-absl::Status WriteUnknownVersions(Database* db, int64_t pk, const result::v1::Environment& env);
+// (run_tags of kind kTagUnknownVersion). `new_run`: the run was inserted in this
+// transaction and has none yet, so there is nothing to replace.
+absl::Status WriteUnknownVersions(Database* db, int64_t pk, const result::v1::Environment& env,
+                                  bool new_run);
 
 // One stored result with its test name.
 struct StoredResult {

@@ -142,6 +142,34 @@ TEST_F(GroupCommitTest, OneWriteAloneIsItsOwnGroup) {
   EXPECT_THAT(Rows(), ElementsAre(1));
 }
 
+TEST_F(GroupCommitTest, AFailedWriteAloneLeavesNothingAndTheConnectionUsable) {
+  // A group of one runs without a savepoint: the write's row must go with the rollback
+  // of the whole transaction, and the caller's state must be forgotten.
+  gate_.Release();
+  MP_EXPECT_OK(commit_->Run(Insert(1)));
+  EXPECT_THAT(commit_->Run(Insert(2, /*fail=*/true)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("write 2 refused")));
+  EXPECT_EQ(rollbacks_, 1);
+  EXPECT_THAT(Rows(), ElementsAre(1));
+  MP_EXPECT_OK(commit_->Run(Insert(3)));
+  EXPECT_THAT(Rows(), ElementsAre(1, 3));
+  // No COMMIT for the refused write, so no group reached the seam for it.
+  EXPECT_THAT(gate_.sizes(), ElementsAre(1, 1));
+}
+
+TEST_F(GroupCommitTest, AFailedCommitOfAWriteAloneAcknowledgesNothing) {
+  gate_.Release();
+  // Succeeds on its own, but leaves a deferred foreign-key violation that fails COMMIT.
+  EXPECT_THAT(commit_->Run([this]() -> absl::Status {
+    return db_->Exec("INSERT INTO t (x, p) VALUES (2, 99)");
+  }),
+              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_EQ(rollbacks_, 1);
+  EXPECT_THAT(Rows(), ElementsAre());
+  MP_EXPECT_OK(commit_->Run(Insert(1)));
+  EXPECT_THAT(Rows(), ElementsAre(1));
+}
+
 TEST_F(GroupCommitTest, QueuedWritesCommitTogetherAndAFailedOneRollsBackAlone) {
   absl::Status first, a, b, c;
   HoldFirstGroup(&first);

@@ -166,5 +166,46 @@ TEST_F(LatestIndexTest, AppendOrderSurvivesARejectedBatchBetweenBatches) {
   EXPECT_THAT(order, ElementsAre("a", "b", "e"));
 }
 
+TEST_F(LatestIndexTest, OnlyTheLatestAttemptsTestsCoverTheirCells) {
+  // The writer remembers the tests an open run appended; a later attempt replaces them.
+  Run("r1", Night(1), {"a", "b"});
+  Begin("r2", Night(2), {"a", "b"});
+  MP_ASSERT_OK(h_.store->AppendResults(
+      MakeAppend("r2", {MakeResult("a", TEST_VERDICT_PASS)}, /*attempt=*/2)));
+  // An older attempt's late batch counts for nothing either.
+  MP_ASSERT_OK(h_.store->AppendResults(
+      MakeAppend("r2", {MakeResult("c", TEST_VERDICT_PASS)}, /*attempt=*/1)));
+  MP_ASSERT_OK(h_.store->FinishRun(MakeFinish("r2")));
+  EXPECT_THAT(Latest(), ElementsAre(Pair("a", "r2"), Pair("b", "r1")));
+  EXPECT_EQ(Exceptions(), 1);  // b
+}
+
+TEST_F(LatestIndexTest, ABatchRolledBackAfterSomeInsertsIsNotRememberedAsAppended) {
+  // A write that failed after inserting some of its results is rolled back; what the
+  // writer noted of it must go too, or FinishRun would make the run the latest for a
+  // test it has no result for.
+  Run("r1", Night(1), {"a", "b"});
+  Begin("r2", Night(2), {"a"});
+  {
+    // Fault injection: refuse any result of a test named "boom" (another connection;
+    // the writer's statements see the new schema).
+    auto db = Database::Open(h_.path(), {});
+    ASSERT_TRUE(db.ok()) << db.status();
+    MP_ASSERT_OK((*db)->Exec(
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON results"
+        " WHEN NEW.test_id = (SELECT id FROM tests WHERE name = 'boom')"
+        " BEGIN SELECT RAISE(ABORT, 'boom refused'); END"));
+  }
+  EXPECT_FALSE(h_.store
+                   ->AppendResults(MakeAppend(
+                       "r2", {MakeResult("b", TEST_VERDICT_PASS), MakeResult("boom", TEST_VERDICT_PASS)}))
+                   .ok());
+  MP_ASSERT_OK(h_.store->FinishRun(MakeFinish("r2")));
+  EXPECT_THAT(Latest(), ElementsAre(Pair("a", "r2"), Pair("b", "r1")));
+  EXPECT_EQ(Count("SELECT count(*) FROM results r JOIN runs u ON u.id = r.run_pk"
+                  " WHERE u.run_id = 'r2'"),
+            1);
+}
+
 }  // namespace
 }  // namespace meshproof::store::testing

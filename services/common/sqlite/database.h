@@ -36,6 +36,8 @@ struct DatabaseOptions {
   int64_t mmap_bytes = 0;
   // WAL pages after which a commit checkpoints; 0 leaves SQLite's default (1000).
   int wal_autocheckpoint_pages = 0;
+  // The name of a registered SQLite VFS to open the file with; empty for the default.
+  std::string vfs{};
 };
 
 class Database;
