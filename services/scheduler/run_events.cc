@@ -6,9 +6,15 @@ void RunEventHub::Publish(const std::string& run_id, const v1::RunEvent& event) 
   std::vector<std::shared_ptr<RunEventListener>> to_tell;
   {
     absl::MutexLock lock(&mu_);
-    logs_[run_id].events.push_back(event);
+    Log& log = logs_[run_id];
     auto [begin, end] = listeners_.equal_range(run_id);
     for (auto it = begin; it != end; ++it) to_tell.push_back(it->second);
+    if (to_tell.empty()) {
+      // Nobody can take it: a watcher that comes later reads it from the database.
+      ++log.base;
+    } else {
+      log.events.push_back(event);
+    }
   }
   // Outside the lock: a listener takes the events it was told of.
   for (const auto& listener : to_tell) listener->OnRunEvents();
@@ -19,9 +25,12 @@ std::vector<v1::RunEvent> RunEventHub::Take(const std::string& run_id, uint64_t*
   return TakeLocked(run_id, cursor);
 }
 
-void RunEventHub::Subscribe(const std::string& run_id, std::shared_ptr<RunEventListener> listener) {
+uint64_t RunEventHub::Subscribe(const std::string& run_id,
+                                std::shared_ptr<RunEventListener> listener) {
   absl::MutexLock lock(&mu_);
   listeners_.emplace(run_id, std::move(listener));
+  const Log& log = logs_[run_id];
+  return log.base + log.events.size();
 }
 
 void RunEventHub::Unsubscribe(const std::string& run_id, const RunEventListener* listener) {
@@ -30,9 +39,21 @@ void RunEventHub::Unsubscribe(const std::string& run_id, const RunEventListener*
   for (auto it = begin; it != end; ++it) {
     if (it->second.get() == listener) {
       listeners_.erase(it);
-      return;
+      break;
     }
   }
+  if (listeners_.count(run_id) > 0) return;
+  // The last watcher left: nobody will take what is held.
+  if (auto log = logs_.find(run_id); log != logs_.end()) {
+    log->second.base += log->second.events.size();
+    std::vector<v1::RunEvent>().swap(log->second.events);
+  }
+}
+
+size_t RunEventHub::HeldEvents(const std::string& run_id) {
+  absl::MutexLock lock(&mu_);
+  auto log = logs_.find(run_id);
+  return log == logs_.end() ? 0 : log->second.events.size();
 }
 
 uint64_t RunEventHub::Cursor(const std::string& run_id) {

@@ -543,8 +543,9 @@ absl::Status RunLifecycle::ApprovalTimedOutLocked(RunRow* row) {
                             absl::StrCat(why, "; queued without its gated tests"));
 }
 
-absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& run_id,
-                                                             const CallerScope& scope) {
+absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(
+    const std::string& run_id, const CallerScope& scope,
+    std::shared_ptr<RunEventListener> listener) {
   if (run_id.empty()) return absl::InvalidArgumentError("run_id: is required");
   absl::MutexLock lock(&state_->mu);
   MP_ASSIGN_OR_RETURN(std::optional<RunRow> row, FindLocked(run_id, scope));
@@ -552,7 +553,10 @@ absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& 
   Watch watch;
   // Events are published under the state's mutex, so nothing falls between this snapshot and the
   // cursor.
-  watch.cursor = state_->events.Cursor(run_id);
+  watch.ended = IsTerminal(row->run.state());
+  watch.subscribed = !watch.ended && listener != nullptr;
+  watch.cursor = watch.subscribed ? state_->events.Subscribe(run_id, std::move(listener))
+                                  : state_->events.Cursor(run_id);
   v1::RunEvent first;
   *first.mutable_run() = row->run;
   watch.initial.push_back(first);
@@ -563,7 +567,6 @@ absl::StatusOr<RunLifecycle::Watch> RunLifecycle::BeginWatch(const std::string& 
     *e.mutable_result() = std::move(r);
     watch.initial.push_back(std::move(e));
   }
-  watch.ended = IsTerminal(row->run.state());
   if (watch.ended && results.size() > 0) watch.initial.push_back(first);
   return watch;
 }

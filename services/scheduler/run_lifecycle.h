@@ -80,9 +80,15 @@ class RunLifecycle {
     std::vector<v1::RunEvent> initial;
     uint64_t cursor = 0;
     bool ended = false;
+    // `listener` was subscribed to the run's events (the run had not ended): the
+    // watcher unsubscribes it when done.
+    bool subscribed = false;
   };
-  // NOT_FOUND for an unknown run.
-  absl::StatusOr<Watch> BeginWatch(const std::string& run_id, const CallerScope& scope);
+  // NOT_FOUND for an unknown run. When the run has not ended and `listener` is given, it
+  // is subscribed in the same critical section that reads the run, so no event falls
+  // between the snapshot and the subscription.
+  absl::StatusOr<Watch> BeginWatch(const std::string& run_id, const CallerScope& scope,
+                                   std::shared_ptr<RunEventListener> listener);
 
   // Ends runs past their deadline (TIMED_OUT), requeues (or fails) RUNNING runs whose
   // lease expired, and applies on_approval_timeout to runs whose approval deadline

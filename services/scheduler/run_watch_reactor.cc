@@ -23,9 +23,14 @@ grpc::ServerWriteReactor<v1::RunEvent>* RunWatchReactor::Start(std::string run_i
 }
 
 void RunWatchReactor::Begin(const CallerScope& scope) {
-  absl::StatusOr<Scheduler::Watch> watch = scheduler_->BeginWatch(run_id_, scope);
+  // Subscribed (when the run is still going) together with the snapshot, so no event
+  // falls between them; events told before mu_ is taken below wait for this Pump.
+  absl::StatusOr<Scheduler::Watch> watch =
+      scheduler_->BeginWatch(run_id_, scope, shared_from_this());
   {
     absl::MutexLock lock(&mu_);
+    // Pump unsubscribes once the watch ends, including a watcher that left meanwhile.
+    subscribed_ = watch.ok() && watch->subscribed;
     if (end_status_.has_value()) {
       // The watcher left while the run was being read.
     } else if (!watch.ok()) {
@@ -33,13 +38,7 @@ void RunWatchReactor::Begin(const CallerScope& scope) {
     } else {
       pending_.assign(watch->initial.begin(), watch->initial.end());
       cursor_ = watch->cursor;
-      if (watch->ended) {
-        end_status_ = grpc::Status::OK;
-      } else {
-        // Under mu_, so a watcher that leaves meanwhile unsubscribes after this.
-        scheduler_->events()->Subscribe(run_id_, shared_from_this());
-        subscribed_ = true;
-      }
+      if (watch->ended) end_status_ = grpc::Status::OK;
     }
   }
   Pump();

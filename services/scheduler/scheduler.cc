@@ -121,8 +121,9 @@ absl::StatusOr<v1::Run> Scheduler::RejectRun(const v1::ApprovalRequest& req, con
 }
 
 absl::StatusOr<Scheduler::Watch> Scheduler::BeginWatch(const std::string& run_id,
-                                                       const CallerScope& scope) {
-  return runs_.BeginWatch(run_id, scope);
+                                                       const CallerScope& scope,
+                                                       std::shared_ptr<RunEventListener> listener) {
+  return runs_.BeginWatch(run_id, scope, std::move(listener));
 }
 
 // ------------------------------------------------------------------ schedules

@@ -99,9 +99,11 @@ class Scheduler {
                                     const CallerScope& scope = CallerScope::Everyone());
 
   using Watch = RunLifecycle::Watch;
-  // NOT_FOUND for an unknown run.
+  // NOT_FOUND for an unknown run. `listener`, when given, is subscribed to the run's
+  // events if it has not ended (Watch::subscribed).
   absl::StatusOr<Watch> BeginWatch(const std::string& run_id,
-                                   const CallerScope& scope = CallerScope::Everyone());
+                                   const CallerScope& scope = CallerScope::Everyone(),
+                                   std::shared_ptr<RunEventListener> listener = nullptr);
   RunEventHub* events() { return &state_.events; }
 
   // ------------------------------------------ schedules (ScheduleRegistry, ScheduleFiring)

@@ -27,9 +27,9 @@ v1::RunEvent StateEvent(v1::RunState state) {
 TEST(RunEventHubTest, ASubscriberIsToldOfItsRunsEventsAndTakesThosePastItsCursor) {
   RunEventHub hub;
   hub.Publish("r1", StateEvent(v1::RUN_STATE_QUEUED));
-  uint64_t cursor = hub.Cursor("r1");
   auto listener = std::make_shared<CountingListener>();
-  hub.Subscribe("r1", listener);
+  uint64_t cursor = hub.Subscribe("r1", listener);
+  EXPECT_EQ(cursor, 1u);
 
   hub.Publish("r2", StateEvent(v1::RUN_STATE_RUNNING));
   EXPECT_EQ(listener->told, 0);
@@ -61,6 +61,38 @@ TEST(RunEventHubTest, ShutdownTellsEverySubscriberAndUnsubscribedOnesHearNothing
   EXPECT_TRUE(hub.shut_down());
   EXPECT_EQ(stays->told, 2);
   EXPECT_EQ(leaves->told, 0);
+}
+
+// Events are held only for a run's subscribers: nothing without one, everything past the
+// first subscription while one stays, nothing once the last leaves. Cursors keep counting
+// across, so a later subscriber starts after every event ever published.
+TEST(RunEventHubTest, EventsAreHeldOnlyWhileTheRunHasASubscriber) {
+  RunEventHub hub;
+  for (int i = 0; i < 3; ++i) hub.Publish("r1", StateEvent(v1::RUN_STATE_RUNNING));
+  EXPECT_EQ(hub.HeldEvents("r1"), 0u);
+  EXPECT_EQ(hub.Cursor("r1"), 3u);
+
+  auto first = std::make_shared<CountingListener>();
+  auto second = std::make_shared<CountingListener>();
+  uint64_t first_cursor = hub.Subscribe("r1", first);
+  EXPECT_EQ(first_cursor, 3u);
+  hub.Publish("r1", StateEvent(v1::RUN_STATE_RUNNING));
+  uint64_t second_cursor = hub.Subscribe("r1", second);
+  EXPECT_EQ(second_cursor, 4u);
+  hub.Publish("r1", StateEvent(v1::RUN_STATE_PASSED));
+  EXPECT_EQ(hub.HeldEvents("r1"), 2u);
+  EXPECT_EQ(hub.Take("r1", &first_cursor).size(), 2u);
+  std::vector<v1::RunEvent> late = hub.Take("r1", &second_cursor);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].run().state(), v1::RUN_STATE_PASSED);
+
+  hub.Unsubscribe("r1", first.get());
+  EXPECT_EQ(hub.HeldEvents("r1"), 2u);  // the second still watches
+  hub.Unsubscribe("r1", second.get());
+  EXPECT_EQ(hub.HeldEvents("r1"), 0u);
+  hub.Publish("r1", StateEvent(v1::RUN_STATE_PASSED));
+  EXPECT_EQ(hub.HeldEvents("r1"), 0u);
+  EXPECT_EQ(hub.Cursor("r1"), 6u);
 }
 
 }  // namespace

@@ -56,6 +56,13 @@ class SchedulerRunsTest : public ::testing::Test {
   SchedulerHarness h;
 };
 
+// A watcher's listener that only counts how often it was told.
+class CountingListener final : public RunEventListener {
+ public:
+  void OnRunEvents() override { ++told; }
+  int told = 0;
+};
+
 TEST_F(SchedulerRunsTest, SubmitStoresVersionsAndIdenticalContentIsNotNew) {
   v1::SubmitScenarioRequest req;
   req.mutable_yaml()->set_text(kGatedScenario);
@@ -494,8 +501,11 @@ TEST_F(SchedulerRunsTest, SecondLiveSessionWithTheSameIdIsRefused) {
 TEST_F(SchedulerRunsTest, WatchersWakeOnNewEvents) {
   MP_ASSERT_OK(h.Submit(kPlainScenario).status());
   MP_ASSERT_OK_AND_ASSIGN(v1::Run run, h.Start("plain", {{"PORT", "1"}}));
-  MP_ASSERT_OK_AND_ASSIGN(Scheduler::Watch watch, h.scheduler->BeginWatch(run.run_id()));
+  auto listener = std::make_shared<CountingListener>();
+  MP_ASSERT_OK_AND_ASSIGN(Scheduler::Watch watch,
+                          h.scheduler->BeginWatch(run.run_id(), CallerScope::Everyone(), listener));
   EXPECT_FALSE(watch.ended);
+  EXPECT_TRUE(watch.subscribed);
   RecordingSink sink;
   h.Connect(AgentInfo("a1"), &sink);
   uint64_t cursor = watch.cursor;
@@ -504,6 +514,35 @@ TEST_F(SchedulerRunsTest, WatchersWakeOnNewEvents) {
       h.scheduler->events()->Wait(run.run_id(), &cursor, absl::Now() + absl::Seconds(30));
   ASSERT_THAT(events, SizeIs(1));
   EXPECT_EQ(events[0].run().state(), v1::RUN_STATE_RUNNING);
+  EXPECT_EQ(listener->told, 1);
+  h.scheduler->events()->Unsubscribe(run.run_id(), listener.get());
+}
+
+// A run nobody watches keeps no events in memory (a watcher reads what came before it
+// from the database); a watcher's subscription keeps exactly what came after it.
+TEST_F(SchedulerRunsTest, OnlyAWatchedRunKeepsItsEventsInMemory) {
+  MP_ASSERT_OK(h.Submit(kPlainScenario).status());
+  MP_ASSERT_OK_AND_ASSIGN(v1::Run run, h.Start("plain", {{"PORT", "1"}}));
+  RecordingSink sink;
+  const std::string session = h.Connect(AgentInfo("a1"), &sink);
+  const v1::Assignment assign = Assignments(sink.Take()).at(0);
+  EXPECT_EQ(h.scheduler->events()->HeldEvents(run.run_id()), 0u);  // QUEUED, RUNNING: unheld
+
+  auto listener = std::make_shared<CountingListener>();
+  MP_ASSERT_OK_AND_ASSIGN(Scheduler::Watch watch,
+                          h.scheduler->BeginWatch(run.run_id(), CallerScope::Everyone(), listener));
+  ASSERT_TRUE(watch.subscribed);
+  h.scheduler->OnAgentMessage(session, Report(assign, 1, "t1", rv1::TEST_VERDICT_PASS));
+  EXPECT_EQ(h.scheduler->events()->HeldEvents(run.run_id()), 1u);
+  uint64_t cursor = watch.cursor;
+  std::vector<v1::RunEvent> events = h.scheduler->events()->Take(run.run_id(), &cursor);
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].result().test(), "t1");
+
+  h.scheduler->events()->Unsubscribe(run.run_id(), listener.get());
+  EXPECT_EQ(h.scheduler->events()->HeldEvents(run.run_id()), 0u);
+  h.scheduler->OnAgentMessage(session, Report(assign, 2, "t2", rv1::TEST_VERDICT_PASS));
+  EXPECT_EQ(h.scheduler->events()->HeldEvents(run.run_id()), 0u);
 }
 
 }  // namespace
