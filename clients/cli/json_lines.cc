@@ -70,10 +70,9 @@ void AppendJsonLines(const std::vector<rv1::TestResult>& results, std::string* o
   batch.mutable_results()->Reserve(static_cast<int>(results.size()));
   for (const rv1::TestResult& result : results) *batch.add_results() = result;
   std::string json;
-  const size_t array =
-      google::protobuf::util::MessageToJsonString(batch, &json, kOptions).ok()
-          ? json.find('[')
-          : std::string::npos;
+  const size_t array = google::protobuf::util::MessageToJsonString(batch, &json, kOptions).ok()
+                           ? json.find('[')
+                           : std::string::npos;
   if (array != std::string::npos) {
     SplitArray(json, array, out);
     return;

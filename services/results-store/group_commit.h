@@ -3,9 +3,9 @@
 // queued writes in one IMMEDIATE transaction, each inside a SAVEPOINT of its own, then
 // commits once. A write that fails rolls back to its savepoint alone; the others of its
 // group still commit. A group of one write (the usual case with one writer) runs
-// without a savepoint: the transaction's rollback undoes exactly that write. Callers return only after the commit their write was part of, so
-// an acknowledged write is always durable as far as `synchronous` promises, and a
-// rejected one changed nothing.
+// without a savepoint: the transaction's rollback undoes exactly that write. Callers return only
+// after the commit their write was part of, so an acknowledged write is always durable as far as
+// `synchronous` promises, and a rejected one changed nothing.
 //
 // One commit for a group of writes is what makes concurrent writers cheap: a commit
 // rewrites every page the transaction touched to the WAL, and writes queued together

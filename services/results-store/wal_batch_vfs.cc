@@ -88,8 +88,8 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
   pending.insert(pending.end(), bytes, bytes + amount);
   if (amount == kFrameHeaderBytes) {
     const auto* b = reinterpret_cast<const unsigned char*>(bytes);
-    const uint32_t commit_size = (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) |
-                                 (uint32_t{b[6]} << 8) | uint32_t{b[7]};
+    const uint32_t commit_size =
+        (uint32_t{b[4]} << 24) | (uint32_t{b[5]} << 16) | (uint32_t{b[6]} << 8) | uint32_t{b[7]};
     f->commit_frame_started = commit_size != 0;
     return SQLITE_OK;
   }
@@ -182,13 +182,28 @@ int Unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
 }
 
 const sqlite3_io_methods kMethods = {
-    /*iVersion=*/3, Close,  Read,     Write,  Truncate,   Sync,     FileSize,
-    Lock,           Unlock, CheckReservedLock, FileControl, SectorSize,
-    DeviceCharacteristics,  ShmMap,   ShmLock, ShmBarrier, ShmUnmap, Fetch, Unfetch,
+    /*iVersion=*/3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
+    Unfetch,
 };
 
-int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags,
-         int* out_flags) {
+int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
   BatchFile* f = AsBatch(file);
   f->base.pMethods = nullptr;
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);

@@ -106,7 +106,8 @@ class CheckingBuilder : public YAML::EventHandler {
     return !failed_ && documents_ == 1;
   }
   bool Open(const YAML::Mark& mark) {
-    if (++depth_ > kMaxDepth) Fail(mark, absl::StrCat("nesting deeper than ", kMaxDepth, " levels"));
+    if (++depth_ > kMaxDepth)
+      Fail(mark, absl::StrCat("nesting deeper than ", kMaxDepth, " levels"));
     return !failed_;
   }
   void Fail(const YAML::Mark& mark, std::string message) {

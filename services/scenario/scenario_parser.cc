@@ -343,8 +343,7 @@ absl::StatusOr<v1::Scenario> ParseScenario(absl::string_view yaml, const ParseOp
   // One tokenizer pass both refuses hostile shapes and builds the nodes.
   CheckedYaml loaded = LoadCheckedYaml(std::string(yaml));
   switch (loaded.problem) {
-    case CheckedYaml::Problem::kNone:
-      break;
+    case CheckedYaml::Problem::kNone: break;
     case CheckedYaml::Problem::kRefusedShape:
       return fail_at(loaded.mark, std::move(loaded.message));
     case CheckedYaml::Problem::kSyntax: {

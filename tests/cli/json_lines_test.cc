@@ -26,9 +26,9 @@ std::string Alone(const rv1::TestResult& result) {
 // quotes, backslashes, control characters and non-ASCII text.
 std::vector<rv1::TestResult> Tricky() {
   std::vector<rv1::TestResult> results;
-  const std::vector<std::string> texts = {
-      "plain", "a,b", "}{][", "quote \" inside", "back\\slash\\", "tab\there\nnewline",
-      "ünïcödé ✓", "\\\",{", ""};
+  const std::vector<std::string> texts = {"plain",           "a,b",           "}{][",
+                                          "quote \" inside", "back\\slash\\", "tab\there\nnewline",
+                                          "ünïcödé ✓",       "\\\",{",        ""};
   for (size_t i = 0; i < texts.size(); ++i) {
     rv1::TestResult r;
     r.set_scenario("s");

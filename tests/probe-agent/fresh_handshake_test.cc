@@ -22,8 +22,11 @@ class FreshHandshakeTest : public ::testing::Test {
   FreshHandshakeTest()
       : pki_(testing::MakeTestPki(dir_, "server")),
         other_(testing::MakeTestPki(dir_, "other")),
-        server_([](const FakeRequest&) { return FakeResponse{200, "ok"}; },
-                testing::FakeTls{pki_.cert_file, pki_.key_file}) {}
+        server_(
+            [](const FakeRequest&) {
+              return FakeResponse{200, "ok"};
+            },
+            testing::FakeTls{pki_.cert_file, pki_.key_file}) {}
 
   void SetUp() override {
     ASSERT_FALSE(pki_.ca_file.empty()) << "openssl could not make the test certificates";
@@ -60,7 +63,8 @@ TEST_F(FreshHandshakeTest, EveryProbeIsAFullHandshakeVerifiedAgainstItsCa) {
   auto refused = prober.Run(HttpsProbe(other_.ca_file), sv1::Defaults(), {});
   ASSERT_TRUE(refused.ok()) << refused.status();
   ASSERT_TRUE(refused->has_failure());
-  EXPECT_EQ(refused->failure().curl_exit_code(), static_cast<uint32_t>(CURLE_PEER_FAILED_VERIFICATION));
+  EXPECT_EQ(refused->failure().curl_exit_code(),
+            static_cast<uint32_t>(CURLE_PEER_FAILED_VERIFICATION));
   EXPECT_EQ(server_.requests().size(), static_cast<size_t>(kProbes));
   // And the right CA again still verifies.
   auto again = prober.Run(HttpsProbe(pki_.ca_file), sv1::Defaults(), {});

@@ -191,14 +191,14 @@ TEST_F(LatestIndexTest, ABatchRolledBackAfterSomeInsertsIsNotRememberedAsAppende
     // the writer's statements see the new schema).
     auto db = Database::Open(h_.path(), {});
     ASSERT_TRUE(db.ok()) << db.status();
-    MP_ASSERT_OK((*db)->Exec(
-        "CREATE TRIGGER refuse_boom BEFORE INSERT ON results"
-        " WHEN NEW.test_id = (SELECT id FROM tests WHERE name = 'boom')"
-        " BEGIN SELECT RAISE(ABORT, 'boom refused'); END"));
+    MP_ASSERT_OK(
+        (*db)->Exec("CREATE TRIGGER refuse_boom BEFORE INSERT ON results"
+                    " WHEN NEW.test_id = (SELECT id FROM tests WHERE name = 'boom')"
+                    " BEGIN SELECT RAISE(ABORT, 'boom refused'); END"));
   }
   EXPECT_FALSE(h_.store
-                   ->AppendResults(MakeAppend(
-                       "r2", {MakeResult("b", TEST_VERDICT_PASS), MakeResult("boom", TEST_VERDICT_PASS)}))
+                   ->AppendResults(MakeAppend("r2", {MakeResult("b", TEST_VERDICT_PASS),
+                                                     MakeResult("boom", TEST_VERDICT_PASS)}))
                    .ok());
   MP_ASSERT_OK(h_.store->FinishRun(MakeFinish("r2")));
   EXPECT_THAT(Latest(), ElementsAre(Pair("a", "r2"), Pair("b", "r1")));

@@ -20,9 +20,7 @@ void ExpectSameTree(const YAML::Node& want, const YAML::Node& got, const std::st
   EXPECT_EQ(want.Mark().column, got.Mark().column) << path;
   EXPECT_EQ(want.Mark().pos, got.Mark().pos) << path;
   switch (want.Type()) {
-    case YAML::NodeType::Scalar:
-      EXPECT_EQ(want.Scalar(), got.Scalar()) << path;
-      break;
+    case YAML::NodeType::Scalar: EXPECT_EQ(want.Scalar(), got.Scalar()) << path; break;
     case YAML::NodeType::Sequence:
       ASSERT_EQ(want.size(), got.size()) << path;
       for (size_t i = 0; i < want.size(); ++i)
@@ -38,8 +36,7 @@ void ExpectSameTree(const YAML::Node& want, const YAML::Node& got, const std::st
       }
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 

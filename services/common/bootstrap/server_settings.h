@@ -47,8 +47,8 @@ struct PeerSettings {
 };
 
 // Declares listen, health-listen, metrics-listen, tokens, tls-cert, tls-key, tls-client-ca,
-// insecure-open, metrics-open, log-level and drain-timeout. `tokens_use` ends the tokens option's help: what the
-// tokens guard in this service.
+// insecure-open, metrics-open, log-level and drain-timeout. `tokens_use` ends the tokens option's
+// help: what the tokens guard in this service.
 void AddServerOptions(OptionTable* table, ServerSettings* server, const std::string& tokens_use);
 
 // Declares db: the SQLite database file.
