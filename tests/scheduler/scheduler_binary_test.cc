@@ -124,8 +124,8 @@ class SchedulerBinaryTest : public ::testing::Test {
   }
   void StartBoth() {
     store_port_ = FreePort();
-    StartStore(store_port_);
-    StartScheduler();
+    ASSERT_NO_FATAL_FAILURE(StartStore(store_port_));
+    ASSERT_NO_FATAL_FAILURE(StartScheduler());
   }
 
   void Submit(const std::string& yaml) {
@@ -191,7 +191,7 @@ class SchedulerBinaryTest : public ::testing::Test {
 };
 
 TEST_F(SchedulerBinaryTest, SubmitStartResultsVerdictAndTheStoreHoldsThem) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   FakeAgent agent(scheduler_->address(), AgentInfo("a1"));
   agent.Connect();
@@ -218,7 +218,7 @@ TEST_F(SchedulerBinaryTest, SubmitStartResultsVerdictAndTheStoreHoldsThem) {
 }
 
 TEST_F(SchedulerBinaryTest, ARunNeedingApprovalWaitsThenRunsItsGatedTestOnlyOnceApproved) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kGatedScenario);
   FakeAgent agent(scheduler_->address(), AgentInfo("a1"));
   agent.Connect();
@@ -253,7 +253,7 @@ TEST_F(SchedulerBinaryTest, ARunNeedingApprovalWaitsThenRunsItsGatedTestOnlyOnce
 }
 
 TEST_F(SchedulerBinaryTest, IntervalScheduleFiresOncePerIntervalWithoutGapsOrDoubles) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   {
     grpc::ClientContext context;
@@ -311,7 +311,7 @@ TEST_F(SchedulerBinaryTest, IntervalScheduleFiresOncePerIntervalWithoutGapsOrDou
 }
 
 TEST_F(SchedulerBinaryTest, SigkillOfTheSchedulerMidRunLosesAndDoublesNothing) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   {
     grpc::ClientContext context;
@@ -332,7 +332,7 @@ TEST_F(SchedulerBinaryTest, SigkillOfTheSchedulerMidRunLosesAndDoublesNothing) {
   ASSERT_TRUE(agent->WaitForAck(a.assignment_id(), 1));
 
   scheduler_->Kill();
-  StartScheduler();
+  ASSERT_NO_FATAL_FAILURE(StartScheduler());
   EXPECT_EQ(GetRun(run.run_id()).state(), v1::RUN_STATE_RUNNING);
   {
     grpc::ClientContext context;
@@ -361,7 +361,7 @@ TEST_F(SchedulerBinaryTest, SigkillOfTheSchedulerMidRunLosesAndDoublesNothing) {
 }
 
 TEST_F(SchedulerBinaryTest, StoreStoppedDuringARunGetsEveryResultExactlyOnceAfterItReturns) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   FakeAgent agent(scheduler_->address(), AgentInfo("a1"));
   agent.Connect();
@@ -375,7 +375,7 @@ TEST_F(SchedulerBinaryTest, StoreStoppedDuringARunGetsEveryResultExactlyOnceAfte
   // The scheduler acknowledges once results are in its own database, store or not.
   ASSERT_TRUE(agent.WaitForAck(a.assignment_id(), 2, /*done=*/true));
   EXPECT_EQ(WatchToEnd(run.run_id()).back().run().state(), v1::RUN_STATE_PASSED);
-  StartStore(store_port_);
+  ASSERT_NO_FATAL_FAILURE(StartStore(store_port_));
   std::optional<sv1::RunDetail> stored = WaitForStoredRun(run.run_id(), 2);
   ASSERT_TRUE(stored.has_value()) << "results did not arrive after the store returned";
   EXPECT_THAT(stored->results(), SizeIs(2));
@@ -383,7 +383,7 @@ TEST_F(SchedulerBinaryTest, StoreStoppedDuringARunGetsEveryResultExactlyOnceAfte
 }
 
 TEST_F(SchedulerBinaryTest, AKilledAgentsRunFinishesOnASecondAgent) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   FakeAgent first(scheduler_->address(), AgentInfo("a1"));
   first.Connect();
@@ -411,8 +411,9 @@ TEST_F(SchedulerBinaryTest, AKilledAgentsRunFinishesOnASecondAgent) {
 
 TEST_F(SchedulerBinaryTest, AKilledAgentWithNoOneToTakeOverEndsErrorWithNotRunAndAReason) {
   store_port_ = FreePort();
-  StartStore(store_port_);
-  StartScheduler("lease: 2s\nheartbeat_interval: 500ms\ntick_interval: 100ms\nmax_attempts: 1\n");
+  ASSERT_NO_FATAL_FAILURE(StartStore(store_port_));
+  ASSERT_NO_FATAL_FAILURE(StartScheduler(
+      "lease: 2s\nheartbeat_interval: 500ms\ntick_interval: 100ms\nmax_attempts: 1\n"));
   Submit(kPlainScenario);
   FakeAgent agent(scheduler_->address(), AgentInfo("a1"));
   agent.Connect();
@@ -434,7 +435,7 @@ TEST_F(SchedulerBinaryTest, AKilledAgentWithNoOneToTakeOverEndsErrorWithNotRunAn
 }
 
 TEST_F(SchedulerBinaryTest, TheAgentsSchedulerLinkRunsAssignmentsEndToEnd) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   agent::SchedulerLinkOptions options;
   options.address = scheduler_->address();
@@ -453,7 +454,7 @@ TEST_F(SchedulerBinaryTest, TheAgentsSchedulerLinkRunsAssignmentsEndToEnd) {
 }
 
 TEST_F(SchedulerBinaryTest, AStartRunClaimingToBeAScheduleIsRefusedAndCreatesNothing) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   {
     grpc::ClientContext context;
@@ -479,8 +480,9 @@ TEST_F(SchedulerBinaryTest, TheLinksHeartbeatsKeepALongAssignmentsLeaseAlive) {
   // A lease far shorter than the link's default heartbeat interval (10 s): only the
   // interval the scheduler sends in its welcome keeps a long assignment alive.
   store_port_ = FreePort();
-  StartStore(store_port_);
-  StartScheduler("lease: 1s\nheartbeat_interval: 200ms\ntick_interval: 50ms\nmax_attempts: 1\n");
+  ASSERT_NO_FATAL_FAILURE(StartStore(store_port_));
+  ASSERT_NO_FATAL_FAILURE(StartScheduler(
+      "lease: 1s\nheartbeat_interval: 200ms\ntick_interval: 50ms\nmax_attempts: 1\n"));
   Submit(kPlainScenario);
   agent::SchedulerLinkOptions options;
   options.address = scheduler_->address();
@@ -502,7 +504,7 @@ TEST_F(SchedulerBinaryTest, TheLinksHeartbeatsKeepALongAssignmentsLeaseAlive) {
 }
 
 TEST_F(SchedulerBinaryTest, AGracefullyStoppedLinkHandsItsRunToAnotherWithoutRepeats) {
-  StartBoth();
+  ASSERT_NO_FATAL_FAILURE(StartBoth());
   Submit(kPlainScenario);
   auto options_for = [&](const std::string& id) {
     agent::SchedulerLinkOptions options;

@@ -184,7 +184,7 @@ class WebhookDeliveryBinaryTest : public ::testing::Test {
 
 TEST_F(WebhookDeliveryBinaryTest, RegressionAndFixAreDeliveredSignedAndOnce) {
   ASSERT_TRUE(receiver_.Start());
-  StartServices(receiver_.port());
+  ASSERT_NO_FATAL_FAILURE(StartServices(receiver_.port()));
   Submit(CheckoutScenario());
 
   RunCheckout(200);
@@ -226,7 +226,7 @@ TEST_F(WebhookDeliveryBinaryTest, AReceiverDownForAWhileGetsTheEventOnceWhenBack
   ASSERT_TRUE(receiver_.Start());
   const int port = receiver_.port();
   receiver_.Stop();
-  StartServices(port);
+  ASSERT_NO_FATAL_FAILURE(StartServices(port));
   Submit(CheckoutScenario());
 
   RunCheckout(200);
@@ -260,7 +260,7 @@ TEST_F(WebhookDeliveryBinaryTest, AnEventPendingWhenTheSchedulerIsKilledIsDelive
   ASSERT_TRUE(receiver_.Start());
   const int port = receiver_.port();
   receiver_.Stop();
-  StartServices(port);
+  ASSERT_NO_FATAL_FAILURE(StartServices(port));
   Submit(CheckoutScenario());
   RunCheckout(200);
   const std::string failing = RunCheckout(500);
@@ -273,7 +273,7 @@ TEST_F(WebhookDeliveryBinaryTest, AnEventPendingWhenTheSchedulerIsKilledIsDelive
   // Killed with the event still pending: it lives on in the database.
   scheduler_->Kill();
   ASSERT_TRUE(receiver_.Start(port)) << "port " << port << " was taken meanwhile";
-  StartScheduler();
+  ASSERT_NO_FATAL_FAILURE(StartScheduler());
   ASSERT_TRUE(WaitFor([&] { return !ReceivedWithId(event_id).empty(); }))
       << "the event was lost with the process";
   ASSERT_TRUE(
@@ -288,7 +288,7 @@ TEST_F(WebhookDeliveryBinaryTest, AHangingReceiverDoesNotHoldUpShutdown) {
   timeout_ = "60s";
   ASSERT_TRUE(receiver_.Start());
   receiver_.Hold(true);
-  StartServices(receiver_.port());
+  ASSERT_NO_FATAL_FAILURE(StartServices(receiver_.port()));
   Submit(CheckoutScenario());
   RunCheckout(200);
   const std::string failing = RunCheckout(500);
