@@ -50,6 +50,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/fleet/process_figures.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "meshproof/scheduler/v1/scheduler.grpc.pb.h"
 #include "meshproof/store/v1/store.grpc.pb.h"
@@ -305,33 +306,8 @@ class Client {
   bool done_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-struct ProcessFigures {
-  double cpu_seconds = 0;  // user + system
-  long rss_kb = 0;
-  long threads = 0;
-};
-
-ProcessFigures ReadProcess(int pid) {
-  ProcessFigures f;
-  if (pid <= 0) return f;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  if (text.rfind(')') == std::string::npos) return f;
-  // Fields after the command (which may hold spaces) start after the last ')'.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::vector<std::string> fields;
-  for (std::string field; rest >> field;) fields.push_back(field);
-  if (fields.size() > 12) {
-    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the command.
-    f.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / sysconf(_SC_CLK_TCK);
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) f.rss_kb = std::stol(line.substr(6));
-    if (line.rfind("Threads:", 0) == 0) f.threads = std::stol(line.substr(8));
-  }
-  return f;
-}
+using ::meshproof::bench::ProcessFigures;
+using ::meshproof::bench::ReadProcess;
 
 // The highest RSS and thread count of a process, sampled every 200 ms over the window.
 class ProcessWatch {
