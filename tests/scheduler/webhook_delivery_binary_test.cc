@@ -218,7 +218,10 @@ TEST_F(WebhookDeliveryBinaryTest, RegressionAndFixAreDeliveredSignedAndOnce) {
   EXPECT_EQ(ReceivedWithId(regressed_id).size(), 1u);
   EXPECT_EQ(ReceivedWithId("run.fixed:" + fixed_run).size(), 1u);
   EXPECT_EQ(receiver_.received().size(), 2u);
-  EXPECT_EQ(QueryLive(db_path(), "SELECT COUNT(*) FROM webhook_outbox WHERE state = 1"), 2);
+  // The sender marks a row delivered after the receiver's answer: wait for that write.
+  EXPECT_TRUE(WaitFor([&] {
+    return QueryLive(db_path(), "SELECT COUNT(*) FROM webhook_outbox WHERE state = 1") == 2;
+  })) << QueryLive(db_path(), "SELECT COUNT(*) FROM webhook_outbox WHERE state = 1");
 }
 
 TEST_F(WebhookDeliveryBinaryTest, AReceiverDownForAWhileGetsTheEventOnceWhenBack) {
