@@ -37,11 +37,11 @@ struct Capture {
 };
 
 // How often a transfer asks whether its call was cancelled. libcurl calls the progress
-// function on every pass of the multi loop, and the gRPC check behind `cancelled` polls
-// the completion queue: asked every time, it took a sixth of the loop thread.
+// function on every pass over the transfer, and the gRPC check behind `cancelled` polls
+// the completion queue: asked every time, it took a sixth of the transfer's CPU.
 constexpr int64_t kCancelCheckIntervalNs = 50'000'000;
 
-// Runs on the multi loop's thread, at least once a second per transfer: a non-zero
+// Runs on the transfer's thread, at least once a second per transfer: a non-zero
 // return aborts the transfer, so a cancelled call does not wait out its probe timeout.
 // Transfers shorter than the interval never ask: the executor asks between tests.
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -248,27 +248,43 @@ void Append(Slist& list, const std::string& item) {
 
 }  // namespace
 
-rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& probe,
-                               const sv1::Defaults& defaults, const HttpProbeOptions& options) {
+// Everything libcurl holds a pointer to while the transfer runs, so that it stays put
+// however the HttpTransfer is moved. The easy handle is declared last: it is cleaned up
+// first, before the share, the lists and the store it uses.
+struct HttpTransfer::State {
+  HttpProbeOptions options;
   rv1::ProbeOutcome outcome;
-  *outcome.mutable_started_at() = ToProtoTimestamp(absl::Now());
-  rv1::HttpObservation* http = outcome.mutable_http();
-
-  // Declared before the easy handle, which must be cleaned up first.
   std::unique_ptr<CURLSH, ShareDeleter> private_dns;
   DestinationGuard guard;
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), curl_easy_cleanup);
-  CURL* h = easy.get();
   Capture capture;
-  capture.http = http;
+  char error[CURL_ERROR_SIZE] = {0};
+  std::string url;
+  Slist headers, resolve, connect_to;
+  std::unique_ptr<X509_STORE, StoreDeleter> store;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy{nullptr, curl_easy_cleanup};
+};
+
+HttpTransfer::HttpTransfer(const sv1::HttpProbe& probe, const sv1::Defaults& defaults,
+                           HttpProbeOptions given)
+    : state_(std::make_unique<State>()) {
+  state_->options = std::move(given);
+  const HttpProbeOptions& options = state_->options;
+  rv1::ProbeOutcome& outcome = state_->outcome;
+  *outcome.mutable_started_at() = ToProtoTimestamp(absl::Now());
+  state_->easy.reset(curl_easy_init());
+  CURL* h = state_->easy.get();
+  Capture& capture = state_->capture;
+  DestinationGuard& guard = state_->guard;
+  capture.http = outcome.mutable_http();
   capture.easy = h;
   capture.body_limit = options.body_limit > 0           ? options.body_limit
                        : probe.body_capture_bytes() > 0 ? probe.body_capture_bytes()
                                                         : kDefaultBodyCapture;
-  char error[CURL_ERROR_SIZE] = {0};
-
-  std::string url = probe.url();
-  Slist headers, resolve, connect_to;
+  std::string& url = state_->url;
+  url = probe.url();
+  Slist& headers = state_->headers;
+  Slist& resolve = state_->resolve;
+  Slist& connect_to = state_->connect_to;
   const sv1::TlsOptions& tls = probe.tls();
   if (!tls.sni().empty()) {
     // libcurl sends the URL's host as SNI: put the SNI name in the URL and connect to the
@@ -296,7 +312,7 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
 
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, state_->error);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &capture);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
@@ -310,8 +326,9 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   }
   if (!probe.body().empty()) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, probe.body().c_str());
+    // Copied: the transfer may outlive the caller's probe message.
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(probe.body().size()));
+    curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, probe.body().c_str());
     if (method.empty() || method == "GET") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "POST");
   }
   if (headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
@@ -319,9 +336,9 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     // libcurl adds resolve entries to the DNS cache of the handle's multi, where they
     // would stay and answer later probes' lookups (of other scenarios too). A private
     // cache keeps them to this probe.
-    private_dns.reset(curl_share_init());
-    curl_share_setopt(private_dns.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_easy_setopt(h, CURLOPT_SHARE, private_dns.get());
+    state_->private_dns.reset(curl_share_init());
+    curl_share_setopt(state_->private_dns.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_easy_setopt(h, CURLOPT_SHARE, state_->private_dns.get());
     curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get());
   }
   if (options.destinations != nullptr && !options.destinations->allows_everything()) {
@@ -336,7 +353,7 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  std::unique_ptr<X509_STORE, StoreDeleter> store;
+  std::unique_ptr<X509_STORE, StoreDeleter>& store = state_->store;
   if (!tls.insecure() && options.ca_cache != nullptr && absl::StartsWithIgnoreCase(url, "https:")) {
     // The trust `curl --cacert FILE` (or plain curl) would use: the file, else the
     // built-in bundle, plus the built-in CA path; parsed once, not per handshake.
@@ -419,9 +436,21 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &capture);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   }
+}
 
-  const CURLcode code = runner.Perform(h);
+HttpTransfer::~HttpTransfer() = default;
+HttpTransfer::HttpTransfer(HttpTransfer&&) noexcept = default;
 
+CURL* HttpTransfer::easy() const { return state_->easy.get(); }
+
+rv1::ProbeOutcome HttpTransfer::Finish(CURLcode code) {
+  CURL* h = state_->easy.get();
+  rv1::ProbeOutcome& outcome = state_->outcome;
+  const HttpProbeOptions& options = state_->options;
+  rv1::HttpObservation* http = outcome.mutable_http();
+  const Capture& capture = state_->capture;
+  const DestinationGuard& guard = state_->guard;
+  const char* error = state_->error;
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   http->set_status_code(static_cast<uint32_t>(status));
@@ -476,7 +505,13 @@ rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& pr
       if (options.denied != nullptr) *options.denied = guard.denied;
     }
   }
-  return outcome;
+  return std::move(outcome);
+}
+
+rv1::ProbeOutcome RunHttpProbe(CurlMultiRunner& runner, const sv1::HttpProbe& probe,
+                               const sv1::Defaults& defaults, const HttpProbeOptions& options) {
+  HttpTransfer transfer(probe, defaults, options);
+  return transfer.Finish(runner.Perform(transfer.easy()));
 }
 
 }  // namespace meshproof::agent

@@ -4,6 +4,7 @@
 #define MESHPROOF_SERVICES_PROBE_AGENT_HTTP_PROBE_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "meshproof/result/v1/result.pb.h"
@@ -28,6 +29,26 @@ struct HttpProbeOptions {
   // opened; the transfer fails and `denied` (when set) gets the reason.
   const DestinationPolicy* destinations = nullptr;
   std::string* denied = nullptr;
+};
+
+// One HTTP probe as a libcurl transfer: built (no I/O) by the constructor, run by whoever
+// drives easy(), read by Finish. Lets a probe run synchronously (RunHttpProbe) or as a
+// step of a multi loop (RealProber::Start). Movable; easy() stays the same handle.
+class HttpTransfer {
+ public:
+  HttpTransfer(const meshproof::scenario::v1::HttpProbe& probe,
+               const meshproof::scenario::v1::Defaults& defaults, HttpProbeOptions options);
+  ~HttpTransfer();
+  HttpTransfer(HttpTransfer&&) noexcept;
+  HttpTransfer& operator=(HttpTransfer&&) = delete;
+
+  CURL* easy() const;
+  // What the transfer observed, once libcurl finished it with `code`. Call once.
+  meshproof::result::v1::ProbeOutcome Finish(CURLcode code);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Runs one HTTP probe on `runner`. Never fails: problems become ProbeOutcome.failure.

@@ -138,7 +138,7 @@ absl::StatusOr<rv1::ProbeOutcome> RunDns(const sv1::DnsProbe& probe,
 }  // namespace
 
 RealProber::RealProber(const ProberOptions& options)
-    : options_(options), runner_(options.max_concurrency, options.curl_loops) {}
+    : options_(options), runner_(options.max_concurrency) {}
 
 absl::StatusOr<std::string> FetchUrl(Prober& prober, const std::string& url, absl::Duration timeout,
                                      size_t limit) {
@@ -148,27 +148,76 @@ absl::StatusOr<std::string> FetchUrl(Prober& prober, const std::string& url, abs
   return prober.Fetch(request, limit);
 }
 
+absl::Status RealProber::CheckHttp(const sv1::HttpProbe& http) const {
+  if (http.follow_redirects() && !options_.follow_redirects) {
+    return absl::PermissionDeniedError(
+        "http.follow_redirects: this agent does not follow redirects (follow_redirects in its "
+        "configuration)");
+  }
+  return absl::OkStatus();
+}
+
+HttpProbeOptions RealProber::HttpOptions(const sv1::Defaults& defaults,
+                                         const CancelledFn& cancelled, std::string* denied) {
+  HttpProbeOptions options;
+  options.destinations = &options_.destinations;
+  options.denied = denied;
+  options.cancelled = cancelled;
+  options.reuse_connections = defaults.reuse_connections();
+  options.ca_cache = &ca_cache_;
+  return options;
+}
+
+namespace {
+
+// What an HTTP probe's transfer says, once finished: the operator's rule refused the
+// connection (nothing about the mesh was observed), or the outcome.
+absl::StatusOr<rv1::ProbeOutcome> HttpAnswer(HttpTransfer& transfer, CURLcode code,
+                                             const std::string& denied) {
+  rv1::ProbeOutcome outcome = transfer.Finish(code);
+  if (!denied.empty()) return absl::PermissionDeniedError(denied);
+  return outcome;
+}
+
+}  // namespace
+
+bool RealProber::CanStart(const sv1::Probe& probe) const {
+  return probe.kind_case() == sv1::Probe::kHttp;
+}
+
+std::optional<absl::StatusOr<rv1::ProbeOutcome>> RealProber::Start(const sv1::Probe& probe,
+                                                                   const sv1::Defaults& defaults,
+                                                                   const CancelledFn& cancelled,
+                                                                   ProbeDone done) {
+  if (!CanStart(probe)) return Run(probe, defaults, cancelled);
+  if (absl::Status allowed = CheckHttp(probe.http()); !allowed.ok()) return allowed;
+  // Owned by the completion, which runs once; the transfer points into its own state.
+  struct Flight {
+    std::string denied;
+    std::optional<HttpTransfer> transfer;
+    ProbeDone done;
+  };
+  auto flight = std::make_shared<Flight>();
+  flight->done = std::move(done);
+  flight->transfer.emplace(probe.http(), defaults,
+                           HttpOptions(defaults, cancelled, &flight->denied));
+  CURL* easy = flight->transfer->easy();
+  const bool started = runner_.Start(easy, [flight](CURLcode code) {
+    flight->done(HttpAnswer(*flight->transfer, code, flight->denied));
+  });
+  if (!started) return HttpAnswer(*flight->transfer, CURLE_ABORTED_BY_CALLBACK, flight->denied);
+  return std::nullopt;
+}
+
 absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe,
                                                   const sv1::Defaults& defaults,
                                                   const CancelledFn& cancelled) {
   switch (probe.kind_case()) {
     case sv1::Probe::kHttp: {
-      if (probe.http().follow_redirects() && !options_.follow_redirects) {
-        return absl::PermissionDeniedError(
-            "http.follow_redirects: this agent does not follow redirects (follow_redirects in its "
-            "configuration)");
-      }
+      if (absl::Status allowed = CheckHttp(probe.http()); !allowed.ok()) return allowed;
       std::string denied;
-      HttpProbeOptions options;
-      options.destinations = &options_.destinations;
-      options.denied = &denied;
-      options.cancelled = cancelled;
-      options.reuse_connections = defaults.reuse_connections();
-      options.ca_cache = &ca_cache_;
-      rv1::ProbeOutcome outcome = RunHttpProbe(runner_, probe.http(), defaults, options);
-      // The operator's rule refused it: nothing about the mesh was observed.
-      if (!denied.empty()) return absl::PermissionDeniedError(denied);
-      return outcome;
+      HttpTransfer transfer(probe.http(), defaults, HttpOptions(defaults, cancelled, &denied));
+      return HttpAnswer(transfer, runner_.Perform(transfer.easy()), denied);
     }
     case sv1::Probe::kEnvoyAdmin: {
       const sv1::EnvoyResource resource = probe.envoy_admin().resource();

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "services/probe-agent/curl_multi_runner.h"
 #include "services/probe-agent/destination_policy.h"
 #include "services/probe-agent/exec_policy.h"
+#include "services/probe-agent/http_probe.h"
 
 namespace meshproof::agent {
 
@@ -35,6 +37,21 @@ class Prober {
   virtual absl::StatusOr<meshproof::result::v1::ProbeOutcome> Run(
       const meshproof::scenario::v1::Probe& probe,
       const meshproof::scenario::v1::Defaults& defaults, const CancelledFn& cancelled) = 0;
+  // Whether Start can run `probe` (by default no prober can: the caller uses Run).
+  virtual bool CanStart(const meshproof::scenario::v1::Probe& probe) const { return false; }
+  // Starts a probe that CanStart accepts without blocking the calling thread. Returns
+  // nullopt when it started: `done` is then called once, on a prober thread, with what
+  // Run would have returned, and must not block. Otherwise returns that answer at once
+  // (refused by the agent's configuration, or the prober is stopping) and never calls
+  // `done`. `probe` and `defaults` need only live until Start returns; `cancelled` is
+  // copied.
+  using ProbeDone = std::function<void(absl::StatusOr<meshproof::result::v1::ProbeOutcome>)>;
+  virtual std::optional<absl::StatusOr<meshproof::result::v1::ProbeOutcome>> Start(
+      const meshproof::scenario::v1::Probe& probe,
+      const meshproof::scenario::v1::Defaults& defaults, const CancelledFn& cancelled,
+      ProbeDone done) {
+    return Run(probe, defaults, cancelled);
+  }
   // Returns the body of an HTTP GET described by `request` (url, headers, tls.ca_file,
   // timeout are honoured): Envoy admin output, HTTP and Kubernetes log sources. At most
   // `limit` bytes. UNAVAILABLE when it cannot be read or the status is not 200;
@@ -56,11 +73,9 @@ struct ProberOptions {
   // Whether HTTP probes may follow redirects at all (a scenario asking otherwise is an
   // ERROR); every redirect target passes `destinations` too.
   bool follow_redirects = false;
-  // Threads driving libcurl transfers, each with its own multi handle; 0: one per CPU.
-  int curl_loops = 0;
 };
 
-// The real prober: HTTP and Envoy admin through one libcurl multi loop, TCP connects,
+// The real prober: HTTP and Envoy admin through libcurl under one budget, TCP connects,
 // DNS lookups, and allowlisted programs.
 class RealProber final : public Prober {
  public:
@@ -68,10 +83,20 @@ class RealProber final : public Prober {
   absl::StatusOr<meshproof::result::v1::ProbeOutcome> Run(
       const meshproof::scenario::v1::Probe& probe,
       const meshproof::scenario::v1::Defaults& defaults, const CancelledFn& cancelled) override;
+  // HTTP probes run on the runner's loop threads.
+  bool CanStart(const meshproof::scenario::v1::Probe& probe) const override;
+  std::optional<absl::StatusOr<meshproof::result::v1::ProbeOutcome>> Start(
+      const meshproof::scenario::v1::Probe& probe,
+      const meshproof::scenario::v1::Defaults& defaults, const CancelledFn& cancelled,
+      ProbeDone done) override;
   absl::StatusOr<std::string> Fetch(const meshproof::scenario::v1::HttpProbe& request,
                                     size_t limit) override;
 
  private:
+  absl::Status CheckHttp(const meshproof::scenario::v1::HttpProbe& http) const;
+  HttpProbeOptions HttpOptions(const meshproof::scenario::v1::Defaults& defaults,
+                               const CancelledFn& cancelled, std::string* denied);
+
   ProberOptions options_;
   CaStoreCache ca_cache_;
   CurlMultiRunner runner_;

@@ -1,6 +1,8 @@
 #include "services/probe-agent/scenario_executor.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -66,6 +68,59 @@ ScenarioExecutor::ScenarioExecutor(Prober* prober, const Clock* clock, Sleeper s
                                    LogSourceFactory sources)
     : prober_(prober), clock_(clock), sleeper_(std::move(sleeper)), sources_(std::move(sources)) {}
 
+bool ScenarioExecutor::RecordAttempt(const sv1::Scenario& scenario, const sv1::Test& test,
+                                     rv1::Phase phase, uint32_t attempt,
+                                     absl::StatusOr<rv1::ProbeOutcome> outcome,
+                                     std::vector<rv1::Evidence> evidence, absl::Time probe_start,
+                                     absl::Time probe_end, const CancelledFn& cancelled,
+                                     rv1::TestResult* result) {
+  if (cancelled && cancelled()) {
+    if (observer_ != nullptr) {
+      observer_->ProbeFinished(phase, rv1::TEST_VERDICT_NOT_RUN, sv1::FAILURE_CLASS_UNSPECIFIED,
+                               probe_end - probe_start);
+    }
+    // What an aborted probe saw says nothing about the mesh.
+    rv1::TestResult not_run = NotRun(scenario, test, phase, rv1::TEST_VERDICT_NOT_RUN,
+                                     "the run was cancelled while this test ran");
+    *not_run.mutable_started_at() = result->started_at();
+    *not_run.mutable_attempt_history() = result->attempt_history();
+    not_run.set_flaky(results::AttemptsDisagree(not_run.attempt_history()));
+    not_run.set_attempts(attempt - 1);
+    *not_run.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
+    *result = std::move(not_run);
+    return false;
+  }
+  Evaluation evaluation;
+  if (!outcome.ok()) {
+    evaluation.verdict = rv1::TEST_VERDICT_ERROR;
+    evaluation.reason = std::string(outcome.status().message());
+    evaluation.actual_summary = "not executed";
+    outcome = rv1::ProbeOutcome();
+  } else {
+    evaluation = Evaluate(test, *outcome, evidence, clock_->Now());
+  }
+  if (observer_ != nullptr) {
+    observer_->ProbeFinished(phase, evaluation.verdict, outcome->failure().class_(),
+                             probe_end - probe_start);
+  }
+  rv1::AttemptSummary* summary = result->add_attempt_history();
+  summary->set_attempt(attempt);
+  summary->set_verdict(evaluation.verdict);
+  summary->set_reason(evaluation.reason);
+  *summary->mutable_latency() = outcome->timings().total();
+
+  *result->mutable_outcome() = *std::move(outcome);
+  result->clear_evidence();
+  for (auto& e : evidence) *result->add_evidence() = std::move(e);
+  result->clear_mismatches();
+  for (auto& m : evaluation.mismatches) *result->add_mismatches() = std::move(m);
+  result->set_verdict(evaluation.verdict);
+  result->set_reason(evaluation.reason);
+  result->set_actual_summary(evaluation.actual_summary);
+  result->set_attempts(attempt);
+  return true;
+}
+
 rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const sv1::Test& test,
                                           rv1::Phase phase, const CancelledFn& cancelled) {
   rv1::TestResult result = Skeleton(scenario, test, phase);
@@ -90,51 +145,12 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
       google::protobuf::RepeatedPtrField<rv1::Evidence> found(evidence.begin(), evidence.end());
       observer_->EvidenceWaited(clock_->Now() - probe_end, found);
     }
-    if (cancelled && cancelled()) {
-      if (observer_ != nullptr) {
-        observer_->ProbeFinished(phase, rv1::TEST_VERDICT_NOT_RUN, sv1::FAILURE_CLASS_UNSPECIFIED,
-                                 probe_end - probe_start);
-      }
-      // What an aborted probe saw says nothing about the mesh.
-      rv1::TestResult not_run = NotRun(scenario, test, phase, rv1::TEST_VERDICT_NOT_RUN,
-                                       "the run was cancelled while this test ran");
-      *not_run.mutable_started_at() = result.started_at();
-      *not_run.mutable_attempt_history() = result.attempt_history();
-      not_run.set_flaky(results::AttemptsDisagree(not_run.attempt_history()));
-      not_run.set_attempts(attempt - 1);
-      *not_run.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
-      return not_run;
+    if (!RecordAttempt(scenario, test, phase, attempt, std::move(outcome), std::move(evidence),
+                       probe_start, probe_end, cancelled, &result)) {
+      return result;
     }
-    Evaluation evaluation;
-    if (!outcome.ok()) {
-      evaluation.verdict = rv1::TEST_VERDICT_ERROR;
-      evaluation.reason = std::string(outcome.status().message());
-      evaluation.actual_summary = "not executed";
-      outcome = rv1::ProbeOutcome();
-    } else {
-      evaluation = Evaluate(test, *outcome, evidence, clock_->Now());
-    }
-    if (observer_ != nullptr) {
-      observer_->ProbeFinished(phase, evaluation.verdict, outcome->failure().class_(),
-                               probe_end - probe_start);
-    }
-    rv1::AttemptSummary* summary = result.add_attempt_history();
-    summary->set_attempt(attempt);
-    summary->set_verdict(evaluation.verdict);
-    summary->set_reason(evaluation.reason);
-    *summary->mutable_latency() = outcome->timings().total();
 
-    *result.mutable_outcome() = *outcome;
-    result.clear_evidence();
-    for (auto& e : evidence) *result.add_evidence() = std::move(e);
-    result.clear_mismatches();
-    for (auto& m : evaluation.mismatches) *result.add_mismatches() = std::move(m);
-    result.set_verdict(evaluation.verdict);
-    result.set_reason(evaluation.reason);
-    result.set_actual_summary(evaluation.actual_summary);
-    result.set_attempts(attempt);
-
-    const bool passed = evaluation.verdict == rv1::TEST_VERDICT_PASS;
+    const bool passed = result.verdict() == rv1::TEST_VERDICT_PASS;
     if (passed) {
       if (++consecutive_passes >= converge) break;
       if (converge > 1)
@@ -143,8 +159,8 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
     } else {
       consecutive_passes = 0;
       const bool retryable =
-          evaluation.verdict == rv1::TEST_VERDICT_ERROR ||
-          (evaluation.verdict == rv1::TEST_VERDICT_FAIL && (retry.on_failure() || converge > 1));
+          result.verdict() == rv1::TEST_VERDICT_ERROR ||
+          (result.verdict() == rv1::TEST_VERDICT_FAIL && (retry.on_failure() || converge > 1));
       if (!retryable) break;
     }
     if (attempt < attempts && !passed) {
@@ -155,6 +171,99 @@ rv1::TestResult ScenarioExecutor::RunTest(const sv1::Scenario& scenario, const s
   SettleAttempts(converge, &result);
   *result.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
   return result;
+}
+
+bool ScenarioExecutor::RunsOnProberThreads(const sv1::Scenario& scenario,
+                                           const sv1::Test& test) const {
+  const sv1::RetryPolicy& retry = test.has_retry() ? test.retry() : scenario.defaults().retry();
+  // One attempt, nothing to wait for after the probe: no retry backoff and no evidence
+  // polling, which would block a prober thread.
+  return retry.attempts() <= 1 && retry.converge() <= 1 && test.evidence_size() == 0 &&
+         prober_->CanStart(test.probe());
+}
+
+void ScenarioExecutor::RunOnProberThreads(const sv1::Scenario& scenario,
+                                          const std::vector<int>& to_run, int parallelism,
+                                          const CancelledFn& cancelled,
+                                          const std::function<void(const rv1::TestResult&)>& emit,
+                                          std::vector<rv1::TestResult>& decided) {
+  // Shared with the completions, which may still be unwinding after the last one let
+  // this function return: they touch this function's locals only before `finishing`
+  // drops, and the state itself lives as long as any of them holds it.
+  struct Shared {
+    absl::Mutex mu;
+    size_t next ABSL_GUARDED_BY(mu) = 0;
+    int in_flight ABSL_GUARDED_BY(mu) = 0;
+    int finishing ABSL_GUARDED_BY(mu) = 0;
+    bool was_cancelled ABSL_GUARDED_BY(mu) = false;
+  };
+  auto shared = std::make_shared<Shared>();
+  const sv1::Defaults& defaults = scenario.defaults();
+
+  // Records test `index`'s one attempt and emits it; the test leaves the flight.
+  auto finish = [&, shared](int index, rv1::TestResult& result, absl::Time probe_start,
+                            absl::StatusOr<rv1::ProbeOutcome> outcome) {
+    const sv1::Test& test = scenario.tests(index);
+    const absl::Time probe_end = clock_->Now();
+    if (RecordAttempt(scenario, test, rv1::PHASE_TEST, 1, std::move(outcome), {}, probe_start,
+                      probe_end, cancelled, &result)) {
+      SettleAttempts(1, &result);
+      *result.mutable_finished_at() = ToProtoTimestamp(clock_->Now());
+    }
+    absl::MutexLock lock(&shared->mu);
+    emit(result);
+    decided[index] = KeptForOutcome(result);
+    --shared->in_flight;
+  };
+  // Starts tests while fewer than `parallelism` are in flight. Called by this thread
+  // first, then by each completion, so one prober thread probes, records and starts the
+  // next test without handing it to another thread.
+  std::function<void()> fill = [&, shared] {
+    while (true) {
+      int index;
+      {
+        absl::MutexLock lock(&shared->mu);
+        if (shared->next >= to_run.size() || shared->in_flight >= parallelism) return;
+        index = to_run[shared->next++];
+        if (!shared->was_cancelled && cancelled()) shared->was_cancelled = true;
+        if (shared->was_cancelled) {
+          decided[index] = NotRun(scenario, scenario.tests(index), rv1::PHASE_TEST,
+                                  rv1::TEST_VERDICT_NOT_RUN, "the run was cancelled");
+          emit(decided[index]);
+          continue;
+        }
+        ++shared->in_flight;
+      }
+      const sv1::Test& test = scenario.tests(index);
+      auto result = std::make_shared<rv1::TestResult>(Skeleton(scenario, test, rv1::PHASE_TEST));
+      *result->mutable_started_at() = ToProtoTimestamp(clock_->Now());
+      if (observer_ != nullptr) observer_->ProbeStarted();
+      const absl::Time probe_start = clock_->Now();
+      {
+        absl::MutexLock lock(&shared->mu);
+        ++shared->finishing;  // until this test's completion has returned
+      }
+      std::optional<absl::StatusOr<rv1::ProbeOutcome>> at_once = prober_->Start(
+          test.probe(), defaults, cancelled,
+          [&, shared, index, result, probe_start](absl::StatusOr<rv1::ProbeOutcome> outcome) {
+            finish(index, *result, probe_start, std::move(outcome));
+            fill();
+            absl::MutexLock lock(&shared->mu);
+            --shared->finishing;  // last: after this, this function's locals may be gone
+          });
+      if (at_once.has_value()) {
+        finish(index, *result, probe_start, *std::move(at_once));
+        absl::MutexLock lock(&shared->mu);
+        --shared->finishing;
+      }
+    }
+  };
+  fill();
+  absl::MutexLock lock(&shared->mu);
+  shared->mu.Await(absl::Condition(
+      +[](Shared* s)
+           ABSL_NO_THREAD_SAFETY_ANALYSIS { return s->in_flight == 0 && s->finishing == 0; },
+      shared.get()));
 }
 
 rv1::ScenarioOutcome ScenarioExecutor::Execute(
@@ -297,10 +406,17 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
     for (int i = 0; i < count; ++i) {
       if (!runs[i] && !omitted[i] && !carried[i]) emit(decided[i]);
     }
-    std::vector<std::thread> threads;
-    for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t)
-      threads.emplace_back(worker);
-    for (std::thread& thread : threads) thread.join();
+    const bool all_simple = std::all_of(to_run.begin(), to_run.end(), [&](int index) {
+      return RunsOnProberThreads(scenario, scenario.tests(index));
+    });
+    if (all_simple) {
+      RunOnProberThreads(scenario, to_run, parallelism, cancelled, emit, decided);
+    } else {
+      std::vector<std::thread> threads;
+      for (int t = 0; t < std::min<int>(parallelism, static_cast<int>(to_run.size())); ++t)
+        threads.emplace_back(worker);
+      for (std::thread& thread : threads) thread.join();
+    }
   }
   for (int i = 0; i < count; ++i) {
     if (!omitted[i]) test_results.push_back(std::move(decided[i]));

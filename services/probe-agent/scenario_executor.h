@@ -56,6 +56,25 @@ class ScenarioExecutor {
   void SetObserver(ProbeObserver* observer) { observer_ = observer; }
 
  private:
+  // Records one attempt's probe in `result` (and tells the observer). Returns false when
+  // the call was cancelled meanwhile: `result` then says NOT_RUN.
+  bool RecordAttempt(const meshproof::scenario::v1::Scenario& scenario,
+                     const meshproof::scenario::v1::Test& test, meshproof::result::v1::Phase phase,
+                     uint32_t attempt, absl::StatusOr<meshproof::result::v1::ProbeOutcome> outcome,
+                     std::vector<meshproof::result::v1::Evidence> evidence, absl::Time probe_start,
+                     absl::Time probe_end, const CancelledFn& cancelled,
+                     meshproof::result::v1::TestResult* result);
+  // A test whose one probe the prober can run without a thread of its own: one attempt,
+  // no evidence to wait for.
+  bool RunsOnProberThreads(const meshproof::scenario::v1::Scenario& scenario,
+                           const meshproof::scenario::v1::Test& test) const;
+  // Runs `to_run` (indexes of such tests) with at most `parallelism` in flight, started
+  // and recorded on the prober's threads; emits each result and keeps it in `decided`.
+  void RunOnProberThreads(const meshproof::scenario::v1::Scenario& scenario,
+                          const std::vector<int>& to_run, int parallelism,
+                          const CancelledFn& cancelled,
+                          const std::function<void(const meshproof::result::v1::TestResult&)>& emit,
+                          std::vector<meshproof::result::v1::TestResult>& decided);
   meshproof::result::v1::TestResult RunTest(const meshproof::scenario::v1::Scenario& scenario,
                                             const meshproof::scenario::v1::Test& test,
                                             meshproof::result::v1::Phase phase,

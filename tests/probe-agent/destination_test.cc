@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "services/common/time_util.h"
 #include "services/probe-agent/prober.h"
 #include "tests/probe-agent/fake_http_server.h"
@@ -15,6 +16,7 @@ namespace meshproof::agent {
 namespace {
 
 namespace sv1 = ::meshproof::scenario::v1;
+namespace rv1 = ::meshproof::result::v1;
 using testing::FakeHttpServer;
 using testing::FakeRequest;
 using testing::FakeResponse;
@@ -44,7 +46,7 @@ ProberOptions Allow(std::vector<DestinationRule> rules, bool follow_redirects = 
   EXPECT_TRUE(policy.ok()) << policy.status();
   if (policy.ok()) options.destinations = *policy;
   options.follow_redirects = follow_redirects;
-  options.curl_loops = 1;
+  options.max_concurrency = 1;  // one multi handle: what it keeps, the next probe sees
   return options;
 }
 
@@ -59,38 +61,62 @@ FakeHttpServer::Handler Ok() {
   return [](const FakeRequest&) { return FakeResponse{200, "ok"}; };
 }
 
-TEST(DestinationTest, AnAllowedAddressAndPortIsReached) {
+// The two ways an HTTP probe runs: Run, on the calling thread (a test with retries or
+// evidence), and Start, on the prober's loop threads (a scenario of simple tests). The
+// agent's destinations hold the same on both.
+class DestinationPathTest : public ::testing::TestWithParam<bool> {
+ protected:
+  absl::StatusOr<rv1::ProbeOutcome> Probe(RealProber& prober, const sv1::Probe& probe) {
+    if (!GetParam()) return prober.Run(probe, sv1::Defaults(), {});
+    EXPECT_TRUE(prober.CanStart(probe));
+    absl::Notification done;
+    absl::StatusOr<rv1::ProbeOutcome> answer = absl::UnknownError("no answer");
+    auto at_once =
+        prober.Start(probe, sv1::Defaults(), {}, [&](absl::StatusOr<rv1::ProbeOutcome> outcome) {
+          answer = std::move(outcome);
+          done.Notify();
+        });
+    if (at_once.has_value()) return *std::move(at_once);
+    EXPECT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    return answer;
+  }
+};
+INSTANTIATE_TEST_SUITE_P(RunAndStart, DestinationPathTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Started" : "Run";
+                         });
+
+TEST_P(DestinationPathTest, AnAllowedAddressAndPortIsReached) {
   FakeHttpServer server(Ok());
   RealProber prober(Allow({Cidr("127.0.0.0/8", {Port(server.port())})}));
-  auto outcome = prober.Run(Http(server.url() + "/a"), sv1::Defaults(), {});
+  auto outcome = Probe(prober, Http(server.url() + "/a"));
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->http().status_code(), 200u);
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
-TEST(DestinationTest, AnAddressOrPortNotListedIsRefusedBeforeAnyConnection) {
+TEST_P(DestinationPathTest, AnAddressOrPortNotListedIsRefusedBeforeAnyConnection) {
   FakeHttpServer server(Ok());
   RealProber other_network(Allow({Cidr("10.0.0.0/8")}));
-  auto outcome = other_network.Run(Http(server.url() + "/a"), sv1::Defaults(), {});
+  auto outcome = Probe(other_network, Http(server.url() + "/a"));
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(outcome.status().message(),
               HasSubstr(absl::StrCat("destination 127.0.0.1:", server.port(), " is not allowed")));
   RealProber other_port(Allow({Cidr("127.0.0.1", {Port(server.port() == 1 ? 2 : 1)})}));
-  EXPECT_EQ(other_port.Run(Http(server.url()), sv1::Defaults(), {}).status().code(),
+  EXPECT_EQ(Probe(other_port, Http(server.url())).status().code(),
             absl::StatusCode::kPermissionDenied);
   // An empty allow list denies everything.
   RealProber nothing(Allow({}));
-  EXPECT_EQ(nothing.Run(Http(server.url()), sv1::Defaults(), {}).status().code(),
+  EXPECT_EQ(Probe(nothing, Http(server.url())).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(server.requests().empty());
 }
 
-TEST(DestinationTest, HostRulesTrustOnlyTheSystemResolver) {
+TEST_P(DestinationPathTest, HostRulesTrustOnlyTheSystemResolver) {
   FakeHttpServer server(Ok());
   RealProber prober(Allow({Host("localhost", {Port(server.port())}), Host("*.allowed.test")}));
   const std::string port = absl::StrCat(server.port());
-  auto by_name =
-      prober.Run(Http(absl::StrCat("http://localhost:", port, "/")), sv1::Defaults(), {});
+  auto by_name = Probe(prober, Http(absl::StrCat("http://localhost:", port, "/")));
   ASSERT_TRUE(by_name.ok()) << by_name.status();
   EXPECT_EQ(by_name->http().status_code(), 200u);
   ASSERT_EQ(server.requests().size(), 1u);
@@ -98,23 +124,21 @@ TEST(DestinationTest, HostRulesTrustOnlyTheSystemResolver) {
   // An allowed name pointed by the scenario at an address of its choosing.
   sv1::Probe resolved = Http(absl::StrCat("http://api.allowed.test:", port, "/"));
   resolved.mutable_http()->add_resolve(absl::StrCat("api.allowed.test:", port, ":127.0.0.1"));
-  auto by_resolve = prober.Run(resolved, sv1::Defaults(), {});
+  auto by_resolve = Probe(prober, resolved);
   EXPECT_EQ(by_resolve.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(by_resolve.status().message(),
               HasSubstr("is not allowed by the agent's destinations"));
 
   sv1::Probe connected = Http(absl::StrCat("http://localhost:", port, "/"));
   connected.mutable_http()->add_connect_to(absl::StrCat("localhost:", port, ":127.0.0.1:", port));
-  EXPECT_EQ(prober.Run(connected, sv1::Defaults(), {}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Probe(prober, connected).status().code(), absl::StatusCode::kPermissionDenied);
 
   // An address literal is judged by CIDR rules only.
-  EXPECT_EQ(prober.Run(Http(server.url()), sv1::Defaults(), {}).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Probe(prober, Http(server.url())).status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
-TEST(DestinationTest, RedirectsAreNotFollowedUnlessTheAgentAllowsThem) {
+TEST_P(DestinationPathTest, RedirectsAreNotFollowedUnlessTheAgentAllowsThem) {
   FakeHttpServer inner(Ok());
   FakeHttpServer outer([&inner](const FakeRequest&) {
     FakeResponse response{302, ""};
@@ -125,14 +149,14 @@ TEST(DestinationTest, RedirectsAreNotFollowedUnlessTheAgentAllowsThem) {
   probe.mutable_http()->set_follow_redirects(true);
 
   RealProber no_redirects(Allow({Cidr("127.0.0.0/8")}));
-  auto refused = no_redirects.Run(probe, sv1::Defaults(), {});
+  auto refused = Probe(no_redirects, probe);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(refused.status().message(), HasSubstr("http.follow_redirects"));
   EXPECT_TRUE(outer.requests().empty());
 
   // Allowed to follow, but the target is outside the destinations.
   RealProber follows(Allow({Cidr("127.0.0.0/8", {Port(outer.port())})}, /*follow_redirects=*/true));
-  auto inward = follows.Run(probe, sv1::Defaults(), {});
+  auto inward = Probe(follows, probe);
   EXPECT_EQ(inward.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(inward.status().message(), HasSubstr(absl::StrCat("127.0.0.1:", inner.port())));
   EXPECT_EQ(outer.requests().size(), 1u);
@@ -140,7 +164,7 @@ TEST(DestinationTest, RedirectsAreNotFollowedUnlessTheAgentAllowsThem) {
 
   // Both allowed: followed.
   RealProber both(Allow({Cidr("127.0.0.0/8")}, /*follow_redirects=*/true));
-  auto followed = both.Run(probe, sv1::Defaults(), {});
+  auto followed = Probe(both, probe);
   ASSERT_TRUE(followed.ok()) << followed.status();
   EXPECT_EQ(followed->http().status_code(), 200u);
   EXPECT_EQ(inner.requests().size(), 1u);
@@ -175,18 +199,18 @@ TEST(DestinationTest, EvidenceReadsTcpAndDnsProbesAreCheckedToo) {
   EXPECT_TRUE(prober.Run(dns, sv1::Defaults(), {}).ok());  // allowed (whatever it resolves to)
 }
 
-TEST(DestinationTest, AScenariosResolveEntriesDoNotOutliveItsProbe) {
+TEST_P(DestinationPathTest, AScenariosResolveEntriesDoNotOutliveItsProbe) {
   FakeHttpServer server(Ok());
-  RealProber prober(ProberOptions{.curl_loops = 1});
+  RealProber prober(ProberOptions{.max_concurrency = 1});  // one multi handle, one DNS cache
   const std::string url = absl::StrCat("http://meshproof-resolve.invalid:", server.port(), "/");
   sv1::Probe pinned = Http(url);
   pinned.mutable_http()->add_resolve(
       absl::StrCat("meshproof-resolve.invalid:", server.port(), ":127.0.0.1"));
-  auto first = prober.Run(pinned, sv1::Defaults(), {});
+  auto first = Probe(prober, pinned);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->http().status_code(), 200u);
   // The same name without the override: the system resolver knows no .invalid name.
-  auto second = prober.Run(Http(url), sv1::Defaults(), {});
+  auto second = Probe(prober, Http(url));
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->failure().class_(), sv1::FAILURE_CLASS_DNS) << second->http().status_code();
   EXPECT_EQ(server.requests().size(), 1u);

@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <deque>
+#include <optional>
+#include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "services/probe-agent/scenario_executor.h"
@@ -49,11 +52,36 @@ class FakeProber : public Prober {
   absl::StatusOr<std::string> Fetch(const sv1::HttpProbe&, size_t) override {
     return absl::UnavailableError("no admin");
   }
+  // With `async`, HTTP probes can be started: each runs as Run would, on a thread of its
+  // own, and answers there (as the real prober answers on its loop threads).
+  bool CanStart(const sv1::Probe& probe) const override {
+    return async && probe.kind_case() == sv1::Probe::kHttp;
+  }
+  std::optional<absl::StatusOr<rv1::ProbeOutcome>> Start(const sv1::Probe& probe,
+                                                         const sv1::Defaults& defaults,
+                                                         const CancelledFn& cancelled,
+                                                         ProbeDone done) override {
+    if (!refuse.ok()) return refuse;  // answered at once, as a refused destination is
+    ++starts;
+    absl::MutexLock lock(&threads_mu_);
+    threads_.emplace_back([this, probe, defaults, cancelled, done = std::move(done)] {
+      done(Run(probe, defaults, cancelled));
+    });
+    return std::nullopt;
+  }
+  ~FakeProber() override {
+    absl::MutexLock lock(&threads_mu_);
+    for (std::thread& thread : threads_) thread.join();
+  }
   std::function<void()> on_probe;
   absl::Status refuse;
+  bool async = false;
+  std::atomic<int> starts{0};
 
  private:
   absl::Mutex mu_;
+  absl::Mutex threads_mu_;
+  std::vector<std::thread> threads_;
 };
 
 // A log whose lines the test appends.
@@ -253,24 +281,138 @@ TEST_F(ExecutorTest, RecordedTestsAreNotRunAgainButCount) {
   }
 }
 
-TEST_F(ExecutorTest, ParallelismRunsTestsAtOnce) {
+TEST_F(ExecutorTest, ParallelismRunsTestsAtOnceOnThreadsOrStartedByTheProber) {
+  for (bool async : {false, true}) {
+    SCOPED_TRACE(async ? "started by the prober" : "on threads");
+    prober_.async = async;
+    prober_.starts = 0;
+    absl::Mutex mu;
+    int in_flight = 0, most = 0;
+    prober_.on_probe = [&] {
+      absl::MutexLock lock(&mu);
+      most = std::max(most, ++in_flight);
+      // Wait (bounded) until all four probes overlap; sequential execution never gets there.
+      mu.AwaitWithTimeout(absl::Condition(
+                              +[](int* n) { return *n >= 4; }, &in_flight),
+                          absl::Seconds(5));
+    };
+    auto [results, outcome] = Run(
+        "defaults: {parallelism: 4}\ntests:\n"
+        "  - {name: a, http: {url: \"http://x/a\"}}\n  - {name: b, http: {url: \"http://x/b\"}}\n"
+        "  - {name: c, http: {url: \"http://x/c\"}}\n  - {name: d, http: {url: \"http://x/d\"}}\n");
+    EXPECT_EQ(most, 4);
+    EXPECT_EQ(results.size(), 4u);
+    EXPECT_EQ(outcome.counts().passed(), 4u);
+    EXPECT_EQ(prober_.starts, async ? 4 : 0);
+  }
+}
+
+// Many simple tests started by the prober: never more than `parallelism` at once, each
+// result emitted exactly once with its own verdict, the counts and verdict those of the
+// threaded path.
+TEST_F(ExecutorTest, StartedTestsKeepTheParallelismAndEachResultOnce) {
+  prober_.async = true;
+  constexpr int kTests = 60;
+  std::string body = "defaults: {parallelism: 5}\ntests:\n";
+  for (int i = 0; i < kTests; ++i) {
+    absl::StrAppend(&body, "  - {name: t", i, ", http: {url: \"http://x/", i, "\"}}\n");
+    if (i % 7 == 3) prober_.statuses[absl::StrCat("http://x/", i)] = {503};
+  }
   absl::Mutex mu;
   int in_flight = 0, most = 0;
   prober_.on_probe = [&] {
+    {
+      absl::MutexLock lock(&mu);
+      most = std::max(most, ++in_flight);
+    }
+    absl::SleepFor(absl::Milliseconds(2));  // let the others catch up
     absl::MutexLock lock(&mu);
-    most = std::max(most, ++in_flight);
-    // Wait (bounded) until all four probes overlap; sequential execution never gets there.
-    mu.AwaitWithTimeout(absl::Condition(
-                            +[](int* n) { return *n >= 4; }, &in_flight),
-                        absl::Seconds(5));
+    --in_flight;
   };
-  auto [results, outcome] = Run(
-      "defaults: {parallelism: 4}\ntests:\n"
-      "  - {name: a, http: {url: \"http://x/a\"}}\n  - {name: b, http: {url: \"http://x/b\"}}\n"
-      "  - {name: c, http: {url: \"http://x/c\"}}\n  - {name: d, http: {url: \"http://x/d\"}}\n");
-  EXPECT_EQ(most, 4);
-  EXPECT_EQ(results.size(), 4u);
-  EXPECT_EQ(outcome.counts().passed(), 4u);
+  auto [results, outcome] = Run(body);
+  EXPECT_EQ(prober_.starts, kTests);
+  EXPECT_LE(most, 5);
+  EXPECT_GE(most, 2);
+  ASSERT_EQ(results.size(), static_cast<size_t>(kTests));
+  std::set<std::string> seen;
+  int failed = 0;
+  for (const rv1::TestResult& result : results) {
+    EXPECT_TRUE(seen.insert(result.test()).second) << result.test() << " emitted twice";
+    const int i = std::stoi(result.test().substr(1));
+    const bool fails = i % 7 == 3;
+    EXPECT_EQ(result.verdict(), fails ? rv1::TEST_VERDICT_FAIL : rv1::TEST_VERDICT_PASS)
+        << result.test();
+    EXPECT_EQ(result.attempts(), 1u);
+    EXPECT_EQ(result.outcome().http().status_code(), fails ? 503u : 200u);
+    EXPECT_TRUE(result.has_started_at() && result.has_finished_at());
+    failed += fails ? 1 : 0;
+  }
+  EXPECT_EQ(outcome.counts().total(), static_cast<uint32_t>(kTests));
+  EXPECT_EQ(outcome.counts().failed(), static_cast<uint32_t>(failed));
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_FAILED);
+}
+
+// A test that would wait after its probe (a retry's backoff, evidence polling) must not
+// block a prober thread: its scenario runs on threads, every test through Run.
+TEST_F(ExecutorTest, RetriesOrEvidenceKeepAScenarioOnThreads) {
+  prober_.async = true;
+  prober_.statuses["http://x/b"] = {503, 200};
+  auto [results, outcome] =
+      Run("defaults: {parallelism: 4}\ntests:\n"
+          "  - {name: a, http: {url: \"http://x/a\"}}\n"
+          "  - {name: b, http: {url: \"http://x/b\"}, retry: {attempts: 2, on_failure: true}}\n");
+  EXPECT_EQ(prober_.starts, 0);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(outcome.counts().passed(), 2u);
+  EXPECT_EQ(prober_.calls["http://x/b"], 2);
+}
+
+// Cancelled while started tests run: what was in flight and everything after it is
+// NOT_RUN, nothing more is started, and the run is CANCELLED.
+TEST_F(ExecutorTest, CancellingStopsStartingTests) {
+  prober_.async = true;
+  std::atomic<int> probed{0};
+  std::atomic<bool> cancelled{false};
+  prober_.on_probe = [&] {
+    if (++probed == 10) cancelled = true;
+  };
+  std::string body =
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: s\n"
+      "defaults: {parallelism: 2}\ntests:\n";
+  for (int i = 0; i < 100; ++i)
+    absl::StrAppend(&body, "  - {name: t", i, ", http: {url: \"http://x/", i, "\"}}\n");
+  auto parsed = scenario::ParseScenario(body, scenario::ParseOptions());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  std::vector<rv1::TestResult> results;
+  rv1::ScenarioOutcome outcome = executor_.Execute(
+      *parsed, {}, [&](const rv1::TestResult& r) { results.push_back(r); },
+      [&] { return cancelled.load(); });
+  EXPECT_EQ(results.size(), 100u);
+  EXPECT_LE(prober_.starts, 11);  // the tenth probe's neighbour may have been in flight
+  EXPECT_EQ(outcome.verdict(), rv1::RUN_VERDICT_CANCELLED);
+  EXPECT_GE(outcome.counts().not_run(), 89u);
+  for (const rv1::TestResult& result : results) {
+    EXPECT_THAT(result.verdict(),
+                ::testing::AnyOf(rv1::TEST_VERDICT_PASS, rv1::TEST_VERDICT_NOT_RUN));
+  }
+}
+
+// A prober that answers a start at once (the agent's configuration refuses the probe)
+// gives an ERROR with the reason; thousands of such answers in a row are handled one
+// after another, not by nesting calls.
+TEST_F(ExecutorTest, StartsAnsweredAtOnceAreErrorsWithTheirReason) {
+  prober_.async = true;
+  prober_.refuse = absl::PermissionDeniedError("x is outside the agent's destinations");
+  std::string body = "defaults: {parallelism: 8}\ntests:\n";
+  for (int i = 0; i < 1000; ++i)
+    absl::StrAppend(&body, "  - {name: t", i, ", http: {url: \"http://x/", i, "\"}}\n");
+  auto [results, outcome] = Run(body);
+  ASSERT_EQ(results.size(), 1000u);
+  for (const rv1::TestResult& result : results) {
+    EXPECT_EQ(result.verdict(), rv1::TEST_VERDICT_ERROR);
+    EXPECT_EQ(result.reason(), "x is outside the agent's destinations");
+  }
+  EXPECT_EQ(outcome.counts().errors(), 1000u);
 }
 
 TEST_F(ExecutorTest, CancellationDuringATestMakesItAndTheRestNotRunButTeardownRuns) {
