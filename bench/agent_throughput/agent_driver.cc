@@ -58,6 +58,7 @@ int Main(int argc, char** argv) {
     }
     requests.emplace_back();
     *requests.back().mutable_scenario() = *std::move(parsed);
+    requests.back().set_batch_results(true);  // as meshproof probe asks
   }
 
   auto channel = grpc::CreateChannel(agent, grpc::InsecureChannelCredentials());
@@ -82,9 +83,12 @@ int Main(int argc, char** argv) {
         auto reader = stub->Execute(&context, requests[i]);
         av1::ExecuteEvent event;
         while (reader->Read(&event)) {
-          if (!event.has_result()) continue;
-          ++results;
-          if (event.result().verdict() == rv1::TEST_VERDICT_PASS) ++passed;
+          auto count = [&](const rv1::TestResult& result) {
+            ++results;
+            if (result.verdict() == rv1::TEST_VERDICT_PASS) ++passed;
+          };
+          if (event.has_result()) count(event.result());
+          for (const rv1::TestResult& result : event.results().results()) count(result);
         }
         const grpc::Status status = reader->Finish();
         if (!status.ok()) {

@@ -17,6 +17,7 @@ absl::StatusOr<rv1::ScenarioOutcome> AgentClient::Execute(
   av1::ExecuteRequest request;
   *request.mutable_scenario() = scenario;
   for (const std::string& name : only_tests) request.add_only_tests(name);
+  request.set_batch_results(true);
   std::unique_ptr<grpc::ClientReader<av1::ExecuteEvent>> reader = stub_->Execute(&context, request);
   const std::string who = absl::StrCat("the agent at ", caller_.peer().address);
   av1::ExecuteEvent event;
@@ -34,6 +35,10 @@ absl::StatusOr<rv1::ScenarioOutcome> AgentClient::Execute(
     ++expected;
     if (event.has_result()) {
       if (on_result) on_result(event.result());
+    } else if (event.has_results()) {
+      if (on_result) {
+        for (const rv1::TestResult& result : event.results().results()) on_result(result);
+      }
     } else if (event.has_outcome()) {
       outcome = event.outcome();
     }

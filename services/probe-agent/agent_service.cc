@@ -44,20 +44,22 @@ class CancellationCheck {
   std::atomic<bool> cancelled_{false};
 };
 
-// Writes a call's events in order from a thread of its own, so that executor threads
+// Writes a call's results in order from a thread of its own, so that executor threads
 // never wait for the stream (a sync Write waits for the transport; under the executor's
 // emit lock that serialized every worker). The queue is bounded by the scenario's test
 // count. No buffer hints: with the sync API a hinted Write does not complete until a
-// later unhinted one, which a slow probe could hold back indefinitely.
+// later unhinted one, which a slow probe could hold back indefinitely. When the caller
+// asked for batches, the results that queued up while the last event was written go
+// out together, in one event of at most kBatchResults results and kBatchBytes bytes.
 class EventWriter {
  public:
-  explicit EventWriter(grpc::ServerWriter<av1::ExecuteEvent>* writer)
-      : writer_(writer), thread_([this] { Run(); }) {}
+  EventWriter(grpc::ServerWriter<av1::ExecuteEvent>* writer, bool batch)
+      : writer_(writer), batch_(batch), thread_([this] { Run(); }) {}
   ~EventWriter() { Close(); }
 
-  void Push(av1::ExecuteEvent event) {
+  void Push(const rv1::TestResult& result) {
     absl::MutexLock lock(&mu_);
-    queue_.push_back(std::move(event));
+    queue_.push_back(result);
   }
   // False once a write failed: the client is gone or stopped reading.
   bool ok() const { return ok_.load(std::memory_order_acquire); }
@@ -69,31 +71,62 @@ class EventWriter {
     }
     if (thread_.joinable()) thread_.join();
   }
+  // The sequence number of the next event; read after Close.
+  uint64_t next_sequence() const { return sequence_ + 1; }
 
  private:
+  static constexpr int kBatchResults = 256;
+  static constexpr size_t kBatchBytes = 1 << 20;  // well under gRPC's 4 MiB message limit
+
   bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closing_; }
+  void Write(av1::ExecuteEvent& event) {
+    event.set_sequence(++sequence_);
+    if (!writer_->Write(event)) ok_.store(false, std::memory_order_release);
+  }
   void Run() {
-    std::deque<av1::ExecuteEvent> batch;
+    std::deque<rv1::TestResult> taken;
+    av1::ExecuteEvent event;
     while (true) {
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(this, &EventWriter::Ready));
         if (queue_.empty()) return;
-        batch.swap(queue_);
+        taken.swap(queue_);
       }
-      for (size_t i = 0; i < batch.size() && ok(); ++i) {
-        if (!writer_->Write(batch[i])) ok_.store(false, std::memory_order_release);
+      if (!batch_) {
+        for (size_t i = 0; i < taken.size() && ok(); ++i) {
+          event.Clear();
+          event.mutable_result()->Swap(&taken[i]);
+          Write(event);
+        }
+      } else {
+        size_t i = 0;
+        while (i < taken.size() && ok()) {
+          event.Clear();
+          av1::ResultBatch* batch = event.mutable_results();
+          size_t bytes = 0;
+          // At least one result per event, however large (the agent caps each result).
+          for (; i < taken.size() && batch->results_size() < kBatchResults; ++i) {
+            const size_t size = taken[i].ByteSizeLong();
+            if (batch->results_size() > 0 && bytes + size > kBatchBytes) break;
+            bytes += size;
+            batch->add_results()->Swap(&taken[i]);
+          }
+          Write(event);
+        }
       }
-      batch.clear();
+      taken.clear();
     }
   }
 
   grpc::ServerWriter<av1::ExecuteEvent>* const writer_;
+  const bool batch_;
   absl::Mutex mu_;
-  std::deque<av1::ExecuteEvent> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<rv1::TestResult> queue_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> ok_{true};
-  std::thread thread_;  // last: starts once the members above exist
+  uint64_t sequence_ = 0;  // the writer thread's, then (after Close) the caller's
+  std::thread thread_;     // last: starts once the members above exist
 };
 
 }  // namespace
@@ -118,18 +151,11 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
   }
   ExecuteOptions options;
   options.only_tests.assign(request->only_tests().begin(), request->only_tests().end());
-  uint64_t sequence = 0;
-  EventWriter events(writer);
+  EventWriter events(writer, request->batch_results());
   CancellationCheck cancelled([&] { return context->IsCancelled() || !events.ok(); });
   absl::StatusOr<rv1::ScenarioOutcome> outcome = entrance_->Execute(
       request->has_scenario() ? &request->scenario() : nullptr, options,
-      // The executor calls this one at a time, so the sequence needs no lock.
-      [&](const rv1::TestResult& result) {
-        av1::ExecuteEvent event;
-        event.set_sequence(++sequence);
-        *event.mutable_result() = result;
-        events.Push(std::move(event));
-      },
+      [&](const rv1::TestResult& result) { events.Push(result); },
       // Draining (SIGTERM) lets a running scenario finish; at the drain deadline gRPC
       // cancels the call, and that aborts the probes in flight.
       [&] { return cancelled.Check(); }, request->run_id());
@@ -148,7 +174,7 @@ grpc::Status AgentService::Execute(grpc::ServerContext* context, const av1::Exec
     return grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
   }
   av1::ExecuteEvent last;
-  last.set_sequence(++sequence);
+  last.set_sequence(events.next_sequence());
   *last.mutable_outcome() = *std::move(outcome);
   writer->Write(last);
   return grpc::Status::OK;

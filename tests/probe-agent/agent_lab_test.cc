@@ -36,6 +36,9 @@ using ::testing::HasSubstr;
 struct AgentRun {
   std::map<std::string, rv1::TestResult> results;
   rv1::ScenarioOutcome outcome;
+  int events = 0;        // the outcome's included
+  int batch_events = 0;  // events carrying ExecuteEvent.results
+  int results_read = 0;  // every result read, however carried
 };
 
 scenario::v1::Scenario Parse(const std::string& yaml,
@@ -52,21 +55,33 @@ scenario::v1::Scenario ParseFile(const std::string& relative,
   return Parse(testing::ReadFileOrEmpty(std::string(MESHPROOF_SOURCE_DIR) + "/" + relative), vars);
 }
 
-AgentRun Execute(const std::string& address, const scenario::v1::Scenario& scenario) {
+AgentRun Execute(const std::string& address, const scenario::v1::Scenario& scenario,
+                 bool batch_results = false) {
   auto stub = av1::ProbeAgentService::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
   av1::ExecuteRequest request;
   *request.mutable_scenario() = scenario;
+  request.set_batch_results(batch_results);
   auto reader = stub->Execute(&context, request);
   AgentRun run;
   av1::ExecuteEvent event;
   uint64_t last_sequence = 0;
+  auto read = [&run](const rv1::TestResult& result) {
+    EXPECT_TRUE(run.results.emplace(result.test(), result).second) << result.test() << " twice";
+    ++run.results_read;
+  };
   while (reader->Read(&event)) {
     EXPECT_EQ(event.sequence(), last_sequence + 1);
     last_sequence = event.sequence();
-    if (event.has_result()) run.results[event.result().test()] = event.result();
+    ++run.events;
+    if (event.has_result()) read(event.result());
+    if (event.has_results()) {
+      ++run.batch_events;
+      EXPECT_GT(event.results().results_size(), 0);
+      for (const rv1::TestResult& result : event.results().results()) read(result);
+    }
     if (event.has_outcome()) run.outcome = event.outcome();
   }
   grpc::Status status = reader->Finish();
@@ -113,6 +128,44 @@ TEST_F(AgentLabTest, ReproducesTheSeedIngressTable) {
     EXPECT_EQ(result.verdict(), rv1::TEST_VERDICT_PASS) << name << ": " << result.reason();
     EXPECT_THAT(result.reproduction(),
                 ::testing::StartsWith(name == "ingress-listens" ? "nc -z" : "curl"));
+  }
+}
+
+// A caller that reads ExecuteEvent.results may get several results to an event; one
+// that does not ask never gets one. Either way every result arrives exactly once, with
+// the same verdicts, and the events are numbered without a gap.
+TEST_F(AgentLabTest, BatchedResultsAreTheSameResultsAndOnlyForCallersThatAsk) {
+  StartLab(Lab::Options());
+  StartAgent();
+  constexpr int kTests = 400;
+  std::string yaml =
+      "apiVersion: meshproof/v1\nkind: Scenario\nname: many\n"
+      "defaults: {parallelism: 32, reuse_connections: true}\ntests:\n";
+  for (int i = 0; i < kTests; ++i) {
+    // Every fifth asks for a status the route does not give: a FAIL among the passes.
+    absl::StrAppend(&yaml, "  - {name: t", i, ", http: {url: \"http://${INGRESS_HOST}:",
+                    "${INGRESS_HTTP_PORT}/status/200\", headers: {Host: \"${ROUTE_HOST}\"}}, ",
+                    "expect: {status: ", i % 5 == 0 ? 201 : 200, "}}\n");
+  }
+  const scenario::v1::Scenario scenario = Parse(yaml, lab_->env());
+  for (bool batch : {false, true}) {
+    SCOPED_TRACE(batch ? "batched" : "one result per event");
+    AgentRun run = Execute(agent_->address(), scenario, batch);
+    EXPECT_EQ(run.results_read, kTests);
+    ASSERT_EQ(run.results.size(), static_cast<size_t>(kTests));
+    for (int i = 0; i < kTests; ++i) {
+      const rv1::TestResult& result = run.results[absl::StrCat("t", i)];
+      EXPECT_EQ(result.verdict(), i % 5 == 0 ? rv1::TEST_VERDICT_FAIL : rv1::TEST_VERDICT_PASS)
+          << result.test() << ": " << result.reason();
+    }
+    EXPECT_EQ(run.outcome.counts().failed(), static_cast<uint32_t>(kTests / 5));
+    if (!batch) {
+      EXPECT_EQ(run.batch_events, 0);
+      EXPECT_EQ(run.events, kTests + 1);
+    } else {
+      EXPECT_EQ(run.events, run.batch_events + 1);  // every result event a batch
+      EXPECT_LE(run.events, kTests + 1);
+    }
   }
 }
 
