@@ -4,7 +4,9 @@
 # all in one run, against the same static nginx endpoints at the same concurrency.
 # Every HTTPS figure is taken against a server with session resumption off (no session
 # cache, no tickets), so each connection is a full handshake for every prober: a
-# resumed session is not what a fresh verification probe does.
+# resumed session is not what a fresh verification probe does. curl --parallel with a
+# new connection per transfer (HTTP, and HTTPS verified) is printed for reference: what
+# libcurl itself achieves per fresh probe on this machine.
 #
 #   bench/agent_throughput/run.sh [PROBES] [CONCURRENCY] [SECONDS]
 #
@@ -181,18 +183,30 @@ wrk_http=$(wrk_rate -H 'Connection: close' "$http_url")
 # The full-handshake ceiling: the resumption-off server, a new connection per request.
 wrk_https=$(wrk_rate -H 'Connection: close' "https://127.0.0.1:$https_port/")
 wrk_resumed=$(wrk_rate -H 'Connection: close' "https://127.0.0.1:$resumable_port/")
-# curl --parallel with connection reuse: passes of PROBES transfers, as the agent's,
-# until SECONDS have passed.
-for i in $(seq 1 "$probes"); do echo "url = \"$http_url\""; echo "output = \"/dev/null\""; done >"$work/curl.cfg"
-start=$(date +%s.%N)
-curl_done=0
-while :; do
-  curl -s --no-progress-meter --parallel --parallel-max "$concurrency" -K "$work/curl.cfg" 2>/dev/null
-  curl_done=$((curl_done + probes))
-  end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" -v d="$seconds" 'BEGIN{exit !(e - s < d)}' || break
-done
-curl_reuse=$(echo "$curl_done $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}')
+# curl --parallel: passes of PROBES transfers of URL, as the agent's, until SECONDS have
+# passed; probes/s. curl_rate URL [CURL ARGS...]
+curl_rate() {
+  local url=$1; shift
+  for i in $(seq 1 "$probes"); do echo "url = \"$url\""; echo "output = \"/dev/null\""; done >"$work/curl.cfg"
+  local start end done_count=0
+  start=$(date +%s.%N)
+  while :; do
+    curl -s --no-progress-meter --parallel --parallel-max "$concurrency" "$@" -K "$work/curl.cfg" 2>/dev/null
+    done_count=$((done_count + probes))
+    end=$(date +%s.%N)
+    awk -v s="$start" -v e="$end" -v d="$seconds" 'BEGIN{exit !(e - s < d)}' || break
+  done
+  echo "$done_count $start $end" | awk '{printf "%.0f", $1 / ($3 - $2)}'
+}
+# With connection reuse: the ceiling of the reuse mode.
+curl_reuse=$(curl_rate "$http_url")
+# A new connection per transfer (the server closes it), and for HTTPS a verified full
+# handshake each (the resumption-off server): what libcurl itself does per fresh probe,
+# for reference beside wrk, which neither verifies certificates nor builds a TLS context
+# per connection as libcurl 7.88 does.
+curl_fresh=$(curl_rate "$http_url" -H 'Connection: close')
+curl_https=$(curl_rate "$https_url" -H 'Connection: close' --cacert "$certs/ca.pem" \
+  --resolve "httpbin.example.com:$https_port:127.0.0.1")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 row() { printf '%-62s %10s\n' "$1" "$2"; }
@@ -213,6 +227,8 @@ row "wrk -H 'Connection: close', HTTP (ceiling)" "$wrk_http"
 row "wrk -H 'Connection: close', HTTPS full handshakes (ceiling)" "$wrk_https"
 row "wrk -H 'Connection: close', HTTPS resumption on (reference)" "$wrk_resumed"
 row "curl --parallel --parallel-max C (reuse)" "$curl_reuse"
+row "curl --parallel, Connection: close, HTTP (reference)" "$curl_fresh"
+row "curl --parallel, Connection: close, HTTPS verified (reference)" "$curl_https"
 echo
 for who in before after; do
   [ "$who" = before ] && [ -z "${AGENT_BEFORE:-}" ] && continue
@@ -224,6 +240,8 @@ for who in before after; do
   echo "$who: meshproof probe / driver HTTP $(ratio "$ch" "$h"), HTTPS $(ratio "$cs" "$s")," \
     "reuse $(ratio "$cr" "$r") (goal >= 0.85 each);" \
     "agent / blackbox_exporter HTTP $(ratio "$h" "$bb_http"), HTTPS $(ratio "$s" "$bb_https")"
+  echo "$who: reference: agent / curl with a new connection per transfer: HTTP $(ratio "$h" "$curl_fresh")," \
+    "HTTPS $(ratio "$s" "$curl_https")"
   echo "$who: peak RSS agent / blackbox_exporter $(ratio "$peak" "$bb_peak_rss") (goal <= 1.0)"
   echo "$who RSS KiB: idle (VmRSS anon file pss) $idle; peak $peak"
 done

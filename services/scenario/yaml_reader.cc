@@ -148,12 +148,18 @@ const YAML::Node& Absent() {
 YamlField YamlField::Child(const std::string& key) const {
   const std::string child_path = path_.empty() ? key : absl::StrCat(path_, ".", key);
   if (!node_.IsMap()) return Sub(Absent(), child_path);
-  // Look the key up by iteration: operator[] on a const node would also work, but
-  // iteration returns the first of duplicate keys deterministically.
-  for (const auto& entry : node_) {
-    if (entry.first.IsScalar() && entry.first.Scalar() == key) {
-      return Sub(entry.second, child_path);
+  if (!entries_) {
+    auto entries = std::make_shared<std::vector<std::pair<std::string, YAML::Node>>>();
+    entries->reserve(node_.size());
+    for (const auto& entry : node_) {
+      if (entry.first.IsScalar()) entries->emplace_back(entry.first.Scalar(), entry.second);
     }
+    entries_ = std::move(entries);
+  }
+  // The first of duplicate keys, deterministically (operator[] on a const node would
+  // also find the key, with no such promise).
+  for (const auto& [name, value] : *entries_) {
+    if (name == key) return Sub(value, child_path);
   }
   return Sub(Absent(), child_path);
 }
