@@ -242,7 +242,9 @@ void CurlMultiRunner::Run(Loop& loop) {
                           reinterpret_cast<char**>(&waiter));
         const CURLcode code = message->data.result;
         curl_multi_remove_handle(loop.multi, message->easy_handle);
-        added.erase(std::find(added.begin(), added.end(), waiter));
+        auto it = std::find(added.begin(), added.end(), waiter);
+        if (it == added.end()) continue;  // only this loop adds handles; never erase end()
+        added.erase(it);
         finished.emplace_back(waiter, code);
       }
     }
