@@ -88,6 +88,7 @@ pipeline_once() {
   t0=$(now_ms)
   "$cli" run start e2e-overhead "${vars[@]}" --wait --output json >"$work/run.json" ||
     { echo "pipeline run failed" >&2; exit 1; }
+  echo $(($(now_ms) - t0)) >"$work/finished_ms"
   run_id=$(sed -n 's/.*"run_id": *"\([^"]*\)".*/\1/p' "$work/run.json" | head -n 1)
   # Done means stored: the finished run with every result readable from the store.
   until "$cli" report "$run_id" --format json 2>/dev/null |
@@ -105,7 +106,7 @@ pipeline_ms=()
 for round in $(seq 1 "$rounds"); do
   d=$(direct_once); p=$(pipeline_once)
   direct_ms+=("$d"); pipeline_ms+=("$p")
-  echo "round $round: direct ${d} ms, pipeline ${p} ms"
+  echo "round $round: direct ${d} ms, pipeline ${p} ms (run finished at the scheduler after $(cat "$work/finished_ms") ms)"
 done
 direct_median=$(printf '%s\n' "${direct_ms[@]}" | median)
 pipeline_median=$(printf '%s\n' "${pipeline_ms[@]}" | median)
