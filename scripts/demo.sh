@@ -130,11 +130,15 @@ earlier_runs=0
 # stdout line is "listening on HOST:PORT").
 start_service() {
   local name=$1; shift
-  local out=$data_dir/logs/$name.out
+  local out=$data_dir/logs/$name.out address
+  # Emptied here, not only by the redirection below: that one happens in the child, after
+  # this shell may already have read an earlier demo's address from the kept file.
+  : >"$out"
   "$@" >"$out" 2>"$data_dir/logs/$name.log" &
   echo $! >"$pid_dir/$name.pid"
   for _ in $(seq 1 200); do
-    if grep -q '^listening on ' "$out" 2>/dev/null; then sed -n 's/^listening on //p' "$out"; return; fi
+    address=$(sed -n 's/^listening on \(..*\)$/\1/p' "$out" 2>/dev/null)
+    if [ -n "$address" ]; then echo "$address"; return; fi
     kill -0 "$(cat "$pid_dir/$name.pid")" 2>/dev/null || break
     sleep 0.05
   done
