@@ -25,10 +25,17 @@ case "$build_dir" in /*) ;; *) build_dir=$root/$build_dir ;; esac
 bin=$build_dir/bin
 cli=$bin/meshproof
 work=$(mktemp -d /tmp/meshproof-e2e-bench-XXXXXX)
-pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # Each service's pid is in a file: start_service runs in a command substitution, whose
+  # changes to this shell's variables are lost.
+  local file pid
+  for file in "$work"/*.pid; do
+    [ -f "$file" ] || continue
+    pid=$(cat "$file")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   deploy/lab/lab.sh down --dir "$work/lab" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -37,7 +44,7 @@ trap cleanup EXIT
 start_service() {
   local name=$1; shift
   "$@" >"$work/$name.out" 2>"$work/$name.log" &
-  pids+=($!)
+  echo $! >"$work/$name.pid"
   for _ in $(seq 1 200); do
     grep -q '^listening on ' "$work/$name.out" 2>/dev/null && break
     sleep 0.05
