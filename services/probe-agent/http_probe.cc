@@ -248,9 +248,9 @@ void Append(Slist& list, const std::string& item) {
 
 }  // namespace
 
-// Everything libcurl holds a pointer to while the transfer runs, so that it stays put
-// however the HttpTransfer is moved. The easy handle is declared last: it is cleaned up
-// first, before the share, the lists and the store it uses.
+// Everything libcurl holds a pointer to while the transfer runs (kept out of the header:
+// the callbacks' types are this file's own). The easy handle is declared last: it is
+// cleaned up first, before the share, the lists and the store it uses.
 struct HttpTransfer::State {
   HttpProbeOptions options;
   rv1::ProbeOutcome outcome;
@@ -439,7 +439,6 @@ HttpTransfer::HttpTransfer(const sv1::HttpProbe& probe, const sv1::Defaults& def
 }
 
 HttpTransfer::~HttpTransfer() = default;
-HttpTransfer::HttpTransfer(HttpTransfer&&) noexcept = default;
 
 CURL* HttpTransfer::easy() const { return state_->easy.get(); }
 

@@ -33,14 +33,15 @@ struct HttpProbeOptions {
 
 // One HTTP probe as a libcurl transfer: built (no I/O) by the constructor, run by whoever
 // drives easy(), read by Finish. Lets a probe run synchronously (RunHttpProbe) or as a
-// step of a multi loop (RealProber::Start). Movable; easy() stays the same handle.
+// step of a multi loop (RealProber::Start). libcurl holds pointers into it while the
+// transfer runs, so it is neither copied nor moved.
 class HttpTransfer {
  public:
   HttpTransfer(const meshproof::scenario::v1::HttpProbe& probe,
                const meshproof::scenario::v1::Defaults& defaults, HttpProbeOptions options);
   ~HttpTransfer();
-  HttpTransfer(HttpTransfer&&) noexcept;
-  HttpTransfer& operator=(HttpTransfer&&) = delete;
+  HttpTransfer(const HttpTransfer&) = delete;
+  HttpTransfer& operator=(const HttpTransfer&) = delete;
 
   CURL* easy() const;
   // What the transfer observed, once libcurl finished it with `code`. Call once.

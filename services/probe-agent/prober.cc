@@ -227,12 +227,9 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe,
       http.set_url(source->read_url);
       *http.mutable_timeout() = probe.envoy_admin().timeout();
       std::string denied;
-      HttpProbeOptions options;
-      options.cancelled = cancelled;
+      HttpProbeOptions options = HttpOptions(defaults, cancelled, &denied);
       options.body_limit = kAdminBodyLimit;
-      options.ca_cache = &ca_cache_;
-      options.destinations = &options_.destinations;
-      options.denied = &denied;
+      options.reuse_connections = false;  // a probe of the admin interface, like any probe
       rv1::ProbeOutcome outcome = RunHttpProbe(runner_, http, defaults, options);
       if (!denied.empty()) return absl::PermissionDeniedError(denied);
       const rv1::HttpObservation observed = outcome.http();
@@ -275,14 +272,11 @@ absl::StatusOr<rv1::ProbeOutcome> RealProber::Run(const sv1::Probe& probe,
 absl::StatusOr<std::string> RealProber::Fetch(const sv1::HttpProbe& request, size_t limit) {
   const std::string& url = request.url();
   std::string denied;
-  HttpProbeOptions options;
-  options.destinations = &options_.destinations;
-  options.denied = &denied;
+  HttpProbeOptions options = HttpOptions(sv1::Defaults(), {}, &denied);
   options.body_limit = limit;
   // Reading evidence is not a verification probe: reusing a connection to the admin
   // interface or the API server is harmless and cheaper for log polling.
   options.reuse_connections = true;
-  options.ca_cache = &ca_cache_;
   if (request.follow_redirects() && !options_.follow_redirects) {
     return absl::PermissionDeniedError(absl::StrCat(url, ": this agent does not follow redirects"));
   }
