@@ -21,6 +21,7 @@
 #include "clients/cli/scenario_input.h"
 #include "services/common/results/attempts.h"
 #include "services/common/results/verdict_words.h"
+#include "services/common/usable_cpus.h"
 
 namespace meshproof::cli {
 namespace {
@@ -83,8 +84,7 @@ int LoadAll(const std::vector<std::string>& files, const std::map<std::string, s
                                       &loaded[i].diagnostics, secret_names);
     }
   };
-  const size_t threads =
-      std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
+  const size_t threads = std::min<size_t>(files.size(), static_cast<size_t>(UsableCpus()));
   std::vector<std::thread> helpers;
   for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
   work();

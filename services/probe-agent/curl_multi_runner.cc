@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "services/common/usable_cpus.h"
+
 namespace meshproof::agent {
 namespace {
 
@@ -18,9 +20,7 @@ thread_local const void* current_loop = nullptr;
 
 CurlMultiRunner::CurlMultiRunner(int max_concurrency, int loops)
     : limit_(std::max(max_concurrency, 1)),
-      loop_count_(std::clamp(
-          loops > 0 ? loops : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-          1, limit_)) {}
+      loop_count_(std::clamp(loops > 0 ? loops : UsableCpus(), 1, limit_)) {}
 
 CurlMultiRunner::~CurlMultiRunner() {
   std::vector<Waiter*> unstarted;

@@ -31,7 +31,8 @@ class CurlMultiRunner {
 
   // At most `max_concurrency` transfers are in flight, however they were asked for;
   // callers beyond that wait (Perform) or are queued (Start), first come first served.
-  // `loops` threads serve Start (0: one per CPU); they start with the first Start.
+  // `loops` threads serve Start (0: one per CPU the process may use, its cgroup's CPU
+  // quota included); they start with the first Start.
   explicit CurlMultiRunner(int max_concurrency, int loops = 0);
   // Aborts the transfers in flight and queued (CURLE_ABORTED_BY_CALLBACK) and waits for
   // them.
