@@ -1,9 +1,7 @@
 // Prints test results as JSON, one object per line, in the order they are given, from a
-// thread of its own. protobuf's MessageToJsonString resolves every message type of the
-// result anew on each call (about 95 µs per result, more than the agent spends probing
-// a reused connection); the results waiting when the thread comes round are converted
-// in one call (about 40 µs each) and the output split back into lines. A result that
-// arrives alone is printed alone, at once.
+// thread of its own: the results waiting when the thread comes round are converted
+// (proto_json.h) and written together; a result that arrives alone is printed alone, at
+// once.
 #ifndef MESHPROOF_CLIENTS_CLI_JSON_LINES_H_
 #define MESHPROOF_CLIENTS_CLI_JSON_LINES_H_
 

@@ -1,7 +1,5 @@
 #include "clients/cli/probe_command.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "clients/cli/command_support.h"
 #include "clients/cli/exit_codes.h"
 #include "clients/cli/json_lines.h"
+#include "clients/cli/proto_json.h"
 #include "clients/cli/rpc_caller.h"
 #include "clients/cli/scenario_input.h"
 #include "services/common/results/attempts.h"
@@ -59,9 +58,7 @@ void PrintResult(const rv1::TestResult& r) {
 
 std::string ToJson(const google::protobuf::Message& message) {
   std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  (void)AppendProtoJson(message, &out);
   return out;
 }
 
