@@ -44,6 +44,20 @@ rss_kb() { awk -v k="$2" '$1==k":"{print $2}' "/proc/$1/status"; }
 rss_detail() {
   echo "$(rss_kb "$1" VmRSS) $(rss_kb "$1" RssAnon) $(rss_kb "$1" RssFile) $(awk '$1=="Pss:"{print $2}' "/proc/$1/smaps_rollup")"
 }
+# track_private PID FILE: until PID exits or FILE's tracker is stopped, samples PID every
+# 20 ms and keeps in FILE the largest RssAnon seen (KiB), with the RssFile of that sample:
+# VmHWM counts shared-library pages mapped from the page cache as well, and these say how
+# much of a peak is the process's own memory.
+track_private() {
+  local pid=$1 file=$2 max=0 anon shared
+  echo "0 0" >"$file"
+  while kill -0 "$pid" 2>/dev/null; do
+    read -r anon shared < <(awk '$1=="RssAnon:"{a=$2} $1=="RssFile:"{f=$2} END{print a+0, f+0}' \
+      "/proc/$pid/status" 2>/dev/null || echo "0 0")
+    if [ "$anon" -gt "$max" ]; then max=$anon; echo "$anon $shared" >"$file"; fi
+    sleep 0.02
+  done
+}
 
 # The lab provides the CA and a certificate for httpbin.example.com.
 deploy/lab/lab.sh up --dir "$work/lab" --base-port 0 >/dev/null
@@ -132,9 +146,11 @@ driver_rate() {
 measure_agent() {
   cli=${3:-$bin/meshproof}
   start_agent "$1" "$2"
-  local idle
+  local idle tracker
   idle=$(rss_detail "$agent_pid")
   eval "$2_idle='$idle'"
+  track_private "$agent_pid" "$work/$2.private" &
+  tracker=$!
   eval "$2_http=$(driver_rate "$http_url" false)"
   eval "$2_https=$(driver_rate "$https_url" false)"
   eval "$2_reuse=$(driver_rate "$http_url" true)"
@@ -142,6 +158,8 @@ measure_agent() {
   eval "$2_cli_https=$(cli_rate "$https_url" false)"
   eval "$2_cli_reuse=$(cli_rate "$http_url" true)"
   eval "$2_peak=$(rss_kb "$agent_pid" VmHWM)"
+  kill "$tracker" 2>/dev/null || true; wait "$tracker" 2>/dev/null || true
+  eval "$2_private='$(cat "$work/$2.private")'"
   kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
 }
 
@@ -176,9 +194,13 @@ echo "meshproof agent_throughput: $probes probes per agent measurement, concurre
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure_agent "$bin/meshproof-agent" after
 if [ -n "${AGENT_BEFORE:-}" ]; then measure_agent "$AGENT_BEFORE" before "${CLI_BEFORE:-}"; fi
+track_private "$bb_pid" "$work/blackbox.private" &
+bb_tracker=$!
 bb_http=$(wrk_rate "$bb_http_url")
 bb_https=$(wrk_rate "$bb_https_url")
 bb_peak_rss=$(rss_kb "$bb_pid" VmHWM)
+kill "$bb_tracker" 2>/dev/null || true; wait "$bb_tracker" 2>/dev/null || true
+bb_private=$(cat "$work/blackbox.private")
 wrk_http=$(wrk_rate -H 'Connection: close' "$http_url")
 # The full-handshake ceiling: the resumption-off server, a new connection per request.
 wrk_https=$(wrk_rate -H 'Connection: close' "https://127.0.0.1:$https_port/")
@@ -232,7 +254,7 @@ row "curl --parallel, Connection: close, HTTPS verified (reference)" "$curl_http
 echo
 for who in before after; do
   [ "$who" = before ] && [ -z "${AGENT_BEFORE:-}" ] && continue
-  eval "h=\$${who}_http s=\$${who}_https r=\$${who}_reuse idle=\$${who}_idle peak=\$${who}_peak"
+  eval "h=\$${who}_http s=\$${who}_https r=\$${who}_reuse idle=\$${who}_idle peak=\$${who}_peak private=\$${who}_private"
   eval "ch=\$${who}_cli_http cs=\$${who}_cli_https cr=\$${who}_cli_reuse"
   echo "$who: agent HTTPS / full-handshake ceiling $(ratio "$s" "$wrk_https") (goal >= 0.8);" \
     "agent HTTP / wrk Connection: close $(ratio "$h" "$wrk_http") (goal >= 0.45);" \
@@ -243,7 +265,8 @@ for who in before after; do
   echo "$who: reference: agent / curl with a new connection per transfer: HTTP $(ratio "$h" "$curl_fresh")," \
     "HTTPS $(ratio "$s" "$curl_https")"
   echo "$who: peak RSS agent / blackbox_exporter $(ratio "$peak" "$bb_peak_rss") (goal <= 1.0)"
-  echo "$who RSS KiB: idle (VmRSS anon file pss) $idle; peak $peak"
+  echo "$who RSS KiB: idle (VmRSS anon file pss) $idle; peak $peak; largest private (anon, file then) $private"
+  echo "$who: largest private memory agent / blackbox_exporter $(ratio "${private%% *}" "${bb_private%% *}")"
 done
-echo "blackbox_exporter RSS KiB: idle (VmRSS anon file pss) $bb_idle; peak $bb_peak_rss"
+echo "blackbox_exporter RSS KiB: idle (VmRSS anon file pss) $bb_idle; peak $bb_peak_rss; largest private (anon, file then) $bb_private"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
