@@ -90,6 +90,27 @@ struct TestKey {
   std::optional<int64_t> cluster_id;
   int64_t test_id = 0;
 };
+// True when a caller scoped to `scoped_team` may not see `scenario`'s scenario-wide
+// answers: a stored run of it belongs to another team. Never for an unscoped caller.
+absl::StatusOr<bool> HiddenFrom(Database* db, const std::string& scenario,
+                                const std::string& scoped_team) {
+  if (scoped_team.empty()) return false;
+  MP_ASSIGN_OR_RETURN(Statement stmt,
+                      db->Prepare("SELECT 1 FROM runs u JOIN scenarios s ON s.id = u.scenario_id"
+                                  " WHERE s.name = ?1 AND u.team != ?2 LIMIT 1"));
+  stmt.BindText(1, scenario).BindText(2, scoped_team);
+  return stmt.Step();
+}
+// The same for a scenario known by id.
+absl::StatusOr<bool> HiddenFrom(Database* db, int64_t scenario_id, const std::string& scoped_team) {
+  if (scoped_team.empty()) return false;
+  MP_ASSIGN_OR_RETURN(
+      Statement stmt,
+      db->Prepare("SELECT 1 FROM runs WHERE scenario_id = ?1 AND team != ?2 LIMIT 1"));
+  stmt.Bind(1, scenario_id).BindText(2, scoped_team);
+  return stmt.Step();
+}
+
 absl::StatusOr<std::optional<TestKey>> FindTestKey(Database* db, const std::string& scenario,
                                                    const std::string& cluster,
                                                    const std::string& test) {
@@ -379,7 +400,7 @@ absl::StatusOr<v1::CompareRunsResponse> ResultsQueries::CompareRuns(
 // ---------------------------------------------------------------- GetTestHistory
 
 absl::StatusOr<v1::GetTestHistoryResponse> ResultsQueries::GetTestHistory(
-    const v1::GetTestHistoryRequest& request) {
+    const v1::GetTestHistoryRequest& request, const std::string& scoped_team) {
   if (request.scenario().empty()) return absl::InvalidArgumentError("scenario: must not be empty");
   if (request.test().empty()) return absl::InvalidArgumentError("test: must not be empty");
   MP_ASSIGN_OR_RETURN(uint32_t page_size, PageSize(request.page_size(), "page_size"));
@@ -390,6 +411,8 @@ absl::StatusOr<v1::GetTestHistoryResponse> ResultsQueries::GetTestHistory(
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
   v1::GetTestHistoryResponse response;
+  MP_ASSIGN_OR_RETURN(bool hidden, HiddenFrom(db.get(), request.scenario(), scoped_team));
+  if (hidden) return response;
   MP_ASSIGN_OR_RETURN(std::optional<TestKey> key,
                       FindTestKey(db.get(), request.scenario(), request.cluster(), request.test()));
   if (!key) return response;
@@ -445,7 +468,7 @@ absl::StatusOr<v1::GetTestHistoryResponse> ResultsQueries::GetTestHistory(
 // ---------------------------------------------------------------- ListFlakyTests
 
 absl::StatusOr<v1::ListFlakyTestsResponse> ResultsQueries::ListFlakyTests(
-    const v1::ListFlakyTestsRequest& request) {
+    const v1::ListFlakyTestsRequest& request, const std::string& scoped_team) {
   const uint32_t last_runs = request.last_runs() == 0 ? kDefaultFlakyRuns : request.last_runs();
   if (last_runs > kMaxFlakyRuns) {
     return absl::ResourceExhaustedError(
@@ -482,6 +505,21 @@ absl::StatusOr<v1::ListFlakyTestsResponse> ResultsQueries::ListFlakyTests(
       if (!row) break;
       pairs.emplace_back(stmt.Int(0), stmt.Int(1));
     }
+  }
+  // A scoped caller's pairs: scenarios hidden from it are dropped before anything is
+  // counted, so its `limit` is filled with what it may see. Each scenario checked once.
+  if (!scoped_team.empty()) {
+    absl::flat_hash_map<int64_t, bool> hidden;
+    std::vector<std::pair<int64_t, int64_t>> visible;
+    for (const auto& pair : pairs) {
+      auto it = hidden.find(pair.first);
+      if (it == hidden.end()) {
+        MP_ASSIGN_OR_RETURN(bool outside, HiddenFrom(db.get(), pair.first, scoped_team));
+        it = hidden.emplace(pair.first, outside).first;
+      }
+      if (!it->second) visible.push_back(pair);
+    }
+    pairs.swap(visible);
   }
   struct Found {
     int64_t scenario_id, cluster_id, test_id;
@@ -561,10 +599,12 @@ absl::StatusOr<v1::ListFlakyTestsResponse> ResultsQueries::ListFlakyTests(
 // ----------------------------------------------------------- GetLatestPerCluster
 
 absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsQueries::GetLatestPerCluster(
-    const v1::GetLatestPerClusterRequest& request) {
+    const v1::GetLatestPerClusterRequest& request, const std::string& scoped_team) {
   if (request.scenario().empty()) return absl::InvalidArgumentError("scenario: must not be empty");
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
+  MP_ASSIGN_OR_RETURN(bool hidden, HiddenFrom(db.get(), request.scenario(), scoped_team));
+  if (hidden) return v1::GetLatestPerClusterResponse();
   MP_ASSIGN_OR_RETURN(std::optional<int64_t> scenario_id,
                       FindNameId(db.get(), "scenarios", request.scenario()));
   if (!scenario_id) {
@@ -627,7 +667,7 @@ absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsQueries::GetLatestPerClus
 // --------------------------------------------------------------- GetLatencyTrend
 
 absl::StatusOr<v1::GetLatencyTrendResponse> ResultsQueries::GetLatencyTrend(
-    const v1::GetLatencyTrendRequest& request) {
+    const v1::GetLatencyTrendRequest& request, const std::string& scoped_team) {
   if (request.scenario().empty()) return absl::InvalidArgumentError("scenario: must not be empty");
   if (request.test().empty()) return absl::InvalidArgumentError("test: must not be empty");
   const uint32_t days = request.days() == 0 ? kDefaultTrendDays : request.days();
@@ -643,6 +683,8 @@ absl::StatusOr<v1::GetLatencyTrendResponse> ResultsQueries::GetLatencyTrend(
   ReaderPool::Lease db = readers_->Acquire();
   MP_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(db.get(), /*immediate=*/false));
   v1::GetLatencyTrendResponse response;
+  MP_ASSIGN_OR_RETURN(bool hidden, HiddenFrom(db.get(), request.scenario(), scoped_team));
+  if (hidden) return response;
   MP_ASSIGN_OR_RETURN(std::optional<TestKey> key,
                       FindTestKey(db.get(), request.scenario(), request.cluster(), request.test()));
   if (!key) return response;
@@ -683,18 +725,6 @@ absl::StatusOr<v1::GetLatencyTrendResponse> ResultsQueries::GetLatencyTrend(
     d->set_samples(static_cast<uint32_t>(samples.size()));
   }
   return response;
-}
-
-// ------------------------------------------------------------------ team scope
-
-absl::StatusOr<bool> ResultsQueries::ScenarioHasRunsOutside(const std::string& scenario,
-                                                            const std::string& team) {
-  ReaderPool::Lease db = readers_->Acquire();
-  MP_ASSIGN_OR_RETURN(Statement stmt,
-                      db->Prepare("SELECT 1 FROM runs u JOIN scenarios s ON s.id = u.scenario_id"
-                                  " WHERE s.name = ?1 AND u.team != ?2 LIMIT 1"));
-  stmt.BindText(1, scenario).BindText(2, team);
-  return stmt.Step();
 }
 
 }  // namespace meshproof::store

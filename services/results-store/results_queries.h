@@ -52,21 +52,28 @@ class ResultsQueries {
   // base_run_id or head_run_id.
   absl::StatusOr<v1::CompareRunsResponse> CompareRuns(const v1::CompareRunsRequest& request);
 
+  // The scenario-wide queries below take `scoped_team`, the team of a caller scoped to
+  // one team (empty: not scoped). Such a caller is not shown a scenario with a stored run
+  // of another team: it gets the answer of a scenario never stored. The check runs in the
+  // query's own read transaction, so the caller waits for one reader, not two, and the
+  // check and the answer see the same snapshot.
+
   // Returns one test's TEST-phase results, newest first, paged. INVALID_ARGUMENT when
   // scenario or test is empty or the page token is bad; RESOURCE_EXHAUSTED over 500.
   absl::StatusOr<v1::GetTestHistoryResponse> GetTestHistory(
-      const v1::GetTestHistoryRequest& request);
+      const v1::GetTestHistoryRequest& request, const std::string& scoped_team = "");
 
   // Returns tests that flipped or passed only on retry over the last N finished runs of
   // each (scenario, cluster), highest flip rate first. INVALID_ARGUMENT for a flip rate
-  // outside 0..1; RESOURCE_EXHAUSTED for last_runs over 1000 or limit over 500.
+  // outside 0..1; RESOURCE_EXHAUSTED for last_runs over 1000 or limit over 500. Scenarios
+  // hidden from `scoped_team` are left out before the limit is applied.
   absl::StatusOr<v1::ListFlakyTestsResponse> ListFlakyTests(
-      const v1::ListFlakyTestsRequest& request);
+      const v1::ListFlakyTestsRequest& request, const std::string& scoped_team = "");
 
   // Returns, for each test of a scenario, its result in the latest finished run of every
   // cluster. INVALID_ARGUMENT when scenario is empty; NOT_FOUND when it has no runs.
   absl::StatusOr<v1::GetLatestPerClusterResponse> GetLatestPerCluster(
-      const v1::GetLatestPerClusterRequest& request);
+      const v1::GetLatestPerClusterRequest& request, const std::string& scoped_team = "");
 
   // Returns the latest result of every test in every cluster of every scenario (as
   // GetLatestPerCluster), the first `limit` in (scenario, cluster, test) order, and in
@@ -81,12 +88,7 @@ class ResultsQueries {
   // days, oldest first; days without samples are omitted. INVALID_ARGUMENT when scenario
   // or test is empty; RESOURCE_EXHAUSTED for days over 3650.
   absl::StatusOr<v1::GetLatencyTrendResponse> GetLatencyTrend(
-      const v1::GetLatencyTrendRequest& request);
-
-  // True when a stored run of `scenario` belongs to a team other than `team`: the
-  // scenario-wide queries (history, trend, latest per cluster, flaky tests) are then not
-  // shown to a caller scoped to `team`.
-  absl::StatusOr<bool> ScenarioHasRunsOutside(const std::string& scenario, const std::string& team);
+      const v1::GetLatencyTrendRequest& request, const std::string& scoped_team = "");
 
  private:
   ResultsQueries(std::unique_ptr<ReaderPool> readers, const Clock* clock)

@@ -58,18 +58,18 @@ absl::StatusOr<v1::CompareRunsResponse> ResultsStore::CompareRuns(
 }
 
 absl::StatusOr<v1::GetTestHistoryResponse> ResultsStore::GetTestHistory(
-    const v1::GetTestHistoryRequest& request) {
-  return queries_->GetTestHistory(request);
+    const v1::GetTestHistoryRequest& request, const std::string& scoped_team) {
+  return queries_->GetTestHistory(request, scoped_team);
 }
 
 absl::StatusOr<v1::ListFlakyTestsResponse> ResultsStore::ListFlakyTests(
-    const v1::ListFlakyTestsRequest& request) {
-  return queries_->ListFlakyTests(request);
+    const v1::ListFlakyTestsRequest& request, const std::string& scoped_team) {
+  return queries_->ListFlakyTests(request, scoped_team);
 }
 
 absl::StatusOr<v1::GetLatestPerClusterResponse> ResultsStore::GetLatestPerCluster(
-    const v1::GetLatestPerClusterRequest& request) {
-  return queries_->GetLatestPerCluster(request);
+    const v1::GetLatestPerClusterRequest& request, const std::string& scoped_team) {
+  return queries_->GetLatestPerCluster(request, scoped_team);
 }
 
 absl::StatusOr<v1::GetClaimsLedgerResponse> ResultsStore::GetClaimsLedger(
@@ -78,13 +78,8 @@ absl::StatusOr<v1::GetClaimsLedgerResponse> ResultsStore::GetClaimsLedger(
 }
 
 absl::StatusOr<v1::GetLatencyTrendResponse> ResultsStore::GetLatencyTrend(
-    const v1::GetLatencyTrendRequest& request) {
-  return queries_->GetLatencyTrend(request);
-}
-
-absl::StatusOr<bool> ResultsStore::ScenarioHasRunsOutside(const std::string& scenario,
-                                                          const std::string& team) {
-  return queries_->ScenarioHasRunsOutside(scenario, team);
+    const v1::GetLatencyTrendRequest& request, const std::string& scoped_team) {
+  return queries_->GetLatencyTrend(request, scoped_team);
 }
 
 // ------------------------------------------------------------------ maintenance

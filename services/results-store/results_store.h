@@ -67,19 +67,22 @@ class ResultsStore {
 
   // Returns one test's TEST-phase results, newest first, paged. INVALID_ARGUMENT when
   // scenario or test is empty or the page token is bad; RESOURCE_EXHAUSTED over 500.
+  // The scenario-wide queries take the team of a caller scoped to one team (empty: not
+  // scoped); a scenario with a run of another team is answered as one never stored
+  // (results_queries.h).
   absl::StatusOr<v1::GetTestHistoryResponse> GetTestHistory(
-      const v1::GetTestHistoryRequest& request);
+      const v1::GetTestHistoryRequest& request, const std::string& scoped_team = "");
 
   // Returns tests that flipped or passed only on retry over the last N finished runs of
   // each (scenario, cluster), highest flip rate first. INVALID_ARGUMENT for a flip rate
   // outside 0..1; RESOURCE_EXHAUSTED for last_runs over 1000 or limit over 500.
   absl::StatusOr<v1::ListFlakyTestsResponse> ListFlakyTests(
-      const v1::ListFlakyTestsRequest& request);
+      const v1::ListFlakyTestsRequest& request, const std::string& scoped_team = "");
 
   // Returns, for each test of a scenario, its result in the latest finished run of every
   // cluster. INVALID_ARGUMENT when scenario is empty; NOT_FOUND when it has no runs.
   absl::StatusOr<v1::GetLatestPerClusterResponse> GetLatestPerCluster(
-      const v1::GetLatestPerClusterRequest& request);
+      const v1::GetLatestPerClusterRequest& request, const std::string& scoped_team = "");
 
   // Returns the claims ledger of a run computed from its results. NOT_FOUND.
   absl::StatusOr<v1::GetClaimsLedgerResponse> GetClaimsLedger(
@@ -89,9 +92,7 @@ class ResultsStore {
   // days, oldest first; days without samples are omitted. INVALID_ARGUMENT when scenario
   // or test is empty; RESOURCE_EXHAUSTED for days over 3650.
   absl::StatusOr<v1::GetLatencyTrendResponse> GetLatencyTrend(
-      const v1::GetLatencyTrendRequest& request);
-  // True when a run of `scenario` belongs to a team other than `team` (team scope).
-  absl::StatusOr<bool> ScenarioHasRunsOutside(const std::string& scenario, const std::string& team);
+      const v1::GetLatencyTrendRequest& request, const std::string& scoped_team = "");
 
   // -------------------------------------------------------------- maintenance
   // Deletes runs started before the cutoff, batch_size runs per short transaction.

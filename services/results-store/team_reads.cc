@@ -5,7 +5,6 @@
 // another team) is shown to neither, only to admins.
 #include "services/results-store/team_reads.h"
 
-#include <map>
 #include <string>
 #include <utility>
 
@@ -20,15 +19,14 @@ absl::Status NoRun(absl::string_view field, const std::string& run_id) {
   return absl::NotFoundError(absl::StrCat(field, ": no run \"", run_id, "\""));
 }
 
-// True when the scope may read the scenario-wide answers of `scenario`.
-absl::StatusOr<bool> SeesScenario(ResultsStore* store, const auth::TeamScope& scope,
-                                  const std::string& scenario) {
+// The team a scenario-wide query is scoped to: empty for an unscoped caller, whose read
+// of all teams' answers is audited here.
+std::string ScopedTeam(const auth::TeamScope& scope, const std::string& scenario) {
   if (!scope.scoped()) {
     scope.Sees("", absl::StrCat("the results of scenario ", scenario));
-    return true;
+    return "";
   }
-  MP_ASSIGN_OR_RETURN(bool outside, store->ScenarioHasRunsOutside(scenario, scope.team()));
-  return !outside;
+  return scope.team();
 }
 
 }  // namespace
@@ -70,43 +68,23 @@ absl::StatusOr<v1::CompareRunsResponse> ScopedCompareRuns(ResultsStore* store,
 
 absl::StatusOr<v1::GetTestHistoryResponse> ScopedGetTestHistory(
     ResultsStore* store, const auth::TeamScope& scope, const v1::GetTestHistoryRequest& request) {
-  MP_ASSIGN_OR_RETURN(v1::GetTestHistoryResponse response, store->GetTestHistory(request));
-  MP_ASSIGN_OR_RETURN(bool sees, SeesScenario(store, scope, request.scenario()));
-  if (!sees) return v1::GetTestHistoryResponse();
-  return response;
+  return store->GetTestHistory(request, ScopedTeam(scope, request.scenario()));
 }
 
 absl::StatusOr<v1::ListFlakyTestsResponse> ScopedListFlakyTests(
     ResultsStore* store, const auth::TeamScope& scope, const v1::ListFlakyTestsRequest& request) {
-  MP_ASSIGN_OR_RETURN(v1::ListFlakyTestsResponse all, store->ListFlakyTests(request));
   if (!scope.scoped()) {
     if (request.scenario().empty()) scope.AuditList("flaky tests");
-    return all;
+    return store->ListFlakyTests(request);
   }
-  // Filtered after the query: a scoped caller may get fewer than `limit` entries. Each
-  // scenario is checked once: the entries of one scenario are many (a test per cluster),
-  // and every check is a query that waits for a reader of its own.
-  v1::ListFlakyTestsResponse mine;
-  std::map<std::string, bool> seen;
-  for (v1::FlakyTest& test : *all.mutable_tests()) {
-    auto it = seen.find(test.scenario());
-    if (it == seen.end()) {
-      MP_ASSIGN_OR_RETURN(bool sees, SeesScenario(store, scope, test.scenario()));
-      it = seen.emplace(test.scenario(), sees).first;
-    }
-    if (it->second) *mine.add_tests() = std::move(test);
-  }
-  return mine;
+  // Scenarios with runs of another team are left out inside the query, before its limit.
+  return store->ListFlakyTests(request, scope.team());
 }
 
 absl::StatusOr<v1::GetLatestPerClusterResponse> ScopedGetLatestPerCluster(
     ResultsStore* store, const auth::TeamScope& scope,
     const v1::GetLatestPerClusterRequest& request) {
-  MP_ASSIGN_OR_RETURN(v1::GetLatestPerClusterResponse response,
-                      store->GetLatestPerCluster(request));
-  MP_ASSIGN_OR_RETURN(bool sees, SeesScenario(store, scope, request.scenario()));
-  if (!sees) return v1::GetLatestPerClusterResponse();
-  return response;
+  return store->GetLatestPerCluster(request, ScopedTeam(scope, request.scenario()));
 }
 
 absl::StatusOr<v1::GetClaimsLedgerResponse> ScopedGetClaimsLedger(
@@ -121,10 +99,7 @@ absl::StatusOr<v1::GetClaimsLedgerResponse> ScopedGetClaimsLedger(
 
 absl::StatusOr<v1::GetLatencyTrendResponse> ScopedGetLatencyTrend(
     ResultsStore* store, const auth::TeamScope& scope, const v1::GetLatencyTrendRequest& request) {
-  MP_ASSIGN_OR_RETURN(v1::GetLatencyTrendResponse response, store->GetLatencyTrend(request));
-  MP_ASSIGN_OR_RETURN(bool sees, SeesScenario(store, scope, request.scenario()));
-  if (!sees) return v1::GetLatencyTrendResponse();
-  return response;
+  return store->GetLatencyTrend(request, ScopedTeam(scope, request.scenario()));
 }
 
 }  // namespace meshproof::store

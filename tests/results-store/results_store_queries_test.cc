@@ -272,6 +272,66 @@ TEST_F(QueriesTest, FlakyTestsOverLastTwoRunsAndMinRate) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("min_flip_rate")));
 }
 
+// A caller scoped to a team is not shown a scenario with a run of another team
+// (10-ingress has runs of "platform" and "sre"); the check is part of each query, so
+// flaky tests of hidden scenarios are dropped before the limit, not after it.
+TEST_F(QueriesTest, ScopedScenarioQueriesHideScenariosWithOtherTeamsRuns) {
+  // "zz-sre-only": two finished runs of team sre whose test flips (flip rate 1.0, as
+  // 10-ingress's "flaky", after which it sorts).
+  for (int n = 1; n <= 2; ++n) {
+    const std::string id = "z" + std::to_string(n);
+    auto begin = MakeBegin(id, "zz-sre-only", "staging", Night(n) + absl::Hours(2));
+    begin.mutable_run()->set_team("sre");
+    MP_ASSERT_OK(h_.store->BeginRun(begin));
+    MP_ASSERT_OK(h_.store->AppendResults(MakeAppend(
+        id, {MakeResult("wobbly", n == 1 ? TEST_VERDICT_PASS : TEST_VERDICT_FAIL, 200, 10)})));
+    MP_ASSERT_OK(h_.store->FinishRun(MakeFinish(id, result::v1::RUN_VERDICT_FAILED)));
+  }
+  v1::ListFlakyTestsRequest flaky;
+  flaky.set_limit(1);
+  MP_ASSERT_OK_AND_ASSIGN(auto everyone, h_.store->ListFlakyTests(flaky));
+  ASSERT_EQ(everyone.tests_size(), 1);
+  EXPECT_EQ(everyone.tests(0).scenario(), kScenario);
+  MP_ASSERT_OK_AND_ASSIGN(auto sre, h_.store->ListFlakyTests(flaky, "sre"));
+  ASSERT_EQ(sre.tests_size(), 1) << "the limit is filled with what the caller may see";
+  EXPECT_EQ(sre.tests(0).scenario(), "zz-sre-only");
+  EXPECT_EQ(sre.tests(0).test(), "wobbly");
+  MP_ASSERT_OK_AND_ASSIGN(auto platform, h_.store->ListFlakyTests(flaky, "platform"));
+  EXPECT_EQ(platform.tests_size(), 0);
+
+  v1::GetTestHistoryRequest history;
+  history.set_scenario(kScenario);
+  history.set_test("stable");
+  MP_ASSERT_OK_AND_ASSIGN(auto all_history, h_.store->GetTestHistory(history));
+  EXPECT_EQ(all_history.points_size(), 6);
+  MP_ASSERT_OK_AND_ASSIGN(auto hidden_history, h_.store->GetTestHistory(history, "sre"));
+  EXPECT_EQ(hidden_history.points_size(), 0);
+  history.set_scenario("zz-sre-only");
+  history.set_test("wobbly");
+  MP_ASSERT_OK_AND_ASSIGN(auto own_history, h_.store->GetTestHistory(history, "sre"));
+  EXPECT_EQ(own_history.points_size(), 2);
+  MP_ASSERT_OK_AND_ASSIGN(auto foreign_history, h_.store->GetTestHistory(history, "platform"));
+  EXPECT_EQ(foreign_history.points_size(), 0);
+
+  v1::GetLatestPerClusterRequest latest;
+  latest.set_scenario(kScenario);
+  MP_ASSERT_OK_AND_ASSIGN(auto all_latest, h_.store->GetLatestPerCluster(latest));
+  EXPECT_GT(all_latest.rows_size(), 0);
+  MP_ASSERT_OK_AND_ASSIGN(auto hidden_latest, h_.store->GetLatestPerCluster(latest, "sre"));
+  EXPECT_EQ(hidden_latest.rows_size(), 0);
+  latest.set_scenario("never-stored");
+  EXPECT_THAT(h_.store->GetLatestPerCluster(latest, "sre"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("never-stored")));
+
+  v1::GetLatencyTrendRequest trend;
+  trend.set_scenario(kScenario);
+  trend.set_test("stable");
+  MP_ASSERT_OK_AND_ASSIGN(auto all_trend, h_.store->GetLatencyTrend(trend));
+  EXPECT_GT(all_trend.days_size(), 0);
+  MP_ASSERT_OK_AND_ASSIGN(auto hidden_trend, h_.store->GetLatencyTrend(trend, "sre"));
+  EXPECT_EQ(hidden_trend.days_size(), 0);
+}
+
 TEST_F(QueriesTest, FlakyIgnoresOpenRuns) {
   MP_ASSERT_OK(h_.store->BeginRun(MakeBegin("h5", kScenario, "homelab", Night(5))));
   MP_ASSERT_OK(
