@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/display_width.h"
+#include "clients/cli/proto_json.h"
 
 namespace meshproof::cli {
 namespace {
@@ -111,12 +112,9 @@ void AddOutputFlag(CLI::App* command, std::string* output) {
 }
 
 std::string ToJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
   std::string out;
   // Our messages hold no Any fields, so printing cannot fail.
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  (void)AppendProtoJsonIndented(message, &out);
   if (out.empty() || out.back() != '\n') out += '\n';
   return out;
 }

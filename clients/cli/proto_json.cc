@@ -298,6 +298,57 @@ class Printer {
   std::string* out_;
 };
 
+// Lays out compact JSON as protobuf's add_whitespace does: a newline and one space per
+// level after each opening bracket and comma and before each closing bracket, none
+// inside an empty object, a space after each colon.
+void AppendIndented(absl::string_view json, std::string* out) {
+  int depth = 0;
+  bool in_string = false;
+  const auto new_line = [&](int level) {
+    out->push_back('\n');
+    out->append(static_cast<size_t>(level), ' ');
+  };
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      out->push_back(c);
+      if (c == '\\') {
+        out->push_back(json[++i]);  // escapes are ASCII: the next byte is part of it
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        out->push_back(c);
+        break;
+      case '{':
+      case '[':
+        out->push_back(c);
+        if (i + 1 < json.size() && (json[i + 1] == '}' || json[i + 1] == ']')) {
+          out->push_back(json[++i]);
+        } else {
+          new_line(++depth);
+        }
+        break;
+      case '}':
+      case ']':
+        new_line(--depth);
+        out->push_back(c);
+        break;
+      case ',':
+        out->push_back(c);
+        new_line(depth);
+        break;
+      case ':': out->append(": "); break;
+      default: out->push_back(c);
+    }
+  }
+  out->push_back('\n');
+}
+
 }  // namespace
 
 bool AppendFastJson(const Message& message, std::string* out) {
@@ -311,6 +362,21 @@ bool AppendFastJson(const Message& message, std::string* out) {
 bool AppendProtoJson(const Message& message, std::string* out) {
   if (AppendFastJson(message, out)) return true;
   google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return false;
+  out->append(json);
+  return true;
+}
+
+bool AppendProtoJsonIndented(const Message& message, std::string* out) {
+  std::string compact;
+  if (AppendFastJson(message, &compact)) {
+    AppendIndented(compact, out);
+    return true;
+  }
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return false;

@@ -28,6 +28,10 @@ bool AppendFastJson(const google::protobuf::Message& message, std::string* out);
 // nothing, only when protobuf cannot print it either.
 bool AppendProtoJson(const google::protobuf::Message& message, std::string* out);
 
+// The same with protobuf's add_whitespace layout (one space of indent per level, a space
+// after each colon, a final newline), for `--output json` and `report --format json`.
+bool AppendProtoJsonIndented(const google::protobuf::Message& message, std::string* out);
+
 }  // namespace meshproof::cli
 
 #endif  // MESHPROOF_CLIENTS_CLI_PROTO_JSON_H_

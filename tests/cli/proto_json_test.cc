@@ -29,9 +29,10 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-std::string Protobuf(const Message& message) {
+std::string Protobuf(const Message& message, bool indented = false) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
+  options.add_whitespace = indented;
   std::string json;
   EXPECT_TRUE(google::protobuf::util::MessageToJsonString(message, &json, options).ok());
   return json;
@@ -259,8 +260,21 @@ TYPED_TEST(ProtoJsonTest, WhatItLeavesToProtobufComesOutAsProtobufPrintsIt) {
     std::string json;
     ASSERT_TRUE(AppendProtoJson(message, &json));
     ASSERT_EQ(json, Protobuf(message)) << "seed " << seed;
+    std::string indented;
+    ASSERT_TRUE(AppendProtoJsonIndented(message, &indented));
+    ASSERT_EQ(indented, Protobuf(message, /*indented=*/true)) << "seed " << seed;
   }
   (void)left;
+}
+
+TYPED_TEST(ProtoJsonTest, IndentedIsProtobufsLayout) {
+  for (int seed = 0; seed < 200; ++seed) {
+    TypeParam message;
+    Filler(5000 + seed, /*maps_and_floats=*/false).Fill(&message, 0);
+    std::string json;
+    ASSERT_TRUE(AppendProtoJsonIndented(message, &json));
+    ASSERT_EQ(json, Protobuf(message, /*indented=*/true)) << "seed " << seed;
+  }
 }
 
 TEST(ProtoJsonStringsTest, EveryInterestingCodePointIsEscapedAsProtobufDoes) {
