@@ -1,8 +1,8 @@
 // A JSON printer for the messages the CLI prints most (test results, one per line):
 // byte for byte what protobuf's MessageToJsonString prints with preserve_proto_field_names
-// and nothing else set, about ten times faster. protobuf 3.21 serializes the message and
-// converts the bytes through a type resolver on every call, which costs more per result
-// than the agent spends probing a reused connection; this walks the message by
+// and nothing else set (or with add_whitespace), five to seven times faster. protobuf 3.21
+// serializes the message and converts the bytes through a type resolver on every call, which costs
+// more per result than the agent spends probing a reused connection; this walks the message by
 // reflection instead.
 //
 // It prints only what it can print exactly as protobuf does and leaves the rest to
