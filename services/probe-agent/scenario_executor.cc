@@ -47,6 +47,15 @@ rv1::TestResult NotRun(const sv1::Scenario& scenario, const sv1::Test& test, rv1
   return result;
 }
 
+// The reason of every test a cancelled run did not reach, and of the steps it blocked.
+constexpr char kRunCancelled[] = "the run was cancelled";
+
+// Test `index`, which the run did not reach because it was cancelled.
+rv1::TestResult NotReached(const sv1::Scenario& scenario, int index) {
+  return NotRun(scenario, scenario.tests(index), rv1::PHASE_TEST, rv1::TEST_VERDICT_NOT_RUN,
+                kRunCancelled);
+}
+
 // What the outcome needs of a result once it was emitted: the counts, the run's verdict
 // and reason, and the claims ledger read only these. Keeping every whole result (its
 // evidence, headers, reproduction command) until the scenario ends made the agent's
@@ -227,8 +236,7 @@ void ScenarioExecutor::RunOnProberThreads(const sv1::Scenario& scenario,
         index = to_run[shared->next++];
         if (!shared->was_cancelled && cancelled()) shared->was_cancelled = true;
         if (shared->was_cancelled) {
-          decided[index] = NotRun(scenario, scenario.tests(index), rv1::PHASE_TEST,
-                                  rv1::TEST_VERDICT_NOT_RUN, "the run was cancelled");
+          decided[index] = NotReached(scenario, index);
           emit(decided[index]);
           continue;
         }
@@ -291,7 +299,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
     }
     rv1::TestResult result = RunTest(scenario, check, rv1::PHASE_PREFLIGHT, cancelled);
     if (result.verdict() == rv1::TEST_VERDICT_NOT_RUN) {
-      blocked_reason = "the run was cancelled";
+      blocked_reason = kRunCancelled;
       blocked_verdict = rv1::RUN_VERDICT_CANCELLED;
     } else if (result.verdict() != rv1::TEST_VERDICT_PASS) {
       blocked_reason = absl::StrCat("preflight ", check.name(), " failed: ", result.reason());
@@ -306,7 +314,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
     }
     rv1::TestResult result = RunTest(scenario, step, rv1::PHASE_SETUP, cancelled);
     if (result.verdict() == rv1::TEST_VERDICT_NOT_RUN) {
-      blocked_reason = "the run was cancelled";
+      blocked_reason = kRunCancelled;
       blocked_verdict = rv1::RUN_VERDICT_CANCELLED;
     } else if (result.verdict() != rv1::TEST_VERDICT_PASS) {
       blocked_reason = absl::StrCat("setup step ", step.name(), " failed: ", result.reason());
@@ -369,8 +377,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
         index = to_run[next++];
         if (!was_cancelled && cancelled()) was_cancelled = true;
         if (was_cancelled) {
-          decided[index] = NotRun(scenario, scenario.tests(index), rv1::PHASE_TEST,
-                                  rv1::TEST_VERDICT_NOT_RUN, "the run was cancelled");
+          decided[index] = NotReached(scenario, index);
           emit(decided[index]);
           continue;
         }
@@ -392,8 +399,7 @@ rv1::ScenarioOutcome ScenarioExecutor::Execute(
       if (!runs[i]) {
         emit(decided[i]);
       } else if (was_cancelled || (was_cancelled = cancelled())) {
-        decided[i] = NotRun(scenario, scenario.tests(i), rv1::PHASE_TEST, rv1::TEST_VERDICT_NOT_RUN,
-                            "the run was cancelled");
+        decided[i] = NotReached(scenario, i);
         emit(decided[i]);
       } else {
         const rv1::TestResult result =
