@@ -17,14 +17,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "services/common/text_file.h"
 #include "services/scenario/checked_yaml.h"
 #include "services/scenario/scenario_parser.h"
 
@@ -63,10 +64,12 @@ int Main(int argc, char** argv) {
 
   std::vector<std::string> texts;
   for (const std::string& file : files) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    texts.push_back(text.str());
+    auto text = meshproof::ReadTextFile(file, "files");
+    if (!text.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(text.status().message()).c_str());
+      return 2;
+    }
+    texts.push_back(*std::move(text));
   }
   size_t tests = 0;
   for (size_t i = 0; i < texts.size(); ++i) {

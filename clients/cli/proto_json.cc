@@ -359,9 +359,10 @@ bool AppendFastJson(const Message& message, std::string* out) {
   return false;
 }
 
-bool AppendProtoJson(const Message& message, std::string* out) {
-  if (AppendFastJson(message, out)) return true;
+// protobuf's own printer, for what AppendFastJson leaves to it.
+static bool AppendProtobufJson(const Message& message, bool indented, std::string* out) {
   google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = indented;
   options.preserve_proto_field_names = true;
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return false;
@@ -369,18 +370,15 @@ bool AppendProtoJson(const Message& message, std::string* out) {
   return true;
 }
 
+bool AppendProtoJson(const Message& message, std::string* out) {
+  return AppendFastJson(message, out) || AppendProtobufJson(message, /*indented=*/false, out);
+}
+
 bool AppendProtoJsonIndented(const Message& message, std::string* out) {
   std::string compact;
-  if (AppendFastJson(message, &compact)) {
-    AppendIndented(compact, out);
-    return true;
-  }
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return false;
-  out->append(json);
+  if (!AppendFastJson(message, &compact))
+    return AppendProtobufJson(message, /*indented=*/true, out);
+  AppendIndented(compact, out);
   return true;
 }
 

@@ -3,14 +3,14 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/text_file.h"
 
 namespace meshproof {
 namespace {
@@ -84,12 +84,9 @@ CpuSources SystemCpuSources() {
   CPU_ZERO(&set);
   if (sched_getaffinity(0, sizeof(set), &set) == 0) sources.affinity = CPU_COUNT(&set);
   sources.read_file = [](const std::string& path) -> std::optional<std::string> {
-    std::ifstream in(path);
-    if (!in) return std::nullopt;
-    std::stringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return std::nullopt;
-    return text.str();
+    auto text = ReadTextFile(path, "cgroup");
+    if (!text.ok()) return std::nullopt;
+    return *std::move(text);
   };
   return sources;
 }
